@@ -1,0 +1,247 @@
+//! The plain C ABI of the zero-import `.wasm` (feature `abi`). Specified in `detector/ABI.md`;
+//! this is the only module allowed `unsafe`, for raw pointers handed over by the host.
+//!
+//! Conventions: pointers and lengths are `u32` offsets into this module's linear memory; functions
+//! that return bytes return a `u64` packing `(ptr << 32) | len`, where the bytes belong to the handle
+//! (or to the module, for errors) and stay valid until the next call on that handle; `0` means failure
+//! and [`t1586_last_error`] says why.
+#![allow(unsafe_code)]
+
+use std::cell::RefCell;
+
+use crate::engine::Detector;
+
+/// ABI version. See `detector/ABI.md` for the rules of changing it.
+pub const ABI_VERSION: u32 = 1;
+
+struct Slot {
+    det: Detector,
+    out: Vec<u8>,
+}
+
+thread_local! {
+    static HANDLES: RefCell<Vec<Option<Slot>>> = const { RefCell::new(Vec::new()) };
+    static LAST_ERROR: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+    static VERSION_BUF: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+fn set_error(msg: impl Into<String>) {
+    LAST_ERROR.with(|e| *e.borrow_mut() = msg.into().into_bytes());
+}
+
+fn pack(buf: &[u8]) -> u64 {
+    ((buf.as_ptr() as usize as u64) << 32) | buf.len() as u64
+}
+
+/// Borrow host-provided bytes.
+///
+/// # Safety
+/// `ptr..ptr+len` must lie in linear memory (the host wrote it there via `t1586_alloc`); on wasm an
+/// out-of-range access traps rather than reading outside the sandbox.
+unsafe fn bytes<'a>(ptr: u32, len: u32) -> &'a [u8] {
+    if len == 0 {
+        return &[];
+    }
+    // SAFETY: see the function contract.
+    unsafe { std::slice::from_raw_parts(ptr as usize as *const u8, len as usize) }
+}
+
+fn new_handle(det: Detector) -> u32 {
+    HANDLES.with(|h| {
+        let mut h = h.borrow_mut();
+        let slot = Slot {
+            det,
+            out: Vec::new(),
+        };
+        if let Some(i) = h.iter().position(Option::is_none) {
+            h[i] = Some(slot);
+            i as u32 + 1
+        } else {
+            h.push(Some(slot));
+            h.len() as u32
+        }
+    })
+}
+
+/// Run `f` on the handle's slot; store its bytes as the handle's output and return them packed.
+fn with_output(handle: u32, f: impl FnOnce(&mut Detector) -> Vec<u8>) -> u64 {
+    HANDLES.with(|h| {
+        let mut h = h.borrow_mut();
+        match h
+            .get_mut((handle as usize).wrapping_sub(1))
+            .and_then(Option::as_mut)
+        {
+            Some(slot) => {
+                slot.out = f(&mut slot.det);
+                pack(&slot.out)
+            }
+            None => {
+                set_error(format!("invalid handle {handle}"));
+                0
+            }
+        }
+    })
+}
+
+fn jsonl(alerts: Vec<crate::Alert>) -> Vec<u8> {
+    let mut out = Vec::new();
+    for a in alerts {
+        out.extend_from_slice(a.to_json().as_bytes());
+        out.push(b'\n');
+    }
+    out
+}
+
+/// The ABI version implemented by this module.
+#[unsafe(no_mangle)]
+pub extern "C" fn t1586_abi_version() -> u32 {
+    ABI_VERSION
+}
+
+/// The detector version as UTF-8 text (packed pointer and length).
+#[unsafe(no_mangle)]
+pub extern "C" fn t1586_detector_version() -> u64 {
+    VERSION_BUF.with(|v| {
+        let mut v = v.borrow_mut();
+        *v = crate::VERSION.as_bytes().to_vec();
+        pack(&v)
+    })
+}
+
+/// Allocate `len` bytes for the host to write into. Returns 0 when memory is exhausted.
+#[unsafe(no_mangle)]
+pub extern "C" fn t1586_alloc(len: u32) -> u32 {
+    let mut v: Vec<u8> = Vec::new();
+    if v.try_reserve_exact(len as usize).is_err() {
+        set_error("out of memory");
+        return 0;
+    }
+    let ptr = v.as_mut_ptr();
+    std::mem::forget(v);
+    ptr as usize as u32
+}
+
+/// Free a buffer from [`t1586_alloc`] (same `len`).
+///
+/// # Safety
+/// `ptr`/`len` must come from one `t1586_alloc` call and be freed once.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn t1586_free(ptr: u32, len: u32) {
+    if ptr == 0 || len == 0 {
+        return;
+    }
+    // SAFETY: per the contract, this is the allocation made by t1586_alloc(len).
+    drop(unsafe { Vec::from_raw_parts(ptr as usize as *mut u8, 0, len as usize) });
+}
+
+/// Open a detector with a JSON configuration (`len` 0 for the defaults). Returns a handle (≥ 1),
+/// or 0 on a configuration error.
+///
+/// # Safety
+/// `ptr..ptr+len` must be readable linear memory.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn t1586_open(ptr: u32, len: u32) -> u32 {
+    // SAFETY: caller contract.
+    let cfg = unsafe { bytes(ptr, len) };
+    let Ok(text) = std::str::from_utf8(cfg) else {
+        set_error("configuration is not UTF-8");
+        return 0;
+    };
+    match Detector::from_json_config(text) {
+        Ok(d) => new_handle(d),
+        Err(e) => {
+            set_error(e.to_string());
+            0
+        }
+    }
+}
+
+/// Start a new named source (file); finishes the previous one. Returns 0 on success, -1 on error.
+///
+/// # Safety
+/// `ptr..ptr+len` must be readable linear memory.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn t1586_begin_source(handle: u32, ptr: u32, len: u32) -> i32 {
+    // SAFETY: caller contract.
+    let name = String::from_utf8_lossy(unsafe { bytes(ptr, len) }).into_owned();
+    if with_output(handle, |d| {
+        d.begin_source(&name);
+        Vec::new()
+    }) == 0
+    {
+        -1
+    } else {
+        0
+    }
+}
+
+/// Push input bytes. Returns the alerts that became final, as JSON Lines.
+///
+/// # Safety
+/// `ptr..ptr+len` must be readable linear memory.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn t1586_push(handle: u32, ptr: u32, len: u32) -> u64 {
+    // SAFETY: caller contract.
+    let data = unsafe { bytes(ptr, len) };
+    with_output(handle, |d| jsonl(d.push(data)))
+}
+
+/// End of input: returns the remaining alerts as JSON Lines.
+#[unsafe(no_mangle)]
+pub extern "C" fn t1586_flush(handle: u32) -> u64 {
+    with_output(handle, |d| jsonl(d.flush()))
+}
+
+/// Statistics as a JSON object.
+#[unsafe(no_mangle)]
+pub extern "C" fn t1586_stats(handle: u32) -> u64 {
+    with_output(handle, |d| {
+        serde_json::to_vec(&d.stats()).unwrap_or_default()
+    })
+}
+
+/// The detector's state as bytes, for [`t1586_restore`].
+#[unsafe(no_mangle)]
+pub extern "C" fn t1586_snapshot(handle: u32) -> u64 {
+    with_output(handle, |d| d.snapshot())
+}
+
+/// A new handle from snapshot bytes, or 0 on error.
+///
+/// # Safety
+/// `ptr..ptr+len` must be readable linear memory.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn t1586_restore(ptr: u32, len: u32) -> u32 {
+    // SAFETY: caller contract.
+    match Detector::restore(unsafe { bytes(ptr, len) }) {
+        Ok(d) => new_handle(d),
+        Err(e) => {
+            set_error(e.to_string());
+            0
+        }
+    }
+}
+
+/// The last error message (UTF-8), empty when none.
+#[unsafe(no_mangle)]
+pub extern "C" fn t1586_last_error() -> u64 {
+    LAST_ERROR.with(|e| pack(&e.borrow()))
+}
+
+/// Close a handle. Returns 0, or -1 for an unknown handle.
+#[unsafe(no_mangle)]
+pub extern "C" fn t1586_close(handle: u32) -> i32 {
+    HANDLES.with(|h| {
+        let mut h = h.borrow_mut();
+        match h.get_mut((handle as usize).wrapping_sub(1)) {
+            Some(s @ Some(_)) => {
+                *s = None;
+                0
+            }
+            _ => {
+                set_error(format!("invalid handle {handle}"));
+                -1
+            }
+        }
+    })
+}

@@ -1,0 +1,114 @@
+//! Alerts: the seed's columns with their exact names, plus evidence, ATT&CK techniques and version.
+
+use std::cmp::Ordering;
+use std::sync::Arc;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::{Deserialize, Serialize, Serializer};
+
+use crate::event::{AuthEvent, Outcome};
+
+/// Timestamps in alerts: RFC 3339, UTC, `Z`, with the fraction only when the source had one.
+pub(crate) fn ser_time<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&t.to_rfc3339_opts(SecondsFormat::AutoSi, true))
+}
+
+/// One raw record behind an alert.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Evidence {
+    #[serde(rename = "Source")]
+    pub source: Arc<str>,
+    #[serde(rename = "Line")]
+    pub line: u64,
+    #[serde(rename = "RecordId", skip_serializing_if = "Option::is_none", default)]
+    pub record_id: Option<String>,
+    #[serde(rename = "Time", serialize_with = "ser_time")]
+    pub time: DateTime<Utc>,
+    #[serde(rename = "Outcome")]
+    pub outcome: Outcome,
+    #[serde(
+        rename = "ResultType",
+        skip_serializing_if = "Option::is_none",
+        default
+    )]
+    pub result_type: Option<String>,
+    #[serde(rename = "IPAddress", skip_serializing_if = "Option::is_none", default)]
+    pub ip: Option<String>,
+    #[serde(rename = "Country", skip_serializing_if = "Option::is_none", default)]
+    pub country: Option<String>,
+}
+
+impl Evidence {
+    pub fn of(ev: &AuthEvent) -> Evidence {
+        Evidence {
+            source: ev.record.source.clone(),
+            line: ev.record.line,
+            record_id: ev.record.record_id.clone(),
+            time: ev.time,
+            outcome: ev.outcome,
+            result_type: ev.result_code.clone(),
+            ip: ev.ip.clone(),
+            country: ev.country.clone(),
+        }
+    }
+}
+
+/// A detection. Field names and order are part of the interface (see detector/ABI.md).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Alert {
+    #[serde(rename = "TimeGenerated", serialize_with = "ser_time")]
+    pub time_generated: DateTime<Utc>,
+    #[serde(rename = "UserPrincipalName")]
+    pub user_principal_name: String,
+    #[serde(rename = "DetectionType")]
+    pub detection_type: String,
+    #[serde(rename = "RiskScore")]
+    pub risk_score: u32,
+    #[serde(rename = "FailureCount")]
+    pub failure_count: u64,
+    #[serde(rename = "SuccessCount")]
+    pub success_count: u64,
+    #[serde(rename = "UniqueIPs")]
+    pub unique_ips: u64,
+    #[serde(rename = "IPList")]
+    pub ip_list: Vec<String>,
+    #[serde(rename = "Apps")]
+    pub apps: Vec<String>,
+    #[serde(rename = "Countries")]
+    pub countries: Vec<String>,
+    #[serde(rename = "FirstSeen", serialize_with = "ser_time")]
+    pub first_seen: DateTime<Utc>,
+    #[serde(rename = "LastSeen", serialize_with = "ser_time")]
+    pub last_seen: DateTime<Utc>,
+    #[serde(rename = "Evidence")]
+    pub evidence: Vec<Evidence>,
+    #[serde(rename = "Mitre")]
+    pub mitre: Vec<String>,
+    #[serde(rename = "Profile")]
+    pub profile: String,
+    #[serde(rename = "DetectorVersion")]
+    pub detector_version: String,
+}
+
+impl Alert {
+    /// The alert as one line of JSON: the canonical bytes every host must reproduce.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("alerts always serialize")
+    }
+}
+
+/// The final order: RiskScore desc, then TimeGenerated desc; ties broken by user, type and first
+/// seen so the order is total and identical on every host.
+pub fn compare_alerts(a: &Alert, b: &Alert) -> Ordering {
+    b.risk_score
+        .cmp(&a.risk_score)
+        .then(b.time_generated.cmp(&a.time_generated))
+        .then_with(|| a.user_principal_name.cmp(&b.user_principal_name))
+        .then_with(|| a.detection_type.cmp(&b.detection_type))
+        .then(a.first_seen.cmp(&b.first_seen))
+}
+
+/// Sort alerts into the final order.
+pub fn sort_alerts(alerts: &mut [Alert]) {
+    alerts.sort_by(compare_alerts);
+}

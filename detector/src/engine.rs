@@ -1,0 +1,298 @@
+//! The detector: ingest → reorder by event time → signals → alerts.
+//!
+//! Time is event time only. The newest event time seen defines a watermark; events wait in a
+//! reordering buffer until they are `max_lateness_secs` behind it (so inputs sorted newest-first, as
+//! Graph returns them, are processed in order), then go to the signals in (time, arrival) order. An
+//! event older than what was already released is *late*: it is still processed, and counted.
+//! Signal windows close when the release clock passes their end; [`Detector::flush`] closes
+//! everything at end of input.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use rustc_hash::FxHashSet;
+use serde::{Deserialize, Serialize};
+
+use crate::alert::{Alert, sort_alerts};
+use crate::config::Config;
+use crate::error::{Error, ErrorKind};
+use crate::event::AuthEvent;
+use crate::ingest::{Decoded, Ingest, Item};
+use crate::signals::{Ctx, Signals, secs};
+use crate::stats::{RecordError, Stats};
+
+const SNAPSHOT_FORMAT: &str = "t1586-snapshot";
+/// Bump when the snapshot layout changes; older snapshots are then refused with a clear error.
+pub const SNAPSHOT_VERSION: u32 = 1;
+
+/// The default source name when the caller never names one.
+pub const DEFAULT_SOURCE: &str = "input";
+
+/// A streaming detector. Feed bytes with [`push`](Detector::push), finish with
+/// [`flush`](Detector::flush); both return the alerts that became final.
+#[derive(Debug, Clone)]
+pub struct Detector {
+    cfg: Config,
+    ignored: FxHashSet<String>,
+    ingest: Ingest,
+    /// (time, arrival sequence) → event, waiting for the watermark.
+    reorder: BTreeMap<(DateTime<Utc>, u64), AuthEvent>,
+    newest: Option<DateTime<Utc>>,
+    clock: Option<DateTime<Utc>>,
+    seq: u64,
+    signals: Signals,
+    stats: Stats,
+    pending: Vec<Alert>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Snapshot {
+    format: String,
+    version: u32,
+    detector_version: String,
+    config: Config,
+    ingest: Ingest,
+    reorder: Vec<(u64, AuthEvent)>,
+    newest: Option<DateTime<Utc>>,
+    clock: Option<DateTime<Utc>>,
+    seq: u64,
+    signals: Signals,
+    stats: Stats,
+    pending: Vec<Alert>,
+}
+
+impl Detector {
+    /// A detector with the given configuration.
+    pub fn new(cfg: Config) -> Detector {
+        let ignored = cfg
+            .allowlist
+            .ignored_identities
+            .iter()
+            .map(|s| s.trim().to_lowercase())
+            .collect();
+        let mut stats = Stats::default();
+        stats.sources = 1;
+        Detector {
+            ingest: Ingest::new(DEFAULT_SOURCE, cfg.limits.max_record_bytes),
+            signals: Signals::new(&cfg),
+            ignored,
+            cfg,
+            reorder: BTreeMap::new(),
+            newest: None,
+            clock: None,
+            seq: 0,
+            stats,
+            pending: Vec::new(),
+        }
+    }
+
+    /// A detector from a JSON configuration (see [`Config::from_json`]).
+    pub fn from_json_config(json: &str) -> Result<Detector, Error> {
+        Ok(Detector::new(Config::from_json(json)?))
+    }
+
+    /// The configuration in force.
+    pub fn config(&self) -> &Config {
+        &self.cfg
+    }
+
+    /// Start a new source (file). The previous source is finished: a last record without a trailing
+    /// newline is processed, an unfinished one rejected. Evidence names records by this source name.
+    pub fn begin_source(&mut self, name: &str) {
+        let mut items = Vec::new();
+        self.ingest.finish(name, &mut |it| items.push(it));
+        self.handle_items(items);
+        if self.stats.bytes > 0 || self.stats.records_read > 0 {
+            self.stats.sources += 1;
+        }
+    }
+
+    /// Feed a chunk of input (split anywhere). Returns alerts that became final, sorted.
+    pub fn push(&mut self, bytes: &[u8]) -> Vec<Alert> {
+        self.stats.bytes += bytes.len() as u64;
+        let mut items = Vec::new();
+        self.ingest.push(bytes, &mut |it| items.push(it));
+        self.handle_items(items);
+        self.take_alerts()
+    }
+
+    /// Feed one already-normalized event (for adapters living outside the crate, and tests).
+    pub fn push_event(&mut self, ev: AuthEvent) -> Vec<Alert> {
+        self.stats.records_read += 1;
+        self.stats.records_parsed += 1;
+        self.accept(ev);
+        self.take_alerts()
+    }
+
+    /// End of input: finish the current source, process everything buffered, close every open
+    /// window. Returns the remaining alerts, sorted. The detector can be used again afterwards.
+    pub fn flush(&mut self) -> Vec<Alert> {
+        let mut items = Vec::new();
+        let name = self.ingest.source().to_string();
+        self.ingest.finish(&name, &mut |it| items.push(it));
+        self.handle_items(items);
+        while let Some((_, ev)) = self.reorder.pop_first() {
+            self.process(ev);
+        }
+        let mut ctx = Ctx {
+            cfg: &self.cfg,
+            out: &mut self.pending,
+            stats: &mut self.stats,
+        };
+        self.signals.finish(&mut ctx);
+        self.take_alerts()
+    }
+
+    /// Statistics so far.
+    pub fn stats(&self) -> Stats {
+        let mut s = self.stats.clone();
+        s.identities_tracked = self.signals.identities();
+        s
+    }
+
+    /// The detector's whole state as bytes (JSON), to [`restore`](Detector::restore) later — across
+    /// hosts too: a snapshot from the CLI restores in Node.
+    pub fn snapshot(&self) -> Vec<u8> {
+        let snap = Snapshot {
+            format: SNAPSHOT_FORMAT.to_string(),
+            version: SNAPSHOT_VERSION,
+            detector_version: crate::VERSION.to_string(),
+            config: self.cfg.clone(),
+            ingest: self.ingest.clone(),
+            reorder: self
+                .reorder
+                .iter()
+                .map(|((_, s), e)| (*s, e.clone()))
+                .collect(),
+            newest: self.newest,
+            clock: self.clock,
+            seq: self.seq,
+            signals: self.signals.clone(),
+            stats: self.stats.clone(),
+            pending: self.pending.clone(),
+        };
+        serde_json::to_vec(&snap).expect("snapshot serializes")
+    }
+
+    /// Rebuild a detector from [`snapshot`](Detector::snapshot) bytes.
+    pub fn restore(bytes: &[u8]) -> Result<Detector, Error> {
+        let err = |m: String| Error::new(ErrorKind::Snapshot, m);
+        let v: serde_json::Value =
+            serde_json::from_slice(bytes).map_err(|e| err(format!("not a snapshot: {e}")))?;
+        if v.get("format").and_then(|f| f.as_str()) != Some(SNAPSHOT_FORMAT) {
+            return Err(err("not a t1586 snapshot".into()));
+        }
+        let version = v.get("version").and_then(|f| f.as_u64()).unwrap_or(0);
+        if version != u64::from(SNAPSHOT_VERSION) {
+            return Err(err(format!(
+                "snapshot version {version} is not supported (this detector reads version {SNAPSHOT_VERSION})"
+            )));
+        }
+        let s: Snapshot =
+            serde_json::from_value(v).map_err(|e| err(format!("corrupt snapshot: {e}")))?;
+        let mut d = Detector::new(s.config);
+        d.ingest = s.ingest;
+        d.reorder = s
+            .reorder
+            .into_iter()
+            .map(|(seq, e)| ((e.time, seq), e))
+            .collect();
+        d.newest = s.newest;
+        d.clock = s.clock;
+        d.seq = s.seq;
+        d.signals = s.signals;
+        d.stats = s.stats;
+        d.pending = s.pending;
+        Ok(d)
+    }
+
+    fn take_alerts(&mut self) -> Vec<Alert> {
+        let mut out = std::mem::take(&mut self.pending);
+        sort_alerts(&mut out);
+        self.stats.alerts += out.len() as u64;
+        out
+    }
+
+    fn handle_items(&mut self, items: Vec<Item>) {
+        for it in items {
+            self.stats.records_read += 1;
+            match it.decoded {
+                Decoded::Event(ev) => {
+                    self.stats.records_parsed += 1;
+                    self.accept(*ev);
+                }
+                Decoded::Ignored(reason) => {
+                    self.stats.records_parsed += 1;
+                    self.stats.records_ignored += 1;
+                    *self
+                        .stats
+                        .ignored_by_reason
+                        .entry(reason.to_string())
+                        .or_default() += 1;
+                }
+                Decoded::Rejected { reason, detail } => {
+                    self.stats.records_rejected += 1;
+                    *self
+                        .stats
+                        .rejected_by_reason
+                        .entry(reason.to_string())
+                        .or_default() += 1;
+                    if self.stats.errors.len() < self.cfg.limits.max_error_details {
+                        self.stats.errors.push(RecordError {
+                            source: self.ingest.source().to_string(),
+                            line: it.line,
+                            reason: detail,
+                        });
+                    } else {
+                        self.stats.errors_not_listed += 1;
+                    }
+                }
+            }
+        }
+    }
+
+    fn accept(&mut self, ev: AuthEvent) {
+        if self.ignored.contains(&ev.identity_key) {
+            self.stats.events_allowlisted += 1;
+            return;
+        }
+        self.stats.events += 1;
+        if self.clock.is_some_and(|c| ev.time < c) {
+            self.stats.late_events += 1;
+            self.process(ev);
+            return;
+        }
+        self.newest = Some(self.newest.map_or(ev.time, |n| n.max(ev.time)));
+        self.seq += 1;
+        self.reorder.insert((ev.time, self.seq), ev);
+        let lateness = secs(self.cfg.max_lateness_secs);
+        let newest = self.newest.expect("set above");
+        loop {
+            let over_cap = self.reorder.len() > self.cfg.limits.max_buffered_events;
+            let Some(entry) = self.reorder.first_entry() else {
+                break;
+            };
+            if !over_cap && entry.key().0 + lateness > newest {
+                break;
+            }
+            if over_cap {
+                self.stats.cap("max_buffered_events");
+            }
+            let ev = entry.remove();
+            self.process(ev);
+        }
+    }
+
+    /// Hand one event to the signals, after closing whatever its time makes final.
+    fn process(&mut self, ev: AuthEvent) {
+        let now = self.clock.map_or(ev.time, |c| c.max(ev.time));
+        self.clock = Some(now);
+        let mut ctx = Ctx {
+            cfg: &self.cfg,
+            out: &mut self.pending,
+            stats: &mut self.stats,
+        };
+        self.signals.advance(now, &mut ctx);
+        self.signals.observe(&ev, &mut ctx);
+    }
+}

@@ -1,0 +1,105 @@
+//! The one normalized authentication event every input format maps into.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// How a sign-in / logon attempt ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Outcome {
+    /// Authentication completed (Entra ResultType 0, Windows 4624).
+    Success,
+    /// Authentication failed (bad password, locked, blocked, ...).
+    Failure,
+    /// Primary authentication went through but the flow stopped for something else (an MFA prompt,
+    /// a "keep me signed in" interrupt, a password change): Entra shows these as "Interrupted".
+    Interrupted,
+}
+
+/// Where a record came from: source name plus line (text formats) and/or a record id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordRef {
+    /// The source name given to [`crate::Detector::begin_source`] (a file name, `-` for stdin).
+    pub source: Arc<str>,
+    /// 1-based line where the record starts.
+    pub line: u64,
+    /// The record's own id when it has one (Entra `id`, Windows EventRecordID) — always a string, so
+    /// ids above 2^53 survive JavaScript.
+    pub record_id: Option<String>,
+}
+
+/// Which family of logs a record came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SourceKind {
+    /// Microsoft Entra ID sign-in (Graph, diagnostic export, Log Analytics table).
+    EntraSignIn,
+}
+
+/// A normalized authentication event. Optional fields are `None` when the source did not carry them;
+/// signals must treat every optional field as possibly missing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuthEvent {
+    /// When the attempt happened (UTC).
+    pub time: DateTime<Utc>,
+    /// The identity as written in the record (UPN or account), original case kept.
+    pub identity: String,
+    /// The identity lower-cased: the key every signal groups by.
+    pub identity_key: String,
+    /// Success, failure or interrupted.
+    pub outcome: Outcome,
+    /// The raw result code (Entra ResultType / errorCode, Windows Status/SubStatus).
+    pub result_code: Option<String>,
+    /// The source's failure reason text.
+    pub failure_reason: Option<String>,
+    /// Source IP as text: canonical form when it parsed, else as written.
+    pub ip: Option<String>,
+    /// Source IP, when it parsed.
+    pub ip_addr: Option<IpAddr>,
+    /// Country or region code (`US`) as the source gives it.
+    pub country: Option<String>,
+    /// City.
+    pub city: Option<String>,
+    /// Latitude in degrees.
+    pub latitude: Option<f64>,
+    /// Longitude in degrees.
+    pub longitude: Option<f64>,
+    /// Autonomous system number.
+    pub asn: Option<u32>,
+    /// Autonomous system (network owner) name.
+    pub asn_name: Option<String>,
+    /// Application signed into (Entra `appDisplayName`).
+    pub app: Option<String>,
+    /// Client app / protocol (`Browser`, `Authenticated SMTP`, ...).
+    pub client_app: Option<String>,
+    /// `singleFactorAuthentication` / `multiFactorAuthentication`.
+    pub auth_requirement: Option<String>,
+    /// MFA method / detail and authentication step results, joined for display.
+    pub mfa_detail: Option<String>,
+    /// Per-step authentication result details (`authenticationStepResultDetail`).
+    pub auth_step_results: Vec<String>,
+    /// Entra ID Protection risk event types present on the record.
+    pub risk_event_types: Vec<String>,
+    /// User agent.
+    pub user_agent: Option<String>,
+    /// Session id (Entra `sessionId`).
+    pub session_id: Option<String>,
+    /// Request id (Entra `originalRequestId` / `id`).
+    pub request_id: Option<String>,
+    /// Correlation id.
+    pub correlation_id: Option<String>,
+    /// Interactive sign-in, when known.
+    pub interactive: Option<bool>,
+    /// Which log family the record came from.
+    pub source_kind: SourceKind,
+    /// Reference back to the raw record, for evidence.
+    pub record: RecordRef,
+}
+
+impl AuthEvent {
+    /// Result code equals `code` (string comparison after trimming).
+    pub fn result_is(&self, code: &str) -> bool {
+        self.result_code.as_deref().map(str::trim) == Some(code)
+    }
+}

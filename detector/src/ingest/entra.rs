@@ -1,0 +1,582 @@
+//! Microsoft Entra ID sign-in records, in every common export shape, into [`AuthEvent`].
+//!
+//! One lenient reader covers:
+//! * Microsoft Graph `signIn` objects (camelCase: `createdDateTime`, `status.errorCode`, `location{}`);
+//! * Azure Monitor diagnostic records (`time`, `category`, `resultType`, `callerIpAddress`, with the
+//!   Graph-shaped sign-in under `properties`);
+//! * Log Analytics / Sentinel table rows of `SigninLogs`, `AADSignInLogs`,
+//!   `AADNonInteractiveUserSignInLogs` (PascalCase: `TimeGenerated`, `ResultType`, `LocationDetails` as an
+//!   object or a JSON string), from JSON or CSV;
+//! * the Entra portal's CSV download (`Date (UTC)`, `Username`, `IP address`, `Sign-in error code`).
+//!
+//! Keys are matched by name in both casings; duplicate keys (seen in Microsoft's own examples) keep the
+//! last value; unknown keys are skipped without being parsed into values.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use serde::Deserialize;
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
+
+use super::flex::{self, Nested, StrList, Text};
+use super::time::parse_time;
+use crate::event::{AuthEvent, Outcome, RecordRef, SourceKind};
+
+/// Result codes Entra shows as "Interrupted": primary credentials were accepted but the flow stopped
+/// for an extra step (MFA prompt, KMSI, password change, device state).
+pub const INTERRUPTED_CODES: &[&str] = &[
+    "50055", "50058", "50072", "50074", "50076", "50079", "50097", "50125", "50129", "50140",
+    "50158", "81010", "81012", "81014",
+];
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct Status {
+    #[serde(alias = "ErrorCode", deserialize_with = "flex::text")]
+    #[serde(rename = "errorCode")]
+    error_code: Option<String>,
+    #[serde(alias = "FailureReason", deserialize_with = "flex::text")]
+    #[serde(rename = "failureReason")]
+    failure_reason: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct Geo {
+    #[serde(deserialize_with = "flex::float")]
+    latitude: Option<f64>,
+    #[serde(deserialize_with = "flex::float")]
+    longitude: Option<f64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct Loc {
+    #[serde(deserialize_with = "flex::text")]
+    city: Option<String>,
+    #[serde(rename = "countryOrRegion", deserialize_with = "flex::text")]
+    country: Option<String>,
+    #[serde(rename = "geoCoordinates")]
+    geo: Nested<Geo>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct MfaDetail {
+    #[serde(rename = "authMethod", deserialize_with = "flex::text")]
+    auth_method: Option<String>,
+    #[serde(rename = "authDetail", deserialize_with = "flex::text")]
+    auth_detail: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct AuthDetail {
+    #[serde(rename = "authenticationMethod", deserialize_with = "flex::text")]
+    method: Option<String>,
+    #[serde(
+        rename = "authenticationStepResultDetail",
+        deserialize_with = "flex::text"
+    )]
+    result_detail: Option<String>,
+}
+
+/// `location`: an object in Graph, a country code string at the top of diagnostic records.
+#[derive(Debug, Default)]
+pub(crate) enum LocField {
+    #[default]
+    None,
+    Code(String),
+    Obj(Loc),
+}
+
+impl<'de> Deserialize<'de> for LocField {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = LocField;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a location object or country code")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<LocField, E> {
+                let t = v.trim();
+                if t.starts_with('{') {
+                    return Ok(serde_json::from_str::<Loc>(t)
+                        .map(LocField::Obj)
+                        .unwrap_or_default());
+                }
+                Ok(if t.is_empty() {
+                    LocField::None
+                } else {
+                    LocField::Code(t.to_string())
+                })
+            }
+            fn visit_map<A: MapAccess<'de>>(self, m: A) -> Result<LocField, A::Error> {
+                Loc::deserialize(de::value::MapAccessDeserializer::new(m)).map(LocField::Obj)
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<LocField, E> {
+                Ok(LocField::None)
+            }
+            fn visit_none<E: de::Error>(self) -> Result<LocField, E> {
+                Ok(LocField::None)
+            }
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<LocField, D::Error> {
+                d.deserialize_any(self)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// The union of the sign-in fields t1586 reads, from any shape.
+#[derive(Debug, Default)]
+pub(crate) struct RawSignIn<'a> {
+    created: Text<'a>,
+    time: Text<'a>,
+    upn: Text<'a>,
+    sign_in_identifier: Text<'a>,
+    result_type: Text<'a>,
+    result_description: Text<'a>,
+    status: Nested<Status>,
+    status_text: Text<'a>,
+    ip: Text<'a>,
+    caller_ip: Text<'a>,
+    location: LocField,
+    location_code: Text<'a>,
+    location_details: Nested<Loc>,
+    asn: Text<'a>,
+    asn_name: Text<'a>,
+    app: Text<'a>,
+    client_app: Text<'a>,
+    auth_requirement: Text<'a>,
+    user_agent: Text<'a>,
+    session_id: Text<'a>,
+    correlation_id: Text<'a>,
+    id: Text<'a>,
+    original_request_id: Text<'a>,
+    is_interactive: Text<'a>,
+    category: Text<'a>,
+    table_type: Text<'a>,
+    mfa_detail: Nested<MfaDetail>,
+    auth_details: Nested<Vec<AuthDetail>>,
+    risk_v1: StrList,
+    risk_v2: StrList,
+    properties: Option<Box<RawSignIn<'a>>>,
+}
+
+/// A key as borrowed text (escaped keys arrive owned).
+struct Key<'a>(Cow<'a, str>);
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a key")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v)))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+impl<'de> Deserialize<'de> for RawSignIn<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_map(RawVisitor)
+    }
+}
+
+struct RawVisitor;
+
+impl<'de> Visitor<'de> for RawVisitor {
+    type Value = RawSignIn<'de>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a sign-in record (JSON object)")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Self::Value, A::Error> {
+        let mut r = RawSignIn::default();
+        while let Some(Key(k)) = m.next_key::<Key<'de>>()? {
+            match k.as_ref() {
+                "createdDateTime" | "CreatedDateTime" | "Date (UTC)" => {
+                    r.created = m.next_value()?
+                }
+                "time" | "TimeGenerated" | "timestamp" | "Timestamp" => r.time = m.next_value()?,
+                "userPrincipalName" | "UserPrincipalName" | "Username" => r.upn = m.next_value()?,
+                "signInIdentifier" | "SignInIdentifier" => r.sign_in_identifier = m.next_value()?,
+                "resultType" | "ResultType" | "Sign-in error code" => {
+                    r.result_type = m.next_value()?
+                }
+                "resultDescription" | "ResultDescription" | "Failure reason" => {
+                    r.result_description = m.next_value()?
+                }
+                "status" | "Status" | "Status_dynamic" => {
+                    // An object (Graph, LA) or a word ("Success"/"Failure", portal CSV).
+                    let v: serde_json::Value = m.next_value()?;
+                    match v {
+                        serde_json::Value::String(s) if !s.trim_start().starts_with('{') => {
+                            r.status_text = Text(Some(Cow::Owned(s)))
+                        }
+                        other => {
+                            r.status = Nested::<Status>::deserialize(other).unwrap_or_default()
+                        }
+                    }
+                }
+                "ipAddress" | "IPAddress" | "IpAddress" | "IP address" => r.ip = m.next_value()?,
+                "callerIpAddress" => r.caller_ip = m.next_value()?,
+                "location" => r.location = m.next_value()?,
+                "Location" => r.location_code = m.next_value()?,
+                "LocationDetails" | "locationDetails" | "LocationDetails_dynamic" => {
+                    r.location_details = m.next_value()?
+                }
+                "autonomousSystemNumber" | "AutonomousSystemNumber" | "asn" | "ASN" => {
+                    r.asn = m.next_value()?
+                }
+                "autonomousSystemName"
+                | "AutonomousSystemName"
+                | "asName"
+                | "ASName"
+                | "AsName"
+                | "asnName" => r.asn_name = m.next_value()?,
+                "appDisplayName" | "AppDisplayName" | "Application" => r.app = m.next_value()?,
+                "clientAppUsed" | "ClientAppUsed" | "Client app" => {
+                    r.client_app = m.next_value()?
+                }
+                "authenticationRequirement"
+                | "AuthenticationRequirement"
+                | "Authentication requirement" => r.auth_requirement = m.next_value()?,
+                "userAgent" | "UserAgent" | "User agent" => r.user_agent = m.next_value()?,
+                "sessionId" | "SessionId" => r.session_id = m.next_value()?,
+                "correlationId" | "CorrelationId" | "Correlation ID" => {
+                    r.correlation_id = m.next_value()?
+                }
+                "id" | "Id" | "Request ID" => r.id = m.next_value()?,
+                "originalRequestId" | "OriginalRequestId" => {
+                    r.original_request_id = m.next_value()?
+                }
+                "isInteractive" | "IsInteractive" => r.is_interactive = m.next_value()?,
+                "category" | "Category" => r.category = m.next_value()?,
+                "Type" => r.table_type = m.next_value()?,
+                "mfaDetail" | "MfaDetail" => r.mfa_detail = m.next_value()?,
+                "authenticationDetails" | "AuthenticationDetails" => {
+                    r.auth_details = m.next_value()?
+                }
+                "riskEventTypes" | "RiskEventTypes" => r.risk_v1 = m.next_value()?,
+                "riskEventTypes_v2" | "RiskEventTypes_V2" => r.risk_v2 = m.next_value()?,
+                "properties" => {
+                    r.properties = m.next_value::<Option<RawSignIn<'de>>>()?.map(Box::new)
+                }
+                _ => {
+                    m.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(r)
+    }
+}
+
+/// What became of one record.
+#[derive(Debug)]
+pub enum Decoded {
+    /// A normalized authentication event.
+    Event(Box<AuthEvent>),
+    /// A well-formed record that is not a user authentication (reason is a stats key).
+    Ignored(&'static str),
+    /// A record that cannot be used: `reason` is a stats key, `detail` says exactly what.
+    Rejected {
+        reason: &'static str,
+        detail: String,
+    },
+}
+
+fn reject(reason: &'static str, detail: impl Into<String>) -> Decoded {
+    Decoded::Rejected {
+        reason,
+        detail: detail.into(),
+    }
+}
+
+fn pick<'a, 'b>(
+    p: Option<&'b RawSignIn<'a>>,
+    top: &'b RawSignIn<'a>,
+    f: impl Fn(&'b RawSignIn<'a>) -> &'b Text<'a>,
+) -> Option<&'b str> {
+    p.and_then(|p| f(p).0.as_deref())
+        .or_else(|| f(top).0.as_deref())
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+}
+
+fn loc_obj<'b>(r: &'b RawSignIn<'_>) -> Option<&'b Loc> {
+    match &r.location {
+        LocField::Obj(l) => Some(l),
+        _ => None,
+    }
+}
+
+fn owned(s: Option<&str>) -> Option<String> {
+    s.map(str::to_string)
+}
+
+/// Map one parsed record to an event.
+pub(crate) fn to_event(raw: &RawSignIn<'_>, record: RecordRef) -> Decoded {
+    let p = raw.properties.as_deref();
+    macro_rules! get {
+        ($f:ident) => {
+            pick(p, raw, |r| &r.$f)
+        };
+    }
+
+    // Category / table: only user sign-ins are authentication events for these signals.
+    let category = get!(category).or_else(|| get!(table_type));
+    if let Some(c) = category {
+        let lc = c.to_ascii_lowercase();
+        if lc.contains("serviceprincipal") || lc.contains("managedidentity") {
+            return Decoded::Ignored("service principal or managed identity sign-in");
+        }
+        if !lc.contains("signin") {
+            return Decoded::Ignored("not a sign-in record (category)");
+        }
+    }
+
+    let time_text = get!(created).or_else(|| get!(time));
+    let Some(time_text) = time_text else {
+        return reject(
+            "missing time",
+            "no createdDateTime / TimeGenerated / time field",
+        );
+    };
+    let Some(time) = parse_time(time_text) else {
+        return reject(
+            "unparsable time",
+            format!("time {time_text:?} is not a recognised timestamp"),
+        );
+    };
+
+    let Some(identity) = get!(upn).or_else(|| get!(sign_in_identifier)) else {
+        return reject(
+            "missing identity",
+            "no userPrincipalName / signInIdentifier",
+        );
+    };
+
+    let status = p
+        .map(|p| &p.status.0)
+        .filter(|s| s.error_code.is_some())
+        .unwrap_or(&raw.status.0);
+    let code = status
+        .error_code
+        .as_deref()
+        .map(str::trim)
+        .or_else(|| get!(result_type));
+    let Some(code) = code else {
+        return reject(
+            "missing result",
+            "no status.errorCode / ResultType / resultType",
+        );
+    };
+    let outcome = if code == "0" {
+        Outcome::Success
+    } else if INTERRUPTED_CODES.contains(&code) {
+        Outcome::Interrupted
+    } else {
+        Outcome::Failure
+    };
+    let failure_reason = status
+        .failure_reason
+        .clone()
+        .or_else(|| owned(get!(result_description)))
+        .filter(|_| outcome != Outcome::Success);
+
+    let ip_text = get!(ip).or_else(|| get!(caller_ip));
+    let ip_addr = ip_text.and_then(|t| t.parse::<IpAddr>().ok());
+    let ip = match (ip_addr, ip_text) {
+        (Some(a), _) => Some(a.to_string()),
+        (None, t) => owned(t),
+    };
+
+    // Location: Graph object (in properties or top), LA LocationDetails, then bare country codes.
+    let loc = p
+        .and_then(loc_obj)
+        .or_else(|| loc_obj(raw))
+        .or(Some(&raw.location_details.0).filter(|l| l.country.is_some() || l.city.is_some()))
+        .or_else(|| p.map(|p| &p.location_details.0));
+    let code_of = |r: &RawSignIn<'_>| -> Option<String> {
+        match &r.location {
+            LocField::Code(c) => Some(c.clone()),
+            _ => r.location_code.0.as_deref().map(str::to_string),
+        }
+    };
+    let country = loc
+        .and_then(|l| l.country.clone())
+        .or_else(|| p.and_then(code_of))
+        .or_else(|| code_of(raw))
+        .map(|c| {
+            // Portal CSV writes "City, State, CC": keep the last part.
+            c.rsplit(',').next().unwrap_or(&c).trim().to_string()
+        })
+        .filter(|c| !c.is_empty());
+    let (latitude, longitude) = loc
+        .map(|l| (l.geo.0.latitude, l.geo.0.longitude))
+        .unwrap_or((None, None));
+
+    let asn = get!(asn).and_then(|a| {
+        let a = a.trim_start_matches("AS").trim_start_matches("as");
+        a.parse::<u32>().ok().filter(|&n| n != 0)
+    });
+
+    let interactive = get!(is_interactive).and_then(flex::parse_bool).or_else(|| {
+        category.map(|c| {
+            let lc = c.to_ascii_lowercase();
+            !lc.contains("noninteractive")
+        })
+    });
+
+    let mfa = p
+        .map(|p| &p.mfa_detail.0)
+        .filter(|m| m.auth_method.is_some())
+        .unwrap_or(&raw.mfa_detail.0);
+    let details = p
+        .map(|p| &p.auth_details.0)
+        .filter(|d| !d.is_empty())
+        .unwrap_or(&raw.auth_details.0);
+    let auth_step_results: Vec<String> = details
+        .iter()
+        .filter_map(|d| d.result_detail.clone())
+        .collect();
+    let mfa_detail = match (&mfa.auth_method, &mfa.auth_detail) {
+        (Some(m), Some(d)) => Some(format!("{m}: {d}")),
+        (Some(m), None) => Some(m.clone()),
+        (None, Some(d)) => Some(d.clone()),
+        (None, None) => details.iter().find_map(|d| d.method.clone()),
+    };
+
+    let mut risk_event_types: Vec<String> = Vec::new();
+    for list in [
+        p.map(|p| &p.risk_v2),
+        p.map(|p| &p.risk_v1),
+        Some(&raw.risk_v2),
+        Some(&raw.risk_v1),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        for r in &list.0 {
+            if !r.eq_ignore_ascii_case("none") && !risk_event_types.contains(r) {
+                risk_event_types.push(r.clone());
+            }
+        }
+    }
+
+    let request_id = get!(original_request_id).or_else(|| get!(id));
+    let record = RecordRef {
+        record_id: owned(get!(id)),
+        ..record
+    };
+
+    Decoded::Event(Box::new(AuthEvent {
+        time,
+        identity: identity.to_string(),
+        identity_key: identity.to_lowercase(),
+        outcome,
+        result_code: Some(code.to_string()),
+        failure_reason,
+        ip,
+        ip_addr,
+        country,
+        city: loc.and_then(|l| l.city.clone()),
+        latitude,
+        longitude,
+        asn,
+        asn_name: owned(get!(asn_name)),
+        app: owned(get!(app)),
+        client_app: owned(get!(client_app)),
+        auth_requirement: owned(get!(auth_requirement)),
+        mfa_detail,
+        auth_step_results,
+        risk_event_types,
+        user_agent: owned(get!(user_agent)),
+        session_id: owned(get!(session_id)),
+        request_id: owned(request_id),
+        correlation_id: owned(get!(correlation_id)),
+        interactive,
+        source_kind: SourceKind::EntraSignIn,
+        record,
+    }))
+}
+
+/// Parse one JSON record.
+pub(crate) fn decode_json(bytes: &[u8], record: RecordRef) -> Decoded {
+    match serde_json::from_slice::<RawSignIn<'_>>(bytes) {
+        Ok(raw) => to_event(&raw, record),
+        Err(e) if e.is_data() && e.to_string().starts_with("invalid type") => {
+            reject("not a JSON object", e.to_string())
+        }
+        Err(e) => reject("invalid JSON", e.to_string()),
+    }
+}
+
+/// Parse one CSV row given the (normalized) header.
+pub(crate) fn decode_csv_row(
+    header: &[String],
+    row: &csv::StringRecord,
+    record: RecordRef,
+) -> Decoded {
+    if row.len() != header.len() {
+        return reject(
+            "CSV field count",
+            format!(
+                "row has {} fields, the header has {}",
+                row.len(),
+                header.len()
+            ),
+        );
+    }
+    let mut map = serde_json::Map::with_capacity(header.len());
+    for (h, v) in header.iter().zip(row.iter()) {
+        let v = v.trim();
+        if v.is_empty() || h.is_empty() {
+            continue;
+        }
+        let value = if v.starts_with('{') || v.starts_with('[') {
+            serde_json::from_str(v).unwrap_or_else(|_| serde_json::Value::String(v.to_string()))
+        } else {
+            serde_json::Value::String(v.to_string())
+        };
+        map.insert(h.clone(), value);
+    }
+    let value = serde_json::Value::Object(map);
+    match RawSignIn::deserialize(&value) {
+        Ok(raw) => to_event(&raw, record),
+        Err(e) => reject("invalid CSV row", e.to_string()),
+    }
+}
+
+/// Normalize a CSV header cell: `TimeGenerated [UTC]` → `TimeGenerated`, BOM and spaces trimmed.
+pub(crate) fn normalize_header(h: &str) -> String {
+    let h = h.trim_start_matches('\u{feff}').trim();
+    let h = match h.find(" [") {
+        Some(i) if h.ends_with(']') => &h[..i],
+        _ => h,
+    };
+    h.to_string()
+}
+
+/// Shared reference constructor.
+pub(crate) fn record_ref(source: &Arc<str>, line: u64) -> RecordRef {
+    RecordRef {
+        source: source.clone(),
+        line,
+        record_id: None,
+    }
+}

@@ -1,0 +1,218 @@
+//! Lenient field types: exports disagree on whether a field is a string, a number, a boolean, an
+//! object, or an object serialized into a string (Log Analytics "dynamic" columns).
+
+use std::borrow::Cow;
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::Deserialize;
+use serde::de::{
+    self, DeserializeOwned, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor,
+    value::{MapAccessDeserializer, SeqAccessDeserializer},
+};
+
+/// A scalar as text, borrowed from the input when possible. Numbers and booleans become their text;
+/// null, empty strings, objects and arrays become `None`.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Text<'a>(pub Option<Cow<'a, str>>);
+
+impl<'a> Text<'a> {
+    pub fn into_owned(self) -> Option<String> {
+        self.0.map(Cow::into_owned)
+    }
+}
+
+impl<'de> Deserialize<'de> for Text<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(TextVisitor)
+    }
+}
+
+struct TextVisitor;
+
+fn non_empty(c: Cow<'_, str>) -> Option<Cow<'_, str>> {
+    if c.trim().is_empty() { None } else { Some(c) }
+}
+
+impl<'de> Visitor<'de> for TextVisitor {
+    type Value = Text<'de>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a string, number or boolean")
+    }
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(Text(non_empty(Cow::Borrowed(v))))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Text(non_empty(Cow::Owned(v.to_owned()))))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+        Ok(Text(non_empty(Cow::Owned(v))))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(Text(Some(Cow::Owned(v.to_string()))))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(Text(Some(Cow::Owned(v.to_string()))))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        // Integral floats (`50126.0` from pandas exports) print as integers.
+        let s = if v.fract() == 0.0 && v.abs() < 1e15 {
+            format!("{}", v as i64)
+        } else {
+            v.to_string()
+        };
+        Ok(Text(Some(Cow::Owned(s))))
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(Text(Some(Cow::Borrowed(if v { "true" } else { "false" }))))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Text(None))
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Text(None))
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Self::Value, A::Error> {
+        while m.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(Text(None))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut s: A) -> Result<Self::Value, A::Error> {
+        while s.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(Text(None))
+    }
+}
+
+/// For `#[serde(deserialize_with)]` on owned optional strings.
+pub fn text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Text::deserialize(d).map(Text::into_owned)
+}
+
+/// For `#[serde(deserialize_with)]` on optional numbers given as numbers or strings.
+pub fn float<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+    Ok(Text::deserialize(d)?
+        .0
+        .and_then(|s| s.trim().parse::<f64>().ok())
+        .filter(|f| f.is_finite()))
+}
+
+/// A boolean given as `true`, `"True"`, `"TRUE"`, `1`, ...
+pub fn parse_bool(s: &str) -> Option<bool> {
+    match s.trim() {
+        t if t.eq_ignore_ascii_case("true") || t == "1" => Some(true),
+        t if t.eq_ignore_ascii_case("false") || t == "0" => Some(false),
+        _ => None,
+    }
+}
+
+/// A nested value that may arrive as itself or as a JSON string holding it. Anything unusable
+/// (a string that is not JSON, a number where an object was expected) gives `T::default()`.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Nested<T>(pub T);
+
+impl<'de, T: DeserializeOwned + Default> Deserialize<'de> for Nested<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(NestedVisitor(PhantomData))
+    }
+}
+
+struct NestedVisitor<T>(PhantomData<T>);
+
+impl<'de, T: DeserializeOwned + Default> Visitor<'de> for NestedVisitor<T> {
+    type Value = Nested<T>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an object, an array, or a JSON string holding one")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Nested(serde_json::from_str(v).unwrap_or_default()))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, m: A) -> Result<Self::Value, A::Error> {
+        T::deserialize(MapAccessDeserializer::new(m)).map(Nested)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, s: A) -> Result<Self::Value, A::Error> {
+        T::deserialize(SeqAccessDeserializer::new(s)).map(Nested)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Nested(T::default()))
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Nested(T::default()))
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(Nested(T::default()))
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(Nested(T::default()))
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(Nested(T::default()))
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(Nested(T::default()))
+    }
+}
+
+/// A list of strings from an array, a JSON string holding one, or a comma-separated string.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct StrList(pub Vec<String>);
+
+impl<'de> Deserialize<'de> for StrList {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = StrList;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a list of strings")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<StrList, E> {
+                let t = v.trim();
+                if t.starts_with('[') {
+                    let items: Vec<Text<'static>> =
+                        serde_json::from_str::<Vec<serde_json::Value>>(t)
+                            .unwrap_or_default()
+                            .into_iter()
+                            .map(|v| Text::deserialize(v).unwrap_or_default())
+                            .collect();
+                    return Ok(StrList(
+                        items.into_iter().filter_map(Text::into_owned).collect(),
+                    ));
+                }
+                Ok(StrList(
+                    t.split(',')
+                        .map(str::trim)
+                        .filter(|s| !s.is_empty())
+                        .map(String::from)
+                        .collect(),
+                ))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut s: A) -> Result<StrList, A::Error> {
+                let mut out = Vec::new();
+                while let Some(t) = s.next_element::<Text<'de>>()? {
+                    if let Some(t) = t.into_owned() {
+                        out.push(t);
+                    }
+                }
+                Ok(StrList(out))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<StrList, E> {
+                Ok(StrList::default())
+            }
+            fn visit_none<E: de::Error>(self) -> Result<StrList, E> {
+                Ok(StrList::default())
+            }
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<StrList, D::Error> {
+                d.deserialize_any(self)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<StrList, A::Error> {
+                while m.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(StrList::default())
+            }
+        }
+        d.deserialize_any(V)
+    }
+}

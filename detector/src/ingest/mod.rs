@@ -1,0 +1,116 @@
+//! Input adapters: bytes in, [`AuthEvent`]s (or counted rejections) out.
+//!
+//! [`framer`] finds record boundaries in a stream split anywhere; the per-format readers ([`entra`])
+//! turn one record into one normalized event. Signals never see raw formats.
+
+pub mod entra;
+pub mod flex;
+pub mod framer;
+pub mod time;
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+pub use entra::Decoded;
+use framer::{Frame, FrameKind, Framer};
+
+/// One source's reader: framing state plus the CSV header once seen.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Ingest {
+    source: Arc<str>,
+    framer: Framer,
+    header: Option<Vec<String>>,
+    max_record: usize,
+}
+
+/// What the reader reports for each record-sized piece of input.
+#[derive(Debug)]
+pub struct Item {
+    pub line: u64,
+    pub decoded: Decoded,
+}
+
+impl Ingest {
+    pub fn new(source: &str, max_record: usize) -> Self {
+        Ingest {
+            source: Arc::from(source),
+            framer: Framer::new(max_record),
+            header: None,
+            max_record,
+        }
+    }
+
+    /// The current source name.
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// Feed bytes; every framed record is decoded and passed to `out`.
+    pub fn push(&mut self, data: &[u8], out: &mut dyn FnMut(Item)) {
+        let Ingest {
+            source,
+            framer,
+            header,
+            ..
+        } = self;
+        framer.push(data, &mut |f| decode(source, header, f, out));
+    }
+
+    /// End of this source: remaining bytes are decoded or rejected; the reader is ready for a new source.
+    pub fn finish(&mut self, next_source: &str, out: &mut dyn FnMut(Item)) {
+        let Ingest {
+            source,
+            framer,
+            header,
+            ..
+        } = self;
+        framer.finish(&mut |f| decode(source, header, f, out));
+        *self = Ingest::new(next_source, self.max_record);
+    }
+}
+
+fn decode(
+    source: &Arc<str>,
+    header: &mut Option<Vec<String>>,
+    f: Frame<'_>,
+    out: &mut dyn FnMut(Item),
+) {
+    let line = f.line;
+    let decoded = match f.kind {
+        FrameKind::Reject(reason) => Decoded::Rejected {
+            reason,
+            detail: reason.to_string(),
+        },
+        FrameKind::Json => entra::decode_json(f.bytes, entra::record_ref(source, line)),
+        FrameKind::Csv => {
+            let mut rdr = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .flexible(true)
+                .from_reader(f.bytes);
+            let mut rec = csv::StringRecord::new();
+            match rdr.read_record(&mut rec) {
+                Ok(true) => {}
+                Ok(false) => return,
+                Err(e) => {
+                    out(Item {
+                        line,
+                        decoded: Decoded::Rejected {
+                            reason: "invalid CSV row",
+                            detail: e.to_string(),
+                        },
+                    });
+                    return;
+                }
+            }
+            match header {
+                None => {
+                    *header = Some(rec.iter().map(entra::normalize_header).collect());
+                    return;
+                }
+                Some(h) => entra::decode_csv_row(h, &rec, entra::record_ref(source, line)),
+            }
+        }
+    };
+    out(Item { line, decoded });
+}

@@ -1,0 +1,43 @@
+/*!
+The t1586 detection core: authentication events in, compromised-account alerts out.
+
+Design choices, each made so the same bytes give the same alerts everywhere:
+
+* **Pure and deterministic.** No clock, no randomness, no I/O, no threads. Time comes from the events;
+  maps that are iterated to produce output are ordered (or sorted before output), so native Rust, the
+  zero-import `.wasm` and the wasm-bindgen build produce byte-identical alert JSON.
+* **Streaming.** [`Detector::push`] takes chunks of any size split anywhere (inside a record, inside a
+  UTF-8 character); records are framed by a small byte-level state machine ([`ingest::framer`]) whose
+  state is plain data, so a detector can be [snapshotted](Detector::snapshot) between chunks.
+* **One normalized event.** Input adapters ([`ingest`]) map every format into [`AuthEvent`]; signals
+  ([`signals`]) never see raw formats.
+* **Bounded state.** Per-identity state older than the detection window is evicted; hard caps
+  ([`config::Limits`]) bound tracked identities, distinct IPs and evidence, and every time a cap is hit a
+  counter in [`Stats`] says so.
+* **Honest about input.** Every record is counted as parsed, ignored (with a reason) or rejected (with
+  its source, line and reason); nothing is dropped silently.
+*/
+#![cfg_attr(not(feature = "abi"), forbid(unsafe_code))]
+#![cfg_attr(feature = "abi", deny(unsafe_code))]
+
+pub mod alert;
+pub mod config;
+pub mod engine;
+pub mod error;
+pub mod event;
+pub mod ingest;
+pub mod signals;
+pub mod stats;
+
+#[cfg(feature = "abi")]
+pub mod abi;
+
+pub use alert::{Alert, Evidence, sort_alerts};
+pub use config::{Config, Profile};
+pub use engine::Detector;
+pub use error::{Error, ErrorKind};
+pub use event::{AuthEvent, Outcome, RecordRef};
+pub use stats::Stats;
+
+/// The detector version written into every alert (`DetectorVersion`).
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,0 +1,362 @@
+//! **Credential stuffing** (seed profile): many failed sign-ins and at least one success for one
+//! identity inside the detection window.
+//!
+//! Logic (the public T1586 KQL, made streaming):
+//! * failures are records whose result code is not `0` and not in `excluded_result_codes`
+//!   (seed: 50053 account locked / malicious-IP block, 50076 MFA required); successes are code `0`;
+//!   records without a result code are rejected at ingest and never reach here;
+//! * per identity, a sliding window of `window_secs` (seed 24 h: the KQL's `ago(24h)` over event time,
+//!   since an offline file has no "now") holds recent failures and successes; when it holds at least
+//!   `min_failures` (5) failures and `min_successes` (1) successes, an alert opens with everything in
+//!   the window; later records for that identity join the same alert until `window_secs` after its
+//!   first record, when it is emitted (one alert per identity and window, never repeated);
+//! * `UniqueIPs`, `IPList`, `Apps` and `Countries` describe the failures (the attack), as the KQL's
+//!   failure summary does; `SuccessCount` and the evidence show the success;
+//! * risk: `risk_high` (90) above `high_ip_count` (5) distinct failure IPs, `risk_medium` (75) above
+//!   `medium_ip_count` (2), else `risk_low` (60). `TimeGenerated` is the last record's time.
+//!
+//! Anchors: MITRE ATT&CK T1586 (compromised accounts), T1110.004 (credential stuffing), T1078 (valid
+//! accounts); Microsoft Sentinel "Brute force attack against Azure Portal" / "Successful sign-in after
+//! failures" rule family.
+//!
+//! Known false positives: users mistyping a password then succeeding (most single-IP, low-count
+//! alerts at risk 60); password-reset flows; service accounts with stale credentials retrying; shared
+//! corporate egress IPs. Use `allowlist.ignored_identities` for service accounts.
+
+use std::collections::VecDeque;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{Ctx, Episode, IdState, Mini, Tracker};
+use crate::event::AuthEvent;
+
+pub const DETECTION_TYPE: &str = "CredentialStuffing";
+pub const MITRE: &[&str] = &["T1586", "T1110.004", "T1078"];
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct State {
+    user: String,
+    recent: VecDeque<Mini>,
+    episode: Option<Episode>,
+    last: DateTime<Utc>,
+}
+
+pub(crate) fn observe(tracker: &mut Tracker<State>, ev: &AuthEvent, ctx: &mut Ctx<'_>) {
+    let cfg = &ctx.cfg.credential_stuffing;
+    let Some(code) = ev.result_code.as_deref().map(str::trim) else {
+        return;
+    };
+    let success = code == "0";
+    if !success && cfg.excluded_result_codes.iter().any(|c| c == code) {
+        return;
+    }
+    let user = ev.identity.clone();
+    tracker.update(
+        &ev.identity_key,
+        || State {
+            user,
+            recent: VecDeque::new(),
+            episode: None,
+            last: ev.time,
+        },
+        ctx,
+        |s, ctx| s.add(Mini::of(ev), ctx),
+    );
+}
+
+impl State {
+    fn add(&mut self, m: Mini, ctx: &mut Ctx<'_>) {
+        let w = ctx.window();
+        let limits = &ctx.cfg.limits;
+        let t = m.time();
+        self.last = self.last.max(t);
+        if let Some(ep) = &mut self.episode {
+            if t < ep.first + w {
+                ep.add(&m, !m.is_success(), limits, ctx.stats);
+                return;
+            }
+            self.close(ctx);
+        }
+        // Keep `recent` in time order even when a late record arrives.
+        let pos = self
+            .recent
+            .iter()
+            .rposition(|r| r.time() <= t)
+            .map_or(0, |p| p + 1);
+        self.recent.insert(pos, m);
+        let newest = self.recent.back().map(Mini::time).unwrap_or(t);
+        while self.recent.front().is_some_and(|r| r.time() <= newest - w) {
+            self.recent.pop_front();
+        }
+        if self.recent.len() > ctx.cfg.limits.max_events_per_identity {
+            self.recent.pop_front();
+            ctx.stats.cap("max_events_per_identity");
+        }
+        let cfg = &ctx.cfg.credential_stuffing;
+        let successes = self.recent.iter().filter(|r| r.is_success()).count() as u64;
+        let failures = self.recent.len() as u64 - successes;
+        if failures >= u64::from(cfg.min_failures) && successes >= u64::from(cfg.min_successes) {
+            let first = self.recent.front().map(Mini::time).unwrap_or(t);
+            let mut ep = Episode::new(&self.user, first);
+            for r in self.recent.drain(..) {
+                ep.add(&r, !r.is_success(), &ctx.cfg.limits, ctx.stats);
+            }
+            self.episode = Some(ep);
+        }
+    }
+
+    fn close(&mut self, ctx: &mut Ctx<'_>) {
+        let Some(ep) = self.episode.take() else {
+            return;
+        };
+        let cfg = &ctx.cfg.credential_stuffing;
+        let ips = ep.ips.len();
+        let risk = if ips > u64::from(cfg.high_ip_count) {
+            cfg.risk_high
+        } else if ips > u64::from(cfg.medium_ip_count) {
+            cfg.risk_medium
+        } else {
+            cfg.risk_low
+        };
+        let last = ep.last;
+        ctx.out
+            .push(ep.into_alert(DETECTION_TYPE, risk, last, MITRE, ctx.cfg));
+    }
+}
+
+impl IdState for State {
+    fn next_deadline(&self, ctx: &Ctx<'_>) -> Option<DateTime<Utc>> {
+        let w = ctx.window();
+        let ep = self.episode.as_ref().map(|e| e.first + w);
+        let expiry = self.recent.back().map(|r| r.time() + w);
+        match (ep, expiry) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    fn on_deadline(&mut self, now: DateTime<Utc>, ctx: &mut Ctx<'_>) {
+        let w = ctx.window();
+        if self.episode.as_ref().is_some_and(|e| e.first + w <= now) {
+            self.close(ctx);
+        }
+        while self.recent.front().is_some_and(|r| r.time() + w <= now) {
+            self.recent.pop_front();
+        }
+    }
+
+    fn finish(&mut self, ctx: &mut Ctx<'_>) {
+        self.close(ctx);
+        self.recent.clear();
+    }
+
+    fn is_empty(&self) -> bool {
+        self.episode.is_none() && self.recent.is_empty()
+    }
+
+    fn last_seen(&self) -> DateTime<Utc> {
+        self.last
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::Config;
+    use crate::signals::testkit::{ev, run};
+
+    fn cs(user: &str, risk: u32, f: u64, s: u64, ips: u64) -> (String, String, u32, u64, u64, u64) {
+        ("CredentialStuffing".into(), user.into(), risk, f, s, ips)
+    }
+
+    #[test]
+    fn table() {
+        let cfg = Config::default();
+        let u = "alice@contoso.com";
+        let fails = |n: i64, ips: &[&str]| -> Vec<_> {
+            (0..n)
+                .map(|i| ev(i, u, "50126", ips[i as usize % ips.len()]))
+                .collect()
+        };
+        let cases: Vec<(&str, Vec<crate::AuthEvent>, Vec<_>)> = vec![
+            (
+                "seed test 1: six failures then a success, one IP",
+                {
+                    let mut v = fails(6, &["203.0.113.5"]);
+                    v.push(ev(7, u, "0", "203.0.113.5"));
+                    v
+                },
+                vec![cs(u, 60, 6, 1, 1)],
+            ),
+            (
+                "exactly five failures is enough",
+                {
+                    let mut v = fails(5, &["203.0.113.5"]);
+                    v.push(ev(7, u, "0", "203.0.113.5"));
+                    v
+                },
+                vec![cs(u, 60, 5, 1, 1)],
+            ),
+            (
+                "four failures is not",
+                {
+                    let mut v = fails(4, &["203.0.113.5"]);
+                    v.push(ev(7, u, "0", "203.0.113.5"));
+                    v
+                },
+                vec![],
+            ),
+            (
+                "failures without success is not",
+                fails(20, &["203.0.113.5"]),
+                vec![],
+            ),
+            (
+                "success first, failures after, same window",
+                {
+                    let mut v = vec![ev(-5, u, "0", "198.51.100.1")];
+                    v.extend(fails(5, &["203.0.113.5"]));
+                    v
+                },
+                vec![cs(u, 60, 5, 1, 1)],
+            ),
+            (
+                "three IPs → 75",
+                {
+                    let mut v = fails(6, &["203.0.113.1", "203.0.113.2", "203.0.113.3"]);
+                    v.push(ev(9, u, "0", "203.0.113.1"));
+                    v
+                },
+                vec![cs(u, 75, 6, 1, 3)],
+            ),
+            (
+                "six IPs → 90",
+                {
+                    let mut v = fails(
+                        6,
+                        &[
+                            "1.1.1.1", "1.1.1.2", "1.1.1.3", "1.1.1.4", "1.1.1.5", "1.1.1.6",
+                        ],
+                    );
+                    v.push(ev(9, u, "0", "1.1.1.1"));
+                    v
+                },
+                vec![cs(u, 90, 6, 1, 6)],
+            ),
+            (
+                "50053 and 50076 are not failures",
+                {
+                    let mut v: Vec<_> = (0..3).map(|i| ev(i, u, "50126", "203.0.113.5")).collect();
+                    v.extend((3..9).map(|i| {
+                        ev(
+                            i,
+                            u,
+                            if i % 2 == 0 { "50053" } else { "50076" },
+                            "203.0.113.5",
+                        )
+                    }));
+                    v.push(ev(10, u, "0", "203.0.113.5"));
+                    v
+                },
+                vec![],
+            ),
+            (
+                "failures spread over more than 24 h do not add up",
+                {
+                    let mut v: Vec<_> = (0..5)
+                        .map(|i| ev(i * 400, u, "50126", "203.0.113.5"))
+                        .collect();
+                    v.push(ev(1700, u, "0", "203.0.113.5"));
+                    v
+                },
+                vec![],
+            ),
+            (
+                "identity compared case-insensitively, first spelling kept",
+                {
+                    let mut v: Vec<_> = (0..5)
+                        .map(|i| {
+                            ev(
+                                i,
+                                if i % 2 == 0 { "Bob@X.com" } else { "bob@x.com" },
+                                "50126",
+                                "203.0.113.5",
+                            )
+                        })
+                        .collect();
+                    v.push(ev(7, "BOB@x.com", "0", "203.0.113.5"));
+                    v
+                },
+                vec![cs("Bob@X.com", 60, 5, 1, 1)],
+            ),
+            (
+                "later records inside the window join the same alert",
+                {
+                    let mut v = fails(6, &["203.0.113.5"]);
+                    v.push(ev(7, u, "0", "203.0.113.5"));
+                    v.push(ev(600, u, "50126", "203.0.113.9"));
+                    v.push(ev(601, u, "0", "203.0.113.9"));
+                    v
+                },
+                vec![cs(u, 60, 7, 2, 2)],
+            ),
+        ];
+        for (name, events, want) in cases {
+            let got: Vec<_> = run(&cfg, events)
+                .into_iter()
+                .filter(|a| a.0 == "CredentialStuffing")
+                .collect();
+            assert_eq!(got, want, "{name}");
+        }
+    }
+
+    #[test]
+    fn two_windows_two_alerts() {
+        let cfg = Config::default();
+        let u = "carol@contoso.com";
+        let mut v: Vec<_> = (0..5).map(|i| ev(i, u, "50126", "203.0.113.5")).collect();
+        v.push(ev(6, u, "0", "203.0.113.5"));
+        v.extend((0..5).map(|i| ev(3000 + i, u, "50126", "203.0.113.7")));
+        v.push(ev(3006, u, "0", "203.0.113.7"));
+        let got = run(&cfg, v);
+        assert_eq!(got.len(), 2, "{got:?}");
+    }
+
+    #[test]
+    fn thresholds_are_configurable() {
+        let cfg = Config::from_json(r#"{"credential_stuffing":{"min_failures":3,"risk_low":10}}"#)
+            .unwrap();
+        let u = "dave@contoso.com";
+        let mut v: Vec<_> = (0..3).map(|i| ev(i, u, "50126", "203.0.113.5")).collect();
+        v.push(ev(4, u, "0", "203.0.113.5"));
+        assert_eq!(run(&cfg, v), vec![cs(u, 10, 3, 1, 1)]);
+    }
+
+    #[test]
+    fn missing_fields_do_not_panic() {
+        let cfg = Config::default();
+        let u = "erin@contoso.com";
+        let mut v: Vec<_> = (0..6)
+            .map(|i| {
+                let mut e = ev(i, u, "50126", "");
+                e.app = None;
+                e.result_code = if i == 0 { None } else { e.result_code };
+                e
+            })
+            .collect();
+        v.push(ev(7, u, "0", ""));
+        // One failure has no result code: it is not counted; five remain.
+        assert_eq!(run(&cfg, v), vec![cs(u, 60, 5, 1, 0)]);
+    }
+
+    #[test]
+    fn ignored_identities_are_not_analysed() {
+        let cfg =
+            Config::from_json(r#"{"allowlist":{"ignored_identities":["SVC-backup@contoso.com"]}}"#)
+                .unwrap();
+        let u = "svc-backup@contoso.com";
+        let mut v: Vec<_> = (0..6).map(|i| ev(i, u, "50126", "203.0.113.5")).collect();
+        v.push(ev(7, u, "0", "203.0.113.5"));
+        assert_eq!(run(&cfg, v), vec![]);
+    }
+}

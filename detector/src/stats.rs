@@ -1,0 +1,55 @@
+//! Counters every interface exposes: what was read, what became of it, and which limits were hit.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// One rejected record, with where it was.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordError {
+    pub source: String,
+    pub line: u64,
+    pub reason: String,
+}
+
+/// Detector statistics. `records_read = records_parsed + records_rejected` always holds.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stats {
+    /// Sources begun (files, stdin).
+    pub sources: u64,
+    /// Bytes pushed.
+    pub bytes: u64,
+    /// Records seen (framed), whatever became of them.
+    pub records_read: u64,
+    /// Records parsed into a normalized form (events + ignored).
+    pub records_parsed: u64,
+    /// Records that could not be used, by reason.
+    pub records_rejected: u64,
+    pub rejected_by_reason: BTreeMap<String, u64>,
+    /// Parsed records that are not user authentication events, by reason.
+    pub records_ignored: u64,
+    pub ignored_by_reason: BTreeMap<String, u64>,
+    /// Authentication events that reached the signals.
+    pub events: u64,
+    /// Events from identities on the allowlist (not analysed).
+    pub events_allowlisted: u64,
+    /// Events that arrived older than the lateness tolerance behind the newest event (processed, but
+    /// possibly after their window closed).
+    pub late_events: u64,
+    /// Alerts returned.
+    pub alerts: u64,
+    /// How often each hard limit was hit (state was evicted or truncated).
+    pub caps_hit: BTreeMap<String, u64>,
+    /// The first rejected records in detail (see `limits.max_error_details`).
+    pub errors: Vec<RecordError>,
+    /// Rejected records not listed in `errors`.
+    pub errors_not_listed: u64,
+    /// Identities currently tracked (summed over signals).
+    pub identities_tracked: u64,
+}
+
+impl Stats {
+    pub(crate) fn cap(&mut self, which: &str) {
+        *self.caps_hit.entry(which.to_string()).or_default() += 1;
+    }
+}

@@ -1,0 +1,361 @@
+//! Loading and calling a detector `.wasm` through its C ABI (detector/ABI.md), sandboxed:
+//! no imports are provided (no WASI, nothing), linear memory is capped, and every call has a
+//! wall-clock deadline enforced by epoch interruption.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread;
+use std::time::Duration;
+
+use anyhow::{Context, Result, anyhow, bail};
+use wasmtime::{
+    Config, Engine, Instance, Memory, Module, Store, StoreLimits, StoreLimitsBuilder, Trap,
+    TypedFunc,
+};
+
+/// The ABI version this host speaks.
+pub const ABI_VERSION: u32 = 1;
+
+/// The detector built from this workspace, embedded at compile time.
+pub static EMBEDDED_WASM: &[u8] = include_bytes!(env!("T1586_WASM_PATH"));
+
+/// Sandbox limits for one detector instance.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Maximum linear memory, bytes.
+    pub max_memory: usize,
+    /// Maximum wall-clock time of one call into the guest.
+    pub call_timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_memory: 1 << 30,
+            call_timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+const TICK: Duration = Duration::from_millis(50);
+
+/// A compiled detector module.
+pub struct Plugin {
+    engine: Engine,
+    module: Module,
+    ticker_stop: Arc<AtomicBool>,
+}
+
+impl Drop for Plugin {
+    fn drop(&mut self) {
+        self.ticker_stop.store(true, Ordering::Relaxed);
+    }
+}
+
+impl Plugin {
+    /// Compile a module and check it is a t1586 detector this host can drive.
+    pub fn load(wasm: &[u8], what: &str) -> Result<Plugin> {
+        let mut cfg = Config::new();
+        cfg.epoch_interruption(true);
+        let engine = Engine::new(&cfg).map_err(|e| anyhow!("{e}"))?;
+        let module = Module::new(&engine, wasm)
+            .map_err(|e| anyhow!("{what} is not a valid WebAssembly module: {e}"))?;
+        if let Some(imp) = module.imports().next() {
+            bail!(
+                "{what} imports `{}::{}`: a t1586 detector must have no imports (this host provides none)",
+                imp.module(),
+                imp.name()
+            );
+        }
+        let stop = Arc::new(AtomicBool::new(false));
+        let (e2, s2) = (engine.clone(), stop.clone());
+        thread::Builder::new()
+            .name("t1586-epoch".into())
+            .spawn(move || {
+                while !s2.load(Ordering::Relaxed) {
+                    thread::sleep(TICK);
+                    e2.increment_epoch();
+                }
+            })
+            .context("starting the epoch timer thread")?;
+        Ok(Plugin {
+            engine,
+            module,
+            ticker_stop: stop,
+        })
+    }
+
+    /// The plugin embedded in this binary.
+    pub fn embedded() -> Result<Plugin> {
+        Plugin::load(EMBEDDED_WASM, "the embedded detector")
+    }
+}
+
+struct Exports {
+    memory: Memory,
+    alloc: TypedFunc<u32, u32>,
+    free: TypedFunc<(u32, u32), ()>,
+    open: TypedFunc<(u32, u32), u32>,
+    begin_source: TypedFunc<(u32, u32, u32), i32>,
+    push: TypedFunc<(u32, u32, u32), u64>,
+    flush: TypedFunc<u32, u64>,
+    stats: TypedFunc<u32, u64>,
+    snapshot: TypedFunc<u32, u64>,
+    restore: TypedFunc<(u32, u32), u32>,
+    last_error: TypedFunc<(), u64>,
+    close: TypedFunc<u32, i32>,
+}
+
+/// One running detector (one instance, one handle).
+pub struct Detector {
+    store: Store<StoreLimits>,
+    ex: Exports,
+    handle: u32,
+    inbuf: (u32, u32),
+    limits: Limits,
+    version: String,
+}
+
+const CHUNK: u32 = 256 * 1024;
+
+fn func<P, R>(
+    inst: &Instance,
+    store: &mut Store<StoreLimits>,
+    name: &str,
+) -> Result<TypedFunc<P, R>>
+where
+    P: wasmtime::WasmParams,
+    R: wasmtime::WasmResults,
+{
+    inst.get_typed_func::<P, R>(&mut *store, name)
+        .map_err(|e| anyhow!("detector export `{name}` is missing or has the wrong signature: {e}"))
+}
+
+impl Detector {
+    /// Instantiate and open a detector with a JSON configuration.
+    pub fn open(plugin: &Plugin, config_json: &str, limits: Limits) -> Result<Detector> {
+        let mut d = Detector::instantiate(plugin, limits)?;
+        let cfg = d.write_temp(config_json.as_bytes())?;
+        let h = d.call(|s, ex| ex.open.call(s, cfg), "t1586_open");
+        d.free_temp(cfg)?;
+        let h = h?;
+        if h == 0 {
+            bail!(
+                "configuration rejected by the detector: {}",
+                d.last_error()?
+            );
+        }
+        d.handle = h;
+        Ok(d)
+    }
+
+    /// Instantiate and restore a detector from snapshot bytes.
+    pub fn restore(plugin: &Plugin, snapshot: &[u8], limits: Limits) -> Result<Detector> {
+        let mut d = Detector::instantiate(plugin, limits)?;
+        let buf = d.write_temp(snapshot)?;
+        let h = d.call(|s, ex| ex.restore.call(s, buf), "t1586_restore");
+        d.free_temp(buf)?;
+        let h = h?;
+        if h == 0 {
+            bail!("snapshot rejected by the detector: {}", d.last_error()?);
+        }
+        d.handle = h;
+        Ok(d)
+    }
+
+    fn instantiate(plugin: &Plugin, limits: Limits) -> Result<Detector> {
+        let store_limits = StoreLimitsBuilder::new()
+            .memory_size(limits.max_memory)
+            .trap_on_grow_failure(true)
+            .instances(1)
+            .build();
+        let mut store = Store::new(&plugin.engine, store_limits);
+        store.limiter(|l| l);
+        store.set_epoch_deadline(ticks(limits.call_timeout));
+        let inst = Instance::new(&mut store, &plugin.module, &[])
+            .map_err(|e| anyhow!("instantiating the detector failed: {e}"))?;
+        let memory = inst
+            .get_memory(&mut store, "memory")
+            .ok_or_else(|| anyhow!("detector export `memory` is missing"))?;
+        let abi: TypedFunc<(), u32> = func(&inst, &mut store, "t1586_abi_version")?;
+        let ver = abi
+            .call(&mut store, ())
+            .map_err(|e| anyhow!("t1586_abi_version failed: {e}"))?;
+        if ver != ABI_VERSION {
+            bail!("detector speaks ABI version {ver}; this host speaks version {ABI_VERSION}");
+        }
+        let dv: TypedFunc<(), u64> = func(&inst, &mut store, "t1586_detector_version")?;
+        let ex = Exports {
+            memory,
+            alloc: func(&inst, &mut store, "t1586_alloc")?,
+            free: func(&inst, &mut store, "t1586_free")?,
+            open: func(&inst, &mut store, "t1586_open")?,
+            begin_source: func(&inst, &mut store, "t1586_begin_source")?,
+            push: func(&inst, &mut store, "t1586_push")?,
+            flush: func(&inst, &mut store, "t1586_flush")?,
+            stats: func(&inst, &mut store, "t1586_stats")?,
+            snapshot: func(&inst, &mut store, "t1586_snapshot")?,
+            restore: func(&inst, &mut store, "t1586_restore")?,
+            last_error: func(&inst, &mut store, "t1586_last_error")?,
+            close: func(&inst, &mut store, "t1586_close")?,
+        };
+        let mut d = Detector {
+            store,
+            ex,
+            handle: 0,
+            inbuf: (0, 0),
+            limits,
+            version: String::new(),
+        };
+        let packed = d.call(|s, _| dv.call(s, ()), "t1586_detector_version")?;
+        d.version =
+            String::from_utf8_lossy(&d.read_packed(packed, "t1586_detector_version")?).into_owned();
+        let p = d.call(|s, ex| ex.alloc.call(s, CHUNK), "t1586_alloc")?;
+        if p == 0 {
+            bail!("detector could not allocate its input buffer");
+        }
+        d.inbuf = (p, CHUNK);
+        Ok(d)
+    }
+
+    /// The detector's own version string.
+    pub fn version(&self) -> &str {
+        &self.version
+    }
+
+    /// Call into the guest with a fresh deadline; traps become errors that say what happened.
+    fn call<R>(
+        &mut self,
+        f: impl FnOnce(&mut Store<StoreLimits>, &Exports) -> wasmtime::Result<R>,
+        name: &str,
+    ) -> Result<R> {
+        self.store
+            .set_epoch_deadline(ticks(self.limits.call_timeout));
+        f(&mut self.store, &self.ex).map_err(|e| match e.downcast_ref::<Trap>() {
+            Some(Trap::Interrupt) => anyhow!(
+                "detector call {name} exceeded the time limit of {:?} and was stopped",
+                self.limits.call_timeout
+            ),
+            Some(Trap::UnreachableCodeReached) => {
+                anyhow!("detector call {name} panicked (trap: unreachable); input or plugin bug")
+            }
+            Some(t) => anyhow!("detector call {name} trapped: {t}"),
+            None if format!("{e:?}").contains("growing memory") => anyhow!(
+                "detector call {name} exceeded the memory limit of {} MiB and was stopped",
+                self.limits.max_memory >> 20
+            ),
+            None => anyhow!("detector call {name} failed: {e:?}"),
+        })
+    }
+
+    fn write_temp(&mut self, bytes: &[u8]) -> Result<(u32, u32)> {
+        let len = u32::try_from(bytes.len()).context("buffer larger than 4 GiB")?;
+        let p = self.call(|s, ex| ex.alloc.call(s, len), "t1586_alloc")?;
+        if p == 0 && len > 0 {
+            bail!("detector could not allocate {len} bytes (memory limit?)");
+        }
+        self.ex
+            .memory
+            .write(&mut self.store, p as usize, bytes)
+            .map_err(|_| anyhow!("t1586_alloc returned a buffer outside linear memory"))?;
+        Ok((p, len))
+    }
+
+    fn free_temp(&mut self, (p, len): (u32, u32)) -> Result<()> {
+        self.call(|s, ex| ex.free.call(s, (p, len)), "t1586_free")
+    }
+
+    /// Copy a packed (ptr << 32 | len) buffer out of guest memory, bounds-checked.
+    fn read_packed(&mut self, packed: u64, name: &str) -> Result<Vec<u8>> {
+        let ptr = (packed >> 32) as usize;
+        let len = (packed & 0xffff_ffff) as usize;
+        let data = self.ex.memory.data(&self.store);
+        let end = ptr
+            .checked_add(len)
+            .filter(|&e| e <= data.len())
+            .ok_or_else(|| {
+                anyhow!("detector call {name} returned a buffer outside its memory ({ptr}+{len})")
+            })?;
+        Ok(data[ptr..end].to_vec())
+    }
+
+    fn result(&mut self, packed: u64, name: &str) -> Result<Vec<u8>> {
+        if packed == 0 {
+            bail!("detector call {name} failed: {}", self.last_error()?);
+        }
+        self.read_packed(packed, name)
+    }
+
+    /// The guest's last error message.
+    pub fn last_error(&mut self) -> Result<String> {
+        let p = self.call(|s, ex| ex.last_error.call(s, ()), "t1586_last_error")?;
+        Ok(String::from_utf8_lossy(&self.read_packed(p, "t1586_last_error")?).into_owned())
+    }
+
+    /// Start a named source.
+    pub fn begin_source(&mut self, name: &str) -> Result<()> {
+        let buf = self.write_temp(name.as_bytes())?;
+        let h = self.handle;
+        let r = self.call(
+            |s, ex| ex.begin_source.call(s, (h, buf.0, buf.1)),
+            "t1586_begin_source",
+        );
+        self.free_temp(buf)?;
+        if r? != 0 {
+            bail!("t1586_begin_source failed: {}", self.last_error()?);
+        }
+        Ok(())
+    }
+
+    /// Push bytes (any size); returns alert JSON Lines that became final.
+    pub fn push(&mut self, mut data: &[u8]) -> Result<Vec<u8>> {
+        let mut out = Vec::new();
+        while !data.is_empty() {
+            let n = data.len().min(self.inbuf.1 as usize);
+            self.ex
+                .memory
+                .write(&mut self.store, self.inbuf.0 as usize, &data[..n])
+                .map_err(|_| anyhow!("input buffer outside linear memory"))?;
+            let (h, p) = (self.handle, self.inbuf.0);
+            let packed = self.call(|s, ex| ex.push.call(s, (h, p, n as u32)), "t1586_push")?;
+            out.extend(self.result(packed, "t1586_push")?);
+            data = &data[n..];
+        }
+        Ok(out)
+    }
+
+    /// End of input; returns the remaining alert JSON Lines.
+    pub fn flush(&mut self) -> Result<Vec<u8>> {
+        let h = self.handle;
+        let packed = self.call(|s, ex| ex.flush.call(s, h), "t1586_flush")?;
+        self.result(packed, "t1586_flush")
+    }
+
+    /// Statistics JSON.
+    pub fn stats(&mut self) -> Result<serde_json::Value> {
+        let h = self.handle;
+        let packed = self.call(|s, ex| ex.stats.call(s, h), "t1586_stats")?;
+        let bytes = self.result(packed, "t1586_stats")?;
+        serde_json::from_slice(&bytes).context("detector returned invalid statistics JSON")
+    }
+
+    /// Snapshot bytes.
+    pub fn snapshot(&mut self) -> Result<Vec<u8>> {
+        let h = self.handle;
+        let packed = self.call(|s, ex| ex.snapshot.call(s, h), "t1586_snapshot")?;
+        self.result(packed, "t1586_snapshot")
+    }
+
+    /// Close the handle (the instance goes with `self`).
+    pub fn close(mut self) -> Result<()> {
+        let h = self.handle;
+        if self.call(|s, ex| ex.close.call(s, h), "t1586_close")? != 0 {
+            bail!("t1586_close failed: {}", self.last_error()?);
+        }
+        Ok(())
+    }
+}
+
+fn ticks(d: Duration) -> u64 {
+    (d.as_millis() / TICK.as_millis()).max(1) as u64 + 1
+}

@@ -1,0 +1,173 @@
+//! The CLI as users meet it: the seed's first test from a Graph file, stdin, gzip, errors, exit codes.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_t1586"))
+}
+
+fn case(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/corpus")
+        .join(name)
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("t1586-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    d.join(name)
+}
+
+#[test]
+fn seed_first_test_from_graph_json() {
+    let out = bin()
+        .args(["scan", "--format", "jsonl"])
+        .arg(case("seed-graph-single-ip/signins.json"))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 1, "{text}");
+    let a: serde_json::Value = serde_json::from_str(lines[0]).unwrap();
+    assert_eq!(a["DetectionType"], "CredentialStuffing");
+    assert_eq!(a["UserPrincipalName"], "adele.vance@contoso.com");
+    assert_eq!(a["RiskScore"], 60);
+    assert_eq!(a["FailureCount"], 6);
+    assert_eq!(a["SuccessCount"], 1);
+    assert_eq!(a["UniqueIPs"], 1);
+    let summary = String::from_utf8(out.stderr).unwrap();
+    assert!(summary.contains("7 records read"), "{summary}");
+}
+
+#[test]
+fn stdin_and_gzip_give_the_same_alerts() {
+    let path = case("seed-stuffing-seven-ips/SigninLogs.json");
+    let raw = std::fs::read(&path).unwrap();
+    let want = std::fs::read_to_string(case("seed-stuffing-seven-ips/expected.jsonl")).unwrap();
+
+    let mut child = bin()
+        .args(["scan", "--format", "jsonl", "-"])
+        .current_dir(case("seed-stuffing-seven-ips"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(&raw).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    // Same alerts; only the evidence's source name differs ("-").
+    let got = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        got,
+        want.replace("\"Source\":\"SigninLogs.json\"", "\"Source\":\"-\"")
+    );
+
+    let gz = tmp("SigninLogs.json.gz");
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    enc.write_all(&raw).unwrap();
+    std::fs::write(&gz, enc.finish().unwrap()).unwrap();
+    let out = bin()
+        .args(["scan", "--format", "jsonl"])
+        .arg(&gz)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let got = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        got,
+        want.replace(
+            "\"Source\":\"SigninLogs.json\"",
+            &format!(
+                "\"Source\":{}",
+                serde_json::Value::from(gz.display().to_string())
+            )
+        )
+    );
+}
+
+#[test]
+fn bad_records_are_named_by_file_and_line_and_the_rest_is_processed() {
+    let out = bin()
+        .args(["scan", "--format", "jsonl", "signins.jsonl"])
+        .current_dir(case("malformed-records"))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8(out.stdout).unwrap().lines().count(), 1);
+    let err = String::from_utf8(out.stderr).unwrap();
+    for needle in [
+        "signins.jsonl:3: not JSON",
+        "signins.jsonl:5: truncated",
+        "signins.jsonl:8: time \"yesterday\"",
+        "8 rejected",
+    ] {
+        assert!(err.contains(needle), "missing {needle:?} in:\n{err}");
+    }
+}
+
+#[test]
+fn unreadable_file_is_reported_others_still_scanned() {
+    let out = bin()
+        .args(["scan", "--format", "jsonl", "does-not-exist.json"])
+        .arg(case("seed-graph-single-ip/signins.json"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert_eq!(String::from_utf8(out.stdout).unwrap().lines().count(), 1);
+    assert!(
+        String::from_utf8(out.stderr)
+            .unwrap()
+            .contains("does-not-exist.json")
+    );
+}
+
+#[test]
+fn bad_config_and_bad_plugin_are_clear_errors() {
+    let cfg = tmp("bad-config.json");
+    std::fs::write(&cfg, r#"{"credential_stuffing":{"min_failure":3}}"#).unwrap();
+    let out = bin()
+        .args(["scan", "--config"])
+        .arg(&cfg)
+        .arg(case("seed-graph-single-ip/signins.json"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(4));
+    assert!(
+        String::from_utf8(out.stderr)
+            .unwrap()
+            .contains("min_failure")
+    );
+
+    let not_wasm = tmp("not.wasm");
+    std::fs::write(&not_wasm, b"hello").unwrap();
+    let out = bin()
+        .args(["scan", "--plugin"])
+        .arg(&not_wasm)
+        .arg(case("seed-graph-single-ip/signins.json"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(4));
+    assert!(
+        String::from_utf8(out.stderr)
+            .unwrap()
+            .contains("not a valid WebAssembly module")
+    );
+}
+
+#[test]
+fn demo_runs_without_arguments() {
+    let out = bin().args(["scan", "--format", "jsonl"]).output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    for t in [
+        "CredentialStuffing",
+        "ImpossibleTravel",
+        "SuspiciousInfrastructure",
+    ] {
+        assert!(text.contains(t), "demo lacks {t}:\n{text}");
+    }
+}

@@ -1,0 +1,140 @@
+/*!
+The t1586 detector for JavaScript: a thin wasm-bindgen layer over the same core as the C-ABI `.wasm`.
+
+Alerts cross the boundary two ways: as plain objects (`push`/`flush`, via serde-wasm-bindgen, keys
+in the canonical order) and as the core's canonical JSON Lines (`pushJsonl`/`flushJsonl`), which are
+byte-identical to what the CLI prints. Integers above 2^53 (record ids) are strings in the core's
+types, so nothing loses precision in JavaScript.
+*/
+#![forbid(unsafe_code)]
+
+use js_sys::Uint8Array;
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+use t1586_detector as core;
+
+fn js_err(e: impl std::fmt::Display) -> JsError {
+    JsError::new(&e.to_string())
+}
+
+fn to_js<T: Serialize>(v: &T) -> Result<JsValue, JsError> {
+    v.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(js_err)
+}
+
+fn input_bytes(input: &JsValue) -> Result<Vec<u8>, JsError> {
+    if let Some(s) = input.as_string() {
+        return Ok(s.into_bytes());
+    }
+    if input.is_instance_of::<Uint8Array>() {
+        return Ok(Uint8Array::from(input.clone()).to_vec());
+    }
+    Err(JsError::new("push() takes a Uint8Array or a string"))
+}
+
+fn jsonl(alerts: &[core::Alert]) -> String {
+    let mut s = String::new();
+    for a in alerts {
+        s.push_str(&a.to_json());
+        s.push('\n');
+    }
+    s
+}
+
+/// The ABI/interface version shared with the C-ABI module.
+#[wasm_bindgen(js_name = abiVersion)]
+pub fn abi_version() -> u32 {
+    1
+}
+
+/// The detector version.
+#[wasm_bindgen]
+pub fn version() -> String {
+    core::VERSION.to_string()
+}
+
+/// The default configuration of a profile, as a JSON string.
+#[wasm_bindgen(js_name = defaultConfig)]
+pub fn default_config(profile: Option<String>) -> Result<String, JsError> {
+    let cfg = match profile.as_deref() {
+        None => core::Config::default(),
+        Some(p) => {
+            core::Config::from_json(&format!("{{\"profile\":{}}}", serde_json::Value::from(p)))
+                .map_err(js_err)?
+        }
+    };
+    Ok(cfg.to_json_pretty())
+}
+
+/// A streaming detector.
+#[wasm_bindgen]
+pub struct Detector {
+    inner: core::Detector,
+}
+
+#[wasm_bindgen]
+impl Detector {
+    /// `config`: undefined/null for defaults, a JSON string, or a plain object.
+    #[wasm_bindgen(constructor)]
+    pub fn new(config: JsValue) -> Result<Detector, JsError> {
+        let text = if config.is_undefined() || config.is_null() {
+            String::new()
+        } else if let Some(s) = config.as_string() {
+            s
+        } else {
+            let v: serde_json::Value = serde_wasm_bindgen::from_value(config).map_err(js_err)?;
+            v.to_string()
+        };
+        Ok(Detector {
+            inner: core::Detector::from_json_config(&text).map_err(js_err)?,
+        })
+    }
+
+    /// Start a new named source (file name used in evidence).
+    #[wasm_bindgen(js_name = beginSource)]
+    pub fn begin_source(&mut self, name: &str) {
+        self.inner.begin_source(name);
+    }
+
+    /// Push a chunk (Uint8Array or string); returns alerts that became final (objects).
+    pub fn push(&mut self, input: JsValue) -> Result<JsValue, JsError> {
+        let bytes = input_bytes(&input)?;
+        to_js(&self.inner.push(&bytes))
+    }
+
+    /// End of input; returns the remaining alerts (objects).
+    pub fn flush(&mut self) -> Result<JsValue, JsError> {
+        to_js(&self.inner.flush())
+    }
+
+    /// Like `push`, returning the canonical JSON Lines text.
+    #[wasm_bindgen(js_name = pushJsonl)]
+    pub fn push_jsonl(&mut self, input: JsValue) -> Result<String, JsError> {
+        let bytes = input_bytes(&input)?;
+        Ok(jsonl(&self.inner.push(&bytes)))
+    }
+
+    /// Like `flush`, returning the canonical JSON Lines text.
+    #[wasm_bindgen(js_name = flushJsonl)]
+    pub fn flush_jsonl(&mut self) -> String {
+        jsonl(&self.inner.flush())
+    }
+
+    /// Statistics (records read/parsed/rejected by reason, alerts, caps hit).
+    pub fn stats(&self) -> Result<JsValue, JsError> {
+        to_js(&self.inner.stats())
+    }
+
+    /// The detector's state, to `Detector.restore` later (in any host).
+    pub fn snapshot(&self) -> Vec<u8> {
+        self.inner.snapshot()
+    }
+
+    /// A detector from snapshot bytes.
+    pub fn restore(bytes: &[u8]) -> Result<Detector, JsError> {
+        Ok(Detector {
+            inner: core::Detector::restore(bytes).map_err(js_err)?,
+        })
+    }
+}
