@@ -70,8 +70,10 @@ impl Detector {
             .iter()
             .map(|s| s.trim().to_lowercase())
             .collect();
-        let mut stats = Stats::default();
-        stats.sources = 1;
+        let stats = Stats {
+            sources: 1,
+            ..Stats::default()
+        };
         Detector {
             ingest: Ingest::new(DEFAULT_SOURCE, cfg.limits.max_record_bytes),
             signals: Signals::new(&cfg),
@@ -239,7 +241,7 @@ impl Detector {
                         .or_default() += 1;
                     if self.stats.errors.len() < self.cfg.limits.max_error_details {
                         self.stats.errors.push(RecordError {
-                            source: self.ingest.source().to_string(),
+                            source: it.source.to_string(),
                             line: it.line,
                             reason: detail,
                         });

@@ -196,10 +196,10 @@ fn scan(args: ScanArgs) -> Result<ExitCode> {
             .collect::<String>(),
         Format::Table => output::table(&outcome.alerts),
     };
-    if let Err(e) = out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
-        if e.kind() != std::io::ErrorKind::BrokenPipe {
-            return Err(e.into());
-        }
+    if let Err(e) = out.write_all(text.as_bytes()).and_then(|_| out.flush())
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        return Err(e.into());
     }
     if !args.quiet {
         eprintln!("{}", summary(&outcome.stats, outcome.alerts.len()));

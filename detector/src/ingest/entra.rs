@@ -114,9 +114,28 @@ impl<'de> Deserialize<'de> for LocField {
                 })
             }
             fn visit_map<A: MapAccess<'de>>(self, m: A) -> Result<LocField, A::Error> {
-                Loc::deserialize(de::value::MapAccessDeserializer::new(m)).map(LocField::Obj)
+                let v = serde_json::Value::deserialize(de::value::MapAccessDeserializer::new(m))?;
+                Ok(serde_json::from_value::<Loc>(v)
+                    .map(LocField::Obj)
+                    .unwrap_or_default())
             }
             fn visit_unit<E: de::Error>(self) -> Result<LocField, E> {
+                Ok(LocField::None)
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<LocField, E> {
+                Ok(LocField::None)
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<LocField, E> {
+                Ok(LocField::None)
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<LocField, E> {
+                Ok(LocField::None)
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<LocField, E> {
+                Ok(LocField::None)
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut s: A) -> Result<LocField, A::Error> {
+                while s.next_element::<IgnoredAny>()?.is_some() {}
                 Ok(LocField::None)
             }
             fn visit_none<E: de::Error>(self) -> Result<LocField, E> {
@@ -517,11 +536,12 @@ pub(crate) fn to_event(raw: &RawSignIn<'_>, record: RecordRef) -> Decoded {
 
 /// Parse one JSON record.
 pub(crate) fn decode_json(bytes: &[u8], record: RecordRef) -> Decoded {
+    let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+    if first != Some(&b'{') {
+        return reject("not a JSON object", "the record is not a JSON object");
+    }
     match serde_json::from_slice::<RawSignIn<'_>>(bytes) {
         Ok(raw) => to_event(&raw, record),
-        Err(e) if e.is_data() && e.to_string().starts_with("invalid type") => {
-            reject("not a JSON object", e.to_string())
-        }
         Err(e) => reject("invalid JSON", e.to_string()),
     }
 }
@@ -578,5 +598,199 @@ pub(crate) fn record_ref(source: &Arc<str>, line: u64) -> RecordRef {
         source: source.clone(),
         line,
         record_id: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ev(json: &str) -> AuthEvent {
+        match decode_json(json.as_bytes(), record_ref(&Arc::from("t"), 1)) {
+            Decoded::Event(e) => *e,
+            other => panic!("{json}: {other:?}"),
+        }
+    }
+
+    fn rejected(json: &str) -> &'static str {
+        match decode_json(json.as_bytes(), record_ref(&Arc::from("t"), 1)) {
+            Decoded::Rejected { reason, .. } => reason,
+            other => panic!("{json}: expected a rejection, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn graph_shape() {
+        let e = ev(
+            r#"{"id":"abc","createdDateTime":"2021-06-30T16:34:32Z","userPrincipalName":"Test@Contoso.com",
+            "appDisplayName":"Azure Portal","ipAddress":"131.107.159.37","clientAppUsed":"Browser","userAgent":"UA",
+            "correlationId":"c1","isInteractive":true,"authenticationRequirement":"singleFactorAuthentication",
+            "autonomousSystemNumber":3598,"status":{"errorCode":50126,"failureReason":"Invalid password"},
+            "location":{"city":"Redmond","countryOrRegion":"US","geoCoordinates":{}},
+            "riskEventTypes_v2":["unfamiliarFeatures"],"riskEventTypes":["unfamiliarFeatures","none"],
+            "authenticationDetails":[{"authenticationMethod":"Password","authenticationStepResultDetail":"Invalid username or password"}],
+            "homeTenantId":"a","homeTenantId":"b"}"#,
+        );
+        assert_eq!(e.identity, "Test@Contoso.com");
+        assert_eq!(e.identity_key, "test@contoso.com");
+        assert_eq!(e.outcome, Outcome::Failure);
+        assert_eq!(e.result_code.as_deref(), Some("50126"));
+        assert_eq!(e.failure_reason.as_deref(), Some("Invalid password"));
+        assert_eq!(e.ip.as_deref(), Some("131.107.159.37"));
+        assert!(e.ip_addr.is_some());
+        assert_eq!(e.country.as_deref(), Some("US"));
+        assert_eq!(e.city.as_deref(), Some("Redmond"));
+        assert_eq!((e.latitude, e.longitude), (None, None));
+        assert_eq!(e.asn, Some(3598));
+        assert_eq!(e.interactive, Some(true));
+        assert_eq!(e.risk_event_types, vec!["unfamiliarFeatures"]);
+        assert_eq!(e.auth_step_results, vec!["Invalid username or password"]);
+        assert_eq!(e.mfa_detail.as_deref(), Some("Password"));
+        assert_eq!(e.record.record_id.as_deref(), Some("abc"));
+    }
+
+    #[test]
+    fn azure_monitor_diagnostic_shape() {
+        let e = ev(
+            r#"{"time":"2022-03-17T09:44:46.3097429Z","category":"NonInteractiveUserSignInLogs","resultType":"0",
+            "callerIpAddress":"81.2.69.143","location":"GB","properties":{"userPrincipalName":"n@x.com",
+            "createdDateTime":"2022-03-17T09:44:40+00:00","ipAddress":"81.2.69.143","autonomousSystemNumber":5089,
+            "location":{"city":"Strood","countryOrRegion":"GB","geoCoordinates":{"latitude":51.39,"longitude":0.48}},
+            "status":{"errorCode":0},"sessionId":"s1"}}"#,
+        );
+        assert_eq!(e.outcome, Outcome::Success);
+        assert_eq!(
+            e.time.to_rfc3339(),
+            "2022-03-17T09:44:40+00:00",
+            "createdDateTime wins over time"
+        );
+        assert_eq!(e.interactive, Some(false));
+        assert_eq!(e.latitude, Some(51.39));
+        assert_eq!(e.session_id.as_deref(), Some("s1"));
+        assert_eq!(e.asn, Some(5089));
+    }
+
+    #[test]
+    fn log_analytics_shape_with_dynamic_columns_as_strings() {
+        let e = ev(
+            r#"{"TimeGenerated":"2020-05-20T18:19:04.423000","UserPrincipalName":"u@x.com","ResultType":"50074",
+            "IPAddress":"2001:db8::1","Location":"US","LocationDetails":"{\"city\":\"Atlanta\",\"countryOrRegion\":\"US\",\"geoCoordinates\":{\"latitude\":\"33.7\",\"longitude\":-84.4}}",
+            "Status":"{\"errorCode\":50074}","IsInteractive":"True","Type":"SigninLogs","MfaDetail":"{\"authMethod\":\"PhoneAppNotification\"}"}"#,
+        );
+        assert_eq!(e.outcome, Outcome::Interrupted);
+        assert_eq!(e.ip.as_deref(), Some("2001:db8::1"));
+        assert_eq!(e.city.as_deref(), Some("Atlanta"));
+        assert_eq!(e.latitude, Some(33.7));
+        assert_eq!(e.interactive, Some(true));
+        assert_eq!(e.mfa_detail.as_deref(), Some("PhoneAppNotification"));
+    }
+
+    #[test]
+    fn ignored_categories() {
+        for (json, want) in [
+            (
+                r#"{"category":"ServicePrincipalSignInLogs","time":"2022-01-01T00:00:00Z"}"#,
+                "service principal or managed identity sign-in",
+            ),
+            (
+                r#"{"Type":"AADManagedIdentitySignInLogs"}"#,
+                "service principal or managed identity sign-in",
+            ),
+            (
+                r#"{"category":"AuditLogs"}"#,
+                "not a sign-in record (category)",
+            ),
+        ] {
+            match decode_json(json.as_bytes(), record_ref(&Arc::from("t"), 1)) {
+                Decoded::Ignored(r) => assert_eq!(r, want),
+                other => panic!("{json}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn missing_or_wrong_fields_reject_never_panic() {
+        let cases = [
+            (r#"{}"#, "missing time"),
+            (
+                r#"{"createdDateTime":"x","userPrincipalName":"a","status":{"errorCode":0}}"#,
+                "unparsable time",
+            ),
+            (
+                r#"{"createdDateTime":"2022-01-01T00:00:00Z","status":{"errorCode":0}}"#,
+                "missing identity",
+            ),
+            (
+                r#"{"createdDateTime":"2022-01-01T00:00:00Z","userPrincipalName":"a"}"#,
+                "missing result",
+            ),
+            (
+                r#"{"createdDateTime":"2022-01-01T00:00:00Z","userPrincipalName":"  ","status":{"errorCode":0}}"#,
+                "missing identity",
+            ),
+            (r#"[1,2]"#, "not a JSON object"),
+            (r#""text""#, "not a JSON object"),
+            (
+                r#"{"createdDateTime":"2022-01-01T00:00:00Z""#,
+                "invalid JSON",
+            ),
+            (
+                r#"{"createdDateTime":12,"userPrincipalName":{"a":1},"status":[]}"#,
+                "unparsable time",
+            ),
+        ];
+        for (json, want) in cases {
+            assert_eq!(rejected(json), want, "{json}");
+        }
+        // Odd types in optional fields are tolerated.
+        let e = ev(
+            r#"{"createdDateTime":"2022-01-01T00:00:00Z","userPrincipalName":"a","status":{"errorCode":"0"},
+            "ipAddress":"not-an-ip","location":42,"autonomousSystemNumber":"AS13335","isInteractive":"maybe",
+            "LocationDetails":"not json","riskEventTypes":"a, b","authenticationDetails":{}}"#,
+        );
+        assert_eq!(e.ip.as_deref(), Some("not-an-ip"));
+        assert!(e.ip_addr.is_none());
+        assert_eq!(e.asn, Some(13335));
+        assert_eq!(e.interactive, None);
+        assert_eq!(e.risk_event_types, vec!["a", "b"]);
+    }
+
+    #[test]
+    fn csv_headers_normalized() {
+        assert_eq!(
+            normalize_header("\u{feff}TimeGenerated [UTC]"),
+            "TimeGenerated"
+        );
+        assert_eq!(normalize_header(" Date (UTC) "), "Date (UTC)");
+        let header: Vec<String> = [
+            "TimeGenerated [UTC]",
+            "UserPrincipalName",
+            "ResultType",
+            "LocationDetails",
+        ]
+        .iter()
+        .map(|h| normalize_header(h))
+        .collect();
+        let row = csv::StringRecord::from(vec![
+            "4/19/2021, 12:13:19.483 PM",
+            "a@b.c",
+            "0",
+            r#"{"countryOrRegion":"KP"}"#,
+        ]);
+        match decode_csv_row(&header, &row, record_ref(&Arc::from("t"), 2)) {
+            Decoded::Event(e) => {
+                assert_eq!(e.country.as_deref(), Some("KP"));
+                assert_eq!(e.time.to_rfc3339(), "2021-04-19T12:13:19.483+00:00");
+            }
+            other => panic!("{other:?}"),
+        }
+        let short = csv::StringRecord::from(vec!["x"]);
+        assert!(matches!(
+            decode_csv_row(&header, &short, record_ref(&Arc::from("t"), 3)),
+            Decoded::Rejected {
+                reason: "CSV field count",
+                ..
+            }
+        ));
     }
 }

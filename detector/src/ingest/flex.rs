@@ -3,13 +3,9 @@
 
 use std::borrow::Cow;
 use std::fmt;
-use std::marker::PhantomData;
 
 use serde::Deserialize;
-use serde::de::{
-    self, DeserializeOwned, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor,
-    value::{MapAccessDeserializer, SeqAccessDeserializer},
-};
+use serde::de::{self, DeserializeOwned, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 /// A scalar as text, borrowed from the input when possible. Numbers and booleans become their text;
 /// null, empty strings, objects and arrays become `None`.
@@ -108,52 +104,23 @@ pub fn parse_bool(s: &str) -> Option<bool> {
 }
 
 /// A nested value that may arrive as itself or as a JSON string holding it. Anything unusable
-/// (a string that is not JSON, a number where an object was expected) gives `T::default()`.
+/// (a string that is not JSON, a number where an object was expected, an object of the wrong shape)
+/// gives `T::default()`: one odd optional field never costs the whole record. The value is buffered
+/// as a `serde_json::Value` first so a shape mismatch can be recovered from.
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct Nested<T>(pub T);
 
 impl<'de, T: DeserializeOwned + Default> Deserialize<'de> for Nested<T> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(NestedVisitor(PhantomData))
-    }
-}
-
-struct NestedVisitor<T>(PhantomData<T>);
-
-impl<'de, T: DeserializeOwned + Default> Visitor<'de> for NestedVisitor<T> {
-    type Value = Nested<T>;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("an object, an array, or a JSON string holding one")
-    }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(Nested(serde_json::from_str(v).unwrap_or_default()))
-    }
-    fn visit_map<A: MapAccess<'de>>(self, m: A) -> Result<Self::Value, A::Error> {
-        T::deserialize(MapAccessDeserializer::new(m)).map(Nested)
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, s: A) -> Result<Self::Value, A::Error> {
-        T::deserialize(SeqAccessDeserializer::new(s)).map(Nested)
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(Nested(T::default()))
-    }
-    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(Nested(T::default()))
-    }
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_any(self)
-    }
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
-        Ok(Nested(T::default()))
-    }
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
-        Ok(Nested(T::default()))
-    }
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
-        Ok(Nested(T::default()))
-    }
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
-        Ok(Nested(T::default()))
+        let v = serde_json::Value::deserialize(d)?;
+        let v = match v {
+            serde_json::Value::String(s) => match serde_json::from_str(&s) {
+                Ok(v) => v,
+                Err(_) => return Ok(Nested(T::default())),
+            },
+            v => v,
+        };
+        Ok(Nested(serde_json::from_value(v).unwrap_or_default()))
     }
 }
 

@@ -27,6 +27,8 @@ pub struct Ingest {
 /// What the reader reports for each record-sized piece of input.
 #[derive(Debug)]
 pub struct Item {
+    /// The source the record came from.
+    pub source: Arc<str>,
     pub line: u64,
     pub decoded: Decoded,
 }
@@ -94,6 +96,7 @@ fn decode(
                 Ok(false) => return,
                 Err(e) => {
                     out(Item {
+                        source: source.clone(),
                         line,
                         decoded: Decoded::Rejected {
                             reason: "invalid CSV row",
@@ -112,5 +115,9 @@ fn decode(
             }
         }
     };
-    out(Item { line, decoded });
+    out(Item {
+        source: source.clone(),
+        line,
+        decoded,
+    });
 }

@@ -1,0 +1,44 @@
+# Build helper. `make demo` and `make test` are the README's two commands.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/{getline; gsub(/"/,"",$$3); print $$3; exit}' Cargo.lock)
+
+.PHONY: demo test setup setup-rust setup-js wasm js-build rust-test js-test lint conformance clean
+
+## Install what is missing, build the CLI and scan the bundled demo.
+demo: setup-rust
+	cargo build --release -p t1586
+	./target/release/t1586 scan --format table
+
+## Every test: Rust (native + wasmtime CLI), lint, the npm package under Node.
+test: setup lint rust-test js-test
+	@echo "all tests passed"
+
+setup: setup-rust setup-js
+
+setup-rust:
+	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+
+setup-js: setup-rust
+	@if ! command -v wasm-bindgen >/dev/null || [ "$$(wasm-bindgen --version | awk '{print $$2}')" != "$(WASM_BINDGEN_VERSION)" ]; then \
+		cargo install wasm-bindgen-cli --version "$(WASM_BINDGEN_VERSION)"; fi
+	@command -v wasm-pack >/dev/null || cargo install wasm-pack
+	@command -v node >/dev/null || { echo "node is required (apt-get install nodejs npm)"; exit 1; }
+
+lint:
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets --release -- -D warnings
+	cargo clippy -p t1586-detector --features abi --target wasm32-unknown-unknown --release -- -D warnings
+
+rust-test:
+	cargo test --workspace --release
+
+js-build: setup-js
+	cd js && wasm-pack build --target web --out-dir pkg --out-name t1586 --release .
+
+js-test: js-build
+	cd js && npm ci --no-audit --no-fund && npm test
+
+clean:
+	cargo clean
+	rm -rf js/pkg js/node_modules

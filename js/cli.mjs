@@ -1,0 +1,161 @@
+// The Node CLI: same options and output as the Rust `t1586` for the shared formats.
+import { createReadStream, readFileSync } from 'node:fs';
+import { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { Detector, compareAlerts, version } from './index.mjs';
+
+const USAGE = `usage: t1586 scan [--format table|jsonl] [--config FILE] [--profile NAME] [-q] FILE...
+       t1586 version
+FILE may be - for standard input; gzip is detected by content.`;
+
+/** Async iterable of byte chunks from a file or stdin, gunzipped when it starts with the gzip magic. */
+export async function* openInput(name) {
+  const raw = name === '-' ? process.stdin : createReadStream(name, { highWaterMark: 256 * 1024 });
+  const it = raw[Symbol.asyncIterator]();
+  let head = Buffer.alloc(0);
+  let done = false;
+  while (head.length < 2 && !done) {
+    const n = await it.next();
+    if (n.done) done = true;
+    else head = Buffer.concat([head, n.value]);
+  }
+  async function* all() {
+    if (head.length) yield head;
+    if (done) return;
+    for (;;) {
+      const n = await it.next();
+      if (n.done) return;
+      yield n.value;
+    }
+  }
+  if (head[0] === 0x1f && head[1] === 0x8b) {
+    yield* Readable.from(all()).pipe(createGunzip());
+  } else {
+    yield* all();
+  }
+}
+
+function parseArgs(argv) {
+  const o = { cmd: argv[0], files: [], format: undefined, config: undefined, profile: undefined, quiet: false };
+  for (let i = 1; i < argv.length; i++) {
+    const a = argv[i];
+    const val = () => {
+      if (i + 1 >= argv.length) throw new Error(`${a} needs a value`);
+      return argv[++i];
+    };
+    if (a === '--format') o.format = val();
+    else if (a.startsWith('--format=')) o.format = a.slice(9);
+    else if (a === '--config') o.config = val();
+    else if (a === '--profile') o.profile = val();
+    else if (a === '-q' || a === '--quiet') o.quiet = true;
+    else if (a === '-') o.files.push(a);
+    else if (a.startsWith('-')) throw new Error(`unknown option ${a}`);
+    else o.files.push(a);
+  }
+  if (o.format !== undefined && !['table', 'jsonl'].includes(o.format)) throw new Error(`--format must be table or jsonl`);
+  return o;
+}
+
+function list(v, max) {
+  const items = Array.isArray(v) ? v : [];
+  let s = items.slice(0, max).join(',');
+  if (items.length > max) s += `,+${items.length - max}`;
+  return s;
+}
+
+/** The same table as the Rust CLI. */
+export function table(alerts) {
+  const header = ['Risk', 'Detection', 'User', 'TimeGenerated', 'Fail', 'Succ', 'IPs', 'IPList', 'Countries'];
+  const rows = alerts.map((a) => [
+    String(a.RiskScore ?? 0), a.DetectionType ?? '', a.UserPrincipalName ?? '', a.TimeGenerated ?? '',
+    String(a.FailureCount ?? 0), String(a.SuccessCount ?? 0), String(a.UniqueIPs ?? 0),
+    list(a.IPList, 3), list(a.Countries, 5),
+  ]);
+  const len = (s) => [...s].length;
+  const widths = header.map((h) => len(h));
+  for (const r of rows) r.forEach((c, i) => { widths[i] = Math.min(Math.max(widths[i], len(c)), 48); });
+  const fmt = (cells) => cells.map((c, i) => {
+    let t = [...c].map((ch) => (/\p{Cc}/u.test(ch) ? '?' : ch)).join('');
+    if (len(t) > widths[i]) t = [...t].slice(0, widths[i] - 1).join('') + '…';
+    return t + ' '.repeat(widths[i] - len(t));
+  }).join('  ').trimEnd() + '\n';
+  return fmt(header) + rows.map(fmt).join('');
+}
+
+export function summary(stats, alerts) {
+  const n = (k) => stats[k] ?? 0;
+  let s = `t1586: ${n('records_read')} records read, ${n('records_parsed')} parsed (${n('events')} events, ${n('records_ignored')} ignored), ${n('records_rejected')} rejected; ${alerts} alerts`;
+  for (const [label, key] of [['ignored', 'ignored_by_reason'], ['rejected', 'rejected_by_reason'], ['limit hit', 'caps_hit']]) {
+    for (const [reason, count] of Object.entries(stats[key] ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+      s += `\n  ${label}: ${reason}: ${count}`;
+    }
+  }
+  for (const e of stats.errors ?? []) s += `\n  ${e.source}:${e.line}: ${e.reason}`;
+  if (n('errors_not_listed') > 0) s += `\n  ... and ${n('errors_not_listed')} more rejected records`;
+  if (n('late_events') > 0) {
+    s += `\n  warning: ${n('late_events')} events arrived more than max_lateness_secs out of time order; they were processed late (raise max_lateness_secs or sort the input)`;
+  }
+  return s;
+}
+
+/** Scan inputs with one detector; returns { lines (canonical JSON, sorted), stats, unreadable }. */
+export async function scan(files, config) {
+  const det = new Detector(config);
+  let jsonl = '';
+  const unreadable = [];
+  for (const name of files) {
+    det.beginSource(name);
+    try {
+      for await (const chunk of openInput(name)) jsonl += det.pushJsonl(chunk);
+    } catch (e) {
+      unreadable.push([name, e.message]);
+    }
+  }
+  jsonl += det.flushJsonl();
+  const alerts = jsonl.split('\n').filter((l) => l.length).map((json) => ({ json, value: JSON.parse(json) }));
+  alerts.sort((a, b) => compareAlerts(a.value, b.value));
+  const stats = det.stats();
+  det.free();
+  return { alerts, stats, unreadable };
+}
+
+export async function main(argv) {
+  let o;
+  try {
+    o = parseArgs(argv);
+  } catch (e) {
+    process.stderr.write(`t1586: error: ${e.message}\n${USAGE}\n`);
+    return 2;
+  }
+  if (o.cmd === 'version') {
+    process.stdout.write(`t1586 ${version()} (node)\n`);
+    return 0;
+  }
+  if (o.cmd !== 'scan' || o.files.length === 0) {
+    process.stderr.write(`${USAGE}\n`);
+    return 2;
+  }
+  let config = {};
+  if (o.config) {
+    try {
+      config = JSON.parse(readFileSync(o.config, 'utf8'));
+    } catch (e) {
+      process.stderr.write(`t1586: error: ${o.config}: ${e.message}\n`);
+      return 3;
+    }
+  }
+  if (o.profile) config = { ...config, profile: o.profile };
+  let result;
+  try {
+    result = await scan(o.files, JSON.stringify(config));
+  } catch (e) {
+    process.stderr.write(`t1586: error: detector: ${e.message}\n`);
+    return 4;
+  }
+  const format = o.format ?? (process.stdout.isTTY ? 'table' : 'jsonl');
+  const out = format === 'jsonl' ? result.alerts.map((a) => a.json + '\n').join('') : table(result.alerts.map((a) => a.value));
+  await new Promise((res) => process.stdout.write(out, res));
+  if (!o.quiet) process.stderr.write(summary(result.stats, result.alerts.length) + '\n');
+  for (const [name, err] of result.unreadable) process.stderr.write(`t1586: ${name}: ${err}\n`);
+  return result.unreadable.length ? 3 : 0;
+}

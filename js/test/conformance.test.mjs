@@ -1,0 +1,51 @@
+// The shared conformance corpus through Node: the library (in odd-sized chunks) and the Node CLI
+// must both print exactly tests/corpus/<case>/expected.jsonl.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { Detector, compareAlerts } from '../index.mjs';
+
+const corpus = fileURLToPath(new URL('../../tests/corpus/', import.meta.url));
+const cli = fileURLToPath(new URL('../bin/t1586.mjs', import.meta.url));
+const NOT_INPUT = new Set(['expected.jsonl', 'expected-stats.json', 'config.json', 'README.md']);
+const cases = readdirSync(corpus).filter((n) => statSync(join(corpus, n)).isDirectory()).sort();
+const inputs = (dir) => readdirSync(dir).filter((n) => !NOT_INPUT.has(n)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+
+test('corpus has cases', () => assert.ok(cases.length >= 6));
+
+for (const name of cases) {
+  const dir = join(corpus, name);
+  const want = readFileSync(join(dir, 'expected.jsonl'), 'utf8');
+  const cfgPath = join(dir, 'config.json');
+  const config = existsSync(cfgPath) ? readFileSync(cfgPath, 'utf8') : '{}';
+
+  test(`${name}: library, 5-byte chunks`, () => {
+    const d = new Detector(config);
+    let jsonl = '';
+    for (const f of inputs(dir)) {
+      d.beginSource(f);
+      const bytes = readFileSync(join(dir, f));
+      for (let i = 0; i < bytes.length; i += 5) jsonl += d.pushJsonl(bytes.subarray(i, i + 5));
+    }
+    jsonl += d.flushJsonl();
+    const lines = jsonl.split('\n').filter((l) => l.length);
+    lines.sort((a, b) => compareAlerts(JSON.parse(a), JSON.parse(b)));
+    assert.equal(lines.map((l) => l + '\n').join(''), want);
+    const statsPath = join(dir, 'expected-stats.json');
+    if (existsSync(statsPath)) {
+      const s = d.stats();
+      for (const [k, v] of Object.entries(JSON.parse(readFileSync(statsPath, 'utf8')))) assert.deepEqual(s[k], v, `stats.${k}`);
+    }
+  });
+
+  test(`${name}: node CLI`, () => {
+    const args = [cli, 'scan', '--format', 'jsonl'];
+    if (existsSync(cfgPath)) args.push('--config', 'config.json');
+    const r = spawnSync(process.execPath, [...args, ...inputs(dir)], { cwd: dir, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, want);
+  });
+}

@@ -1,0 +1,86 @@
+// The npm package's API: construction, push/flush in both forms, stats, errors, snapshots.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { Detector, version, abiVersion, defaultConfig, sortAlerts } from '../index.mjs';
+
+const seed = readFileSync(new URL('../../tests/corpus/seed-graph-single-ip/signins.json', import.meta.url));
+
+test('version and ABI', () => {
+  assert.match(version(), /^\d+\.\d+\.\d+/);
+  assert.equal(abiVersion(), 1);
+  const cfg = JSON.parse(defaultConfig());
+  assert.equal(cfg.profile, 'seed');
+  assert.equal(cfg.credential_stuffing.min_failures, 5);
+});
+
+test('seed first test: one CredentialStuffing alert, risk 60', () => {
+  const d = new Detector();
+  const alerts = [...d.push(seed), ...d.flush()];
+  assert.equal(alerts.length, 1);
+  const a = alerts[0];
+  assert.equal(a.DetectionType, 'CredentialStuffing');
+  assert.equal(a.RiskScore, 60);
+  assert.equal(a.FailureCount, 6);
+  assert.equal(a.SuccessCount, 1);
+  assert.equal(a.UniqueIPs, 1);
+  assert.deepEqual(a.Mitre, ['T1586', 'T1110.004', 'T1078']);
+  assert.equal(typeof a.Evidence[0].Line, 'number');
+});
+
+test('objects and canonical JSON Lines are the same bytes', () => {
+  const d1 = new Detector('{}');
+  const objs = [...d1.push(seed.toString('utf8')), ...d1.flush()];
+  const d2 = new Detector({});
+  const jsonl = d2.pushJsonl(seed) + d2.flushJsonl();
+  assert.equal(objs.map((o) => JSON.stringify(o) + '\n').join(''), jsonl);
+});
+
+test('configuration errors are thrown with the key named', () => {
+  assert.throws(() => new Detector({ credential_stuffing: { min_failure: 3 } }), /min_failure/);
+  assert.throws(() => new Detector('{'), /invalid JSON/);
+  assert.throws(() => new Detector({ profile: 'nope' }), /profile/);
+  const d = new Detector({ credential_stuffing: { min_failures: 7 } });
+  assert.equal([...d.push(seed), ...d.flush()].length, 0);
+});
+
+test('push rejects what is not bytes or text', () => {
+  const d = new Detector();
+  assert.throws(() => d.push(42), /Uint8Array or a string/);
+  assert.throws(() => d.push({}), /Uint8Array or a string/);
+});
+
+test('stats account for every record', () => {
+  const d = new Detector();
+  d.beginSource('bad.jsonl');
+  d.push('{"userPrincipalName":"a@b.c"}\nnot json\n{"createdDateTime":"2026-01-01T00:00:00Z","userPrincipalName":"a@b.c","status":{"errorCode":0}}\n');
+  d.flush();
+  const s = d.stats();
+  assert.equal(s.records_read, 3);
+  assert.equal(s.records_parsed + s.records_rejected, s.records_read);
+  assert.equal(s.records_rejected, 2);
+  assert.deepEqual(s.errors.map((e) => [e.source, e.line]), [['bad.jsonl', 1], ['bad.jsonl', 2]]);
+});
+
+test('snapshot mid-stream and restore gives the same alerts', () => {
+  const whole = new Detector();
+  const want = whole.pushJsonl(seed) + whole.flushJsonl();
+  const cut = Math.floor(seed.length / 2) + 3;
+  const first = new Detector();
+  let got = first.pushJsonl(seed.subarray(0, cut));
+  const snap = first.snapshot();
+  assert.ok(snap instanceof Uint8Array && snap.length > 0);
+  const second = Detector.restore(snap);
+  got += second.pushJsonl(seed.subarray(cut)) + second.flushJsonl();
+  assert.equal(got, want);
+  assert.throws(() => Detector.restore(new Uint8Array([1, 2, 3])), /snapshot/);
+});
+
+test('sortAlerts orders by risk then time, fractions included', () => {
+  const a = [
+    { RiskScore: 60, TimeGenerated: '2026-01-01T10:00:00Z' },
+    { RiskScore: 60, TimeGenerated: '2026-01-01T10:00:00.5Z' },
+    { RiskScore: 90, TimeGenerated: '2025-01-01T10:00:00Z' },
+  ];
+  assert.deepEqual(sortAlerts(a).map((x) => x.TimeGenerated), ['2025-01-01T10:00:00Z', '2026-01-01T10:00:00.5Z', '2026-01-01T10:00:00Z']);
+});
