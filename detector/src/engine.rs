@@ -70,10 +70,7 @@ impl Detector {
             .iter()
             .map(|s| s.trim().to_lowercase())
             .collect();
-        let stats = Stats {
-            sources: 1,
-            ..Stats::default()
-        };
+        let stats = Stats::default();
         Detector {
             ingest: Ingest::new(DEFAULT_SOURCE, cfg.limits.max_record_bytes),
             signals: Signals::new(&cfg),
@@ -104,14 +101,15 @@ impl Detector {
         let mut items = Vec::new();
         self.ingest.finish(name, &mut |it| items.push(it));
         self.handle_items(items);
-        if self.stats.bytes > 0 || self.stats.records_read > 0 {
-            self.stats.sources += 1;
-        }
     }
 
     /// Feed a chunk of input (split anywhere). Returns alerts that became final, sorted.
     pub fn push(&mut self, bytes: &[u8]) -> Vec<Alert> {
         self.stats.bytes += bytes.len() as u64;
+        if !bytes.is_empty() && !self.ingest.used {
+            self.ingest.used = true;
+            self.stats.sources += 1;
+        }
         let mut items = Vec::new();
         self.ingest.push(bytes, &mut |it| items.push(it));
         self.handle_items(items);

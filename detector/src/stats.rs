@@ -15,7 +15,7 @@ pub struct RecordError {
 /// Detector statistics. `records_read = records_parsed + records_rejected` always holds.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Stats {
-    /// Sources begun (files, stdin).
+    /// Sources (files, stdin) that delivered any bytes.
     pub sources: u64,
     /// Bytes pushed.
     pub bytes: u64,

@@ -5,45 +5,16 @@
 //! native output — for new cases only, after checking the output by hand.
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use t1586_detector::{Config, Detector};
 
-/// Files of a case that are not input.
-pub const NOT_INPUT: &[&str] = &[
-    "expected.jsonl",
-    "expected-stats.json",
-    "config.json",
-    "README.md",
-];
-
-fn corpus() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/corpus")
-}
-
-fn cases() -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = fs::read_dir(corpus())
-        .expect("tests/corpus exists")
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.is_dir())
-        .collect();
-    v.sort();
-    v
-}
-
-fn inputs(case: &Path) -> Vec<String> {
-    let mut v: Vec<String> = fs::read_dir(case)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| !NOT_INPUT.contains(&n.as_str()))
-        .collect();
-    v.sort();
-    v
-}
+#[path = "support/corpus.rs"]
+mod support;
+use support::{cases, check_stats, config, inputs};
 
 fn run_case(case: &Path, chunk: usize) -> (String, serde_json::Value) {
-    let cfg = fs::read_to_string(case.join("config.json")).unwrap_or_default();
-    let mut d = Detector::new(Config::from_json(&cfg).expect("case config"));
+    let mut d = Detector::new(Config::from_json(&config(case)).expect("case config"));
     let mut alerts = Vec::new();
     for name in inputs(case) {
         d.begin_source(&name);
@@ -94,11 +65,6 @@ fn corpus_native() {
         let want =
             fs::read_to_string(&exp_path).unwrap_or_else(|_| panic!("{name}: no expected.jsonl"));
         assert_eq!(got, want, "{name}: alerts differ from expected.jsonl");
-        if let Ok(s) = fs::read_to_string(case.join("expected-stats.json")) {
-            let want: serde_json::Value = serde_json::from_str(&s).unwrap();
-            for (k, v) in want.as_object().unwrap() {
-                assert_eq!(&stats[k], v, "{name}: stats.{k}");
-            }
-        }
+        check_stats(&case, &stats);
     }
 }

@@ -2,41 +2,13 @@
 //! real `t1586` binary as a user runs it. Both must print exactly `expected.jsonl`.
 
 use std::fs;
-use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use t1586_host::runtime::{Detector, Limits, Plugin};
 
-const NOT_INPUT: &[&str] = &[
-    "expected.jsonl",
-    "expected-stats.json",
-    "config.json",
-    "README.md",
-];
-
-fn corpus() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/corpus")
-}
-
-fn cases() -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = fs::read_dir(corpus())
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.is_dir())
-        .collect();
-    v.sort();
-    v
-}
-
-fn inputs(case: &Path) -> Vec<String> {
-    let mut v: Vec<String> = fs::read_dir(case)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| !NOT_INPUT.contains(&n.as_str()))
-        .collect();
-    v.sort();
-    v
-}
+#[path = "../../detector/tests/support/corpus.rs"]
+mod support;
+use support::{cases, check_stats, config, corpus, inputs};
 
 #[test]
 fn embedded_module_has_no_imports_and_speaks_abi_1() {
@@ -57,8 +29,7 @@ fn corpus_through_wasmtime_library() {
     let plugin = Plugin::embedded().unwrap();
     for case in cases() {
         let name = case.file_name().unwrap().to_string_lossy().into_owned();
-        let cfg = fs::read_to_string(case.join("config.json")).unwrap_or_else(|_| "{}".into());
-        let mut det = Detector::open(&plugin, &cfg, Limits::default()).unwrap();
+        let mut det = Detector::open(&plugin, &config(&case), Limits::default()).unwrap();
         let mut lines = Vec::new();
         for f in inputs(&case) {
             let bytes = fs::read(case.join(&f)).unwrap();
@@ -71,13 +42,7 @@ fn corpus_through_wasmtime_library() {
         let got: String = alerts.iter().map(|a| format!("{}\n", a.json)).collect();
         let want = fs::read_to_string(case.join("expected.jsonl")).unwrap();
         assert_eq!(got, want, "{name}");
-        if let Ok(s) = fs::read_to_string(case.join("expected-stats.json")) {
-            let want: serde_json::Value = serde_json::from_str(&s).unwrap();
-            let stats = det.stats().unwrap();
-            for (k, v) in want.as_object().unwrap() {
-                assert_eq!(&stats[k], v, "{name}: stats.{k}");
-            }
-        }
+        check_stats(&case, &det.stats().unwrap());
     }
 }
 
@@ -100,4 +65,52 @@ fn corpus_through_the_cli_binary() {
         let want = fs::read_to_string(case.join("expected.jsonl")).unwrap();
         assert_eq!(String::from_utf8(out.stdout).unwrap(), want, "{name}");
     }
+}
+
+#[test]
+fn snapshot_taken_in_wasmtime_restores_natively_and_back() {
+    let case = corpus().join("seed-stuffing-seven-ips");
+    let data = fs::read(case.join("SigninLogs.json")).unwrap();
+    let want = fs::read_to_string(case.join("expected.jsonl")).unwrap();
+    let cut = data.len() / 2 + 11;
+
+    // wasmtime → native
+    let plugin = Plugin::embedded().unwrap();
+    let mut w = Detector::open(&plugin, "{}", Limits::default()).unwrap();
+    w.begin_source("SigninLogs.json").unwrap();
+    let mut lines = w.push(&data[..cut]).unwrap();
+    let snap = w.snapshot().unwrap();
+    w.close().unwrap();
+    let mut n = t1586_detector::Detector::restore(&snap).unwrap();
+    let mut rest = n.push(&data[cut..]);
+    rest.extend(n.flush());
+    for a in rest {
+        lines.extend(a.to_json().into_bytes());
+        lines.push(b'\n');
+    }
+    let got: String = t1586_host::collect_alerts(&lines)
+        .unwrap()
+        .iter()
+        .map(|a| format!("{}\n", a.json))
+        .collect();
+    assert_eq!(got, want);
+
+    // native → wasmtime
+    let mut n = t1586_detector::Detector::new(t1586_detector::Config::default());
+    n.begin_source("SigninLogs.json");
+    let mut lines: Vec<u8> = n
+        .push(&data[..cut])
+        .iter()
+        .flat_map(|a| (a.to_json() + "\n").into_bytes())
+        .collect();
+    let mut w = Detector::restore(&plugin, &n.snapshot(), Limits::default()).unwrap();
+    lines.extend(w.push(&data[cut..]).unwrap());
+    lines.extend(w.flush().unwrap());
+    let got: String = t1586_host::collect_alerts(&lines)
+        .unwrap()
+        .iter()
+        .map(|a| format!("{}\n", a.json))
+        .collect();
+    assert_eq!(got, want);
+    assert!(Detector::restore(&plugin, b"nonsense", Limits::default()).is_err());
 }

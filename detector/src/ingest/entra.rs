@@ -225,21 +225,18 @@ impl<'de> Visitor<'de> for RawVisitor {
     }
     fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Self::Value, A::Error> {
         let mut r = RawSignIn::default();
+        let mut buf = [0u8; 40];
         while let Some(Key(k)) = m.next_key::<Key<'de>>()? {
-            match k.as_ref() {
-                "createdDateTime" | "CreatedDateTime" | "Date (UTC)" => {
-                    r.created = m.next_value()?
-                }
-                "time" | "TimeGenerated" | "timestamp" | "Timestamp" => r.time = m.next_value()?,
-                "userPrincipalName" | "UserPrincipalName" | "Username" => r.upn = m.next_value()?,
-                "signInIdentifier" | "SignInIdentifier" => r.sign_in_identifier = m.next_value()?,
-                "resultType" | "ResultType" | "Sign-in error code" => {
-                    r.result_type = m.next_value()?
-                }
-                "resultDescription" | "ResultDescription" | "Failure reason" => {
-                    r.result_description = m.next_value()?
-                }
-                "status" | "Status" | "Status_dynamic" => {
+            // Keys are matched case-insensitively: exports and pipelines disagree on casing
+            // (Graph camelCase, Log Analytics PascalCase, some pipelines lower-case everything).
+            match lower(&k, &mut buf) {
+                "createddatetime" | "date (utc)" => r.created = m.next_value()?,
+                "time" | "timegenerated" | "timestamp" => r.time = m.next_value()?,
+                "userprincipalname" | "username" => r.upn = m.next_value()?,
+                "signinidentifier" => r.sign_in_identifier = m.next_value()?,
+                "resulttype" | "sign-in error code" => r.result_type = m.next_value()?,
+                "resultdescription" | "failure reason" => r.result_description = m.next_value()?,
+                "status" | "status_dynamic" => {
                     // An object (Graph, LA) or a word ("Success"/"Failure", portal CSV).
                     let v: serde_json::Value = m.next_value()?;
                     match v {
@@ -251,47 +248,31 @@ impl<'de> Visitor<'de> for RawVisitor {
                         }
                     }
                 }
-                "ipAddress" | "IPAddress" | "IpAddress" | "IP address" => r.ip = m.next_value()?,
-                "callerIpAddress" => r.caller_ip = m.next_value()?,
+                "ipaddress" | "ip address" => r.ip = m.next_value()?,
+                "calleripaddress" => r.caller_ip = m.next_value()?,
                 "location" => r.location = m.next_value()?,
-                "Location" => r.location_code = m.next_value()?,
-                "LocationDetails" | "locationDetails" | "LocationDetails_dynamic" => {
+                "locationdetails" | "locationdetails_dynamic" => {
                     r.location_details = m.next_value()?
                 }
-                "autonomousSystemNumber" | "AutonomousSystemNumber" | "asn" | "ASN" => {
-                    r.asn = m.next_value()?
+                "autonomoussystemnumber" | "asn" => r.asn = m.next_value()?,
+                "autonomoussystemname" | "asname" | "asnname" => r.asn_name = m.next_value()?,
+                "appdisplayname" | "application" => r.app = m.next_value()?,
+                "clientappused" | "client app" => r.client_app = m.next_value()?,
+                "authenticationrequirement" | "authentication requirement" => {
+                    r.auth_requirement = m.next_value()?
                 }
-                "autonomousSystemName"
-                | "AutonomousSystemName"
-                | "asName"
-                | "ASName"
-                | "AsName"
-                | "asnName" => r.asn_name = m.next_value()?,
-                "appDisplayName" | "AppDisplayName" | "Application" => r.app = m.next_value()?,
-                "clientAppUsed" | "ClientAppUsed" | "Client app" => {
-                    r.client_app = m.next_value()?
-                }
-                "authenticationRequirement"
-                | "AuthenticationRequirement"
-                | "Authentication requirement" => r.auth_requirement = m.next_value()?,
-                "userAgent" | "UserAgent" | "User agent" => r.user_agent = m.next_value()?,
-                "sessionId" | "SessionId" => r.session_id = m.next_value()?,
-                "correlationId" | "CorrelationId" | "Correlation ID" => {
-                    r.correlation_id = m.next_value()?
-                }
-                "id" | "Id" | "Request ID" => r.id = m.next_value()?,
-                "originalRequestId" | "OriginalRequestId" => {
-                    r.original_request_id = m.next_value()?
-                }
-                "isInteractive" | "IsInteractive" => r.is_interactive = m.next_value()?,
-                "category" | "Category" => r.category = m.next_value()?,
-                "Type" => r.table_type = m.next_value()?,
-                "mfaDetail" | "MfaDetail" => r.mfa_detail = m.next_value()?,
-                "authenticationDetails" | "AuthenticationDetails" => {
-                    r.auth_details = m.next_value()?
-                }
-                "riskEventTypes" | "RiskEventTypes" => r.risk_v1 = m.next_value()?,
-                "riskEventTypes_v2" | "RiskEventTypes_V2" => r.risk_v2 = m.next_value()?,
+                "useragent" | "user agent" => r.user_agent = m.next_value()?,
+                "sessionid" => r.session_id = m.next_value()?,
+                "correlationid" | "correlation id" => r.correlation_id = m.next_value()?,
+                "id" | "request id" => r.id = m.next_value()?,
+                "originalrequestid" => r.original_request_id = m.next_value()?,
+                "isinteractive" => r.is_interactive = m.next_value()?,
+                "category" => r.category = m.next_value()?,
+                "type" => r.table_type = m.next_value()?,
+                "mfadetail" => r.mfa_detail = m.next_value()?,
+                "authenticationdetails" => r.auth_details = m.next_value()?,
+                "riskeventtypes" => r.risk_v1 = m.next_value()?,
+                "riskeventtypes_v2" => r.risk_v2 = m.next_value()?,
                 "properties" => {
                     r.properties = m.next_value::<Option<RawSignIn<'de>>>()?.map(Box::new)
                 }
@@ -302,6 +283,17 @@ impl<'de> Visitor<'de> for RawVisitor {
         }
         Ok(r)
     }
+}
+
+/// `k` lower-cased (ASCII) in `buf`; keys longer than the buffer match nothing.
+fn lower<'b>(k: &str, buf: &'b mut [u8; 40]) -> &'b str {
+    let n = k.len();
+    if n > buf.len() {
+        return "";
+    }
+    buf[..n].copy_from_slice(k.as_bytes());
+    buf[..n].make_ascii_lowercase();
+    std::str::from_utf8(&buf[..n]).unwrap_or("")
 }
 
 /// What became of one record.

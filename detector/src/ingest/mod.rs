@@ -22,6 +22,9 @@ pub struct Ingest {
     framer: Framer,
     header: Option<Vec<String>>,
     max_record: usize,
+    /// Whether this source has received any bytes yet (for the `sources` statistic).
+    #[serde(default)]
+    pub(crate) used: bool,
 }
 
 /// What the reader reports for each record-sized piece of input.
@@ -40,6 +43,7 @@ impl Ingest {
             framer: Framer::new(max_record),
             header: None,
             max_record,
+            used: false,
         }
     }
 

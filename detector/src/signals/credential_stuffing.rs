@@ -121,7 +121,7 @@ impl State {
         };
         let last = ep.last;
         ctx.out
-            .push(ep.into_alert(DETECTION_TYPE, risk, last, MITRE, ctx.cfg));
+            .push(ep.into_alert(DETECTION_TYPE, risk, last, MITRE, ctx.cfg, ctx.stats));
     }
 }
 

@@ -79,8 +79,14 @@ impl State {
     fn close(&mut self, ctx: &mut Ctx<'_>) {
         if let Some(ep) = self.episode.take() {
             let last = ep.last;
-            ctx.out
-                .push(ep.into_alert(DETECTION_TYPE, ctx.cfg.hosting.risk, last, MITRE, ctx.cfg));
+            ctx.out.push(ep.into_alert(
+                DETECTION_TYPE,
+                ctx.cfg.hosting.risk,
+                last,
+                MITRE,
+                ctx.cfg,
+                ctx.stats,
+            ));
         }
     }
 }

@@ -88,7 +88,7 @@ impl State {
         if ep.countries.len() >= u64::from(cfg.min_countries) {
             let t = DateTime::from_timestamp(start, 0).unwrap_or(ep.first);
             ctx.out
-                .push(ep.into_alert(DETECTION_TYPE, cfg.risk, t, MITRE, ctx.cfg));
+                .push(ep.into_alert(DETECTION_TYPE, cfg.risk, t, MITRE, ctx.cfg, ctx.stats));
         }
     }
 }

@@ -100,6 +100,8 @@ pub(crate) struct Episode {
     pub countries: Distinct,
     head: Vec<Evidence>,
     tail: VecDeque<Evidence>,
+    /// Evidence records left out (counted in `caps_hit` only if the episode becomes an alert).
+    evidence_dropped: u64,
 }
 
 impl Episode {
@@ -115,6 +117,7 @@ impl Episode {
             countries: Distinct::default(),
             head: Vec::new(),
             tail: VecDeque::new(),
+            evidence_dropped: 0,
         }
     }
 
@@ -143,11 +146,11 @@ impl Episode {
         } else if cap / 2 > 0 {
             if self.tail.len() == cap / 2 {
                 self.tail.pop_front();
-                stats.cap("max_evidence");
+                self.evidence_dropped += 1;
             }
             self.tail.push_back(m.evidence.clone());
         } else {
-            stats.cap("max_evidence");
+            self.evidence_dropped += 1;
         }
     }
 
@@ -159,7 +162,14 @@ impl Episode {
         time_generated: DateTime<Utc>,
         mitre: &[&str],
         cfg: &Config,
+        stats: &mut Stats,
     ) -> Alert {
+        if self.evidence_dropped > 0 {
+            *stats
+                .caps_hit
+                .entry("max_evidence".to_string())
+                .or_default() += self.evidence_dropped;
+        }
         let mut evidence: Vec<Evidence> = self.head.into_iter().chain(self.tail).collect();
         evidence.sort_by(|a, b| {
             a.time
