@@ -2,9 +2,10 @@
 import { createReadStream, readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
+import { isIP } from 'node:net';
 import { Detector, compareAlerts, version } from './index.mjs';
 
-const USAGE = `usage: t1586 scan [--format table|jsonl] [--config FILE] [--profile NAME] [-q] FILE...
+const USAGE = `usage: t1586 scan [--format table|jsonl] [--config FILE] [--profile default|seed] [--tor-list FILE] [-q] FILE...
        t1586 version
 FILE may be - for standard input; gzip is detected by content.`;
 
@@ -36,7 +37,7 @@ export async function* openInput(name) {
 }
 
 function parseArgs(argv) {
-  const o = { cmd: argv[0], files: [], format: undefined, config: undefined, profile: undefined, quiet: false };
+  const o = { cmd: argv[0], files: [], format: undefined, config: undefined, profile: undefined, torList: undefined, quiet: false };
   for (let i = 1; i < argv.length; i++) {
     const a = argv[i];
     const val = () => {
@@ -47,6 +48,7 @@ function parseArgs(argv) {
     else if (a.startsWith('--format=')) o.format = a.slice(9);
     else if (a === '--config') o.config = val();
     else if (a === '--profile') o.profile = val();
+    else if (a === '--tor-list') o.torList = val();
     else if (a === '-q' || a === '--quiet') o.quiet = true;
     else if (a === '-') o.files.push(a);
     else if (a.startsWith('-')) throw new Error(`unknown option ${a}`);
@@ -54,6 +56,23 @@ function parseArgs(argv) {
   }
   if (o.format !== undefined && !['table', 'jsonl'].includes(o.format)) throw new Error(`--format must be table or jsonl`);
   return o;
+}
+
+/** The same IP-list rules as the Rust CLI: one IP per line or TorDNSEL `ExitAddress` lines. */
+export function parseIpList(text) {
+  const out = [];
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i].trim();
+    if (!l || l.startsWith('#') || l.startsWith('@')) continue;
+    const parts = l.split(/\s+/);
+    let cand = parts[0];
+    if (cand === 'ExitAddress') cand = parts[1] ?? '';
+    else if (['ExitNode', 'Published', 'LastStatus'].includes(cand)) continue;
+    if (!isIP(cand)) throw new Error(`${i + 1}: not an IP address: ${JSON.stringify(cand)}`);
+    out.push(cand);
+  }
+  return out;
 }
 
 function list(v, max) {
@@ -145,6 +164,15 @@ export async function main(argv) {
     }
   }
   if (o.profile) config = { ...config, profile: o.profile };
+  if (o.torList) {
+    try {
+      const ips = parseIpList(readFileSync(o.torList, 'utf8'));
+      config = { ...config, hosting: { ...(config.hosting ?? {}), tor_exit_ips: ips } };
+    } catch (e) {
+      process.stderr.write(`t1586: error: ${o.torList}:${e.message}\n`);
+      return 3;
+    }
+  }
   let result;
   try {
     result = await scan(o.files, JSON.stringify(config));

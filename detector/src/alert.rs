@@ -1,6 +1,7 @@
 //! Alerts: the seed's columns with their exact names, plus evidence, ATT&CK techniques and version.
 
 use std::cmp::Ordering;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -88,6 +89,13 @@ pub struct Alert {
     pub profile: String,
     #[serde(rename = "DetectorVersion")]
     pub detector_version: String,
+    /// Signal-specific facts (speeds, session ids, lockout counts, contributing signals...).
+    #[serde(
+        rename = "Details",
+        default,
+        skip_serializing_if = "BTreeMap::is_empty"
+    )]
+    pub details: BTreeMap<String, serde_json::Value>,
 }
 
 impl Alert {

@@ -16,8 +16,22 @@ use crate::error::{Error, ErrorKind};
 pub enum Profile {
     /// The public T1586 KQL reproduced exactly: credential stuffing by counts over 24 h, impossible
     /// travel as two countries in one 1-hour bin, hosting ASN names / Tor-like prefixes.
-    #[default]
     Seed,
+    /// What real compromises look like: ordered failures-then-success, password spray, geo-velocity,
+    /// hosting/Tor by ASN number and lists, token replay (AiTM), legacy protocols, MFA fatigue,
+    /// Identity Protection risk, and a combined per-identity score.
+    #[default]
+    Default,
+}
+
+impl Profile {
+    /// The profile's name as written in configuration and alerts.
+    pub fn name(self) -> &'static str {
+        match self {
+            Profile::Seed => "seed",
+            Profile::Default => "default",
+        }
+    }
 }
 
 /// Credential stuffing (seed semantics) — see [`crate::signals::credential_stuffing`].
@@ -91,6 +105,12 @@ pub struct HostingConfig {
     pub asn_names: Vec<String>,
     /// IP text prefixes (seed: the Tor-heavy `185.220.` and `185.129.`).
     pub ip_prefixes: Vec<String>,
+    /// Autonomous system numbers (default profile: the seed's providers by number).
+    pub asn_numbers: Vec<u32>,
+    /// CIDR ranges (e.g. a datacenter/VPN range list).
+    pub cidrs: Vec<IpNet>,
+    /// Tor exit addresses (the Tor Project's bulk exit list: one IP per line; the CLI's `--tor-list`).
+    pub tor_exit_ips: Vec<std::net::IpAddr>,
     /// Risk score (seed: 80).
     pub risk: u32,
 }
@@ -114,9 +134,27 @@ impl Default for HostingConfig {
             .map(String::from)
             .collect(),
             ip_prefixes: vec!["185.220.".into(), "185.129.".into()],
+            asn_numbers: Vec::new(),
+            cidrs: Vec::new(),
+            tor_exit_ips: Vec::new(),
             risk: 80,
         }
     }
+}
+
+/// A period when an identity is known to travel: its sign-ins then never count as travel.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TravelWindow {
+    /// The identity (case-insensitive).
+    pub identity: String,
+    /// Start (RFC 3339).
+    pub from: chrono::DateTime<chrono::Utc>,
+    /// End (RFC 3339).
+    pub to: chrono::DateTime<chrono::Utc>,
+    /// Countries visited; empty means any.
+    #[serde(default)]
+    pub countries: Vec<String>,
 }
 
 /// False-positive controls from the seed's advice.
@@ -125,8 +163,15 @@ impl Default for HostingConfig {
 pub struct AllowlistConfig {
     /// Corporate egress / VPN ranges: sign-ins from here never count as travel or hosting.
     pub trusted_ips: Vec<IpNet>,
+    /// Corporate VPN / secure-web-gateway ASNs: never travel, never hosting.
+    pub trusted_asns: Vec<u32>,
     /// Identities (case-insensitive) never alerted on, e.g. service accounts with noisy retries.
     pub ignored_identities: Vec<String>,
+    /// Known travel per identity.
+    pub travel: Vec<TravelWindow>,
+    /// Applications of the self-service password reset flow: their failures are not counted as
+    /// password guessing (case-insensitive names).
+    pub password_reset_apps: Vec<String>,
 }
 
 /// Hard caps that bound memory whatever the input. Every time one is hit, [`crate::Stats::caps_hit`]
@@ -178,6 +223,16 @@ pub struct Config {
     pub credential_stuffing: CredentialStuffingConfig,
     pub impossible_travel: ImpossibleTravelConfig,
     pub hosting: HostingConfig,
+    pub failures_then_success: FailuresThenSuccessConfig,
+    pub password_spray: PasswordSprayConfig,
+    pub geo_velocity: GeoVelocityConfig,
+    pub token_replay: TokenReplayConfig,
+    pub legacy_auth: LegacyAuthConfig,
+    pub mfa_fatigue: MfaFatigueConfig,
+    pub identity_protection: IdentityProtectionConfig,
+    pub combined_risk: CombinedRiskConfig,
+    /// Count one sign-in written as several rows (same record id) once.
+    pub dedup: bool,
     pub allowlist: AllowlistConfig,
     pub limits: Limits,
 }
@@ -199,7 +254,46 @@ impl Config {
                 credential_stuffing: CredentialStuffingConfig::default(),
                 impossible_travel: ImpossibleTravelConfig::default(),
                 hosting: HostingConfig::default(),
+                failures_then_success: off(FailuresThenSuccessConfig::default()),
+                password_spray: off(PasswordSprayConfig::default()),
+                geo_velocity: off(GeoVelocityConfig::default()),
+                token_replay: off(TokenReplayConfig::default()),
+                legacy_auth: off(LegacyAuthConfig::default()),
+                mfa_fatigue: off(MfaFatigueConfig::default()),
+                identity_protection: off(IdentityProtectionConfig::default()),
+                combined_risk: off(CombinedRiskConfig::default()),
+                dedup: false,
                 allowlist: AllowlistConfig::default(),
+                limits: Limits::default(),
+            },
+            Profile::Default => Config {
+                profile,
+                window_secs: 86_400,
+                max_lateness_secs: 86_400,
+                credential_stuffing: off(CredentialStuffingConfig::default()),
+                impossible_travel: off(ImpossibleTravelConfig::default()),
+                hosting: HostingConfig {
+                    // The seed's providers by number too: Entra records carry the number, not the name.
+                    asn_numbers: vec![9009, 53667, 46844, 40676, 29073, 200019, 50673, 30823],
+                    ..HostingConfig::default()
+                },
+                failures_then_success: FailuresThenSuccessConfig::default(),
+                password_spray: PasswordSprayConfig::default(),
+                geo_velocity: GeoVelocityConfig::default(),
+                token_replay: TokenReplayConfig::default(),
+                legacy_auth: LegacyAuthConfig::default(),
+                mfa_fatigue: MfaFatigueConfig::default(),
+                identity_protection: IdentityProtectionConfig::default(),
+                combined_risk: CombinedRiskConfig::default(),
+                dedup: true,
+                allowlist: AllowlistConfig {
+                    password_reset_apps: vec![
+                        "Microsoft Password Reset Service".into(),
+                        "Azure AD Password Reset".into(),
+                        "Self-service password reset".into(),
+                    ],
+                    ..AllowlistConfig::default()
+                },
                 limits: Limits::default(),
             },
         }
@@ -260,6 +354,321 @@ impl Config {
     }
 }
 
+/// A signal configuration with `enabled: false`.
+fn off<T: Toggle>(mut t: T) -> T {
+    t.set_enabled(false);
+    t
+}
+
+trait Toggle {
+    fn set_enabled(&mut self, on: bool);
+}
+
+macro_rules! toggles {
+    ($($t:ty),*) => {$(
+        impl Toggle for $t {
+            fn set_enabled(&mut self, on: bool) {
+                self.enabled = on;
+            }
+        }
+    )*};
+}
+toggles!(
+    CredentialStuffingConfig,
+    ImpossibleTravelConfig,
+    FailuresThenSuccessConfig,
+    PasswordSprayConfig,
+    GeoVelocityConfig,
+    TokenReplayConfig,
+    LegacyAuthConfig,
+    MfaFatigueConfig,
+    IdentityProtectionConfig,
+    CombinedRiskConfig
+);
+
+fn strings(v: &[&str]) -> Vec<String> {
+    v.iter().map(|s| s.to_string()).collect()
+}
+
+/// Failures then success, ordered (default profile) — see [`crate::signals::failures_then_success`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FailuresThenSuccessConfig {
+    pub enabled: bool,
+    /// Failures must precede the success within this many seconds.
+    pub window_secs: u64,
+    /// Failures needed before the success.
+    pub min_failures: u32,
+    /// Result codes never counted as failures.
+    pub excluded_result_codes: Vec<String>,
+    /// Result codes meaning "the password was right, something else blocked": they end a run of
+    /// failures like a success does (the attacker has the password).
+    pub correct_password_codes: Vec<String>,
+    /// `authenticationStepResultDetail` texts with the same meaning (case-insensitive).
+    pub correct_password_details: Vec<String>,
+    pub risk_high: u32,
+    pub high_ip_count: u32,
+    pub risk_medium: u32,
+    pub medium_ip_count: u32,
+    pub risk_low: u32,
+}
+
+impl Default for FailuresThenSuccessConfig {
+    fn default() -> Self {
+        FailuresThenSuccessConfig {
+            enabled: true,
+            window_secs: 3_600,
+            min_failures: 5,
+            excluded_result_codes: Vec::new(),
+            correct_password_codes: strings(&[
+                "50076", "50079", "50074", "50158", "53003", "50055", "500121",
+            ]),
+            correct_password_details: strings(&["Correct Password"]),
+            risk_high: 90,
+            high_ip_count: 5,
+            risk_medium: 75,
+            medium_ip_count: 2,
+            risk_low: 60,
+        }
+    }
+}
+
+/// Password spray (default profile) — see [`crate::signals::password_spray`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PasswordSprayConfig {
+    pub enabled: bool,
+    /// One source IP failing against at least `min_identities` identities within `window_secs`.
+    pub window_secs: u64,
+    pub min_identities: u32,
+    pub risk: u32,
+    /// Low-and-slow: at least `distributed_min_identities` identities from at least
+    /// `distributed_min_ips` IPs, each IP trying at most `distributed_max_attempts_per_ip` times,
+    /// all with one user agent and one result code, within `distributed_window_secs`.
+    pub distributed_window_secs: u64,
+    pub distributed_min_identities: u32,
+    pub distributed_min_ips: u32,
+    pub distributed_max_attempts_per_ip: u32,
+    /// A success for a sprayed identity within this many seconds of the spray.
+    pub success_window_secs: u64,
+    pub risk_success: u32,
+}
+
+impl Default for PasswordSprayConfig {
+    fn default() -> Self {
+        PasswordSprayConfig {
+            enabled: true,
+            window_secs: 1_200,
+            min_identities: 5,
+            risk: 70,
+            distributed_window_secs: 86_400,
+            distributed_min_identities: 10,
+            distributed_min_ips: 10,
+            distributed_max_attempts_per_ip: 2,
+            success_window_secs: 86_400,
+            risk_success: 95,
+        }
+    }
+}
+
+/// Impossible travel by geo-velocity (default profile) — see [`crate::signals::geo_velocity`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct GeoVelocityConfig {
+    pub enabled: bool,
+    /// Alert above this speed (km/h).
+    pub max_speed_kmh: f64,
+    /// ... and only when the two places are at least this far apart (km).
+    pub min_distance_km: f64,
+    /// Geolocation error allowed at each end (km), subtracted from the distance.
+    pub radius_pad_km: f64,
+    /// Only interactive sign-ins (records that do not say are included).
+    pub interactive_only: bool,
+    pub risk: u32,
+}
+
+impl Default for GeoVelocityConfig {
+    fn default() -> Self {
+        GeoVelocityConfig {
+            enabled: true,
+            max_speed_kmh: 900.0,
+            min_distance_km: 500.0,
+            radius_pad_km: 50.0,
+            interactive_only: true,
+            risk: 85,
+        }
+    }
+}
+
+/// AiTM / session-token replay (default profile) — see [`crate::signals::token_replay`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TokenReplayConfig {
+    pub enabled: bool,
+    /// One session id seen from this many countries or ASNs.
+    pub session_min_networks: u32,
+    pub risk_session: u32,
+    /// MFA satisfied by a token claim from an ASN/country never seen for the identity, once the
+    /// identity has at least `min_history` successful sign-ins.
+    pub min_history: u32,
+    pub risk_mfa_claim: u32,
+    /// Apps phishing kits sign into interactively.
+    pub kit_apps: Vec<String>,
+    /// User-agent substrings of phishing-kit HTTP clients (case-insensitive).
+    pub kit_user_agents: Vec<String>,
+    /// Non-interactive sign-ins from another IP within this many seconds after the kit sign-in.
+    pub follow_secs: u64,
+    pub risk_kit: u32,
+}
+
+impl Default for TokenReplayConfig {
+    fn default() -> Self {
+        TokenReplayConfig {
+            enabled: true,
+            session_min_networks: 2,
+            risk_session: 85,
+            min_history: 3,
+            risk_mfa_claim: 75,
+            kit_apps: strings(&[
+                "OfficeHome",
+                "Office 365",
+                "Microsoft Authentication Broker",
+                "Microsoft Office",
+            ]),
+            kit_user_agents: strings(&[
+                "axios",
+                "node-fetch",
+                "node.js",
+                "undici",
+                "python-requests",
+                "go-http-client",
+                "okhttp",
+            ]),
+            follow_secs: 3_600,
+            risk_kit: 90,
+        }
+    }
+}
+
+/// Legacy protocol / password-grant success (default profile) — see [`crate::signals::legacy_auth`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LegacyAuthConfig {
+    pub enabled: bool,
+    /// Client apps that cannot do MFA (case-insensitive).
+    pub client_apps: Vec<String>,
+    /// User-agent substrings of ROPC password grants (case-insensitive).
+    pub user_agents: Vec<String>,
+    /// Alert only when the sign-in was single-factor (or did not say).
+    pub single_factor_only: bool,
+    pub risk: u32,
+}
+
+impl Default for LegacyAuthConfig {
+    fn default() -> Self {
+        LegacyAuthConfig {
+            enabled: true,
+            client_apps: strings(&[
+                "Authenticated SMTP",
+                "IMAP4",
+                "POP3",
+                "Exchange ActiveSync",
+                "Exchange Web Services",
+                "MAPI Over HTTP",
+                "Other clients",
+                "AutoDiscover",
+                "Exchange Online PowerShell",
+                "Offline Address Book",
+                "Outlook Anywhere (RPC over HTTP)",
+                "Reporting Web Services",
+                "Universal Outlook",
+            ]),
+            user_agents: strings(&["BAV2ROPC", "CBAinPROD", "CBAinTAR"]),
+            single_factor_only: true,
+            risk: 70,
+        }
+    }
+}
+
+/// MFA fatigue (default profile) — see [`crate::signals::mfa_fatigue`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MfaFatigueConfig {
+    pub enabled: bool,
+    /// Result codes of denied / unanswered MFA prompts.
+    pub denial_codes: Vec<String>,
+    /// More than `max_denials` denials within `window_secs` ...
+    pub max_denials: u32,
+    pub window_secs: u64,
+    /// ... then a success within this many seconds of the last denial.
+    pub success_within_secs: u64,
+    pub risk: u32,
+}
+
+impl Default for MfaFatigueConfig {
+    fn default() -> Self {
+        MfaFatigueConfig {
+            enabled: true,
+            denial_codes: strings(&["500121", "50088", "50074"]),
+            max_denials: 10,
+            window_secs: 3_600,
+            success_within_secs: 300,
+            risk: 90,
+        }
+    }
+}
+
+/// Entra ID Protection pass-through (default profile) — see [`crate::signals::identity_protection`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct IdentityProtectionConfig {
+    pub enabled: bool,
+    /// Risk event types that mean compromise with high confidence (case-insensitive).
+    pub high_types: Vec<String>,
+    pub risk_high: u32,
+    /// Any other risk event type.
+    pub risk_other: u32,
+}
+
+impl Default for IdentityProtectionConfig {
+    fn default() -> Self {
+        IdentityProtectionConfig {
+            enabled: true,
+            high_types: strings(&[
+                "maliciousIPAddress",
+                "attackerinTheMiddle",
+                "anomalousToken",
+                "tokenIssuerAnomaly",
+                "passwordSpray",
+                "leakedCredentials",
+                "investigationsThreatIntelligence",
+                "adminConfirmedUserCompromised",
+                "suspiciousAPITraffic",
+            ]),
+            risk_high: 80,
+            risk_other: 60,
+        }
+    }
+}
+
+/// Combined per-identity risk (default profile) — see [`crate::signals::combined`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CombinedRiskConfig {
+    pub enabled: bool,
+    /// Distinct detection types on one identity within the window needed for a combined alert.
+    pub min_signals: u32,
+}
+
+impl Default for CombinedRiskConfig {
+    fn default() -> Self {
+        CombinedRiskConfig {
+            enabled: true,
+            min_signals: 2,
+        }
+    }
+}
+
 /// Deep-merge `over` into `base`: objects merge key by key, anything else replaces.
 fn merge(base: &mut Value, over: Value) {
     match (base, over) {
@@ -280,6 +689,17 @@ fn merge(base: &mut Value, over: Value) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn profiles_differ_in_signals() {
+        let seed = Config::for_profile(Profile::Seed);
+        let def = Config::default();
+        assert_eq!(def.profile, Profile::Default);
+        assert!(seed.credential_stuffing.enabled && !seed.failures_then_success.enabled);
+        assert!(!def.credential_stuffing.enabled && def.failures_then_success.enabled);
+        let c = Config::from_json(r#"{"profile":"seed","geo_velocity":{"enabled":true}}"#).unwrap();
+        assert!(c.geo_velocity.enabled && c.credential_stuffing.enabled);
+    }
 
     #[test]
     fn empty_and_braces_give_defaults() {

@@ -18,7 +18,7 @@ use crate::config::Config;
 use crate::error::{Error, ErrorKind};
 use crate::event::AuthEvent;
 use crate::ingest::{Decoded, Ingest, Item};
-use crate::signals::{Ctx, Signals, secs};
+use crate::signals::{Compiled, Ctx, Signals, secs};
 use crate::stats::{RecordError, Stats};
 
 const SNAPSHOT_FORMAT: &str = "t1586-snapshot";
@@ -33,7 +33,11 @@ pub const DEFAULT_SOURCE: &str = "input";
 #[derive(Debug, Clone)]
 pub struct Detector {
     cfg: Config,
+    compiled: Compiled,
     ignored: FxHashSet<String>,
+    /// Record ids recently processed (dedup), in processing order, with their times.
+    seen_ids: std::collections::VecDeque<(DateTime<Utc>, String)>,
+    seen_set: FxHashSet<String>,
     ingest: Ingest,
     /// (time, arrival sequence) → event, waiting for the watermark.
     reorder: BTreeMap<(DateTime<Utc>, u64), AuthEvent>,
@@ -59,6 +63,8 @@ struct Snapshot {
     signals: Signals,
     stats: Stats,
     pending: Vec<Alert>,
+    #[serde(default)]
+    seen_ids: Vec<(DateTime<Utc>, String)>,
 }
 
 impl Detector {
@@ -74,6 +80,9 @@ impl Detector {
         Detector {
             ingest: Ingest::new(DEFAULT_SOURCE, cfg.limits.max_record_bytes),
             signals: Signals::new(&cfg),
+            compiled: Compiled::new(&cfg),
+            seen_ids: Default::default(),
+            seen_set: Default::default(),
             ignored,
             cfg,
             reorder: BTreeMap::new(),
@@ -136,6 +145,7 @@ impl Detector {
         }
         let mut ctx = Ctx {
             cfg: &self.cfg,
+            m: &self.compiled,
             out: &mut self.pending,
             stats: &mut self.stats,
         };
@@ -170,6 +180,7 @@ impl Detector {
             signals: self.signals.clone(),
             stats: self.stats.clone(),
             pending: self.pending.clone(),
+            seen_ids: self.seen_ids.iter().cloned().collect(),
         };
         serde_json::to_vec(&snap).expect("snapshot serializes")
     }
@@ -203,6 +214,8 @@ impl Detector {
         d.signals = s.signals;
         d.stats = s.stats;
         d.pending = s.pending;
+        d.seen_set = s.seen_ids.iter().map(|(_, id)| id.clone()).collect();
+        d.seen_ids = s.seen_ids.into_iter().collect();
         Ok(d)
     }
 
@@ -283,12 +296,43 @@ impl Detector {
         }
     }
 
+    /// One sign-in written as several rows (same record id) counts once (`dedup`). Ids are kept
+    /// for one window behind the clock, at most `limits.max_buffered_events` of them.
+    fn duplicate(&mut self, ev: &AuthEvent, now: DateTime<Utc>) -> bool {
+        let Some(id) = ev.record.record_id.as_deref().filter(|_| self.cfg.dedup) else {
+            return false;
+        };
+        let horizon = now - secs(self.cfg.window_secs);
+        while self.seen_ids.front().is_some_and(|(t, _)| *t < horizon) {
+            if let Some((_, old)) = self.seen_ids.pop_front() {
+                self.seen_set.remove(&old);
+            }
+        }
+        if self.seen_set.contains(id) {
+            self.stats.duplicates += 1;
+            return true;
+        }
+        if self.seen_ids.len() >= self.cfg.limits.max_buffered_events {
+            if let Some((_, old)) = self.seen_ids.pop_front() {
+                self.seen_set.remove(&old);
+            }
+            self.stats.cap("max_buffered_events");
+        }
+        self.seen_ids.push_back((ev.time, id.to_string()));
+        self.seen_set.insert(id.to_string());
+        false
+    }
+
     /// Hand one event to the signals, after closing whatever its time makes final.
     fn process(&mut self, ev: AuthEvent) {
         let now = self.clock.map_or(ev.time, |c| c.max(ev.time));
         self.clock = Some(now);
+        if self.duplicate(&ev, now) {
+            return;
+        }
         let mut ctx = Ctx {
             cfg: &self.cfg,
+            m: &self.compiled,
             out: &mut self.pending,
             stats: &mut self.stats,
         };

@@ -38,6 +38,12 @@ pub struct Stats {
     pub late_events: u64,
     /// Alerts returned.
     pub alerts: u64,
+    /// Records passed over by one signal for a counted reason (e.g. travel without geolocation).
+    #[serde(default)]
+    pub signal_skips: BTreeMap<String, u64>,
+    /// Records dropped as duplicates of an earlier row (same record id).
+    #[serde(default)]
+    pub duplicates: u64,
     /// How often each hard limit was hit (state was evicted or truncated).
     pub caps_hit: BTreeMap<String, u64>,
     /// The first rejected records in detail (see `limits.max_error_details`).

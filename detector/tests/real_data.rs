@@ -96,6 +96,8 @@ fn log_analytics_json_and_csv_agree() {
     // meganb fails from the US at 11:47 and succeeds from Belgium at 13:11: different 1-hour bins and
     // a failure, so the seed's travel rule does not fire; nothing else is suspicious either.
     assert!(aj.is_empty() && ac.is_empty(), "{aj:?}");
+    // 86 rows, 45 distinct sign-in ids: the default profile counts each sign-in once.
+    assert_eq!((sj.duplicates, sc.duplicates), (41, 41));
 }
 
 #[test]

@@ -74,6 +74,31 @@ pub fn feed(
     }
 }
 
+/// Parse an IP list: one address per line (the Tor Project's bulk exit list), or TorDNSEL
+/// `ExitAddress <ip> <time>` lines; blank lines, `#` comments and other TorDNSEL lines are skipped.
+/// A line that is neither is an error naming its line number.
+pub fn parse_ip_list(text: &str) -> Result<Vec<String>, (usize, String)> {
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let l = line.trim();
+        if l.is_empty() || l.starts_with('#') || l.starts_with('@') {
+            continue;
+        }
+        let mut parts = l.split_whitespace();
+        let first = parts.next().unwrap_or("");
+        let cand = match first {
+            "ExitAddress" => parts.next().unwrap_or(""),
+            "ExitNode" | "Published" | "LastStatus" => continue,
+            other => other,
+        };
+        match cand.parse::<std::net::IpAddr>() {
+            Ok(ip) => out.push(ip.to_string()),
+            Err(_) => return Err((i + 1, format!("not an IP address: {cand:?}"))),
+        }
+    }
+    Ok(out)
+}
+
 /// Split JSON Lines output into sorted alerts.
 pub fn collect_alerts(lines: &[u8]) -> Result<Vec<AlertLine>> {
     let text = std::str::from_utf8(lines).context("detector returned non-UTF-8 alerts")?;

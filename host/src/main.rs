@@ -56,9 +56,12 @@ struct ScanArgs {
     /// Detector configuration (JSON; see README "Configuration").
     #[arg(long)]
     config: Option<PathBuf>,
-    /// Detection profile (overrides the configuration's).
+    /// Detection profile: `default` or `seed` (overrides the configuration's).
     #[arg(long)]
     profile: Option<String>,
+    /// A Tor exit list (one IP per line, or TorDNSEL `ExitAddress` lines) for the hosting signal.
+    #[arg(long)]
+    tor_list: Option<PathBuf>,
     /// Load this detector .wasm instead of the embedded one.
     #[arg(long)]
     plugin: Option<PathBuf>,
@@ -93,12 +96,23 @@ fn config_json(args: &ScanArgs) -> Result<String> {
             serde_json::from_str(&text).with_context(|| format!("{}: invalid JSON", p.display()))?
         }
     };
+    let Some(o) = v.as_object_mut() else {
+        bail!("configuration must be a JSON object");
+    };
     if let Some(prof) = &args.profile {
-        match v.as_object_mut() {
-            Some(o) => {
-                o.insert("profile".into(), prof.clone().into());
+        o.insert("profile".into(), prof.clone().into());
+    }
+    if let Some(p) = &args.tor_list {
+        let text = std::fs::read_to_string(p)
+            .with_context(|| format!("{}: cannot read Tor list", p.display()))?;
+        let ips = t1586_host::parse_ip_list(&text)
+            .map_err(|(line, e)| anyhow::anyhow!("{}:{line}: {e}", p.display()))?;
+        let hosting = o.entry("hosting").or_insert_with(|| serde_json::json!({}));
+        match hosting.as_object_mut() {
+            Some(h) => {
+                h.insert("tor_exit_ips".into(), ips.into());
             }
-            None => bail!("configuration must be a JSON object"),
+            None => bail!("configuration: hosting must be an object"),
         }
     }
     Ok(v.to_string())

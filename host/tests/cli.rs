@@ -49,7 +49,7 @@ fn stdin_and_gzip_give_the_same_alerts() {
     let want = std::fs::read_to_string(case("seed-stuffing-seven-ips/expected.jsonl")).unwrap();
 
     let mut child = bin()
-        .args(["scan", "--format", "jsonl", "-"])
+        .args(["scan", "--format", "jsonl", "--profile", "seed", "-"])
         .current_dir(case("seed-stuffing-seven-ips"))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -71,7 +71,7 @@ fn stdin_and_gzip_give_the_same_alerts() {
     enc.write_all(&raw).unwrap();
     std::fs::write(&gz, enc.finish().unwrap()).unwrap();
     let out = bin()
-        .args(["scan", "--format", "jsonl"])
+        .args(["scan", "--format", "jsonl", "--profile", "seed"])
         .arg(&gz)
         .output()
         .unwrap();
@@ -170,4 +170,60 @@ fn demo_runs_without_arguments() {
     ] {
         assert!(text.contains(t), "demo lacks {t}:\n{text}");
     }
+}
+
+#[test]
+fn profiles_and_tor_list() {
+    // The seed's first test under both profiles: one CredentialStuffing alert either way.
+    for p in ["seed", "default"] {
+        let out = bin()
+            .args(["scan", "--format", "jsonl", "--profile", p])
+            .arg(case("seed-graph-single-ip/signins.json"))
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert_eq!(text.lines().count(), 1, "{p}: {text}");
+        assert!(text.contains(&format!("\"Profile\":\"{p}\"")), "{text}");
+    }
+    let out = bin()
+        .args(["scan", "--profile", "nope"])
+        .arg(case("seed-graph-single-ip/signins.json"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(4));
+
+    // A TorDNSEL list given on the command line makes the hosting signal fire.
+    let list = tmp("exit-addresses");
+    std::fs::write(&list, "@type tordnsel 1.0\nExitNode ABC\nExitAddress 185.241.208.232 2024-03-12 08:10:51\n# comment\n194.26.192.64\n").unwrap();
+    let out = bin()
+        .args(["scan", "--format", "jsonl", "--tor-list"])
+        .arg(&list)
+        .arg("signins.json")
+        .current_dir(case("default-hosting-lists"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .contains("Tor exit list")
+    );
+    std::fs::write(&list, "185.241.208.232\nnot-an-ip\n").unwrap();
+    let out = bin()
+        .args(["scan", "--tor-list"])
+        .arg(&list)
+        .arg(case("seed-graph-single-ip/signins.json"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        String::from_utf8(out.stderr)
+            .unwrap()
+            .contains(":2: not an IP address")
+    );
 }

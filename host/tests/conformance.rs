@@ -76,7 +76,7 @@ fn snapshot_taken_in_wasmtime_restores_natively_and_back() {
 
     // wasmtime → native
     let plugin = Plugin::embedded().unwrap();
-    let mut w = Detector::open(&plugin, "{}", Limits::default()).unwrap();
+    let mut w = Detector::open(&plugin, &config(&case), Limits::default()).unwrap();
     w.begin_source("SigninLogs.json").unwrap();
     let mut lines = w.push(&data[..cut]).unwrap();
     let snap = w.snapshot().unwrap();
@@ -96,7 +96,8 @@ fn snapshot_taken_in_wasmtime_restores_natively_and_back() {
     assert_eq!(got, want);
 
     // native → wasmtime
-    let mut n = t1586_detector::Detector::new(t1586_detector::Config::default());
+    let mut n =
+        t1586_detector::Detector::new(t1586_detector::Config::from_json(&config(&case)).unwrap());
     n.begin_source("SigninLogs.json");
     let mut lines: Vec<u8> = n
         .push(&data[..cut])

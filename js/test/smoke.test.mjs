@@ -10,12 +10,17 @@ test('version and ABI', () => {
   assert.match(version(), /^\d+\.\d+\.\d+/);
   assert.equal(abiVersion(), 1);
   const cfg = JSON.parse(defaultConfig());
-  assert.equal(cfg.profile, 'seed');
-  assert.equal(cfg.credential_stuffing.min_failures, 5);
+  assert.equal(cfg.profile, 'default');
+  assert.equal(cfg.failures_then_success.min_failures, 5);
+  const seed = JSON.parse(defaultConfig('seed'));
+  assert.equal(seed.profile, 'seed');
+  assert.equal(seed.credential_stuffing.enabled, true);
+  assert.throws(() => defaultConfig('nope'), /profile/);
 });
 
-test('seed first test: one CredentialStuffing alert, risk 60', () => {
-  const d = new Detector();
+test('seed first test: one CredentialStuffing alert, risk 60, in both profiles', () => {
+  for (const profile of ['seed', 'default']) {
+  const d = new Detector({ profile });
   const alerts = [...d.push(seed), ...d.flush()];
   assert.equal(alerts.length, 1);
   const a = alerts[0];
@@ -26,6 +31,8 @@ test('seed first test: one CredentialStuffing alert, risk 60', () => {
   assert.equal(a.UniqueIPs, 1);
   assert.deepEqual(a.Mitre, ['T1586', 'T1110.004', 'T1078']);
   assert.equal(typeof a.Evidence[0].Line, 'number');
+  assert.equal(a.Profile, profile);
+  }
 });
 
 test('objects and canonical JSON Lines are the same bytes', () => {
@@ -40,7 +47,7 @@ test('configuration errors are thrown with the key named', () => {
   assert.throws(() => new Detector({ credential_stuffing: { min_failure: 3 } }), /min_failure/);
   assert.throws(() => new Detector('{'), /invalid JSON/);
   assert.throws(() => new Detector({ profile: 'nope' }), /profile/);
-  const d = new Detector({ credential_stuffing: { min_failures: 7 } });
+  const d = new Detector({ failures_then_success: { min_failures: 7 } });
   assert.equal([...d.push(seed), ...d.flush()].length, 0);
 });
 

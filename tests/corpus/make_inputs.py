@@ -38,6 +38,9 @@ def graph(t, upn, code, ip, app="Office 365 Exchange Online", country="US", city
     return r
 
 
+SEED = json.dumps({"profile": "seed"}) + "\n"
+
+
 def write(case, name, text):
     d = os.path.join(HERE, case)
     os.makedirs(d, exist_ok=True)
@@ -54,6 +57,10 @@ def seed_graph_single_ip():
     recs.append(graph(DAY + timedelta(hours=9, minutes=7), u, "0", ip))
     page = {"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#auditLogs/signIns", "value": recs}
     write("seed-graph-single-ip", "signins.json", json.dumps(page, indent=2) + "\n")
+    write("seed-graph-single-ip", "config.json", SEED)
+    write("seed-graph-newest-first", "config.json", SEED)
+    # The same attack under the default profile: ordered failures-then-success.
+    write("default-graph-single-ip", "signins.json", json.dumps(page, indent=2) + "\n")
     # The same records newest-first, as the Graph API returns them.
     page["value"] = list(reversed(recs))
     write("seed-graph-newest-first", "signins.json", json.dumps(page, indent=2) + "\n")
@@ -100,6 +107,7 @@ def seed_six_ips():
         rows.append(la_row(DAY + timedelta(hours=16, minutes=i), w, "50076" if i % 2 else "50053", "192.0.2.8"))
     rows.append(la_row(DAY + timedelta(hours=16, minutes=9), w, "0", "192.0.2.8"))
     write("seed-stuffing-seven-ips", "SigninLogs.json", json.dumps(rows, indent=1) + "\n")
+    write("seed-stuffing-seven-ips", "config.json", SEED)
 
 
 def diag(t, upn, code, ip, country, city, category="SignInLogs"):
@@ -127,6 +135,7 @@ def seed_travel():
              category="NonInteractiveUserSignInLogs"),
     ]
     write("seed-impossible-travel", "diagnostic.json", json.dumps({"records": recs}) + "\n")
+    write("seed-impossible-travel", "config.json", SEED)
 
 
 def seed_hosting():
@@ -141,6 +150,7 @@ def seed_hosting():
               autonomousSystemName="M247 Europe SRL"),
     ]
     write("seed-hosting-asn", "signins.jsonl", "".join(json.dumps(r) + "\n" for r in lines))
+    write("seed-hosting-asn", "config.json", SEED)
 
 
 def seed_tor_csv():
@@ -162,6 +172,7 @@ def seed_tor_csv():
     w.writerow(cols)
     w.writerows(rows)
     write("seed-tor-prefix-csv", "query_data.csv", "\ufeff" + buf.getvalue())
+    write("seed-tor-prefix-csv", "config.json", SEED)
 
 
 def multi_file():
@@ -175,6 +186,7 @@ def multi_file():
         w.writerow([iso(DAY + timedelta(hours=20, minutes=i)), u, "50126", f"203.0.113.{60 + i % 3}", "Azure Portal"])
     write("multi-file", "a-failures.csv", buf.getvalue())
     write("multi-file", "b-success.json", json.dumps([graph(DAY + timedelta(hours=21), u, "0", "203.0.113.60")]) + "\n")
+    write("multi-file", "config.json", SEED)
 
 
 def malformed():
@@ -199,6 +211,7 @@ def malformed():
     lines.append(json.dumps(graph(DAY + timedelta(hours=7), "zoë.ünïcode@contoso.com", "0", "192.0.2.1"),
                             ensure_ascii=False))
     write("malformed-records", "signins.jsonl", "\n".join(lines) + "\n")
+    write("malformed-records", "config.json", SEED)
 
 
 def benign_records():
@@ -236,6 +249,8 @@ def benign_day():
     recs = benign_records()
     recs.sort(key=lambda r: r["createdDateTime"])
     write("benign-day", "signins.json", json.dumps(recs, indent=1) + "\n")
+    write("benign-day-seed", "signins.json", json.dumps(recs, indent=1) + "\n")
+    write("benign-day-seed", "config.json", SEED)
 
 
 def demo():
@@ -262,6 +277,109 @@ def demo():
         f.write(json.dumps(page, indent=1) + "\n")
 
 
+def default_cases():
+    """One case per default-profile signal (no config: the default profile)."""
+    ua_kit = "axios/1.6.8"
+    # Ordered stuffing: one user's run ends in a success, another's in a correct password blocked by
+    # MFA (50076), a third succeeds first and fails after (no alert: order matters).
+    a, b, c = "pattie.fernandez@contoso.com", "miriam.graham@contoso.com", "allan.deyoung@contoso.com"
+    recs = [graph(DAY + timedelta(hours=4, minutes=i), a, "50126", f"45.155.{i}.9") for i in range(6)]
+    recs.append(graph(DAY + timedelta(hours=4, minutes=8), a, "0", "45.155.2.9"))
+    recs += [graph(DAY + timedelta(hours=5, minutes=i), b, "50126", "102.1.1.1") for i in range(5)]
+    recs.append(graph(DAY + timedelta(hours=5, minutes=6), b, "50076", "102.1.1.1", reason="Strong Authentication is required."))
+    recs.append(graph(DAY + timedelta(hours=6), c, "0", "198.18.0.40"))
+    recs += [graph(DAY + timedelta(hours=6, minutes=5 + i), c, "50126", "198.18.0.40") for i in range(6)]
+    write("default-stuffing-ordered", "signins.json", json.dumps({"value": recs}, indent=1) + "\n")
+
+    # Password spray from one IP against 7 users, then one sprayed user signs in.
+    users = [f"user{i:02d}@contoso.com" for i in range(7)]
+    recs = [graph(DAY + timedelta(hours=3, minutes=2 * i), u, "50126", "193.29.56.12") for i, u in enumerate(users)]
+    recs.append(graph(DAY + timedelta(hours=5), users[4], "0", "193.29.56.12"))
+    write("default-password-spray", "signins.jsonl", "".join(json.dumps(r) + "\n" for r in recs))
+
+    # Distributed low-and-slow spray: 12 IPs, one attempt each, one user agent, one error.
+    recs = []
+    for i in range(12):
+        r = graph(DAY + timedelta(hours=1, minutes=37 * i), f"staff{i:02d}@contoso.com", "50126",
+                  f"{80 + i}.{i * 7 % 250}.{i * 13 % 250}.{i + 2}")
+        r["userAgent"] = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/99.0.1 spray"
+        recs.append(r)
+    write("default-distributed-spray", "signins.json", json.dumps(recs, indent=1) + "\n")
+
+    # Geo-velocity: Seattle then London 50 minutes later; a non-interactive refresh in between from
+    # elsewhere does not count; a record without coordinates is skipped.
+    u = "debra.berger@contoso.com"
+    recs = [
+        graph(DAY + timedelta(hours=10), u, "0", "131.107.1.1", city="Seattle", lat=47.61, lon=-122.33),
+        graph(DAY + timedelta(hours=10, minutes=20), u, "0", "20.1.1.1", city="Tokyo", country="JP", lat=35.68,
+              lon=139.69, interactive=False),
+        graph(DAY + timedelta(hours=10, minutes=50), u, "0", "81.2.69.143", city="London", country="GB",
+              lat=51.51, lon=-0.13),
+    ]
+    nogeo = graph(DAY + timedelta(hours=11), u, "0", "81.2.69.143")
+    nogeo["location"] = {"city": "", "countryOrRegion": "GB", "geoCoordinates": {}}
+    recs.append(nogeo)
+    write("default-geo-velocity", "diagnostic.json", json.dumps({"records": [
+        {"time": r["createdDateTime"], "category": "SignInLogs" if r["isInteractive"] else "NonInteractiveUserSignInLogs",
+         "resultType": str(r["status"]["errorCode"]), "properties": r} for r in recs]}, indent=1) + "\n")
+
+    # Hosting by ASN number (no name in Entra records) and by a Tor exit list given in the config.
+    recs = [
+        graph(DAY + timedelta(hours=7), "lynne.robbins@contoso.com", "0", "38.132.107.6", autonomousSystemNumber=9009),
+        graph(DAY + timedelta(hours=8), "irvin.sayers@contoso.com", "0", "185.241.208.232", autonomousSystemNumber=210644),
+        graph(DAY + timedelta(hours=9), "ben.walters@contoso.com", "0", "20.190.1.1", autonomousSystemNumber=8075),
+    ]
+    write("default-hosting-lists", "signins.json", json.dumps(recs, indent=1) + "\n")
+    write("default-hosting-lists", "config.json", json.dumps({"hosting": {"tor_exit_ips": ["185.241.208.232", "194.26.192.64"]}}) + "\n")
+
+    # Token replay: a session used from two countries; a kit sign-in then non-interactive elsewhere.
+    u, v = "christie.cline@contoso.com", "enrico.cattaneo@contoso.com"
+    s1 = graph(DAY + timedelta(hours=12), u, "0", "131.107.2.2", sessionId="a1b2c3", autonomousSystemNumber=8075)
+    s2 = graph(DAY + timedelta(hours=12, minutes=40), u, "0", "45.9.1.1", country="NL", city="Amsterdam", lat=52.37,
+               lon=4.9, sessionId="a1b2c3", autonomousSystemNumber=9009, interactive=False)
+    k1 = graph(DAY + timedelta(hours=14), v, "0", "104.28.1.1", app="OfficeHome", userAgent=ua_kit)
+    k2 = graph(DAY + timedelta(hours=14, minutes=3), v, "0", "45.14.1.1", app="Microsoft Outlook", interactive=False)
+    write("default-token-replay", "signins.json", json.dumps([s1, s2, k1, k2], indent=1) + "\n")
+
+    # The seed's second test: a single-factor success over Authenticated SMTP.
+    r = graph(DAY + timedelta(hours=2), "printer@contoso.com", "0", "203.0.113.77", client="Authenticated SMTP",
+              app="Office 365 Exchange Online", authenticationRequirement="singleFactorAuthentication")
+    ropc = graph(DAY + timedelta(hours=3), "kat.larson@contoso.com", "0", "203.0.113.78", client="Mobile Apps and Desktop clients",
+                 userAgent="BAV2ROPC", authenticationRequirement="singleFactorAuthentication")
+    mfa = graph(DAY + timedelta(hours=4), "nestor.wilke@contoso.com", "0", "198.18.1.1", client="Exchange ActiveSync",
+                authenticationRequirement="multiFactorAuthentication")
+    write("default-legacy-smtp", "signins.json", json.dumps([r, ropc, mfa], indent=1) + "\n")
+
+    # MFA fatigue: 12 denied pushes in 12 minutes, then the user approves.
+    u = "alex.wilber@contoso.com"
+    recs = [graph(DAY + timedelta(hours=23, minutes=i), u, "500121", "91.132.1.1",
+                  reason="Authentication failed during strong authentication request.") for i in range(12)]
+    recs.append(graph(DAY + timedelta(hours=23, minutes=14), u, "0", "91.132.1.1"))
+    write("default-mfa-fatigue", "signins.json", json.dumps(recs, indent=1) + "\n")
+
+    # Identity Protection risk passed through, and combined with a legacy-protocol success on the
+    # same identity into a CompromisedIdentity alert.
+    u = "grady.archie@contoso.com"
+    r1 = graph(DAY + timedelta(hours=15), u, "0", "203.0.113.90", riskEventTypes_v2=["unfamiliarFeatures", "anonymizedIPAddress"])
+    r2 = graph(DAY + timedelta(hours=15, minutes=30), u, "0", "203.0.113.90", client="IMAP4")
+    r3 = graph(DAY + timedelta(hours=16), "johanna.lorenz@contoso.com", "50126", "203.0.113.91", riskEventTypes_v2=["leakedCredentials"])
+    write("default-identity-protection", "signins.json", json.dumps([r1, r2, r3], indent=1) + "\n")
+
+    # Duplicated rows (same Id), as Log Analytics exports and msticpy's sample have them: the default
+    # profile counts each sign-in once (5 failures, 1 success), the seed counts rows (10 and 2).
+    u = "henrietta.mueller@contoso.com"
+    rows = []
+    for i in range(5):
+        row = la_row(DAY + timedelta(hours=18, minutes=i), u, "50126", "203.0.113.99")
+        rows += [row, dict(row)]
+    rows.append(la_row(DAY + timedelta(hours=18, minutes=6), u, "0", "203.0.113.99"))
+    rows.append(dict(rows[-1]))
+    text = "".join(json.dumps(r) + "\n" for r in rows)
+    write("default-duplicate-rows", "SigninLogs.jsonl", text)
+    write("seed-duplicate-rows", "SigninLogs.jsonl", text)
+    write("seed-duplicate-rows", "config.json", SEED)
+
+
 if __name__ == "__main__":
     seed_graph_single_ip()
     seed_six_ips()
@@ -271,4 +389,5 @@ if __name__ == "__main__":
     multi_file()
     malformed()
     benign_day()
+    default_cases()
     demo()

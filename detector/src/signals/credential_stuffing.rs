@@ -171,7 +171,7 @@ mod tests {
 
     #[test]
     fn table() {
-        let cfg = Config::default();
+        let cfg = Config::for_profile(crate::config::Profile::Seed);
         let u = "alice@contoso.com";
         let fails = |n: i64, ips: &[&str]| -> Vec<_> {
             (0..n)
@@ -312,7 +312,7 @@ mod tests {
 
     #[test]
     fn two_windows_two_alerts() {
-        let cfg = Config::default();
+        let cfg = Config::for_profile(crate::config::Profile::Seed);
         let u = "carol@contoso.com";
         let mut v: Vec<_> = (0..5).map(|i| ev(i, u, "50126", "203.0.113.5")).collect();
         v.push(ev(6, u, "0", "203.0.113.5"));
@@ -324,8 +324,10 @@ mod tests {
 
     #[test]
     fn thresholds_are_configurable() {
-        let cfg = Config::from_json(r#"{"credential_stuffing":{"min_failures":3,"risk_low":10}}"#)
-            .unwrap();
+        let cfg = Config::from_json(
+            r#"{"profile":"seed","credential_stuffing":{"min_failures":3,"risk_low":10}}"#,
+        )
+        .unwrap();
         let u = "dave@contoso.com";
         let mut v: Vec<_> = (0..3).map(|i| ev(i, u, "50126", "203.0.113.5")).collect();
         v.push(ev(4, u, "0", "203.0.113.5"));
@@ -334,7 +336,7 @@ mod tests {
 
     #[test]
     fn missing_fields_do_not_panic() {
-        let cfg = Config::default();
+        let cfg = Config::for_profile(crate::config::Profile::Seed);
         let u = "erin@contoso.com";
         let mut v: Vec<_> = (0..6)
             .map(|i| {
@@ -351,9 +353,10 @@ mod tests {
 
     #[test]
     fn ignored_identities_are_not_analysed() {
-        let cfg =
-            Config::from_json(r#"{"allowlist":{"ignored_identities":["SVC-backup@contoso.com"]}}"#)
-                .unwrap();
+        let cfg = Config::from_json(
+            r#"{"profile":"seed","allowlist":{"ignored_identities":["SVC-backup@contoso.com"]}}"#,
+        )
+        .unwrap();
         let u = "svc-backup@contoso.com";
         let mut v: Vec<_> = (0..6).map(|i| ev(i, u, "50126", "203.0.113.5")).collect();
         v.push(ev(7, u, "0", "203.0.113.5"));

@@ -9,7 +9,10 @@
 //! match. Sign-ins from `allowlist.trusted_ips` never match.
 //!
 //! The ASN name comes from the record (`autonomousSystemName`, `ASName`, ...) — Entra exports carry
-//! only the ASN number, so without enrichment only the IP prefixes can match.
+//! only the ASN number, so the default profile also matches `asn_numbers` (the seed's providers by
+//! number: M247 9009, Frantech 53667, Sharktech 46844, Psychz 40676, Quasi Networks 29073, Alexhost
+//! 200019, Serverius 50673, Combahton 30823), a Tor exit list (`tor_exit_ips`) and `cidrs`. In the
+//! default profile the alert's `Details.MatchedBy` says which list matched.
 //!
 //! Anchors: MITRE ATT&CK T1586, T1078, T1090 (proxy: anonymizers, Tor, VPS relays); Entra ID Protection
 //! "anonymous IP address"; public bad-ASN lists.
@@ -18,105 +21,76 @@
 //! ranges to `trusted_ips`); researchers and privacy-conscious staff using Tor; `185.129.` and
 //! `185.220.` also contain ordinary hosting customers.
 
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
-
-use super::{Ctx, Episode, IdState, Mini, Tracker, trusted_ip};
+use super::matched::{self, push_detail};
+use super::{Ctx, Tracker, trusted_ip};
 use crate::event::AuthEvent;
 
 pub const DETECTION_TYPE: &str = "SuspiciousInfrastructure";
 pub const MITRE: &[&str] = &["T1586", "T1078", "T1090"];
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub(crate) struct State {
-    episode: Option<Episode>,
-    last: DateTime<Utc>,
+#[derive(Debug, Clone)]
+pub(crate) struct Kind;
+impl matched::Kind for Kind {
+    const DETECTION_TYPE: &'static str = DETECTION_TYPE;
+    const MITRE: &'static [&'static str] = MITRE;
 }
 
-/// Does the event come from listed infrastructure?
-pub(crate) fn matches(ev: &AuthEvent, ctx: &Ctx<'_>) -> bool {
+/// Why the event comes from listed infrastructure, if it does.
+pub(crate) fn matches(ev: &AuthEvent, ctx: &Ctx<'_>) -> Option<&'static str> {
+    if trusted_ip(ev, ctx.cfg) {
+        return None;
+    }
     let cfg = &ctx.cfg.hosting;
-    let by_name = ev.asn_name.as_deref().is_some_and(|n| {
+    if ev.ip_addr.is_some_and(|ip| ctx.m.tor.contains(&ip)) {
+        return Some("Tor exit list");
+    }
+    if ev.asn.is_some_and(|a| ctx.m.hosting_asns.contains(&a)) {
+        return Some("ASN number");
+    }
+    if ev.asn_name.as_deref().is_some_and(|n| {
         let n = n.to_lowercase();
-        cfg.asn_names
-            .iter()
-            .any(|a| !a.is_empty() && n.contains(&a.to_lowercase()))
-    });
-    let by_prefix = ev.ip.as_deref().is_some_and(|ip| {
+        ctx.m.hosting_names.iter().any(|a| n.contains(a.as_str()))
+    }) {
+        return Some("ASN name");
+    }
+    if ev.ip.as_deref().is_some_and(|ip| {
         cfg.ip_prefixes
             .iter()
             .any(|p| !p.is_empty() && ip.starts_with(p.as_str()))
-    });
-    (by_name || by_prefix) && !trusted_ip(ev, ctx.cfg)
+    }) {
+        return Some("IP prefix");
+    }
+    if ev
+        .ip_addr
+        .is_some_and(|ip| cfg.cidrs.iter().any(|n| n.contains(&ip)))
+    {
+        return Some("CIDR list");
+    }
+    None
 }
 
-pub(crate) fn observe(tracker: &mut Tracker<State>, ev: &AuthEvent, ctx: &mut Ctx<'_>) {
-    if !ev.result_is("0") || !matches(ev, ctx) {
+pub(crate) fn observe(
+    tracker: &mut Tracker<matched::State<Kind>>,
+    ev: &AuthEvent,
+    ctx: &mut Ctx<'_>,
+) {
+    if !ev.result_is("0") {
         return;
     }
-    tracker.update(
-        &ev.identity_key,
-        || State {
-            episode: None,
-            last: ev.time,
-        },
-        ctx,
-        |s, ctx| {
-            s.last = s.last.max(ev.time);
-            let w = ctx.window();
-            if s.episode.as_ref().is_some_and(|e| ev.time >= e.first + w) {
-                s.close(ctx);
+    let Some(why) = matches(ev, ctx) else {
+        return;
+    };
+    let risk = ctx.cfg.hosting.risk;
+    let profile_default = ctx.cfg.profile == crate::config::Profile::Default;
+    matched::record(tracker, ev, risk, ctx, |ep| {
+        // The seed profile's alerts stay exactly the seed's columns.
+        if profile_default {
+            push_detail(ep, "MatchedBy", why);
+            if let Some(a) = ev.asn {
+                push_detail(ep, "ASNs", &a.to_string());
             }
-            let ep = s
-                .episode
-                .get_or_insert_with(|| Episode::new(&ev.identity, ev.time));
-            ep.add(&Mini::of(ev), true, &ctx.cfg.limits, ctx.stats);
-        },
-    );
-}
-
-impl State {
-    fn close(&mut self, ctx: &mut Ctx<'_>) {
-        if let Some(ep) = self.episode.take() {
-            let last = ep.last;
-            ctx.out.push(ep.into_alert(
-                DETECTION_TYPE,
-                ctx.cfg.hosting.risk,
-                last,
-                MITRE,
-                ctx.cfg,
-                ctx.stats,
-            ));
         }
-    }
-}
-
-impl IdState for State {
-    fn next_deadline(&self, ctx: &Ctx<'_>) -> Option<DateTime<Utc>> {
-        self.episode.as_ref().map(|e| e.first + ctx.window())
-    }
-
-    fn on_deadline(&mut self, now: DateTime<Utc>, ctx: &mut Ctx<'_>) {
-        if self
-            .episode
-            .as_ref()
-            .is_some_and(|e| e.first + ctx.window() <= now)
-        {
-            self.close(ctx);
-        }
-    }
-
-    fn finish(&mut self, ctx: &mut Ctx<'_>) {
-        self.close(ctx);
-    }
-
-    fn is_empty(&self) -> bool {
-        self.episode.is_none()
-    }
-
-    fn last_seen(&self) -> DateTime<Utc> {
-        self.last
-    }
+    });
 }
 
 #[cfg(test)]
@@ -126,7 +100,7 @@ mod tests {
 
     #[test]
     fn table() {
-        let cfg = Config::default();
+        let cfg = Config::for_profile(crate::config::Profile::Seed);
         let u = "frank@contoso.com";
         let hit = |s: u64, ips: u64| {
             (
@@ -196,8 +170,36 @@ mod tests {
     }
 
     #[test]
+    fn default_profile_matches_numbers_lists_and_honours_trusted_asns() {
+        let u = "h@contoso.com";
+        let num = |n: u32| {
+            let mut e = ev(1, u, "0", "38.132.1.1");
+            e.asn = Some(n);
+            e
+        };
+        let def = Config::default();
+        assert_eq!(
+            run(&def, vec![num(9009)])
+                .iter()
+                .filter(|a| a.0 == "SuspiciousInfrastructure")
+                .count(),
+            1
+        );
+        assert!(run(&def, vec![num(8075)]).is_empty());
+        let seed = Config::for_profile(crate::config::Profile::Seed);
+        assert!(
+            run(&seed, vec![num(9009)]).is_empty(),
+            "the seed matches names only"
+        );
+        let trusted = Config::from_json(r#"{"allowlist":{"trusted_asns":[9009]}}"#).unwrap();
+        assert!(run(&trusted, vec![num(9009)]).is_empty());
+        let cidr = Config::from_json(r#"{"hosting":{"cidrs":["38.132.0.0/16"]}}"#).unwrap();
+        assert_eq!(run(&cidr, vec![ev(1, u, "0", "38.132.1.1")]).len(), 1);
+    }
+
+    #[test]
     fn trusted_ranges_and_custom_lists() {
-        let cfg = Config::from_json(r#"{"allowlist":{"trusted_ips":["185.220.101.0/24"]},"hosting":{"asn_names":["ExampleHost"],"ip_prefixes":[]}}"#).unwrap();
+        let cfg = Config::from_json(r#"{"profile":"seed","allowlist":{"trusted_ips":["185.220.101.0/24"]},"hosting":{"asn_names":["ExampleHost"],"ip_prefixes":[]}}"#).unwrap();
         let u = "g@contoso.com";
         assert!(run(&cfg, vec![ev(1, u, "0", "185.220.101.4")]).is_empty());
         assert_eq!(

@@ -137,7 +137,7 @@ mod tests {
 
     #[test]
     fn table() {
-        let cfg = Config::default();
+        let cfg = Config::for_profile(crate::config::Profile::Seed);
         let u = "meganb@contoso.com";
         let it = |risk: u32, s: u64, ips: u64| {
             (
@@ -211,7 +211,10 @@ mod tests {
 
     #[test]
     fn trusted_egress_is_not_travel() {
-        let cfg = Config::from_json(r#"{"allowlist":{"trusted_ips":["109.88.0.0/16"]}}"#).unwrap();
+        let cfg = Config::from_json(
+            r#"{"profile":"seed","allowlist":{"trusted_ips":["109.88.0.0/16"]}}"#,
+        )
+        .unwrap();
         let u = "meganb@contoso.com";
         let got = run(
             &cfg,
@@ -225,7 +228,7 @@ mod tests {
 
     #[test]
     fn time_generated_is_bin_start() {
-        let mut d = crate::Detector::new(Config::default());
+        let mut d = crate::Detector::new(Config::for_profile(crate::config::Profile::Seed));
         let u = "x@y.z";
         d.push_event(country(ev(5, u, "0", "1.1.1.1"), "US"));
         d.push_event(country(ev(50, u, "0", "2.2.2.2"), "BE"));

@@ -2,11 +2,20 @@
 //! false positives. Signals see only [`AuthEvent`]s, in event-time order (late events aside), and
 //! keep bounded per-identity state in a [`Tracker`].
 
+pub mod combined;
 pub mod credential_stuffing;
+pub mod failures_then_success;
+pub mod geo_velocity;
 pub mod hosting_asn;
+pub mod identity_protection;
 pub mod impossible_travel;
+pub mod legacy_auth;
+pub mod matched;
+pub mod mfa_fatigue;
+pub mod password_spray;
+pub mod token_replay;
 
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use chrono::{DateTime, TimeDelta, Utc};
 use indexmap::IndexSet;
@@ -21,8 +30,61 @@ use crate::stats::Stats;
 /// What a signal may touch while it runs.
 pub(crate) struct Ctx<'a> {
     pub cfg: &'a Config,
+    pub m: &'a Compiled,
     pub out: &'a mut Vec<Alert>,
     pub stats: &'a mut Stats,
+}
+
+/// Configuration turned into fast lookups once (not part of snapshots: rebuilt from the config).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Compiled {
+    pub tor: rustc_hash::FxHashSet<std::net::IpAddr>,
+    pub hosting_asns: rustc_hash::FxHashSet<u32>,
+    pub hosting_names: Vec<String>,
+    pub reset_apps: Vec<String>,
+}
+
+impl Compiled {
+    pub fn new(cfg: &Config) -> Compiled {
+        let lower = |v: &[String]| {
+            v.iter()
+                .map(|s| s.to_lowercase())
+                .filter(|s| !s.is_empty())
+                .collect()
+        };
+        Compiled {
+            tor: cfg.hosting.tor_exit_ips.iter().copied().collect(),
+            hosting_asns: cfg.hosting.asn_numbers.iter().copied().collect(),
+            hosting_names: lower(&cfg.hosting.asn_names),
+            reset_apps: lower(&cfg.allowlist.password_reset_apps),
+        }
+    }
+}
+
+/// Counted reasons why a signal passed over an event (e.g. no geolocation).
+pub(crate) fn skip(stats: &mut Stats, why: &str) {
+    *stats.signal_skips.entry(why.to_string()).or_default() += 1;
+}
+
+/// Event from a password-reset flow (its failures are not guessing).
+pub(crate) fn password_reset_flow(ev: &AuthEvent, m: &Compiled) -> bool {
+    ev.app
+        .as_deref()
+        .is_some_and(|a| m.reset_apps.iter().any(|r| a.to_lowercase() == *r))
+}
+
+/// The identity is inside a declared travel window (to one of its countries, if listed).
+pub(crate) fn known_travel(ev: &AuthEvent, cfg: &Config) -> bool {
+    cfg.allowlist.travel.iter().any(|w| {
+        w.identity.eq_ignore_ascii_case(&ev.identity)
+            && w.from <= ev.time
+            && ev.time <= w.to
+            && (w.countries.is_empty()
+                || ev
+                    .country
+                    .as_deref()
+                    .is_some_and(|c| w.countries.iter().any(|x| x.eq_ignore_ascii_case(c))))
+    })
 }
 
 impl Ctx<'_> {
@@ -60,6 +122,9 @@ impl Distinct {
     pub fn len(&self) -> u64 {
         self.0.len() as u64
     }
+    pub fn add_str(&mut self, v: &str, limits: &Limits, stats: &mut Stats) {
+        self.add(Some(v), limits, stats)
+    }
     pub fn first(&self, n: usize) -> Vec<String> {
         self.0.iter().take(n).cloned().collect()
     }
@@ -70,6 +135,9 @@ impl Distinct {
 pub(crate) struct Mini {
     pub app: Option<String>,
     pub evidence: Evidence,
+    /// The failure reason, kept only where a signal reads it (50053: lockout or malicious IP).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 impl Mini {
@@ -77,6 +145,7 @@ impl Mini {
         Mini {
             app: ev.app.clone(),
             evidence: Evidence::of(ev),
+            reason: ev.failure_reason.clone().filter(|_| ev.result_is("50053")),
         }
     }
     pub fn time(&self) -> DateTime<Utc> {
@@ -102,6 +171,8 @@ pub(crate) struct Episode {
     tail: VecDeque<Evidence>,
     /// Evidence records left out (counted in `caps_hit` only if the episode becomes an alert).
     evidence_dropped: u64,
+    /// Signal-specific facts shown in the alert's `Details`.
+    pub details: BTreeMap<String, serde_json::Value>,
 }
 
 impl Episode {
@@ -118,6 +189,7 @@ impl Episode {
             head: Vec::new(),
             tail: VecDeque::new(),
             evidence_dropped: 0,
+            details: BTreeMap::new(),
         }
     }
 
@@ -152,6 +224,21 @@ impl Episode {
         } else {
             self.evidence_dropped += 1;
         }
+    }
+
+    /// Whether this record is already in the evidence (combined alerts fold several alerts).
+    pub fn has_evidence(&self, e: &Evidence) -> bool {
+        self.head.iter().chain(self.tail.iter()).any(|x| {
+            x.source == e.source
+                && x.line == e.line
+                && x.time == e.time
+                && x.record_id == e.record_id
+        })
+    }
+
+    /// Add an app name to the distinct apps.
+    pub fn apps_add(&mut self, app: &str, limits: &Limits, stats: &mut Stats) {
+        self.apps.add_str(app, limits, stats);
     }
 
     /// Turn the episode into an alert (lists capped as in the seed KQL: IPs 10, apps 5, countries 20).
@@ -192,10 +279,9 @@ impl Episode {
             last_seen: self.last,
             evidence,
             mitre: mitre.iter().map(|s| s.to_string()).collect(),
-            profile: match cfg.profile {
-                crate::config::Profile::Seed => "seed".to_string(),
-            },
+            profile: cfg.profile.name().to_string(),
             detector_version: crate::VERSION.to_string(),
+            details: self.details,
         }
     }
 }
@@ -239,6 +325,14 @@ impl<S> Default for Tracker<S> {
 impl<S: IdState> Tracker<S> {
     pub fn len(&self) -> usize {
         self.slots.len()
+    }
+
+    pub fn contains(&self, key: &str) -> bool {
+        self.slots.contains_key(key)
+    }
+
+    pub fn get(&self, key: &str) -> Option<&S> {
+        self.slots.get(key).map(|s| &s.state)
     }
 
     /// Run `f` on the identity's state (created by `make` when new), then reschedule it.
@@ -348,7 +442,15 @@ impl<S: IdState> Tracker<S> {
 pub(crate) struct Signals {
     stuffing: Option<Tracker<credential_stuffing::State>>,
     travel: Option<Tracker<impossible_travel::State>>,
-    hosting: Option<Tracker<hosting_asn::State>>,
+    hosting: Option<Tracker<matched::State<hosting_asn::Kind>>>,
+    fts: Option<Tracker<failures_then_success::State>>,
+    spray: Option<password_spray::Spray>,
+    geo: Option<Tracker<geo_velocity::State>>,
+    token: Option<token_replay::TokenReplay>,
+    legacy: Option<Tracker<matched::State<legacy_auth::Kind>>>,
+    mfa: Option<Tracker<mfa_fatigue::State>>,
+    idp: Option<Tracker<matched::State<identity_protection::Kind>>>,
+    combined: Option<Tracker<combined::State>>,
 }
 
 impl Signals {
@@ -357,10 +459,25 @@ impl Signals {
             stuffing: cfg.credential_stuffing.enabled.then(Tracker::default),
             travel: cfg.impossible_travel.enabled.then(Tracker::default),
             hosting: cfg.hosting.enabled.then(Tracker::default),
+            fts: cfg.failures_then_success.enabled.then(Tracker::default),
+            spray: cfg
+                .password_spray
+                .enabled
+                .then(password_spray::Spray::default),
+            geo: cfg.geo_velocity.enabled.then(Tracker::default),
+            token: cfg
+                .token_replay
+                .enabled
+                .then(token_replay::TokenReplay::default),
+            legacy: cfg.legacy_auth.enabled.then(Tracker::default),
+            mfa: cfg.mfa_fatigue.enabled.then(Tracker::default),
+            idp: cfg.identity_protection.enabled.then(Tracker::default),
+            combined: cfg.combined_risk.enabled.then(Tracker::default),
         }
     }
 
     pub fn observe(&mut self, ev: &AuthEvent, ctx: &mut Ctx<'_>) {
+        let start = ctx.out.len();
         if let Some(t) = &mut self.stuffing {
             credential_stuffing::observe(t, ev, ctx);
         }
@@ -370,45 +487,107 @@ impl Signals {
         if let Some(t) = &mut self.hosting {
             hosting_asn::observe(t, ev, ctx);
         }
+        if let Some(t) = &mut self.fts {
+            failures_then_success::observe(t, ev, ctx);
+        }
+        if let Some(t) = &mut self.spray {
+            t.observe(ev, ctx);
+        }
+        if let Some(t) = &mut self.geo {
+            geo_velocity::observe(t, ev, ctx);
+        }
+        if let Some(t) = &mut self.token {
+            t.observe(ev, ctx);
+        }
+        if let Some(t) = &mut self.legacy {
+            legacy_auth::observe(t, ev, ctx);
+        }
+        if let Some(t) = &mut self.mfa {
+            mfa_fatigue::observe(t, ev, ctx);
+        }
+        if let Some(t) = &mut self.idp {
+            identity_protection::observe(t, ev, ctx);
+        }
+        self.correlate(start, ctx);
     }
 
     pub fn advance(&mut self, now: DateTime<Utc>, ctx: &mut Ctx<'_>) {
-        if let Some(t) = &mut self.stuffing {
-            t.advance(now, ctx);
-        }
-        if let Some(t) = &mut self.travel {
-            t.advance(now, ctx);
-        }
-        if let Some(t) = &mut self.hosting {
-            t.advance(now, ctx);
+        let start = ctx.out.len();
+        self.each(|t| t.advance_dyn(now, ctx));
+        self.correlate(start, ctx);
+        if let Some(c) = &mut self.combined {
+            c.advance(now, ctx);
         }
     }
 
     pub fn finish(&mut self, ctx: &mut Ctx<'_>) {
-        if let Some(t) = &mut self.stuffing {
-            t.finish(ctx);
+        let start = ctx.out.len();
+        self.each(|t| t.finish_dyn(ctx));
+        self.correlate(start, ctx);
+        if let Some(c) = &mut self.combined {
+            c.finish(ctx);
         }
-        if let Some(t) = &mut self.travel {
-            t.finish(ctx);
+    }
+
+    /// Feed alerts emitted since `start` to the combined-risk stage.
+    fn correlate(&mut self, start: usize, ctx: &mut Ctx<'_>) {
+        if let Some(c) = &mut self.combined {
+            let new: Vec<Alert> = ctx.out[start..].to_vec();
+            for a in &new {
+                combined::observe(c, a, ctx);
+            }
         }
-        if let Some(t) = &mut self.hosting {
-            t.finish(ctx);
+    }
+
+    fn each(&mut self, mut f: impl FnMut(&mut dyn Stage)) {
+        macro_rules! go {
+            ($($x:ident),*) => {$( if let Some(t) = &mut self.$x { f(t); } )*};
         }
+        go!(
+            stuffing, travel, hosting, fts, spray, geo, token, legacy, mfa, idp
+        );
     }
 
     pub fn identities(&self) -> u64 {
-        (self.stuffing.as_ref().map_or(0, Tracker::len)
-            + self.travel.as_ref().map_or(0, Tracker::len)
-            + self.hosting.as_ref().map_or(0, Tracker::len)) as u64
+        let mut n = 0;
+        macro_rules! add {
+            ($($x:ident),*) => {$( if let Some(t) = &self.$x { n += t.tracked(); } )*};
+        }
+        add!(
+            stuffing, travel, hosting, fts, spray, geo, token, legacy, mfa, idp, combined
+        );
+        n as u64
     }
 }
 
-/// True when the event's IP is inside a trusted (corporate egress / VPN) range.
-pub(crate) fn trusted_ip(ev: &AuthEvent, cfg: &Config) -> bool {
-    match ev.ip_addr {
-        Some(ip) => cfg.allowlist.trusted_ips.iter().any(|n| n.contains(&ip)),
-        None => false,
+/// What the engine needs from every signal's state container.
+pub(crate) trait Stage {
+    fn advance_dyn(&mut self, now: DateTime<Utc>, ctx: &mut Ctx<'_>);
+    fn finish_dyn(&mut self, ctx: &mut Ctx<'_>);
+    fn tracked(&self) -> usize;
+}
+
+impl<S: IdState> Stage for Tracker<S> {
+    fn advance_dyn(&mut self, now: DateTime<Utc>, ctx: &mut Ctx<'_>) {
+        self.advance(now, ctx)
     }
+    fn finish_dyn(&mut self, ctx: &mut Ctx<'_>) {
+        self.finish(ctx)
+    }
+    fn tracked(&self) -> usize {
+        self.len()
+    }
+}
+
+/// True when the event comes from a trusted (corporate egress / VPN) range or ASN.
+pub(crate) fn trusted_ip(ev: &AuthEvent, cfg: &Config) -> bool {
+    let by_ip = ev
+        .ip_addr
+        .is_some_and(|ip| cfg.allowlist.trusted_ips.iter().any(|n| n.contains(&ip)));
+    let by_asn = ev
+        .asn
+        .is_some_and(|a| cfg.allowlist.trusted_asns.contains(&a));
+    by_ip || by_asn
 }
 
 #[cfg(test)]

@@ -1,0 +1,237 @@
+//! **Combined risk per identity** (default profile): several different signals on one identity
+//! within the window are stronger evidence than any one of them.
+//!
+//! Logic: every alert about one identity (not `(multiple)`) is remembered for `window_secs`. When at
+//! least `min_signals` (2) distinct detection types are present, one `CompromisedIdentity` alert is
+//! raised (and updated, never repeated, for that window) with
+//!
+//! ```text
+//! RiskScore = min(99, round(100 × (1 − Π (1 − rᵢ/100))))
+//! ```
+//!
+//! over the highest risk `rᵢ` of each distinct detection type — a noisy-OR: independent pieces of
+//! evidence combine, none can reach certainty alone, and two 60s give 84, a 75 and an 80 give 95.
+//! `Details.Signals` lists the contributing types and risks; `FailureCount`/`SuccessCount`, IPs and
+//! countries count the distinct records in the contributing alerts' evidence (each listed at most
+//! `max_evidence` records, so on large alerts they are lower bounds); apps are the union.
+//!
+//! Anchors: Entra ID Protection's aggregate user risk; the "risk-based alerting" pattern (Splunk RBA);
+//! MITRE ATT&CK T1586, T1078.
+//!
+//! Known false positives: inherits those of its inputs; two weak signals (e.g. a legacy-protocol
+//! success and a 60-risk stuffing from a user's own phone) can combine to a high score.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::password_spray::MULTIPLE;
+use super::{Ctx, Episode, IdState, Mini, Tracker};
+use crate::alert::Alert;
+
+pub const DETECTION_TYPE: &str = "CompromisedIdentity";
+pub const MITRE: &[&str] = &["T1586", "T1078"];
+
+/// The documented formula.
+pub fn combine(risks: &[u32]) -> u32 {
+    let keep: f64 = risks
+        .iter()
+        .map(|&r| 1.0 - f64::from(r.min(100)) / 100.0)
+        .product();
+    ((100.0 * (1.0 - keep)).round() as u32).min(99)
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct State {
+    user: String,
+    /// Detection type → (highest risk, first seen, last seen).
+    signals: BTreeMap<String, (u32, DateTime<Utc>, DateTime<Utc>)>,
+    episode: Option<Episode>,
+    last: DateTime<Utc>,
+}
+
+pub(crate) fn observe(tracker: &mut Tracker<State>, a: &Alert, ctx: &mut Ctx<'_>) {
+    if a.detection_type == DETECTION_TYPE || a.user_principal_name == MULTIPLE {
+        return;
+    }
+    let key = a.user_principal_name.to_lowercase();
+    tracker.update(
+        &key,
+        || State {
+            user: a.user_principal_name.clone(),
+            signals: BTreeMap::new(),
+            episode: None,
+            last: a.last_seen,
+        },
+        ctx,
+        |s, ctx| s.add(a, ctx),
+    );
+}
+
+impl State {
+    fn add(&mut self, a: &Alert, ctx: &mut Ctx<'_>) {
+        let w = ctx.window();
+        self.last = self.last.max(a.last_seen);
+        if self
+            .episode
+            .as_ref()
+            .is_some_and(|e| a.first_seen >= e.first + w)
+        {
+            self.close(ctx);
+        }
+        // Forget signals that ended more than a window before this one began.
+        self.signals
+            .retain(|_, (_, _, last)| *last + w > a.first_seen);
+        let e = self.signals.entry(a.detection_type.clone()).or_insert((
+            a.risk_score,
+            a.first_seen,
+            a.last_seen,
+        ));
+        e.0 = e.0.max(a.risk_score);
+        e.1 = e.1.min(a.first_seen);
+        e.2 = e.2.max(a.last_seen);
+        let enough = self.signals.len() as u64 >= u64::from(ctx.cfg.combined_risk.min_signals);
+        if !enough && self.episode.is_none() {
+            // Remember the alert's evidence for when a second signal arrives.
+            self.pending_evidence(a, ctx);
+            return;
+        }
+        self.pending_evidence(a, ctx);
+        if let Some(ep) = &mut self.episode {
+            let sigs: BTreeMap<String, u32> =
+                self.signals.iter().map(|(k, v)| (k.clone(), v.0)).collect();
+            ep.details.insert(
+                "Signals".into(),
+                serde_json::to_value(&sigs).unwrap_or_default(),
+            );
+        }
+    }
+
+    /// Fold an alert into the (possibly not yet qualifying) combined episode.
+    fn pending_evidence(&mut self, a: &Alert, ctx: &mut Ctx<'_>) {
+        let ep = self
+            .episode
+            .get_or_insert_with(|| Episode::new(&self.user, a.first_seen));
+        ep.first = ep.first.min(a.first_seen);
+        ep.last = ep.last.max(a.last_seen);
+        for e in &a.evidence {
+            if ep.has_evidence(e) {
+                continue;
+            }
+            let m = Mini {
+                app: None,
+                evidence: e.clone(),
+                reason: None,
+            };
+            ep.add(&m, true, &ctx.cfg.limits, ctx.stats);
+        }
+        for app in &a.apps {
+            ep.apps_add(app, &ctx.cfg.limits, ctx.stats);
+        }
+    }
+
+    fn close(&mut self, ctx: &mut Ctx<'_>) {
+        let Some(mut ep) = self.episode.take() else {
+            return;
+        };
+        if (self.signals.len() as u64) < u64::from(ctx.cfg.combined_risk.min_signals) {
+            return;
+        }
+        let risks: Vec<u32> = self.signals.values().map(|v| v.0).collect();
+        let sigs: BTreeMap<String, u32> =
+            self.signals.iter().map(|(k, v)| (k.clone(), v.0)).collect();
+        ep.details.insert(
+            "Signals".into(),
+            serde_json::to_value(&sigs).unwrap_or_default(),
+        );
+        ep.details.insert(
+            "Formula".into(),
+            "min(99, round(100 * (1 - prod(1 - risk/100))))".into(),
+        );
+        let last = ep.last;
+        ctx.out.push(ep.into_alert(
+            DETECTION_TYPE,
+            combine(&risks),
+            last,
+            MITRE,
+            ctx.cfg,
+            ctx.stats,
+        ));
+        self.signals.clear();
+    }
+}
+
+impl IdState for State {
+    fn next_deadline(&self, ctx: &Ctx<'_>) -> Option<DateTime<Utc>> {
+        let ep = self.episode.as_ref().map(|e| e.first + ctx.window());
+        let exp = self.signals.values().map(|v| v.2 + ctx.window()).max();
+        [ep, exp].into_iter().flatten().min()
+    }
+    fn on_deadline(&mut self, now: DateTime<Utc>, ctx: &mut Ctx<'_>) {
+        if self
+            .episode
+            .as_ref()
+            .is_some_and(|e| e.first + ctx.window() <= now)
+        {
+            self.close(ctx);
+        }
+        let w = ctx.window();
+        self.signals.retain(|_, v| v.2 + w > now);
+        if self.signals.is_empty() {
+            self.episode = None;
+        }
+    }
+    fn finish(&mut self, ctx: &mut Ctx<'_>) {
+        self.close(ctx);
+        self.signals.clear();
+    }
+    fn is_empty(&self) -> bool {
+        self.episode.is_none() && self.signals.is_empty()
+    }
+    fn last_seen(&self) -> DateTime<Utc> {
+        self.last
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::combine;
+    use crate::config::Config;
+    use crate::signals::testkit::{ev, run};
+
+    #[test]
+    fn formula() {
+        assert_eq!(combine(&[60, 60]), 84);
+        assert_eq!(combine(&[75, 80]), 95);
+        assert_eq!(combine(&[90, 95]), 99, "capped below certainty");
+        assert_eq!(combine(&[70]), 70);
+        assert_eq!(combine(&[]), 0);
+    }
+
+    #[test]
+    fn two_signals_on_one_identity_combine() {
+        // Stuffing (60, one IP) then a legacy-protocol success (70) for the same user.
+        let u = "victim@contoso.com";
+        let mut v: Vec<_> = (0..5).map(|i| ev(i, u, "50126", "203.0.113.5")).collect();
+        let mut s = ev(6, u, "0", "203.0.113.5");
+        s.client_app = Some("IMAP4".into());
+        v.push(s);
+        let got = run(&Config::default(), v);
+        let c: Vec<_> = got
+            .iter()
+            .filter(|a| a.0 == "CompromisedIdentity")
+            .collect();
+        assert_eq!(c.len(), 1, "{got:?}");
+        assert_eq!(c[0].2, combine(&[60, 70]));
+        // One signal alone: no combined alert.
+        let got = run(
+            &Config::default(),
+            (0..6)
+                .map(|i| ev(i, u, "50126", "203.0.113.5"))
+                .chain([ev(7, u, "0", "203.0.113.5")])
+                .collect(),
+        );
+        assert!(got.iter().all(|a| a.0 != "CompromisedIdentity"), "{got:?}");
+    }
+}

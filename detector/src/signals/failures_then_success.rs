@@ -1,0 +1,373 @@
+//! **Credential stuffing, ordered** (default profile): a run of failed sign-ins for one identity
+//! followed, within a sliding window, by a success — or by a sign-in whose password was right but
+//! that something else stopped (the attacker holds the password either way).
+//!
+//! Logic: per identity, failures (result code ≠ 0, not in `excluded_result_codes`, not from a
+//! password-reset app in `allowlist.password_reset_apps`) are kept for `window_secs` (1 h). A success
+//! (code `0`) or a *correct-password* event — code in `correct_password_codes` (50076, 50079, 50074,
+//! 50158, 53003, 50055, and 500121: an MFA prompt failed, so the password had passed) or an `authenticationStepResultDetail` in `correct_password_details`
+//! ("Correct Password") — preceded by at least `min_failures` (5) failures in the window opens an
+//! alert; a success or correct-password event without enough failures before it clears the run (a
+//! user who mistyped and got in). Later records join the alert until `window_secs` (top-level, 24 h)
+//! after its first record. Risk from the distinct failure IPs: 90 above 5, 75 above 2, else 60.
+//! `Details.CompromiseIndicator` says what ended the run; 50053 failures are split in
+//! `Details.Lockouts` and `Details.MaliciousIpBlocks` (50053 means an account lockout *or* Microsoft's
+//! block of a known-bad IP, told apart by the failure reason).
+//!
+//! Anchors: MITRE ATT&CK T1110.004/T1110.001, T1586, T1078; Microsoft Sentinel "Brute force attack
+//! against Azure Portal", "Successful logon from IP and failure from a different IP"; Splunk
+//! "Azure AD Successful Authentication From Different IPs"; Entra sign-in error codes reference.
+//!
+//! Known false positives: users fighting a caps-lock key then getting in (five failures is a real
+//! run); stale credentials on a phone retrying before the user updates them (single IP, risk 60);
+//! password-reset flows (excluded by app).
+
+use std::collections::VecDeque;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{Ctx, Episode, IdState, Mini, Tracker, password_reset_flow, secs, skip};
+use crate::event::AuthEvent;
+
+pub const DETECTION_TYPE: &str = "CredentialStuffing";
+pub const MITRE: &[&str] = &["T1586", "T1110.004", "T1078"];
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Class {
+    Failure,
+    Success,
+    CorrectPassword,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct State {
+    user: String,
+    failures: VecDeque<Mini>,
+    episode: Option<Episode>,
+    last: DateTime<Utc>,
+}
+
+fn classify(ev: &AuthEvent, ctx: &Ctx<'_>) -> Option<Class> {
+    let cfg = &ctx.cfg.failures_then_success;
+    let code = ev.result_code.as_deref()?.trim();
+    if code == "0" {
+        return Some(Class::Success);
+    }
+    if cfg.correct_password_codes.iter().any(|c| c == code)
+        || ev.auth_step_results.iter().any(|d| {
+            cfg.correct_password_details
+                .iter()
+                .any(|c| d.trim().eq_ignore_ascii_case(c))
+        })
+    {
+        return Some(Class::CorrectPassword);
+    }
+    if cfg.excluded_result_codes.iter().any(|c| c == code) {
+        return None;
+    }
+    Some(Class::Failure)
+}
+
+pub(crate) fn observe(tracker: &mut Tracker<State>, ev: &AuthEvent, ctx: &mut Ctx<'_>) {
+    let Some(class) = classify(ev, ctx) else {
+        return;
+    };
+    if class == Class::Failure && password_reset_flow(ev, ctx.m) {
+        skip(ctx.stats, "failures_then_success: password reset flow");
+        return;
+    }
+    if class != Class::Failure && !tracker.contains(&ev.identity_key) {
+        return;
+    }
+    let user = ev.identity.clone();
+    tracker.update(
+        &ev.identity_key,
+        || State {
+            user,
+            failures: VecDeque::new(),
+            episode: None,
+            last: ev.time,
+        },
+        ctx,
+        |s, ctx| s.add(ev, class, ctx),
+    );
+}
+
+fn note_50053(ep: &mut Episode, m: &Mini) {
+    if m.evidence.result_type.as_deref() != Some("50053") {
+        return;
+    }
+    let malicious = m
+        .reason
+        .as_deref()
+        .is_some_and(|r| r.to_lowercase().contains("malicious"));
+    let key = if malicious {
+        "MaliciousIpBlocks"
+    } else {
+        "Lockouts"
+    };
+    let n = ep.details.get(key).and_then(|v| v.as_u64()).unwrap_or(0);
+    ep.details.insert(key.into(), (n + 1).into());
+}
+
+impl State {
+    fn add(&mut self, ev: &AuthEvent, class: Class, ctx: &mut Ctx<'_>) {
+        let w = ctx.window();
+        let limits = &ctx.cfg.limits;
+        let m = Mini::of(ev);
+        self.last = self.last.max(ev.time);
+        if let Some(ep) = &mut self.episode {
+            if ev.time < ep.first + w {
+                ep.add(&m, class == Class::Failure, limits, ctx.stats);
+                note_50053(ep, &m);
+                return;
+            }
+            self.close(ctx);
+        }
+        let run = secs(ctx.cfg.failures_then_success.window_secs);
+        while self
+            .failures
+            .front()
+            .is_some_and(|f| f.time() + run <= ev.time)
+        {
+            self.failures.pop_front();
+        }
+        if class == Class::Failure {
+            self.failures.push_back(m);
+            if self.failures.len() > limits.max_events_per_identity {
+                self.failures.pop_front();
+                ctx.stats.cap("max_events_per_identity");
+            }
+            return;
+        }
+        if self.failures.len() as u64 >= u64::from(ctx.cfg.failures_then_success.min_failures) {
+            let first = self.failures.front().map(Mini::time).unwrap_or(ev.time);
+            let mut ep = Episode::new(&self.user, first);
+            for f in self.failures.drain(..) {
+                ep.add(&f, true, limits, ctx.stats);
+                note_50053(&mut ep, &f);
+            }
+            ep.add(&m, false, limits, ctx.stats);
+            let indicator = match class {
+                Class::Success => "Success".to_string(),
+                _ => format!(
+                    "CorrectPassword ({})",
+                    ev.result_code
+                        .as_deref()
+                        .unwrap_or("authenticationStepResultDetail")
+                ),
+            };
+            ep.details
+                .insert("CompromiseIndicator".into(), indicator.into());
+            self.episode = Some(ep);
+        } else {
+            // The user got in after a few mistakes: the run is over.
+            self.failures.clear();
+        }
+    }
+
+    fn close(&mut self, ctx: &mut Ctx<'_>) {
+        let Some(ep) = self.episode.take() else {
+            return;
+        };
+        let cfg = &ctx.cfg.failures_then_success;
+        let ips = ep.ips.len();
+        let risk = if ips > u64::from(cfg.high_ip_count) {
+            cfg.risk_high
+        } else if ips > u64::from(cfg.medium_ip_count) {
+            cfg.risk_medium
+        } else {
+            cfg.risk_low
+        };
+        let last = ep.last;
+        ctx.out
+            .push(ep.into_alert(DETECTION_TYPE, risk, last, MITRE, ctx.cfg, ctx.stats));
+    }
+}
+
+impl IdState for State {
+    fn next_deadline(&self, ctx: &Ctx<'_>) -> Option<DateTime<Utc>> {
+        let ep = self.episode.as_ref().map(|e| e.first + ctx.window());
+        let exp = self
+            .failures
+            .back()
+            .map(|f| f.time() + secs(ctx.cfg.failures_then_success.window_secs));
+        [ep, exp].into_iter().flatten().min()
+    }
+    fn on_deadline(&mut self, now: DateTime<Utc>, ctx: &mut Ctx<'_>) {
+        if self
+            .episode
+            .as_ref()
+            .is_some_and(|e| e.first + ctx.window() <= now)
+        {
+            self.close(ctx);
+        }
+        let run = secs(ctx.cfg.failures_then_success.window_secs);
+        while self.failures.front().is_some_and(|f| f.time() + run <= now) {
+            self.failures.pop_front();
+        }
+    }
+    fn finish(&mut self, ctx: &mut Ctx<'_>) {
+        self.close(ctx);
+        self.failures.clear();
+    }
+    fn is_empty(&self) -> bool {
+        self.episode.is_none() && self.failures.is_empty()
+    }
+    fn last_seen(&self) -> DateTime<Utc> {
+        self.last
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::Config;
+    use crate::signals::testkit::{ev, run};
+
+    fn cs(user: &str, risk: u32, f: u64, s: u64, ips: u64) -> (String, String, u32, u64, u64, u64) {
+        ("CredentialStuffing".into(), user.into(), risk, f, s, ips)
+    }
+
+    #[test]
+    fn table() {
+        let cfg = Config::default();
+        let u = "alice@contoso.com";
+        let fails = |n: i64, ips: &[&str]| -> Vec<_> {
+            (0..n)
+                .map(|i| ev(i, u, "50126", ips[i as usize % ips.len()]))
+                .collect()
+        };
+        let cases: Vec<(&str, Vec<crate::AuthEvent>, Vec<_>)> = vec![
+            (
+                "six failures then a success",
+                {
+                    let mut v = fails(6, &["203.0.113.5"]);
+                    v.push(ev(7, u, "0", "203.0.113.5"));
+                    v
+                },
+                vec![cs(u, 60, 6, 1, 1)],
+            ),
+            (
+                "four failures then a success is a typo",
+                {
+                    let mut v = fails(4, &["203.0.113.5"]);
+                    v.push(ev(7, u, "0", "203.0.113.5"));
+                    v
+                },
+                vec![],
+            ),
+            (
+                "success BEFORE the failures does not count (order matters)",
+                {
+                    let mut v = vec![ev(-5, u, "0", "198.51.100.1")];
+                    v.extend(fails(6, &["203.0.113.5"]));
+                    v
+                },
+                vec![],
+            ),
+            (
+                "correct password blocked by MFA (50076) ends the run",
+                {
+                    let mut v = fails(5, &["203.0.113.5"]);
+                    v.push(ev(7, u, "50076", "203.0.113.5"));
+                    v
+                },
+                vec![cs(u, 60, 6, 0, 1)],
+            ),
+            (
+                "failures older than the 1 h run window do not count",
+                {
+                    let mut v: Vec<_> = (0..5)
+                        .map(|i| ev(i * 20, u, "50126", "203.0.113.5"))
+                        .collect();
+                    v.push(ev(125, u, "0", "203.0.113.5"));
+                    v
+                },
+                vec![],
+            ),
+            (
+                "six IPs → 90",
+                {
+                    let mut v = fails(
+                        6,
+                        &[
+                            "1.1.1.1", "1.1.1.2", "1.1.1.3", "1.1.1.4", "1.1.1.5", "1.1.1.6",
+                        ],
+                    );
+                    v.push(ev(9, u, "0", "1.1.1.1"));
+                    v
+                },
+                vec![cs(u, 90, 6, 1, 6)],
+            ),
+            (
+                "a typo run cleared by a success does not add to a later run",
+                {
+                    let mut v = fails(3, &["203.0.113.5"]);
+                    v.push(ev(4, u, "0", "203.0.113.5"));
+                    v.extend((5..8).map(|i| ev(i, u, "50126", "203.0.113.5")));
+                    v.push(ev(9, u, "0", "203.0.113.5"));
+                    v
+                },
+                vec![],
+            ),
+        ];
+        for (name, events, want) in cases {
+            let got: Vec<_> = run(&cfg, events)
+                .into_iter()
+                .filter(|a| a.0 == "CredentialStuffing")
+                .collect();
+            assert_eq!(got, want, "{name}");
+        }
+    }
+
+    #[test]
+    fn lockouts_and_malicious_ip_blocks_are_told_apart() {
+        let u = "bob@contoso.com";
+        let mut v: Vec<_> = (0..3).map(|i| ev(i, u, "50126", "203.0.113.5")).collect();
+        v.push(ev(3, u, "50053", "203.0.113.5"));
+        let mut m = ev(4, u, "50053", "203.0.113.6");
+        m.failure_reason =
+            Some("Account is locked because the sign-in was from a malicious IP address".into());
+        v.push(m);
+        v.push(ev(6, u, "0", "203.0.113.5"));
+        let mut d = crate::Detector::new(Config::default());
+        for e in v {
+            d.push_event(e);
+        }
+        let a: Vec<_> = d
+            .flush()
+            .into_iter()
+            .filter(|a| a.detection_type == "CredentialStuffing")
+            .collect();
+        assert_eq!(a.len(), 1);
+        assert_eq!(a[0].details["Lockouts"], 1);
+        assert_eq!(a[0].details["CompromiseIndicator"], "Success");
+    }
+
+    #[test]
+    fn password_reset_failures_are_not_guessing() {
+        let u = "carol@contoso.com";
+        let mut v: Vec<_> = (0..6)
+            .map(|i| {
+                let mut e = ev(i, u, "50126", "203.0.113.5");
+                e.app = Some("Microsoft Password Reset Service".into());
+                e
+            })
+            .collect();
+        v.push(ev(7, u, "0", "203.0.113.5"));
+        assert!(
+            run(&Config::default(), v)
+                .iter()
+                .all(|a| a.0 != "CredentialStuffing")
+        );
+    }
+
+    #[test]
+    fn missing_fields_do_not_panic() {
+        let mut e = ev(1, "x@y.z", "50126", "");
+        e.result_code = None;
+        e.app = None;
+        assert!(run(&Config::default(), vec![e, ev(2, "x@y.z", "0", "")]).is_empty());
+    }
+}

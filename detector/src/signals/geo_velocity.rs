@@ -1,0 +1,307 @@
+//! **Impossible travel by geo-velocity** (default profile): two consecutive successful interactive
+//! sign-ins of one identity too far apart for the time between them.
+//!
+//! Logic: per identity, the last successful sign-in with coordinates is kept. For the next one, the
+//! great-circle (haversine) distance is computed; if it is at least `min_distance_km` (500), the
+//! distance less `radius_pad_km` (50) at each end for geolocation error is divided by the elapsed time;
+//! above `max_speed_kmh` (900, a jet) the pair is a leg of impossible travel. A zero-minute gap is
+//! infinitely fast (reported with `KmH: null`), never a division by zero. Sliding, not binned: each
+//! sign-in is compared with the previous one. Legs of one identity within the window are one alert
+//! (`Details.Legs`: from/to country and city, km, km/h, minutes), risk `risk` (85).
+//! Skipped and counted in `signal_skips`: records without coordinates, non-interactive sign-ins (with
+//! `interactive_only`), sign-ins from `allowlist.trusted_ips`/`trusted_asns`, and sign-ins inside a
+//! declared `allowlist.travel` window.
+//!
+//! Anchors: MozDef / Panther "impossible travel" (haversine speed over consecutive logins), Entra ID
+//! Protection "atypical travel", Sentinel "Impossible travel activity"; MITRE ATT&CK T1586, T1078.
+//!
+//! Known false positives: VPN and cloud proxies (egress far from the user: list them as trusted),
+//! IP geolocation errors beyond the pad (mobile carriers), a laptop and a phone of the same user
+//! egressing in different countries.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{Ctx, Episode, IdState, Mini, Tracker, known_travel, skip, trusted_ip};
+use crate::event::AuthEvent;
+
+pub const DETECTION_TYPE: &str = "ImpossibleTravel";
+pub const MITRE: &[&str] = &["T1586", "T1078"];
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Point {
+    lat: f64,
+    lon: f64,
+    place: String,
+    mini: Mini,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct State {
+    user: String,
+    prev: Option<Point>,
+    episode: Option<Episode>,
+    last: DateTime<Utc>,
+}
+
+/// Great-circle distance in km (mean Earth radius 6371.0088 km).
+pub fn haversine_km(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
+    let (p1, p2) = (lat1.to_radians(), lat2.to_radians());
+    let dp = (lat2 - lat1).to_radians();
+    let dl = (lon2 - lon1).to_radians();
+    let a = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
+    2.0 * 6371.0088 * a.sqrt().min(1.0).asin()
+}
+
+fn valid(lat: f64, lon: f64) -> bool {
+    lat.is_finite()
+        && lon.is_finite()
+        && lat.abs() <= 90.0
+        && lon.abs() <= 180.0
+        && !(lat == 0.0 && lon == 0.0)
+}
+
+pub(crate) fn observe(tracker: &mut Tracker<State>, ev: &AuthEvent, ctx: &mut Ctx<'_>) {
+    let cfg = &ctx.cfg.geo_velocity;
+    if !ev.result_is("0") {
+        return;
+    }
+    if cfg.interactive_only && ev.interactive == Some(false) {
+        return;
+    }
+    let (Some(lat), Some(lon)) = (ev.latitude, ev.longitude) else {
+        skip(ctx.stats, "geo_velocity: no geolocation");
+        return;
+    };
+    if !valid(lat, lon) {
+        skip(ctx.stats, "geo_velocity: invalid coordinates");
+        return;
+    }
+    if trusted_ip(ev, ctx.cfg) {
+        skip(ctx.stats, "geo_velocity: trusted network");
+        return;
+    }
+    if known_travel(ev, ctx.cfg) {
+        skip(ctx.stats, "geo_velocity: declared travel");
+        return;
+    }
+    let user = ev.identity.clone();
+    tracker.update(
+        &ev.identity_key,
+        || State {
+            user,
+            prev: None,
+            episode: None,
+            last: ev.time,
+        },
+        ctx,
+        |s, ctx| s.add(ev, lat, lon, ctx),
+    );
+}
+
+impl State {
+    fn add(&mut self, ev: &AuthEvent, lat: f64, lon: f64, ctx: &mut Ctx<'_>) {
+        let cfg = &ctx.cfg.geo_velocity;
+        let w = ctx.window();
+        self.last = self.last.max(ev.time);
+        let place = [ev.city.as_deref(), ev.country.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(", ");
+        let here = Point {
+            lat,
+            lon,
+            place,
+            mini: Mini::of(ev),
+        };
+        if self
+            .episode
+            .as_ref()
+            .is_some_and(|e| ev.time >= e.first + w)
+        {
+            self.close(ctx);
+        }
+        if let Some(prev) = &self.prev {
+            let km = haversine_km(prev.lat, prev.lon, lat, lon);
+            if km >= cfg.min_distance_km {
+                let eff = (km - 2.0 * cfg.radius_pad_km).max(0.0);
+                let secs = (ev.time - prev.mini.time())
+                    .num_milliseconds()
+                    .unsigned_abs() as f64
+                    / 1000.0;
+                let kmh = if secs == 0.0 {
+                    f64::INFINITY
+                } else {
+                    eff / (secs / 3600.0)
+                };
+                if kmh > cfg.max_speed_kmh {
+                    let ep = self.episode.get_or_insert_with(|| {
+                        Episode::new(&self.user, prev.mini.time().min(ev.time))
+                    });
+                    ep.add(&prev.mini, true, &ctx.cfg.limits, ctx.stats);
+                    ep.add(&here.mini, true, &ctx.cfg.limits, ctx.stats);
+                    let leg = serde_json::json!({
+                        "From": prev.place,
+                        "To": here.place,
+                        "Km": km.round() as u64,
+                        "KmH": if kmh.is_finite() { Some(kmh.round() as u64) } else { None },
+                        "Minutes": (secs / 60.0).round() as u64,
+                    });
+                    let legs = ep
+                        .details
+                        .entry("Legs".into())
+                        .or_insert_with(|| serde_json::json!([]));
+                    if let Some(a) = legs.as_array_mut()
+                        && a.len() < 10
+                    {
+                        a.push(leg);
+                    }
+                }
+            }
+        }
+        self.prev = Some(here);
+    }
+
+    fn close(&mut self, ctx: &mut Ctx<'_>) {
+        if let Some(ep) = self.episode.take() {
+            let last = ep.last;
+            let risk = ctx.cfg.geo_velocity.risk;
+            ctx.out
+                .push(ep.into_alert(DETECTION_TYPE, risk, last, MITRE, ctx.cfg, ctx.stats));
+        }
+    }
+}
+
+impl IdState for State {
+    fn next_deadline(&self, ctx: &Ctx<'_>) -> Option<DateTime<Utc>> {
+        let ep = self.episode.as_ref().map(|e| e.first + ctx.window());
+        let exp = self.prev.as_ref().map(|p| p.mini.time() + ctx.window());
+        [ep, exp].into_iter().flatten().min()
+    }
+    fn on_deadline(&mut self, now: DateTime<Utc>, ctx: &mut Ctx<'_>) {
+        if self
+            .episode
+            .as_ref()
+            .is_some_and(|e| e.first + ctx.window() <= now)
+        {
+            self.close(ctx);
+        }
+        if self
+            .prev
+            .as_ref()
+            .is_some_and(|p| p.mini.time() + ctx.window() <= now)
+        {
+            self.prev = None;
+        }
+    }
+    fn finish(&mut self, ctx: &mut Ctx<'_>) {
+        self.close(ctx);
+        self.prev = None;
+    }
+    fn is_empty(&self) -> bool {
+        self.episode.is_none() && self.prev.is_none()
+    }
+    fn last_seen(&self) -> DateTime<Utc> {
+        self.last
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::haversine_km;
+    use crate::config::Config;
+    use crate::signals::testkit::{ev, run};
+
+    fn at(min: i64, lat: f64, lon: f64) -> crate::AuthEvent {
+        let mut e = ev(min, "traveller@contoso.com", "0", "203.0.113.1");
+        e.latitude = Some(lat);
+        e.longitude = Some(lon);
+        e
+    }
+
+    const SEATTLE: (f64, f64) = (47.61, -122.33);
+    const LONDON: (f64, f64) = (51.51, -0.13);
+    const PORTLAND: (f64, f64) = (45.52, -122.68);
+
+    #[test]
+    fn haversine_is_right() {
+        let d = haversine_km(SEATTLE.0, SEATTLE.1, LONDON.0, LONDON.1);
+        assert!((d - 7700.0).abs() < 50.0, "{d}");
+        assert_eq!(haversine_km(1.0, 2.0, 1.0, 2.0), 0.0);
+    }
+
+    #[test]
+    fn table() {
+        let cfg = Config::default();
+        let cases = vec![
+            (
+                "Seattle → London in 1 h",
+                vec![at(0, SEATTLE.0, SEATTLE.1), at(60, LONDON.0, LONDON.1)],
+                1,
+            ),
+            (
+                "Seattle → London in 10 h (a flight)",
+                vec![at(0, SEATTLE.0, SEATTLE.1), at(600, LONDON.0, LONDON.1)],
+                0,
+            ),
+            (
+                "zero-minute gap",
+                vec![at(0, SEATTLE.0, SEATTLE.1), at(0, LONDON.0, LONDON.1)],
+                1,
+            ),
+            (
+                "Seattle → Portland in 5 min: under the minimum distance",
+                vec![at(0, SEATTLE.0, SEATTLE.1), at(5, PORTLAND.0, PORTLAND.1)],
+                0,
+            ),
+            (
+                "no coordinates: skipped",
+                vec![
+                    at(0, SEATTLE.0, SEATTLE.1),
+                    ev(60, "traveller@contoso.com", "0", "1.1.1.1"),
+                ],
+                0,
+            ),
+            (
+                "a failure from far away is not travel",
+                vec![at(0, SEATTLE.0, SEATTLE.1), {
+                    let mut e = at(60, LONDON.0, LONDON.1);
+                    e.result_code = Some("50126".into());
+                    e
+                }],
+                0,
+            ),
+        ];
+        for (name, events, want) in cases {
+            let got = run(&cfg, events)
+                .into_iter()
+                .filter(|a| a.0 == "ImpossibleTravel")
+                .count();
+            assert_eq!(got, want, "{name}");
+        }
+    }
+
+    #[test]
+    fn declared_travel_and_trusted_networks() {
+        let cfg = Config::from_json(
+            r#"{"allowlist":{"travel":[{"identity":"Traveller@contoso.com","from":"2026-03-02T00:00:00Z","to":"2026-03-03T00:00:00Z"}]}}"#,
+        )
+        .unwrap();
+        assert!(
+            run(
+                &cfg,
+                vec![at(0, SEATTLE.0, SEATTLE.1), at(60, LONDON.0, LONDON.1)]
+            )
+            .is_empty()
+        );
+        let cfg = Config::from_json(r#"{"allowlist":{"trusted_ips":["203.0.113.0/24"]}}"#).unwrap();
+        assert!(
+            run(
+                &cfg,
+                vec![at(0, SEATTLE.0, SEATTLE.1), at(60, LONDON.0, LONDON.1)]
+            )
+            .is_empty()
+        );
+    }
+}

@@ -1,0 +1,150 @@
+//! **Legacy protocol / password-grant success** (default profile): a successful single-factor
+//! sign-in over a protocol that cannot do MFA, or through the ROPC password grant.
+//!
+//! Logic: result code `0`, and the client app is one of `client_apps` (Authenticated SMTP, IMAP4,
+//! POP3, Exchange ActiveSync, Exchange Web Services, MAPI Over HTTP, Other clients, …) or the user agent
+//! contains one of `user_agents` (BAV2ROPC, CBAinPROD, CBAinTAR — the ROPC clients seen in password
+//! spray follow-ups); with `single_factor_only`, the sign-in must not be multi-factor
+//! (`authenticationRequirement` absent or single-factor). One alert per identity per window, risk
+//! `risk` (70). This is the seed's second test ("single-factor success over Authenticated SMTP").
+//!
+//! Anchors: MITRE ATT&CK T1586, T1078.004, T1110 (legacy protocols are the classic spray target);
+//! Microsoft Sentinel "Sign-ins from legacy authentication", Panther "Azure legacy auth" and ROPC rules;
+//! Entra's guidance to block legacy authentication.
+//!
+//! Known false positives: printers/scanners sending mail over SMTP AUTH, old mail clients, service
+//! mailboxes — put them in `allowlist.ignored_identities` (the real fix is to block legacy auth).
+
+use super::matched::{self, push_detail};
+use super::{Ctx, Tracker};
+use crate::event::AuthEvent;
+
+pub const DETECTION_TYPE: &str = "LegacyProtocolSuccess";
+pub const MITRE: &[&str] = &["T1586", "T1078.004", "T1110"];
+
+#[derive(Debug, Clone)]
+pub(crate) struct Kind;
+impl matched::Kind for Kind {
+    const DETECTION_TYPE: &'static str = DETECTION_TYPE;
+    const MITRE: &'static [&'static str] = MITRE;
+}
+
+pub(crate) fn observe(
+    tracker: &mut Tracker<matched::State<Kind>>,
+    ev: &AuthEvent,
+    ctx: &mut Ctx<'_>,
+) {
+    let cfg = &ctx.cfg.legacy_auth;
+    if !ev.result_is("0") {
+        return;
+    }
+    let client = ev.client_app.as_deref().filter(|c| {
+        cfg.client_apps
+            .iter()
+            .any(|x| x.eq_ignore_ascii_case(c.trim()))
+    });
+    let ua = ev.user_agent.as_deref().and_then(|u| {
+        let lu = u.to_lowercase();
+        cfg.user_agents
+            .iter()
+            .find(|x| !x.is_empty() && lu.contains(&x.to_lowercase()))
+    });
+    if client.is_none() && ua.is_none() {
+        return;
+    }
+    let multi = ev
+        .auth_requirement
+        .as_deref()
+        .is_some_and(|r| r.to_lowercase().contains("multi"));
+    if cfg.single_factor_only && multi {
+        return;
+    }
+    let (client, ua) = (client.map(str::to_string), ua.cloned());
+    let risk = cfg.risk;
+    matched::record(tracker, ev, risk, ctx, |ep| {
+        if let Some(c) = &client {
+            push_detail(ep, "ClientApps", c);
+        }
+        if let Some(u) = &ua {
+            push_detail(ep, "UserAgents", u);
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::Config;
+    use crate::signals::testkit::{ev, run};
+
+    #[test]
+    fn table() {
+        let cfg = Config::default();
+        let u = "smtp@contoso.com";
+        let with = |client: Option<&str>, ua: Option<&str>, req: Option<&str>, code: &str| {
+            let mut e = ev(1, u, code, "203.0.113.9");
+            e.client_app = client.map(String::from);
+            e.user_agent = ua.map(String::from);
+            e.auth_requirement = req.map(String::from);
+            e
+        };
+        let cases = vec![
+            (
+                "seed test 2: single-factor success over Authenticated SMTP",
+                with(
+                    Some("Authenticated SMTP"),
+                    None,
+                    Some("singleFactorAuthentication"),
+                    "0",
+                ),
+                1,
+            ),
+            (
+                "IMAP4, requirement unknown",
+                with(Some("imap4"), None, None, "0"),
+                1,
+            ),
+            (
+                "ROPC user agent BAV2ROPC",
+                with(
+                    Some("Mobile Apps and Desktop clients"),
+                    Some("BAV2ROPC"),
+                    None,
+                    "0",
+                ),
+                1,
+            ),
+            (
+                "multi-factor is not legacy single-factor",
+                with(
+                    Some("Exchange ActiveSync"),
+                    None,
+                    Some("multiFactorAuthentication"),
+                    "0",
+                ),
+                0,
+            ),
+            (
+                "a failure is not a success",
+                with(Some("Authenticated SMTP"), None, None, "50126"),
+                0,
+            ),
+            (
+                "browser",
+                with(Some("Browser"), Some("Mozilla/5.0"), None, "0"),
+                0,
+            ),
+            (
+                "missing fields do not panic",
+                with(None, None, None, "0"),
+                0,
+            ),
+        ];
+        for (name, e, want) in cases {
+            let got = run(&cfg, vec![e])
+                .into_iter()
+                .filter(|a| a.0 == "LegacyProtocolSuccess")
+                .count();
+            assert_eq!(got, want, "{name}");
+        }
+    }
+}

@@ -1,0 +1,134 @@
+//! Shared state for signals that fire on single matching records (hosting infrastructure, legacy
+//! protocols, Identity Protection risk): matches of one identity are gathered into one alert per
+//! `window_secs` from the first match — suppression: updated with new evidence, never repeated.
+
+use std::marker::PhantomData;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{Ctx, Episode, IdState, Mini, Tracker};
+use crate::event::AuthEvent;
+
+/// What a matching signal is called and what it maps to.
+pub(crate) trait Kind {
+    const DETECTION_TYPE: &'static str;
+    const MITRE: &'static [&'static str];
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(bound = "")]
+pub(crate) struct State<K> {
+    episode: Option<Episode>,
+    risk: u32,
+    last: DateTime<Utc>,
+    #[serde(skip)]
+    kind: PhantomData<K>,
+}
+
+/// Add a matching event with its risk; `details` may annotate the episode.
+pub(crate) fn record<K: Kind>(
+    tracker: &mut Tracker<State<K>>,
+    ev: &AuthEvent,
+    risk: u32,
+    ctx: &mut Ctx<'_>,
+    details: impl FnOnce(&mut Episode),
+) {
+    record_with(tracker, ev, &[], risk, ctx, details)
+}
+
+/// Like [`record`], with earlier records (`extra`) that belong to the same evidence.
+pub(crate) fn record_with<K: Kind>(
+    tracker: &mut Tracker<State<K>>,
+    ev: &AuthEvent,
+    extra: &[Mini],
+    risk: u32,
+    ctx: &mut Ctx<'_>,
+    details: impl FnOnce(&mut Episode),
+) {
+    tracker.update(
+        &ev.identity_key,
+        || State {
+            episode: None,
+            risk: 0,
+            last: ev.time,
+            kind: PhantomData,
+        },
+        ctx,
+        |s, ctx| {
+            s.last = s.last.max(ev.time);
+            let w = ctx.window();
+            if s.episode.as_ref().is_some_and(|e| ev.time >= e.first + w) {
+                s.close(ctx);
+            }
+            let ep = s
+                .episode
+                .get_or_insert_with(|| Episode::new(&ev.identity, ev.time));
+            for m in extra {
+                ep.add(m, true, &ctx.cfg.limits, ctx.stats);
+            }
+            ep.add(&Mini::of(ev), true, &ctx.cfg.limits, ctx.stats);
+            s.risk = s.risk.max(risk);
+            details(ep);
+        },
+    );
+}
+
+impl<K: Kind> State<K> {
+    fn close(&mut self, ctx: &mut Ctx<'_>) {
+        if let Some(ep) = self.episode.take() {
+            let last = ep.last;
+            let risk = std::mem::take(&mut self.risk);
+            ctx.out.push(ep.into_alert(
+                K::DETECTION_TYPE,
+                risk,
+                last,
+                K::MITRE,
+                ctx.cfg,
+                ctx.stats,
+            ));
+        }
+    }
+}
+
+impl<K: Kind> IdState for State<K> {
+    fn next_deadline(&self, ctx: &Ctx<'_>) -> Option<DateTime<Utc>> {
+        self.episode.as_ref().map(|e| e.first + ctx.window())
+    }
+
+    fn on_deadline(&mut self, now: DateTime<Utc>, ctx: &mut Ctx<'_>) {
+        if self
+            .episode
+            .as_ref()
+            .is_some_and(|e| e.first + ctx.window() <= now)
+        {
+            self.close(ctx);
+        }
+    }
+
+    fn finish(&mut self, ctx: &mut Ctx<'_>) {
+        self.close(ctx);
+    }
+
+    fn is_empty(&self) -> bool {
+        self.episode.is_none()
+    }
+
+    fn last_seen(&self) -> DateTime<Utc> {
+        self.last
+    }
+}
+
+/// Append `v` to the list detail `key` (distinct values, at most 20).
+pub(crate) fn push_detail(ep: &mut Episode, key: &str, v: &str) {
+    let e = ep
+        .details
+        .entry(key.to_string())
+        .or_insert_with(|| serde_json::Value::Array(vec![]));
+    if let serde_json::Value::Array(a) = e
+        && a.len() < 20
+        && !a.iter().any(|x| x.as_str() == Some(v))
+    {
+        a.push(v.into());
+    }
+}

@@ -1,0 +1,502 @@
+//! **Password spray** (default profile): one password tried against many accounts — from one source,
+//! or low-and-slow from many — and, worst, a sprayed account that then signs in.
+//!
+//! Logic:
+//! * **From one IP** (`PasswordSpray`): failures (not interrupted, not password-reset flows) from one
+//!   source IP against at least `min_identities` (5) distinct identities within `window_secs` (20 min)
+//!   — Sentinel's "≥5 users in 20 min". One alert per source IP and window, risk `risk` (70);
+//!   `UserPrincipalName` is `(multiple)`, `Details.SourceIP` and `Details.Identities` name them.
+//! * **Distributed** (`DistributedPasswordSpray`): failures that share one result code and one user
+//!   agent, against at least `distributed_min_identities` (10) identities from at least
+//!   `distributed_min_ips` (10) IPs, each IP trying at most `distributed_max_attempts_per_ip` (2)
+//!   times, within `distributed_window_secs` (24 h). IPs that also produced a success in that time are
+//!   left out (ordinary users mistyping from their own network), as are failures without a user agent.
+//! * **Spray then success** (`PasswordSpraySuccess`): a success for an identity that a detected
+//!   spray targeted, within `success_window_secs` (24 h): risk `risk_success` (95), per identity.
+//!
+//! Anchors: MITRE ATT&CK T1110.003 (password spraying), T1586, T1078; Microsoft Sentinel "Password spray
+//! attack against Azure AD application" and "Distributed password cracking attempts"; Splunk "Azure AD
+//! Multiple Users Failing To Authenticate From Ip" (>30 users / 5 min, stricter), Entra ID Protection
+//! `passwordSpray`.
+//!
+//! Known false positives: shared egress (a NAT or proxy in front of many users who fail at once after
+//! a password-policy change); a misconfigured app retrying many service accounts; vulnerability
+//! scanners. Add such ranges to `allowlist.trusted_ips`.
+
+use std::collections::VecDeque;
+
+use chrono::{DateTime, Utc};
+use rustc_hash::FxHashMap;
+use serde::{Deserialize, Serialize};
+
+use super::matched::{self, push_detail};
+use super::{Ctx, Episode, IdState, Mini, Stage, Tracker, password_reset_flow, secs, trusted_ip};
+use crate::event::{AuthEvent, Outcome};
+
+pub const DETECTION_TYPE: &str = "PasswordSpray";
+pub const DISTRIBUTED: &str = "DistributedPasswordSpray";
+pub const SUCCESS: &str = "PasswordSpraySuccess";
+pub const MITRE: &[&str] = &["T1586", "T1110.003", "T1078"];
+/// The `UserPrincipalName` of alerts about a source rather than one identity.
+pub const MULTIPLE: &str = "(multiple)";
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Attempt {
+    key: String,
+    identity: String,
+    ip: String,
+    mini: Mini,
+}
+
+/// Failures grouped by one key (a source IP, or a result-code + user-agent pattern).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct Group {
+    distributed: bool,
+    label: String,
+    recent: VecDeque<Attempt>,
+    episode: Option<Episode>,
+    last: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct SuccessKind;
+impl matched::Kind for SuccessKind {
+    const DETECTION_TYPE: &'static str = SUCCESS;
+    const MITRE: &'static [&'static str] = MITRE;
+}
+
+/// Identities a detected spray targeted, until `success_window_secs` after the spray.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct Target {
+    until: DateTime<Utc>,
+    sources: Vec<String>,
+    attempt: Mini,
+}
+
+/// The spray signal's state: per-IP groups, per-pattern groups, targeted identities, recent good IPs.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub(crate) struct Spray {
+    by_ip: Tracker<Group>,
+    by_pattern: Tracker<Group>,
+    targets: Tracker<Target>,
+    successes: Tracker<matched::State<SuccessKind>>,
+    /// IP → last success time (for the distributed rule).
+    good_ips: FxHashMap<String, DateTime<Utc>>,
+}
+
+impl Spray {
+    pub fn observe(&mut self, ev: &AuthEvent, ctx: &mut Ctx<'_>) {
+        let cfg = &ctx.cfg.password_spray;
+        let ip = ev.ip.clone().unwrap_or_default();
+        if ev.result_is("0") {
+            if !ip.is_empty() {
+                if self.good_ips.len() >= ctx.cfg.limits.max_identities
+                    && !self.good_ips.contains_key(&ip)
+                {
+                    let horizon = ev.time - secs(cfg.distributed_window_secs);
+                    self.good_ips.retain(|_, t| *t > horizon);
+                    if self.good_ips.len() >= ctx.cfg.limits.max_identities {
+                        ctx.stats.cap("max_identities");
+                        self.good_ips.clear();
+                    }
+                }
+                self.good_ips.insert(ip.clone(), ev.time);
+            }
+            self.success(ev, ctx);
+            return;
+        }
+        if ev.outcome != Outcome::Failure
+            || password_reset_flow(ev, ctx.m)
+            || trusted_ip(ev, ctx.cfg)
+        {
+            return;
+        }
+        let attempt = |key: &str| Attempt {
+            key: key.to_string(),
+            identity: ev.identity_key.clone(),
+            ip: ip.clone(),
+            mini: Mini::of(ev),
+        };
+        let mut sprayed: Vec<(Vec<String>, String)> = Vec::new();
+        if !ip.is_empty() {
+            let a = attempt(&ip);
+            self.by_ip.update(
+                &ip,
+                || Group::new(false, &ip, ev.time),
+                ctx,
+                |g, ctx| {
+                    if let Some(ids) = g.add(a, ctx) {
+                        sprayed.push((ids, ip.clone()));
+                    }
+                },
+            );
+        }
+        if let (Some(ua), Some(code)) = (ev.user_agent.as_deref(), ev.result_code.as_deref()) {
+            let key = format!("{code}|{ua}");
+            let good = &self.good_ips;
+            let horizon = ev.time - secs(cfg.distributed_window_secs);
+            let a = attempt(&key);
+            let label = format!("ResultType {code}, user agent {ua}");
+            self.by_pattern.update(
+                &key,
+                || Group::new(true, &label, ev.time),
+                ctx,
+                |g, ctx| {
+                    g.recent
+                        .retain(|r| good.get(&r.ip).is_none_or(|t| *t <= horizon));
+                    if let Some(ids) = g.add(a, ctx) {
+                        sprayed.push((ids, label.clone()));
+                    }
+                },
+            );
+        }
+        let until = ev.time + secs(cfg.success_window_secs);
+        for (ids, source) in sprayed {
+            for id in ids {
+                let source = source.clone();
+                let attempt = Mini::of(ev);
+                self.targets.update(
+                    &id,
+                    || Target {
+                        until,
+                        sources: vec![],
+                        attempt,
+                    },
+                    ctx,
+                    |t, _| {
+                        t.until = t.until.max(until);
+                        if !t.sources.contains(&source) && t.sources.len() < 8 {
+                            t.sources.push(source);
+                        }
+                    },
+                );
+            }
+        }
+    }
+
+    fn success(&mut self, ev: &AuthEvent, ctx: &mut Ctx<'_>) {
+        let Some(t) = self.targets.get(&ev.identity_key) else {
+            return;
+        };
+        if ev.time > t.until {
+            return;
+        }
+        let (attempt, sources) = (t.attempt.clone(), t.sources.clone());
+        let risk = ctx.cfg.password_spray.risk_success;
+        matched::record_with(
+            &mut self.successes,
+            ev,
+            std::slice::from_ref(&attempt),
+            risk,
+            ctx,
+            |ep| {
+                for s in &sources {
+                    push_detail(ep, "SpraySources", s);
+                }
+            },
+        );
+    }
+}
+
+impl Stage for Spray {
+    fn advance_dyn(&mut self, now: DateTime<Utc>, ctx: &mut Ctx<'_>) {
+        self.by_ip.advance(now, ctx);
+        self.by_pattern.advance(now, ctx);
+        self.targets.advance(now, ctx);
+        self.successes.advance(now, ctx);
+    }
+    fn finish_dyn(&mut self, ctx: &mut Ctx<'_>) {
+        self.by_ip.finish(ctx);
+        self.by_pattern.finish(ctx);
+        self.targets.finish(ctx);
+        self.successes.finish(ctx);
+        self.good_ips.clear();
+    }
+    fn tracked(&self) -> usize {
+        self.by_ip.len() + self.by_pattern.len() + self.targets.len() + self.successes.len()
+    }
+}
+
+impl Group {
+    fn new(distributed: bool, label: &str, t: DateTime<Utc>) -> Group {
+        Group {
+            distributed,
+            label: label.to_string(),
+            recent: VecDeque::new(),
+            episode: None,
+            last: t,
+        }
+    }
+
+    fn run_secs(&self, ctx: &Ctx<'_>) -> u64 {
+        let c = &ctx.cfg.password_spray;
+        if self.distributed {
+            c.distributed_window_secs
+        } else {
+            c.window_secs
+        }
+    }
+
+    /// Add an attempt; returns the targeted identities when the group is (or already was) a spray.
+    fn add(&mut self, a: Attempt, ctx: &mut Ctx<'_>) -> Option<Vec<String>> {
+        let cfg = &ctx.cfg.password_spray;
+        let t = a.mini.time();
+        self.last = self.last.max(t);
+        if self
+            .episode
+            .as_ref()
+            .is_some_and(|e| t >= e.first + ctx.window())
+        {
+            self.close(ctx);
+        }
+        if let Some(ep) = &mut self.episode {
+            ep.add(&a.mini, true, &ctx.cfg.limits, ctx.stats);
+            push_detail(ep, "Identities", &a.mini_identity());
+            return Some(vec![a.identity]);
+        }
+        let run = secs(self.run_secs(ctx));
+        while self
+            .recent
+            .front()
+            .is_some_and(|r| r.mini.time() + run <= t)
+        {
+            self.recent.pop_front();
+        }
+        self.recent.push_back(a);
+        if self.recent.len() > ctx.cfg.limits.max_events_per_identity {
+            self.recent.pop_front();
+            ctx.stats.cap("max_events_per_identity");
+        }
+        let mut ids: Vec<&str> = self.recent.iter().map(|r| r.identity.as_str()).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let is_spray = if self.distributed {
+            let mut per_ip: FxHashMap<&str, u32> = FxHashMap::default();
+            for r in &self.recent {
+                *per_ip.entry(r.ip.as_str()).or_default() += 1;
+            }
+            ids.len() as u64 >= u64::from(cfg.distributed_min_identities)
+                && per_ip.len() as u64 >= u64::from(cfg.distributed_min_ips)
+                && per_ip
+                    .values()
+                    .all(|&n| n <= cfg.distributed_max_attempts_per_ip)
+        } else {
+            ids.len() as u64 >= u64::from(cfg.min_identities)
+        };
+        if !is_spray {
+            return None;
+        }
+        let ids: Vec<String> = ids.into_iter().map(String::from).collect();
+        let first = self.recent.front().map(|r| r.mini.time()).unwrap_or(t);
+        let mut ep = Episode::new(MULTIPLE, first);
+        ep.details.insert(
+            if self.distributed {
+                "Pattern"
+            } else {
+                "SourceIP"
+            }
+            .into(),
+            self.label.clone().into(),
+        );
+        for r in self.recent.drain(..) {
+            ep.add(&r.mini, true, &ctx.cfg.limits, ctx.stats);
+            push_detail(&mut ep, "Identities", &r.mini_identity());
+        }
+        self.episode = Some(ep);
+        Some(ids)
+    }
+
+    fn close(&mut self, ctx: &mut Ctx<'_>) {
+        if let Some(mut ep) = self.episode.take() {
+            let n = ep
+                .details
+                .get("Identities")
+                .and_then(|v| v.as_array())
+                .map_or(0, |a| a.len());
+            ep.details.insert("IdentityCount".into(), (n as u64).into());
+            let last = ep.last;
+            let (ty, risk) = if self.distributed {
+                (DISTRIBUTED, ctx.cfg.password_spray.risk)
+            } else {
+                (DETECTION_TYPE, ctx.cfg.password_spray.risk)
+            };
+            ctx.out
+                .push(ep.into_alert(ty, risk, last, MITRE, ctx.cfg, ctx.stats));
+        }
+    }
+}
+
+impl Attempt {
+    fn mini_identity(&self) -> String {
+        self.identity.clone()
+    }
+}
+
+impl IdState for Group {
+    fn next_deadline(&self, ctx: &Ctx<'_>) -> Option<DateTime<Utc>> {
+        let ep = self.episode.as_ref().map(|e| e.first + ctx.window());
+        let exp = self
+            .recent
+            .back()
+            .map(|r| r.mini.time() + secs(self.run_secs(ctx)));
+        [ep, exp].into_iter().flatten().min()
+    }
+    fn on_deadline(&mut self, now: DateTime<Utc>, ctx: &mut Ctx<'_>) {
+        if self
+            .episode
+            .as_ref()
+            .is_some_and(|e| e.first + ctx.window() <= now)
+        {
+            self.close(ctx);
+        }
+        let run = secs(self.run_secs(ctx));
+        while self
+            .recent
+            .front()
+            .is_some_and(|r| r.mini.time() + run <= now)
+        {
+            self.recent.pop_front();
+        }
+    }
+    fn finish(&mut self, ctx: &mut Ctx<'_>) {
+        self.close(ctx);
+        self.recent.clear();
+    }
+    fn is_empty(&self) -> bool {
+        self.episode.is_none() && self.recent.is_empty()
+    }
+    fn last_seen(&self) -> DateTime<Utc> {
+        self.last
+    }
+}
+
+impl IdState for Target {
+    fn next_deadline(&self, _: &Ctx<'_>) -> Option<DateTime<Utc>> {
+        Some(self.until)
+    }
+    fn on_deadline(&mut self, now: DateTime<Utc>, _: &mut Ctx<'_>) {
+        if self.until <= now {
+            self.sources.clear();
+        }
+    }
+    fn finish(&mut self, _: &mut Ctx<'_>) {
+        self.sources.clear();
+    }
+    fn is_empty(&self) -> bool {
+        self.sources.is_empty()
+    }
+    fn last_seen(&self) -> DateTime<Utc> {
+        self.attempt.time()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::Config;
+    use crate::signals::testkit::{ev, run};
+
+    fn types(v: Vec<(String, String, u32, u64, u64, u64)>) -> Vec<(String, String, u32)> {
+        let mut t: Vec<_> = v
+            .into_iter()
+            .map(|a| (a.0, a.1, a.2))
+            .filter(|a| a.0.contains("Spray"))
+            .collect();
+        t.sort();
+        t
+    }
+
+    #[test]
+    fn one_ip_many_users_then_a_success() {
+        let cfg = Config::default();
+        let mut v: Vec<_> = (0..6)
+            .map(|i| {
+                ev(
+                    i * 2,
+                    &format!("user{i}@contoso.com"),
+                    "50126",
+                    "198.51.100.7",
+                )
+            })
+            .collect();
+        v.push(ev(30, "user3@contoso.com", "0", "198.51.100.7"));
+        assert_eq!(
+            types(run(&cfg, v)),
+            vec![
+                ("PasswordSpray".into(), "(multiple)".into(), 70),
+                (
+                    "PasswordSpraySuccess".into(),
+                    "user3@contoso.com".into(),
+                    95
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn near_the_threshold() {
+        let cfg = Config::default();
+        // Four users from one IP: not a spray.
+        let v: Vec<_> = (0..4)
+            .map(|i| ev(i, &format!("u{i}@c.com"), "50126", "198.51.100.7"))
+            .collect();
+        assert!(types(run(&cfg, v)).is_empty());
+        // Five users but spread over 40 minutes: not within 20.
+        let v: Vec<_> = (0..5)
+            .map(|i| ev(i * 10, &format!("u{i}@c.com"), "50126", "198.51.100.7"))
+            .collect();
+        assert!(types(run(&cfg, v)).is_empty());
+        // One user failing many times from one IP is brute force, not spray.
+        let v: Vec<_> = (0..9)
+            .map(|i| ev(i, "same@c.com", "50126", "198.51.100.7"))
+            .collect();
+        assert!(types(run(&cfg, v)).is_empty());
+    }
+
+    #[test]
+    fn distributed_low_and_slow() {
+        let cfg = Config::default();
+        let ua = "Mozilla/5.0 (compatible; spray-kit)";
+        let spray = |n: usize| -> Vec<crate::AuthEvent> {
+            (0..n)
+                .map(|i| {
+                    let mut e = ev(
+                        i as i64 * 30,
+                        &format!("v{i}@contoso.com"),
+                        "50126",
+                        &format!("203.0.113.{i}"),
+                    );
+                    e.user_agent = Some(ua.into());
+                    e
+                })
+                .collect()
+        };
+        assert_eq!(
+            types(run(&cfg, spray(12))),
+            vec![("DistributedPasswordSpray".into(), "(multiple)".into(), 70)]
+        );
+        assert!(types(run(&cfg, spray(9))).is_empty());
+        // The same failures from IPs whose users also sign in successfully: ordinary typos.
+        let mut v = spray(12);
+        for i in 0..12 {
+            v.push(ev(
+                i * 30 + 1,
+                &format!("v{i}@contoso.com"),
+                "0",
+                &format!("203.0.113.{i}"),
+            ));
+        }
+        assert!(
+            types(run(&cfg, v))
+                .iter()
+                .all(|t| t.0 != "DistributedPasswordSpray")
+        );
+    }
+
+    #[test]
+    fn missing_ip_and_agent_do_not_panic() {
+        let v: Vec<_> = (0..8)
+            .map(|i| ev(i, &format!("u{i}@c.com"), "50126", ""))
+            .collect();
+        assert!(types(run(&Config::default(), v)).is_empty());
+    }
+}

@@ -1,0 +1,384 @@
+//! **AiTM / session-token replay** (default profile): signs that a session or token stolen by an
+//! adversary-in-the-middle phishing kit is being used from the attacker's network.
+//!
+//! Patterns, all reported as one `TokenReplay` alert per identity and window (`Details.Patterns`):
+//! * `SessionFromMultipleNetworks` — one `SessionId` used from `session_min_networks` (2) or more
+//!   distinct countries or ASNs (IPs alone change too often on mobile networks to count);
+//! * `MfaClaimFromNewNetwork` — a success whose MFA was "satisfied by claim in the token", from an ASN
+//!   or country never seen for the identity, once the identity has `min_history` (3) successes;
+//! * `KitSignInThenNonInteractive` — an interactive success to a kit target app (`kit_apps`: OfficeHome,
+//!   the authentication broker, …) with a kit HTTP client user agent (`kit_user_agents`: axios, node,
+//!   undici, python-requests, …) or from hosting infrastructure (the hosting signal's lists), followed
+//!   within `follow_secs` (1 h) by a non-interactive sign-in of the identity from a different IP.
+//!
+//! Risks: `risk_session` (85), `risk_mfa_claim` (75), `risk_kit` (90); the alert keeps the highest.
+//!
+//! Anchors: Microsoft's AiTM phishing write-ups (Storm-1167, EvilProxy, Tycoon 2FA), Entra ID
+//! Protection `attackerinTheMiddle` / `anomalousToken`, Panther "Azure sign-in same session from
+//! multiple IPs", Sentinel "Possible AiTM phishing attempt"; MITRE ATT&CK T1557, T1550.004, T1539, T1586.
+//!
+//! Known false positives: a user whose session roams between home broadband and a mobile carrier
+//! (two ASNs); split-tunnel VPNs (trust their ASNs); first sign-ins after the history starts
+//! (hence `min_history`). The baseline is what this stream has seen, not the tenant's past.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::matched::{self, push_detail};
+use super::{Ctx, IdState, Mini, Stage, Tracker, hosting_asn, secs};
+use crate::event::AuthEvent;
+
+pub const DETECTION_TYPE: &str = "TokenReplay";
+pub const MITRE: &[&str] = &["T1586", "T1557", "T1550.004", "T1539"];
+
+#[derive(Debug, Clone)]
+pub(crate) struct Kind;
+impl matched::Kind for Kind {
+    const DETECTION_TYPE: &'static str = DETECTION_TYPE;
+    const MITRE: &'static [&'static str] = MITRE;
+}
+
+/// Networks (country or ASN) one session id was used from.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct Session {
+    identity: String,
+    networks: Vec<String>,
+    first: Mini,
+    last: DateTime<Utc>,
+}
+
+/// What this stream has seen of an identity.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct History {
+    asns: Vec<u32>,
+    countries: Vec<String>,
+    successes: u64,
+    kit: Option<(Mini, String)>,
+    last: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub(crate) struct TokenReplay {
+    sessions: Tracker<Session>,
+    history: Tracker<History>,
+    alerts: Tracker<matched::State<Kind>>,
+}
+
+const NETWORK_CAP: usize = 64;
+
+fn kit_claim(ev: &AuthEvent) -> bool {
+    ev.auth_step_results
+        .iter()
+        .any(|d| d.to_lowercase().contains("satisfied by claim in the token"))
+}
+
+impl TokenReplay {
+    pub fn observe(&mut self, ev: &AuthEvent, ctx: &mut Ctx<'_>) {
+        if !ev.result_is("0") {
+            return;
+        }
+        let cfg = &ctx.cfg.token_replay;
+        let mut hits: Vec<(&'static str, u32, Vec<Mini>)> = Vec::new();
+
+        // 1. One session id from several networks.
+        if let Some(sid) = ev.session_id.as_deref().filter(|s| !s.is_empty()) {
+            let nets: Vec<String> = [
+                ev.country.clone().map(|c| format!("country:{c}")),
+                ev.asn.map(|a| format!("AS{a}")),
+            ]
+            .into_iter()
+            .flatten()
+            .collect();
+            let mut first = None;
+            let min = cfg.session_min_networks as usize;
+            self.sessions.update(
+                sid,
+                || Session {
+                    identity: ev.identity_key.clone(),
+                    networks: vec![],
+                    first: Mini::of(ev),
+                    last: ev.time,
+                },
+                ctx,
+                |s, _| {
+                    s.last = s.last.max(ev.time);
+                    let before_c = s
+                        .networks
+                        .iter()
+                        .filter(|n| n.starts_with("country:"))
+                        .count();
+                    let before_a = s.networks.len() - before_c;
+                    for n in nets {
+                        if !s.networks.contains(&n) && s.networks.len() < NETWORK_CAP {
+                            s.networks.push(n);
+                        }
+                    }
+                    let c = s
+                        .networks
+                        .iter()
+                        .filter(|n| n.starts_with("country:"))
+                        .count();
+                    let a = s.networks.len() - c;
+                    let grew = (c >= min && c > before_c) || (a >= min && a > before_a);
+                    if grew && s.identity == ev.identity_key {
+                        first = Some(s.first.clone());
+                    }
+                },
+            );
+            if let Some(f) = first {
+                hits.push(("SessionFromMultipleNetworks", cfg.risk_session, vec![f]));
+            }
+        }
+
+        // 2 and 3 need the identity's history.
+        let interactive = ev.interactive;
+        let kit_app = ev
+            .app
+            .as_deref()
+            .is_some_and(|a| cfg.kit_apps.iter().any(|k| a.eq_ignore_ascii_case(k)));
+        let kit_ua = ev.user_agent.as_deref().is_some_and(|u| {
+            let u = u.to_lowercase();
+            cfg.kit_user_agents
+                .iter()
+                .any(|k| !k.is_empty() && u.contains(&k.to_lowercase()))
+        });
+        let kit_now = interactive == Some(true)
+            && kit_app
+            && (kit_ua || hosting_asn::matches(ev, ctx).is_some());
+        let claim = kit_claim(ev);
+        let follow = secs(cfg.follow_secs);
+        let min_history = u64::from(cfg.min_history);
+        let ip = ev.ip.clone().unwrap_or_default();
+        self.history.update(
+            &ev.identity_key,
+            || History {
+                asns: vec![],
+                countries: vec![],
+                successes: 0,
+                kit: None,
+                last: ev.time,
+            },
+            ctx,
+            |h, ctx| {
+                h.last = h.last.max(ev.time);
+                if claim && h.successes >= min_history {
+                    let new_asn = ev.asn.is_some_and(|a| !h.asns.contains(&a));
+                    let new_country = ev
+                        .country
+                        .as_ref()
+                        .is_some_and(|c| !h.countries.contains(c));
+                    if new_asn || new_country {
+                        hits.push((
+                            "MfaClaimFromNewNetwork",
+                            ctx.cfg.token_replay.risk_mfa_claim,
+                            vec![],
+                        ));
+                    }
+                }
+                if interactive == Some(false)
+                    && let Some((kit, kit_ip)) = &h.kit
+                    && ev.time - kit.time() <= follow
+                    && !ip.is_empty()
+                    && *kit_ip != ip
+                {
+                    hits.push((
+                        "KitSignInThenNonInteractive",
+                        ctx.cfg.token_replay.risk_kit,
+                        vec![kit.clone()],
+                    ));
+                    h.kit = None;
+                }
+                if kit_now {
+                    h.kit = Some((Mini::of(ev), ip.clone()));
+                }
+                h.successes += 1;
+                if let Some(a) = ev.asn
+                    && !h.asns.contains(&a)
+                    && h.asns.len() < NETWORK_CAP
+                {
+                    h.asns.push(a);
+                }
+                if let Some(c) = &ev.country
+                    && !h.countries.contains(c)
+                    && h.countries.len() < NETWORK_CAP
+                {
+                    h.countries.push(c.clone());
+                }
+            },
+        );
+
+        for (pattern, risk, extra) in hits {
+            let sid = ev.session_id.clone();
+            matched::record_with(&mut self.alerts, ev, &extra, risk, ctx, |ep| {
+                push_detail(ep, "Patterns", pattern);
+                if pattern == "SessionFromMultipleNetworks"
+                    && let Some(s) = &sid
+                {
+                    push_detail(ep, "SessionIds", s);
+                }
+            });
+        }
+    }
+}
+
+impl Stage for TokenReplay {
+    fn advance_dyn(&mut self, now: DateTime<Utc>, ctx: &mut Ctx<'_>) {
+        self.sessions.advance(now, ctx);
+        self.history.advance(now, ctx);
+        self.alerts.advance(now, ctx);
+    }
+    fn finish_dyn(&mut self, ctx: &mut Ctx<'_>) {
+        self.sessions.finish(ctx);
+        self.history.finish(ctx);
+        self.alerts.finish(ctx);
+    }
+    fn tracked(&self) -> usize {
+        self.sessions.len() + self.history.len() + self.alerts.len()
+    }
+}
+
+impl IdState for Session {
+    fn next_deadline(&self, ctx: &Ctx<'_>) -> Option<DateTime<Utc>> {
+        Some(self.last + ctx.window())
+    }
+    fn on_deadline(&mut self, now: DateTime<Utc>, ctx: &mut Ctx<'_>) {
+        if self.last + ctx.window() <= now {
+            self.networks.clear();
+        }
+    }
+    fn finish(&mut self, _: &mut Ctx<'_>) {
+        self.networks.clear();
+    }
+    fn is_empty(&self) -> bool {
+        self.networks.is_empty()
+    }
+    fn last_seen(&self) -> DateTime<Utc> {
+        self.last
+    }
+}
+
+/// How long an identity's network history is kept without activity: 30 windows.
+const HISTORY_WINDOWS: i32 = 30;
+
+impl IdState for History {
+    fn next_deadline(&self, ctx: &Ctx<'_>) -> Option<DateTime<Utc>> {
+        Some(self.last + ctx.window() * HISTORY_WINDOWS)
+    }
+    fn on_deadline(&mut self, now: DateTime<Utc>, ctx: &mut Ctx<'_>) {
+        if self.last + ctx.window() * HISTORY_WINDOWS <= now {
+            self.successes = 0;
+            self.asns.clear();
+            self.countries.clear();
+            self.kit = None;
+        }
+    }
+    fn finish(&mut self, _: &mut Ctx<'_>) {
+        self.successes = 0;
+    }
+    fn is_empty(&self) -> bool {
+        self.successes == 0
+    }
+    fn last_seen(&self) -> DateTime<Utc> {
+        self.last
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::Config;
+    use crate::signals::testkit::{country, ev, run};
+
+    fn replay(events: Vec<crate::AuthEvent>) -> usize {
+        run(&Config::default(), events)
+            .into_iter()
+            .filter(|a| a.0 == "TokenReplay")
+            .count()
+    }
+
+    #[test]
+    fn session_from_two_countries() {
+        let u = "s@contoso.com";
+        let mk = |min, ip: &str, c: &str, sid: &str| {
+            let mut e = country(ev(min, u, "0", ip), c);
+            e.session_id = Some(sid.into());
+            e
+        };
+        assert_eq!(
+            replay(vec![
+                mk(0, "1.1.1.1", "US", "s1"),
+                mk(5, "2.2.2.2", "NL", "s1")
+            ]),
+            1
+        );
+        assert_eq!(
+            replay(vec![
+                mk(0, "1.1.1.1", "US", "s1"),
+                mk(5, "1.1.1.9", "US", "s1")
+            ]),
+            0,
+            "same country, new IP"
+        );
+        assert_eq!(
+            replay(vec![
+                mk(0, "1.1.1.1", "US", "s1"),
+                mk(5, "2.2.2.2", "NL", "s2")
+            ]),
+            0,
+            "different sessions"
+        );
+    }
+
+    #[test]
+    fn mfa_claim_from_a_new_asn_after_history() {
+        let u = "m@contoso.com";
+        let mk = |min, asn: u32, claim: bool| {
+            let mut e = ev(min, u, "0", "1.1.1.1");
+            e.asn = Some(asn);
+            if claim {
+                e.auth_step_results =
+                    vec!["MFA requirement satisfied by claim in the token".into()];
+            }
+            e
+        };
+        let history: Vec<_> = (0..3).map(|i| mk(i, 7922, false)).collect();
+        let mut v = history.clone();
+        v.push(mk(10, 9009, true));
+        assert_eq!(replay(v), 1);
+        let mut v = history.clone();
+        v.push(mk(10, 7922, true));
+        assert_eq!(replay(v), 0, "known ASN");
+        assert_eq!(
+            replay(vec![mk(0, 7922, false), mk(10, 9009, true)]),
+            0,
+            "not enough history"
+        );
+    }
+
+    #[test]
+    fn kit_sign_in_then_non_interactive_from_elsewhere() {
+        let u = "k@contoso.com";
+        let mut kit = ev(0, u, "0", "45.1.1.1");
+        kit.app = Some("OfficeHome".into());
+        kit.user_agent = Some("axios/1.6.8".into());
+        let mut follow = ev(20, u, "0", "45.9.9.9");
+        follow.interactive = Some(false);
+        assert_eq!(replay(vec![kit.clone(), follow.clone()]), 1);
+        let mut same_ip = follow.clone();
+        same_ip.ip = Some("45.1.1.1".into());
+        assert_eq!(replay(vec![kit.clone(), same_ip]), 0);
+        let mut late = follow.clone();
+        late.time = crate::signals::testkit::t(120);
+        assert_eq!(replay(vec![kit.clone(), late]), 0);
+        let mut browser = kit.clone();
+        browser.user_agent = Some("Mozilla/5.0".into());
+        assert_eq!(replay(vec![browser, follow]), 0);
+    }
+
+    #[test]
+    fn missing_fields_do_not_panic() {
+        let mut e = ev(0, "x@y.z", "0", "");
+        e.app = None;
+        e.session_id = Some(String::new());
+        assert_eq!(replay(vec![e.clone(), e]), 0);
+    }
+}
