@@ -27,7 +27,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::password_spray::MULTIPLE;
-use super::{Ctx, Episode, IdState, Mini, Tracker};
+use super::{Ctx, Episode, IdState, Mini, Tracker, earliest, ended};
 use crate::alert::Alert;
 
 pub const DETECTION_TYPE: &str = "CompromisedIdentity";
@@ -166,14 +166,10 @@ impl IdState for State {
     fn next_deadline(&self, ctx: &Ctx<'_>) -> Option<DateTime<Utc>> {
         let ep = self.episode.as_ref().map(|e| e.first + ctx.window());
         let exp = self.signals.values().map(|v| v.2 + ctx.window()).max();
-        [ep, exp].into_iter().flatten().min()
+        earliest([ep, exp])
     }
     fn on_deadline(&mut self, now: DateTime<Utc>, ctx: &mut Ctx<'_>) {
-        if self
-            .episode
-            .as_ref()
-            .is_some_and(|e| e.first + ctx.window() <= now)
-        {
+        if ended(&self.episode, ctx, now) {
             self.close(ctx);
         }
         let w = ctx.window();

@@ -28,7 +28,7 @@ use std::collections::VecDeque;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{Ctx, Episode, IdState, Mini, Tracker};
+use super::{Ctx, Episode, IdState, Mini, Tracker, expire, ip_ladder};
 use crate::event::AuthEvent;
 
 pub const DETECTION_TYPE: &str = "CredentialStuffing";
@@ -110,15 +110,15 @@ impl State {
         let Some(ep) = self.episode.take() else {
             return;
         };
-        let cfg = &ctx.cfg.credential_stuffing;
-        let ips = ep.ips.len();
-        let risk = if ips > u64::from(cfg.high_ip_count) {
-            cfg.risk_high
-        } else if ips > u64::from(cfg.medium_ip_count) {
-            cfg.risk_medium
-        } else {
-            cfg.risk_low
-        };
+        let c = &ctx.cfg.credential_stuffing;
+        let risk = ip_ladder(
+            ep.ips.len(),
+            [
+                (c.high_ip_count, c.risk_high),
+                (c.medium_ip_count, c.risk_medium),
+            ],
+            c.risk_low,
+        );
         let last = ep.last;
         ctx.out
             .push(ep.into_alert(DETECTION_TYPE, risk, last, MITRE, ctx.cfg, ctx.stats));
@@ -141,9 +141,7 @@ impl IdState for State {
         if self.episode.as_ref().is_some_and(|e| e.first + w <= now) {
             self.close(ctx);
         }
-        while self.recent.front().is_some_and(|r| r.time() + w <= now) {
-            self.recent.pop_front();
-        }
+        expire(&mut self.recent, w, now);
     }
 
     fn finish(&mut self, ctx: &mut Ctx<'_>) {

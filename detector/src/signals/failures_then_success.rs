@@ -27,7 +27,10 @@ use std::collections::VecDeque;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{Ctx, Episode, IdState, Mini, Tracker, password_reset_flow, secs, skip};
+use super::{
+    Ctx, Episode, IdState, Mini, Tracker, earliest, ended, expire, ip_ladder, password_reset_flow,
+    secs, skip,
+};
 use crate::event::AuthEvent;
 
 pub const DETECTION_TYPE: &str = "CredentialStuffing";
@@ -171,15 +174,15 @@ impl State {
         let Some(ep) = self.episode.take() else {
             return;
         };
-        let cfg = &ctx.cfg.failures_then_success;
-        let ips = ep.ips.len();
-        let risk = if ips > u64::from(cfg.high_ip_count) {
-            cfg.risk_high
-        } else if ips > u64::from(cfg.medium_ip_count) {
-            cfg.risk_medium
-        } else {
-            cfg.risk_low
-        };
+        let c = &ctx.cfg.failures_then_success;
+        let risk = ip_ladder(
+            ep.ips.len(),
+            [
+                (c.high_ip_count, c.risk_high),
+                (c.medium_ip_count, c.risk_medium),
+            ],
+            c.risk_low,
+        );
         let last = ep.last;
         ctx.out
             .push(ep.into_alert(DETECTION_TYPE, risk, last, MITRE, ctx.cfg, ctx.stats));
@@ -193,20 +196,14 @@ impl IdState for State {
             .failures
             .back()
             .map(|f| f.time() + secs(ctx.cfg.failures_then_success.window_secs));
-        [ep, exp].into_iter().flatten().min()
+        earliest([ep, exp])
     }
     fn on_deadline(&mut self, now: DateTime<Utc>, ctx: &mut Ctx<'_>) {
-        if self
-            .episode
-            .as_ref()
-            .is_some_and(|e| e.first + ctx.window() <= now)
-        {
+        if ended(&self.episode, ctx, now) {
             self.close(ctx);
         }
         let run = secs(ctx.cfg.failures_then_success.window_secs);
-        while self.failures.front().is_some_and(|f| f.time() + run <= now) {
-            self.failures.pop_front();
-        }
+        expire(&mut self.failures, run, now);
     }
     fn finish(&mut self, ctx: &mut Ctx<'_>) {
         self.close(ctx);

@@ -22,7 +22,9 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{Ctx, Episode, IdState, Mini, Tracker, known_travel, skip, trusted_ip};
+use super::{
+    Ctx, Episode, IdState, Mini, Tracker, earliest, ended, known_travel, skip, trusted_ip,
+};
 use crate::event::AuthEvent;
 
 pub const DETECTION_TYPE: &str = "ImpossibleTravel";
@@ -177,14 +179,10 @@ impl IdState for State {
     fn next_deadline(&self, ctx: &Ctx<'_>) -> Option<DateTime<Utc>> {
         let ep = self.episode.as_ref().map(|e| e.first + ctx.window());
         let exp = self.prev.as_ref().map(|p| p.mini.time() + ctx.window());
-        [ep, exp].into_iter().flatten().min()
+        earliest([ep, exp])
     }
     fn on_deadline(&mut self, now: DateTime<Utc>, ctx: &mut Ctx<'_>) {
-        if self
-            .episode
-            .as_ref()
-            .is_some_and(|e| e.first + ctx.window() <= now)
-        {
+        if ended(&self.episode, ctx, now) {
             self.close(ctx);
         }
         if self

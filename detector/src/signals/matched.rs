@@ -7,7 +7,7 @@ use std::marker::PhantomData;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{Ctx, Episode, IdState, Mini, Tracker};
+use super::{Ctx, Episode, IdState, Mini, Tracker, ended};
 use crate::event::AuthEvent;
 
 /// What a matching signal is called and what it maps to.
@@ -97,11 +97,7 @@ impl<K: Kind> IdState for State<K> {
     }
 
     fn on_deadline(&mut self, now: DateTime<Utc>, ctx: &mut Ctx<'_>) {
-        if self
-            .episode
-            .as_ref()
-            .is_some_and(|e| e.first + ctx.window() <= now)
-        {
+        if ended(&self.episode, ctx, now) {
             self.close(ctx);
         }
     }

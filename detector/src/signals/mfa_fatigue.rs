@@ -18,7 +18,7 @@ use std::collections::VecDeque;
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{Ctx, Episode, IdState, Mini, Tracker, secs};
+use super::{Ctx, Episode, IdState, Mini, Tracker, earliest, ended, expire, secs};
 use crate::event::AuthEvent;
 
 pub const DETECTION_TYPE: &str = "MfaFatigue";
@@ -127,20 +127,14 @@ impl IdState for State {
             .denials
             .back()
             .map(|d| d.time() + secs(ctx.cfg.mfa_fatigue.window_secs));
-        [ep, exp].into_iter().flatten().min()
+        earliest([ep, exp])
     }
     fn on_deadline(&mut self, now: DateTime<Utc>, ctx: &mut Ctx<'_>) {
-        if self
-            .episode
-            .as_ref()
-            .is_some_and(|e| e.first + ctx.window() <= now)
-        {
+        if ended(&self.episode, ctx, now) {
             self.close(ctx);
         }
         let win = secs(ctx.cfg.mfa_fatigue.window_secs);
-        while self.denials.front().is_some_and(|d| d.time() + win <= now) {
-            self.denials.pop_front();
-        }
+        expire(&mut self.denials, win, now);
     }
     fn finish(&mut self, ctx: &mut Ctx<'_>) {
         self.close(ctx);

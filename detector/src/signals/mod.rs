@@ -61,6 +61,34 @@ impl Compiled {
     }
 }
 
+/// Risk from a count of distinct IPs: the first `(above, risk)` step whose count is exceeded, else
+/// `otherwise` (the seed's 90 / 75 / 60 for more than 5 / 2 IPs).
+pub(crate) fn ip_ladder(ips: u64, steps: [(u32, u32); 2], otherwise: u32) -> u32 {
+    steps
+        .iter()
+        .find(|(above, _)| ips > u64::from(*above))
+        .map_or(otherwise, |&(_, risk)| risk)
+}
+
+/// Drop the records of `q` that are `run` or more older than `now`.
+pub(crate) fn expire(q: &mut VecDeque<Mini>, run: TimeDelta, now: DateTime<Utc>) {
+    while q.front().is_some_and(|r| r.time() + run <= now) {
+        q.pop_front();
+    }
+}
+
+/// The open episode's window (from its first record) has ended by `now`.
+pub(crate) fn ended(ep: &Option<Episode>, ctx: &Ctx<'_>, now: DateTime<Utc>) -> bool {
+    ep.as_ref().is_some_and(|e| e.first + ctx.window() <= now)
+}
+
+/// The earliest of some optional deadlines.
+pub(crate) fn earliest(
+    ds: impl IntoIterator<Item = Option<DateTime<Utc>>>,
+) -> Option<DateTime<Utc>> {
+    ds.into_iter().flatten().min()
+}
+
 /// Counted reasons why a signal passed over an event (e.g. no geolocation).
 pub(crate) fn skip(stats: &mut Stats, why: &str) {
     *stats.signal_skips.entry(why.to_string()).or_default() += 1;

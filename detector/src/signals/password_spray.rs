@@ -30,7 +30,10 @@ use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 use super::matched::{self, push_detail};
-use super::{Ctx, Episode, IdState, Mini, Stage, Tracker, password_reset_flow, secs, trusted_ip};
+use super::{
+    Ctx, Episode, IdState, Mini, Stage, Tracker, earliest, ended, password_reset_flow, secs,
+    trusted_ip,
+};
 use crate::event::{AuthEvent, Outcome};
 
 pub const DETECTION_TYPE: &str = "PasswordSpray";
@@ -339,14 +342,10 @@ impl IdState for Group {
             .recent
             .back()
             .map(|r| r.mini.time() + secs(self.run_secs(ctx)));
-        [ep, exp].into_iter().flatten().min()
+        earliest([ep, exp])
     }
     fn on_deadline(&mut self, now: DateTime<Utc>, ctx: &mut Ctx<'_>) {
-        if self
-            .episode
-            .as_ref()
-            .is_some_and(|e| e.first + ctx.window() <= now)
-        {
+        if ended(&self.episode, ctx, now) {
             self.close(ctx);
         }
         let run = secs(self.run_secs(ctx));
