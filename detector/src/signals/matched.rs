@@ -61,11 +61,18 @@ pub(crate) fn record_with<K: Kind>(
             if s.episode.as_ref().is_some_and(|e| ev.time >= e.first + w) {
                 s.close(ctx);
             }
+            let opening = s.episode.is_none();
             let ep = s
                 .episode
                 .get_or_insert_with(|| Episode::new(&ev.identity, ev.time));
-            for m in extra {
-                ep.add(m, true, &ctx.cfg.limits, ctx.stats);
+            // Earlier records that explain this one join a new alert, if they are in its window.
+            if opening {
+                for m in extra
+                    .iter()
+                    .filter(|m| m.time() + w > ev.time && m.time() <= ev.time)
+                {
+                    ep.add(m, true, &ctx.cfg.limits, ctx.stats);
+                }
             }
             ep.add(&Mini::of(ev), true, &ctx.cfg.limits, ctx.stats);
             s.risk = s.risk.max(risk);

@@ -4,7 +4,9 @@
 //! Logic:
 //! * **From one IP** (`PasswordSpray`): failures (not interrupted, not password-reset flows) from one
 //!   source IP against at least `min_identities` (5) distinct identities within `window_secs` (20 min)
-//!   — Sentinel's "≥5 users in 20 min". One alert per source IP and window, risk `risk` (70);
+//!   — Sentinel's "≥5 users in 20 min" — from an IP that has not signed anyone in during the last
+//!   `distributed_window_secs` (an office NAT whose users mistype is not a spray source). One alert
+//!   per source IP and window, risk `risk` (70);
 //!   `UserPrincipalName` is `(multiple)`, `Details.SourceIP` and `Details.Identities` name them.
 //! * **Distributed** (`DistributedPasswordSpray`): failures that share one result code and one user
 //!   agent, against at least `distributed_min_identities` (10) identities from at least
@@ -120,8 +122,12 @@ impl Spray {
             ip: ip.clone(),
             mini: Mini::of(ev),
         };
-        let mut sprayed: Vec<(Vec<String>, String)> = Vec::new();
-        if !ip.is_empty() {
+        let mut sprayed: Vec<(Vec<(String, Mini)>, String)> = Vec::new();
+        let horizon = ev.time - secs(cfg.distributed_window_secs);
+        // An IP that recently signed someone in is a user network (office NAT, home), not a spray
+        // source: its users' typos must not add up to a "spray".
+        let known_good = self.good_ips.get(&ip).is_some_and(|t| *t > horizon);
+        if !ip.is_empty() && !known_good {
             let a = attempt(&ip);
             self.by_ip.update(
                 &ip,
@@ -137,7 +143,6 @@ impl Spray {
         if let (Some(ua), Some(code)) = (ev.user_agent.as_deref(), ev.result_code.as_deref()) {
             let key = format!("{code}|{ua}");
             let good = &self.good_ips;
-            let horizon = ev.time - secs(cfg.distributed_window_secs);
             let a = attempt(&key);
             let label = format!("ResultType {code}, user agent {ua}");
             self.by_pattern.update(
@@ -155,9 +160,9 @@ impl Spray {
         }
         let until = ev.time + secs(cfg.success_window_secs);
         for (ids, source) in sprayed {
-            for id in ids {
+            for (id, attempt) in ids {
                 let source = source.clone();
-                let attempt = Mini::of(ev);
+                let latest = attempt.clone();
                 self.targets.update(
                     &id,
                     || Target {
@@ -168,6 +173,7 @@ impl Spray {
                     ctx,
                     |t, _| {
                         t.until = t.until.max(until);
+                        t.attempt = latest;
                         if !t.sources.contains(&source) && t.sources.len() < 8 {
                             t.sources.push(source);
                         }
@@ -240,8 +246,9 @@ impl Group {
         }
     }
 
-    /// Add an attempt; returns the targeted identities when the group is (or already was) a spray.
-    fn add(&mut self, a: Attempt, ctx: &mut Ctx<'_>) -> Option<Vec<String>> {
+    /// Add an attempt; returns the targeted identities, each with its own latest attempt, when the
+    /// group is (or already was) a spray.
+    fn add(&mut self, a: Attempt, ctx: &mut Ctx<'_>) -> Option<Vec<(String, Mini)>> {
         let cfg = &ctx.cfg.password_spray;
         let t = a.mini.time();
         self.last = self.last.max(t);
@@ -255,7 +262,7 @@ impl Group {
         if let Some(ep) = &mut self.episode {
             ep.add(&a.mini, true, &ctx.cfg.limits, ctx.stats);
             push_detail(ep, "Identities", &a.mini_identity());
-            return Some(vec![a.identity]);
+            return Some(vec![(a.identity, a.mini)]);
         }
         let run = secs(self.run_secs(ctx));
         while self
@@ -289,7 +296,16 @@ impl Group {
         if !is_spray {
             return None;
         }
-        let ids: Vec<String> = ids.into_iter().map(String::from).collect();
+        let ids: Vec<(String, Mini)> = ids
+            .into_iter()
+            .filter_map(|id| {
+                self.recent
+                    .iter()
+                    .rev()
+                    .find(|r| r.identity == id)
+                    .map(|r| (id.to_string(), r.mini.clone()))
+            })
+            .collect();
         let first = self.recent.front().map(|r| r.mini.time()).unwrap_or(t);
         let mut ep = Episode::new(MULTIPLE, first);
         ep.details.insert(
@@ -448,6 +464,51 @@ mod tests {
         let v: Vec<_> = (0..9)
             .map(|i| ev(i, "same@c.com", "50126", "198.51.100.7"))
             .collect();
+        assert!(types(run(&cfg, v)).is_empty());
+    }
+
+    #[test]
+    fn spray_success_is_one_alert_with_the_victims_own_attempt() {
+        // Regression: later successes must join the alert (not open one each), and the evidence
+        // must be the failure against this identity, not another sprayed user's.
+        let mut d = crate::Detector::new(Config::default());
+        for i in 0..6 {
+            d.push_event(ev(
+                i * 2,
+                &format!("user{i}@contoso.com"),
+                "50126",
+                "198.51.100.7",
+            ));
+        }
+        for m in [30, 60, 90] {
+            d.push_event(ev(m, "user3@contoso.com", "0", "203.0.113.3"));
+        }
+        let a: Vec<_> = d
+            .flush()
+            .into_iter()
+            .filter(|a| a.detection_type == "PasswordSpraySuccess")
+            .collect();
+        assert_eq!(a.len(), 1);
+        assert_eq!((a[0].failure_count, a[0].success_count), (1, 3));
+        assert_eq!(
+            a[0].evidence[0].line, 6,
+            "user3's failure is the 4th event, at minute 6"
+        );
+    }
+
+    #[test]
+    fn an_office_ip_with_successes_is_not_a_spray_source() {
+        let cfg = Config::default();
+        let mut v = vec![ev(0, "boss@contoso.com", "0", "198.51.100.7")];
+        v.extend((0..6).map(|i| {
+            ev(
+                10 + i,
+                &format!("user{i}@contoso.com"),
+                "50126",
+                "198.51.100.7",
+            )
+        }));
+        v.push(ev(30, "user3@contoso.com", "0", "198.51.100.7"));
         assert!(types(run(&cfg, v)).is_empty());
     }
 
