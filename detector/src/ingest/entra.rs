@@ -159,11 +159,9 @@ pub(crate) struct RawSignIn<'a> {
     result_type: Text<'a>,
     result_description: Text<'a>,
     status: Nested<Status>,
-    status_text: Text<'a>,
     ip: Text<'a>,
     caller_ip: Text<'a>,
     location: LocField,
-    location_code: Text<'a>,
     location_details: Nested<Loc>,
     asn: Text<'a>,
     asn_name: Text<'a>,
@@ -236,18 +234,8 @@ impl<'de> Visitor<'de> for RawVisitor {
                 "signinidentifier" => r.sign_in_identifier = m.next_value()?,
                 "resulttype" | "sign-in error code" => r.result_type = m.next_value()?,
                 "resultdescription" | "failure reason" => r.result_description = m.next_value()?,
-                "status" | "status_dynamic" => {
-                    // An object (Graph, LA) or a word ("Success"/"Failure", portal CSV).
-                    let v: serde_json::Value = m.next_value()?;
-                    match v {
-                        serde_json::Value::String(s) if !s.trim_start().starts_with('{') => {
-                            r.status_text = Text(Some(Cow::Owned(s)))
-                        }
-                        other => {
-                            r.status = Nested::<Status>::deserialize(other).unwrap_or_default()
-                        }
-                    }
-                }
+                // An object (Graph, LA), a JSON string, or a word ("Success", portal CSV: ignored).
+                "status" | "status_dynamic" => r.status = m.next_value()?,
                 "ipaddress" | "ip address" => r.ip = m.next_value()?,
                 "calleripaddress" => r.caller_ip = m.next_value()?,
                 "location" => r.location = m.next_value()?,
@@ -425,7 +413,7 @@ pub(crate) fn to_event(raw: &RawSignIn<'_>, record: RecordRef) -> Decoded {
     let code_of = |r: &RawSignIn<'_>| -> Option<String> {
         match &r.location {
             LocField::Code(c) => Some(c.clone()),
-            _ => r.location_code.0.as_deref().map(str::to_string),
+            _ => None,
         }
     };
     let country = loc

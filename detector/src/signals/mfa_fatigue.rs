@@ -42,7 +42,7 @@ pub(crate) fn observe(tracker: &mut Tracker<State>, ev: &AuthEvent, ctx: &mut Ct
     if !denial && !success {
         return;
     }
-    if success && !tracker_has(tracker, &ev.identity_key) {
+    if success && !tracker.contains(&ev.identity_key) {
         return; // a success with no denials before it: nothing to remember
     }
     let user = ev.identity.clone();
@@ -57,10 +57,6 @@ pub(crate) fn observe(tracker: &mut Tracker<State>, ev: &AuthEvent, ctx: &mut Ct
         ctx,
         |s, ctx| s.add(ev, denial, ctx),
     );
-}
-
-fn tracker_has(t: &Tracker<State>, key: &str) -> bool {
-    t.contains(key)
 }
 
 impl State {

@@ -261,7 +261,7 @@ impl Group {
         }
         if let Some(ep) = &mut self.episode {
             ep.add(&a.mini, true, &ctx.cfg.limits, ctx.stats);
-            push_detail(ep, "Identities", &a.mini_identity());
+            push_detail(ep, "Identities", &a.identity);
             return Some(vec![(a.identity, a.mini)]);
         }
         let run = secs(self.run_secs(ctx));
@@ -319,7 +319,7 @@ impl Group {
         );
         for r in self.recent.drain(..) {
             ep.add(&r.mini, true, &ctx.cfg.limits, ctx.stats);
-            push_detail(&mut ep, "Identities", &r.mini_identity());
+            push_detail(&mut ep, "Identities", &r.identity);
         }
         self.episode = Some(ep);
         Some(ids)
@@ -342,12 +342,6 @@ impl Group {
             ctx.out
                 .push(ep.into_alert(ty, risk, last, MITRE, ctx.cfg, ctx.stats));
         }
-    }
-}
-
-impl Attempt {
-    fn mini_identity(&self) -> String {
-        self.identity.clone()
     }
 }
 
