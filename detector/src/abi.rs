@@ -245,3 +245,41 @@ pub extern "C" fn t1586_close(handle: u32) -> i32 {
         }
     })
 }
+
+/// Add IP enrichment data to a detector: `kind` 1 = a MaxMind-format `.mmdb` database, 2 = an
+/// ip2asn TSV (decompressed). Returns a JSON description of what was loaded, or 0 on error.
+///
+/// # Safety
+/// `ptr..ptr+len` must be readable linear memory.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn t1586_enrich(handle: u32, kind: u32, ptr: u32, len: u32) -> u64 {
+    // SAFETY: caller contract.
+    let data = unsafe { bytes(ptr, len) };
+    let mut failed = None;
+    let packed = with_output(handle, |d| {
+        let res = match kind {
+            1 => d.add_mmdb(data.to_vec()),
+            2 => d.add_ip2asn(data),
+            other => {
+                failed = Some(format!(
+                    "unknown enrichment kind {other} (1 = mmdb, 2 = ip2asn)"
+                ));
+                return Vec::new();
+            }
+        };
+        match res {
+            Ok(info) => serde_json::to_vec(&info).unwrap_or_default(),
+            Err(e) => {
+                failed = Some(e.to_string());
+                Vec::new()
+            }
+        }
+    });
+    match failed {
+        Some(e) => {
+            set_error(e);
+            0
+        }
+        None => packed,
+    }
+}

@@ -37,6 +37,12 @@ pub struct Evidence {
     pub ip: Option<String>,
     #[serde(rename = "Country", skip_serializing_if = "Option::is_none", default)]
     pub country: Option<String>,
+    /// Windows event ID (Windows sources only).
+    #[serde(rename = "EventID", skip_serializing_if = "Option::is_none", default)]
+    pub event_id: Option<u32>,
+    /// Windows logon type, when the event has one.
+    #[serde(rename = "LogonType", skip_serializing_if = "Option::is_none", default)]
+    pub logon_type: Option<u32>,
 }
 
 impl Evidence {
@@ -50,6 +56,8 @@ impl Evidence {
             result_type: ev.result_code.clone(),
             ip: ev.ip.clone(),
             country: ev.country.clone(),
+            event_id: ev.event_id(),
+            logon_type: ev.windows.as_ref().and_then(|w| w.logon_type),
         }
     }
 }

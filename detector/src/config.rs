@@ -231,6 +231,8 @@ pub struct Config {
     pub mfa_fatigue: MfaFatigueConfig,
     pub identity_protection: IdentityProtectionConfig,
     pub combined_risk: CombinedRiskConfig,
+    pub failed_logons_then_success: FailedLogonsThenSuccessConfig,
+    pub one_source_many_accounts: OneSourceManyAccountsConfig,
     /// Count one sign-in written as several rows (same record id) once.
     pub dedup: bool,
     pub allowlist: AllowlistConfig,
@@ -262,6 +264,8 @@ impl Config {
                 mfa_fatigue: off(MfaFatigueConfig::default()),
                 identity_protection: off(IdentityProtectionConfig::default()),
                 combined_risk: off(CombinedRiskConfig::default()),
+                failed_logons_then_success: off(FailedLogonsThenSuccessConfig::default()),
+                one_source_many_accounts: off(OneSourceManyAccountsConfig::default()),
                 dedup: false,
                 allowlist: AllowlistConfig::default(),
                 limits: Limits::default(),
@@ -285,6 +289,8 @@ impl Config {
                 mfa_fatigue: MfaFatigueConfig::default(),
                 identity_protection: IdentityProtectionConfig::default(),
                 combined_risk: CombinedRiskConfig::default(),
+                failed_logons_then_success: FailedLogonsThenSuccessConfig::default(),
+                one_source_many_accounts: OneSourceManyAccountsConfig::default(),
                 dedup: true,
                 allowlist: AllowlistConfig {
                     password_reset_apps: vec![
@@ -339,6 +345,18 @@ impl Config {
         if self.credential_stuffing.min_failures == 0 {
             return bad("credential_stuffing.min_failures must be positive");
         }
+        if self.failed_logons_then_success.min_failures == 0
+            || self.failed_logons_then_success.window_secs == 0
+        {
+            return bad("failed_logons_then_success.min_failures and window_secs must be positive");
+        }
+        if self.one_source_many_accounts.min_accounts < 2
+            || self.one_source_many_accounts.window_secs == 0
+        {
+            return bad(
+                "one_source_many_accounts.min_accounts must be at least 2 and window_secs positive",
+            );
+        }
         let l = &self.limits;
         if l.max_identities == 0
             || l.max_events_per_identity == 0
@@ -383,7 +401,9 @@ toggles!(
     LegacyAuthConfig,
     MfaFatigueConfig,
     IdentityProtectionConfig,
-    CombinedRiskConfig
+    CombinedRiskConfig,
+    FailedLogonsThenSuccessConfig,
+    OneSourceManyAccountsConfig
 );
 
 fn strings(v: &[&str]) -> Vec<String> {
@@ -466,6 +486,95 @@ impl Default for PasswordSprayConfig {
             distributed_min_ips: 10,
             distributed_max_attempts_per_ip: 2,
             success_window_secs: 86_400,
+            risk_success: 95,
+        }
+    }
+}
+
+/// Windows: failed network logons, then a logon, for one account — see
+/// [`crate::signals::failed_logons_then_success`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FailedLogonsThenSuccessConfig {
+    pub enabled: bool,
+    /// Failures must precede the logon within this many seconds (1 h).
+    pub window_secs: u64,
+    /// Failures needed before the logon (5).
+    pub min_failures: u32,
+    /// Event IDs counted as failures (4625; add 4771 / 4776 for domain-controller logs, which can
+    /// double-count a failure also logged as 4625 on the member server).
+    pub failure_events: Vec<u32>,
+    /// Logon types of counted 4625 failures (3 network, 10 RDP; add 8 for OpenSSH / IIS basic auth).
+    pub failure_logon_types: Vec<u32>,
+    /// Status / SubStatus codes counted (lower-case hex; 0xc000006a bad password, 0x18 Kerberos).
+    pub failure_codes: Vec<String>,
+    /// Logon types of the 4624 that completes the pattern; empty means any.
+    pub success_logon_types: Vec<u32>,
+    /// Leave out machine accounts (names ending in `$`).
+    pub exclude_machine_accounts: bool,
+    /// Leave out `ANONYMOUS LOGON` (SID S-1-5-7).
+    pub exclude_anonymous: bool,
+    /// Risk by distinct failure source IPs: `risk_high` above `high_ip_count`, `risk_medium` above
+    /// `medium_ip_count`, else `risk_low` (the seed's 90 / 75 / 60 ladder).
+    pub risk_high: u32,
+    pub high_ip_count: u32,
+    pub risk_medium: u32,
+    pub medium_ip_count: u32,
+    pub risk_low: u32,
+}
+
+impl Default for FailedLogonsThenSuccessConfig {
+    fn default() -> Self {
+        FailedLogonsThenSuccessConfig {
+            enabled: true,
+            window_secs: 3_600,
+            min_failures: 5,
+            failure_events: vec![4625],
+            failure_logon_types: vec![3, 10],
+            failure_codes: strings(&["0xc000006a", "0x18"]),
+            success_logon_types: Vec::new(),
+            exclude_machine_accounts: true,
+            exclude_anonymous: true,
+            risk_high: 90,
+            high_ip_count: 5,
+            risk_medium: 75,
+            medium_ip_count: 2,
+            risk_low: 60,
+        }
+    }
+}
+
+/// Windows: one source failing against many accounts — see
+/// [`crate::signals::one_source_many_accounts`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OneSourceManyAccountsConfig {
+    pub enabled: bool,
+    /// Sliding window (5 min, as Splunk's "Windows Multiple Users Failed To Authenticate From Ip").
+    pub window_secs: u64,
+    /// Distinct accounts needed in the window (31: Splunk's "more than 30").
+    pub min_accounts: u32,
+    /// Event IDs counted as failures (any failure status).
+    pub failure_events: Vec<u32>,
+    pub exclude_machine_accounts: bool,
+    pub exclude_anonymous: bool,
+    pub risk: u32,
+    /// A logon by a sprayed account from the same source within this many seconds of its failure.
+    pub success_window_secs: u64,
+    pub risk_success: u32,
+}
+
+impl Default for OneSourceManyAccountsConfig {
+    fn default() -> Self {
+        OneSourceManyAccountsConfig {
+            enabled: true,
+            window_secs: 300,
+            min_accounts: 31,
+            failure_events: vec![4625, 4768, 4771, 4776],
+            exclude_machine_accounts: true,
+            exclude_anonymous: true,
+            risk: 70,
+            success_window_secs: 3_600,
             risk_success: 95,
         }
     }

@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::alert::{Alert, sort_alerts};
 use crate::config::Config;
+use crate::enrich::{Enrichment, EnrichmentInfo};
 use crate::error::{Error, ErrorKind};
 use crate::event::AuthEvent;
 use crate::ingest::{Decoded, Ingest, Item};
@@ -47,6 +48,7 @@ pub struct Detector {
     signals: Signals,
     stats: Stats,
     pending: Vec<Alert>,
+    enrichment: Enrichment,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -91,7 +93,19 @@ impl Detector {
             seq: 0,
             stats,
             pending: Vec::new(),
+            enrichment: Enrichment::default(),
         }
+    }
+
+    /// Add a MaxMind-format `.mmdb` database (City, Country or ASN) for IP enrichment of records
+    /// that lack geolocation or AS data (see [`crate::enrich`]). Not part of snapshots.
+    pub fn add_mmdb(&mut self, bytes: Vec<u8>) -> Result<EnrichmentInfo, Error> {
+        self.enrichment.add_mmdb(bytes)
+    }
+
+    /// Add an ip2asn TSV (decompressed) for AS enrichment (see [`crate::enrich`]). Not part of snapshots.
+    pub fn add_ip2asn(&mut self, bytes: &[u8]) -> Result<EnrichmentInfo, Error> {
+        self.enrichment.add_ip2asn(bytes)
     }
 
     /// A detector from a JSON configuration (see [`Config::from_json`]).
@@ -264,7 +278,10 @@ impl Detector {
         }
     }
 
-    fn accept(&mut self, ev: AuthEvent) {
+    fn accept(&mut self, mut ev: AuthEvent) {
+        if !self.enrichment.is_empty() {
+            self.enrichment.apply(&mut ev, &mut self.stats.enrichment);
+        }
         if self.ignored.contains(&ev.identity_key) {
             self.stats.events_allowlisted += 1;
             return;
@@ -301,6 +318,15 @@ impl Detector {
     fn duplicate(&mut self, ev: &AuthEvent, now: DateTime<Utc>) -> bool {
         let Some(id) = ev.record.record_id.as_deref().filter(|_| self.cfg.dedup) else {
             return false;
+        };
+        // Windows record ids count per computer's log: two hosts' record 42 are different records.
+        let scoped;
+        let id = match ev.windows.as_ref().and_then(|w| w.computer.as_deref()) {
+            Some(host) => {
+                scoped = format!("{}\u{1f}{id}", host.to_lowercase());
+                scoped.as_str()
+            }
+            None => id,
         };
         let horizon = now - secs(self.cfg.window_secs);
         while self.seen_ids.front().is_some_and(|(t, _)| *t < horizon) {

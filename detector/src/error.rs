@@ -10,6 +10,8 @@ pub enum ErrorKind {
     Config,
     /// A snapshot could not be read back (corrupt, or written by an incompatible version).
     Snapshot,
+    /// An enrichment file (`.mmdb`, ip2asn TSV) could not be read.
+    Enrichment,
 }
 
 /// An error from the detector's API (bad records are not errors: they are counted in [`crate::Stats`]).

@@ -35,6 +35,34 @@ pub struct RecordRef {
 pub enum SourceKind {
     /// Microsoft Entra ID sign-in (Graph, diagnostic export, Log Analytics table).
     EntraSignIn,
+    /// Windows Security log logon event (4624, 4625, 4768, 4771, 4776) from EVTX, XML or JSON.
+    WindowsSecurity,
+}
+
+/// The Windows-specific facts of a logon event (absent for other sources).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WindowsLogon {
+    /// Event ID: 4624 logon, 4625 failed logon, 4768 Kerberos TGT request, 4771 Kerberos
+    /// pre-authentication failed, 4776 NTLM credential validation.
+    pub event_id: u32,
+    /// Logon type (2 interactive, 3 network, 8 network cleartext, 10 RDP, ...) when the event has one.
+    pub logon_type: Option<u32>,
+    /// `Status`, lower-case hex (`0xc000006d`).
+    pub status: Option<String>,
+    /// `SubStatus`, lower-case hex (`0xc000006a`), 4625 only.
+    pub sub_status: Option<String>,
+    /// `TargetDomainName` (or the UPN suffix when the account was written `user@domain`).
+    pub domain: Option<String>,
+    /// `WorkstationName` (4624/4625) or `Workstation` (4776): the client's name.
+    pub workstation: Option<String>,
+    /// `Computer`: the host that logged the event.
+    pub computer: Option<String>,
+    /// `TargetUserSid` / `TargetSid`.
+    pub target_sid: Option<String>,
+    /// `AuthenticationPackageName` (NTLM, Kerberos, Negotiate) or 4776's `PackageName`.
+    pub auth_package: Option<String>,
+    /// `LogonProcessName` (NtLmSsp, User32, Advapi, sshd, ...).
+    pub logon_process: Option<String>,
 }
 
 /// A normalized authentication event. Optional fields are `None` when the source did not carry them;
@@ -93,11 +121,19 @@ pub struct AuthEvent {
     pub interactive: Option<bool>,
     /// Which log family the record came from.
     pub source_kind: SourceKind,
+    /// Windows logon details, for [`SourceKind::WindowsSecurity`] events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub windows: Option<Box<WindowsLogon>>,
     /// Reference back to the raw record, for evidence.
     pub record: RecordRef,
 }
 
 impl AuthEvent {
+    /// The Windows event ID, for Windows events.
+    pub fn event_id(&self) -> Option<u32> {
+        self.windows.as_ref().map(|w| w.event_id)
+    }
+
     /// Result code equals `code` (string comparison after trimming).
     pub fn result_is(&self, code: &str) -> bool {
         self.result_code.as_deref().map(str::trim) == Some(code)

@@ -17,8 +17,9 @@ Design choices, each made so the same bytes give the same alerts everywhere:
 * **Honest about input.** Every record is counted as parsed, ignored (with a reason) or rejected (with
   its source, line and reason); nothing is dropped silently.
 */
-#![cfg_attr(not(feature = "abi"), forbid(unsafe_code))]
-#![cfg_attr(feature = "abi", deny(unsafe_code))]
+// Unsafe code is refused everywhere except the C ABI module and the wasm32 entropy shim, which
+// opt in explicitly (and are the only places that may).
+#![deny(unsafe_code)]
 
 pub mod alert;
 pub mod config;
@@ -31,6 +32,9 @@ pub mod stats;
 
 #[cfg(feature = "abi")]
 pub mod abi;
+pub mod enrich;
+#[cfg(target_arch = "wasm32")]
+mod entropy;
 
 pub use alert::{Alert, Evidence, sort_alerts};
 pub use config::{Config, Profile};

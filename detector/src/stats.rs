@@ -52,6 +52,10 @@ pub struct Stats {
     pub errors_not_listed: u64,
     /// Identities currently tracked (summed over signals).
     pub identities_tracked: u64,
+    /// IP enrichment outcomes (only when `.mmdb` / ip2asn data was added): fields filled, misses,
+    /// addresses never looked up because they are private or reserved.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub enrichment: BTreeMap<String, u64>,
 }
 
 impl Stats {

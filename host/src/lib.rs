@@ -136,3 +136,22 @@ pub fn scan(det: &mut Detector, inputs: &[String]) -> Result<ScanOutcome> {
         unreadable,
     })
 }
+
+/// One stderr line describing a loaded enrichment file (`info` is the detector's JSON answer).
+pub fn enrichment_line(name: &str, info: &serde_json::Value) -> String {
+    let g = |k: &str| info.get(k).cloned().unwrap_or_default();
+    let mut s = format!(
+        "t1586: {name}: {} {} loaded ({} entries",
+        g("kind").as_str().unwrap_or(""),
+        g("database_type").as_str().unwrap_or(""),
+        g("entries")
+    );
+    if g("skipped").as_u64().unwrap_or(0) > 0 {
+        s.push_str(&format!(", {} rows skipped", g("skipped")));
+    }
+    s.push(')');
+    for e in g("errors").as_array().into_iter().flatten() {
+        s.push_str(&format!("\n  {name}: {}", e.as_str().unwrap_or("")));
+    }
+    s
+}

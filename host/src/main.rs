@@ -1,6 +1,6 @@
 //! `t1586` — find compromised accounts in sign-in logs. See README.md for usage.
 
-use std::io::{IsTerminal, Write};
+use std::io::{IsTerminal, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -62,6 +62,13 @@ struct ScanArgs {
     /// A Tor exit list (one IP per line, or TorDNSEL `ExitAddress` lines) for the hosting signal.
     #[arg(long)]
     tor_list: Option<PathBuf>,
+    /// A MaxMind-format .mmdb database (City, Country or ASN) to add country, coordinates and AS
+    /// to records that lack them; repeat for several.
+    #[arg(long, value_name = "FILE")]
+    mmdb: Vec<PathBuf>,
+    /// An ip2asn TSV (`ip2asn-combined.tsv`, gzip or plain) to add AS numbers and names.
+    #[arg(long, value_name = "FILE")]
+    ip2asn: Vec<PathBuf>,
     /// Load this detector .wasm instead of the embedded one.
     #[arg(long)]
     plugin: Option<PathBuf>,
@@ -133,6 +140,7 @@ fn summary(stats: &serde_json::Value, alerts: usize) -> String {
         ("ignored", "ignored_by_reason"),
         ("rejected", "rejected_by_reason"),
         ("limit hit", "caps_hit"),
+        ("enrichment", "enrichment"),
     ] {
         if let Some(m) = stats.get(key).and_then(|v| v.as_object()) {
             for (reason, count) in m {
@@ -178,6 +186,23 @@ fn scan(args: ScanArgs) -> Result<ExitCode> {
     };
     let cfg = config_json(&args)?;
     let mut det = Detector::open(&plugin, &cfg, limits).map_err(|e| e.context(PluginFailure))?;
+    for (kind, paths) in [(1u32, &args.mmdb), (2u32, &args.ip2asn)] {
+        for p in paths {
+            let mut bytes = Vec::new();
+            t1586_host::open_input(&p.display().to_string())
+                .and_then(|mut r| r.read_to_end(&mut bytes))
+                .with_context(|| format!("{}: cannot read enrichment file", p.display()))?;
+            let info = det
+                .enrich(kind, &bytes)
+                .with_context(|| format!("{}: enrichment file rejected", p.display()))?;
+            if !args.quiet {
+                eprintln!(
+                    "{}",
+                    t1586_host::enrichment_line(&p.display().to_string(), &info)
+                );
+            }
+        }
+    }
     let outcome = if args.files.is_empty() {
         let mut lines = Vec::new();
         t1586_host::feed(

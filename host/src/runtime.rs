@@ -104,6 +104,8 @@ struct Exports {
     restore: TypedFunc<(u32, u32), u32>,
     last_error: TypedFunc<(), u64>,
     close: TypedFunc<u32, i32>,
+    /// Optional: modules built before enrichment existed lack it.
+    enrich: Option<TypedFunc<(u32, u32, u32, u32), u64>>,
 }
 
 /// One running detector (one instance, one handle).
@@ -198,6 +200,7 @@ impl Detector {
             restore: func(&inst, &mut store, "t1586_restore")?,
             last_error: func(&inst, &mut store, "t1586_last_error")?,
             close: func(&inst, &mut store, "t1586_close")?,
+            enrich: func(&inst, &mut store, "t1586_enrich").ok(),
         };
         let mut d = Detector {
             store,
@@ -344,6 +347,19 @@ impl Detector {
         let h = self.handle;
         let packed = self.call(|s, ex| ex.snapshot.call(s, h), "t1586_snapshot")?;
         self.result(packed, "t1586_snapshot")
+    }
+
+    /// Add enrichment data (`kind` 1 = `.mmdb`, 2 = ip2asn TSV); returns what the detector loaded.
+    pub fn enrich(&mut self, kind: u32, data: &[u8]) -> Result<serde_json::Value> {
+        let Some(f) = self.ex.enrich.clone() else {
+            bail!("this detector module has no t1586_enrich export (built before IP enrichment)");
+        };
+        let buf = self.write_temp(data)?;
+        let h = self.handle;
+        let packed = self.call(|s, _| f.call(s, (h, kind, buf.0, buf.1)), "t1586_enrich");
+        self.free_temp(buf)?;
+        let bytes = self.result(packed?, "t1586_enrich")?;
+        serde_json::from_slice(&bytes).context("detector returned invalid enrichment JSON")
     }
 
     /// Close the handle (the instance goes with `self`).

@@ -380,6 +380,137 @@ def default_cases():
     write("seed-duplicate-rows", "config.json", SEED)
 
 
+# ---------------------------------------------------------------------------------------------
+# Windows Security events (issue 4). One logical event model, written in each export shape.
+
+WDAY = datetime(2026, 3, 3, tzinfo=timezone.utc)
+T4625 = ["SubjectUserSid", "SubjectUserName", "SubjectDomainName", "SubjectLogonId", "TargetUserSid",
+         "TargetUserName", "TargetDomainName", "Status", "FailureReason", "SubStatus", "LogonType",
+         "LogonProcessName", "AuthenticationPackageName", "WorkstationName", "TransmittedServices",
+         "LmPackageName", "KeyLength", "ProcessId", "ProcessName", "IpAddress", "IpPort"]
+T4624 = ["SubjectUserSid", "SubjectUserName", "SubjectDomainName", "SubjectLogonId", "TargetUserSid",
+         "TargetUserName", "TargetDomainName", "TargetLogonId", "LogonType", "LogonProcessName",
+         "AuthenticationPackageName", "WorkstationName", "LogonGuid", "TransmittedServices",
+         "LmPackageName", "KeyLength", "ProcessId", "ProcessName", "IpAddress", "IpPort"]
+
+
+def wevent(t, eid, rid, user, domain="CORP", ip="-", lt=3, status=None, sub=None, ws="KALI", host="SRV01.corp.example"):
+    """A Windows event as (System, EventData) with every field a string, as Windows renders them."""
+    data = {"TargetUserName": user, "TargetDomainName": domain, "IpAddress": ip, "IpPort": "0" if ip == "-" else "49152",
+            "WorkstationName": ws, "LogonType": str(lt), "SubjectUserSid": "S-1-0-0", "SubjectUserName": "-",
+            "SubjectDomainName": "-", "SubjectLogonId": "0x0", "TargetUserSid": "S-1-0-0",
+            "LogonProcessName": "NtLmSsp ", "AuthenticationPackageName": "NTLM", "TransmittedServices": "-",
+            "LmPackageName": "-", "KeyLength": "0", "ProcessId": "0x0", "ProcessName": "-",
+            "TargetLogonId": "0x1a2b3c", "LogonGuid": "{00000000-0000-0000-0000-000000000000}"}
+    if eid == 4625:
+        data.update(Status=status or "0xc000006d", SubStatus=sub or "0xc000006a", FailureReason="%%2313")
+    if eid in (4771, 4768):
+        data = {"TargetUserName": user, "TargetSid": "S-1-0-0", "ServiceName": f"krbtgt/{domain}",
+                "TicketOptions": "0x40810010", "Status": status or "0x18", "PreAuthType": "2",
+                "IpAddress": "::ffff:" + ip if ip != "-" else "-", "IpPort": "49152"}
+    system = {"EventID": eid, "TimeCreated": t.strftime("%Y-%m-%dT%H:%M:%S.%f") + "0Z",
+              "EventRecordID": rid, "Computer": host, "Channel": "Security"}
+    return system, data
+
+
+def seed_third(user="jdoe", ips=("203.0.113.77",), start=WDAY + timedelta(hours=9), lt=3, rid0=5000):
+    """The seed's third test: six 4625 (type 3, 0xC000006A), then a 4624, for one account."""
+    evs = [wevent(start + timedelta(seconds=20 * i), 4625, rid0 + i, user, ip=ips[i % len(ips)], lt=lt) for i in range(6)]
+    evs.append(wevent(start + timedelta(minutes=3), 4624, rid0 + 6, user, ip=ips[0], lt=lt))
+    return evs
+
+
+def xml_of(system, data):
+    ns = "http://schemas.microsoft.com/win/2004/08/events/event"
+    items = "".join(f"<Data Name='{k}'>{v}</Data>" for k, v in data.items())
+    return (f"<Event xmlns='{ns}'><System><Provider Name='Microsoft-Windows-Security-Auditing' "
+            f"Guid='{{54849625-5478-4994-a5ba-3e3b0328c30d}}'/><EventID>{system['EventID']}</EventID>"
+            f"<Version>0</Version><Level>0</Level><Task>12544</Task><Keywords>0x8010000000000000</Keywords>"
+            f"<TimeCreated SystemTime='{system['TimeCreated']}'/><EventRecordID>{system['EventRecordID']}</EventRecordID>"
+            f"<Channel>Security</Channel><Computer>{system['Computer']}</Computer><Security/></System>"
+            f"<EventData>{items}</EventData></Event>")
+
+
+def evtx_dump_of(system, data):
+    ev = {"#attributes": {"xmlns": "http://schemas.microsoft.com/win/2004/08/events/event"},
+          "System": {"Provider": {"#attributes": {"Name": "Microsoft-Windows-Security-Auditing"}},
+                     "EventID": system["EventID"], "TimeCreated": {"#attributes": {"SystemTime": system["TimeCreated"]}},
+                     "EventRecordID": system["EventRecordID"], "Channel": "Security", "Computer": system["Computer"]},
+          "EventData": {k: (int(v) if k == "LogonType" else v) for k, v in data.items()}}
+    return {"Event": ev}
+
+
+def winlogbeat_of(system, data):
+    return {"@timestamp": system["TimeCreated"][:23] + "Z", "event": {"code": str(system["EventID"]), "provider": "Microsoft-Windows-Security-Auditing"},
+            "host": {"name": system["Computer"].split(".")[0].lower()},
+            "winlog": {"channel": "Security", "record_id": system["EventRecordID"], "computer_name": system["Computer"],
+                       "event_id": str(system["EventID"]), "event_data": data},
+            "source": {"ip": data["IpAddress"].replace("::ffff:", "")} if data.get("IpAddress", "-") != "-" else {}}
+
+
+def powershell_of(system, data):
+    tmpl = T4625 if system["EventID"] == 4625 else T4624
+    t = datetime.strptime(system["TimeCreated"][:26], "%Y-%m-%dT%H:%M:%S.%f").replace(tzinfo=timezone.utc)
+    props = []
+    for name in tmpl:
+        v = data.get(name, "-")
+        if name in ("Status", "SubStatus"):
+            v = int(v, 16)  # PowerShell writes NTSTATUS values as numbers
+        elif name in ("LogonType", "KeyLength"):
+            v = int(v)
+        props.append({"Value": v})
+    return {"Id": system["EventID"], "Version": 0, "RecordId": system["EventRecordID"], "ProviderName": "Microsoft-Windows-Security-Auditing",
+            "LogName": "Security", "MachineName": system["Computer"], "TimeCreated": f"/Date({int(t.timestamp() * 1000)})/",
+            "Properties": props}
+
+
+def windows_cases():
+    # Event XML (wevtutil qe Security /f:xml — no root element), with noise: a process-creation event
+    # (ignored) and a broken element (rejected, with its line).
+    evs = seed_third()
+    xml = [xml_of(*e) for e in evs]
+    xml.insert(2, xml_of({"EventID": 4688, "TimeCreated": iso(WDAY + timedelta(hours=9, seconds=30)), "EventRecordID": 4999,
+                          "Computer": "SRV01.corp.example"}, {"NewProcessName": "C:\\Windows\\System32\\cmd.exe"}))
+    xml.insert(4, "<Event><System><EventID>4625</EventID></System><EventData><Data Name='TargetUserName'>x</Data></Evnt></Event>")
+    write("windows-xml", "security.xml", "\n".join(xml) + "\n")
+
+    # evtx_dump -o jsonl: a Kerberos spray (4771 0x18 against 32 accounts from one address in 4 minutes),
+    # then one sprayed account gets a TGT (4768 0x0) from the same address.
+    recs = []
+    for i in range(32):
+        recs.append(wevent(WDAY + timedelta(hours=11, seconds=7 * i), 4771, 9000 + i, f"user{i:02d}", domain="CORP.EXAMPLE",
+                           ip="198.51.100.23", host="DC01.corp.example"))
+    recs.append(wevent(WDAY + timedelta(hours=11, minutes=6), 4768, 9100, "user07", domain="CORP.EXAMPLE",
+                       ip="198.51.100.23", status="0x0", host="DC01.corp.example"))
+    # A machine account failing too: left out of the count.
+    recs.append(wevent(WDAY + timedelta(hours=11, minutes=1), 4771, 9101, "WS07$", domain="CORP.EXAMPLE",
+                       ip="198.51.100.23", host="DC01.corp.example"))
+    write("windows-evtx-dump-jsonl", "dc01.jsonl", "".join(json.dumps(evtx_dump_of(*e)) + "\n" for e in recs))
+
+    # Winlogbeat / ECS NDJSON: RDP (type 10) guessing from three addresses, then a logon.
+    evs = seed_third(user="bob", ips=("203.0.113.10", "203.0.113.11", "203.0.113.12"), lt=10, rid0=7000,
+                     start=WDAY + timedelta(hours=13))
+    write("windows-winlogbeat", "winlogbeat.ndjson", "".join(json.dumps(winlogbeat_of(*e)) + "\n" for e in evs))
+
+    # PowerShell: Get-WinEvent -FilterHashtable @{LogName='Security';Id=4624,4625} | ConvertTo-Json
+    evs = seed_third(user="carol", start=WDAY + timedelta(hours=15), rid0=8000)
+    write("windows-powershell", "get-winevent.json", json.dumps([powershell_of(*e) for e in evs], indent=2) + "\n")
+
+    # Sentinel SecurityEvent CSV export (seed profile: the seed's third test through the seed KQL logic).
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["TimeGenerated [UTC]", "Computer", "EventID", "Activity", "Account", "TargetAccount", "TargetUserName",
+                "TargetDomainName", "LogonType", "Status", "SubStatus", "IpAddress", "WorkstationName", "EventRecordId"])
+    for system, data in seed_third(user="dave", start=WDAY + timedelta(hours=17), rid0=6000):
+        eid = system["EventID"]
+        w.writerow([system["TimeCreated"][:23].replace("T", " "), system["Computer"], eid,
+                    f"{eid} - " + ("An account was successfully logged on." if eid == 4624 else "An account failed to log on."),
+                    "CORP\\dave", "CORP\\dave", "dave", "CORP", data["LogonType"], data.get("Status", ""),
+                    data.get("SubStatus", ""), data["IpAddress"], data["WorkstationName"], system["EventRecordID"]])
+    write("windows-securityevent-csv-seed", "SecurityEvent.csv", buf.getvalue())
+    write("windows-securityevent-csv-seed", "config.json", SEED)
+
+
 if __name__ == "__main__":
     seed_graph_single_ip()
     seed_six_ips()
@@ -390,4 +521,5 @@ if __name__ == "__main__":
     malformed()
     benign_day()
     default_cases()
+    windows_cases()
     demo()

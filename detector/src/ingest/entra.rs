@@ -181,6 +181,8 @@ pub(crate) struct RawSignIn<'a> {
     risk_v1: StrList,
     risk_v2: StrList,
     properties: Option<Box<RawSignIn<'a>>>,
+    /// A key only Windows events have was seen: the record goes to the Windows reader.
+    windows_hint: bool,
 }
 
 /// A key as borrowed text (escaped keys arrive owned).
@@ -263,6 +265,16 @@ impl<'de> Visitor<'de> for RawVisitor {
                 "riskeventtypes_v2" => r.risk_v2 = m.next_value()?,
                 "properties" => {
                     r.properties = m.next_value::<Option<RawSignIn<'de>>>()?.map(Box::new)
+                }
+                // Windows event shapes (evtx_dump `Event`, Winlogbeat, SecurityEvent, PowerShell).
+                "winlog" | "eventid" | "event_id" | "eventrecordid" | "providername"
+                | "recordid" => {
+                    r.windows_hint = true;
+                    m.next_value::<IgnoredAny>()?;
+                }
+                "event" if k == "Event" => {
+                    r.windows_hint = true;
+                    m.next_value::<IgnoredAny>()?;
                 }
                 _ => {
                     m.next_value::<IgnoredAny>()?;
@@ -510,6 +522,7 @@ pub(crate) fn to_event(raw: &RawSignIn<'_>, record: RecordRef) -> Decoded {
         correlation_id: owned(get!(correlation_id)),
         interactive,
         source_kind: SourceKind::EntraSignIn,
+        windows: None,
         record,
     }))
 }
@@ -521,8 +534,17 @@ pub(crate) fn decode_json(bytes: &[u8], record: RecordRef) -> Decoded {
         return reject("not a JSON object", "the record is not a JSON object");
     }
     match serde_json::from_slice::<RawSignIn<'_>>(bytes) {
+        Ok(raw) if raw.windows_hint => super::windows::decode_json(bytes, record),
         Ok(raw) => to_event(&raw, record),
-        Err(e) => reject("invalid JSON", e.to_string()),
+        Err(e) => {
+            // PowerShell's `Properties` array does not fit the sign-in reader: try the Windows one.
+            if let Ok(v) = serde_json::from_slice::<serde_json::Value>(bytes)
+                && super::windows::looks_windows(&v)
+            {
+                return super::windows::decode_value(&v, record);
+            }
+            reject("invalid JSON", e.to_string())
+        }
     }
 }
 
@@ -556,6 +578,12 @@ pub(crate) fn decode_csv_row(
         map.insert(h.clone(), value);
     }
     let value = serde_json::Value::Object(map);
+    if header
+        .iter()
+        .any(|h| h.eq_ignore_ascii_case("EventID") || h.eq_ignore_ascii_case("EventCode"))
+    {
+        return super::windows::decode_value(&value, record);
+    }
     match RawSignIn::deserialize(&value) {
         Ok(raw) => to_event(&raw, record),
         Err(e) => reject("invalid CSV row", e.to_string()),

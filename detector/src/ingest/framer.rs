@@ -11,8 +11,12 @@
 //! * `{` — either a wrapper page (`{"value":[...]}` from Graph, `{"records":[...]}` from Azure Monitor)
 //!   whose array elements are the records, or a record itself: one object per line (JSON Lines) or
 //!   pretty-printed objects one after another;
+//! * `<` — Windows event XML: each `<Event>` element is a record, with or without an `<Events>` root,
+//!   an XML declaration or comments around them (`wevtutil qe /f:xml`, `ToXml()` one per line);
+//! * `ElfFile\0` — an EVTX file: the 4 KiB file header is checked and skipped, then every 64 KiB chunk
+//!   is one frame (the chunk is self-contained: its records are parsed by [`super::evtx`]);
 //! * anything else — CSV with a header row (Log Analytics / Sentinel / portal exports);
-//! * `<`, the EVTX magic, gzip magic — not handled here; rejected once for the whole source.
+//! * gzip magic — not handled here (hosts decompress); rejected once for the whole source.
 //!
 //! Resynchronisation: once a source is known to be JSON Lines (its first record ended on the line it
 //! started), a newline inside an unfinished record rejects that record and restarts at the next line, so
@@ -27,6 +31,10 @@ pub enum FrameKind {
     Json,
     /// One CSV record (the header row included: the first CSV frame of a source is its header).
     Csv,
+    /// One XML `<Event>` element.
+    Xml,
+    /// One 64 KiB EVTX chunk; `line` is the chunk's number (0-based).
+    EvtxChunk,
     /// Bytes that could not be framed as a record; the `&'static str` is the reason.
     Reject(&'static str),
 }
@@ -45,27 +53,46 @@ enum Format {
     Detect,
     Json,
     Csv,
+    Xml,
+    Evtx,
     Unsupported(Unsupported),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 enum Unsupported {
-    Xml,
-    Evtx,
     Gzip,
+    BadEvtx,
 }
 
 impl Unsupported {
     fn reason(self) -> &'static str {
         match self {
-            Unsupported::Xml => "XML input is not supported yet (source skipped)",
-            Unsupported::Evtx => "EVTX input is not supported yet (source skipped)",
             Unsupported::Gzip => {
                 "gzip-compressed input must be decompressed by the host (source skipped)"
             }
+            Unsupported::BadEvtx => "not an EVTX file: bad file header (source skipped)",
         }
     }
 }
+
+/// Where the XML framer is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+enum XmlState {
+    /// Between elements.
+    #[default]
+    Between,
+    /// Reading the start of a tag, to see whether it opens an `<Event>`.
+    Tag,
+    /// Inside some other tag (`<?xml ...?>`, `<Events>`, a comment): skip to its `>`.
+    SkipTag,
+    /// Inside an `<Event>` element, looking for `</Event>`.
+    Record,
+}
+
+/// Size of the EVTX file header and of each chunk (fixed by the format).
+pub const EVTX_HEADER: usize = 4096;
+pub const EVTX_CHUNK: usize = 65536;
+const EVENT_END: &[u8; 8] = b"</Event>";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 enum Top {
@@ -107,6 +134,18 @@ pub struct Framer {
     in_quotes: bool,
     /// First significant bytes, held until the format is known.
     sniff: Vec<u8>,
+    // XML
+    #[serde(default)]
+    xml: XmlState,
+    #[serde(default)]
+    tag: Vec<u8>,
+    #[serde(default)]
+    end_match: u8,
+    // EVTX
+    #[serde(default)]
+    evtx_header_done: bool,
+    #[serde(default)]
+    evtx_chunk: u64,
 }
 
 const KEY_CAP: usize = 16;
@@ -138,6 +177,11 @@ impl Framer {
             junk_line: 0,
             in_quotes: false,
             sniff: Vec::new(),
+            xml: XmlState::Between,
+            tag: Vec::new(),
+            end_match: 0,
+            evtx_header_done: false,
+            evtx_chunk: 0,
         }
     }
 
@@ -161,6 +205,18 @@ impl Framer {
                 Format::Csv => {
                     self.csv_bytes(&data[i..], sink);
                     return;
+                }
+                Format::Xml => {
+                    for &b in &data[i..] {
+                        self.xml_byte(b, sink);
+                        if b == b'\n' {
+                            self.line += 1;
+                        }
+                    }
+                    return;
+                }
+                Format::Evtx => {
+                    i += self.evtx_bytes(&data[i..], sink);
                 }
                 Format::Unsupported(_) => return,
             }
@@ -202,6 +258,32 @@ impl Framer {
                     });
                 }
                 self.reset_json();
+            }
+            Format::Xml => {
+                self.xml_junk(sink);
+                if self.xml == XmlState::Record {
+                    sink(Frame {
+                        kind: FrameKind::Reject("truncated XML <Event> at end of input"),
+                        line: self.rec_line,
+                        bytes: &[],
+                    });
+                }
+            }
+            Format::Evtx => {
+                if !self.buf.is_empty() {
+                    let kind = if self.evtx_header_done {
+                        FrameKind::Reject(
+                            "incomplete EVTX chunk at end of file (its records are lost)",
+                        )
+                    } else {
+                        FrameKind::Reject("EVTX file shorter than its 4 KiB header")
+                    };
+                    sink(Frame {
+                        kind,
+                        line: self.evtx_chunk,
+                        bytes: &[],
+                    });
+                }
             }
             Format::Csv => {
                 if self.in_quotes {
@@ -273,11 +355,11 @@ impl Framer {
     fn decide(&mut self, sink: &mut dyn FnMut(Frame<'_>)) {
         let head = std::mem::take(&mut self.sniff);
         self.format = if head.starts_with(b"<") {
-            Format::Unsupported(Unsupported::Xml)
+            Format::Xml
         } else if head.starts_with(&[0x1f, 0x8b]) {
             Format::Unsupported(Unsupported::Gzip)
         } else if head.starts_with(b"ElfFile") {
-            Format::Unsupported(Unsupported::Evtx)
+            Format::Evtx
         } else {
             self.rec_line = self.line;
             Format::Csv
@@ -476,6 +558,118 @@ impl Framer {
         }
     }
 
+    /// Text outside any element was seen: reject it once, at the line where it started.
+    fn xml_junk(&mut self, sink: &mut dyn FnMut(Frame<'_>)) {
+        if self.junk {
+            self.junk = false;
+            sink(Frame {
+                kind: FrameKind::Reject("text outside <Event> elements"),
+                line: self.junk_line,
+                bytes: &[],
+            });
+        }
+    }
+
+    fn xml_byte(&mut self, b: u8, sink: &mut dyn FnMut(Frame<'_>)) {
+        match self.xml {
+            XmlState::Between => {
+                if b == b'<' {
+                    self.xml = XmlState::Tag;
+                    self.tag.clear();
+                    self.tag.push(b);
+                    self.rec_line = self.line;
+                } else if !b.is_ascii_whitespace() && !self.junk {
+                    self.junk = true;
+                    self.junk_line = self.line;
+                }
+            }
+            XmlState::Tag => {
+                self.tag.push(b);
+                if self.tag.len() < 7 {
+                    if b == b'>' {
+                        self.xml = XmlState::Between;
+                    } else if !b"<Event".starts_with(&self.tag) {
+                        self.xml = XmlState::SkipTag;
+                    }
+                    return;
+                }
+                if matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b'>' | b'/') {
+                    self.xml_junk(sink);
+                    self.xml = XmlState::Record;
+                    self.end_match = 0;
+                    self.recording = true;
+                    self.oversize = false;
+                    self.buf.clear();
+                    let tag = std::mem::take(&mut self.tag);
+                    for t in tag {
+                        self.record_byte(t, sink);
+                    }
+                } else {
+                    // `<Events>`, `<EventData>` outside a record, ...
+                    self.xml = if b == b'>' {
+                        XmlState::Between
+                    } else {
+                        XmlState::SkipTag
+                    };
+                }
+            }
+            XmlState::SkipTag => {
+                if b == b'>' {
+                    self.xml = XmlState::Between;
+                }
+            }
+            XmlState::Record => {
+                self.record_byte(b, sink);
+                if b == EVENT_END[self.end_match as usize] {
+                    self.end_match += 1;
+                } else {
+                    self.end_match = u8::from(b == b'<');
+                }
+                if self.end_match as usize == EVENT_END.len() {
+                    self.xml = XmlState::Between;
+                    self.end_match = 0;
+                    if self.recording {
+                        self.recording = false;
+                        sink(Frame {
+                            kind: FrameKind::Xml,
+                            line: self.rec_line,
+                            bytes: &self.buf,
+                        });
+                    }
+                    self.buf.clear();
+                }
+            }
+        }
+    }
+
+    /// EVTX: skip the checked file header, then frame whole chunks. Returns bytes consumed.
+    fn evtx_bytes(&mut self, data: &[u8], sink: &mut dyn FnMut(Frame<'_>)) -> usize {
+        let want = if self.evtx_header_done {
+            EVTX_CHUNK
+        } else {
+            EVTX_HEADER
+        };
+        let take = (want - self.buf.len()).min(data.len());
+        self.buf.extend_from_slice(&data[..take]);
+        if self.buf.len() == want {
+            if !self.evtx_header_done {
+                self.evtx_header_done = true;
+                if !self.buf.starts_with(b"ElfFile\0") {
+                    self.format = Format::Unsupported(Unsupported::BadEvtx);
+                }
+            } else {
+                sink(Frame {
+                    kind: FrameKind::EvtxChunk,
+                    line: self.evtx_chunk,
+                    bytes: &self.buf,
+                });
+                self.evtx_chunk += 1;
+            }
+            self.buf.clear();
+        }
+        take
+    }
+
     fn csv_bytes(&mut self, data: &[u8], sink: &mut dyn FnMut(Frame<'_>)) {
         let mut start = 0;
         for (i, &b) in data.iter().enumerate() {
@@ -544,6 +738,8 @@ mod tests {
             let kind = match fr.kind {
                 FrameKind::Json => "json".to_string(),
                 FrameKind::Csv => "csv".to_string(),
+                FrameKind::Xml => "xml".to_string(),
+                FrameKind::EvtxChunk => format!("evtx chunk {}", fr.bytes.len()),
                 FrameKind::Reject(r) => format!("reject: {r}"),
             };
             out.push((
@@ -654,10 +850,75 @@ mod tests {
 
     #[test]
     fn unsupported_formats_rejected_once() {
-        assert_eq!(all_splits(b"<Events></Events>").len(), 1);
-        assert_eq!(all_splits(b"ElfFile\0\0\0").len(), 1);
+        assert!(all_splits(b"<Events></Events>").is_empty());
+        assert_eq!(
+            all_splits(b"ElfFile\0\0\0"),
+            vec![(
+                "reject: EVTX file shorter than its 4 KiB header".into(),
+                0,
+                String::new()
+            )]
+        );
         assert_eq!(all_splits(b"\x1f\x8b\x08\0").len(), 1);
         assert!(all_splits(b"  \n\n ").is_empty());
+    }
+
+    #[test]
+    fn xml_events_with_and_without_root() {
+        let input = b"<?xml version=\"1.0\"?>\n<Events>\n<Event xmlns='x'><System><EventID>4625</EventID></System>\n<EventData><Data Name='A'>a</Data></EventData></Event>\n<!-- c -->\n<Event><System/></Event>stray\n</Events>\n<Event>";
+        let got = all_splits(input);
+        assert_eq!(got.len(), 4, "{got:?}");
+        assert_eq!(got[0].0, "xml");
+        assert_eq!(got[0].1, 3);
+        assert!(got[0].2.starts_with("<Event xmlns='x'>") && got[0].2.ends_with("</Event>"));
+        assert_eq!(got[1], ("xml".into(), 6, "<Event><System/></Event>".into()));
+        assert_eq!(
+            got[2],
+            (
+                "reject: text outside <Event> elements".into(),
+                6,
+                String::new()
+            )
+        );
+        assert_eq!(
+            got[3],
+            (
+                "reject: truncated XML <Event> at end of input".into(),
+                8,
+                String::new()
+            )
+        );
+    }
+
+    #[test]
+    fn evtx_chunks_framed_whole() {
+        let mut input = b"ElfFile\0".to_vec();
+        input.resize(EVTX_HEADER + 2 * EVTX_CHUNK + 10, 7);
+        for split in [1usize, 4095, 4096, 65536, 100_000, input.len()] {
+            let got = frames(&input, split);
+            assert_eq!(
+                got.iter().map(|g| (g.0.as_str(), g.1)).collect::<Vec<_>>(),
+                vec![
+                    ("evtx chunk 65536", 0),
+                    ("evtx chunk 65536", 1),
+                    (
+                        "reject: incomplete EVTX chunk at end of file (its records are lost)",
+                        2
+                    )
+                ],
+                "split {split}"
+            );
+        }
+        let mut bad = b"ElfFile\x01".to_vec();
+        bad.resize(EVTX_HEADER + EVTX_CHUNK, 0);
+        assert_eq!(
+            frames(&bad, 1000),
+            vec![(
+                "reject: not an EVTX file: bad file header (source skipped)".into(),
+                1,
+                String::new()
+            )]
+        );
     }
 
     #[test]

@@ -4,9 +4,11 @@
 //! turn one record into one normalized event. Signals never see raw formats.
 
 pub mod entra;
+pub mod evtx;
 pub mod flex;
 pub mod framer;
 pub mod time;
+pub mod windows;
 
 use std::sync::Arc;
 
@@ -22,6 +24,9 @@ pub struct Ingest {
     framer: Framer,
     header: Option<Vec<String>>,
     max_record: usize,
+    /// EVTX records seen so far in this source (their "line" numbers).
+    #[serde(default)]
+    evtx_records: u64,
     /// Whether this source has received any bytes yet (for the `sources` statistic).
     #[serde(default)]
     pub(crate) used: bool,
@@ -43,6 +48,7 @@ impl Ingest {
             framer: Framer::new(max_record),
             header: None,
             max_record,
+            evtx_records: 0,
             used: false,
         }
     }
@@ -58,9 +64,10 @@ impl Ingest {
             source,
             framer,
             header,
+            evtx_records,
             ..
         } = self;
-        framer.push(data, &mut |f| decode(source, header, f, out));
+        framer.push(data, &mut |f| decode(source, header, evtx_records, f, out));
     }
 
     /// End of this source: remaining bytes are decoded or rejected; the reader is ready for a new source.
@@ -69,9 +76,10 @@ impl Ingest {
             source,
             framer,
             header,
+            evtx_records,
             ..
         } = self;
-        framer.finish(&mut |f| decode(source, header, f, out));
+        framer.finish(&mut |f| decode(source, header, evtx_records, f, out));
         *self = Ingest::new(next_source, self.max_record);
     }
 }
@@ -79,11 +87,29 @@ impl Ingest {
 fn decode(
     source: &Arc<str>,
     header: &mut Option<Vec<String>>,
+    evtx_records: &mut u64,
     f: Frame<'_>,
     out: &mut dyn FnMut(Item),
 ) {
     let line = f.line;
     let decoded = match f.kind {
+        FrameKind::EvtxChunk => {
+            evtx::decode_chunk(
+                f.bytes,
+                f.line,
+                source,
+                evtx_records,
+                &mut |line, decoded| {
+                    out(Item {
+                        source: source.clone(),
+                        line,
+                        decoded,
+                    })
+                },
+            );
+            return;
+        }
+        FrameKind::Xml => windows::decode_xml(f.bytes, entra::record_ref(source, line)),
         FrameKind::Reject(reason) => Decoded::Rejected {
             reason,
             detail: reason.to_string(),

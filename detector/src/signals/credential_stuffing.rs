@@ -3,7 +3,8 @@
 //!
 //! Logic (the public T1586 KQL, made streaming):
 //! * failures are records whose result code is not `0` and not in `excluded_result_codes`
-//!   (seed: 50053 account locked / malicious-IP block, 50076 MFA required); successes are code `0`;
+//!   (seed: 50053 account locked / malicious-IP block, 50076 MFA required); successes are code `0`
+//!   (Windows: 4625 failures and 4624 logons, the seed's third test);
 //!   records without a result code are rejected at ingest and never reach here;
 //! * per identity, a sliding window of `window_secs` (seed 24 h: the KQL's `ago(24h)` over event time,
 //!   since an offline file has no "now") holds recent failures and successes; when it holds at least
@@ -29,7 +30,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{Ctx, Episode, IdState, Mini, Tracker, expire, ip_ladder};
-use crate::event::AuthEvent;
+use crate::event::{AuthEvent, Outcome};
 
 pub const DETECTION_TYPE: &str = "CredentialStuffing";
 pub const MITRE: &[&str] = &["T1586", "T1110.004", "T1078"];
@@ -47,7 +48,8 @@ pub(crate) fn observe(tracker: &mut Tracker<State>, ev: &AuthEvent, ctx: &mut Ct
     let Some(code) = ev.result_code.as_deref().map(str::trim) else {
         return;
     };
-    let success = code == "0";
+    // Entra code 0, Windows 4624 (and successful 4768/4776): the reader's outcome says which.
+    let success = ev.outcome == Outcome::Success;
     if !success && cfg.excluded_result_codes.iter().any(|c| c == code) {
         return;
     }

@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 use super::{
     Ctx, Episode, IdState, Mini, Tracker, earliest, ended, known_travel, skip, trusted_ip,
 };
-use crate::event::AuthEvent;
+use crate::event::{AuthEvent, Outcome};
 
 pub const DETECTION_TYPE: &str = "ImpossibleTravel";
 pub const MITRE: &[&str] = &["T1586", "T1078"];
@@ -65,7 +65,7 @@ fn valid(lat: f64, lon: f64) -> bool {
 
 pub(crate) fn observe(tracker: &mut Tracker<State>, ev: &AuthEvent, ctx: &mut Ctx<'_>) {
     let cfg = &ctx.cfg.geo_velocity;
-    if !ev.result_is("0") {
+    if ev.outcome != Outcome::Success {
         return;
     }
     if cfg.interactive_only && ev.interactive == Some(false) {
@@ -266,6 +266,7 @@ mod tests {
                 vec![at(0, SEATTLE.0, SEATTLE.1), {
                     let mut e = at(60, LONDON.0, LONDON.1);
                     e.result_code = Some("50126".into());
+                    e.outcome = crate::Outcome::Failure;
                     e
                 }],
                 0,

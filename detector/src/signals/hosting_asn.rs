@@ -23,7 +23,7 @@
 
 use super::matched::{self, push_detail};
 use super::{Ctx, Tracker, trusted_ip};
-use crate::event::AuthEvent;
+use crate::event::{AuthEvent, Outcome};
 
 pub const DETECTION_TYPE: &str = "SuspiciousInfrastructure";
 pub const MITRE: &[&str] = &["T1586", "T1078", "T1090"];
@@ -74,7 +74,7 @@ pub(crate) fn observe(
     ev: &AuthEvent,
     ctx: &mut Ctx<'_>,
 ) {
-    if !ev.result_is("0") {
+    if ev.outcome != Outcome::Success {
         return;
     }
     let Some(why) = matches(ev, ctx) else {

@@ -22,7 +22,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{Ctx, Episode, IdState, Mini, Tracker, trusted_ip};
-use crate::event::AuthEvent;
+use crate::event::{AuthEvent, Outcome};
 
 pub const DETECTION_TYPE: &str = "ImpossibleTravel";
 pub const MITRE: &[&str] = &["T1586", "T1078"];
@@ -50,7 +50,7 @@ fn bin_end(start: i64, bin_secs: u64) -> DateTime<Utc> {
 }
 
 pub(crate) fn observe(tracker: &mut Tracker<State>, ev: &AuthEvent, ctx: &mut Ctx<'_>) {
-    if !ev.result_is("0") || ev.country.is_none() || trusted_ip(ev, ctx.cfg) {
+    if ev.outcome != Outcome::Success || ev.country.is_none() || trusted_ip(ev, ctx.cfg) {
         return;
     }
     let user = ev.identity.clone();

@@ -4,6 +4,7 @@
 
 pub mod combined;
 pub mod credential_stuffing;
+pub mod failed_logons_then_success;
 pub mod failures_then_success;
 pub mod geo_velocity;
 pub mod hosting_asn;
@@ -12,6 +13,7 @@ pub mod impossible_travel;
 pub mod legacy_auth;
 pub mod matched;
 pub mod mfa_fatigue;
+pub mod one_source_many_accounts;
 pub mod password_spray;
 pub mod token_replay;
 
@@ -24,7 +26,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::alert::{Alert, Evidence};
 use crate::config::{Config, Limits};
-use crate::event::{AuthEvent, Outcome};
+use crate::event::{AuthEvent, Outcome, SourceKind};
 use crate::stats::Stats;
 
 /// What a signal may touch while it runs.
@@ -99,6 +101,23 @@ pub(crate) fn password_reset_flow(ev: &AuthEvent, m: &Compiled) -> bool {
     ev.app
         .as_deref()
         .is_some_and(|a| m.reset_apps.iter().any(|r| a.to_lowercase() == *r))
+}
+
+/// Why a Windows account is left out of the Windows signals, if it is: machine accounts (`NAME$`)
+/// and anonymous logons, when so configured.
+pub(crate) fn excluded_windows_account(
+    ev: &AuthEvent,
+    machine: bool,
+    anonymous: bool,
+) -> Option<&'static str> {
+    if machine && ev.identity_key.ends_with('$') {
+        return Some("windows: machine account");
+    }
+    let sid = ev.windows.as_deref().and_then(|w| w.target_sid.as_deref());
+    if anonymous && (ev.identity_key == "anonymous logon" || sid == Some("S-1-5-7")) {
+        return Some("windows: anonymous logon");
+    }
+    None
 }
 
 /// The identity is inside a declared travel window (to one of its countries, if listed).
@@ -479,6 +498,10 @@ pub(crate) struct Signals {
     mfa: Option<Tracker<mfa_fatigue::State>>,
     idp: Option<Tracker<matched::State<identity_protection::Kind>>>,
     combined: Option<Tracker<combined::State>>,
+    #[serde(default)]
+    win_fts: Option<Tracker<failed_logons_then_success::State>>,
+    #[serde(default)]
+    win_spray: Option<Tracker<one_source_many_accounts::State>>,
 }
 
 impl Signals {
@@ -501,6 +524,11 @@ impl Signals {
             mfa: cfg.mfa_fatigue.enabled.then(Tracker::default),
             idp: cfg.identity_protection.enabled.then(Tracker::default),
             combined: cfg.combined_risk.enabled.then(Tracker::default),
+            win_fts: cfg
+                .failed_logons_then_success
+                .enabled
+                .then(Tracker::default),
+            win_spray: cfg.one_source_many_accounts.enabled.then(Tracker::default),
         }
     }
 
@@ -515,26 +543,36 @@ impl Signals {
         if let Some(t) = &mut self.hosting {
             hosting_asn::observe(t, ev, ctx);
         }
-        if let Some(t) = &mut self.fts {
-            failures_then_success::observe(t, ev, ctx);
-        }
-        if let Some(t) = &mut self.spray {
-            t.observe(ev, ctx);
-        }
         if let Some(t) = &mut self.geo {
             geo_velocity::observe(t, ev, ctx);
         }
-        if let Some(t) = &mut self.token {
-            t.observe(ev, ctx);
+        // Signals built on Entra's result codes, session ids and client apps read Entra events only;
+        // Windows logons have their own.
+        if ev.source_kind == SourceKind::EntraSignIn {
+            if let Some(t) = &mut self.fts {
+                failures_then_success::observe(t, ev, ctx);
+            }
+            if let Some(t) = &mut self.spray {
+                t.observe(ev, ctx);
+            }
+            if let Some(t) = &mut self.token {
+                t.observe(ev, ctx);
+            }
+            if let Some(t) = &mut self.legacy {
+                legacy_auth::observe(t, ev, ctx);
+            }
+            if let Some(t) = &mut self.mfa {
+                mfa_fatigue::observe(t, ev, ctx);
+            }
+            if let Some(t) = &mut self.idp {
+                identity_protection::observe(t, ev, ctx);
+            }
         }
-        if let Some(t) = &mut self.legacy {
-            legacy_auth::observe(t, ev, ctx);
+        if let Some(t) = &mut self.win_fts {
+            failed_logons_then_success::observe(t, ev, ctx);
         }
-        if let Some(t) = &mut self.mfa {
-            mfa_fatigue::observe(t, ev, ctx);
-        }
-        if let Some(t) = &mut self.idp {
-            identity_protection::observe(t, ev, ctx);
+        if let Some(t) = &mut self.win_spray {
+            one_source_many_accounts::observe(t, ev, ctx);
         }
         self.correlate(start, ctx);
     }
@@ -572,7 +610,7 @@ impl Signals {
             ($($x:ident),*) => {$( if let Some(t) = &mut self.$x { f(t); } )*};
         }
         go!(
-            stuffing, travel, hosting, fts, spray, geo, token, legacy, mfa, idp
+            stuffing, travel, hosting, fts, spray, geo, token, legacy, mfa, idp, win_fts, win_spray
         );
     }
 
@@ -582,7 +620,8 @@ impl Signals {
             ($($x:ident),*) => {$( if let Some(t) = &self.$x { n += t.tracked(); } )*};
         }
         add!(
-            stuffing, travel, hosting, fts, spray, geo, token, legacy, mfa, idp, combined
+            stuffing, travel, hosting, fts, spray, geo, token, legacy, mfa, idp, combined, win_fts,
+            win_spray
         );
         n as u64
     }
@@ -664,12 +703,57 @@ pub(crate) mod testkit {
             correlation_id: None,
             interactive: Some(true),
             source_kind: SourceKind::EntraSignIn,
+            windows: None,
             record: RecordRef {
                 source: Arc::from("test"),
                 line: min.unsigned_abs(),
                 record_id: None,
             },
         }
+    }
+
+    /// A Windows event at minute `min`: `event_id` for `account` (`DOMAIN\\user` or `user@domain`)
+    /// from `ip` ("" for none) with `code` as Status (SubStatus for 4625), mapped like the reader does.
+    pub fn win(
+        min: i64,
+        event_id: u32,
+        account: &str,
+        ip: &str,
+        logon_type: Option<u32>,
+        code: &str,
+    ) -> AuthEvent {
+        let (domain, user) = match (account.split_once('\\'), account.split_once('@')) {
+            (Some((d, u)), _) => (Some(d.to_string()), u.to_string()),
+            (None, Some((u, d))) => (Some(d.to_string()), u.to_string()),
+            _ => (None, account.to_string()),
+        };
+        let mut e = ev(min, account, code, ip);
+        e.identity = domain
+            .as_ref()
+            .map_or(user.clone(), |d| format!("{d}\\{user}"));
+        e.identity_key = user.to_lowercase();
+        e.outcome = if event_id == 4624 || (event_id != 4625 && event_id != 4771 && code == "0x0") {
+            Outcome::Success
+        } else {
+            Outcome::Failure
+        };
+        e.app = Some("SRV01".into());
+        e.source_kind = SourceKind::WindowsSecurity;
+        e.windows = Some(Box::new(crate::event::WindowsLogon {
+            event_id,
+            logon_type,
+            status: Some(if event_id == 4625 {
+                "0xc000006d".into()
+            } else {
+                code.to_string()
+            }),
+            sub_status: (event_id == 4625).then(|| code.to_string()),
+            domain,
+            workstation: Some("KALI".into()),
+            computer: Some("SRV01".into()),
+            ..Default::default()
+        }));
+        e
     }
 
     pub fn country(mut e: AuthEvent, c: &str) -> AuthEvent {

@@ -1,0 +1,373 @@
+//! **Failed logons, then a logon** (Windows, default profile): the seed's third test made an ordered,
+//! windowed signal for domain and member-server logs.
+//!
+//! Logic: per account (the account name without its domain, lower-cased), Windows failures that
+//! match — event in `failure_events` (4625), logon type in `failure_logon_types` (3 network, 10 RDP)
+//! when the event has one, and `SubStatus`/`Status` in `failure_codes` (0xc000006a bad password,
+//! 0x18 Kerberos bad pre-auth) — are kept for `window_secs` (1 h). A 4624 (logon type in
+//! `success_logon_types`, any when empty) after at least `min_failures` (5) of them opens an alert;
+//! a 4624 after fewer clears the run (someone mistyped, then got in). Records of the account join the
+//! open alert until the top-level `window_secs` (24 h) after its first record: one alert per account
+//! and window. Machine accounts (`NAME$`) and `ANONYMOUS LOGON` are left out by default.
+//! Risk from the distinct failure source IPs: 90 above 5, 75 above 2, else 60 (the seed's ladder).
+//! `Details` name the hosts logged on to, the client workstations, and the logon that ended the run.
+//!
+//! Anchors: MITRE ATT&CK T1110.001 (password guessing), T1078 (valid accounts), T1586; Windows events
+//! 4625/4624 (SubStatus 0xC000006A); Sigma "Failed Logon From Public IP" / Splunk "Windows Multiple
+//! Invalid Users Fail To Authenticate" family; Microsoft's SecurityEvent brute-force hunting query.
+//!
+//! Known false positives: a user's phone or mapped drive retrying an old password (single source,
+//! risk 60, the 4624 is often the user's own desk logon); scheduled tasks or services with a stale
+//! password; vulnerability scanners with credentials. Allowlist such accounts in
+//! `allowlist.ignored_identities` (by account name).
+
+use std::collections::VecDeque;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{
+    Ctx, Episode, IdState, Mini, Tracker, earliest, ended, excluded_windows_account, expire,
+    ip_ladder, secs, skip,
+};
+use crate::event::{AuthEvent, Outcome, SourceKind};
+
+pub const DETECTION_TYPE: &str = "FailedLogonsThenSuccess";
+pub const MITRE: &[&str] = &["T1586", "T1110.001", "T1078"];
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Class {
+    Failure,
+    Success,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct State {
+    user: String,
+    failures: VecDeque<Mini>,
+    episode: Option<Episode>,
+    last: DateTime<Utc>,
+}
+
+fn classify(ev: &AuthEvent, ctx: &Ctx<'_>) -> Option<Class> {
+    let c = &ctx.cfg.failed_logons_then_success;
+    let w = ev.windows.as_deref()?;
+    match ev.outcome {
+        Outcome::Success if w.event_id == 4624 => {
+            let lt_ok = c.success_logon_types.is_empty()
+                || w.logon_type
+                    .is_some_and(|t| c.success_logon_types.contains(&t));
+            lt_ok.then_some(Class::Success)
+        }
+        Outcome::Failure if c.failure_events.contains(&w.event_id) => {
+            let lt_ok = w
+                .logon_type
+                .is_none_or(|t| c.failure_logon_types.contains(&t));
+            let code = w
+                .sub_status
+                .as_deref()
+                .filter(|s| *s != "0x0")
+                .or(w.status.as_deref());
+            let code_ok = code
+                .is_some_and(|code| c.failure_codes.iter().any(|f| f.eq_ignore_ascii_case(code)));
+            (lt_ok && code_ok).then_some(Class::Failure)
+        }
+        _ => None,
+    }
+}
+
+pub(crate) fn observe(tracker: &mut Tracker<State>, ev: &AuthEvent, ctx: &mut Ctx<'_>) {
+    if ev.source_kind != SourceKind::WindowsSecurity {
+        return;
+    }
+    let c = &ctx.cfg.failed_logons_then_success;
+    if let Some(why) = excluded_windows_account(ev, c.exclude_machine_accounts, c.exclude_anonymous)
+    {
+        skip(ctx.stats, why);
+        return;
+    }
+    let Some(class) = classify(ev, ctx) else {
+        return;
+    };
+    if class == Class::Success && !tracker.contains(&ev.identity_key) {
+        return;
+    }
+    let user = ev.identity.clone();
+    tracker.update(
+        &ev.identity_key,
+        || State {
+            user,
+            failures: VecDeque::new(),
+            episode: None,
+            last: ev.time,
+        },
+        ctx,
+        |s, ctx| s.add(ev, class, ctx),
+    );
+}
+
+fn note(ep: &mut Episode, key: &str, value: Option<&str>, cap: usize) {
+    let Some(v) = value.filter(|v| !v.is_empty()) else {
+        return;
+    };
+    let list = ep
+        .details
+        .entry(key.to_string())
+        .or_insert_with(|| serde_json::Value::Array(Vec::new()));
+    if let serde_json::Value::Array(a) = list
+        && a.len() < cap
+        && !a
+            .iter()
+            .any(|x| x.as_str().is_some_and(|x| x.eq_ignore_ascii_case(v)))
+    {
+        a.push(v.into());
+    }
+}
+
+fn describe(ep: &mut Episode, ev: &AuthEvent) {
+    if let Some(w) = ev.windows.as_deref() {
+        note(ep, "Hosts", w.computer.as_deref(), 20);
+        note(ep, "Workstations", w.workstation.as_deref(), 20);
+        note(ep, "Domains", w.domain.as_deref(), 10);
+    }
+}
+
+impl State {
+    fn add(&mut self, ev: &AuthEvent, class: Class, ctx: &mut Ctx<'_>) {
+        let w = ctx.window();
+        let limits = &ctx.cfg.limits;
+        let m = Mini::of(ev);
+        self.last = self.last.max(ev.time);
+        if let Some(ep) = &mut self.episode {
+            if ev.time < ep.first + w {
+                ep.add(&m, class == Class::Failure, limits, ctx.stats);
+                describe(ep, ev);
+                return;
+            }
+            self.close(ctx);
+        }
+        let run = secs(ctx.cfg.failed_logons_then_success.window_secs);
+        expire(&mut self.failures, run, ev.time);
+        if class == Class::Failure {
+            self.failures.push_back(m);
+            if self.failures.len() > limits.max_events_per_identity {
+                self.failures.pop_front();
+                ctx.stats.cap("max_events_per_identity");
+            }
+            return;
+        }
+        let need = u64::from(ctx.cfg.failed_logons_then_success.min_failures);
+        if self.failures.len() as u64 >= need {
+            let first = self.failures.front().map(Mini::time).unwrap_or(ev.time);
+            let mut ep = Episode::new(&self.user, first);
+            for f in self.failures.drain(..) {
+                ep.add(&f, true, limits, ctx.stats);
+            }
+            ep.add(&m, false, limits, ctx.stats);
+            describe(&mut ep, ev);
+            let lt = ev
+                .windows
+                .as_deref()
+                .and_then(|w| w.logon_type)
+                .map_or(String::new(), |t| format!(", LogonType {t}"));
+            ep.details.insert(
+                "CompromiseIndicator".into(),
+                format!("Logon (4624{lt})").into(),
+            );
+            self.episode = Some(ep);
+        } else {
+            self.failures.clear();
+        }
+    }
+
+    fn close(&mut self, ctx: &mut Ctx<'_>) {
+        let Some(ep) = self.episode.take() else {
+            return;
+        };
+        let c = &ctx.cfg.failed_logons_then_success;
+        let risk = ip_ladder(
+            ep.ips.len(),
+            [
+                (c.high_ip_count, c.risk_high),
+                (c.medium_ip_count, c.risk_medium),
+            ],
+            c.risk_low,
+        );
+        let last = ep.last;
+        ctx.out
+            .push(ep.into_alert(DETECTION_TYPE, risk, last, MITRE, ctx.cfg, ctx.stats));
+    }
+}
+
+impl IdState for State {
+    fn next_deadline(&self, ctx: &Ctx<'_>) -> Option<DateTime<Utc>> {
+        let ep = self.episode.as_ref().map(|e| e.first + ctx.window());
+        let run = secs(ctx.cfg.failed_logons_then_success.window_secs);
+        let exp = self.failures.front().map(|f| f.time() + run);
+        earliest([ep, exp])
+    }
+    fn on_deadline(&mut self, now: DateTime<Utc>, ctx: &mut Ctx<'_>) {
+        if ended(&self.episode, ctx, now) {
+            self.close(ctx);
+        }
+        let run = secs(ctx.cfg.failed_logons_then_success.window_secs);
+        expire(&mut self.failures, run, now);
+    }
+    fn finish(&mut self, ctx: &mut Ctx<'_>) {
+        self.close(ctx);
+        self.failures.clear();
+    }
+    fn is_empty(&self) -> bool {
+        self.episode.is_none() && self.failures.is_empty()
+    }
+    fn last_seen(&self) -> DateTime<Utc> {
+        self.last
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::Config;
+    use crate::signals::testkit::{run, win};
+
+    fn alerts(events: Vec<crate::AuthEvent>) -> Vec<(String, String, u32, u64, u64, u64)> {
+        run(&Config::default(), events)
+            .into_iter()
+            .filter(|a| a.0 == super::DETECTION_TYPE)
+            .collect()
+    }
+
+    fn hit(
+        user: &str,
+        risk: u32,
+        f: u64,
+        s: u64,
+        ips: u64,
+    ) -> Vec<(String, String, u32, u64, u64, u64)> {
+        vec![(super::DETECTION_TYPE.into(), user.into(), risk, f, s, ips)]
+    }
+
+    #[test]
+    fn table() {
+        let bad = |min: i64, user: &str, ip: &str| win(min, 4625, user, ip, Some(3), "0xc000006a");
+        let ok = |min: i64, user: &str, ip: &str| win(min, 4624, user, ip, Some(3), "0x0");
+        let six_then = |last: crate::AuthEvent| {
+            let mut v: Vec<_> = (0..6)
+                .map(|i| bad(i, "CORP\\jdoe", "203.0.113.5"))
+                .collect();
+            v.push(last);
+            v
+        };
+        let cases: Vec<(&str, Vec<crate::AuthEvent>, Vec<_>)> = vec![
+            (
+                "the seed's third test: six 4625 (type 3, 0xC000006A) then a 4624",
+                six_then(ok(7, "CORP\\jdoe", "203.0.113.5")),
+                hit("CORP\\jdoe", 60, 6, 1, 1),
+            ),
+            (
+                "UPN and DOMAIN\\user are one account",
+                six_then(ok(7, "jdoe@corp.example", "203.0.113.5")),
+                hit("CORP\\jdoe", 60, 6, 1, 1),
+            ),
+            (
+                "four failures then a logon is a typo",
+                {
+                    let mut v: Vec<_> = (0..4)
+                        .map(|i| bad(i, "CORP\\jdoe", "203.0.113.5"))
+                        .collect();
+                    v.push(ok(7, "CORP\\jdoe", "203.0.113.5"));
+                    v
+                },
+                vec![],
+            ),
+            (
+                "interactive (type 2) failures do not count",
+                {
+                    let mut v: Vec<_> = (0..6)
+                        .map(|i| win(i, 4625, "CORP\\jdoe", "", Some(2), "0xc000006a"))
+                        .collect();
+                    v.push(ok(7, "CORP\\jdoe", ""));
+                    v
+                },
+                vec![],
+            ),
+            (
+                "unknown-user failures (0xc0000064) do not count",
+                {
+                    let mut v: Vec<_> = (0..6)
+                        .map(|i| win(i, 4625, "CORP\\jdoe", "203.0.113.5", Some(3), "0xc0000064"))
+                        .collect();
+                    v.push(ok(7, "CORP\\jdoe", "203.0.113.5"));
+                    v
+                },
+                vec![],
+            ),
+            (
+                "logon before the failures does not count (order matters)",
+                {
+                    let mut v = vec![ok(-3, "CORP\\jdoe", "203.0.113.5")];
+                    v.extend((0..6).map(|i| bad(i, "CORP\\jdoe", "203.0.113.5")));
+                    v
+                },
+                vec![],
+            ),
+            (
+                "failures older than the 1 h run do not count",
+                {
+                    let mut v: Vec<_> = (0..6)
+                        .map(|i| bad(i * 15, "CORP\\jdoe", "203.0.113.5"))
+                        .collect();
+                    v.push(ok(140, "CORP\\jdoe", "203.0.113.5"));
+                    v
+                },
+                vec![],
+            ),
+            (
+                "machine accounts are left out",
+                {
+                    let mut v: Vec<_> = (0..6)
+                        .map(|i| bad(i, "CORP\\WS01$", "203.0.113.5"))
+                        .collect();
+                    v.push(ok(7, "CORP\\WS01$", "203.0.113.5"));
+                    v
+                },
+                vec![],
+            ),
+            (
+                "three sources → 75",
+                {
+                    let ips = ["198.51.100.1", "198.51.100.2", "198.51.100.3"];
+                    let mut v: Vec<_> = (0..6)
+                        .map(|i| bad(i, "CORP\\jdoe", ips[i as usize % 3]))
+                        .collect();
+                    v.push(ok(7, "CORP\\jdoe", "198.51.100.1"));
+                    v
+                },
+                hit("CORP\\jdoe", 75, 6, 1, 3),
+            ),
+        ];
+        for (name, events, want) in cases {
+            assert_eq!(alerts(events), want, "{name}");
+        }
+    }
+
+    #[test]
+    fn entra_events_are_not_read() {
+        use crate::signals::testkit::ev;
+        let mut v: Vec<_> = (0..6)
+            .map(|i| ev(i, "jdoe", "50126", "203.0.113.5"))
+            .collect();
+        v.push(ev(7, "jdoe", "0", "203.0.113.5"));
+        assert!(alerts(v).is_empty());
+    }
+
+    #[test]
+    fn missing_fields_do_not_panic() {
+        let mut e = win(1, 4625, "x", "", None, "0xc000006a");
+        e.windows.as_mut().unwrap().status = None;
+        e.windows.as_mut().unwrap().sub_status = None;
+        let mut s = win(2, 4624, "x", "", None, "0x0");
+        s.windows = None;
+        assert!(alerts(vec![e, s]).is_empty());
+    }
+}
