@@ -1,11 +1,11 @@
 // The Node CLI: same options and output as the Rust `t1586` for the shared formats.
 import { createReadStream, readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
+import { createGunzip, gunzipSync } from 'node:zlib';
 import { isIP } from 'node:net';
 import { Detector, compareAlerts, version } from './index.mjs';
 
-const USAGE = `usage: t1586 scan [--format table|jsonl] [--config FILE] [--profile default|seed] [--tor-list FILE] [-q] FILE...
+const USAGE = `usage: t1586 scan [--format table|jsonl] [--config FILE] [--profile default|seed] [--tor-list FILE] [--mmdb FILE]... [--ip2asn FILE]... [-q] FILE...
        t1586 version
 FILE may be - for standard input; gzip is detected by content.`;
 
@@ -37,7 +37,7 @@ export async function* openInput(name) {
 }
 
 function parseArgs(argv) {
-  const o = { cmd: argv[0], files: [], format: undefined, config: undefined, profile: undefined, torList: undefined, quiet: false };
+  const o = { cmd: argv[0], files: [], format: undefined, config: undefined, profile: undefined, torList: undefined, mmdb: [], ip2asn: [], quiet: false };
   for (let i = 1; i < argv.length; i++) {
     const a = argv[i];
     const val = () => {
@@ -49,6 +49,8 @@ function parseArgs(argv) {
     else if (a === '--config') o.config = val();
     else if (a === '--profile') o.profile = val();
     else if (a === '--tor-list') o.torList = val();
+    else if (a === '--mmdb') o.mmdb.push(val());
+    else if (a === '--ip2asn') o.ip2asn.push(val());
     else if (a === '-q' || a === '--quiet') o.quiet = true;
     else if (a === '-') o.files.push(a);
     else if (a.startsWith('-')) throw new Error(`unknown option ${a}`);
@@ -104,7 +106,7 @@ export function table(alerts) {
 export function summary(stats, alerts) {
   const n = (k) => stats[k] ?? 0;
   let s = `t1586: ${n('records_read')} records read, ${n('records_parsed')} parsed (${n('events')} events, ${n('records_ignored')} ignored), ${n('records_rejected')} rejected; ${alerts} alerts`;
-  for (const [label, key] of [['ignored', 'ignored_by_reason'], ['rejected', 'rejected_by_reason'], ['limit hit', 'caps_hit']]) {
+  for (const [label, key] of [['ignored', 'ignored_by_reason'], ['rejected', 'rejected_by_reason'], ['limit hit', 'caps_hit'], ['enrichment', 'enrichment']]) {
     for (const [reason, count] of Object.entries(stats[key] ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
       s += `\n  ${label}: ${reason}: ${count}`;
     }
@@ -117,9 +119,41 @@ export function summary(stats, alerts) {
   return s;
 }
 
-/** Scan inputs with one detector; returns { lines (canonical JSON, sorted), stats, unreadable }. */
-export async function scan(files, config) {
+/** A file's bytes, gunzipped when it is gzip. */
+function readMaybeGz(name) {
+  const b = readFileSync(name);
+  return b.length > 1 && b[0] === 0x1f && b[1] === 0x8b ? gunzipSync(b) : b;
+}
+
+/** One stderr line per loaded enrichment file, as the Rust CLI writes it. */
+export function enrichmentLine(name, info) {
+  const what = !info.database_type || info.database_type === info.kind ? info.kind : `${info.kind} ${info.database_type}`;
+  let s = `t1586: ${name}: ${what} loaded (${info.entries} entries`;
+  if (info.skipped > 0) s += `, ${info.skipped} rows skipped`;
+  s += ')';
+  for (const e of info.errors ?? []) s += `\n  ${name}: ${e}`;
+  return s;
+}
+
+/**
+ * Scan inputs with one detector; returns { lines (canonical JSON, sorted), stats, unreadable }.
+ * `enrich`: { mmdb: [files], ip2asn: [files] }; `log` receives one line per enrichment file.
+ */
+export async function scan(files, config, enrich = {}, log = () => {}) {
   const det = new Detector(config);
+  for (const [kind, list] of [['mmdb', enrich.mmdb ?? []], ['ip2asn', enrich.ip2asn ?? []]]) {
+    for (const f of list) {
+      let info;
+      try {
+        const bytes = readMaybeGz(f);
+        info = kind === 'mmdb' ? det.addMmdb(bytes) : det.addIp2asn(bytes);
+      } catch (e) {
+        det.free();
+        throw Object.assign(new Error(`${f}: enrichment file rejected: ${e.message}`), { input: true });
+      }
+      log(enrichmentLine(f, info));
+    }
+  }
   let jsonl = '';
   const unreadable = [];
   for (const name of files) {
@@ -175,8 +209,13 @@ export async function main(argv) {
   }
   let result;
   try {
-    result = await scan(o.files, JSON.stringify(config));
+    const log = (line) => { if (!o.quiet) process.stderr.write(line + '\n'); };
+    result = await scan(o.files, JSON.stringify(config), { mmdb: o.mmdb, ip2asn: o.ip2asn }, log);
   } catch (e) {
+    if (e.input) {
+      process.stderr.write(`t1586: error: ${e.message}\n`);
+      return 3;
+    }
     process.stderr.write(`t1586: error: detector: ${e.message}\n`);
     return 4;
   }

@@ -176,7 +176,10 @@ impl Enrichment {
             let f: Vec<&str> = line.splitn(5, '\t').collect();
             let parsed = (|| -> Result<Option<Range>, String> {
                 if f.len() < 3 {
-                    return Err(format!("{} tab-separated fields, expected 5", f.len()));
+                    return Err(format!(
+                        "{} tab-separated fields, expected 5 (start, end, AS number, country, description)",
+                        f.len()
+                    ));
                 }
                 let a: IpAddr = f[0]
                     .trim()

@@ -156,3 +156,22 @@ fn bad_enrichment_files_are_clear_errors() {
     let e = d.add_ip2asn(b"a\tb\tc\n").unwrap_err();
     assert!(e.to_string().contains("line 1"), "{e}");
 }
+
+/// The `.mmdb` fixtures the CLI and Node tests use (tests/enrichment/) are exactly what this file
+/// builds: `T1586_BLESS=1` rewrites them.
+#[test]
+fn committed_mmdb_fixtures_are_reproducible() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/enrichment");
+    for (name, bytes) in [("city.mmdb", city_db()), ("asn.mmdb", asn_db())] {
+        let path = dir.join(name);
+        if std::env::var_os("T1586_BLESS").is_some() {
+            std::fs::write(&path, &bytes).unwrap();
+        }
+        let committed = std::fs::read(&path).unwrap();
+        assert!(
+            committed == bytes,
+            "{} differs from what the test builds",
+            path.display()
+        );
+    }
+}

@@ -140,12 +140,14 @@ pub fn scan(det: &mut Detector, inputs: &[String]) -> Result<ScanOutcome> {
 /// One stderr line describing a loaded enrichment file (`info` is the detector's JSON answer).
 pub fn enrichment_line(name: &str, info: &serde_json::Value) -> String {
     let g = |k: &str| info.get(k).cloned().unwrap_or_default();
-    let mut s = format!(
-        "t1586: {name}: {} {} loaded ({} entries",
-        g("kind").as_str().unwrap_or(""),
-        g("database_type").as_str().unwrap_or(""),
-        g("entries")
-    );
+    let kind = g("kind").as_str().unwrap_or("").to_string();
+    let db = g("database_type").as_str().unwrap_or("").to_string();
+    let what = if db.is_empty() || db == kind {
+        kind
+    } else {
+        format!("{kind} {db}")
+    };
+    let mut s = format!("t1586: {name}: {what} loaded ({} entries", g("entries"));
     if g("skipped").as_u64().unwrap_or(0) > 0 {
         s.push_str(&format!(", {} rows skipped", g("skipped")));
     }

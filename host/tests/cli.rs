@@ -227,3 +227,87 @@ fn profiles_and_tor_list() {
             .contains(":2: not an IP address")
     );
 }
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/enrichment")
+        .join(name)
+}
+
+/// Issue 4: a Windows logon with only an IP gains country and AS from `--mmdb` / `--ip2asn` and
+/// raises the hosting alert; a bad enrichment file is a clear error (exit 3) naming it.
+#[test]
+fn enrichment_files_make_the_hosting_signal_fire_on_windows_logons() {
+    let logon = fixture("hosting-logon.xml");
+    let plain = bin()
+        .args(["scan", "--format", "jsonl"])
+        .arg(&logon)
+        .output()
+        .unwrap();
+    assert!(plain.status.success());
+    assert!(plain.stdout.is_empty(), "no enrichment, no alert");
+    for args in [
+        vec!["--mmdb", "city.mmdb", "--mmdb", "asn.mmdb"],
+        vec!["--ip2asn", "ip2asn.tsv"],
+    ] {
+        let mut cmd = bin();
+        cmd.args(["scan", "--format", "jsonl"]);
+        for pair in args.chunks(2) {
+            cmd.arg(pair[0]).arg(fixture(pair[1]));
+        }
+        let out = cmd.arg(&logon).output().unwrap();
+        assert!(out.status.success(), "{args:?}");
+        let text = String::from_utf8(out.stdout).unwrap();
+        let alerts: Vec<serde_json::Value> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(alerts.len(), 1, "{args:?}: {text}");
+        assert_eq!(alerts[0]["DetectionType"], "SuspiciousInfrastructure");
+        assert_eq!(alerts[0]["UserPrincipalName"], "CORP\\alice");
+        let want_country = if args[0] == "--mmdb" { "NL" } else { "GB" };
+        assert_eq!(alerts[0]["Countries"][0], want_country);
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(err.contains("loaded ("), "{err}");
+        assert!(err.contains("enrichment: private_or_reserved: 1"), "{err}");
+    }
+    let out = bin()
+        .args(["scan", "--ip2asn"])
+        .arg(&logon)
+        .arg(&logon)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("hosting-logon.xml: enrichment file rejected"),
+        "{err}"
+    );
+    assert!(err.contains("line 1"), "{err}");
+}
+
+/// Issue 4: the seed's third test as a real EVTX file gives exactly one alert, in both profiles.
+#[test]
+fn evtx_with_the_seed_third_test_gives_one_alert() {
+    for (profile, kind) in [
+        ("default", "FailedLogonsThenSuccess"),
+        ("seed", "CredentialStuffing"),
+    ] {
+        let out = bin()
+            .args(["scan", "--format", "jsonl", "--profile", profile])
+            .arg(case("windows-evtx-seed-third/security.evtx"))
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        let text = String::from_utf8(out.stdout).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 1, "{profile}: {text}");
+        let a: serde_json::Value = serde_json::from_str(lines[0]).unwrap();
+        assert_eq!(a["DetectionType"], kind);
+        assert_eq!(a["UserPrincipalName"], "WIN\\Admin");
+        assert_eq!(
+            (a["FailureCount"].as_u64(), a["SuccessCount"].as_u64()),
+            (Some(6), Some(1))
+        );
+    }
+}

@@ -131,6 +131,21 @@ impl Detector {
         self.inner.snapshot()
     }
 
+    /// Add a MaxMind-format `.mmdb` database (City, Country or ASN) for IP enrichment; returns
+    /// `{kind, database_type, entries, skipped, errors}`. Not part of snapshots.
+    #[wasm_bindgen(js_name = addMmdb)]
+    pub fn add_mmdb(&mut self, bytes: Vec<u8>) -> Result<JsValue, JsError> {
+        let info = self.inner.add_mmdb(bytes).map_err(js_err)?;
+        to_js(&info)
+    }
+
+    /// Add an ip2asn TSV (decompressed bytes) for AS enrichment; returns what was loaded.
+    #[wasm_bindgen(js_name = addIp2asn)]
+    pub fn add_ip2asn(&mut self, bytes: &[u8]) -> Result<JsValue, JsError> {
+        let info = self.inner.add_ip2asn(bytes).map_err(js_err)?;
+        to_js(&info)
+    }
+
     /// A detector from snapshot bytes.
     pub fn restore(bytes: &[u8]) -> Result<Detector, JsError> {
         Ok(Detector {

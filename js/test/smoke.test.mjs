@@ -91,3 +91,42 @@ test('sortAlerts orders by risk then time, fractions included', () => {
   ];
   assert.deepEqual(sortAlerts(a).map((x) => x.TimeGenerated), ['2025-01-01T10:00:00Z', '2026-01-01T10:00:00.5Z', '2026-01-01T10:00:00Z']);
 });
+
+const corpus = (p) => new URL(`../../tests/${p}`, import.meta.url);
+
+test('the seed third test as a real EVTX file: one alert, both profiles, through the Node CLI path', async () => {
+  const { scan } = await import('../cli.mjs');
+  for (const [profile, kind] of [['default', 'FailedLogonsThenSuccess'], ['seed', 'CredentialStuffing']]) {
+    const r = await scan([corpus('corpus/windows-evtx-seed-third/security.evtx').pathname], JSON.stringify({ profile }));
+    assert.equal(r.alerts.length, 1, profile);
+    assert.equal(r.alerts[0].value.DetectionType, kind);
+    assert.equal(r.alerts[0].value.UserPrincipalName, 'WIN\\Admin');
+    assert.equal(r.stats.records_read, 16);
+  }
+});
+
+test('enrichment: .mmdb and ip2asn give a Windows logon country and AS, and the hosting signal fires', async () => {
+  const { scan } = await import('../cli.mjs');
+  const logon = corpus('enrichment/hosting-logon.xml').pathname;
+  const none = await scan([logon], '{}');
+  assert.equal(none.alerts.length, 0);
+  for (const [enrich, country] of [
+    [{ mmdb: [corpus('enrichment/city.mmdb').pathname, corpus('enrichment/asn.mmdb').pathname] }, 'NL'],
+    [{ ip2asn: [corpus('enrichment/ip2asn.tsv').pathname] }, 'GB'],
+  ]) {
+    const lines = [];
+    const r = await scan([logon], '{}', enrich, (l) => lines.push(l));
+    assert.equal(r.alerts.length, 1);
+    assert.equal(r.alerts[0].value.DetectionType, 'SuspiciousInfrastructure');
+    assert.deepEqual(r.alerts[0].value.Countries, [country]);
+    assert.equal(r.stats.enrichment.private_or_reserved, 1);
+    assert.ok(lines.every((l) => l.includes('loaded (')), lines.join('\n'));
+  }
+  await assert.rejects(scan([logon], '{}', { ip2asn: [logon] }), /enrichment file rejected.*line 1/);
+});
+
+test('Detector.addMmdb rejects bytes that are not a database', () => {
+  const d = new Detector();
+  assert.throws(() => d.addMmdb(new Uint8Array([1, 2, 3])), /not a MaxMind DB/);
+  d.free();
+});
