@@ -39,7 +39,7 @@ pub(crate) fn decode_chunk(
                 *ordinal + 1,
                 Decoded::Rejected {
                     reason: "invalid EVTX chunk",
-                    detail: format!("chunk {chunk_no}: {e} (its records are lost)"),
+                    detail: format!("chunk {chunk_no}: {} (its records are lost)", chain(&e)),
                 },
             );
             return;
@@ -53,7 +53,7 @@ pub(crate) fn decode_chunk(
                 *ordinal + 1,
                 Decoded::Rejected {
                     reason: "invalid EVTX chunk",
-                    detail: format!("chunk {chunk_no}: {e} (its records are lost)"),
+                    detail: format!("chunk {chunk_no}: {} (its records are lost)", chain(&e)),
                 },
             );
             return;
@@ -73,9 +73,21 @@ pub(crate) fn decode_chunk(
             ),
             Err(e) => Decoded::Rejected {
                 reason: "invalid EVTX record",
-                detail: format!("chunk {chunk_no}: {e}"),
+                detail: format!("chunk {chunk_no}: {}", chain(&e)),
             },
         };
         out(line, decoded);
     }
+}
+
+/// An error and its causes, `outer: inner: ...` (the crate's top message alone rarely says why).
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut src = e.source();
+    while let Some(c) = src {
+        s.push_str(": ");
+        s.push_str(&c.to_string());
+        src = c.source();
+    }
+    s
 }

@@ -352,6 +352,46 @@ mod tests {
     }
 
     #[test]
+    fn feeds_the_combined_score() {
+        // RDP guessing from a hosting provider's address (AS 9009, as enrichment would give it),
+        // then a logon from there: two signals on one account → CompromisedIdentity.
+        let m247 = |mut e: crate::AuthEvent| {
+            e.asn = Some(9009);
+            e
+        };
+        let mut v: Vec<_> = (0..6)
+            .map(|i| {
+                m247(win(
+                    i,
+                    4625,
+                    "CORP\\jdoe",
+                    "185.156.73.54",
+                    Some(10),
+                    "0xc000006a",
+                ))
+            })
+            .collect();
+        v.push(m247(win(
+            7,
+            4624,
+            "CORP\\jdoe",
+            "185.156.73.54",
+            Some(10),
+            "0x0",
+        )));
+        let got = run(&Config::default(), v);
+        let kinds: Vec<&str> = got.iter().map(|a| a.0.as_str()).collect();
+        assert!(kinds.contains(&"FailedLogonsThenSuccess"), "{kinds:?}");
+        assert!(kinds.contains(&"SuspiciousInfrastructure"), "{kinds:?}");
+        let combined = got
+            .iter()
+            .find(|a| a.0 == "CompromisedIdentity")
+            .expect("combined");
+        assert_eq!(combined.1, "CORP\\jdoe");
+        assert_eq!(combined.2, 92, "noisy-OR of 60 and 80");
+    }
+
+    #[test]
     fn entra_events_are_not_read() {
         use crate::signals::testkit::ev;
         let mut v: Vec<_> = (0..6)
