@@ -3,18 +3,18 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/{getline; gsub(/"/,"",$$3); print $$3; exit}' Cargo.lock)
 
-.PHONY: demo test setup setup-rust setup-js wasm js-build rust-test js-test lint conformance clean
+.PHONY: demo test setup setup-rust setup-js setup-browser wasm js-build web rust-test js-test lint conformance clean
 
 ## Install what is missing, build the CLI and scan the bundled demo.
 demo: setup-rust
 	cargo build --release -p t1586
 	./target/release/t1586 scan --format table
 
-## Every test: Rust (native + wasmtime CLI), lint, the npm package under Node.
+## Every test: Rust (native + wasmtime CLI), lint, the npm package under Node, the review page in Chromium.
 test: setup lint rust-test js-test
 	@echo "all tests passed"
 
-setup: setup-rust setup-js
+setup: setup-rust setup-js setup-browser
 
 setup-rust:
 	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
@@ -24,6 +24,10 @@ setup-js: setup-rust
 		cargo install wasm-bindgen-cli --version "$(WASM_BINDGEN_VERSION)"; fi
 	@command -v wasm-pack >/dev/null || cargo install wasm-pack
 	@command -v node >/dev/null || { echo "node is required (apt-get install nodejs npm)"; exit 1; }
+
+# Debian's Chromium for the browser tests (playwright-core drives it; no browser download).
+setup-browser:
+	@test -x /usr/bin/chromium || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
 
 lint:
 	cargo fmt --all -- --check
@@ -36,9 +40,13 @@ rust-test:
 js-build: setup-js
 	cd js && wasm-pack build --target web --out-dir pkg --out-name t1586 --release .
 
-js-test: js-build
-	cd js && npm ci --no-audit --no-fund && npm test
+## The offline review page: js/web/dist/index.html (served) and js/web/dist/t1586-review.html (one file).
+web: js-build
+	cd js && npm ci --no-audit --no-fund && node web/build.mjs
+
+js-test: web setup-browser
+	cd js && npm test
 
 clean:
 	cargo clean
-	rm -rf js/pkg js/node_modules
+	rm -rf js/pkg js/node_modules js/web/dist

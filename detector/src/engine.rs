@@ -49,6 +49,43 @@ pub struct Detector {
     stats: Stats,
     pending: Vec<Alert>,
     enrichment: Enrichment,
+    /// Accepted events, kept for [`Detector::take_events`] while the event log is on.
+    event_log: Option<Vec<EventSummary>>,
+}
+
+/// A compact view of one analysed event, for timelines and maps in review tools (see
+/// [`Detector::set_event_log`]). Field names are the alert's where they exist.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EventSummary {
+    #[serde(rename = "Time", serialize_with = "crate::alert::ser_time")]
+    pub time: DateTime<Utc>,
+    #[serde(rename = "Identity")]
+    pub identity: String,
+    /// The key signals group by (lower-cased; Windows: the account name without domain).
+    #[serde(rename = "IdentityKey")]
+    pub identity_key: String,
+    #[serde(rename = "Outcome")]
+    pub outcome: crate::event::Outcome,
+    #[serde(rename = "ResultType", skip_serializing_if = "Option::is_none")]
+    pub result: Option<String>,
+    #[serde(rename = "IPAddress", skip_serializing_if = "Option::is_none")]
+    pub ip: Option<String>,
+    #[serde(rename = "Country", skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+    #[serde(rename = "City", skip_serializing_if = "Option::is_none")]
+    pub city: Option<String>,
+    #[serde(rename = "Latitude", skip_serializing_if = "Option::is_none")]
+    pub latitude: Option<f64>,
+    #[serde(rename = "Longitude", skip_serializing_if = "Option::is_none")]
+    pub longitude: Option<f64>,
+    #[serde(rename = "App", skip_serializing_if = "Option::is_none")]
+    pub app: Option<String>,
+    #[serde(rename = "EventID", skip_serializing_if = "Option::is_none")]
+    pub event_id: Option<u32>,
+    #[serde(rename = "Source")]
+    pub source: std::sync::Arc<str>,
+    #[serde(rename = "Line")]
+    pub line: u64,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -94,7 +131,23 @@ impl Detector {
             stats,
             pending: Vec::new(),
             enrichment: Enrichment::default(),
+            event_log: None,
         }
+    }
+
+    /// Keep a compact copy of every analysed event (after enrichment) until
+    /// [`take_events`](Detector::take_events) collects it: for review tools that draw timelines.
+    /// Off by default; not part of snapshots.
+    pub fn set_event_log(&mut self, on: bool) {
+        self.event_log = on.then(Vec::new);
+    }
+
+    /// The events logged since the last call (empty when the log is off).
+    pub fn take_events(&mut self) -> Vec<EventSummary> {
+        self.event_log
+            .as_mut()
+            .map(std::mem::take)
+            .unwrap_or_default()
     }
 
     /// Add a MaxMind-format `.mmdb` database (City, Country or ASN) for IP enrichment of records
@@ -287,6 +340,24 @@ impl Detector {
             return;
         }
         self.stats.events += 1;
+        if let Some(log) = &mut self.event_log {
+            log.push(EventSummary {
+                time: ev.time,
+                identity: ev.identity.clone(),
+                identity_key: ev.identity_key.clone(),
+                outcome: ev.outcome,
+                result: ev.result_code.clone(),
+                ip: ev.ip.clone(),
+                country: ev.country.clone(),
+                city: ev.city.clone(),
+                latitude: ev.latitude,
+                longitude: ev.longitude,
+                app: ev.app.clone(),
+                event_id: ev.event_id(),
+                source: ev.record.source.clone(),
+                line: ev.record.line,
+            });
+        }
         if self.clock.is_some_and(|c| ev.time < c) {
             self.stats.late_events += 1;
             self.process(ev);

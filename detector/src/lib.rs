@@ -38,7 +38,7 @@ mod entropy;
 
 pub use alert::{Alert, Evidence, sort_alerts};
 pub use config::{Config, Profile};
-pub use engine::Detector;
+pub use engine::{Detector, EventSummary};
 pub use error::{Error, ErrorKind};
 pub use event::{AuthEvent, Outcome, RecordRef};
 pub use stats::Stats;

@@ -146,6 +146,19 @@ impl Detector {
         to_js(&info)
     }
 
+    /// Keep a compact copy of every analysed event for `takeEvents` (timelines); off by default.
+    #[wasm_bindgen(js_name = setEventLog)]
+    pub fn set_event_log(&mut self, on: bool) {
+        self.inner.set_event_log(on);
+    }
+
+    /// Events analysed since the last call: `{Time, Identity, IdentityKey, Outcome, ResultType?,
+    /// IPAddress?, Country?, City?, Latitude?, Longitude?, App?, EventID?, Source, Line}`.
+    #[wasm_bindgen(js_name = takeEvents)]
+    pub fn take_events(&mut self) -> Result<JsValue, JsError> {
+        to_js(&self.inner.take_events())
+    }
+
     /// A detector from snapshot bytes.
     pub fn restore(bytes: &[u8]) -> Result<Detector, JsError> {
         Ok(Detector {

@@ -49,3 +49,23 @@ for (const name of cases) {
     assert.equal(r.stdout, want);
   });
 }
+
+// The two CLIs side by side: same arguments, same stdout bytes and the same stderr summary, for every
+// case. The Rust binary is built by `cargo test --release` / `make test` before the Node tests run.
+const rustCli = fileURLToPath(new URL('../../target/release/t1586', import.meta.url));
+test('the Rust CLI and the Node CLI print identical JSON Lines and summaries for every case', (t) => {
+  assert.ok(existsSync(rustCli), `${rustCli} is missing: cargo build --release -p t1586`);
+  for (const name of cases) {
+    const dir = join(corpus, name);
+    const args = ['scan', '--format', 'jsonl'];
+    if (existsSync(join(dir, 'config.json'))) args.push('--config', 'config.json');
+    args.push(...inputs(dir));
+    const node = spawnSync(process.execPath, [cli, ...args], { cwd: dir, encoding: 'utf8' });
+    const rust = spawnSync(rustCli, args, { cwd: dir, encoding: 'utf8' });
+    assert.equal(rust.status, 0, `${name}: ${rust.stderr}`);
+    assert.equal(node.status, rust.status, name);
+    assert.equal(node.stdout, rust.stdout, `${name}: stdout`);
+    assert.equal(node.stderr, rust.stderr, `${name}: stderr summary`);
+  }
+  t.diagnostic(`${cases.length} cases compared`);
+});

@@ -511,6 +511,17 @@ def windows_cases():
     write("windows-securityevent-csv-seed", "config.json", SEED)
 
 
+def xss_case():
+    # Hostile content: markup and script in the UPN, the app name and the user agent. Every host must
+    # carry it as data; the review page must show it as text and never run it.
+    u = '<img src=x onerror="window.__pwned=1">@contoso.com'
+    recs = [graph(DAY + timedelta(hours=20, minutes=i), u, "50126", "203.0.113.66", app="<b>Portal</b>",
+                  userAgent="<script>window.__pwned=2</script>") for i in range(6)]
+    recs.append(graph(DAY + timedelta(hours=20, minutes=7), u, "0", "203.0.113.66", app="<b>Portal</b>",
+                      userAgent="<script>window.__pwned=2</script>"))
+    write("xss-hostile-content", "signins.json", json.dumps(recs, indent=1) + "\n")
+
+
 if __name__ == "__main__":
     seed_graph_single_ip()
     seed_six_ips()
@@ -522,4 +533,5 @@ if __name__ == "__main__":
     benign_day()
     default_cases()
     windows_cases()
+    xss_case()
     demo()

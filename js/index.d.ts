@@ -1,0 +1,100 @@
+// Types of the t1586 package's Node entry point (index.mjs). The Detector class itself is typed by
+// the wasm-bindgen build (pkg/t1586.d.ts); the shapes it returns are described here.
+export { Detector, version, abiVersion, defaultConfig } from './pkg/t1586.js';
+
+/** One record behind an alert. Optional keys are left out when unknown. */
+export interface Evidence {
+  Source: string;
+  /** 1-based line where the record starts (for EVTX: the record's ordinal in the file). */
+  Line: number;
+  /** The record's own id, always a string (EventRecordIDs above 2^53 stay exact). */
+  RecordId?: string;
+  Time: string;
+  Outcome: 'Success' | 'Failure' | 'Interrupted';
+  ResultType?: string;
+  IPAddress?: string;
+  Country?: string;
+  /** Windows records only. */
+  EventID?: number;
+  LogonType?: number;
+}
+
+/** An alert, keys in this order (detector/ABI.md). */
+export interface Alert {
+  TimeGenerated: string;
+  UserPrincipalName: string;
+  DetectionType: string;
+  RiskScore: number;
+  FailureCount: number;
+  SuccessCount: number;
+  UniqueIPs: number;
+  IPList: string[];
+  Apps: string[];
+  Countries: string[];
+  FirstSeen: string;
+  LastSeen: string;
+  Evidence: Evidence[];
+  Mitre: string[];
+  Profile: 'default' | 'seed';
+  DetectorVersion: string;
+  /** Signal-specific facts; absent when empty (always in the seed profile). */
+  Details?: Record<string, unknown>;
+}
+
+/** `Detector.stats()`: records_read = records_parsed + records_rejected, always. */
+export interface Stats {
+  sources: number;
+  bytes: number;
+  records_read: number;
+  records_parsed: number;
+  records_rejected: number;
+  rejected_by_reason: Record<string, number>;
+  records_ignored: number;
+  ignored_by_reason: Record<string, number>;
+  events: number;
+  events_allowlisted: number;
+  late_events: number;
+  alerts: number;
+  signal_skips: Record<string, number>;
+  duplicates: number;
+  caps_hit: Record<string, number>;
+  errors: { source: string; line: number; reason: string }[];
+  errors_not_listed: number;
+  identities_tracked: number;
+  /** Present once enrichment data was added. */
+  enrichment?: Record<string, number>;
+}
+
+/** What `addMmdb` / `addIp2asn` loaded. */
+export interface EnrichmentInfo {
+  kind: 'mmdb' | 'ip2asn';
+  database_type: string;
+  entries: number;
+  skipped: number;
+  errors: string[];
+}
+
+/** `takeEvents()` items (with `setEventLog(true)`). */
+export interface EventSummary {
+  Time: string;
+  Identity: string;
+  IdentityKey: string;
+  Outcome: 'Success' | 'Failure' | 'Interrupted';
+  ResultType?: string;
+  IPAddress?: string;
+  Country?: string;
+  City?: string;
+  Latitude?: number;
+  Longitude?: number;
+  App?: string;
+  EventID?: number;
+  Source: string;
+  Line: number;
+}
+
+/** RFC 3339 UTC text made comparable as a string (fraction padded to 9 digits). */
+export function timeKey(s: string): string;
+/** The canonical order: RiskScore desc, TimeGenerated desc, then UserPrincipalName, DetectionType, FirstSeen. */
+export function compareAlerts(a: Alert, b: Alert): number;
+/** Sort in place into the canonical order; returns the array. */
+export function sortAlerts<T extends Alert>(alerts: T[]): T[];

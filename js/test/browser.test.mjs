@@ -1,0 +1,257 @@
+// The review page in headless Chromium (Debian's /usr/bin/chromium, driven by playwright-core):
+// every conformance case through the file input gives exactly expected.jsonl (the page's JSON Lines
+// export), on the served page and on the single-file page opened from disk; no page or console
+// errors; no request to any other origin; hostile content stays text; cancel and responsiveness.
+//
+// Needs `node web/build.mjs` (make js-build does it) and Chromium (make test installs it).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import { existsSync, readFileSync, readdirSync, writeFileSync, mkdtempSync, statSync } from 'node:fs';
+import { join, extname, dirname } from 'node:path';
+import { tmpdir } from 'node:os';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const dist = join(here, '..', 'web', 'dist');
+const corpus = join(here, '..', '..', 'tests', 'corpus');
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const NOT_INPUT = new Set(['expected.jsonl', 'expected-stats.json', 'config.json', 'README.md']);
+const CSP = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; connect-src 'self'; img-src 'self' data: blob:; style-src 'self'; base-uri 'none'; form-action 'none'; object-src 'none'";
+const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json', '.wasm': 'application/wasm' };
+
+let server;
+let origin;
+let browser;
+
+before(async () => {
+  assert.ok(existsSync(join(dist, 'index.html')), 'web/dist is missing: run `node web/build.mjs` (make js-build)');
+  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y chromium (make test does it)`);
+  server = createServer((req, res) => {
+    const path = new URL(req.url, 'http://x').pathname;
+    const file = join(dist, path === '/' ? 'index.html' : path.slice(1));
+    if (!file.startsWith(dist) || !existsSync(file) || !statSync(file).isFile()) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'content-security-policy': CSP });
+    res.end(readFileSync(file));
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  origin = `http://127.0.0.1:${server.address().port}`;
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+      '--disable-quic', '--no-first-run', '--disable-sync'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+/** A fresh page (its own storage) that records errors and every request. */
+async function open(url) {
+  const context = await browser.newContext({ acceptDownloads: true });
+  const page = await context.newPage();
+  const problems = [];
+  const requests = [];
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console error: ${m.text()}`); });
+  page.on('dialog', (d) => { problems.push(`dialog: ${d.message()}`); d.dismiss(); });
+  context.on('request', (r) => requests.push(r.url()));
+  await page.goto(url);
+  await page.waitForSelector('body[data-ready="1"]');
+  return { context, page, problems, requests };
+}
+
+async function scan(page, files, config) {
+  if (config) {
+    await page.click('#config-panel summary');
+    await page.fill('#config-json', config);
+    await page.click('#apply-config');
+    const status = await page.textContent('#config-status');
+    assert.match(status, /Saved/, status);
+  }
+  const n = Number(await page.getAttribute('body', 'data-scanned')) || 0;
+  await page.setInputFiles('#files', files);
+  await page.waitForSelector(`body[data-scanned="${n + 1}"]`, { timeout: 60_000 });
+}
+
+async function exportJsonl(page) {
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-jsonl')]);
+  return readFileSync(await download.path(), 'utf8');
+}
+
+function cases() {
+  return readdirSync(corpus).filter((d) => statSync(join(corpus, d)).isDirectory()).sort();
+}
+
+function caseInputs(name) {
+  const dir = join(corpus, name);
+  return readdirSync(dir).filter((f) => !NOT_INPUT.has(f)).sort().map((f) => join(dir, f));
+}
+
+async function runCorpus(url, label) {
+  let checked = 0;
+  for (const name of cases()) {
+    const dir = join(corpus, name);
+    const want = readFileSync(join(dir, 'expected.jsonl'), 'utf8');
+    const config = existsSync(join(dir, 'config.json')) ? readFileSync(join(dir, 'config.json'), 'utf8') : null;
+    const { context, page, problems, requests } = await open(url);
+    await scan(page, caseInputs(name), config);
+    const status = await page.textContent('#status');
+    assert.doesNotMatch(status, /Error/, `${label} ${name}: ${status}`);
+    const rows = await page.locator('#alerts tbody tr').count();
+    assert.equal(rows, want.split('\n').filter(Boolean).length, `${label} ${name}: rows shown`);
+    if (rows > 0) {
+      // Open the first alert: details, timeline and map render without errors.
+      await page.click('#alerts tbody tr');
+      await page.waitForSelector('#detail:not([hidden])');
+      await page.waitForFunction(() => document.querySelector('#timeline-note').textContent.length > 0);
+    }
+    assert.equal(await exportJsonl(page), want, `${label} ${name}: exported alerts differ from expected.jsonl`);
+    assert.deepEqual(problems, [], `${label} ${name}`);
+    const outside = requests.filter((u) => !(u.startsWith(origin) || u.startsWith('blob:') || u.startsWith('data:') || u.startsWith('file:')));
+    assert.deepEqual(outside, [], `${label} ${name}: requests to other origins`);
+    await context.close();
+    checked++;
+  }
+  assert.ok(checked >= 30, `only ${checked} cases`);
+}
+
+test('served page: every corpus case gives exactly expected.jsonl', async () => {
+  await runCorpus(`${origin}/index.html`, 'served');
+});
+
+test('single-file page opened from disk: every corpus case gives exactly expected.jsonl', async () => {
+  await runCorpus(pathToFileURL(join(dist, 't1586-review.html')).href, 'file://');
+});
+
+test('hostile log content is shown as text, never run', async () => {
+  for (const url of [`${origin}/index.html`, pathToFileURL(join(dist, 't1586-review.html')).href]) {
+    const { context, page, problems } = await open(url);
+    await scan(page, caseInputs('xss-hostile-content'));
+    await page.click('#alerts tbody tr');
+    await page.waitForFunction(() => document.querySelector('#timeline-note').textContent.length > 0);
+    const user = await page.textContent('#alerts tbody tr td:nth-child(3)');
+    assert.equal(user, '<img src=x onerror="window.__pwned=1">@contoso.com');
+    assert.equal(await page.evaluate(() => window.__pwned), undefined);
+    assert.equal(await page.locator('main img, main script, #detail b').count(), 0);
+    assert.match(await page.textContent('#detail-fields'), /<b>Portal<\/b>/);
+    assert.deepEqual(problems, []);
+    await context.close();
+  }
+});
+
+test('sorting, filters, CSV export and the configuration panel', async () => {
+  const { context, page, problems } = await open(`${origin}/index.html`);
+  const demo = join(here, '..', '..', 'tests', 'demo', 'signins.json');
+  await scan(page, [demo]);
+  const risks = async () => (await page.locator('#alerts tbody tr td:first-child').allTextContents()).map(Number);
+  const r = await risks();
+  assert.ok(r.length >= 5);
+  assert.deepEqual(r, [...r].sort((a, b) => b - a), 'risk descending by default');
+  await page.click('th[data-sort="risk"]');
+  const up = await risks();
+  assert.deepEqual(up, [...up].sort((a, b) => a - b), 'risk ascending after a click');
+  await page.click('th[data-sort="user"]');
+  const users = await page.locator('#alerts tbody tr td:nth-child(3)').allTextContents();
+  assert.deepEqual(users, [...users].sort((a, b) => a.toLowerCase().localeCompare(b.toLowerCase())));
+  await page.selectOption('#filter-type', 'ImpossibleTravel');
+  const types = await page.locator('#alerts tbody tr td:nth-child(2)').allTextContents();
+  assert.ok(types.length >= 1 && types.every((t) => t === 'ImpossibleTravel'), types.join());
+  // The travel alert's map has land and a leg.
+  await page.click('#alerts tbody tr');
+  await page.waitForSelector('#map path.land');
+  await page.waitForSelector('#map line.leg');
+  await page.selectOption('#filter-type', '');
+  await page.fill('#filter-risk', '90');
+  assert.ok((await risks()).every((x) => x >= 90));
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-csv')]);
+  const csv = readFileSync(await download.path(), 'utf8').trim().split('\r\n');
+  assert.equal(csv[0], 'TimeGenerated,UserPrincipalName,DetectionType,RiskScore,FailureCount,SuccessCount,UniqueIPs,IPList,Apps,Countries,FirstSeen,LastSeen,Mitre,Profile');
+  assert.equal(csv.length - 1, r.length, 'CSV exports every alert');
+  // Settings survive a reload (local storage); the seed profile then gives the seed's view.
+  await page.click('#config-panel summary');
+  await page.selectOption('#profile', 'seed');
+  await page.click('#apply-config');
+  await page.reload();
+  await page.waitForSelector('body[data-ready="1"]');
+  assert.equal(await page.inputValue('#profile'), 'seed');
+  await scan(page, [demo]);
+  await page.click('#config-panel summary');
+  const seedTypes = new Set(await page.locator('#alerts tbody tr td:nth-child(2)').allTextContents());
+  assert.ok([...seedTypes].every((t) => ['CredentialStuffing', 'ImpossibleTravel', 'SuspiciousInfrastructure'].includes(t)), [...seedTypes].join());
+  // A bad configuration is refused with a message, not applied.
+  await page.fill('#config-json', '{"window_secs": ');
+  await page.click('#apply-config');
+  assert.match(await page.textContent('#config-status'), /settings JSON/);
+  await page.fill('#config-json', '{"no_such_key": 1}');
+  await page.click('#apply-config');
+  await page.setInputFiles('#files', [demo]);
+  await page.waitForFunction(() => /Error/.test(document.querySelector('#status').textContent));
+  assert.match(await page.textContent('#status'), /no_such_key/);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('enrichment files from the configuration panel locate a Windows logon', async () => {
+  const { context, page, problems } = await open(`${origin}/index.html`);
+  const fx = join(here, '..', '..', 'tests', 'enrichment');
+  await page.click('#config-panel summary');
+  await page.setInputFiles('#mmdb-file', [join(fx, 'city.mmdb'), join(fx, 'asn.mmdb')]);
+  await page.waitForFunction(() => document.querySelectorAll('#enrich-list li').length === 2);
+  await scan(page, [join(fx, 'hosting-logon.xml')]);
+  assert.equal(await page.locator('#alerts tbody tr').count(), 1);
+  assert.equal(await page.textContent('#alerts tbody tr td:nth-child(2)'), 'SuspiciousInfrastructure');
+  assert.match(await page.textContent('#summary'), /country_filled: 1/);
+  await page.click('#alerts tbody tr');
+  await page.waitForSelector('#map circle.pt');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('a large file: progress, a responsive page, and cancel', async () => {
+  // ~40 MB of sign-ins (the demo tenant repeated with fresh ids).
+  const dir = mkdtempSync(join(tmpdir(), 't1586-big-'));
+  const recs = JSON.parse(readFileSync(join(here, '..', '..', 'tests', 'demo', 'signins.json'), 'utf8'));
+  const list = Array.isArray(recs) ? recs : recs.value;
+  const lines = [];
+  let size = 0;
+  for (let copy = 0; size < 40 << 20; copy++) {
+    for (const r of list) {
+      const line = JSON.stringify({ ...r, id: `${r.id}-${copy}`, userPrincipalName: `c${copy}.${r.userPrincipalName}` }) + '\n';
+      lines.push(line);
+      size += line.length;
+    }
+  }
+  const big = join(dir, 'big.jsonl');
+  writeFileSync(big, lines.join(''));
+  const { context, page, problems } = await open(`${origin}/index.html`);
+  // Measure the longest gap between timer ticks on the main thread while the worker scans.
+  await page.evaluate(() => {
+    window.__gap = 0;
+    let last = performance.now();
+    window.__tick = setInterval(() => {
+      const now = performance.now();
+      window.__gap = Math.max(window.__gap, now - last);
+      last = now;
+    }, 20);
+  });
+  await page.setInputFiles('#files', [big]);
+  await page.waitForSelector('#progress-row:not([hidden])');
+  await page.waitForFunction(() => document.querySelector('#progress').value > 0.05, null, { timeout: 60_000 });
+  const gap = await page.evaluate(() => window.__gap);
+  assert.ok(gap < 250, `main thread blocked for ${gap.toFixed(0)} ms`);
+  await page.click('#cancel');
+  await page.waitForFunction(() => /Cancelled/.test(document.querySelector('#status').textContent));
+  assert.ok(await page.locator('#progress-row').isHidden());
+  // After a cancel the page scans again normally.
+  await scan(page, caseInputs('seed-graph-single-ip'));
+  assert.equal(await page.locator('#alerts tbody tr').count(), 1);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
