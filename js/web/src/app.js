@@ -22,7 +22,7 @@ const svg = (tag, attrs = {}) => {
 // ---------------------------------------------------------------------------------------------
 import { timeKey, compareAlerts } from './order.mjs'; // @@ORDER@@
 
-const cmp = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
+const order = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
 
 // ---------------------------------------------------------------------------------------------
 // Configuration: kept in localStorage (settings) and IndexedDB (enrichment files, which are large).
@@ -388,7 +388,7 @@ function visible() {
     type: (v) => v.DetectionType,
     user: (v) => String(v.UserPrincipalName).toLowerCase(),
   }[sortBy.key];
-  rows.sort((a, b) => sortBy.dir * cmp(key(a.value), key(b.value)) || compareAlerts(a.value, b.value));
+  rows.sort((a, b) => sortBy.dir * order(key(a.value), key(b.value)) || compareAlerts(a.value, b.value));
   return rows;
 }
 
