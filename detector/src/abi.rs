@@ -283,3 +283,69 @@ pub unsafe extern "C" fn t1586_enrich(handle: u32, kind: u32, ptr: u32, len: u32
         None => packed,
     }
 }
+
+/// Like `t1586_begin_source`, reading the new source as `format`: 0 detect, 1 JSON / JSON Lines,
+/// 2 CSV, 3 XML, 4 EVTX. Returns 0 on success, -1 on error.
+///
+/// # Safety
+/// `ptr..ptr+len` must be readable linear memory.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn t1586_begin_source_as(
+    handle: u32,
+    ptr: u32,
+    len: u32,
+    format: u32,
+) -> i32 {
+    use crate::ingest::InputFormat;
+    let fmt = match format {
+        0 => None,
+        1 => Some(InputFormat::Json),
+        2 => Some(InputFormat::Csv),
+        3 => Some(InputFormat::Xml),
+        4 => Some(InputFormat::Evtx),
+        other => {
+            set_error(format!(
+                "unknown input format {other} (0 detect, 1 json, 2 csv, 3 xml, 4 evtx)"
+            ));
+            return -1;
+        }
+    };
+    // SAFETY: caller contract.
+    let name = String::from_utf8_lossy(unsafe { bytes(ptr, len) }).into_owned();
+    if with_output(handle, |d| {
+        d.begin_source_as(&name, fmt);
+        Vec::new()
+    }) == 0
+    {
+        -1
+    } else {
+        0
+    }
+}
+
+/// The default configuration of a profile (`len` 0: the default profile) as pretty JSON, or 0 for
+/// an unknown profile.
+///
+/// # Safety
+/// `ptr..ptr+len` must be readable linear memory.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn t1586_default_config(ptr: u32, len: u32) -> u64 {
+    // SAFETY: caller contract.
+    let name = String::from_utf8_lossy(unsafe { bytes(ptr, len) }).into_owned();
+    let json = if name.is_empty() {
+        "{}".to_string()
+    } else {
+        format!("{{\"profile\":{}}}", serde_json::Value::from(name))
+    };
+    match crate::Config::from_json(&json) {
+        Ok(c) => VERSION_BUF.with(|v| {
+            let mut v = v.borrow_mut();
+            *v = c.to_json_pretty().into_bytes();
+            pack(&v)
+        }),
+        Err(e) => {
+            set_error(e.to_string());
+            0
+        }
+    }
+}

@@ -174,8 +174,14 @@ impl Detector {
     /// Start a new source (file). The previous source is finished: a last record without a trailing
     /// newline is processed, an unfinished one rejected. Evidence names records by this source name.
     pub fn begin_source(&mut self, name: &str) {
+        self.begin_source_as(name, None);
+    }
+
+    /// Like [`begin_source`](Detector::begin_source), reading the new source as `format` instead of
+    /// detecting it from its first bytes.
+    pub fn begin_source_as(&mut self, name: &str, format: Option<crate::ingest::InputFormat>) {
         let mut items = Vec::new();
-        self.ingest.finish(name, &mut |it| items.push(it));
+        self.ingest.finish(name, format, &mut |it| items.push(it));
         self.handle_items(items);
     }
 
@@ -205,7 +211,7 @@ impl Detector {
     pub fn flush(&mut self) -> Vec<Alert> {
         let mut items = Vec::new();
         let name = self.ingest.source().to_string();
-        self.ingest.finish(&name, &mut |it| items.push(it));
+        self.ingest.finish(&name, None, &mut |it| items.push(it));
         self.handle_items(items);
         while let Some((_, ev)) = self.reorder.pop_first() {
             self.process(ev);

@@ -41,6 +41,7 @@ pub use config::{Config, Profile};
 pub use engine::{Detector, EventSummary};
 pub use error::{Error, ErrorKind};
 pub use event::{AuthEvent, Outcome, RecordRef};
+pub use ingest::InputFormat;
 pub use stats::Stats;
 
 /// The detector version written into every alert (`DetectorVersion`).

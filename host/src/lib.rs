@@ -5,6 +5,7 @@ so integration tests can drive the same code paths as the binary.
 */
 #![forbid(unsafe_code)]
 
+pub mod generate;
 pub mod output;
 pub mod runtime;
 
@@ -14,14 +15,10 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 use flate2::read::MultiGzDecoder;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use output::AlertLine;
 use runtime::Detector;
-
-/// The bundled demo: a small tenant's sign-ins with attacks in it, scanned when no file is given.
-pub static DEMO: &[u8] = include_bytes!("../../tests/demo/signins.json");
-/// The name evidence uses for the bundled demo.
-pub const DEMO_NAME: &str = "demo/signins.json";
 
 /// What a scan produced.
 pub struct ScanOutcome {
@@ -49,14 +46,18 @@ pub fn open_input(name: &str) -> io::Result<Box<dyn Read>> {
     }
 }
 
-/// Stream one input into the detector; alert lines are appended to `lines`.
+/// Stream one input into the detector, read as `format` (0 detect; see
+/// [`Detector::begin_source_as`]); alert lines are appended to `lines`. `progress` advances by the
+/// bytes read. The error flag says whether the detector (true) or the input (false) failed.
 pub fn feed(
     det: &mut Detector,
     name: &str,
+    format: u32,
     mut input: impl Read,
     lines: &mut Vec<u8>,
+    progress: Option<&ProgressBar>,
 ) -> Result<(), (anyhow::Error, bool)> {
-    det.begin_source(name).map_err(|e| (e, true))?;
+    det.begin_source_as(name, format).map_err(|e| (e, true))?;
     let mut buf = vec![0u8; 256 * 1024];
     loop {
         let n = match input.read(&mut buf) {
@@ -71,7 +72,163 @@ pub fn feed(
             }
         };
         lines.extend(det.push(&buf[..n]).map_err(|e| (e, true))?);
+        if let Some(p) = progress {
+            p.set_message(name.to_string());
+        }
     }
+}
+
+/// Inputs after expanding directories: files in order, and the paths that could not be listed.
+pub struct Inputs {
+    pub files: Vec<String>,
+    pub unreadable: Vec<(String, String)>,
+}
+
+/// Expand directories recursively (entries in byte order of their names, hidden ones skipped);
+/// files and `-` stay as given.
+pub fn expand_inputs(args: &[String]) -> Inputs {
+    fn walk(dir: &Path, out: &mut Inputs) {
+        let mut entries: Vec<std::path::PathBuf> = match std::fs::read_dir(dir) {
+            Ok(rd) => rd.filter_map(|e| e.ok().map(|e| e.path())).collect(),
+            Err(e) => {
+                out.unreadable
+                    .push((dir.display().to_string(), e.to_string()));
+                return;
+            }
+        };
+        entries.sort();
+        for p in entries {
+            if p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+            {
+                continue;
+            }
+            if p.is_dir() {
+                walk(&p, out);
+            } else {
+                out.files.push(p.display().to_string());
+            }
+        }
+    }
+    let mut out = Inputs {
+        files: Vec::new(),
+        unreadable: Vec::new(),
+    };
+    for a in args {
+        let p = Path::new(a);
+        if a != "-" && p.is_dir() {
+            walk(p, &mut out);
+        } else {
+            out.files.push(a.clone());
+        }
+    }
+    out
+}
+
+/// A progress bar over the inputs' total size (stderr; the caller shows it only on a terminal).
+pub fn progress_bar(files: &[String]) -> ProgressBar {
+    let total: u64 = files
+        .iter()
+        .filter(|f| *f != "-")
+        .filter_map(|f| std::fs::metadata(f).ok().map(|m| m.len()))
+        .sum();
+    let p = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+    p.set_style(
+        ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} {bytes_per_sec} {msg}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    p
+}
+
+/// Counts the bytes read through it into a progress bar (before gunzip: file bytes).
+struct Counted<R> {
+    inner: R,
+    progress: ProgressBar,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.progress.inc(n as u64);
+        Ok(n)
+    }
+}
+
+/// Open an input for a scan, counting its raw bytes into `progress`.
+fn open_counted(name: &str, progress: Option<&ProgressBar>) -> io::Result<Box<dyn Read>> {
+    let Some(p) = progress.filter(|_| name != "-") else {
+        return open_input(name);
+    };
+    let raw = Counted {
+        inner: File::open(Path::new(name))?,
+        progress: p.clone(),
+    };
+    let mut br = BufReader::with_capacity(256 * 1024, raw);
+    let head = br.fill_buf()?;
+    if head.starts_with(&[0x1f, 0x8b]) {
+        Ok(Box::new(MultiGzDecoder::new(br)))
+    } else {
+        Ok(Box::new(br))
+    }
+}
+
+/// A configuration file's text as JSON: TOML, or JSON when it starts with `{`.
+pub fn parse_config(text: &str, name: &str) -> Result<serde_json::Value> {
+    if text.trim_start().starts_with('{') {
+        return serde_json::from_str(text).with_context(|| format!("{name}: invalid JSON"));
+    }
+    let v: toml::Value = toml::from_str(text).with_context(|| format!("{name}: invalid TOML"))?;
+    serde_json::to_value(v).with_context(|| format!("{name}: cannot convert TOML"))
+}
+
+/// A JSON configuration as TOML text.
+pub fn json_to_toml(json: &str) -> Result<String> {
+    let v: serde_json::Value = serde_json::from_str(json).context("configuration is not JSON")?;
+    let t: toml::Value = serde_json::from_value(v).context("configuration cannot be TOML")?;
+    toml::to_string_pretty(&t).context("cannot write TOML")
+}
+
+/// `--follow`: read `name` as it grows (polling every 250 ms; a truncated or replaced file is read
+/// again from its start as a new source) until `stop` is set; `emit` gets the alert lines of each
+/// read as soon as they are final.
+pub fn follow_file(
+    det: &mut Detector,
+    name: &str,
+    format: u32,
+    stop: &std::sync::atomic::AtomicBool,
+    emit: &mut dyn FnMut(&[u8]) -> Result<()>,
+) -> Result<()> {
+    use std::io::{Seek, SeekFrom};
+    use std::sync::atomic::Ordering;
+    let mut file = File::open(name).with_context(|| format!("{name}: cannot open"))?;
+    det.begin_source_as(name, format)?;
+    let mut pos = 0u64;
+    let mut buf = vec![0u8; 256 * 1024];
+    while !stop.load(Ordering::SeqCst) {
+        let n = file
+            .read(&mut buf)
+            .with_context(|| format!("{name}: read error"))?;
+        if n > 0 {
+            pos += n as u64;
+            let lines = det.push(&buf[..n])?;
+            if !lines.is_empty() {
+                emit(&lines)?;
+            }
+            continue;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(250));
+        let len = std::fs::metadata(name).map(|m| m.len()).unwrap_or(pos);
+        if len < pos {
+            // Truncated or rotated: start over as a new source.
+            file = File::open(name).with_context(|| format!("{name}: cannot reopen"))?;
+            file.seek(SeekFrom::Start(0))?;
+            det.begin_source_as(name, format)?;
+            pos = 0;
+        }
+    }
+    Ok(())
 }
 
 /// Parse an IP list: one address per line (the Tor Project's bulk exit list), or TorDNSEL
@@ -114,12 +271,17 @@ pub fn collect_alerts(lines: &[u8]) -> Result<Vec<AlertLine>> {
 
 /// Run a whole scan: every input in order through one detector, then flush. Unreadable inputs are
 /// reported and skipped; plugin failures abort with an error.
-pub fn scan(det: &mut Detector, inputs: &[String]) -> Result<ScanOutcome> {
+pub fn scan(
+    det: &mut Detector,
+    inputs: &[String],
+    format: u32,
+    progress: Option<&ProgressBar>,
+) -> Result<ScanOutcome> {
     let mut lines = Vec::new();
     let mut unreadable = Vec::new();
     for name in inputs {
-        let res = match open_input(name) {
-            Ok(r) => feed(det, name, r, &mut lines),
+        let res = match open_counted(name, progress) {
+            Ok(r) => feed(det, name, format, r, &mut lines, progress),
             Err(e) => Err((anyhow::Error::new(e), false)),
         };
         match res {

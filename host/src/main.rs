@@ -28,8 +28,23 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Cmd {
-    /// Scan log files (JSON, JSON Lines, CSV; gzip ok; `-` for stdin). No file: the bundled demo.
+    /// Scan log files and directories (JSON, JSON Lines, CSV, XML, EVTX; gzip ok; `-` for stdin).
+    /// No file: a generated demo tenant (`t1586 generate` defaults).
     Scan(ScanArgs),
+    /// Write a synthetic tenant (seeded, deterministic) with injected attacks and their ground truth.
+    Generate(GenArgs),
+    /// Configuration helpers.
+    Config {
+        /// Print a profile's full default configuration (a starting point for `--config`).
+        #[arg(long)]
+        print_default: bool,
+        /// `default` or `seed`.
+        #[arg(long, default_value = "default")]
+        profile: String,
+        /// `toml` or `json`.
+        #[arg(long, default_value = "toml")]
+        format: String,
+    },
     /// Print the versions of the CLI, the detector and its ABI.
     Version {
         /// Load this detector .wasm instead of the embedded one.
@@ -38,24 +53,67 @@ enum Cmd {
     },
 }
 
-#[derive(Clone, Copy, ValueEnum)]
+#[derive(Clone, Copy, PartialEq, ValueEnum)]
 enum Format {
     /// Aligned columns for reading.
     Table,
     /// One alert JSON object per line (canonical bytes).
     Jsonl,
+    /// One JSON array.
+    Json,
+    /// CSV with a header row (lists joined with `;`).
+    Csv,
+    /// OCSF 1.1 Detection Finding (class 2004) objects, one per line.
+    Ocsf,
+}
+
+#[derive(Clone, Copy, PartialEq, ValueEnum)]
+enum InputFormat {
+    Auto,
+    Json,
+    Csv,
+    Xml,
+    Evtx,
+}
+
+#[derive(clap::Args)]
+struct GenArgs {
+    /// Directory to write signins.jsonl, windows.jsonl and ground-truth.jsonl into.
+    #[arg(long)]
+    out: PathBuf,
+    /// Users in the tenant.
+    #[arg(long, default_value_t = 200)]
+    users: usize,
+    /// Days of activity.
+    #[arg(long, default_value_t = 7)]
+    days: u32,
+    /// Random seed: the same seed gives the same bytes.
+    #[arg(long, default_value_t = 1586)]
+    seed: u64,
+    /// No Windows Security events.
+    #[arg(long)]
+    no_windows: bool,
 }
 
 #[derive(clap::Args)]
 struct ScanArgs {
-    /// Input files; `-` reads standard input.
+    /// Input files and directories (read recursively, in name order); `-` reads standard input.
     files: Vec<String>,
     /// Output format [default: table on a terminal, jsonl otherwise].
     #[arg(long, value_enum)]
     format: Option<Format>,
-    /// Detector configuration (JSON; see README "Configuration").
+    /// Read every input as this format instead of detecting it.
+    #[arg(long, value_enum, default_value = "auto")]
+    input_format: InputFormat,
+    /// Only print alerts with at least this risk score (statistics still count all).
+    #[arg(long, default_value_t = 0)]
+    min_risk: u64,
+    /// Detector configuration, TOML or JSON (see `t1586 config --print-default`).
     #[arg(long)]
     config: Option<PathBuf>,
+    /// Keep reading a growing file (tail -f) and print alerts as they become final; Ctrl-C ends.
+    #[arg(long)]
+    follow: bool,
     /// Detection profile: `default` or `seed` (overrides the configuration's).
     #[arg(long)]
     profile: Option<String>,
@@ -100,7 +158,7 @@ fn config_json(args: &ScanArgs) -> Result<String> {
         Some(p) => {
             let text = std::fs::read_to_string(p)
                 .with_context(|| format!("{}: cannot read configuration", p.display()))?;
-            serde_json::from_str(&text).with_context(|| format!("{}: invalid JSON", p.display()))?
+            t1586_host::parse_config(&text, &p.display().to_string())?
         }
     };
     let Some(o) = v.as_object_mut() else {
@@ -179,6 +237,13 @@ fn summary(stats: &serde_json::Value, alerts: usize) -> String {
 }
 
 fn scan(args: ScanArgs) -> Result<ExitCode> {
+    // Ctrl-C must end a follow cleanly from the first moment (compiling the module takes a while).
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    if args.follow {
+        let s2 = stop.clone();
+        ctrlc::set_handler(move || s2.store(true, std::sync::atomic::Ordering::SeqCst))
+            .context("cannot install the Ctrl-C handler")?;
+    }
     let plugin = load_plugin(args.plugin.as_ref()).map_err(|e| e.context(PluginFailure))?;
     let limits = Limits {
         max_memory: args.max_memory.saturating_mul(1 << 20),
@@ -203,15 +268,30 @@ fn scan(args: ScanArgs) -> Result<ExitCode> {
             }
         }
     }
+    let input_format = match args.input_format {
+        InputFormat::Auto => 0,
+        InputFormat::Json => 1,
+        InputFormat::Csv => 2,
+        InputFormat::Xml => 3,
+        InputFormat::Evtx => 4,
+    };
+    let format = args.format.unwrap_or(if std::io::stdout().is_terminal() {
+        Format::Table
+    } else {
+        Format::Jsonl
+    });
+    if args.follow {
+        return follow(&mut det, &args, input_format, format, &stop);
+    }
     let outcome = if args.files.is_empty() {
+        // The bundled demo: a generated tenant (the `generate` defaults), scanned from memory.
+        let demo = t1586_host::generate::in_memory(&t1586_host::generate::Options::default());
         let mut lines = Vec::new();
-        t1586_host::feed(
-            &mut det,
-            t1586_host::DEMO_NAME,
-            t1586_host::DEMO,
-            &mut lines,
-        )
-        .map_err(|(e, _)| e.context(PluginFailure))?;
+        for (name, bytes) in &demo.files {
+            let name = format!("demo/{name}");
+            t1586_host::feed(&mut det, &name, 0, bytes.as_slice(), &mut lines, None)
+                .map_err(|(e, _)| e.context(PluginFailure))?;
+        }
         lines.extend(det.flush().map_err(|e| e.context(PluginFailure))?);
         t1586_host::ScanOutcome {
             alerts: t1586_host::collect_alerts(&lines)?,
@@ -219,29 +299,47 @@ fn scan(args: ScanArgs) -> Result<ExitCode> {
             unreadable: vec![],
         }
     } else {
-        t1586_host::scan(&mut det, &args.files).map_err(|e| e.context(PluginFailure))?
+        let inputs = t1586_host::expand_inputs(&args.files);
+        let progress = (!args.quiet && std::io::stderr().is_terminal())
+            .then(|| t1586_host::progress_bar(&inputs.files));
+        let mut outcome =
+            t1586_host::scan(&mut det, &inputs.files, input_format, progress.as_ref())
+                .map_err(|e| e.context(PluginFailure))?;
+        if let Some(p) = progress {
+            p.finish_and_clear();
+        }
+        outcome.unreadable.splice(0..0, inputs.unreadable);
+        outcome
     };
-    let format = args.format.unwrap_or(if std::io::stdout().is_terminal() {
-        Format::Table
-    } else {
-        Format::Jsonl
-    });
+    let shown: Vec<output::AlertLine> = outcome
+        .alerts
+        .iter()
+        .filter(|a| {
+            a.value
+                .get("RiskScore")
+                .and_then(serde_json::Value::as_u64)
+                .unwrap_or(0)
+                >= args.min_risk
+        })
+        .cloned()
+        .collect();
     let mut out = std::io::stdout().lock();
-    let text = match format {
-        Format::Jsonl => outcome
-            .alerts
-            .iter()
-            .map(|a| format!("{}\n", a.json))
-            .collect::<String>(),
-        Format::Table => output::table(&outcome.alerts),
-    };
+    let text = render(format, &shown);
     if let Err(e) = out.write_all(text.as_bytes()).and_then(|_| out.flush())
         && e.kind() != std::io::ErrorKind::BrokenPipe
     {
         return Err(e.into());
     }
     if !args.quiet {
-        eprintln!("{}", summary(&outcome.stats, outcome.alerts.len()));
+        let mut sum = summary(&outcome.stats, outcome.alerts.len());
+        if args.min_risk > 0 {
+            sum.push_str(&format!(
+                "\n  shown: {} with risk >= {}",
+                shown.len(),
+                args.min_risk
+            ));
+        }
+        eprintln!("{sum}");
     }
     for (name, err) in &outcome.unreadable {
         eprintln!("t1586: {name}: {err}");
@@ -251,6 +349,159 @@ fn scan(args: ScanArgs) -> Result<ExitCode> {
     } else {
         ExitCode::from(EXIT_INPUT)
     })
+}
+
+fn render(format: Format, alerts: &[output::AlertLine]) -> String {
+    match format {
+        Format::Jsonl => alerts.iter().map(|a| format!("{}\n", a.json)).collect(),
+        Format::Json => output::json_array(alerts),
+        Format::Csv => output::csv(alerts),
+        Format::Ocsf => output::ocsf_lines(alerts),
+        Format::Table => output::table(alerts),
+    }
+}
+
+/// `--follow`: read one growing file; print alerts as they become final; Ctrl-C flushes and ends.
+fn follow(
+    det: &mut Detector,
+    args: &ScanArgs,
+    input_format: u32,
+    format: Format,
+    stop: &std::sync::atomic::AtomicBool,
+) -> Result<ExitCode> {
+    let [name] = args.files.as_slice() else {
+        bail!("--follow reads exactly one file");
+    };
+    if name == "-" {
+        bail!("--follow needs a file (standard input is read to its end without it)");
+    }
+    if matches!(format, Format::Json | Format::Table) {
+        bail!("--follow prints alerts as they come: use --format jsonl, csv or ocsf");
+    }
+    if !args.quiet {
+        eprintln!("t1586: following {name}; Ctrl-C stops");
+    }
+    let mut out = std::io::stdout();
+    let emit = |lines: &[u8], out: &mut std::io::Stdout, header: &mut bool| -> Result<()> {
+        let alerts: Vec<output::AlertLine> = t1586_host::collect_alerts(lines)?
+            .into_iter()
+            .filter(|a| {
+                a.value
+                    .get("RiskScore")
+                    .and_then(serde_json::Value::as_u64)
+                    .unwrap_or(0)
+                    >= args.min_risk
+            })
+            .collect();
+        let mut text = render(format, &alerts);
+        if format == Format::Csv {
+            // One header for the whole stream.
+            if *header {
+                text = text
+                    .split_once("\r\n")
+                    .map(|(_, rest)| rest.to_string())
+                    .unwrap_or_default();
+            }
+            *header = true;
+        }
+        out.write_all(text.as_bytes())?;
+        out.flush()?;
+        Ok(())
+    };
+    let mut header = false;
+    t1586_host::follow_file(det, name, input_format, stop, &mut |lines| {
+        emit(lines, &mut out, &mut header)
+    })
+    .map_err(|e| e.context(PluginFailure))?;
+    let last = det.flush().map_err(|e| e.context(PluginFailure))?;
+    emit(&last, &mut out, &mut header)?;
+    if !args.quiet {
+        let stats = det.stats()?;
+        let alerts = stats
+            .get("alerts")
+            .and_then(serde_json::Value::as_u64)
+            .unwrap_or(0);
+        eprintln!("{}", summary(&stats, alerts as usize));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn generate(args: GenArgs) -> Result<ExitCode> {
+    use std::io::BufWriter;
+    let logs = args.out.join("logs");
+    std::fs::create_dir_all(&logs)
+        .with_context(|| format!("{}: cannot create directory", logs.display()))?;
+    let create = |p: PathBuf| -> Result<BufWriter<std::fs::File>> {
+        Ok(BufWriter::new(std::fs::File::create(&p).with_context(
+            || format!("{}: cannot create", p.display()),
+        )?))
+    };
+    let mut truth = create(args.out.join("ground-truth.jsonl"))?;
+    let mut open: Option<(String, BufWriter<std::fs::File>)> = None;
+    let mut failed: Option<anyhow::Error> = None;
+    let mut record = |day: u32, kind: &str, line: &str| -> std::io::Result<()> {
+        let name = t1586_host::generate::day_file(day, kind);
+        if open.as_ref().is_none_or(|(n, _)| *n != name) {
+            if let Some((_, mut f)) = open.take() {
+                f.flush()?;
+            }
+            match create(logs.join(&name)) {
+                Ok(f) => open = Some((name, f)),
+                Err(e) => {
+                    failed = Some(e);
+                    return Err(std::io::Error::other("cannot create a day file"));
+                }
+            }
+        }
+        let (_, f) = open.as_mut().expect("opened above");
+        writeln!(f, "{line}")
+    };
+    let opts = t1586_host::generate::Options {
+        users: args.users,
+        days: args.days,
+        seed: args.seed,
+        windows: !args.no_windows,
+        ..Default::default()
+    };
+    let n = t1586_host::generate::generate(
+        &opts,
+        &mut t1586_host::generate::Sinks {
+            record: &mut record,
+            truth: &mut truth,
+        },
+    );
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    let n = n?;
+    if let Some((_, mut f)) = open.take() {
+        f.flush()?;
+    }
+    truth.flush()?;
+    eprintln!(
+        "t1586: {}: {} sign-ins and {} Windows events in logs/ (one file per day and kind), {} injected attacks in ground-truth.jsonl",
+        args.out.display(),
+        n.signins,
+        n.windows,
+        n.attacks
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_default(profile: &str, format: &str) -> Result<ExitCode> {
+    let plugin = Plugin::embedded().map_err(|e| e.context(PluginFailure))?;
+    let mut d =
+        Detector::open(&plugin, "{}", Limits::default()).map_err(|e| e.context(PluginFailure))?;
+    let json = d
+        .default_config(profile)
+        .map_err(|e| anyhow::anyhow!("{e:#}"))?;
+    let text = match format {
+        "json" => format!("{json}\n"),
+        "toml" => t1586_host::json_to_toml(&json)?,
+        other => bail!("--format must be toml or json, not {other:?}"),
+    };
+    print!("{text}");
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Marker context: the error came from the plugin (exit code 4).
@@ -266,6 +517,15 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let res = match cli.cmd {
         Cmd::Scan(args) => scan(args),
+        Cmd::Generate(args) => generate(args),
+        Cmd::Config {
+            print_default: true,
+            profile,
+            format,
+        } => print_default(&profile, &format),
+        Cmd::Config { .. } => Err(anyhow::anyhow!(
+            "nothing to do: try `t1586 config --print-default`"
+        )),
         Cmd::Version { plugin } => (|| {
             let p = load_plugin(plugin.as_ref())?;
             let d = Detector::open(&p, "{}", Limits::default())?;

@@ -6,6 +6,7 @@ use std::cmp::Ordering;
 use serde_json::Value;
 
 /// One alert: its canonical JSON line (printed as is) and the parsed object (for sorting/tables).
+#[derive(Debug, Clone)]
 pub struct AlertLine {
     pub json: String,
     pub value: Value,
@@ -126,9 +127,300 @@ pub fn table(alerts: &[AlertLine]) -> String {
     out
 }
 
+/// A JSON array of the alerts (each in its canonical form).
+pub fn json_array(alerts: &[AlertLine]) -> String {
+    if alerts.is_empty() {
+        return "[]\n".into();
+    }
+    let body: Vec<&str> = alerts.iter().map(|a| a.json.as_str()).collect();
+    format!("[\n{}\n]\n", body.join(",\n"))
+}
+
+/// The CSV columns (the seed's, then ATT&CK and profile).
+pub const CSV_COLUMNS: &[&str] = &[
+    "TimeGenerated",
+    "UserPrincipalName",
+    "DetectionType",
+    "RiskScore",
+    "FailureCount",
+    "SuccessCount",
+    "UniqueIPs",
+    "IPList",
+    "Apps",
+    "Countries",
+    "FirstSeen",
+    "LastSeen",
+    "Mitre",
+    "Profile",
+];
+
+/// One CSV cell: lists joined with `;`, quoted when needed, and text that a spreadsheet would run as
+/// a formula (`=`, `+`, `-`, `@`) prefixed with `'` (log content is attacker-controlled).
+pub fn csv_cell(v: Option<&Value>) -> String {
+    let (text, number) = match v {
+        None | Some(Value::Null) => (String::new(), false),
+        Some(Value::String(s)) => (s.clone(), false),
+        Some(Value::Array(a)) => (
+            a.iter()
+                .map(|x| x.as_str().map_or_else(|| x.to_string(), str::to_string))
+                .collect::<Vec<_>>()
+                .join(";"),
+            false,
+        ),
+        Some(Value::Number(n)) => (n.to_string(), true),
+        Some(other) => (other.to_string(), false),
+    };
+    let text = if !number && text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text
+    };
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text
+    }
+}
+
+/// CSV with a header row, CRLF line ends (RFC 4180), the same columns as the review page.
+pub fn csv(alerts: &[AlertLine]) -> String {
+    let mut out = CSV_COLUMNS.join(",");
+    out.push_str("\r\n");
+    for a in alerts {
+        let row: Vec<String> = CSV_COLUMNS
+            .iter()
+            .map(|c| csv_cell(a.value.get(*c)))
+            .collect();
+        out.push_str(&row.join(","));
+        out.push_str("\r\n");
+    }
+    out
+}
+
+/// ATT&CK technique names for the ids the detector emits.
+fn technique_name(id: &str) -> &'static str {
+    match id {
+        "T1586" => "Compromise Accounts",
+        "T1078" => "Valid Accounts",
+        "T1078.004" => "Valid Accounts: Cloud Accounts",
+        "T1110" => "Brute Force",
+        "T1110.001" => "Brute Force: Password Guessing",
+        "T1110.003" => "Brute Force: Password Spraying",
+        "T1110.004" => "Brute Force: Credential Stuffing",
+        "T1090" => "Proxy",
+        "T1557" => "Adversary-in-the-Middle",
+        "T1550.004" => "Use Alternate Authentication Material: Web Session Cookie",
+        "T1539" => "Steal Web Session Cookie",
+        "T1621" => "Multi-Factor Authentication Request Generation",
+        "T1087" => "Account Discovery",
+        _ => "",
+    }
+}
+
+/// RFC 3339 UTC (`…Z`, any fraction) to epoch milliseconds; `None` if it is not that.
+pub fn epoch_ms(t: &str) -> Option<i64> {
+    let b = t.as_bytes();
+    if b.len() < 20 || !t.ends_with('Z') {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| t.get(r)?.parse::<i64>().ok();
+    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (h, mi, se) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    let frac = t[19..t.len() - 1].strip_prefix('.').unwrap_or("");
+    let ms = format!("{frac:0<3}").get(0..3)?.parse::<i64>().ok()?;
+    // Days from civil (Howard Hinnant's algorithm).
+    let y2 = if mo <= 2 { y - 1 } else { y };
+    let era = y2.div_euclid(400);
+    let yoe = y2 - era * 400;
+    let mp = (mo + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(((days * 24 + h) * 60 + mi) * 60_000 + se * 1000 + ms)
+}
+
+/// FNV-1a, for stable finding ids.
+fn fnv(parts: &[&str]) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for p in parts {
+        for b in p.bytes().chain([0u8]) {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    format!("{h:016x}")
+}
+
+/// One OCSF 1.1 Detection Finding (class 2004) for an alert: severity and risk level from the risk
+/// score, ATT&CK techniques, the user and IPs as observables, the evidence records as `evidences`,
+/// and the alert's other columns under `unmapped`.
+pub fn ocsf(a: &AlertLine) -> Value {
+    let v = &a.value;
+    let risk = v.get("RiskScore").and_then(Value::as_u64).unwrap_or(0);
+    let (sev_id, sev) = match risk {
+        90.. => (5, "Critical"),
+        75..=89 => (4, "High"),
+        50..=74 => (3, "Medium"),
+        25..=49 => (2, "Low"),
+        _ => (1, "Informational"),
+    };
+    let (level_id, level) = match risk {
+        90.. => (4, "Critical"),
+        75..=89 => (3, "High"),
+        50..=74 => (2, "Medium"),
+        25..=49 => (1, "Low"),
+        _ => (0, "Info"),
+    };
+    let user = s(v, "UserPrincipalName");
+    let dtype = s(v, "DetectionType");
+    let ms = |k: &str| epoch_ms(s(v, k)).map_or(Value::Null, Value::from);
+    let attacks: Vec<Value> = v
+        .get("Mitre")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .map(|id| serde_json::json!({"technique": {"uid": id, "name": technique_name(id)}, "version": "v15"}))
+        .collect();
+    let mut observables = Vec::new();
+    if user != "(multiple)" {
+        observables.push(serde_json::json!({"name": "user.name", "type_id": 4, "type": "User Name", "value": user}));
+    }
+    for ip in v
+        .get("IPList")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        observables.push(serde_json::json!({"name": "src_endpoint.ip", "type_id": 2, "type": "IP Address", "value": ip}));
+    }
+    let evidences: Vec<Value> = v
+        .get("Evidence")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(|e| {
+            let mut ev = serde_json::json!({"data": e});
+            if let Some(ip) = e.get("IPAddress") {
+                ev["src_endpoint"] = serde_json::json!({"ip": ip});
+                if let Some(c) = e.get("Country") {
+                    ev["src_endpoint"]["location"] = serde_json::json!({"country": c});
+                }
+            }
+            if user != "(multiple)" {
+                ev["actor"] = serde_json::json!({"user": {"name": user}});
+            }
+            ev
+        })
+        .collect();
+    let mut unmapped = serde_json::Map::new();
+    for k in [
+        "FailureCount",
+        "SuccessCount",
+        "UniqueIPs",
+        "Apps",
+        "Countries",
+        "Profile",
+        "Details",
+    ] {
+        if let Some(x) = v.get(k) {
+            unmapped.insert(k.to_string(), x.clone());
+        }
+    }
+    serde_json::json!({
+        "activity_id": 1,
+        "activity_name": "Create",
+        "category_uid": 2,
+        "category_name": "Findings",
+        "class_uid": 2004,
+        "class_name": "Detection Finding",
+        "type_uid": 200401,
+        "type_name": "Detection Finding: Create",
+        "severity_id": sev_id,
+        "severity": sev,
+        "status_id": 1,
+        "status": "New",
+        "time": ms("TimeGenerated"),
+        "message": format!("{dtype} for {user} (risk {risk})"),
+        "risk_score": risk,
+        "risk_level_id": level_id,
+        "risk_level": level,
+        "finding_info": {
+            "uid": fnv(&[dtype, user, s(v, "FirstSeen")]),
+            "title": format!("{dtype}: {user}"),
+            "desc": format!("t1586 {dtype} alert (compromised-account detection)"),
+            "types": [dtype],
+            "created_time": ms("TimeGenerated"),
+            "first_seen_time": ms("FirstSeen"),
+            "last_seen_time": ms("LastSeen"),
+            "analytic": {"name": dtype, "type_id": 1, "type": "Rule", "uid": format!("t1586/{dtype}")},
+            "attacks": attacks,
+        },
+        "metadata": {
+            "version": "1.1.0",
+            "product": {"name": "t1586", "vendor_name": "t1586", "version": s(v, "DetectorVersion")},
+        },
+        "observables": observables,
+        "evidences": evidences,
+        "unmapped": unmapped,
+    })
+}
+
+/// OCSF Detection Findings, one JSON object per line.
+pub fn ocsf_lines(alerts: &[AlertLine]) -> String {
+    alerts.iter().map(|a| format!("{}\n", ocsf(a))).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn epoch_ms_matches_known_instants() {
+        assert_eq!(epoch_ms("1970-01-01T00:00:00Z"), Some(0));
+        assert_eq!(epoch_ms("2026-03-02T10:50:00Z"), Some(1_772_448_600_000));
+        assert_eq!(
+            epoch_ms("2023-09-25T20:39:50.8353605Z"),
+            Some(1_695_674_390_835)
+        );
+        assert_eq!(epoch_ms("2000-02-29T12:00:00.5Z"), Some(951_825_600_500));
+        assert_eq!(epoch_ms("not a time"), None);
+    }
+
+    #[test]
+    fn csv_cells_quote_and_neutralise_formulas() {
+        assert_eq!(csv_cell(Some(&Value::from("a,b"))), "\"a,b\"");
+        assert_eq!(
+            csv_cell(Some(&Value::from("=HYPERLINK(1)"))),
+            "'=HYPERLINK(1)"
+        );
+        assert_eq!(csv_cell(Some(&Value::from(-5))), "-5");
+        assert_eq!(
+            csv_cell(Some(&serde_json::json!(["1.2.3.4", "5.6.7.8"]))),
+            "1.2.3.4;5.6.7.8"
+        );
+        assert_eq!(csv_cell(None), "");
+    }
+
+    #[test]
+    fn ocsf_detection_finding_shape() {
+        let a = AlertLine::parse(r#"{"TimeGenerated":"2026-03-02T10:50:00Z","UserPrincipalName":"a@b.c","DetectionType":"ImpossibleTravel","RiskScore":85,"FailureCount":0,"SuccessCount":2,"UniqueIPs":1,"IPList":["1.2.3.4"],"Apps":[],"Countries":["US"],"FirstSeen":"2026-03-02T10:00:00Z","LastSeen":"2026-03-02T10:50:00Z","Evidence":[{"Source":"x","Line":1,"Time":"2026-03-02T10:00:00Z","Outcome":"Success","IPAddress":"1.2.3.4","Country":"US"}],"Mitre":["T1586","T1078"],"Profile":"default","DetectorVersion":"0.1.0"}"#).unwrap();
+        let f = ocsf(&a);
+        assert_eq!(f["class_uid"], 2004);
+        assert_eq!(f["type_uid"], 200401);
+        assert_eq!(f["severity_id"], 4);
+        assert_eq!(f["time"], 1_772_448_600_000i64);
+        assert_eq!(
+            f["finding_info"]["attacks"][0]["technique"]["name"],
+            "Compromise Accounts"
+        );
+        assert_eq!(f["observables"][0]["value"], "a@b.c");
+        assert_eq!(
+            f["evidences"][0]["src_endpoint"]["location"]["country"],
+            "US"
+        );
+        assert_eq!(f["finding_info"]["uid"], ocsf(&a)["finding_info"]["uid"]);
+    }
 
     #[test]
     fn time_keys_order_fractions_correctly() {

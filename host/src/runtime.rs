@@ -106,6 +106,9 @@ struct Exports {
     close: TypedFunc<u32, i32>,
     /// Optional: modules built before enrichment existed lack it.
     enrich: Option<TypedFunc<(u32, u32, u32, u32), u64>>,
+    /// Optional (added to ABI 1 later).
+    begin_source_as: Option<TypedFunc<(u32, u32, u32, u32), i32>>,
+    default_config: Option<TypedFunc<(u32, u32), u64>>,
 }
 
 /// One running detector (one instance, one handle).
@@ -201,6 +204,8 @@ impl Detector {
             last_error: func(&inst, &mut store, "t1586_last_error")?,
             close: func(&inst, &mut store, "t1586_close")?,
             enrich: func(&inst, &mut store, "t1586_enrich").ok(),
+            begin_source_as: func(&inst, &mut store, "t1586_begin_source_as").ok(),
+            default_config: func(&inst, &mut store, "t1586_default_config").ok(),
         };
         let mut d = Detector {
             store,
@@ -347,6 +352,41 @@ impl Detector {
         let h = self.handle;
         let packed = self.call(|s, ex| ex.snapshot.call(s, h), "t1586_snapshot")?;
         self.result(packed, "t1586_snapshot")
+    }
+
+    /// Start a named source read as `format` (0 detect, 1 json, 2 csv, 3 xml, 4 evtx).
+    pub fn begin_source_as(&mut self, name: &str, format: u32) -> Result<()> {
+        if format == 0 {
+            return self.begin_source(name);
+        }
+        let Some(f) = self.ex.begin_source_as.clone() else {
+            bail!(
+                "this detector module cannot force an input format (no t1586_begin_source_as export)"
+            );
+        };
+        let buf = self.write_temp(name.as_bytes())?;
+        let h = self.handle;
+        let r = self.call(
+            |s, _| f.call(s, (h, buf.0, buf.1, format)),
+            "t1586_begin_source_as",
+        );
+        self.free_temp(buf)?;
+        if r? != 0 {
+            bail!("t1586_begin_source_as failed: {}", self.last_error()?);
+        }
+        Ok(())
+    }
+
+    /// A profile's default configuration as pretty JSON.
+    pub fn default_config(&mut self, profile: &str) -> Result<String> {
+        let Some(f) = self.ex.default_config.clone() else {
+            bail!("this detector module has no t1586_default_config export");
+        };
+        let buf = self.write_temp(profile.as_bytes())?;
+        let packed = self.call(|s, _| f.call(s, buf), "t1586_default_config");
+        self.free_temp(buf)?;
+        let bytes = self.result(packed?, "t1586_default_config")?;
+        Ok(String::from_utf8_lossy(&bytes).into_owned())
     }
 
     /// Add enrichment data (`kind` 1 = `.mmdb`, 2 = ip2asn TSV); returns what the detector loaded.

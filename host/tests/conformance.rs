@@ -33,7 +33,7 @@ fn corpus_through_wasmtime_library() {
         let mut lines = Vec::new();
         for f in inputs(&case) {
             let bytes = fs::read(case.join(&f)).unwrap();
-            t1586_host::feed(&mut det, &f, &bytes[..], &mut lines)
+            t1586_host::feed(&mut det, &f, 0, &bytes[..], &mut lines, None)
                 .map_err(|(e, _)| e)
                 .unwrap();
         }

@@ -91,10 +91,18 @@ impl Detector {
         })
     }
 
-    /// Start a new named source (file name used in evidence).
+    /// Start a new named source (file name used in evidence); `format` (`json`, `csv`, `xml`,
+    /// `evtx`) skips detection.
     #[wasm_bindgen(js_name = beginSource)]
-    pub fn begin_source(&mut self, name: &str) {
-        self.inner.begin_source(name);
+    pub fn begin_source(&mut self, name: &str, format: Option<String>) -> Result<(), JsError> {
+        let fmt = match format.as_deref() {
+            None | Some("") | Some("auto") => None,
+            Some(f) => Some(core::InputFormat::parse(f).ok_or_else(|| {
+                js_err(format!("unknown input format {f:?} (json, csv, xml, evtx)"))
+            })?),
+        };
+        self.inner.begin_source_as(name, fmt);
+        Ok(())
     }
 
     /// Push a chunk (Uint8Array or string); returns alerts that became final (objects).

@@ -106,6 +106,28 @@ enum Top {
     Wrapper,
 }
 
+/// An input format a caller can force instead of detection (for files whose first bytes mislead it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum InputFormat {
+    Json,
+    Csv,
+    Xml,
+    Evtx,
+}
+
+impl InputFormat {
+    /// `json`, `csv`, `xml`, `evtx` (case-insensitive); `None` for anything else.
+    pub fn parse(s: &str) -> Option<InputFormat> {
+        match s.to_ascii_lowercase().as_str() {
+            "json" | "jsonl" | "ndjson" => Some(InputFormat::Json),
+            "csv" => Some(InputFormat::Csv),
+            "xml" => Some(InputFormat::Xml),
+            "evtx" => Some(InputFormat::Evtx),
+            _ => None,
+        }
+    }
+}
+
 /// The framer's state for one source.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Framer {
@@ -183,6 +205,18 @@ impl Framer {
             evtx_header_done: false,
             evtx_chunk: 0,
         }
+    }
+
+    /// A framer that skips detection and reads `format`.
+    pub fn forced(max_record: usize, format: InputFormat) -> Self {
+        let mut f = Framer::new(max_record);
+        f.format = match format {
+            InputFormat::Json => Format::Json,
+            InputFormat::Csv => Format::Csv,
+            InputFormat::Xml => Format::Xml,
+            InputFormat::Evtx => Format::Evtx,
+        };
+        f
     }
 
     /// Feed a chunk; complete records are passed to `sink` in input order.

@@ -15,6 +15,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 pub use entra::Decoded;
+pub use framer::InputFormat;
 use framer::{Frame, FrameKind, Framer};
 
 /// One source's reader: framing state plus the CSV header once seen.
@@ -70,8 +71,14 @@ impl Ingest {
         framer.push(data, &mut |f| decode(source, header, evtx_records, f, out));
     }
 
-    /// End of this source: remaining bytes are decoded or rejected; the reader is ready for a new source.
-    pub fn finish(&mut self, next_source: &str, out: &mut dyn FnMut(Item)) {
+    /// End of this source: remaining bytes are decoded or rejected; the reader is ready for a new
+    /// source, read as `format` (detected when `None`).
+    pub fn finish(
+        &mut self,
+        next_source: &str,
+        format: Option<InputFormat>,
+        out: &mut dyn FnMut(Item),
+    ) {
         let Ingest {
             source,
             framer,
@@ -81,6 +88,9 @@ impl Ingest {
         } = self;
         framer.finish(&mut |f| decode(source, header, evtx_records, f, out));
         *self = Ingest::new(next_source, self.max_record);
+        if let Some(f) = format {
+            self.framer = Framer::forced(self.max_record, f);
+        }
     }
 }
 

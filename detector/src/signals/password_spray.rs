@@ -14,7 +14,9 @@
 //!   times, within `distributed_window_secs` (24 h). IPs that also produced a success in that time are
 //!   left out (ordinary users mistyping from their own network), as are failures without a user agent.
 //! * **Spray then success** (`PasswordSpraySuccess`): a success for an identity that a detected
-//!   spray targeted, within `success_window_secs` (24 h): risk `risk_success` (95), per identity.
+//!   spray targeted, within `success_window_secs` (24 h), **from one of that spray's source IPs**:
+//!   risk `risk_success` (95), per identity. (The victims' own sign-ins from their usual networks after
+//!   a spray are not compromises; the attacker signing in from the spraying infrastructure is.)
 //!
 //! Anchors: MITRE ATT&CK T1110.003 (password spraying), T1586, T1078; Microsoft Sentinel "Password spray
 //! attack against Azure AD application" and "Distributed password cracking attempts"; Splunk "Azure AD
@@ -76,7 +78,13 @@ pub(crate) struct Target {
     until: DateTime<Utc>,
     sources: Vec<String>,
     attempt: Mini,
+    /// The IPs the spray(s) against this identity came from (capped).
+    #[serde(default)]
+    ips: Vec<String>,
 }
+
+/// Source IPs remembered per targeted identity.
+const MAX_SPRAY_IPS: usize = 64;
 
 /// The spray signal's state: per-IP groups, per-pattern groups, targeted identities, recent good IPs.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -160,15 +168,24 @@ impl Spray {
         }
         let until = ev.time + secs(cfg.success_window_secs);
         for (ids, source) in sprayed {
+            let mut ips: Vec<String> = ids
+                .iter()
+                .filter_map(|(_, m)| m.evidence.ip.clone())
+                .collect();
+            ips.sort();
+            ips.dedup();
+            ips.truncate(MAX_SPRAY_IPS);
             for (id, attempt) in ids {
                 let source = source.clone();
                 let latest = attempt.clone();
+                let ips = ips.clone();
                 self.targets.update(
                     &id,
                     || Target {
                         until,
                         sources: vec![],
                         attempt,
+                        ips: Vec::new(),
                     },
                     ctx,
                     |t, _| {
@@ -176,6 +193,11 @@ impl Spray {
                         t.attempt = latest;
                         if !t.sources.contains(&source) && t.sources.len() < 8 {
                             t.sources.push(source);
+                        }
+                        for ip in ips {
+                            if !t.ips.contains(&ip) && t.ips.len() < MAX_SPRAY_IPS {
+                                t.ips.push(ip);
+                            }
                         }
                     },
                 );
@@ -187,7 +209,7 @@ impl Spray {
         let Some(t) = self.targets.get(&ev.identity_key) else {
             return;
         };
-        if ev.time > t.until {
+        if ev.time > t.until || !ev.ip.as_ref().is_some_and(|ip| t.ips.contains(ip)) {
             return;
         }
         let (attempt, sources) = (t.attempt.clone(), t.sources.clone());
@@ -475,8 +497,10 @@ mod tests {
             ));
         }
         for m in [30, 60, 90] {
-            d.push_event(ev(m, "user3@contoso.com", "0", "203.0.113.3"));
+            d.push_event(ev(m, "user3@contoso.com", "0", "198.51.100.7"));
         }
+        // The victim's own sign-in from its usual network is not the compromise.
+        d.push_event(ev(95, "user4@contoso.com", "0", "203.0.113.3"));
         let a: Vec<_> = d
             .flush()
             .into_iter()
