@@ -52,11 +52,30 @@ impl Drop for Plugin {
     }
 }
 
+/// wasmtime's compiled-module cache, so repeated runs skip the ~1 s compile: in
+/// `$T1586_CACHE_DIR`, else `$XDG_CACHE_HOME/t1586`, else `~/.cache/t1586`. Entries are keyed by the
+/// module's bytes, the wasmtime version and the engine settings, so a changed `--plugin` or a new
+/// build recompiles. `T1586_NO_CACHE=1` turns it off; any cache problem just means no cache.
+fn compile_cache() -> Option<wasmtime::Cache> {
+    use std::path::PathBuf;
+    if std::env::var_os("T1586_NO_CACHE").is_some_and(|v| !v.is_empty() && v != "0") {
+        return None;
+    }
+    let dir = std::env::var_os("T1586_CACHE_DIR")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("XDG_CACHE_HOME").map(|d| PathBuf::from(d).join("t1586")))
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/t1586")))?;
+    let mut c = wasmtime::CacheConfig::new();
+    c.with_directory(dir);
+    wasmtime::Cache::new(c).ok()
+}
+
 impl Plugin {
     /// Compile a module and check it is a t1586 detector this host can drive.
     pub fn load(wasm: &[u8], what: &str) -> Result<Plugin> {
         let mut cfg = Config::new();
         cfg.epoch_interruption(true);
+        cfg.cache(compile_cache());
         let engine = Engine::new(&cfg).map_err(|e| anyhow!("{e}"))?;
         let module = Module::new(&engine, wasm)
             .map_err(|e| anyhow!("{what} is not a valid WebAssembly module: {e}"))?;

@@ -114,10 +114,8 @@ impl<'de> Deserialize<'de> for LocField {
                 })
             }
             fn visit_map<A: MapAccess<'de>>(self, m: A) -> Result<LocField, A::Error> {
-                let v = serde_json::Value::deserialize(de::value::MapAccessDeserializer::new(m))?;
-                Ok(serde_json::from_value::<Loc>(v)
-                    .map(LocField::Obj)
-                    .unwrap_or_default())
+                // Straight into the typed struct (no intermediate `Value`): this runs per record.
+                Loc::deserialize(de::value::MapAccessDeserializer::new(m)).map(LocField::Obj)
             }
             fn visit_unit<E: de::Error>(self) -> Result<LocField, E> {
                 Ok(LocField::None)

@@ -228,11 +228,29 @@ impl Framer {
                     i += self.detect(&data[i..], sink);
                 }
                 Format::Json => {
-                    for &b in &data[i..] {
+                    let data = &data[i..];
+                    let mut j = 0;
+                    while j < data.len() {
+                        // Inside a string (not a key being captured, not after a backslash), only a
+                        // quote, a backslash or a newline changes the state: copy the run up to the
+                        // next one at once. Most of a record's bytes are string contents.
+                        if self.in_str && !self.esc && !self.key_capture && !self.junk {
+                            let rest = &data[j..];
+                            let run = memchr::memchr3(b'"', b'\\', b'\n', rest).unwrap_or(rest.len());
+                            if run > 0 && (!self.recording || self.buf.len() + run <= self.max_record) {
+                                if self.recording {
+                                    self.buf.extend_from_slice(&rest[..run]);
+                                }
+                                j += run;
+                                continue;
+                            }
+                        }
+                        let b = data[j];
                         self.json_byte(b, sink);
                         if b == b'\n' {
                             self.line += 1;
                         }
+                        j += 1;
                     }
                     return;
                 }

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Whole-process benchmark, one command from a fresh clone:  bench/run.sh [EVENTS]
+#
+# Generates EVENTS (default 1,000,000) Graph sign-ins with `t1586 generate` (seeded: the same file
+# every run), then times, in one run on that one file: the serde_json parse-only floor (typed struct
+# of the fields the detector reads), the native detector, the wasmtime CLI (compiled-module cache
+# warm), and the Node package's CLI. Prints MB/s, events/s and peak RSS (GNU time), the ratios the
+# targets in BENCHMARKS.md are stated in, and the core .wasm size.
+# BENCH_RSS_10M=1 also runs the CLI on 10x the events to compare peak RSS.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+EVENTS=${1:-1000000}
+export PATH="$HOME/.cargo/bin:$PATH"
+command -v /usr/bin/time >/dev/null || { echo "needs GNU time (apt-get install -y time)"; exit 1; }
+make -s setup-rust >/dev/null
+cargo build -q --release -p t1586 -p t1586-bench
+if [ ! -f js/pkg/t1586_bg.wasm ]; then make -s js-build >/dev/null; fi
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+gen() { # gen EVENTS DIR: about EVENTS sign-ins over 35 days (5.4 per user and day), one file
+  local users=$(( $1 / 189 + 1 ))
+  ./target/release/t1586 generate --out "$2" --users "$users" --days 35 --no-windows --seed 1586 2>/dev/null
+  cat "$2"/logs/day-*-signins.jsonl > "$2/signins.jsonl"
+}
+gen "$EVENTS" "$work/a"
+file="$work/a/signins.jsonl"
+bytes=$(stat -c %s "$file")
+records=$(wc -l < "$file")
+echo "input: $records Graph sign-ins, $bytes bytes ($(awk "BEGIN{printf \"%.0f\", $bytes/1048576}") MiB)"
+# Warm the compiled-module cache so the CLI run measures scanning, not compiling.
+./target/release/t1586 scan -q --format jsonl tests/corpus/seed-graph-single-ip/signins.json >/dev/null
+
+declare -A SECS RSS
+run() { # run NAME CMD...
+  local name=$1; shift
+  local out
+  out=$( { /usr/bin/time -f "%e %M" "$@" >/dev/null; } 2>&1 | tail -1 )
+  SECS[$name]=${out% *}
+  RSS[$name]=${out#* }
+  awk -v n="$name" -v s="${SECS[$name]}" -v k="${RSS[$name]}" -v b="$bytes" -v r="$records" \
+    'BEGIN{printf "%-22s %7.2f s %8.1f MB/s %10.0f events/s %8.1f MB peak RSS\n", n, s, b/1e6/s, r/s, k/1024}'
+}
+run parse-floor ./target/release/parse-floor "$file"
+run native ./target/release/native "$file"
+run wasmtime-cli ./target/release/t1586 scan -q --format jsonl "$file"
+run node-cli node js/bin/t1586.mjs scan -q --format jsonl "$file"
+
+wasm=$(find target/detector-wasm -name t1586_detector.wasm -path '*wasm-release*' | head -1)
+gz=$(gzip -9c "$wasm" | wc -c)
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", b/a}'; }
+echo
+echo "ratios (higher is better)            measured   target"
+echo "native / parse floor                   $(ratio "${SECS[native]}" "${SECS[parse-floor]}")       >= 0.60"
+echo "wasmtime CLI / native                  $(ratio "${SECS[wasmtime-cli]}" "${SECS[native]}")       >= 0.70"
+echo "Node / native                          $(ratio "${SECS[node-cli]}" "${SECS[native]}")       >= 0.60"
+echo "core .wasm gzipped                     $(( gz / 1024 )) KiB    <= 400 KiB"
+echo "wasmtime CLI peak RSS                  $(( ${RSS[wasmtime-cli]} / 1024 )) MB    < 256 MB"
+if [ "${BENCH_RSS_10M:-}" = 1 ]; then
+  gen $(( EVENTS * 10 )) "$work/b"
+  out=$( { /usr/bin/time -f "%e %M" ./target/release/t1586 scan -q --format jsonl "$work/b/signins.jsonl" >/dev/null; } 2>&1 | tail -1 )
+  echo "wasmtime CLI peak RSS at 10x events    $(( ${out#* } / 1024 )) MB ($(awk -v a="${out#* }" -v b="${RSS[wasmtime-cli]}" 'BEGIN{printf "%.2f", a/b}')x; target <= 1.2x and < 256 MB) in ${out% *} s"
+fi
+echo
+echo "machine: $(nproc) cores, $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -m); commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
