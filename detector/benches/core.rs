@@ -16,8 +16,14 @@ fn core(c: &mut Criterion) {
     let mut g = c.benchmark_group("core");
     for (name, path) in [
         ("graph-demo", "demo/signins.json"),
-        ("evtx-seed-third", "corpus/windows-evtx-seed-third/security.evtx"),
-        ("evtx-dump-jsonl", "corpus/windows-evtx-dump-jsonl/dc01.jsonl"),
+        (
+            "evtx-seed-third",
+            "corpus/windows-evtx-seed-third/security.evtx",
+        ),
+        (
+            "evtx-dump-jsonl",
+            "corpus/windows-evtx-dump-jsonl/dc01.jsonl",
+        ),
     ] {
         let bytes = std::fs::read(root.join(path)).expect("test input");
         g.throughput(Throughput::Bytes(bytes.len() as u64));

@@ -236,8 +236,11 @@ impl Framer {
                         // next one at once. Most of a record's bytes are string contents.
                         if self.in_str && !self.esc && !self.key_capture && !self.junk {
                             let rest = &data[j..];
-                            let run = memchr::memchr3(b'"', b'\\', b'\n', rest).unwrap_or(rest.len());
-                            if run > 0 && (!self.recording || self.buf.len() + run <= self.max_record) {
+                            let run =
+                                memchr::memchr3(b'"', b'\\', b'\n', rest).unwrap_or(rest.len());
+                            if run > 0
+                                && (!self.recording || self.buf.len() + run <= self.max_record)
+                            {
                                 if self.recording {
                                     self.buf.extend_from_slice(&rest[..run]);
                                 }
