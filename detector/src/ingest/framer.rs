@@ -231,10 +231,10 @@ impl Framer {
                     let data = &data[i..];
                     let mut j = 0;
                     while j < data.len() {
-                        // Inside a string (not a key being captured, not after a backslash), only a
-                        // quote, a backslash or a newline changes the state: copy the run up to the
-                        // next one at once. Most of a record's bytes are string contents.
-                        if self.in_str && !self.esc && !self.key_capture && !self.junk {
+                        // Inside a string (not after a backslash), only a quote, a backslash or a
+                        // newline changes the state: copy the run up to the next one at once. Most
+                        // of a record's bytes are string contents.
+                        if self.in_str && !self.esc && !self.junk {
                             let rest = &data[j..];
                             let run =
                                 memchr::memchr3(b'"', b'\\', b'\n', rest).unwrap_or(rest.len());
@@ -243,6 +243,11 @@ impl Framer {
                             {
                                 if self.recording {
                                     self.buf.extend_from_slice(&rest[..run]);
+                                }
+                                if self.key_capture {
+                                    // As the byte path does: keep up to KEY_CAP + 1 bytes of a key.
+                                    let room = (KEY_CAP + 1).saturating_sub(self.key.len());
+                                    self.key.extend_from_slice(&rest[..run.min(room)]);
                                 }
                                 j += run;
                                 continue;

@@ -40,6 +40,8 @@ pub(crate) struct Ctx<'a> {
 /// Configuration turned into fast lookups once (not part of snapshots: rebuilt from the config).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Compiled {
+    /// Phishing-kit user-agent substrings, lower-cased.
+    pub kit_user_agents: Vec<String>,
     pub tor: rustc_hash::FxHashSet<std::net::IpAddr>,
     pub hosting_asns: rustc_hash::FxHashSet<u32>,
     pub hosting_names: Vec<String>,
@@ -55,6 +57,7 @@ impl Compiled {
                 .collect()
         };
         Compiled {
+            kit_user_agents: lower(&cfg.token_replay.kit_user_agents),
             tor: cfg.hosting.tor_exit_ips.iter().copied().collect(),
             hosting_asns: cfg.hosting.asn_numbers.iter().copied().collect(),
             hosting_names: lower(&cfg.hosting.asn_names),
@@ -421,6 +424,14 @@ impl<S: IdState> Tracker<S> {
         } else {
             slot.state.next_deadline(ctx)
         };
+        // A deadline that only moved later stays where it is: when it fires, `on_deadline` finds
+        // nothing due yet and the real one is scheduled then. Most events push an identity's
+        // deadline later; this saves two ordered-set operations (and a key copy) on each.
+        if let (Some(old), Some(new)) = (slot.due, due)
+            && new >= old
+        {
+            return;
+        }
         if due != slot.due {
             if let Some(old) = slot.due {
                 deadlines.remove(&(old, key.to_string()));

@@ -136,12 +136,12 @@ impl TokenReplay {
             .app
             .as_deref()
             .is_some_and(|a| cfg.kit_apps.iter().any(|k| a.eq_ignore_ascii_case(k)));
-        let kit_ua = ev.user_agent.as_deref().is_some_and(|u| {
-            let u = u.to_lowercase();
-            cfg.kit_user_agents
-                .iter()
-                .any(|k| !k.is_empty() && u.contains(&k.to_lowercase()))
-        });
+        // Only kit apps need the user-agent check (it lower-cases the agent).
+        let kit_ua = kit_app
+            && ev.user_agent.as_deref().is_some_and(|u| {
+                let u = u.to_lowercase();
+                ctx.m.kit_user_agents.iter().any(|k| u.contains(k.as_str()))
+            });
         let kit_now = interactive == Some(true)
             && kit_app
             && (kit_ua || hosting_asn::matches(ev, ctx).is_some());
