@@ -14,7 +14,7 @@ export PATH="$HOME/.cargo/bin:$PATH"
 command -v /usr/bin/time >/dev/null || { echo "needs GNU time (apt-get install -y time)"; exit 1; }
 make -s setup-rust >/dev/null
 cargo build -q --release -p t1586 -p t1586-bench
-if [ ! -f js/pkg/t1586_bg.wasm ]; then make -s js-build >/dev/null; fi
+make -s js-build >/dev/null 2>&1  # the Node run must use this commit's core
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
