@@ -193,3 +193,50 @@ fn newest_first_input_is_reordered_and_stragglers_are_counted() {
     c.extend(d.flush());
     assert_eq!(c.len(), 1);
 }
+
+/// Regression (found by a 10M-event benchmark whose files were read out of day order): a late record
+/// left a signal's queue out of time order, its deadline (taken from the newest record) fired
+/// forever without anything expiring, and `push` never returned. Every signal must make progress
+/// whatever the arrival order.
+#[test]
+fn late_records_never_hang_a_signal() {
+    use chrono::{TimeZone, Utc};
+    let mut cfg = Config::default();
+    cfg.max_lateness_secs = 0;
+    let t = |h: u32, m: u32| {
+        Utc.with_ymd_and_hms(2026, 3, 2, h, m, 0)
+            .unwrap()
+            .to_rfc3339()
+    };
+    let rec = |time: String, user: &str, code: u32, ip: &str| {
+        format!(
+            "{{\"createdDateTime\":\"{time}\",\"userPrincipalName\":\"{user}\",\"ipAddress\":\"{ip}\",\"status\":{{\"errorCode\":{code}}},\"userAgent\":\"x\"}}\n"
+        )
+    };
+    let mut input = String::new();
+    // Failures (stuffing, spray, MFA denials) at 11:30, then late ones at 08:00, then time moves on.
+    for (code, ip) in [(50126, "203.0.113.1"), (500121, "203.0.113.2")] {
+        for u in 0..6 {
+            input += &rec(t(11, 30), &format!("u{u}@c.com"), code, ip);
+        }
+        for u in 0..6 {
+            input += &rec(t(8, 0), &format!("u{u}@c.com"), code, ip);
+        }
+    }
+    input += &rec(t(12, 0), "other@c.com", 0, "198.51.100.1");
+    input += &rec(t(23, 0), "other@c.com", 0, "198.51.100.1");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut d = Detector::new(cfg);
+        d.push(input.as_bytes());
+        d.flush();
+        tx.send(d.stats().late_events).unwrap();
+    });
+    let late = rx
+        .recv_timeout(std::time::Duration::from_secs(20))
+        .expect("the detector hung on late records");
+    assert!(
+        late >= 12,
+        "the test must really send late records ({late})"
+    );
+}

@@ -326,10 +326,11 @@ pub struct Sinks<'a> {
     pub truth: &'a mut dyn Write,
 }
 
-/// The file a day's records go to: `day-01-signins.jsonl`, `day-01-windows.jsonl`, … — so that
-/// reading the files in name order reads the days in order, each within the detector's lateness.
+/// The file a day's records go to: `day-0001-signins.jsonl`, `day-0001-windows.jsonl`, … — so that
+/// reading the files in name order reads the days in order, each within the detector's lateness
+/// (four digits: `generate` allows at most 9,998 days, plus the spill-over day).
 pub fn day_file(day: u32, kind: &str) -> String {
-    format!("day-{day:02}-{kind}.jsonl")
+    format!("day-{day:04}-{kind}.jsonl")
 }
 
 /// Counts of what was written.

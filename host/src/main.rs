@@ -84,8 +84,8 @@ struct GenArgs {
     /// Users in the tenant.
     #[arg(long, default_value_t = 200)]
     users: usize,
-    /// Days of activity.
-    #[arg(long, default_value_t = 7)]
+    /// Days of activity (1 to 9998).
+    #[arg(long, default_value_t = 7, value_parser = clap::value_parser!(u32).range(1..=9998))]
     days: u32,
     /// Random seed: the same seed gives the same bytes.
     #[arg(long, default_value_t = 1586)]

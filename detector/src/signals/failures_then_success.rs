@@ -192,9 +192,11 @@ impl State {
 impl IdState for State {
     fn next_deadline(&self, ctx: &Ctx<'_>) -> Option<DateTime<Utc>> {
         let ep = self.episode.as_ref().map(|e| e.first + ctx.window());
+        // The front (oldest kept) record: late events can leave the queue out of order, and a
+        // deadline from the back could then fire forever without anything expiring.
         let exp = self
             .failures
-            .back()
+            .front()
             .map(|f| f.time() + secs(ctx.cfg.failures_then_success.window_secs));
         earliest([ep, exp])
     }

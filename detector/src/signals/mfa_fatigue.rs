@@ -119,9 +119,10 @@ impl State {
 impl IdState for State {
     fn next_deadline(&self, ctx: &Ctx<'_>) -> Option<DateTime<Utc>> {
         let ep = self.episode.as_ref().map(|e| e.first + ctx.window());
+        // From the front: see failures_then_success (late events can unsort the queue).
         let exp = self
             .denials
-            .back()
+            .front()
             .map(|d| d.time() + secs(ctx.cfg.mfa_fatigue.window_secs));
         earliest([ep, exp])
     }

@@ -370,9 +370,10 @@ impl Group {
 impl IdState for Group {
     fn next_deadline(&self, ctx: &Ctx<'_>) -> Option<DateTime<Utc>> {
         let ep = self.episode.as_ref().map(|e| e.first + ctx.window());
+        // From the front: see failures_then_success (late events can unsort the queue).
         let exp = self
             .recent
-            .back()
+            .front()
             .map(|r| r.mini.time() + secs(self.run_secs(ctx)));
         earliest([ep, exp])
     }
