@@ -201,8 +201,10 @@ fn newest_first_input_is_reordered_and_stragglers_are_counted() {
 #[test]
 fn late_records_never_hang_a_signal() {
     use chrono::{TimeZone, Utc};
-    let mut cfg = Config::default();
-    cfg.max_lateness_secs = 0;
+    let cfg = Config {
+        max_lateness_secs: 0,
+        ..Config::default()
+    };
     let t = |h: u32, m: u32| {
         Utc.with_ymd_and_hms(2026, 3, 2, h, m, 0)
             .unwrap()
