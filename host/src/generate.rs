@@ -689,32 +689,37 @@ pub fn generate(opts: &Options, out: &mut Sinks<'_>) -> io::Result<Written> {
             ("signins", today.signins, &mut carry.signins),
             ("windows", today.windows, &mut carry.windows),
         ] {
-            let (mut now, later): (Vec<_>, Vec<_>) = list.into_iter().partition(|(t, _)| *t < end);
-            now.sort_by_key(|(t, _)| *t);
-            for (_, v) in now {
-                (out.record)(day + 1, kind, &v.to_string())?;
-                if kind == "signins" {
-                    written.signins += 1;
-                } else {
-                    written.windows += 1;
-                }
-            }
+            let (now, later): (Vec<_>, Vec<_>) = list.into_iter().partition(|(t, _)| *t < end);
+            write_day(out, &mut written, day + 1, kind, now)?;
             next.extend(later);
         }
     }
     // What spilled past the last day goes into one more day's files.
-    for (kind, mut list) in [("signins", carry.signins), ("windows", carry.windows)] {
-        list.sort_by_key(|(t, _)| *t);
-        for (_, v) in list {
-            (out.record)(opts.days + 1, kind, &v.to_string())?;
-            if kind == "signins" {
-                written.signins += 1;
-            } else {
-                written.windows += 1;
-            }
-        }
+    for (kind, list) in [("signins", carry.signins), ("windows", carry.windows)] {
+        write_day(out, &mut written, opts.days + 1, kind, list)?;
     }
     Ok(written)
+}
+
+/// Write one day's records of one kind, in time order, and count them.
+fn write_day(
+    out: &mut Sinks<'_>,
+    written: &mut Written,
+    day: u32,
+    kind: &str,
+    mut list: Vec<(i64, Value)>,
+) -> io::Result<()> {
+    list.sort_by_key(|(t, _)| *t);
+    let n = list.len() as u64;
+    for (_, v) in list {
+        (out.record)(day, kind, &v.to_string())?;
+    }
+    if kind == "signins" {
+        written.signins += n;
+    } else {
+        written.windows += n;
+    }
+    Ok(())
 }
 
 /// How many kinds of attack `inject` knows.
