@@ -95,6 +95,9 @@ pub(crate) struct Spray {
     successes: Tracker<matched::State<SuccessKind>>,
     /// IP → last success time (for the distributed rule).
     good_ips: FxHashMap<String, DateTime<Utc>>,
+    /// When `good_ips` was last pruned of entries older than the distributed window.
+    #[serde(default)]
+    good_pruned: Option<DateTime<Utc>>,
 }
 
 impl Spray {
@@ -103,6 +106,14 @@ impl Spray {
         let ip = ev.ip.clone().unwrap_or_default();
         if ev.result_is("0") {
             if !ip.is_empty() {
+                // Entries older than the window are useless; drop them once per window of event
+                // time so the map follows the active address set, not every address ever seen.
+                let window = secs(cfg.distributed_window_secs);
+                if self.good_pruned.is_none_or(|t| ev.time - t > window) {
+                    let horizon = ev.time - window;
+                    self.good_ips.retain(|_, t| *t > horizon);
+                    self.good_pruned = Some(ev.time);
+                }
                 if self.good_ips.len() >= ctx.cfg.limits.max_identities
                     && !self.good_ips.contains_key(&ip)
                 {
