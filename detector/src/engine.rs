@@ -41,7 +41,8 @@ pub struct Detector {
     seen_set: FxHashSet<String>,
     ingest: Ingest,
     /// (time, arrival sequence) → event, waiting for the watermark.
-    reorder: BTreeMap<(DateTime<Utc>, u64), AuthEvent>,
+    /// Boxed: events are large and the tree moves its entries around as it rebalances.
+    reorder: BTreeMap<(DateTime<Utc>, u64), Box<AuthEvent>>,
     newest: Option<DateTime<Utc>>,
     clock: Option<DateTime<Utc>>,
     seq: u64,
@@ -214,7 +215,7 @@ impl Detector {
         self.ingest.finish(&name, None, &mut |it| items.push(it));
         self.handle_items(items);
         while let Some((_, ev)) = self.reorder.pop_first() {
-            self.process(ev);
+            self.process(*ev);
         }
         let mut ctx = Ctx {
             cfg: &self.cfg,
@@ -245,7 +246,7 @@ impl Detector {
             reorder: self
                 .reorder
                 .iter()
-                .map(|((_, s), e)| (*s, e.clone()))
+                .map(|((_, s), e)| (*s, AuthEvent::clone(e)))
                 .collect(),
             newest: self.newest,
             clock: self.clock,
@@ -279,7 +280,7 @@ impl Detector {
         d.reorder = s
             .reorder
             .into_iter()
-            .map(|(seq, e)| ((e.time, seq), e))
+            .map(|(seq, e)| ((e.time, seq), Box::new(e)))
             .collect();
         d.newest = s.newest;
         d.clock = s.clock;
@@ -371,7 +372,7 @@ impl Detector {
         }
         self.newest = Some(self.newest.map_or(ev.time, |n| n.max(ev.time)));
         self.seq += 1;
-        self.reorder.insert((ev.time, self.seq), ev);
+        self.reorder.insert((ev.time, self.seq), Box::new(ev));
         let lateness = secs(self.cfg.max_lateness_secs);
         let newest = self.newest.expect("set above");
         loop {
@@ -386,7 +387,7 @@ impl Detector {
                 self.stats.cap("max_buffered_events");
             }
             let ev = entry.remove();
-            self.process(ev);
+            self.process(*ev);
         }
     }
 

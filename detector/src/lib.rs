@@ -17,8 +17,8 @@ Design choices, each made so the same bytes give the same alerts everywhere:
 * **Honest about input.** Every record is counted as parsed, ignored (with a reason) or rejected (with
   its source, line and reason); nothing is dropped silently.
 */
-// Unsafe code is refused everywhere except the C ABI module and the wasm32 entropy shim, which
-// opt in explicitly (and are the only places that may).
+// Unsafe code is refused everywhere except the C ABI module, which opts in explicitly (the only
+// place that may).
 #![deny(unsafe_code)]
 
 pub mod alert;
@@ -33,8 +33,6 @@ pub mod stats;
 #[cfg(feature = "abi")]
 pub mod abi;
 pub mod enrich;
-#[cfg(target_arch = "wasm32")]
-mod entropy;
 
 pub use alert::{Alert, Evidence, sort_alerts};
 pub use config::{Config, Profile};

@@ -5,8 +5,8 @@
 //! counted as ignored.
 //!
 //! Shapes, each turned into one [`WinRecord`] (event ID, time, record id, computer, `EventData` by name):
-//! * EVTX binary (through the `evtx` crate, see [`super::evtx`]) and `evtx_dump -o json` / Chainsaw
-//!   output: `{"Event": {"System": {...}, "EventData": {...}}}`, with `#attributes` or `@` attribute
+//! * EVTX binary (the core's own BinXML reader, see [`super::evtx`]) and `evtx_dump -o json` /
+//!   Chainsaw output: `{"Event": {"System": {...}, "EventData": {...}}}`, with `#attributes` or `@` attribute
 //!   spellings and `EventData.Data` as a name→value map or a list of `{Name, #text}` items;
 //! * event XML (`wevtutil qe Security /f:xml`, `Get-WinEvent … | % ToXml()`), see [`decode_xml`];
 //! * Winlogbeat / Elastic ECS: `winlog.event_id` or `event.code`, `winlog.event_data.*`, `@timestamp`,
@@ -98,7 +98,7 @@ fn attribute(v: &Value, name: &str) -> Option<String> {
     }
 }
 
-fn parse_u32(s: &str) -> Option<u32> {
+pub(crate) fn parse_u32(s: &str) -> Option<u32> {
     let s = s.trim();
     if let Some(h) = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
         return u32::from_str_radix(h, 16).ok();
