@@ -263,8 +263,7 @@ pub fn collect_alerts(lines: &[u8]) -> Result<Vec<AlertLine>> {
         .lines()
         .filter(|l| !l.is_empty())
         .map(AlertLine::parse)
-        .collect::<Result<Vec<_>>>()
-        .context("detector returned an alert that is not JSON")?;
+        .collect::<Result<Vec<_>>>()?;
     alerts.sort_by(|a, b| output::compare(&a.value, &b.value));
     Ok(alerts)
 }

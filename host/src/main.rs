@@ -294,8 +294,8 @@ fn scan(args: ScanArgs) -> Result<ExitCode> {
         }
         lines.extend(det.flush().map_err(|e| e.context(PluginFailure))?);
         t1586_host::ScanOutcome {
-            alerts: t1586_host::collect_alerts(&lines)?,
-            stats: det.stats()?,
+            alerts: t1586_host::collect_alerts(&lines).map_err(|e| e.context(PluginFailure))?,
+            stats: det.stats().map_err(|e| e.context(PluginFailure))?,
             unreadable: vec![],
         }
     } else {
@@ -416,7 +416,7 @@ fn follow(
     let last = det.flush().map_err(|e| e.context(PluginFailure))?;
     emit(&last, &mut out, &mut header)?;
     if !args.quiet {
-        let stats = det.stats()?;
+        let stats = det.stats().map_err(|e| e.context(PluginFailure))?;
         let alerts = stats
             .get("alerts")
             .and_then(serde_json::Value::as_u64)

@@ -13,10 +13,23 @@ pub struct AlertLine {
 }
 
 impl AlertLine {
+    /// Parse one line a detector returned: a JSON object with at least a `DetectionType` and a
+    /// numeric `RiskScore` (a plugin's output is checked, never trusted).
     pub fn parse(line: &str) -> anyhow::Result<AlertLine> {
+        let value: Value = serde_json::from_str(line)
+            .ok()
+            .filter(|v: &Value| {
+                v.get("DetectionType").is_some_and(Value::is_string)
+                    && v.get("RiskScore").is_some_and(Value::is_u64)
+            })
+            .ok_or_else(|| {
+                // Debug-escaped and cut short: a hostile plugin cannot write to the terminal.
+                let shown: String = line.chars().take(80).collect();
+                anyhow::anyhow!("detector returned output that is not alert JSON: {shown:?}")
+            })?;
         Ok(AlertLine {
             json: line.to_string(),
-            value: serde_json::from_str(line)?,
+            value,
         })
     }
 }

@@ -192,6 +192,9 @@ impl Detector {
             .memory_size(limits.max_memory)
             .trap_on_grow_failure(true)
             .instances(1)
+            .memories(1)
+            .tables(4)
+            .table_elements(1 << 20)
             .build();
         let mut store = Store::new(&plugin.engine, store_limits);
         store.limiter(|l| l);
