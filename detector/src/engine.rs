@@ -2,7 +2,8 @@
 //!
 //! Time is event time only. The newest event time seen defines a watermark; events wait in a
 //! reordering buffer until they are `max_lateness_secs` behind it (so inputs sorted newest-first, as
-//! Graph returns them, are processed in order), then go to the signals in (time, arrival) order. An
+//! Graph returns them, are processed in order), then go to the signals in time order; events that share
+//! a timestamp go in an order taken from their content ([`AuthEvent::tie_key`]), then arrival. An
 //! event older than what was already released is *late*: it is still processed, and counted.
 //! Signal windows close when the release clock passes their end; [`Detector::flush`] closes
 //! everything at end of input.
@@ -40,9 +41,9 @@ pub struct Detector {
     seen_ids: std::collections::VecDeque<(DateTime<Utc>, String)>,
     seen_set: FxHashSet<String>,
     ingest: Ingest,
-    /// (time, arrival sequence) → event, waiting for the watermark.
+    /// (time, tie key, arrival sequence) → event, waiting for the watermark.
     /// Boxed: events are large and the tree moves its entries around as it rebalances.
-    reorder: BTreeMap<(DateTime<Utc>, u64), Box<AuthEvent>>,
+    reorder: BTreeMap<(DateTime<Utc>, u64, u64), Box<AuthEvent>>,
     newest: Option<DateTime<Utc>>,
     clock: Option<DateTime<Utc>>,
     seq: u64,
@@ -246,7 +247,7 @@ impl Detector {
             reorder: self
                 .reorder
                 .iter()
-                .map(|((_, s), e)| (*s, AuthEvent::clone(e)))
+                .map(|((_, _, s), e)| (*s, AuthEvent::clone(e)))
                 .collect(),
             newest: self.newest,
             clock: self.clock,
@@ -280,7 +281,7 @@ impl Detector {
         d.reorder = s
             .reorder
             .into_iter()
-            .map(|(seq, e)| ((e.time, seq), Box::new(e)))
+            .map(|(seq, e)| ((e.time, e.tie_key(), seq), Box::new(e)))
             .collect();
         d.newest = s.newest;
         d.clock = s.clock;
@@ -372,7 +373,8 @@ impl Detector {
         }
         self.newest = Some(self.newest.map_or(ev.time, |n| n.max(ev.time)));
         self.seq += 1;
-        self.reorder.insert((ev.time, self.seq), Box::new(ev));
+        self.reorder
+            .insert((ev.time, ev.tie_key(), self.seq), Box::new(ev));
         let lateness = secs(self.cfg.max_lateness_secs);
         let newest = self.newest.expect("set above");
         loop {

@@ -134,6 +134,48 @@ impl AuthEvent {
         self.windows.as_ref().map(|w| w.event_id)
     }
 
+    /// The order of events that share a timestamp, from their content alone (never from where or in
+    /// what order they arrived), so such ties are processed the same whatever the input order:
+    /// failures, then interruptions, then successes (a guess and a logon in the same second count as
+    /// guess-then-logon), then a 56-bit FNV-1a hash of the identity, addresses, app, codes and ids.
+    /// A fixed hash (not the platform's), so native and wasm32 agree.
+    pub fn tie_key(&self) -> u64 {
+        let rank: u64 = match self.outcome {
+            Outcome::Failure => 0,
+            Outcome::Interrupted => 1,
+            Outcome::Success => 2,
+        };
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        let mut eat = |s: &str| {
+            for &b in s.as_bytes().iter().chain(&[0xff]) {
+                h ^= u64::from(b);
+                h = h.wrapping_mul(0x0100_0000_01b3);
+            }
+        };
+        fn o(o: &Option<String>) -> &str {
+            o.as_deref().unwrap_or("")
+        }
+        for part in [
+            self.identity_key.as_str(),
+            self.identity.as_str(),
+            o(&self.ip),
+            o(&self.app),
+            o(&self.result_code),
+            o(&self.country),
+            o(&self.user_agent),
+            o(&self.session_id),
+            o(&self.request_id),
+            o(&self.record.record_id),
+        ] {
+            eat(part);
+        }
+        if let Some(w) = &self.windows {
+            eat(&w.event_id.to_string());
+            eat(&w.logon_type.map(|t| t.to_string()).unwrap_or_default());
+        }
+        (rank << 56) | (h >> 8)
+    }
+
     /// Result code equals `code` (string comparison after trimming).
     pub fn result_is(&self, code: &str) -> bool {
         self.result_code.as_deref().map(str::trim) == Some(code)

@@ -115,7 +115,19 @@ impl State {
             .get_or_insert_with(|| Episode::new(&self.user, a.first_seen));
         ep.first = ep.first.min(a.first_seen);
         ep.last = ep.last.max(a.last_seen);
-        for e in &a.evidence {
+        // In content order, not the alert's file order: IPs and countries are listed first-seen,
+        // and that must not depend on how records with one timestamp were ordered in the input.
+        let mut evidence: Vec<&crate::alert::Evidence> = a.evidence.iter().collect();
+        evidence.sort_by(|x, y| {
+            (x.time, &x.ip, &x.country, &x.result_type, &x.record_id).cmp(&(
+                y.time,
+                &y.ip,
+                &y.country,
+                &y.result_type,
+                &y.record_id,
+            ))
+        });
+        for e in evidence {
             if ep.has_evidence(e) {
                 continue;
             }
