@@ -176,6 +176,12 @@ pub struct AllowlistConfig {
 
 /// Hard caps that bound memory whatever the input. Every time one is hit, [`crate::Stats::caps_hit`]
 /// counts it.
+///
+/// With the defaults, the worst case measured (1,000,000 sign-ins in one hour, every one a new
+/// identity, IP and session: `host/tests/adversarial.rs`) peaks at about 430 MiB of detector memory,
+/// reached once the caps fill and flat from then on. The CLI's sandbox default (`--max-memory 1024`)
+/// holds it. A tenant with more than 100,000 sign-ins a day in a newest-first export, or more than
+/// 50,000 identities active in one window, should raise these (and `--max-memory`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Limits {
@@ -187,7 +193,8 @@ pub struct Limits {
     pub max_distinct_per_alert: usize,
     /// Evidence records listed per alert.
     pub max_evidence: usize,
-    /// Events held in the reordering buffer.
+    /// Events held in the reordering buffer (and record ids remembered for dedup; both count under
+    /// this name in `caps_hit`).
     pub max_buffered_events: usize,
     /// Largest single record accepted, in bytes.
     pub max_record_bytes: usize,
@@ -198,11 +205,11 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            max_identities: 200_000,
+            max_identities: 50_000,
             max_events_per_identity: 4_096,
             max_distinct_per_alert: 1_024,
             max_evidence: 20,
-            max_buffered_events: 500_000,
+            max_buffered_events: 100_000,
             max_record_bytes: 4 << 20,
             max_error_details: 100,
         }

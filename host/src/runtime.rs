@@ -248,6 +248,11 @@ impl Detector {
         Ok(d)
     }
 
+    /// The guest's linear memory in bytes. Wasm memory never shrinks, so this is its peak so far.
+    pub fn memory_bytes(&self) -> usize {
+        self.ex.memory.data_size(&self.store)
+    }
+
     /// The detector's own version string.
     pub fn version(&self) -> &str {
         &self.version
