@@ -36,6 +36,7 @@ lint:
 
 rust-test:
 	cargo test --workspace --release
+	cargo build --release -p t1586-fuzz --bins  # the fuzz targets build (fuzz/run.sh runs them)
 
 js-build: setup-js
 	cd js && wasm-pack build --target web --out-dir pkg --out-name t1586 --release .

@@ -37,6 +37,11 @@ pub fn open_input(name: &str) -> io::Result<Box<dyn Read>> {
     } else {
         Box::new(File::open(Path::new(name))?)
     };
+    decompressing(raw)
+}
+
+/// Read `raw` through gunzip when it starts with the gzip magic, as it is otherwise.
+pub fn decompressing<'a>(raw: Box<dyn Read + 'a>) -> io::Result<Box<dyn Read + 'a>> {
     let mut br = BufReader::with_capacity(256 * 1024, raw);
     let head = br.fill_buf()?;
     if head.starts_with(&[0x1f, 0x8b]) {
@@ -165,13 +170,7 @@ fn open_counted(name: &str, progress: Option<&ProgressBar>) -> io::Result<Box<dy
         inner: File::open(Path::new(name))?,
         progress: p.clone(),
     };
-    let mut br = BufReader::with_capacity(256 * 1024, raw);
-    let head = br.fill_buf()?;
-    if head.starts_with(&[0x1f, 0x8b]) {
-        Ok(Box::new(MultiGzDecoder::new(br)))
-    } else {
-        Ok(Box::new(br))
-    }
+    decompressing(Box::new(raw))
 }
 
 /// A configuration file's text as JSON: TOML, or JSON when it starts with `{`.

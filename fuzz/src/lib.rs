@@ -1,0 +1,138 @@
+//! What every fuzz target checks, shared so the regression test (`tests/fuzz_regressions.rs` in the
+//! detector... see `check`) and the targets agree.
+//!
+//! For one input and one format: the core never panics; records read = parsed + rejected, and the
+//! rejections add up by reason; the same bytes pushed whole and pushed in the pieces the fuzzer chose
+//! give the same alerts and the same accounting (chunking invariance); every alert serializes.
+#![forbid(unsafe_code)]
+
+use t1586_detector::{Config, Detector, InputFormat};
+
+pub mod abi;
+
+/// Split points from the input's first bytes: `data[0]` (mod 8) pieces, sized from `data[1..]`.
+pub fn pieces(data: &[u8]) -> (Vec<usize>, &[u8]) {
+    let Some((&n, rest)) = data.split_first() else {
+        return (vec![], data);
+    };
+    let n = usize::from(n % 8);
+    let (sizes, body) = rest.split_at(n.min(rest.len()));
+    (sizes.iter().map(|&s| usize::from(s) + 1).collect(), body)
+}
+
+fn run(body: &[u8], format: Option<InputFormat>, sizes: &[usize]) -> (Vec<String>, [u64; 3]) {
+    let mut d = Detector::new(Config::default());
+    d.begin_source_as("fuzz-input", format);
+    let mut alerts = Vec::new();
+    let mut rest = body;
+    let mut i = 0;
+    while !rest.is_empty() {
+        let n = if sizes.is_empty() {
+            rest.len()
+        } else {
+            sizes[i % sizes.len()].min(rest.len())
+        };
+        alerts.extend(d.push(&rest[..n]));
+        rest = &rest[n..];
+        i += 1;
+    }
+    alerts.extend(d.flush());
+    let s = d.stats();
+    assert_eq!(
+        s.records_read,
+        s.records_parsed + s.records_rejected,
+        "accounting: {s:?}"
+    );
+    assert_eq!(
+        s.records_rejected,
+        s.rejected_by_reason.values().sum::<u64>(),
+        "rejections by reason: {s:?}"
+    );
+    let lines = alerts.iter().map(|a| a.to_json()).collect();
+    (
+        lines,
+        [s.records_read, s.records_parsed, s.records_rejected],
+    )
+}
+
+/// The checks above, for one fuzz input read as `format` (`None`: detected).
+pub fn check(data: &[u8], format: Option<InputFormat>) {
+    let (sizes, body) = pieces(data);
+    check_pieces(&sizes, body, format);
+}
+
+/// An EVTX file around the fuzz input: a file header, then the input as its chunks (so the fuzzer
+/// works on chunk and record bytes, not on getting past the file magic).
+pub fn check_evtx(data: &[u8]) {
+    let (sizes, body) = pieces(data);
+    let mut file = vec![0u8; 4096];
+    file[..8].copy_from_slice(b"ElfFile\0");
+    file[0x20..0x24].copy_from_slice(&128u32.to_le_bytes());
+    file[0x28..0x2a].copy_from_slice(&1u16.to_le_bytes());
+    file[0x2a..0x2c].copy_from_slice(&3u16.to_le_bytes());
+    file[0x2c..0x2e].copy_from_slice(&4096u16.to_le_bytes());
+    file.extend_from_slice(body);
+    check_pieces(&sizes, &file, Some(InputFormat::Evtx));
+}
+
+fn check_pieces(sizes: &[usize], body: &[u8], format: Option<InputFormat>) {
+    let whole = run(body, format, &[]);
+    if !sizes.is_empty() {
+        let split = run(body, format, sizes);
+        assert_eq!(
+            whole, split,
+            "chunking changed the result (pieces {sizes:?})"
+        );
+    }
+}
+
+/// Any bytes through the CLI's input opening (gzip detected by its magic, as `t1586 scan` does),
+/// then the core: a corrupt or truncated gzip stream is an I/O error after the part that did
+/// decompress, never a panic; what was read is accounted for.
+pub fn check_gzip(data: &[u8]) {
+    use std::io::Read;
+
+    let (sizes, body) = pieces(data);
+    let Ok(mut r) = t1586_host::decompressing(Box::new(std::io::Cursor::new(body.to_vec()))) else {
+        return;
+    };
+    let mut d = t1586_detector::Detector::new(t1586_detector::Config::default());
+    d.begin_source("fuzz.gz");
+    let mut buf = vec![0u8; sizes.first().copied().unwrap_or(4096)];
+    let mut total = 0usize;
+    loop {
+        match r.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => {
+                total += n;
+                d.push(&buf[..n]);
+                // Bounded: a gzip bomb stops at 64 MiB here (the CLI streams any size).
+                if total > 64 << 20 {
+                    break;
+                }
+            }
+        }
+    }
+    d.flush();
+    let s = d.stats();
+    assert_eq!(s.records_read, s.records_parsed + s.records_rejected);
+}
+
+/// Replay one saved input of a target (a crash turned regression test).
+pub fn replay(target: &str, data: &[u8]) {
+    match target {
+        "json" => check(data, Some(InputFormat::Json)),
+        "csv" => check(data, Some(InputFormat::Csv)),
+        "xml" => check(data, Some(InputFormat::Xml)),
+        "evtx" => check_evtx(data),
+        "auto" => check(data, None),
+        "gzip" => check_gzip(data),
+        "abi" => {
+            use arbitrary::Arbitrary;
+            if let Ok(input) = abi::Input::arbitrary_take_rest(arbitrary::Unstructured::new(data)) {
+                abi::check(&input);
+            }
+        }
+        other => panic!("unknown fuzz target {other}"),
+    }
+}
