@@ -137,21 +137,18 @@ impl AuthEvent {
     /// The order of events that share a timestamp, from their content alone (never from where or in
     /// what order they arrived), so such ties are processed the same whatever the input order:
     /// failures, then interruptions, then successes (a guess and a logon in the same second count as
-    /// guess-then-logon), then a 56-bit FNV-1a hash of the identity, addresses, app, codes and ids.
-    /// A fixed hash (not the platform's), so native and wasm32 agree.
+    /// guess-then-logon), then a 56-bit hash of the identity, addresses, app, codes and ids. The
+    /// hash is fixed (8 bytes at a time, FxHash-style mixing on `u64`, not the platform's hasher), so
+    /// native and wasm32 agree.
     pub fn tie_key(&self) -> u64 {
+        const K: u64 = 0x517c_c1b7_2722_0a95;
         let rank: u64 = match self.outcome {
             Outcome::Failure => 0,
             Outcome::Interrupted => 1,
             Outcome::Success => 2,
         };
-        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-        let mut eat = |s: &str| {
-            for &b in s.as_bytes().iter().chain(&[0xff]) {
-                h ^= u64::from(b);
-                h = h.wrapping_mul(0x0100_0000_01b3);
-            }
-        };
+        let mut h: u64 = 0;
+        let mut mix = |w: u64| h = (h.rotate_left(5) ^ w).wrapping_mul(K);
         fn o(o: &Option<String>) -> &str {
             o.as_deref().unwrap_or("")
         }
@@ -167,12 +164,23 @@ impl AuthEvent {
             o(&self.request_id),
             o(&self.record.record_id),
         ] {
-            eat(part);
+            let mut chunks = part.as_bytes().chunks_exact(8);
+            for c in &mut chunks {
+                mix(u64::from_le_bytes(c.try_into().expect("8 bytes")));
+            }
+            let mut last = [0u8; 8];
+            last[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
+            mix(u64::from_le_bytes(last));
+            mix(part.len() as u64);
         }
         if let Some(w) = &self.windows {
-            eat(&w.event_id.to_string());
-            eat(&w.logon_type.map(|t| t.to_string()).unwrap_or_default());
+            mix(u64::from(w.event_id));
+            mix(w.logon_type.map_or(u64::MAX, u64::from));
         }
+        // Final avalanche so every input bit reaches the top bits kept.
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h ^= h >> 33;
         (rank << 56) | (h >> 8)
     }
 
