@@ -22,7 +22,7 @@ pub struct Evidence {
     #[serde(rename = "Line")]
     pub line: u64,
     #[serde(rename = "RecordId", skip_serializing_if = "Option::is_none", default)]
-    pub record_id: Option<String>,
+    pub record_id: Option<Arc<str>>,
     #[serde(rename = "Time", serialize_with = "ser_time")]
     pub time: DateTime<Utc>,
     #[serde(rename = "Outcome")]
@@ -32,11 +32,11 @@ pub struct Evidence {
         skip_serializing_if = "Option::is_none",
         default
     )]
-    pub result_type: Option<String>,
+    pub result_type: Option<Arc<str>>,
     #[serde(rename = "IPAddress", skip_serializing_if = "Option::is_none", default)]
-    pub ip: Option<String>,
+    pub ip: Option<Arc<str>>,
     #[serde(rename = "Country", skip_serializing_if = "Option::is_none", default)]
-    pub country: Option<String>,
+    pub country: Option<Arc<str>>,
     /// Windows event ID (Windows sources only).
     #[serde(rename = "EventID", skip_serializing_if = "Option::is_none", default)]
     pub event_id: Option<u32>,

@@ -325,7 +325,7 @@ impl Enrichment {
         let f = self.lookup(ip, need_geo, need_asn);
         let mut any = false;
         if ev.country.is_none() && f.country.is_some() {
-            ev.country = f.country;
+            ev.country = f.country.map(Into::into);
             count("country_filled");
             any = true;
         }

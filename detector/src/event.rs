@@ -27,7 +27,7 @@ pub struct RecordRef {
     pub line: u64,
     /// The record's own id when it has one (Entra `id`, Windows EventRecordID) — always a string, so
     /// ids above 2^53 survive JavaScript.
-    pub record_id: Option<String>,
+    pub record_id: Option<Arc<str>>,
 }
 
 /// Which family of logs a record came from.
@@ -78,15 +78,15 @@ pub struct AuthEvent {
     /// Success, failure or interrupted.
     pub outcome: Outcome,
     /// The raw result code (Entra ResultType / errorCode, Windows Status/SubStatus).
-    pub result_code: Option<String>,
+    pub result_code: Option<Arc<str>>,
     /// The source's failure reason text.
     pub failure_reason: Option<String>,
     /// Source IP as text: canonical form when it parsed, else as written.
-    pub ip: Option<String>,
+    pub ip: Option<Arc<str>>,
     /// Source IP, when it parsed.
     pub ip_addr: Option<IpAddr>,
     /// Country or region code (`US`) as the source gives it.
-    pub country: Option<String>,
+    pub country: Option<Arc<str>>,
     /// City.
     pub city: Option<String>,
     /// Latitude in degrees.
@@ -98,7 +98,7 @@ pub struct AuthEvent {
     /// Autonomous system (network owner) name.
     pub asn_name: Option<String>,
     /// Application signed into (Entra `appDisplayName`).
-    pub app: Option<String>,
+    pub app: Option<Arc<str>>,
     /// Client app / protocol (`Browser`, `Authenticated SMTP`, ...).
     pub client_app: Option<String>,
     /// `singleFactorAuthentication` / `multiFactorAuthentication`.
@@ -149,8 +149,8 @@ impl AuthEvent {
         };
         let mut h: u64 = 0;
         let mut mix = |w: u64| h = (h.rotate_left(5) ^ w).wrapping_mul(K);
-        fn o(o: &Option<String>) -> &str {
-            o.as_deref().unwrap_or("")
+        fn o<S: AsRef<str>>(o: &Option<S>) -> &str {
+            o.as_ref().map_or("", AsRef::as_ref)
         }
         for part in [
             self.identity_key.as_str(),

@@ -489,7 +489,7 @@ pub(crate) fn to_event(raw: &RawSignIn<'_>, record: RecordRef) -> Decoded {
 
     let request_id = get!(original_request_id).or_else(|| get!(id));
     let record = RecordRef {
-        record_id: owned(get!(id)),
+        record_id: owned(get!(id)).map(Into::into),
         ..record
     };
 
@@ -498,17 +498,17 @@ pub(crate) fn to_event(raw: &RawSignIn<'_>, record: RecordRef) -> Decoded {
         identity: identity.to_string(),
         identity_key: identity.to_lowercase(),
         outcome,
-        result_code: Some(code.to_string()),
+        result_code: Some(code.into()),
         failure_reason,
-        ip,
+        ip: ip.map(Into::into),
         ip_addr,
-        country,
+        country: country.map(Into::into),
         city: loc.and_then(|l| l.city.clone()),
         latitude,
         longitude,
         asn,
         asn_name: owned(get!(asn_name)),
-        app: owned(get!(app)),
+        app: owned(get!(app)).map(Into::into),
         client_app: owned(get!(client_app)),
         auth_requirement: owned(get!(auth_requirement)),
         mfa_detail,

@@ -92,7 +92,7 @@ pub(crate) fn decode_chunk(
                         RecordRef {
                             source: source.clone(),
                             line: *ordinal,
-                            record_id: Some(rec.id.to_string()),
+                            record_id: Some(rec.id.to_string().into()),
                         },
                     ),
                     Err(e) => Decoded::Rejected {

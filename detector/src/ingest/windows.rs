@@ -591,7 +591,7 @@ pub(crate) fn to_event(r: WinRecord, record: RecordRef) -> Decoded {
             .as_deref()
             .map(str::trim)
             .filter(|s| !s.is_empty())
-            .map(str::to_string),
+            .map(Into::into),
         ..record
     };
     Decoded::Event(Box::new(AuthEvent {
@@ -599,9 +599,9 @@ pub(crate) fn to_event(r: WinRecord, record: RecordRef) -> Decoded {
         identity,
         identity_key: user.to_lowercase(),
         outcome,
-        result_code,
+        result_code: result_code.map(Into::into),
         failure_reason,
-        ip,
+        ip: ip.map(Into::into),
         ip_addr,
         country: None,
         city: None,
@@ -610,7 +610,7 @@ pub(crate) fn to_event(r: WinRecord, record: RecordRef) -> Decoded {
         asn: None,
         asn_name: None,
         // The resource logged on to: the host that wrote the event.
-        app: computer,
+        app: computer.map(Into::into),
         client_app: None,
         auth_requirement: None,
         mfa_detail: None,

@@ -183,7 +183,7 @@ impl Distinct {
 /// The part of an event a signal keeps while it waits for a window to fill.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Mini {
-    pub app: Option<String>,
+    pub app: Option<std::sync::Arc<str>>,
     pub evidence: Evidence,
     /// The failure reason, kept only where a signal reads it (50053: lockout or malicious IP).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -692,9 +692,9 @@ pub(crate) mod testkit {
             } else {
                 Outcome::Failure
             },
-            result_code: Some(code.to_string()),
+            result_code: Some(code.into()),
             failure_reason: None,
-            ip: (!ip.is_empty()).then(|| ip.to_string()),
+            ip: (!ip.is_empty()).then(|| ip.into()),
             ip_addr,
             country: None,
             city: None,
@@ -768,7 +768,7 @@ pub(crate) mod testkit {
     }
 
     pub fn country(mut e: AuthEvent, c: &str) -> AuthEvent {
-        e.country = Some(c.to_string());
+        e.country = Some(c.into());
         e
     }
 

@@ -103,7 +103,7 @@ pub(crate) struct Spray {
 impl Spray {
     pub fn observe(&mut self, ev: &AuthEvent, ctx: &mut Ctx<'_>) {
         let cfg = &ctx.cfg.password_spray;
-        let ip = ev.ip.clone().unwrap_or_default();
+        let ip = ev.ip.as_deref().unwrap_or_default().to_string();
         if ev.result_is("0") {
             if !ip.is_empty() {
                 // Entries older than the window are useless; drop them once per window of event
@@ -181,7 +181,7 @@ impl Spray {
         for (ids, source) in sprayed {
             let mut ips: Vec<String> = ids
                 .iter()
-                .filter_map(|(_, m)| m.evidence.ip.clone())
+                .filter_map(|(_, m)| m.evidence.ip.as_deref().map(String::from))
                 .collect();
             ips.sort();
             ips.dedup();
@@ -220,7 +220,12 @@ impl Spray {
         let Some(t) = self.targets.get(&ev.identity_key) else {
             return;
         };
-        if ev.time > t.until || !ev.ip.as_ref().is_some_and(|ip| t.ips.contains(ip)) {
+        if ev.time > t.until
+            || !ev
+                .ip
+                .as_deref()
+                .is_some_and(|ip| t.ips.iter().any(|x| x == ip))
+        {
             return;
         }
         let (attempt, sources) = (t.attempt.clone(), t.sources.clone());

@@ -165,8 +165,8 @@ impl TokenReplay {
                     let new_asn = ev.asn.is_some_and(|a| !h.asns.contains(&a));
                     let new_country = ev
                         .country
-                        .as_ref()
-                        .is_some_and(|c| !h.countries.contains(c));
+                        .as_deref()
+                        .is_some_and(|c| !h.countries.iter().any(|x| x == c));
                     if new_asn || new_country {
                         hits.push((
                             "MfaClaimFromNewNetwork",
@@ -179,7 +179,7 @@ impl TokenReplay {
                     && let Some((kit, kit_ip)) = &h.kit
                     && ev.time - kit.time() <= follow
                     && !ip.is_empty()
-                    && *kit_ip != ip
+                    && **kit_ip != *ip
                 {
                     hits.push((
                         "KitSignInThenNonInteractive",
@@ -189,7 +189,7 @@ impl TokenReplay {
                     h.kit = None;
                 }
                 if kit_now {
-                    h.kit = Some((Mini::of(ev), ip.clone()));
+                    h.kit = Some((Mini::of(ev), ip.to_string()));
                 }
                 h.successes += 1;
                 if let Some(a) = ev.asn
@@ -198,11 +198,11 @@ impl TokenReplay {
                 {
                     h.asns.push(a);
                 }
-                if let Some(c) = &ev.country
-                    && !h.countries.contains(c)
+                if let Some(c) = ev.country.as_deref()
+                    && !h.countries.iter().any(|x| x == c)
                     && h.countries.len() < NETWORK_CAP
                 {
-                    h.countries.push(c.clone());
+                    h.countries.push(c.to_string());
                 }
             },
         );
