@@ -328,8 +328,7 @@ impl Config {
             None | Some(Value::Null) => Profile::default(),
             Some(p) => Profile::deserialize(p).map_err(|e| cfg_err(format!("profile: {e}")))?,
         };
-        let mut base = serde_json::to_value(Config::for_profile(profile))
-            .map_err(|e| cfg_err(e.to_string()))?;
+        let mut base = Config::for_profile(profile).to_value();
         merge(&mut base, given);
         let cfg: Config = serde_json::from_value(base).map_err(|e| cfg_err(e.to_string()))?;
         cfg.validate()?;
@@ -338,7 +337,15 @@ impl Config {
 
     /// The configuration as pretty JSON (a starting point for users).
     pub fn to_json_pretty(&self) -> String {
-        serde_json::to_string_pretty(self).unwrap_or_default()
+        serde_json::to_string_pretty(&self.to_value()).unwrap_or_default()
+    }
+
+    /// The configuration as a JSON value. Through the compact text form on purpose: that serializer
+    /// is in the module anyway (snapshots), so no second one is generated for `Config` (the core
+    /// `.wasm` is size-constrained).
+    fn to_value(&self) -> Value {
+        let text = serde_json::to_vec(self).unwrap_or_default();
+        serde_json::from_slice(&text).unwrap_or_default()
     }
 
     fn validate(&self) -> Result<(), Error> {

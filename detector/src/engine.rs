@@ -90,11 +90,9 @@ pub struct EventSummary {
     pub line: u64,
 }
 
-#[derive(Serialize, Deserialize)]
+/// What [`Detector::restore`] reads (after checking `format` and `version` itself).
+#[derive(Deserialize)]
 struct Snapshot {
-    format: String,
-    version: u32,
-    detector_version: String,
     config: Config,
     ingest: Ingest,
     reorder: Vec<(u64, AuthEvent)>,
@@ -238,24 +236,41 @@ impl Detector {
     /// The detector's whole state as bytes (JSON), to [`restore`](Detector::restore) later — across
     /// hosts too: a snapshot from the CLI restores in Node.
     pub fn snapshot(&self) -> Vec<u8> {
-        let snap = Snapshot {
-            format: SNAPSHOT_FORMAT.to_string(),
+        // Borrowed, field for field the layout `Snapshot` reads back: nothing is copied first.
+        #[derive(Serialize)]
+        struct SnapshotRef<'a> {
+            format: &'a str,
+            version: u32,
+            detector_version: &'a str,
+            config: &'a Config,
+            ingest: &'a Ingest,
+            reorder: Vec<(u64, &'a AuthEvent)>,
+            newest: Option<DateTime<Utc>>,
+            clock: Option<DateTime<Utc>>,
+            seq: u64,
+            signals: &'a Signals,
+            stats: &'a Stats,
+            pending: &'a [Alert],
+            seen_ids: &'a std::collections::VecDeque<(DateTime<Utc>, String)>,
+        }
+        let snap = SnapshotRef {
+            format: SNAPSHOT_FORMAT,
             version: SNAPSHOT_VERSION,
-            detector_version: crate::VERSION.to_string(),
-            config: self.cfg.clone(),
-            ingest: self.ingest.clone(),
+            detector_version: crate::VERSION,
+            config: &self.cfg,
+            ingest: &self.ingest,
             reorder: self
                 .reorder
                 .iter()
-                .map(|((_, _, s), e)| (*s, AuthEvent::clone(e)))
+                .map(|((_, _, s), e)| (*s, &**e))
                 .collect(),
             newest: self.newest,
             clock: self.clock,
             seq: self.seq,
-            signals: self.signals.clone(),
-            stats: self.stats.clone(),
-            pending: self.pending.clone(),
-            seen_ids: self.seen_ids.iter().cloned().collect(),
+            signals: &self.signals,
+            stats: &self.stats,
+            pending: &self.pending,
+            seen_ids: &self.seen_ids,
         };
         serde_json::to_vec(&snap).expect("snapshot serializes")
     }

@@ -333,6 +333,30 @@ fn loc_obj<'b>(r: &'b RawSignIn<'_>) -> Option<&'b Loc> {
     }
 }
 
+/// An address as text, shared: the written text when it already is the canonical form (no copy
+/// through a `String`), the canonical form otherwise (`::FFFF:1.2.3.4`, leading zeros...).
+fn canonical_ip(a: IpAddr, written: &str) -> Arc<str> {
+    struct Buf([u8; 64], usize);
+    impl std::fmt::Write for Buf {
+        fn write_str(&mut self, s: &str) -> std::fmt::Result {
+            let end = self.1 + s.len();
+            self.0
+                .get_mut(self.1..end)
+                .ok_or(std::fmt::Error)?
+                .copy_from_slice(s.as_bytes());
+            self.1 = end;
+            Ok(())
+        }
+    }
+    let mut b = Buf([0; 64], 0);
+    if std::fmt::Write::write_fmt(&mut b, format_args!("{a}")).is_ok()
+        && &b.0[..b.1] == written.as_bytes()
+    {
+        return Arc::from(written);
+    }
+    Arc::from(a.to_string())
+}
+
 fn owned(s: Option<&str>) -> Option<String> {
     s.map(str::to_string)
 }
@@ -409,9 +433,9 @@ pub(crate) fn to_event(raw: &RawSignIn<'_>, record: RecordRef) -> Decoded {
 
     let ip_text = get!(ip).or_else(|| get!(caller_ip));
     let ip_addr = ip_text.and_then(|t| t.parse::<IpAddr>().ok());
-    let ip = match (ip_addr, ip_text) {
-        (Some(a), _) => Some(a.to_string()),
-        (None, t) => owned(t),
+    let ip: Option<Arc<str>> = match (ip_addr, ip_text) {
+        (Some(a), Some(t)) => Some(canonical_ip(a, t)),
+        (_, t) => t.map(Arc::from),
     };
 
     // Location: Graph object (in properties or top), LA LocationDetails, then bare country codes.
@@ -420,21 +444,20 @@ pub(crate) fn to_event(raw: &RawSignIn<'_>, record: RecordRef) -> Decoded {
         .or_else(|| loc_obj(raw))
         .or(Some(&raw.location_details.0).filter(|l| l.country.is_some() || l.city.is_some()))
         .or_else(|| p.map(|p| &p.location_details.0));
-    let code_of = |r: &RawSignIn<'_>| -> Option<String> {
+    fn code_of<'r>(r: &'r RawSignIn<'_>) -> Option<&'r str> {
         match &r.location {
-            LocField::Code(c) => Some(c.clone()),
+            LocField::Code(c) => Some(c.as_str()),
             _ => None,
         }
-    };
-    let country = loc
-        .and_then(|l| l.country.clone())
+    }
+    let country: Option<Arc<str>> = loc
+        .and_then(|l| l.country.as_deref())
         .or_else(|| p.and_then(code_of))
         .or_else(|| code_of(raw))
-        .map(|c| {
-            // Portal CSV writes "City, State, CC": keep the last part.
-            c.rsplit(',').next().unwrap_or(&c).trim().to_string()
-        })
-        .filter(|c| !c.is_empty());
+        // Portal CSV writes "City, State, CC": keep the last part.
+        .map(|c| c.rsplit(',').next().unwrap_or(c).trim())
+        .filter(|c| !c.is_empty())
+        .map(Arc::from);
     let (latitude, longitude) = loc
         .map(|l| (l.geo.0.latitude, l.geo.0.longitude))
         .unwrap_or((None, None));
@@ -489,7 +512,7 @@ pub(crate) fn to_event(raw: &RawSignIn<'_>, record: RecordRef) -> Decoded {
 
     let request_id = get!(original_request_id).or_else(|| get!(id));
     let record = RecordRef {
-        record_id: owned(get!(id)).map(Into::into),
+        record_id: get!(id).map(Arc::from),
         ..record
     };
 
@@ -500,15 +523,15 @@ pub(crate) fn to_event(raw: &RawSignIn<'_>, record: RecordRef) -> Decoded {
         outcome,
         result_code: Some(code.into()),
         failure_reason,
-        ip: ip.map(Into::into),
+        ip,
         ip_addr,
-        country: country.map(Into::into),
+        country,
         city: loc.and_then(|l| l.city.clone()),
         latitude,
         longitude,
         asn,
         asn_name: owned(get!(asn_name)),
-        app: owned(get!(app)).map(Into::into),
+        app: get!(app).map(Arc::from),
         client_app: owned(get!(client_app)),
         auth_requirement: owned(get!(auth_requirement)),
         mfa_detail,
