@@ -330,7 +330,10 @@ impl Config {
         };
         let mut base = Config::for_profile(profile).to_value();
         merge(&mut base, given);
-        let cfg: Config = serde_json::from_value(base).map_err(|e| cfg_err(e.to_string()))?;
+        // From text, not from the value: one deserializer (the text one, which snapshots use too)
+        // is generated for `Config` instead of two (the core `.wasm` is size-constrained).
+        let text = serde_json::to_vec(&base).map_err(|e| cfg_err(e.to_string()))?;
+        let cfg: Config = serde_json::from_slice(&text).map_err(|e| cfg_err(e.to_string()))?;
         cfg.validate()?;
         Ok(cfg)
     }

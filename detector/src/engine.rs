@@ -290,7 +290,7 @@ impl Detector {
             )));
         }
         let s: Snapshot =
-            serde_json::from_value(v).map_err(|e| err(format!("corrupt snapshot: {e}")))?;
+            serde_json::from_slice(bytes).map_err(|e| err(format!("corrupt snapshot: {e}")))?;
         let mut d = Detector::new(s.config);
         d.ingest = s.ingest;
         d.reorder = s
