@@ -314,13 +314,7 @@ fn scan(args: ScanArgs) -> Result<ExitCode> {
     let shown: Vec<output::AlertLine> = outcome
         .alerts
         .iter()
-        .filter(|a| {
-            a.value
-                .get("RiskScore")
-                .and_then(serde_json::Value::as_u64)
-                .unwrap_or(0)
-                >= args.min_risk
-        })
+        .filter(|a| a.risk() >= args.min_risk)
         .cloned()
         .collect();
     let mut out = std::io::stdout().lock();
@@ -385,13 +379,7 @@ fn follow(
     let emit = |lines: &[u8], out: &mut std::io::Stdout, header: &mut bool| -> Result<()> {
         let alerts: Vec<output::AlertLine> = t1586_host::collect_alerts(lines)?
             .into_iter()
-            .filter(|a| {
-                a.value
-                    .get("RiskScore")
-                    .and_then(serde_json::Value::as_u64)
-                    .unwrap_or(0)
-                    >= args.min_risk
-            })
+            .filter(|a| a.risk() >= args.min_risk)
             .collect();
         let mut text = render(format, &alerts);
         if format == Format::Csv {

@@ -32,6 +32,14 @@ impl AlertLine {
             value,
         })
     }
+
+    /// The alert's `RiskScore` (checked present by [`AlertLine::parse`]).
+    pub fn risk(&self) -> u64 {
+        self.value
+            .get("RiskScore")
+            .and_then(Value::as_u64)
+            .unwrap_or(0)
+    }
 }
 
 /// RFC 3339 UTC text made comparable as a string: fraction padded to 9 digits.
@@ -269,7 +277,7 @@ fn fnv(parts: &[&str]) -> String {
 /// and the alert's other columns under `unmapped`.
 pub fn ocsf(a: &AlertLine) -> Value {
     let v = &a.value;
-    let risk = v.get("RiskScore").and_then(Value::as_u64).unwrap_or(0);
+    let risk = a.risk();
     let (sev_id, sev) = match risk {
         90.. => (5, "Critical"),
         75..=89 => (4, "High"),

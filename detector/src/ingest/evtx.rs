@@ -68,43 +68,49 @@ pub(crate) fn decode_chunk(
             return;
         }
     };
-    let mut reader = Reader {
-        chunk: bytes,
-        names: FxHashMap::default(),
-        nodes: Vec::new(),
-        stack: Vec::new(),
-        attr: None,
-        tokens: 0,
-    };
+    read_records(bytes, &header, |rec| {
+        *ordinal += 1;
+        let decoded = match rec {
+            Ok((id, Ok(r))) => windows::to_event(
+                r,
+                RecordRef {
+                    source: source.clone(),
+                    line: *ordinal,
+                    record_id: Some(id.to_string().into()),
+                },
+            ),
+            Ok((id, Err(e))) => Decoded::Rejected {
+                reason: "invalid EVTX record",
+                detail: format!("chunk {chunk_no}: record {id}: {e}"),
+            },
+            Err((offset, e)) => Decoded::Rejected {
+                reason: "invalid EVTX record",
+                detail: format!("chunk {chunk_no}: record at offset {offset:#x}: {e}"),
+            },
+        };
+        out(*ordinal, decoded);
+    });
+}
+
+/// One record of a chunk: its id and fields (or why its BinXML could not be read), or, for a record
+/// that cannot even be located, its offset and why.
+type RecordResult = Result<(u64, Result<WinRecord, String>), (usize, String)>;
+
+/// Walk a chunk's records in order: from 0x200 to the free space or the chunk's last record id;
+/// after a record that cannot be located, on from the next live one (zeroes with nothing live after
+/// them are where the free space really starts).
+fn read_records(bytes: &[u8], header: &ChunkHeader, mut each: impl FnMut(RecordResult)) {
+    let mut reader = Reader::new(bytes);
     let live_end = (header.free_space as usize).min(bytes.len());
     let mut at = Some(CHUNK_HEADER);
-    while let Some(offset) = at {
-        if offset >= live_end {
-            break;
-        }
+    while let Some(offset) = at.filter(|&o| o < live_end) {
         match record_at(bytes, offset) {
             Ok(rec) => {
                 at = (rec.id != header.last_id).then_some(rec.end);
-                *ordinal += 1;
-                let decoded = match reader.record(rec.binxml.clone()) {
-                    Ok(r) => windows::to_event(
-                        r,
-                        RecordRef {
-                            source: source.clone(),
-                            line: *ordinal,
-                            record_id: Some(rec.id.to_string().into()),
-                        },
-                    ),
-                    Err(e) => Decoded::Rejected {
-                        reason: "invalid EVTX record",
-                        detail: format!("chunk {chunk_no}: record {}: {e}", rec.id),
-                    },
-                };
-                out(*ordinal, decoded);
+                each(Ok((rec.id, reader.record(rec.binxml.clone()))));
             }
             Err(e) => {
-                let next = find_live_record(bytes, &header, offset + 1, live_end);
-                // Zeroes where a record should start: the free space really starts here.
+                let next = find_live_record(bytes, header, offset + 1, live_end);
                 if next.is_none()
                     && bytes[offset..live_end.min(offset + 4)]
                         .iter()
@@ -112,14 +118,7 @@ pub(crate) fn decode_chunk(
                 {
                     break;
                 }
-                *ordinal += 1;
-                out(
-                    *ordinal,
-                    Decoded::Rejected {
-                        reason: "invalid EVTX record",
-                        detail: format!("chunk {chunk_no}: record at offset {offset:#x}: {e}"),
-                    },
-                );
+                each(Err((offset, e)));
                 at = next;
             }
         }
@@ -258,6 +257,17 @@ impl<'c> Cur<'c> {
 }
 
 impl<'c> Reader<'c> {
+    fn new(chunk: &'c [u8]) -> Reader<'c> {
+        Reader {
+            chunk,
+            names: FxHashMap::default(),
+            nodes: Vec::new(),
+            stack: Vec::new(),
+            attr: None,
+            tokens: 0,
+        }
+    }
+
     /// Expand one record's BinXML and read its fields.
     fn record(&mut self, binxml: std::ops::Range<usize>) -> Result<WinRecord, String> {
         self.nodes.clear();
@@ -313,6 +323,9 @@ impl<'c> Reader<'c> {
                     if self.stack.len() >= 64 {
                         return Err("elements nested too deeply".into());
                     }
+                    // Resolved now so reading the tree later needs no lookups; a name that
+                    // cannot be read stays empty, as before.
+                    let _ = self.name(name);
                     let idx = self.nodes.len();
                     self.nodes.push(Node {
                         name,
@@ -334,6 +347,7 @@ impl<'c> Reader<'c> {
                 }
                 0x06 | 0x46 => {
                     let name = self.name_ref(&mut c)?;
+                    let _ = self.name(name);
                     let top = *self
                         .stack
                         .last()
@@ -496,24 +510,21 @@ impl<'c> Reader<'c> {
     }
 
     /// The record's fields, read from the tree as from the event's XML.
-    fn read_fields(&mut self) -> WinRecord {
+    fn read_fields(&self) -> WinRecord {
         let mut r = WinRecord::default();
-        let kids = |nodes: &Vec<Node>, i: usize| nodes[i].children.clone();
-        for sys in kids(&self.nodes, 0) {
-            match self.name_of(sys).as_str() {
+        for &sys in &self.nodes[0].children {
+            match self.name_of(sys) {
                 "System" => {
-                    for f in kids(&self.nodes, sys) {
-                        let name = self.name_of(f);
+                    for &f in &self.nodes[sys].children {
                         let n = &self.nodes[f];
-                        match name.as_str() {
+                        match self.name_of(f) {
                             "EventID" => r.event_id = windows::parse_u32(&n.text),
                             "EventRecordID" => r.record_id = Some(n.text.trim().to_string()),
                             "Computer" => r.computer = Some(n.text.trim().to_string()),
                             "TimeCreated" => {
-                                let attrs = n.attrs.clone();
-                                for (a, v) in attrs {
-                                    if self.name_of_off(a) == "SystemTime" {
-                                        r.time = Some(v);
+                                for (a, v) in &n.attrs {
+                                    if self.name_at(*a) == "SystemTime" {
+                                        r.time = Some(v.clone());
                                     }
                                 }
                             }
@@ -530,36 +541,35 @@ impl<'c> Reader<'c> {
     }
 
     /// `Data Name="X"` items and other children by element name; `UserData` one level down.
-    fn event_data(&mut self, r: &mut WinRecord, at: usize, user_data: bool) {
-        for child in self.nodes[at].children.clone() {
+    fn event_data(&self, r: &mut WinRecord, at: usize, user_data: bool) {
+        for &child in &self.nodes[at].children {
             let name = self.name_of(child);
             let n = &self.nodes[child];
             let structured = !n.children.is_empty() || !n.attrs.is_empty();
             if name == "Data" {
-                let attrs = n.attrs.clone();
-                let text = n.text.clone();
-                for (a, v) in attrs {
-                    if self.name_of_off(a) == "Name" && !text.is_empty() {
-                        r.data.entry(v.to_ascii_lowercase()).or_insert(text.clone());
+                for (a, v) in &n.attrs {
+                    if self.name_at(*a) == "Name" && !n.text.is_empty() {
+                        r.data
+                            .entry(v.to_ascii_lowercase())
+                            .or_insert_with(|| n.text.clone());
                     }
                 }
             } else if user_data && structured {
                 self.event_data(r, child, false);
             } else if !n.text.is_empty() && n.children.is_empty() {
-                let text = n.text.clone();
-                r.data.entry(name.to_ascii_lowercase()).or_insert(text);
+                r.data
+                    .entry(name.to_ascii_lowercase())
+                    .or_insert_with(|| n.text.clone());
             }
         }
     }
 
-    fn name_of(&mut self, node: usize) -> String {
-        self.name_of_off(self.nodes[node].name)
+    /// A node's name (resolved while the tree was built; empty when it could not be read).
+    fn name_of(&self, node: usize) -> &str {
+        self.name_at(self.nodes[node].name)
     }
-    fn name_of_off(&mut self, off: u32) -> String {
-        if off == u32::MAX {
-            return String::new();
-        }
-        self.name(off).cloned().unwrap_or_default()
+    fn name_at(&self, off: u32) -> &str {
+        self.names.get(&off).map_or("", String::as_str)
     }
 }
 
@@ -802,24 +812,11 @@ mod tests {
                     continue;
                 }
                 let header = ChunkHeader::read(chunk).unwrap();
-                let mut reader = Reader {
-                    chunk,
-                    names: FxHashMap::default(),
-                    nodes: Vec::new(),
-                    stack: Vec::new(),
-                    attr: None,
-                    tokens: 0,
-                };
-                let end = (header.free_space as usize).min(chunk.len());
-                let mut at = Some(CHUNK_HEADER);
-                while let Some(o) = at.filter(|&o| o < end) {
-                    let Ok(rec) = record_at(chunk, o) else { break };
-                    at = (rec.id != header.last_id).then_some(rec.end);
-                    match reader.record(rec.binxml.clone()) {
-                        Ok(r) => got.push((rec.id, r)),
-                        Err(e) => rejected.push(format!("chunk {no} record {}: {e}", rec.id)),
-                    }
-                }
+                read_records(chunk, &header, |rec| match rec {
+                    Ok((id, Ok(r))) => got.push((id, r)),
+                    Ok((id, Err(e))) => rejected.push(format!("chunk {no} record {id}: {e}")),
+                    Err((at, e)) => rejected.push(format!("chunk {no} at {at:#x}: {e}")),
+                });
             }
             let name = path.display();
             assert!(rejected.is_empty(), "{name}: {rejected:?}");
