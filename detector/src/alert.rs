@@ -14,35 +14,77 @@ pub(crate) fn ser_time<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, 
     s.serialize_str(&t.to_rfc3339_opts(SecondsFormat::AutoSi, true))
 }
 
-/// One raw record behind an alert.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// One raw record behind an alert. In alerts (JSON) absent fields are left out; in snapshots
+/// (a binary encoding without field names) every field is written.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct Evidence {
     #[serde(rename = "Source")]
     pub source: Arc<str>,
     #[serde(rename = "Line")]
     pub line: u64,
-    #[serde(rename = "RecordId", skip_serializing_if = "Option::is_none", default)]
+    #[serde(rename = "RecordId", default)]
     pub record_id: Option<Arc<str>>,
-    #[serde(rename = "Time", serialize_with = "ser_time")]
+    #[serde(rename = "Time")]
     pub time: DateTime<Utc>,
     #[serde(rename = "Outcome")]
     pub outcome: Outcome,
-    #[serde(
-        rename = "ResultType",
-        skip_serializing_if = "Option::is_none",
-        default
-    )]
+    #[serde(rename = "ResultType", default)]
     pub result_type: Option<Arc<str>>,
-    #[serde(rename = "IPAddress", skip_serializing_if = "Option::is_none", default)]
+    #[serde(rename = "IPAddress", default)]
     pub ip: Option<Arc<str>>,
-    #[serde(rename = "Country", skip_serializing_if = "Option::is_none", default)]
+    #[serde(rename = "Country", default)]
     pub country: Option<Arc<str>>,
     /// Windows event ID (Windows sources only).
-    #[serde(rename = "EventID", skip_serializing_if = "Option::is_none", default)]
+    #[serde(rename = "EventID", default)]
     pub event_id: Option<u32>,
     /// Windows logon type, when the event has one.
-    #[serde(rename = "LogonType", skip_serializing_if = "Option::is_none", default)]
+    #[serde(rename = "LogonType", default)]
     pub logon_type: Option<u32>,
+}
+
+impl Serialize for Evidence {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        // Field order is the deserializer's (the binary snapshot encoding depends on it).
+        let all = !s.is_human_readable();
+        let mut st = s.serialize_struct("Evidence", 10)?;
+        fn opt<T: Serialize, St: SerializeStruct>(
+            st: &mut St,
+            all: bool,
+            name: &'static str,
+            v: &Option<T>,
+        ) -> Result<(), St::Error> {
+            if all || v.is_some() {
+                st.serialize_field(name, v)
+            } else {
+                st.skip_field(name)
+            }
+        }
+        st.serialize_field("Source", &self.source)?;
+        st.serialize_field("Line", &self.line)?;
+        opt(&mut st, all, "RecordId", &self.record_id)?;
+        if all {
+            st.serialize_field("Time", &self.time)?;
+        } else {
+            st.serialize_field("Time", &Rfc3339(&self.time))?;
+        }
+        st.serialize_field("Outcome", &self.outcome)?;
+        opt(&mut st, all, "ResultType", &self.result_type)?;
+        opt(&mut st, all, "IPAddress", &self.ip)?;
+        opt(&mut st, all, "Country", &self.country)?;
+        opt(&mut st, all, "EventID", &self.event_id)?;
+        opt(&mut st, all, "LogonType", &self.logon_type)?;
+        st.end()
+    }
+}
+
+/// A time written as alerts write it (see [`ser_time`]).
+struct Rfc3339<'a>(&'a DateTime<Utc>);
+
+impl Serialize for Rfc3339<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        ser_time(self.0, s)
+    }
 }
 
 impl Evidence {

@@ -23,9 +23,11 @@ use crate::ingest::{Decoded, Ingest, Item};
 use crate::signals::{Compiled, Ctx, Signals, secs};
 use crate::stats::{RecordError, Stats};
 
-const SNAPSHOT_FORMAT: &str = "t1586-snapshot";
+/// The first bytes of every snapshot.
+pub const SNAPSHOT_MAGIC: &[u8; 16] = b"t1586-snapshot\n\0";
 /// Bump when the snapshot layout changes; older snapshots are then refused with a clear error.
-pub const SNAPSHOT_VERSION: u32 = 1;
+/// Version 1 was JSON (refused as "not a t1586 snapshot"); version 2 is the binary layout.
+pub const SNAPSHOT_VERSION: u32 = 2;
 
 /// The default source name when the caller never names one.
 pub const DEFAULT_SOURCE: &str = "input";
@@ -90,19 +92,22 @@ pub struct EventSummary {
     pub line: u64,
 }
 
-/// What [`Detector::restore`] reads (after checking `format` and `version` itself).
+/// What [`Detector::restore`] reads after the header (see [`Detector::snapshot`]).
 #[derive(Deserialize)]
 struct Snapshot {
-    config: Config,
+    /// Written for people inspecting a snapshot; the format version decides compatibility.
+    _detector_version: String,
+    /// The configuration, statistics and pending alerts as JSON text: their serde forms are the
+    /// interface's (JSON-only attributes), and their JSON readers are in the module anyway.
+    config: String,
+    stats: String,
+    pending: Vec<String>,
     ingest: Ingest,
     reorder: Vec<(u64, AuthEvent)>,
     newest: Option<DateTime<Utc>>,
     clock: Option<DateTime<Utc>>,
     seq: u64,
     signals: Signals,
-    stats: Stats,
-    pending: Vec<Alert>,
-    #[serde(default)]
     seen_ids: Vec<(DateTime<Utc>, String)>,
 }
 
@@ -233,31 +238,33 @@ impl Detector {
         s
     }
 
-    /// The detector's whole state as bytes (JSON), to [`restore`](Detector::restore) later — across
-    /// hosts too: a snapshot from the CLI restores in Node.
+    /// The detector's whole state as bytes, to [`restore`](Detector::restore) later — across hosts
+    /// too: a snapshot from the CLI restores in Node.
+    ///
+    /// Layout: the 16-byte [`SNAPSHOT_MAGIC`], the [`SNAPSHOT_VERSION`] as 4 bytes little-endian,
+    /// then the state in postcard (a compact serde encoding without field names), in the field
+    /// order of `Snapshot`.
     pub fn snapshot(&self) -> Vec<u8> {
         // Borrowed, field for field the layout `Snapshot` reads back: nothing is copied first.
         #[derive(Serialize)]
         struct SnapshotRef<'a> {
-            format: &'a str,
-            version: u32,
             detector_version: &'a str,
-            config: &'a Config,
+            config: String,
+            stats: String,
+            pending: Vec<String>,
             ingest: &'a Ingest,
             reorder: Vec<(u64, &'a AuthEvent)>,
             newest: Option<DateTime<Utc>>,
             clock: Option<DateTime<Utc>>,
             seq: u64,
             signals: &'a Signals,
-            stats: &'a Stats,
-            pending: &'a [Alert],
             seen_ids: &'a std::collections::VecDeque<(DateTime<Utc>, String)>,
         }
         let snap = SnapshotRef {
-            format: SNAPSHOT_FORMAT,
-            version: SNAPSHOT_VERSION,
             detector_version: crate::VERSION,
-            config: &self.cfg,
+            config: serde_json::to_string(&self.cfg).expect("config serializes"),
+            stats: serde_json::to_string(&self.stats).expect("stats serialize"),
+            pending: self.pending.iter().map(Alert::to_json).collect(),
             ingest: &self.ingest,
             reorder: self
                 .reorder
@@ -268,30 +275,49 @@ impl Detector {
             clock: self.clock,
             seq: self.seq,
             signals: &self.signals,
-            stats: &self.stats,
-            pending: &self.pending,
             seen_ids: &self.seen_ids,
         };
-        serde_json::to_vec(&snap).expect("snapshot serializes")
+        let mut out = SNAPSHOT_MAGIC.to_vec();
+        out.extend_from_slice(&SNAPSHOT_VERSION.to_le_bytes());
+        postcard::to_extend(&snap, out).expect("snapshot serializes")
     }
 
     /// Rebuild a detector from [`snapshot`](Detector::snapshot) bytes.
     pub fn restore(bytes: &[u8]) -> Result<Detector, Error> {
         let err = |m: String| Error::new(ErrorKind::Snapshot, m);
-        let v: serde_json::Value =
-            serde_json::from_slice(bytes).map_err(|e| err(format!("not a snapshot: {e}")))?;
-        if v.get("format").and_then(|f| f.as_str()) != Some(SNAPSHOT_FORMAT) {
+        let Some(rest) = bytes.strip_prefix(SNAPSHOT_MAGIC.as_slice()) else {
             return Err(err("not a t1586 snapshot".into()));
-        }
-        let version = v.get("version").and_then(|f| f.as_u64()).unwrap_or(0);
-        if version != u64::from(SNAPSHOT_VERSION) {
+        };
+        let Some((version, body)) = rest.split_first_chunk::<4>() else {
+            return Err(err("corrupt snapshot: truncated header".into()));
+        };
+        let version = u32::from_le_bytes(*version);
+        if version != SNAPSHOT_VERSION {
             return Err(err(format!(
                 "snapshot version {version} is not supported (this detector reads version {SNAPSHOT_VERSION})"
             )));
         }
-        let s: Snapshot =
-            serde_json::from_slice(bytes).map_err(|e| err(format!("corrupt snapshot: {e}")))?;
-        let mut d = Detector::new(s.config);
+        let corrupt =
+            |what: &str, e: &dyn std::fmt::Display| err(format!("corrupt snapshot: {what}: {e}"));
+        let (s, left): (Snapshot, _) =
+            postcard::take_from_bytes(body).map_err(|e| corrupt("state", &e))?;
+        if !left.is_empty() {
+            return Err(err(format!(
+                "corrupt snapshot: {} bytes after the state",
+                left.len()
+            )));
+        }
+        let cfg: Config =
+            serde_json::from_slice(s.config.as_bytes()).map_err(|e| corrupt("config", &e))?;
+        let stats: Stats =
+            serde_json::from_slice(s.stats.as_bytes()).map_err(|e| corrupt("stats", &e))?;
+        let pending = s
+            .pending
+            .iter()
+            .map(|a| serde_json::from_slice::<Alert>(a.as_bytes()))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| corrupt("pending alert", &e))?;
+        let mut d = Detector::new(cfg);
         d.ingest = s.ingest;
         d.reorder = s
             .reorder
@@ -302,8 +328,8 @@ impl Detector {
         d.clock = s.clock;
         d.seq = s.seq;
         d.signals = s.signals;
-        d.stats = s.stats;
-        d.pending = s.pending;
+        d.stats = stats;
+        d.pending = pending;
         d.seen_set = s.seen_ids.iter().map(|(_, id)| id.clone()).collect();
         d.seen_ids = s.seen_ids.into_iter().collect();
         Ok(d)

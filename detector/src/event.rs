@@ -122,7 +122,6 @@ pub struct AuthEvent {
     /// Which log family the record came from.
     pub source_kind: SourceKind,
     /// Windows logon details, for [`SourceKind::WindowsSecurity`] events.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub windows: Option<Box<WindowsLogon>>,
     /// Reference back to the raw record, for evidence.
     pub record: RecordRef,

@@ -36,7 +36,7 @@ pub mod enrich;
 
 pub use alert::{Alert, Evidence, sort_alerts};
 pub use config::{Config, Profile};
-pub use engine::{Detector, EventSummary};
+pub use engine::{Detector, EventSummary, SNAPSHOT_MAGIC, SNAPSHOT_VERSION};
 pub use error::{Error, ErrorKind};
 pub use event::{AuthEvent, Outcome, RecordRef};
 pub use ingest::InputFormat;

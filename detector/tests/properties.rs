@@ -134,12 +134,44 @@ fn split_inside_a_utf8_character() {
 #[test]
 fn snapshots_from_other_versions_are_refused_clearly() {
     let d = Detector::new(Config::default());
-    let mut v: serde_json::Value = serde_json::from_slice(&d.snapshot()).unwrap();
-    v["version"] = 99.into();
-    let e = Detector::restore(v.to_string().as_bytes()).unwrap_err();
+    let mut snap = d.snapshot();
+    assert!(snap.starts_with(t1586_detector::SNAPSHOT_MAGIC));
+    snap[16..20].copy_from_slice(&99u32.to_le_bytes());
+    let e = Detector::restore(&snap).unwrap_err();
     assert!(e.to_string().contains("version 99"), "{e}");
+    // Version 1 snapshots were JSON.
+    let e = Detector::restore(br#"{"format":"t1586-snapshot","version":1}"#).unwrap_err();
+    assert!(e.to_string().contains("not a t1586 snapshot"), "{e}");
     assert!(Detector::restore(b"{}").is_err());
     assert!(Detector::restore(b"garbage").is_err());
+}
+
+#[test]
+fn damaged_snapshots_are_refused_without_panicking() {
+    let (name, data) = &inputs()[0];
+    let mut d = Detector::new(Config::default());
+    d.begin_source(name);
+    let cut = data.len() / 2;
+    d.push(&data[..cut]);
+    let snap = d.snapshot();
+    assert!(Detector::restore(&snap).is_ok());
+    let step = (snap.len() / 400).max(1);
+    for len in (0..64).chain((64..snap.len()).step_by(step)) {
+        assert!(
+            Detector::restore(&snap[..len]).is_err(),
+            "truncated to {len}"
+        );
+    }
+    let mut longer = snap.clone();
+    longer.push(0);
+    let e = Detector::restore(&longer).unwrap_err();
+    assert!(e.to_string().contains("after the state"), "{e}");
+    // Any single damaged byte: refused or restored, never a panic.
+    for i in (20..snap.len()).step_by(step) {
+        let mut bad = snap.clone();
+        bad[i] ^= 0xA5;
+        let _ = Detector::restore(&bad);
+    }
 }
 
 #[test]

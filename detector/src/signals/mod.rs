@@ -186,7 +186,6 @@ pub(crate) struct Mini {
     pub app: Option<std::sync::Arc<str>>,
     pub evidence: Evidence,
     /// The failure reason, kept only where a signal reads it (50053: lockout or malicious IP).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
 }
 
@@ -206,6 +205,26 @@ impl Mini {
     }
 }
 
+/// JSON values in snapshots: as JSON text, since the binary encoding cannot carry self-describing
+/// values.
+mod json_text {
+    use std::collections::BTreeMap;
+
+    use serde::{Deserialize, Deserializer, Serializer, de::Error as _, ser::Error as _};
+    use serde_json::Value;
+
+    pub fn serialize<S: Serializer>(v: &BTreeMap<String, Value>, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&serde_json::to_string(v).map_err(S::Error::custom)?)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<BTreeMap<String, Value>, D::Error> {
+        let text = String::deserialize(d)?;
+        serde_json::from_slice(text.as_bytes()).map_err(D::Error::custom)
+    }
+}
+
 /// An open alert being accumulated for one identity: counts, distinct sets and evidence.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Episode {
@@ -222,6 +241,7 @@ pub(crate) struct Episode {
     /// Evidence records left out (counted in `caps_hit` only if the episode becomes an alert).
     evidence_dropped: u64,
     /// Signal-specific facts shown in the alert's `Details`.
+    #[serde(with = "json_text")]
     pub details: BTreeMap<String, serde_json::Value>,
 }
 
