@@ -263,7 +263,7 @@ pub fn collect_alerts(lines: &[u8]) -> Result<Vec<AlertLine>> {
         .filter(|l| !l.is_empty())
         .map(AlertLine::parse)
         .collect::<Result<Vec<_>>>()?;
-    alerts.sort_by(|a, b| output::compare(&a.value, &b.value));
+    alerts.sort_by(output::compare);
     Ok(alerts)
 }
 

@@ -283,7 +283,7 @@ fn scan(args: ScanArgs) -> Result<ExitCode> {
     if args.follow {
         return follow(&mut det, &args, input_format, format, &stop);
     }
-    let outcome = if args.files.is_empty() {
+    let mut outcome = if args.files.is_empty() {
         // The bundled demo: a generated tenant (the `generate` defaults), scanned from memory.
         let demo = t1586_host::generate::in_memory(&t1586_host::generate::Options::default());
         let mut lines = Vec::new();
@@ -311,12 +311,9 @@ fn scan(args: ScanArgs) -> Result<ExitCode> {
         outcome.unreadable.splice(0..0, inputs.unreadable);
         outcome
     };
-    let shown: Vec<output::AlertLine> = outcome
-        .alerts
-        .iter()
-        .filter(|a| a.risk() >= args.min_risk)
-        .cloned()
-        .collect();
+    let total = outcome.alerts.len();
+    let mut shown = std::mem::take(&mut outcome.alerts);
+    shown.retain(|a| a.risk() >= args.min_risk);
     let mut out = std::io::stdout().lock();
     let text = render(format, &shown);
     if let Err(e) = out.write_all(text.as_bytes()).and_then(|_| out.flush())
@@ -325,7 +322,7 @@ fn scan(args: ScanArgs) -> Result<ExitCode> {
         return Err(e.into());
     }
     if !args.quiet {
-        let mut sum = summary(&outcome.stats, outcome.alerts.len());
+        let mut sum = summary(&outcome.stats, total);
         if args.min_risk > 0 {
             sum.push_str(&format!(
                 "\n  shown: {} with risk >= {}",

@@ -5,11 +5,23 @@ use std::cmp::Ordering;
 
 use serde_json::Value;
 
-/// One alert: its canonical JSON line (printed as is) and the parsed object (for sorting/tables).
+/// One alert: its canonical JSON line (printed as is) and what it sorts by. The parsed object is
+/// not kept (a `serde_json::Value` takes several times the text's memory); tables, CSV and OCSF
+/// parse one alert at a time with [`AlertLine::value`].
 #[derive(Debug, Clone)]
 pub struct AlertLine {
     pub json: String,
-    pub value: Value,
+    key: SortKey,
+}
+
+/// The canonical order's fields (see [`compare`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct SortKey {
+    risk: u64,
+    time: String,
+    user: String,
+    detection: String,
+    first: String,
 }
 
 impl AlertLine {
@@ -27,18 +39,27 @@ impl AlertLine {
                 let shown: String = line.chars().take(80).collect();
                 anyhow::anyhow!("detector returned output that is not alert JSON: {shown:?}")
             })?;
+        let key = SortKey {
+            risk: value.get("RiskScore").and_then(Value::as_u64).unwrap_or(0),
+            time: time_key(s(&value, "TimeGenerated")),
+            user: s(&value, "UserPrincipalName").to_string(),
+            detection: s(&value, "DetectionType").to_string(),
+            first: time_key(s(&value, "FirstSeen")),
+        };
         Ok(AlertLine {
             json: line.to_string(),
-            value,
+            key,
         })
     }
 
     /// The alert's `RiskScore` (checked present by [`AlertLine::parse`]).
     pub fn risk(&self) -> u64 {
-        self.value
-            .get("RiskScore")
-            .and_then(Value::as_u64)
-            .unwrap_or(0)
+        self.key.risk
+    }
+
+    /// The alert as a JSON object (parsed again; it parsed when the line was accepted).
+    pub fn value(&self) -> Value {
+        serde_json::from_str(&self.json).unwrap_or_default()
     }
 }
 
@@ -53,15 +74,16 @@ fn s<'a>(v: &'a Value, k: &str) -> &'a str {
     v.get(k).and_then(Value::as_str).unwrap_or("")
 }
 
-/// The canonical alert order.
-pub fn compare(a: &Value, b: &Value) -> Ordering {
-    let risk = |v: &Value| v.get("RiskScore").and_then(Value::as_u64).unwrap_or(0);
-    risk(b)
-        .cmp(&risk(a))
-        .then_with(|| time_key(s(b, "TimeGenerated")).cmp(&time_key(s(a, "TimeGenerated"))))
-        .then_with(|| s(a, "UserPrincipalName").cmp(s(b, "UserPrincipalName")))
-        .then_with(|| s(a, "DetectionType").cmp(s(b, "DetectionType")))
-        .then_with(|| time_key(s(a, "FirstSeen")).cmp(&time_key(s(b, "FirstSeen"))))
+/// The canonical alert order: risk descending, then `TimeGenerated` descending, then user,
+/// detection type and `FirstSeen` ascending (a total order, so output never depends on arrival).
+pub fn compare(a: &AlertLine, b: &AlertLine) -> Ordering {
+    let (a, b) = (&a.key, &b.key);
+    b.risk
+        .cmp(&a.risk)
+        .then_with(|| b.time.cmp(&a.time))
+        .then_with(|| a.user.cmp(&b.user))
+        .then_with(|| a.detection.cmp(&b.detection))
+        .then_with(|| a.first.cmp(&b.first))
 }
 
 fn list(v: &Value, k: &str, max: usize) -> String {
@@ -98,7 +120,7 @@ pub fn table(alerts: &[AlertLine]) -> String {
     let rows: Vec<Vec<String>> = alerts
         .iter()
         .map(|a| {
-            let v = &a.value;
+            let v = &a.value();
             let n = |k: &str| v.get(k).and_then(Value::as_u64).unwrap_or(0).to_string();
             vec![
                 n("RiskScore"),
@@ -208,10 +230,8 @@ pub fn csv(alerts: &[AlertLine]) -> String {
     let mut out = CSV_COLUMNS.join(",");
     out.push_str("\r\n");
     for a in alerts {
-        let row: Vec<String> = CSV_COLUMNS
-            .iter()
-            .map(|c| csv_cell(a.value.get(*c)))
-            .collect();
+        let v = a.value();
+        let row: Vec<String> = CSV_COLUMNS.iter().map(|c| csv_cell(v.get(*c))).collect();
         out.push_str(&row.join(","));
         out.push_str("\r\n");
     }
@@ -276,7 +296,7 @@ fn fnv(parts: &[&str]) -> String {
 /// score, ATT&CK techniques, the user and IPs as observables, the evidence records as `evidences`,
 /// and the alert's other columns under `unmapped`.
 pub fn ocsf(a: &AlertLine) -> Value {
-    let v = &a.value;
+    let v = &a.value();
     let risk = a.risk();
     let (sev_id, sev) = match risk {
         90.. => (5, "Critical"),
