@@ -76,6 +76,10 @@ impl Plugin {
         let mut cfg = Config::new();
         cfg.epoch_interruption(true);
         cfg.cache(compile_cache());
+        if std::env::var_os("T1586_PERFMAP").is_some_and(|v| !v.is_empty() && v != "0") {
+            // For `perf record`: guest functions by name in /tmp/perf-PID.map (BENCHMARKS.md).
+            cfg.profiler(wasmtime::ProfilingStrategy::PerfMap);
+        }
         let engine = Engine::new(&cfg).map_err(|e| anyhow!("{e}"))?;
         let module = Module::new(&engine, wasm)
             .map_err(|e| anyhow!("{what} is not a valid WebAssembly module: {e}"))?;
