@@ -48,8 +48,10 @@ pub(crate) fn matches(ev: &AuthEvent, ctx: &Ctx<'_>) -> Option<&'static str> {
         return Some("ASN number");
     }
     if ev.asn_name.as_deref().is_some_and(|n| {
-        let n = n.to_lowercase();
-        ctx.m.hosting_names.iter().any(|a| n.contains(a.as_str()))
+        ctx.m
+            .hosting_names
+            .iter()
+            .any(|a| super::contains_folded(n, a))
     }) {
         return Some("ASN name");
     }

@@ -43,11 +43,14 @@ pub(crate) fn observe(
             .iter()
             .any(|x| x.eq_ignore_ascii_case(c.trim()))
     });
+    // The configured spelling is reported; the match is on the lower-cased patterns.
     let ua = ev.user_agent.as_deref().and_then(|u| {
-        let lu = u.to_lowercase();
-        cfg.user_agents
+        let i = ctx
+            .m
+            .legacy_user_agents
             .iter()
-            .find(|x| !x.is_empty() && lu.contains(&x.to_lowercase()))
+            .position(|x| super::contains_folded(u, x))?;
+        cfg.user_agents.iter().filter(|x| !x.is_empty()).nth(i)
     });
     if client.is_none() && ua.is_none() {
         return;
@@ -55,7 +58,7 @@ pub(crate) fn observe(
     let multi = ev
         .auth_requirement
         .as_deref()
-        .is_some_and(|r| r.to_lowercase().contains("multi"));
+        .is_some_and(|r| super::contains_folded(r, "multi"));
     if cfg.single_factor_only && multi {
         return;
     }

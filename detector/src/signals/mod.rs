@@ -42,6 +42,8 @@ pub(crate) struct Ctx<'a> {
 pub(crate) struct Compiled {
     /// Phishing-kit user-agent substrings, lower-cased.
     pub kit_user_agents: Vec<String>,
+    /// ROPC / legacy-client user-agent substrings, lower-cased.
+    pub legacy_user_agents: Vec<String>,
     pub tor: rustc_hash::FxHashSet<std::net::IpAddr>,
     pub hosting_asns: rustc_hash::FxHashSet<u32>,
     pub hosting_names: Vec<String>,
@@ -58,11 +60,33 @@ impl Compiled {
         };
         Compiled {
             kit_user_agents: lower(&cfg.token_replay.kit_user_agents),
+            legacy_user_agents: lower(&cfg.legacy_auth.user_agents),
             tor: cfg.hosting.tor_exit_ips.iter().copied().collect(),
             hosting_asns: cfg.hosting.asn_numbers.iter().copied().collect(),
             hosting_names: lower(&cfg.hosting.asn_names),
             reset_apps: lower(&cfg.allowlist.password_reset_apps),
         }
+    }
+}
+
+/// Whether `hay` contains `needle` (given lower-case), ignoring case. Per event, so without
+/// allocating when both are ASCII (user agents, app and AS names nearly always are); otherwise as
+/// `hay.to_lowercase().contains(needle)`.
+pub(crate) fn contains_folded(hay: &str, needle: &str) -> bool {
+    if hay.is_ascii() && needle.is_ascii() {
+        let (h, n) = (hay.as_bytes(), needle.as_bytes());
+        n.is_empty() || h.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n))
+    } else {
+        hay.to_lowercase().contains(needle)
+    }
+}
+
+/// Whether `text` lower-cased equals `lower` (given lower-case), without allocating for ASCII.
+pub(crate) fn eq_folded(text: &str, lower: &str) -> bool {
+    if text.is_ascii() && lower.is_ascii() {
+        text.eq_ignore_ascii_case(lower)
+    } else {
+        text.to_lowercase() == lower
     }
 }
 
@@ -103,7 +127,7 @@ pub(crate) fn skip(stats: &mut Stats, why: &str) {
 pub(crate) fn password_reset_flow(ev: &AuthEvent, m: &Compiled) -> bool {
     ev.app
         .as_deref()
-        .is_some_and(|a| m.reset_apps.iter().any(|r| a.to_lowercase() == *r))
+        .is_some_and(|a| m.reset_apps.iter().any(|r| eq_folded(a, r)))
 }
 
 /// Why a Windows account is left out of the Windows signals, if it is: machine accounts (`NAME$`)
@@ -818,5 +842,50 @@ pub(crate) mod testkit {
                 )
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod folding_tests {
+    use super::{contains_folded, eq_folded};
+
+    #[test]
+    fn case_folded_matching_agrees_with_lower_casing() {
+        // (haystack, lower-case needle): the fast path must give what lower-casing gives.
+        let cases = [
+            ("Mozilla/5.0 BAV2ROPC", "bav2ropc"),
+            ("bav2ropc", "bav2ropc"),
+            ("BAV2ROP", "bav2ropc"),
+            ("", "x"),
+            ("anything", ""),
+            ("python-requests/2.31", "python-requests"),
+            ("PYTHON-REQUESTS", "python-requests"),
+            ("Ünïcode AXIOS/1.0", "axios"),
+            ("ÄXIOS", "äxios"),
+            ("\u{212A}ELVIN OKHTTP", "okhttp"),
+            ("M247 Europe SRL", "m247"),
+            ("Multi-factor authentication", "multi"),
+            ("singleFactorAuthentication", "multi"),
+        ];
+        for (hay, needle) in cases {
+            assert_eq!(
+                contains_folded(hay, needle),
+                hay.to_lowercase().contains(needle),
+                "{hay:?} / {needle:?}"
+            );
+        }
+        for (text, lower) in [
+            ("Azure AD Password Reset", "azure ad password reset"),
+            ("AZURE AD PASSWORD RESET", "azure ad password reset"),
+            ("Azure AD Password Reset ", "azure ad password reset"),
+            ("Ärger", "ärger"),
+            ("", ""),
+        ] {
+            assert_eq!(
+                eq_folded(text, lower),
+                text.to_lowercase() == lower,
+                "{text:?}"
+            );
+        }
     }
 }

@@ -139,8 +139,10 @@ impl TokenReplay {
         // Only kit apps need the user-agent check (it lower-cases the agent).
         let kit_ua = kit_app
             && ev.user_agent.as_deref().is_some_and(|u| {
-                let u = u.to_lowercase();
-                ctx.m.kit_user_agents.iter().any(|k| u.contains(k.as_str()))
+                ctx.m
+                    .kit_user_agents
+                    .iter()
+                    .any(|k| super::contains_folded(u, k))
             });
         let kit_now = interactive == Some(true)
             && kit_app
