@@ -5,13 +5,14 @@
 //! [`Config::from_json`] merges the given document over the chosen profile's defaults.
 
 use ipnet::IpNet;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
 
+use crate::config_read::Setting;
 use crate::error::{Error, ErrorKind};
 
 /// A named set of signals and defaults.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Profile {
     /// The public T1586 KQL reproduced exactly: credential stuffing by counts over 24 h, impossible
@@ -35,8 +36,7 @@ impl Profile {
 }
 
 /// Credential stuffing (seed semantics) — see [`crate::signals::credential_stuffing`].
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CredentialStuffingConfig {
     /// Turn the signal on or off.
     pub enabled: bool,
@@ -73,8 +73,7 @@ impl Default for CredentialStuffingConfig {
 }
 
 /// Impossible travel (seed semantics) — see [`crate::signals::impossible_travel`].
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ImpossibleTravelConfig {
     pub enabled: bool,
     /// Width of the time bins, aligned to the epoch like KQL `bin()` (seed: 3600 s).
@@ -97,8 +96,7 @@ impl Default for ImpossibleTravelConfig {
 }
 
 /// Successful sign-ins from hosting / anonymizer infrastructure — see [`crate::signals::hosting_asn`].
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct HostingConfig {
     pub enabled: bool,
     /// Case-insensitive substrings of the ASN (network owner) name.
@@ -143,8 +141,7 @@ impl Default for HostingConfig {
 }
 
 /// A period when an identity is known to travel: its sign-ins then never count as travel.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TravelWindow {
     /// The identity (case-insensitive).
     pub identity: String,
@@ -153,13 +150,11 @@ pub struct TravelWindow {
     /// End (RFC 3339).
     pub to: chrono::DateTime<chrono::Utc>,
     /// Countries visited; empty means any.
-    #[serde(default)]
     pub countries: Vec<String>,
 }
 
 /// False-positive controls from the seed's advice.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct AllowlistConfig {
     /// Corporate egress / VPN ranges: sign-ins from here never count as travel or hosting.
     pub trusted_ips: Vec<IpNet>,
@@ -182,8 +177,7 @@ pub struct AllowlistConfig {
 /// reached once the caps fill and flat from then on. The CLI's sandbox default (`--max-memory 1024`)
 /// holds it. A tenant with more than 100,000 sign-ins a day in a newest-first export, or more than
 /// 50,000 identities active in one window, should raise these (and `--max-memory`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Limits {
     /// Identities tracked at once per signal; beyond it the least recently seen are evicted.
     pub max_identities: usize,
@@ -217,8 +211,7 @@ impl Default for Limits {
 }
 
 /// The whole configuration.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Config {
     /// Which profile's signals run.
     pub profile: Profile,
@@ -325,15 +318,11 @@ impl Config {
             return Err(cfg_err("configuration must be a JSON object".into()));
         }
         let profile = match given.get("profile") {
-            None | Some(Value::Null) => Profile::default(),
-            Some(p) => Profile::deserialize(p).map_err(|e| cfg_err(format!("profile: {e}")))?,
+            None => Profile::default(),
+            Some(p) => Profile::from_value(p, "profile").map_err(cfg_err)?,
         };
-        let mut base = Config::for_profile(profile).to_value();
-        merge(&mut base, given);
-        // From text, not from the value: one deserializer (the text one, which snapshots use too)
-        // is generated for `Config` instead of two (the core `.wasm` is size-constrained).
-        let text = serde_json::to_vec(&base).map_err(|e| cfg_err(e.to_string()))?;
-        let cfg: Config = serde_json::from_slice(&text).map_err(|e| cfg_err(e.to_string()))?;
+        let mut cfg = Config::for_profile(profile);
+        cfg.read(&given, "").map_err(cfg_err)?;
         cfg.validate()?;
         Ok(cfg)
     }
@@ -345,7 +334,7 @@ impl Config {
 
     /// The configuration as a JSON value. Through the compact text form on purpose: that serializer
     /// is in the module anyway (snapshots), so no second one is generated for `Config` (the core
-    /// `.wasm` is size-constrained).
+    /// `.wasm` is size-constrained). Read back with [`Config::from_json`].
     fn to_value(&self) -> Value {
         let text = serde_json::to_vec(self).unwrap_or_default();
         serde_json::from_slice(&text).unwrap_or_default()
@@ -428,8 +417,7 @@ fn strings(v: &[&str]) -> Vec<String> {
 }
 
 /// Failures then success, ordered (default profile) — see [`crate::signals::failures_then_success`].
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FailuresThenSuccessConfig {
     pub enabled: bool,
     /// Failures must precede the success within this many seconds.
@@ -471,8 +459,7 @@ impl Default for FailuresThenSuccessConfig {
 }
 
 /// Password spray (default profile) — see [`crate::signals::password_spray`].
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PasswordSprayConfig {
     pub enabled: bool,
     /// One source IP failing against at least `min_identities` identities within `window_secs`.
@@ -510,8 +497,7 @@ impl Default for PasswordSprayConfig {
 
 /// Windows: failed network logons, then a logon, for one account — see
 /// [`crate::signals::failed_logons_then_success`].
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FailedLogonsThenSuccessConfig {
     pub enabled: bool,
     /// Failures must precede the logon within this many seconds (1 h).
@@ -563,8 +549,7 @@ impl Default for FailedLogonsThenSuccessConfig {
 
 /// Windows: one source failing against many accounts — see
 /// [`crate::signals::one_source_many_accounts`].
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct OneSourceManyAccountsConfig {
     pub enabled: bool,
     /// Sliding window (5 min, as Splunk's "Windows Multiple Users Failed To Authenticate From Ip").
@@ -598,8 +583,7 @@ impl Default for OneSourceManyAccountsConfig {
 }
 
 /// Impossible travel by geo-velocity (default profile) — see [`crate::signals::geo_velocity`].
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct GeoVelocityConfig {
     pub enabled: bool,
     /// Alert above this speed (km/h).
@@ -627,8 +611,7 @@ impl Default for GeoVelocityConfig {
 }
 
 /// AiTM / session-token replay (default profile) — see [`crate::signals::token_replay`].
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TokenReplayConfig {
     pub enabled: bool,
     /// One session id seen from this many countries or ASNs.
@@ -677,8 +660,7 @@ impl Default for TokenReplayConfig {
 }
 
 /// Legacy protocol / password-grant success (default profile) — see [`crate::signals::legacy_auth`].
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LegacyAuthConfig {
     pub enabled: bool,
     /// Client apps that cannot do MFA (case-insensitive).
@@ -717,8 +699,7 @@ impl Default for LegacyAuthConfig {
 }
 
 /// MFA fatigue (default profile) — see [`crate::signals::mfa_fatigue`].
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MfaFatigueConfig {
     pub enabled: bool,
     /// Result codes of denied / unanswered MFA prompts.
@@ -745,8 +726,7 @@ impl Default for MfaFatigueConfig {
 }
 
 /// Entra ID Protection pass-through (default profile) — see [`crate::signals::identity_protection`].
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct IdentityProtectionConfig {
     pub enabled: bool,
     /// Risk event types that mean compromise with high confidence (case-insensitive).
@@ -778,8 +758,7 @@ impl Default for IdentityProtectionConfig {
 }
 
 /// Combined per-identity risk (default profile) — see [`crate::signals::combined`].
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CombinedRiskConfig {
     pub enabled: bool,
     /// Distinct detection types on one identity within the window needed for a combined alert.
@@ -796,22 +775,6 @@ impl Default for CombinedRiskConfig {
 }
 
 /// Deep-merge `over` into `base`: objects merge key by key, anything else replaces.
-fn merge(base: &mut Value, over: Value) {
-    match (base, over) {
-        (Value::Object(b), Value::Object(o)) => {
-            for (k, v) in o {
-                match b.get_mut(&k) {
-                    Some(slot) if slot.is_object() && v.is_object() => merge(slot, v),
-                    _ => {
-                        b.insert(k, v);
-                    }
-                }
-            }
-        }
-        (b, o) => *b = o,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -859,5 +822,105 @@ mod tests {
         assert_eq!(c.allowlist.trusted_ips.len(), 2);
         assert!(Config::from_json(r#"{"allowlist":{"trusted_ips":["10.0.0.0/88"]}}"#).is_err());
         assert!(Config::from_json(r#"{"window_secs":0}"#).is_err());
+    }
+
+    /// Every leaf of `v` changed to another valid value of its kind (numbers up by one, booleans
+    /// flipped, strings and lists replaced), so reading it back shows which keys were applied.
+    fn perturb(v: &mut Value, path: &str) {
+        match v {
+            Value::Object(o) => {
+                for (k, x) in o.iter_mut() {
+                    perturb(x, &format!("{path}.{k}"));
+                }
+            }
+            Value::Bool(b) => *b = !*b,
+            Value::Number(n) => {
+                *v = if let Some(u) = n.as_u64() {
+                    (u + 1).into()
+                } else {
+                    (n.as_f64().unwrap() + 1.5).into()
+                }
+            }
+            Value::String(s) if path.ends_with(".profile") => *s = "seed".into(),
+            Value::Array(_) if path.contains("trusted_ips") || path.contains("cidrs") => {
+                *v = serde_json::json!(["192.0.2.0/24"])
+            }
+            Value::Array(_) if path.contains("tor_exit_ips") => {
+                *v = serde_json::json!(["192.0.2.9"])
+            }
+            Value::Array(_) if path.contains("asns") || path.contains("asn_numbers") => {
+                *v = serde_json::json!([64500])
+            }
+            Value::Array(_) if path.contains("events") || path.contains("logon_types") => {
+                *v = serde_json::json!([4771])
+            }
+            Value::Array(_) if path.ends_with(".travel") => {
+                *v = serde_json::json!([{"identity": "a@b.c", "from": "2026-03-01T00:00:00Z",
+                    "to": "2026-03-09T00:00:00Z", "countries": ["FR"]}])
+            }
+            Value::Array(_) => *v = serde_json::json!(["x-perturbed"]),
+            other => panic!("{path}: unexpected {other}"),
+        }
+    }
+
+    #[test]
+    fn every_key_the_configuration_writes_is_read_back() {
+        for profile in [Profile::Seed, Profile::Default] {
+            let cfg = Config::for_profile(profile);
+            // As written: reads back to the same configuration.
+            assert_eq!(Config::from_json(&cfg.to_json_pretty()).unwrap(), cfg);
+            // Every key changed: each change must show up (a key the reader skipped would not).
+            let mut v = cfg.to_value();
+            perturb(&mut v, "");
+            v["profile"] = profile.name().into();
+            let back = Config::from_json(&v.to_string()).unwrap();
+            assert_eq!(back.to_value(), v, "{profile:?}");
+        }
+    }
+
+    #[test]
+    fn errors_name_the_key_and_what_was_wrong() {
+        let msg = |text: &str| Config::from_json(text).unwrap_err().message().to_string();
+        let m = msg(r#"{"credential_stuffing":{"min_failurs":3}}"#);
+        assert!(
+            m.starts_with("credential_stuffing: unknown key `min_failurs` (expected one of: enabled, min_failures,"),
+            "{m}"
+        );
+        assert_eq!(
+            msg(r#"{"credential_stuffing":{"min_failures":"three"}}"#),
+            r#"credential_stuffing.min_failures: expected an integer from 0 to 4294967295, got "three""#
+        );
+        assert_eq!(
+            msg(r#"{"limits":{"max_evidence":-1}}"#),
+            "limits.max_evidence: expected an integer from 0 to 18446744073709551615, got -1"
+                .replace("18446744073709551615", &usize::MAX.to_string())
+        );
+        assert_eq!(
+            msg(r#"{"allowlist":{"trusted_ips":["10.0.0.0/8","10.0.0.0/88"]}}"#),
+            r#"allowlist.trusted_ips[1]: expected an IP network such as "203.0.113.0/24", got "10.0.0.0/88""#
+        );
+        assert_eq!(
+            msg(r#"{"allowlist":{"travel":[{"identity":"a@b.c","from":"2026-03-01T00:00:00Z"}]}}"#),
+            "allowlist.travel[0]: missing key `to`"
+        );
+        assert_eq!(
+            msg(r#"{"hosting":null}"#),
+            "hosting: expected an object, got null"
+        );
+        assert_eq!(
+            msg(r#"{"profile":"nope"}"#),
+            r#"profile: expected "seed" or "default", got "nope""#
+        );
+        assert!(msg(r#"{"x":1}"#).starts_with("configuration: unknown key `x`"));
+        assert_eq!(
+            msg(&format!(
+                r#"{{"legacy_auth":{{"user_agents":"{}"}}}}"#,
+                "y".repeat(100)
+            )),
+            format!(
+                r#"legacy_auth.user_agents: expected a list, got "{}..."#,
+                "y".repeat(56)
+            )
+        );
     }
 }

@@ -307,8 +307,7 @@ impl Detector {
                 left.len()
             )));
         }
-        let cfg: Config =
-            serde_json::from_slice(s.config.as_bytes()).map_err(|e| corrupt("config", &e))?;
+        let cfg = Config::from_json(&s.config).map_err(|e| corrupt("config", &e))?;
         let stats: Stats =
             serde_json::from_slice(s.stats.as_bytes()).map_err(|e| corrupt("stats", &e))?;
         let pending = s
