@@ -140,7 +140,14 @@ export function enrichmentLine(name, info) {
  * `enrich`: { mmdb: [files], ip2asn: [files] }; `log` receives one line per enrichment file.
  */
 export async function scan(files, config, enrich = {}, log = () => {}) {
-  const det = new Detector(config);
+  let det;
+  try {
+    det = new Detector(config);
+  } catch (e) {
+    const err = new Error(`configuration rejected by the detector: ${e.message}`);
+    err.config = true;
+    throw err;
+  }
   for (const [kind, list] of [['mmdb', enrich.mmdb ?? []], ['ip2asn', enrich.ip2asn ?? []]]) {
     for (const f of list) {
       let info;
@@ -212,6 +219,11 @@ export async function main(argv) {
     const log = (line) => { if (!o.quiet) process.stderr.write(line + '\n'); };
     result = await scan(o.files, JSON.stringify(config), { mmdb: o.mmdb, ip2asn: o.ip2asn }, log);
   } catch (e) {
+    if (e.config) {
+      // The user's configuration (exit 3, as the Rust CLI), named by where it came from.
+      process.stderr.write(`t1586: error: ${o.config ?? 'command-line options'}: ${e.message}\n`);
+      return 3;
+    }
     if (e.input) {
       process.stderr.write(`t1586: error: ${e.message}\n`);
       return 3;

@@ -250,7 +250,20 @@ fn scan(args: ScanArgs) -> Result<ExitCode> {
         call_timeout: Duration::from_secs(args.timeout.max(1)),
     };
     let cfg = config_json(&args)?;
-    let mut det = Detector::open(&plugin, &cfg, limits).map_err(|e| e.context(PluginFailure))?;
+    let mut det = Detector::open(&plugin, &cfg, limits).map_err(|e| {
+        if e.downcast_ref::<t1586_host::runtime::ConfigRejected>()
+            .is_some()
+        {
+            // The user's configuration (exit 3), named by where it came from.
+            let from = args.config.as_ref().map_or_else(
+                || "command-line options".to_string(),
+                |p| p.display().to_string(),
+            );
+            e.context(from)
+        } else {
+            e.context(PluginFailure)
+        }
+    })?;
     for (kind, paths) in [(1u32, &args.mmdb), (2u32, &args.ip2asn)] {
         for p in paths {
             let mut bytes = Vec::new();

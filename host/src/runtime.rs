@@ -39,6 +39,19 @@ impl Default for Limits {
 
 const TICK: Duration = Duration::from_millis(50);
 
+/// The detector refused the configuration it was opened with (the message names the key). Not a
+/// plugin failure: the configuration is the user's to fix.
+#[derive(Debug)]
+pub struct ConfigRejected(pub String);
+
+impl std::fmt::Display for ConfigRejected {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "configuration rejected by the detector: {}", self.0)
+    }
+}
+
+impl std::error::Error for ConfigRejected {}
+
 /// A compiled detector module.
 pub struct Plugin {
     engine: Engine,
@@ -168,10 +181,7 @@ impl Detector {
         d.free_temp(cfg)?;
         let h = h?;
         if h == 0 {
-            bail!(
-                "configuration rejected by the detector: {}",
-                d.last_error()?
-            );
+            return Err(ConfigRejected(d.last_error()?).into());
         }
         d.handle = h;
         Ok(d)

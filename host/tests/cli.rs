@@ -135,11 +135,13 @@ fn bad_config_and_bad_plugin_are_clear_errors() {
         .arg(case("seed-graph-single-ip/signins.json"))
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(4));
+    // The user's configuration, not a plugin failure: exit 3, the file and the key named.
+    assert_eq!(out.status.code(), Some(3));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("bad-config.json"), "{err}");
     assert!(
-        String::from_utf8(out.stderr)
-            .unwrap()
-            .contains("min_failure")
+        err.contains("credential_stuffing: unknown key `min_failure`"),
+        "{err}"
     );
 
     let not_wasm = tmp("not.wasm");
@@ -191,7 +193,12 @@ fn profiles_and_tor_list() {
         .arg(case("seed-graph-single-ip/signins.json"))
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(4));
+    assert_eq!(out.status.code(), Some(3));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains(r#"command-line options: configuration rejected by the detector: Config error: profile: expected "seed" or "default", got "nope""#),
+        "{err}"
+    );
 
     // A TorDNSEL list given on the command line makes the hosting signal fire.
     let list = tmp("exit-addresses");

@@ -2,7 +2,8 @@
 // must both print exactly tests/corpus/<case>/expected.jsonl.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
@@ -68,4 +69,19 @@ test('the Rust CLI and the Node CLI print identical JSON Lines and summaries for
     assert.equal(node.stderr, rust.stderr, `${name}: stderr summary`);
   }
   t.diagnostic(`${cases.length} cases compared`);
+});
+
+test('both CLIs reject a bad configuration the same way: exit 3, the file and the key named', () => {
+  const dir = join(corpus, 'seed-graph-single-ip');
+  const cfg = join(mkdtempSync(join(tmpdir(), 't1586-')), 'bad.json');
+  writeFileSync(cfg, '{"credential_stuffing":{"min_failures":"three"}}');
+  const args = ['scan', '--config', cfg, ...inputs(dir)];
+  const node = spawnSync(process.execPath, [cli, ...args], { cwd: dir, encoding: 'utf8' });
+  const rust = spawnSync(rustCli, args, { cwd: dir, encoding: 'utf8' });
+  assert.equal(rust.status, 3, rust.stderr);
+  assert.equal(node.status, 3, node.stderr);
+  assert.match(rust.stderr, /bad\.json: configuration rejected by the detector: .*credential_stuffing\.min_failures: expected an integer/);
+  assert.equal(node.stderr, rust.stderr);
+  assert.equal(node.stdout, '');
+  assert.equal(rust.stdout, '');
 });
