@@ -29,6 +29,25 @@ pub const SNAPSHOT_MAGIC: &[u8; 16] = b"t1586-snapshot\n\0";
 /// Version 1 was JSON (refused as "not a t1586 snapshot"); version 2 is the binary layout.
 pub const SNAPSHOT_VERSION: u32 = 2;
 
+/// Magic, version and checksum.
+const SNAPSHOT_HEADER: usize = 16 + 4 + 8;
+
+/// The snapshot checksum: FxHash-style mixing 8 bytes at a time (fixed, so every host computes the
+/// same). Each step is a bijection of the running value, so any one damaged word changes the result.
+fn checksum(bytes: &[u8]) -> u64 {
+    const K: u64 = 0x517c_c1b7_2722_0a95;
+    let mut h = bytes.len() as u64;
+    let mut mix = |w: u64| h = (h.rotate_left(5) ^ w).wrapping_mul(K);
+    let mut chunks = bytes.chunks_exact(8);
+    for c in &mut chunks {
+        mix(u64::from_le_bytes(c.try_into().expect("8 bytes")));
+    }
+    let mut last = [0u8; 8];
+    last[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
+    mix(u64::from_le_bytes(last));
+    h
+}
+
 /// The default source name when the caller never names one.
 pub const DEFAULT_SOURCE: &str = "input";
 
@@ -242,8 +261,9 @@ impl Detector {
     /// too: a snapshot from the CLI restores in Node.
     ///
     /// Layout: the 16-byte [`SNAPSHOT_MAGIC`], the [`SNAPSHOT_VERSION`] as 4 bytes little-endian,
-    /// then the state in postcard (a compact serde encoding without field names), in the field
-    /// order of `Snapshot`.
+    /// a 64-bit checksum of the rest (little-endian), then the state in postcard (a compact serde
+    /// encoding without field names), in the field order of `Snapshot`. A damaged or truncated
+    /// snapshot is refused instead of restoring altered state.
     pub fn snapshot(&self) -> Vec<u8> {
         // Borrowed, field for field the layout `Snapshot` reads back: nothing is copied first.
         #[derive(Serialize)]
@@ -279,7 +299,11 @@ impl Detector {
         };
         let mut out = SNAPSHOT_MAGIC.to_vec();
         out.extend_from_slice(&SNAPSHOT_VERSION.to_le_bytes());
-        postcard::to_extend(&snap, out).expect("snapshot serializes")
+        out.extend_from_slice(&[0; 8]);
+        let mut out = postcard::to_extend(&snap, out).expect("snapshot serializes");
+        let sum = checksum(&out[SNAPSHOT_HEADER..]);
+        out[SNAPSHOT_HEADER - 8..SNAPSHOT_HEADER].copy_from_slice(&sum.to_le_bytes());
+        out
     }
 
     /// Rebuild a detector from [`snapshot`](Detector::snapshot) bytes.
@@ -296,6 +320,14 @@ impl Detector {
             return Err(err(format!(
                 "snapshot version {version} is not supported (this detector reads version {SNAPSHOT_VERSION})"
             )));
+        }
+        let Some((sum, body)) = body.split_first_chunk::<8>() else {
+            return Err(err("corrupt snapshot: truncated header".into()));
+        };
+        if u64::from_le_bytes(*sum) != checksum(body) {
+            return Err(err(
+                "corrupt snapshot: checksum mismatch (the bytes were damaged or cut short)".into(),
+            ));
         }
         let corrupt =
             |what: &str, e: &dyn std::fmt::Display| err(format!("corrupt snapshot: {what}: {e}"));
