@@ -32,20 +32,11 @@ pub const SNAPSHOT_VERSION: u32 = 2;
 /// Magic, version and checksum.
 const SNAPSHOT_HEADER: usize = 16 + 4 + 8;
 
-/// The snapshot checksum: FxHash-style mixing 8 bytes at a time (fixed, so every host computes the
-/// same). Each step is a bijection of the running value, so any one damaged word changes the result.
+/// The snapshot checksum (fixed, so every host computes the same; any one damaged word changes it).
 fn checksum(bytes: &[u8]) -> u64 {
-    const K: u64 = 0x517c_c1b7_2722_0a95;
-    let mut h = bytes.len() as u64;
-    let mut mix = |w: u64| h = (h.rotate_left(5) ^ w).wrapping_mul(K);
-    let mut chunks = bytes.chunks_exact(8);
-    for c in &mut chunks {
-        mix(u64::from_le_bytes(c.try_into().expect("8 bytes")));
-    }
-    let mut last = [0u8; 8];
-    last[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
-    mix(u64::from_le_bytes(last));
-    h
+    let mut h = crate::event::FixedHash(bytes.len() as u64);
+    h.bytes(bytes);
+    h.0
 }
 
 /// The default source name when the caller never names one.

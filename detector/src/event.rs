@@ -127,6 +127,29 @@ pub struct AuthEvent {
     pub record: RecordRef,
 }
 
+/// A fixed 64-bit hash (FxHash-style mixing, 8 bytes at a time, little-endian), the same on every
+/// platform: for the order of tied events and the snapshot checksum. Each step is a bijection of
+/// the running value, so changing any one word changes the result.
+pub(crate) struct FixedHash(pub u64);
+
+impl FixedHash {
+    pub fn word(&mut self, w: u64) {
+        const K: u64 = 0x517c_c1b7_2722_0a95;
+        self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(K);
+    }
+
+    /// The bytes in 8-byte words, the last one zero-padded.
+    pub fn bytes(&mut self, b: &[u8]) {
+        let mut chunks = b.chunks_exact(8);
+        for c in &mut chunks {
+            self.word(u64::from_le_bytes(c.try_into().expect("8 bytes")));
+        }
+        let mut last = [0u8; 8];
+        last[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
+        self.word(u64::from_le_bytes(last));
+    }
+}
+
 impl AuthEvent {
     /// The Windows event ID, for Windows events.
     pub fn event_id(&self) -> Option<u32> {
@@ -140,14 +163,12 @@ impl AuthEvent {
     /// hash is fixed (8 bytes at a time, FxHash-style mixing on `u64`, not the platform's hasher), so
     /// native and wasm32 agree.
     pub fn tie_key(&self) -> u64 {
-        const K: u64 = 0x517c_c1b7_2722_0a95;
         let rank: u64 = match self.outcome {
             Outcome::Failure => 0,
             Outcome::Interrupted => 1,
             Outcome::Success => 2,
         };
-        let mut h: u64 = 0;
-        let mut mix = |w: u64| h = (h.rotate_left(5) ^ w).wrapping_mul(K);
+        let mut fx = FixedHash(0);
         fn o<S: AsRef<str>>(o: &Option<S>) -> &str {
             o.as_ref().map_or("", AsRef::as_ref)
         }
@@ -163,19 +184,14 @@ impl AuthEvent {
             o(&self.request_id),
             o(&self.record.record_id),
         ] {
-            let mut chunks = part.as_bytes().chunks_exact(8);
-            for c in &mut chunks {
-                mix(u64::from_le_bytes(c.try_into().expect("8 bytes")));
-            }
-            let mut last = [0u8; 8];
-            last[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
-            mix(u64::from_le_bytes(last));
-            mix(part.len() as u64);
+            fx.bytes(part.as_bytes());
+            fx.word(part.len() as u64);
         }
         if let Some(w) = &self.windows {
-            mix(u64::from(w.event_id));
-            mix(w.logon_type.map_or(u64::MAX, u64::from));
+            fx.word(u64::from(w.event_id));
+            fx.word(w.logon_type.map_or(u64::MAX, u64::from));
         }
+        let mut h = fx.0;
         // Final avalanche so every input bit reaches the top bits kept.
         h ^= h >> 33;
         h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
