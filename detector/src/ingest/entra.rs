@@ -12,7 +12,6 @@
 //! Keys are matched by name in both casings; duplicate keys (seen in Microsoft's own examples) keep the
 //! last value; unknown keys are skipped without being parsed into values.
 
-use std::borrow::Cow;
 use std::fmt;
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -20,7 +19,7 @@ use std::sync::Arc;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
 
-use super::flex::{self, Nested, StrList, Text};
+use super::flex::{self, Key, Lenient, Nested, StrList, Text};
 use super::time::parse_time;
 use crate::event::{AuthEvent, Outcome, RecordRef, SourceKind};
 
@@ -31,57 +30,57 @@ pub const INTERRUPTED_CODES: &[&str] = &[
     "50158", "81010", "81012", "81014",
 ];
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Default)]
 pub(crate) struct Status {
-    #[serde(alias = "ErrorCode", deserialize_with = "flex::text")]
-    #[serde(rename = "errorCode")]
     error_code: Option<String>,
-    #[serde(alias = "FailureReason", deserialize_with = "flex::text")]
-    #[serde(rename = "failureReason")]
     failure_reason: Option<String>,
 }
+flex::lenient_struct!(Status {
+    error_code: "errorCode" | "ErrorCode",
+    failure_reason: "failureReason" | "FailureReason",
+});
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Default)]
 pub(crate) struct Geo {
-    #[serde(deserialize_with = "flex::float")]
     latitude: Option<f64>,
-    #[serde(deserialize_with = "flex::float")]
     longitude: Option<f64>,
 }
+flex::lenient_struct!(Geo {
+    latitude: "latitude",
+    longitude: "longitude",
+});
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Default)]
 pub(crate) struct Loc {
-    #[serde(deserialize_with = "flex::text")]
     city: Option<String>,
-    #[serde(rename = "countryOrRegion", deserialize_with = "flex::text")]
     country: Option<String>,
-    #[serde(rename = "geoCoordinates")]
     geo: Nested<Geo>,
 }
+flex::lenient_struct!(Loc {
+    city: "city",
+    country: "countryOrRegion",
+    geo: "geoCoordinates",
+});
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Default)]
 pub(crate) struct MfaDetail {
-    #[serde(rename = "authMethod", deserialize_with = "flex::text")]
     auth_method: Option<String>,
-    #[serde(rename = "authDetail", deserialize_with = "flex::text")]
     auth_detail: Option<String>,
 }
+flex::lenient_struct!(MfaDetail {
+    auth_method: "authMethod",
+    auth_detail: "authDetail",
+});
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Default)]
 pub(crate) struct AuthDetail {
-    #[serde(rename = "authenticationMethod", deserialize_with = "flex::text")]
     method: Option<String>,
-    #[serde(
-        rename = "authenticationStepResultDetail",
-        deserialize_with = "flex::text"
-    )]
     result_detail: Option<String>,
 }
+flex::lenient_struct!(AuthDetail {
+    method: "authenticationMethod",
+    result_detail: "authenticationStepResultDetail",
+});
 
 /// `location`: an object in Graph, a country code string at the top of diagnostic records.
 #[derive(Debug, Default)]
@@ -103,8 +102,8 @@ impl<'de> Deserialize<'de> for LocField {
             fn visit_str<E: de::Error>(self, v: &str) -> Result<LocField, E> {
                 let t = v.trim();
                 if t.starts_with('{') {
-                    return Ok(serde_json::from_str::<Loc>(t)
-                        .map(LocField::Obj)
+                    return Ok(serde_json::from_str::<Nested<Loc>>(t)
+                        .map(|l| LocField::Obj(l.0))
                         .unwrap_or_default());
                 }
                 Ok(if t.is_empty() {
@@ -115,7 +114,7 @@ impl<'de> Deserialize<'de> for LocField {
             }
             fn visit_map<A: MapAccess<'de>>(self, m: A) -> Result<LocField, A::Error> {
                 // Straight into the typed struct (no intermediate `Value`): this runs per record.
-                Loc::deserialize(de::value::MapAccessDeserializer::new(m)).map(LocField::Obj)
+                Loc::from_map(m).map(LocField::Obj)
             }
             fn visit_unit<E: de::Error>(self) -> Result<LocField, E> {
                 Ok(LocField::None)
@@ -181,31 +180,6 @@ pub(crate) struct RawSignIn<'a> {
     properties: Option<Box<RawSignIn<'a>>>,
     /// A key only Windows events have was seen: the record goes to the Windows reader.
     windows_hint: bool,
-}
-
-/// A key as borrowed text (escaped keys arrive owned).
-struct Key<'a>(Cow<'a, str>);
-
-impl<'de> Deserialize<'de> for Key<'de> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Key<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a key")
-            }
-            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Key<'de>, E> {
-                Ok(Key(Cow::Borrowed(v)))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Key<'de>, E> {
-                Ok(Key(Cow::Owned(v.to_owned())))
-            }
-            fn visit_string<E: de::Error>(self, v: String) -> Result<Key<'de>, E> {
-                Ok(Key(Cow::Owned(v)))
-            }
-        }
-        d.deserialize_str(V)
-    }
 }
 
 impl<'de> Deserialize<'de> for RawSignIn<'de> {

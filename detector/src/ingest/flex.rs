@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use std::fmt;
 
 use serde::Deserialize;
-use serde::de::{self, DeserializeOwned, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 /// A scalar as text, borrowed from the input when possible. Numbers and booleans become their text;
 /// null, empty strings, objects and arrays become `None`.
@@ -104,25 +104,156 @@ pub fn parse_bool(s: &str) -> Option<bool> {
 }
 
 /// A nested value that may arrive as itself or as a JSON string holding it. Anything unusable
-/// (a string that is not JSON, a number where an object was expected, an object of the wrong shape)
-/// gives `T::default()`: one odd optional field never costs the whole record. The value is buffered
-/// as a `serde_json::Value` first so a shape mismatch can be recovered from.
+/// (a string that is not JSON, a number where an object was expected, a list where an object was
+/// expected) gives `T::default()`: one odd optional field never costs the whole record. Read
+/// straight into `T` (no intermediate `serde_json::Value`): this runs several times per record.
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct Nested<T>(pub T);
 
-impl<'de, T: DeserializeOwned + Default> Deserialize<'de> for Nested<T> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = serde_json::Value::deserialize(d)?;
-        let v = match v {
-            serde_json::Value::String(s) => match serde_json::from_str(&s) {
-                Ok(v) => v,
-                Err(_) => return Ok(Nested(T::default())),
-            },
-            v => v,
-        };
-        Ok(Nested(serde_json::from_value(v).unwrap_or_default()))
+/// A type [`Nested`] can read: from an object (structs, see [`lenient_struct!`]) or a list (`Vec`).
+/// The other shape is skipped and gives the default.
+pub trait Lenient: Default + Sized {
+    fn from_map<'de, A: MapAccess<'de>>(mut m: A) -> Result<Self, A::Error> {
+        while m.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(Self::default())
+    }
+    fn from_seq<'de, A: SeqAccess<'de>>(mut s: A) -> Result<Self, A::Error> {
+        while s.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(Self::default())
     }
 }
+
+/// A list: each element read leniently (an unusable element gives its default).
+impl<T: Lenient> Lenient for Vec<T> {
+    fn from_seq<'de, A: SeqAccess<'de>>(mut s: A) -> Result<Self, A::Error> {
+        let mut out = Vec::new();
+        while let Some(Nested(x)) = s.next_element::<Nested<T>>()? {
+            out.push(x);
+        }
+        Ok(out)
+    }
+}
+
+impl<'de, T: Lenient> Deserialize<'de> for Nested<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(NestedVisitor(std::marker::PhantomData))
+    }
+}
+
+struct NestedVisitor<T>(std::marker::PhantomData<T>);
+
+impl<'de, T: Lenient> Visitor<'de> for NestedVisitor<T> {
+    type Value = Nested<T>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an object, a list, or a JSON string holding one")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(serde_json::from_str::<Nested<T>>(v).unwrap_or_default())
+    }
+    fn visit_map<A: MapAccess<'de>>(self, m: A) -> Result<Self::Value, A::Error> {
+        T::from_map(m).map(Nested)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, s: A) -> Result<Self::Value, A::Error> {
+        T::from_seq(s).map(Nested)
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(Nested::default())
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(Nested::default())
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(Nested::default())
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(Nested::default())
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Nested::default())
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Nested::default())
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+/// A map key as borrowed text (escaped keys arrive owned).
+pub(crate) struct Key<'a>(pub Cow<'a, str>);
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a key")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v)))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+/// A field of a [`lenient_struct!`]: how its value is read.
+pub trait Field: Sized {
+    fn read<'de, A: MapAccess<'de>>(m: &mut A) -> Result<Self, A::Error>;
+}
+
+/// Text: see [`text`].
+impl Field for Option<String> {
+    fn read<'de, A: MapAccess<'de>>(m: &mut A) -> Result<Self, A::Error> {
+        Ok(m.next_value::<Text<'de>>()?.into_owned())
+    }
+}
+
+/// A number given as a number or a string: see [`float`].
+impl Field for Option<f64> {
+    fn read<'de, A: MapAccess<'de>>(m: &mut A) -> Result<Self, A::Error> {
+        Ok(m.next_value::<Text<'de>>()?
+            .0
+            .and_then(|s| s.trim().parse::<f64>().ok())
+            .filter(|f| f.is_finite()))
+    }
+}
+
+impl<T: Lenient> Field for Nested<T> {
+    fn read<'de, A: MapAccess<'de>>(m: &mut A) -> Result<Self, A::Error> {
+        m.next_value::<Nested<T>>()
+    }
+}
+
+/// Implement [`Lenient`] for a `Default` struct: `Type { field: "key" | "Alias", ... }`. Keys match
+/// exactly (with their aliases); unknown keys are skipped unparsed; a repeated key keeps the last
+/// value; each field reads as its [`Field`] type (never failing on an odd value).
+macro_rules! lenient_struct {
+    ($ty:ident { $( $field:ident : $($key:literal)|+ ),* $(,)? }) => {
+        impl $crate::ingest::flex::Lenient for $ty {
+            fn from_map<'de, A: serde::de::MapAccess<'de>>(mut m: A) -> Result<Self, A::Error> {
+                let mut r = Self::default();
+                while let Some(k) = m.next_key::<$crate::ingest::flex::Key<'de>>()? {
+                    match &*k.0 {
+                        $( $($key)|+ => r.$field = $crate::ingest::flex::Field::read(&mut m)?, )*
+                        _ => {
+                            m.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(r)
+            }
+        }
+    };
+}
+pub(crate) use lenient_struct;
 
 /// A list of strings from an array, a JSON string holding one, or a comma-separated string.
 #[derive(Debug, Default, Clone, PartialEq)]

@@ -47,12 +47,11 @@ pub(crate) fn matches(ev: &AuthEvent, ctx: &Ctx<'_>) -> Option<&'static str> {
     if ev.asn.is_some_and(|a| ctx.m.hosting_asns.contains(&a)) {
         return Some("ASN number");
     }
-    if ev.asn_name.as_deref().is_some_and(|n| {
-        ctx.m
-            .hosting_names
-            .iter()
-            .any(|a| super::contains_folded(n, a))
-    }) {
+    if ev
+        .asn_name
+        .as_deref()
+        .is_some_and(|n| ctx.m.hosting_names.matches(n))
+    {
         return Some("ASN name");
     }
     if ev.ip.as_deref().is_some_and(|ip| {

@@ -45,11 +45,7 @@ pub(crate) fn observe(
     });
     // The configured spelling is reported; the match is on the lower-cased patterns.
     let ua = ev.user_agent.as_deref().and_then(|u| {
-        let i = ctx
-            .m
-            .legacy_user_agents
-            .iter()
-            .position(|x| super::contains_folded(u, x))?;
+        let i = ctx.m.legacy_user_agents.position(u)?;
         cfg.user_agents.iter().filter(|x| !x.is_empty()).nth(i)
     });
     if client.is_none() && ua.is_none() {

@@ -40,13 +40,13 @@ pub(crate) struct Ctx<'a> {
 /// Configuration turned into fast lookups once (not part of snapshots: rebuilt from the config).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Compiled {
-    /// Phishing-kit user-agent substrings, lower-cased.
-    pub kit_user_agents: Vec<String>,
-    /// ROPC / legacy-client user-agent substrings, lower-cased.
-    pub legacy_user_agents: Vec<String>,
+    /// Phishing-kit user-agent substrings.
+    pub kit_user_agents: FoldedSet,
+    /// ROPC / legacy-client user-agent substrings.
+    pub legacy_user_agents: FoldedSet,
     pub tor: rustc_hash::FxHashSet<std::net::IpAddr>,
     pub hosting_asns: rustc_hash::FxHashSet<u32>,
-    pub hosting_names: Vec<String>,
+    pub hosting_names: FoldedSet,
     pub reset_apps: Vec<String>,
 }
 
@@ -59,13 +59,58 @@ impl Compiled {
                 .collect()
         };
         Compiled {
-            kit_user_agents: lower(&cfg.token_replay.kit_user_agents),
-            legacy_user_agents: lower(&cfg.legacy_auth.user_agents),
+            kit_user_agents: FoldedSet::new(&cfg.token_replay.kit_user_agents),
+            legacy_user_agents: FoldedSet::new(&cfg.legacy_auth.user_agents),
             tor: cfg.hosting.tor_exit_ips.iter().copied().collect(),
             hosting_asns: cfg.hosting.asn_numbers.iter().copied().collect(),
-            hosting_names: lower(&cfg.hosting.asn_names),
+            hosting_names: FoldedSet::new(&cfg.hosting.asn_names),
             reset_apps: lower(&cfg.allowlist.password_reset_apps),
         }
+    }
+}
+
+/// Substrings to look for in a text, ignoring case: the text is lower-cased once (on the stack
+/// when it is short ASCII, as user agents and AS names nearly always are) and searched with a
+/// prebuilt substring finder per pattern.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct FoldedSet {
+    finders: Vec<memchr::memmem::Finder<'static>>,
+}
+
+impl FoldedSet {
+    /// From patterns as configured; empty patterns never match.
+    pub fn new(patterns: &[String]) -> FoldedSet {
+        FoldedSet {
+            finders: patterns
+                .iter()
+                .map(|s| s.to_lowercase())
+                .filter(|s| !s.is_empty())
+                .map(|s| memchr::memmem::Finder::new(s.as_bytes()).into_owned())
+                .collect(),
+        }
+    }
+
+    /// The index (among the non-empty patterns) of the first pattern `hay` contains.
+    pub fn position(&self, hay: &str) -> Option<usize> {
+        if self.finders.is_empty() {
+            return None;
+        }
+        let mut buf = [0u8; 512];
+        let owned;
+        let lower: &[u8] = if hay.is_ascii() && hay.len() <= buf.len() {
+            let b = &mut buf[..hay.len()];
+            b.copy_from_slice(hay.as_bytes());
+            b.make_ascii_lowercase();
+            b
+        } else {
+            owned = hay.to_lowercase();
+            owned.as_bytes()
+        };
+        self.finders.iter().position(|f| f.find(lower).is_some())
+    }
+
+    pub fn matches(&self, hay: &str) -> bool {
+        self.position(hay).is_some()
     }
 }
 
@@ -847,7 +892,7 @@ pub(crate) mod testkit {
 
 #[cfg(test)]
 mod folding_tests {
-    use super::{contains_folded, eq_folded};
+    use super::{FoldedSet, contains_folded, eq_folded};
 
     #[test]
     fn case_folded_matching_agrees_with_lower_casing() {
@@ -873,7 +918,20 @@ mod folding_tests {
                 hay.to_lowercase().contains(needle),
                 "{hay:?} / {needle:?}"
             );
+            // The set takes patterns as configured (any case); an empty pattern never matches.
+            let set = FoldedSet::new(&[needle.to_uppercase(), needle.to_string()]);
+            assert_eq!(
+                set.matches(hay),
+                !needle.is_empty() && hay.to_lowercase().contains(needle),
+                "set: {hay:?} / {needle:?}"
+            );
         }
+        // Longer than the stack buffer, and the index among the non-empty patterns.
+        let long = format!("{}BAV2ROPC", "x".repeat(600));
+        let set = FoldedSet::new(&["".into(), "cbainprod".into(), "bav2ropc".into()]);
+        assert_eq!(set.position(&long), Some(1));
+        assert_eq!(set.position("CBAinPROD"), Some(0));
+        assert_eq!(set.position("nothing"), None);
         for (text, lower) in [
             ("Azure AD Password Reset", "azure ad password reset"),
             ("AZURE AD PASSWORD RESET", "azure ad password reset"),

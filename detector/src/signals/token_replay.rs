@@ -138,12 +138,10 @@ impl TokenReplay {
             .is_some_and(|a| cfg.kit_apps.iter().any(|k| a.eq_ignore_ascii_case(k)));
         // Only kit apps need the user-agent check (it lower-cases the agent).
         let kit_ua = kit_app
-            && ev.user_agent.as_deref().is_some_and(|u| {
-                ctx.m
-                    .kit_user_agents
-                    .iter()
-                    .any(|k| super::contains_folded(u, k))
-            });
+            && ev
+                .user_agent
+                .as_deref()
+                .is_some_and(|u| ctx.m.kit_user_agents.matches(u));
         let kit_now = interactive == Some(true)
             && kit_app
             && (kit_ua || hosting_asn::matches(ev, ctx).is_some());
