@@ -81,19 +81,6 @@ impl<'de> Visitor<'de> for TextVisitor {
     }
 }
 
-/// For `#[serde(deserialize_with)]` on owned optional strings.
-pub fn text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    Text::deserialize(d).map(Text::into_owned)
-}
-
-/// For `#[serde(deserialize_with)]` on optional numbers given as numbers or strings.
-pub fn float<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
-    Ok(Text::deserialize(d)?
-        .0
-        .and_then(|s| s.trim().parse::<f64>().ok())
-        .filter(|f| f.is_finite()))
-}
-
 /// A boolean given as `true`, `"True"`, `"TRUE"`, `1`, ...
 pub fn parse_bool(s: &str) -> Option<bool> {
     match s.trim() {
@@ -209,20 +196,68 @@ pub trait Field: Sized {
     fn read<'de, A: MapAccess<'de>>(m: &mut A) -> Result<Self, A::Error>;
 }
 
-/// Text: see [`text`].
+/// Text (see [`Text`]), owned.
 impl Field for Option<String> {
     fn read<'de, A: MapAccess<'de>>(m: &mut A) -> Result<Self, A::Error> {
         Ok(m.next_value::<Text<'de>>()?.into_owned())
     }
 }
 
-/// A number given as a number or a string: see [`float`].
+/// A number given as a number or a numeric string. Numbers are taken as they are (not
+/// through their text).
 impl Field for Option<f64> {
     fn read<'de, A: MapAccess<'de>>(m: &mut A) -> Result<Self, A::Error> {
-        Ok(m.next_value::<Text<'de>>()?
-            .0
-            .and_then(|s| s.trim().parse::<f64>().ok())
-            .filter(|f| f.is_finite()))
+        Ok(m.next_value::<Float>()?.0)
+    }
+}
+
+/// A finite number from a number or a numeric string; anything else is `None`.
+struct Float(Option<f64>);
+
+impl<'de> Deserialize<'de> for Float {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Float;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a number")
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Float, E> {
+                Ok(Float(Some(v).filter(|f| f.is_finite())))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Float, E> {
+                Ok(Float(Some(v as f64)))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Float, E> {
+                Ok(Float(Some(v as f64)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Float, E> {
+                Ok(Float(
+                    v.trim().parse::<f64>().ok().filter(|f| f.is_finite()),
+                ))
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Float, E> {
+                Ok(Float(None))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Float, E> {
+                Ok(Float(None))
+            }
+            fn visit_none<E: de::Error>(self) -> Result<Float, E> {
+                Ok(Float(None))
+            }
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Float, D::Error> {
+                d.deserialize_any(self)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Float, A::Error> {
+                while m.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(Float(None))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut s: A) -> Result<Float, A::Error> {
+                while s.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Float(None))
+            }
+        }
+        d.deserialize_any(V)
     }
 }
 
