@@ -406,7 +406,7 @@ impl Detector {
         if !self.enrichment.is_empty() {
             self.enrichment.apply(&mut ev, &mut self.stats.enrichment);
         }
-        if self.ignored.contains(&ev.identity_key) {
+        if self.ignored.contains(&*ev.identity_key) {
             self.stats.events_allowlisted += 1;
             return;
         }
@@ -414,13 +414,13 @@ impl Detector {
         if let Some(log) = &mut self.event_log {
             log.push(EventSummary {
                 time: ev.time,
-                identity: ev.identity.clone(),
-                identity_key: ev.identity_key.clone(),
+                identity: ev.identity.to_string(),
+                identity_key: ev.identity_key.to_string(),
                 outcome: ev.outcome,
                 result: ev.result_code.as_deref().map(String::from),
                 ip: ev.ip.as_deref().map(String::from),
                 country: ev.country.as_deref().map(String::from),
-                city: ev.city.clone(),
+                city: ev.city.as_deref().map(String::from),
                 latitude: ev.latitude,
                 longitude: ev.longitude,
                 app: ev.app.as_deref().map(String::from),

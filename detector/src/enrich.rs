@@ -330,7 +330,7 @@ impl Enrichment {
             any = true;
         }
         if ev.city.is_none() && f.city.is_some() {
-            ev.city = f.city;
+            ev.city = f.city.map(Into::into);
         }
         if ev.latitude.is_none() && f.lat.is_some() {
             ev.latitude = f.lat;
@@ -341,7 +341,7 @@ impl Enrichment {
         if ev.asn.is_none() && f.asn.is_some() {
             ev.asn = f.asn;
             if ev.asn_name.is_none() {
-                ev.asn_name = f.asn_name;
+                ev.asn_name = f.asn_name.map(Into::into);
             }
             count("asn_filled");
             any = true;

@@ -72,15 +72,15 @@ pub struct AuthEvent {
     /// When the attempt happened (UTC).
     pub time: DateTime<Utc>,
     /// The identity as written in the record (UPN or account), original case kept.
-    pub identity: String,
+    pub identity: Arc<str>,
     /// The identity lower-cased: the key every signal groups by.
-    pub identity_key: String,
+    pub identity_key: Arc<str>,
     /// Success, failure or interrupted.
     pub outcome: Outcome,
     /// The raw result code (Entra ResultType / errorCode, Windows Status/SubStatus).
     pub result_code: Option<Arc<str>>,
     /// The source's failure reason text.
-    pub failure_reason: Option<String>,
+    pub failure_reason: Option<Arc<str>>,
     /// Source IP as text: canonical form when it parsed, else as written.
     pub ip: Option<Arc<str>>,
     /// Source IP, when it parsed.
@@ -88,7 +88,7 @@ pub struct AuthEvent {
     /// Country or region code (`US`) as the source gives it.
     pub country: Option<Arc<str>>,
     /// City.
-    pub city: Option<String>,
+    pub city: Option<Arc<str>>,
     /// Latitude in degrees.
     pub latitude: Option<f64>,
     /// Longitude in degrees.
@@ -96,27 +96,27 @@ pub struct AuthEvent {
     /// Autonomous system number.
     pub asn: Option<u32>,
     /// Autonomous system (network owner) name.
-    pub asn_name: Option<String>,
+    pub asn_name: Option<Arc<str>>,
     /// Application signed into (Entra `appDisplayName`).
     pub app: Option<Arc<str>>,
     /// Client app / protocol (`Browser`, `Authenticated SMTP`, ...).
-    pub client_app: Option<String>,
+    pub client_app: Option<Arc<str>>,
     /// `singleFactorAuthentication` / `multiFactorAuthentication`.
-    pub auth_requirement: Option<String>,
+    pub auth_requirement: Option<Arc<str>>,
     /// MFA method / detail and authentication step results, joined for display.
-    pub mfa_detail: Option<String>,
+    pub mfa_detail: Option<Arc<str>>,
     /// Per-step authentication result details (`authenticationStepResultDetail`).
-    pub auth_step_results: Vec<String>,
+    pub auth_step_results: Vec<Arc<str>>,
     /// Entra ID Protection risk event types present on the record.
     pub risk_event_types: Vec<String>,
     /// User agent.
-    pub user_agent: Option<String>,
+    pub user_agent: Option<Arc<str>>,
     /// Session id (Entra `sessionId`).
-    pub session_id: Option<String>,
+    pub session_id: Option<Arc<str>>,
     /// Request id (Entra `originalRequestId` / `id`).
-    pub request_id: Option<String>,
+    pub request_id: Option<Arc<str>>,
     /// Correlation id.
-    pub correlation_id: Option<String>,
+    pub correlation_id: Option<Arc<str>>,
     /// Interactive sign-in, when known.
     pub interactive: Option<bool>,
     /// Which log family the record came from.
@@ -173,8 +173,8 @@ impl AuthEvent {
             o.as_ref().map_or("", AsRef::as_ref)
         }
         for part in [
-            self.identity_key.as_str(),
-            self.identity.as_str(),
+            &*self.identity_key,
+            &*self.identity,
             o(&self.ip),
             o(&self.app),
             o(&self.result_code),

@@ -19,6 +19,7 @@ use std::sync::Arc;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
 
+use super::Interner;
 use super::flex::{self, Key, Lenient, Nested, StrList, Text};
 use super::time::parse_time;
 use crate::event::{AuthEvent, Outcome, RecordRef, SourceKind};
@@ -331,12 +332,8 @@ fn canonical_ip(a: IpAddr, written: &str) -> Arc<str> {
     Arc::from(a.to_string())
 }
 
-fn owned(s: Option<&str>) -> Option<String> {
-    s.map(str::to_string)
-}
-
-/// Map one parsed record to an event.
-pub(crate) fn to_event(raw: &RawSignIn<'_>, record: RecordRef) -> Decoded {
+/// Map one parsed record to an event. Texts that repeat across records come from `intern`.
+pub(crate) fn to_event(raw: &RawSignIn<'_>, record: RecordRef, intern: &mut Interner) -> Decoded {
     let p = raw.properties.as_deref();
     macro_rules! get {
         ($f:ident) => {
@@ -399,17 +396,21 @@ pub(crate) fn to_event(raw: &RawSignIn<'_>, record: RecordRef) -> Decoded {
     } else {
         Outcome::Failure
     };
-    let failure_reason = status
-        .failure_reason
-        .clone()
-        .or_else(|| owned(get!(result_description)))
-        .filter(|_| outcome != Outcome::Success);
+    let failure_reason = if outcome == Outcome::Success {
+        None
+    } else {
+        status
+            .failure_reason
+            .as_deref()
+            .or_else(|| get!(result_description))
+            .map(|r| intern.get(r))
+    };
 
     let ip_text = get!(ip).or_else(|| get!(caller_ip));
     let ip_addr = ip_text.and_then(|t| t.parse::<IpAddr>().ok());
     let ip: Option<Arc<str>> = match (ip_addr, ip_text) {
         (Some(a), Some(t)) => Some(canonical_ip(a, t)),
-        (_, t) => t.map(Arc::from),
+        (_, t) => t.map(|t| intern.get(t)),
     };
 
     // Location: Graph object (in properties or top), LA LocationDetails, then bare country codes.
@@ -431,7 +432,7 @@ pub(crate) fn to_event(raw: &RawSignIn<'_>, record: RecordRef) -> Decoded {
         // Portal CSV writes "City, State, CC": keep the last part.
         .map(|c| c.rsplit(',').next().unwrap_or(c).trim())
         .filter(|c| !c.is_empty())
-        .map(Arc::from);
+        .map(|c| intern.get(c));
     let (latitude, longitude) = loc
         .map(|l| (l.geo.0.latitude, l.geo.0.longitude))
         .unwrap_or((None, None));
@@ -456,15 +457,19 @@ pub(crate) fn to_event(raw: &RawSignIn<'_>, record: RecordRef) -> Decoded {
         .map(|p| &p.auth_details.0)
         .filter(|d| !d.is_empty())
         .unwrap_or(&raw.auth_details.0);
-    let auth_step_results: Vec<String> = details
+    let auth_step_results: Vec<Arc<str>> = details
         .iter()
-        .filter_map(|d| d.result_detail.clone())
+        .filter_map(|d| d.result_detail.as_deref())
+        .map(|d| intern.get(d))
         .collect();
     let mfa_detail = match (&mfa.auth_method, &mfa.auth_detail) {
-        (Some(m), Some(d)) => Some(format!("{m}: {d}")),
-        (Some(m), None) => Some(m.clone()),
-        (None, Some(d)) => Some(d.clone()),
-        (None, None) => details.iter().find_map(|d| d.method.clone()),
+        (Some(m), Some(d)) => Some(intern.get(&format!("{m}: {d}"))),
+        (Some(m), None) => Some(intern.get(m)),
+        (None, Some(d)) => Some(intern.get(d)),
+        (None, None) => details
+            .iter()
+            .find_map(|d| d.method.as_deref())
+            .map(|m| intern.get(m)),
     };
 
     let mut risk_event_types: Vec<String> = Vec::new();
@@ -484,37 +489,45 @@ pub(crate) fn to_event(raw: &RawSignIn<'_>, record: RecordRef) -> Decoded {
         }
     }
 
-    let request_id = get!(original_request_id).or_else(|| get!(id));
+    // Unique per record (not interned); the request id is usually the record id: one copy then.
+    let record_id: Option<Arc<str>> = get!(id).map(Arc::from);
+    let request_id = match (get!(original_request_id), &record_id) {
+        (Some(r), Some(id)) if r == &**id => Some(id.clone()),
+        (Some(r), _) => Some(Arc::from(r)),
+        (None, id) => id.clone(),
+    };
     let record = RecordRef {
-        record_id: get!(id).map(Arc::from),
+        record_id,
         ..record
     };
+    let identity_key = intern.get_lower(identity);
+    let mut shared = |t: Option<&str>| t.map(|t| intern.get(t));
 
     Decoded::Event(Box::new(AuthEvent {
         time,
-        identity: identity.to_string(),
-        identity_key: identity.to_lowercase(),
+        identity: shared(Some(identity)).expect("some"),
+        identity_key,
         outcome,
-        result_code: Some(code.into()),
+        result_code: shared(Some(code)),
         failure_reason,
         ip,
         ip_addr,
         country,
-        city: loc.and_then(|l| l.city.clone()),
+        city: shared(loc.and_then(|l| l.city.as_deref())),
         latitude,
         longitude,
         asn,
-        asn_name: owned(get!(asn_name)),
-        app: get!(app).map(Arc::from),
-        client_app: owned(get!(client_app)),
-        auth_requirement: owned(get!(auth_requirement)),
+        asn_name: shared(get!(asn_name)),
+        app: shared(get!(app)),
+        client_app: shared(get!(client_app)),
+        auth_requirement: shared(get!(auth_requirement)),
         mfa_detail,
         auth_step_results,
         risk_event_types,
-        user_agent: owned(get!(user_agent)),
-        session_id: owned(get!(session_id)),
-        request_id: owned(request_id),
-        correlation_id: owned(get!(correlation_id)),
+        user_agent: shared(get!(user_agent)),
+        session_id: get!(session_id).map(Arc::from),
+        request_id,
+        correlation_id: get!(correlation_id).map(Arc::from),
         interactive,
         source_kind: SourceKind::EntraSignIn,
         windows: None,
@@ -523,14 +536,14 @@ pub(crate) fn to_event(raw: &RawSignIn<'_>, record: RecordRef) -> Decoded {
 }
 
 /// Parse one JSON record.
-pub(crate) fn decode_json(bytes: &[u8], record: RecordRef) -> Decoded {
+pub(crate) fn decode_json(bytes: &[u8], record: RecordRef, intern: &mut Interner) -> Decoded {
     let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
     if first != Some(&b'{') {
         return reject("not a JSON object", "the record is not a JSON object");
     }
     match serde_json::from_slice::<RawSignIn<'_>>(bytes) {
         Ok(raw) if raw.windows_hint => super::windows::decode_json(bytes, record),
-        Ok(raw) => to_event(&raw, record),
+        Ok(raw) => to_event(&raw, record, intern),
         Err(e) => {
             // PowerShell's `Properties` array does not fit the sign-in reader: try the Windows one.
             if let Ok(v) = serde_json::from_slice::<serde_json::Value>(bytes)
@@ -548,6 +561,7 @@ pub(crate) fn decode_csv_row(
     header: &[String],
     row: &csv::StringRecord,
     record: RecordRef,
+    intern: &mut Interner,
 ) -> Decoded {
     if row.len() != header.len() {
         return reject(
@@ -580,7 +594,7 @@ pub(crate) fn decode_csv_row(
         return super::windows::decode_value(&value, record);
     }
     match RawSignIn::deserialize(&value) {
-        Ok(raw) => to_event(&raw, record),
+        Ok(raw) => to_event(&raw, record, intern),
         Err(e) => reject("invalid CSV row", e.to_string()),
     }
 }
@@ -609,14 +623,22 @@ mod tests {
     use super::*;
 
     fn ev(json: &str) -> AuthEvent {
-        match decode_json(json.as_bytes(), record_ref(&Arc::from("t"), 1)) {
+        match decode_json(
+            json.as_bytes(),
+            record_ref(&Arc::from("t"), 1),
+            &mut Interner::default(),
+        ) {
             Decoded::Event(e) => *e,
             other => panic!("{json}: {other:?}"),
         }
     }
 
     fn rejected(json: &str) -> &'static str {
-        match decode_json(json.as_bytes(), record_ref(&Arc::from("t"), 1)) {
+        match decode_json(
+            json.as_bytes(),
+            record_ref(&Arc::from("t"), 1),
+            &mut Interner::default(),
+        ) {
             Decoded::Rejected { reason, .. } => reason,
             other => panic!("{json}: expected a rejection, got {other:?}"),
         }
@@ -634,8 +656,8 @@ mod tests {
             "authenticationDetails":[{"authenticationMethod":"Password","authenticationStepResultDetail":"Invalid username or password"}],
             "homeTenantId":"a","homeTenantId":"b"}"#,
         );
-        assert_eq!(e.identity, "Test@Contoso.com");
-        assert_eq!(e.identity_key, "test@contoso.com");
+        assert_eq!(&*e.identity, "Test@Contoso.com");
+        assert_eq!(&*e.identity_key, "test@contoso.com");
         assert_eq!(e.outcome, Outcome::Failure);
         assert_eq!(e.result_code.as_deref(), Some("50126"));
         assert_eq!(e.failure_reason.as_deref(), Some("Invalid password"));
@@ -647,7 +669,10 @@ mod tests {
         assert_eq!(e.asn, Some(3598));
         assert_eq!(e.interactive, Some(true));
         assert_eq!(e.risk_event_types, vec!["unfamiliarFeatures"]);
-        assert_eq!(e.auth_step_results, vec!["Invalid username or password"]);
+        assert_eq!(
+            e.auth_step_results,
+            vec!["Invalid username or password".into()]
+        );
         assert_eq!(e.mfa_detail.as_deref(), Some("Password"));
         assert_eq!(e.record.record_id.as_deref(), Some("abc"));
     }
@@ -704,7 +729,11 @@ mod tests {
                 "not a sign-in record (category)",
             ),
         ] {
-            match decode_json(json.as_bytes(), record_ref(&Arc::from("t"), 1)) {
+            match decode_json(
+                json.as_bytes(),
+                record_ref(&Arc::from("t"), 1),
+                &mut Interner::default(),
+            ) {
                 Decoded::Ignored(r) => assert_eq!(r, want),
                 other => panic!("{json}: {other:?}"),
             }
@@ -780,7 +809,12 @@ mod tests {
             "0",
             r#"{"countryOrRegion":"KP"}"#,
         ]);
-        match decode_csv_row(&header, &row, record_ref(&Arc::from("t"), 2)) {
+        match decode_csv_row(
+            &header,
+            &row,
+            record_ref(&Arc::from("t"), 2),
+            &mut Interner::default(),
+        ) {
             Decoded::Event(e) => {
                 assert_eq!(e.country.as_deref(), Some("KP"));
                 assert_eq!(e.time.to_rfc3339(), "2021-04-19T12:13:19.483+00:00");
@@ -789,7 +823,12 @@ mod tests {
         }
         let short = csv::StringRecord::from(vec!["x"]);
         assert!(matches!(
-            decode_csv_row(&header, &short, record_ref(&Arc::from("t"), 3)),
+            decode_csv_row(
+                &header,
+                &short,
+                record_ref(&Arc::from("t"), 3),
+                &mut Interner::default()
+            ),
             Decoded::Rejected {
                 reason: "CSV field count",
                 ..

@@ -31,6 +31,46 @@ pub struct Ingest {
     /// Whether this source has received any bytes yet (for the `sources` statistic).
     #[serde(default)]
     pub(crate) used: bool,
+    #[serde(skip)]
+    intern: Interner,
+}
+
+/// Shared copies of the texts that repeat from record to record (identities, apps, countries, user
+/// agents, result codes...): one allocation per distinct text instead of one per record and field,
+/// and signal state that keeps them shares the same copy. Bounded: at `CAP` distinct texts it starts
+/// over (the texts already handed out stay valid). A cache, so not part of snapshots.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Interner {
+    set: rustc_hash::FxHashSet<Arc<str>>,
+}
+
+impl Interner {
+    const CAP: usize = 1 << 14;
+
+    /// The shared copy of `s`.
+    pub fn get(&mut self, s: &str) -> Arc<str> {
+        if let Some(a) = self.set.get(s) {
+            return a.clone();
+        }
+        if self.set.len() >= Self::CAP {
+            self.set.clear();
+        }
+        let a: Arc<str> = Arc::from(s);
+        self.set.insert(a.clone());
+        a
+    }
+
+    /// `s` lower-cased, shared (without a temporary copy when `s` is short ASCII).
+    pub fn get_lower(&mut self, s: &str) -> Arc<str> {
+        let mut buf = [0u8; 128];
+        if s.is_ascii() && s.len() <= buf.len() {
+            let b = &mut buf[..s.len()];
+            b.copy_from_slice(s.as_bytes());
+            b.make_ascii_lowercase();
+            return self.get(std::str::from_utf8(b).expect("ASCII"));
+        }
+        self.get(&s.to_lowercase())
+    }
 }
 
 /// What the reader reports for each record-sized piece of input.
@@ -51,6 +91,7 @@ impl Ingest {
             max_record,
             evtx_records: 0,
             used: false,
+            intern: Interner::default(),
         }
     }
 
@@ -66,9 +107,12 @@ impl Ingest {
             framer,
             header,
             evtx_records,
+            intern,
             ..
         } = self;
-        framer.push(data, &mut |f| decode(source, header, evtx_records, f, out));
+        framer.push(data, &mut |f| {
+            decode(source, header, evtx_records, intern, f, out)
+        });
     }
 
     /// End of this source: remaining bytes are decoded or rejected; the reader is ready for a new
@@ -84,10 +128,13 @@ impl Ingest {
             framer,
             header,
             evtx_records,
+            intern,
             ..
         } = self;
-        framer.finish(&mut |f| decode(source, header, evtx_records, f, out));
+        framer.finish(&mut |f| decode(source, header, evtx_records, intern, f, out));
+        let intern = std::mem::take(intern);
         *self = Ingest::new(next_source, self.max_record);
+        self.intern = intern;
         if let Some(f) = format {
             self.framer = Framer::forced(self.max_record, f);
         }
@@ -98,6 +145,7 @@ fn decode(
     source: &Arc<str>,
     header: &mut Option<Vec<String>>,
     evtx_records: &mut u64,
+    intern: &mut Interner,
     f: Frame<'_>,
     out: &mut dyn FnMut(Item),
 ) {
@@ -124,7 +172,7 @@ fn decode(
             reason,
             detail: reason.to_string(),
         },
-        FrameKind::Json => entra::decode_json(f.bytes, entra::record_ref(source, line)),
+        FrameKind::Json => entra::decode_json(f.bytes, entra::record_ref(source, line), intern),
         FrameKind::Csv => {
             let mut rdr = csv::ReaderBuilder::new()
                 .has_headers(false)
@@ -151,7 +199,7 @@ fn decode(
                     *header = Some(rec.iter().map(entra::normalize_header).collect());
                     return;
                 }
-                Some(h) => entra::decode_csv_row(h, &rec, entra::record_ref(source, line)),
+                Some(h) => entra::decode_csv_row(h, &rec, entra::record_ref(source, line), intern),
             }
         }
     };

@@ -596,11 +596,11 @@ pub(crate) fn to_event(r: WinRecord, record: RecordRef) -> Decoded {
     };
     Decoded::Event(Box::new(AuthEvent {
         time,
-        identity,
-        identity_key: user.to_lowercase(),
+        identity: identity.into(),
+        identity_key: user.to_lowercase().into(),
         outcome,
         result_code: result_code.map(Into::into),
-        failure_reason,
+        failure_reason: failure_reason.map(Into::into),
         ip: ip.map(Into::into),
         ip_addr,
         country: None,
@@ -763,8 +763,8 @@ mod tests {
         ];
         for (name, json, identity, key, outcome, code, ip, lt) in cases {
             let e = event(&json);
-            assert_eq!(e.identity, identity, "{name}");
-            assert_eq!(e.identity_key, key, "{name}");
+            assert_eq!(&*e.identity, identity, "{name}");
+            assert_eq!(&*e.identity_key, key, "{name}");
             assert_eq!(e.outcome, outcome, "{name}");
             assert_eq!(e.result_code.as_deref(), Some(code), "{name}");
             assert_eq!(e.ip.as_deref(), ip, "{name}");
@@ -785,7 +785,7 @@ mod tests {
         let Decoded::Event(e) = decode_xml(xml.as_bytes(), rec()) else {
             panic!()
         };
-        assert_eq!(e.identity, "CORP\\hank");
+        assert_eq!(&*e.identity, "CORP\\hank");
         assert_eq!(e.result_code.as_deref(), Some("0xc000006a"));
         assert_eq!(e.failure_reason.as_deref(), Some("bad password"));
         // Record ids above 2^53 stay exact (they are strings).

@@ -44,7 +44,7 @@ pub fn combine(risks: &[u32]) -> u32 {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct State {
-    user: String,
+    user: std::sync::Arc<str>,
     /// Detection type → (highest risk, first seen, last seen).
     signals: BTreeMap<String, (u32, DateTime<Utc>, DateTime<Utc>)>,
     episode: Option<Episode>,
@@ -59,7 +59,7 @@ pub(crate) fn observe(tracker: &mut Tracker<State>, a: &Alert, ctx: &mut Ctx<'_>
     tracker.update(
         &key,
         || State {
-            user: a.user_principal_name.clone(),
+            user: a.user_principal_name.as_str().into(),
             signals: BTreeMap::new(),
             episode: None,
             last: a.last_seen,

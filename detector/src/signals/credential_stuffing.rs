@@ -37,7 +37,7 @@ pub const MITRE: &[&str] = &["T1586", "T1110.004", "T1078"];
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct State {
-    user: String,
+    user: std::sync::Arc<str>,
     recent: VecDeque<Mini>,
     episode: Option<Episode>,
     last: DateTime<Utc>,

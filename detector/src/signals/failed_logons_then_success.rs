@@ -43,7 +43,7 @@ enum Class {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct State {
-    user: String,
+    user: std::sync::Arc<str>,
     failures: VecDeque<Mini>,
     episode: Option<Episode>,
     last: DateTime<Utc>,

@@ -40,7 +40,7 @@ struct Point {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct State {
-    user: String,
+    user: std::sync::Arc<str>,
     prev: Option<Point>,
     episode: Option<Episode>,
     last: DateTime<Utc>,

@@ -29,7 +29,7 @@ pub const MITRE: &[&str] = &["T1586", "T1078"];
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct State {
-    user: String,
+    user: std::sync::Arc<str>,
     /// Bin start (seconds since the epoch) → what was seen in it.
     bins: BTreeMap<i64, Episode>,
     last: DateTime<Utc>,

@@ -81,9 +81,9 @@ mod tests {
         let u = "smtp@contoso.com";
         let with = |client: Option<&str>, ua: Option<&str>, req: Option<&str>, code: &str| {
             let mut e = ev(1, u, code, "203.0.113.9");
-            e.client_app = client.map(String::from);
-            e.user_agent = ua.map(String::from);
-            e.auth_requirement = req.map(String::from);
+            e.client_app = client.map(Into::into);
+            e.user_agent = ua.map(Into::into);
+            e.auth_requirement = req.map(Into::into);
             e
         };
         let cases = vec![

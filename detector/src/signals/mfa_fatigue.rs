@@ -26,7 +26,7 @@ pub const MITRE: &[&str] = &["T1586", "T1621", "T1078"];
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct State {
-    user: String,
+    user: std::sync::Arc<str>,
     denials: VecDeque<Mini>,
     episode: Option<Episode>,
     last: DateTime<Utc>,

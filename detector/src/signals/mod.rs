@@ -186,7 +186,7 @@ pub(crate) fn excluded_windows_account(
         return Some("windows: machine account");
     }
     let sid = ev.windows.as_deref().and_then(|w| w.target_sid.as_deref());
-    if anonymous && (ev.identity_key == "anonymous logon" || sid == Some("S-1-5-7")) {
+    if anonymous && (&*ev.identity_key == "anonymous logon" || sid == Some("S-1-5-7")) {
         return Some("windows: anonymous logon");
     }
     None
@@ -255,7 +255,7 @@ pub(crate) struct Mini {
     pub app: Option<std::sync::Arc<str>>,
     pub evidence: Evidence,
     /// The failure reason, kept only where a signal reads it (50053: lockout or malicious IP).
-    pub reason: Option<String>,
+    pub reason: Option<std::sync::Arc<str>>,
 }
 
 impl Mini {
@@ -297,7 +297,7 @@ mod json_text {
 /// An open alert being accumulated for one identity: counts, distinct sets and evidence.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Episode {
-    pub user: String,
+    pub user: std::sync::Arc<str>,
     pub first: DateTime<Utc>,
     pub last: DateTime<Utc>,
     pub failures: u64,
@@ -317,7 +317,7 @@ pub(crate) struct Episode {
 impl Episode {
     pub fn new(user: &str, t: DateTime<Utc>) -> Episode {
         Episode {
-            user: user.to_string(),
+            user: user.into(),
             first: t,
             last: t,
             failures: 0,
@@ -405,7 +405,7 @@ impl Episode {
         });
         Alert {
             time_generated,
-            user_principal_name: self.user,
+            user_principal_name: self.user.to_string(),
             detection_type: detection_type.to_string(),
             risk_score,
             failure_count: self.failures,
@@ -774,8 +774,8 @@ pub(crate) mod testkit {
         let ip_addr = ip.parse().ok();
         AuthEvent {
             time: t(min),
-            identity: user.to_string(),
-            identity_key: user.to_lowercase(),
+            identity: user.into(),
+            identity_key: user.to_lowercase().into(),
             outcome: if code == "0" {
                 Outcome::Success
             } else {
@@ -830,8 +830,9 @@ pub(crate) mod testkit {
         let mut e = ev(min, account, code, ip);
         e.identity = domain
             .as_ref()
-            .map_or(user.clone(), |d| format!("{d}\\{user}"));
-        e.identity_key = user.to_lowercase();
+            .map_or(user.clone(), |d| format!("{d}\\{user}"))
+            .into();
+        e.identity_key = user.to_lowercase().into();
         e.outcome = if event_id == 4624 || (event_id != 4625 && event_id != 4771 && code == "0x0") {
             Outcome::Success
         } else {
@@ -862,7 +863,7 @@ pub(crate) mod testkit {
     }
 
     pub fn asn_name(mut e: AuthEvent, n: &str) -> AuthEvent {
-        e.asn_name = Some(n.to_string());
+        e.asn_name = Some(n.into());
         e
     }
 

@@ -25,6 +25,7 @@
 //! `allowlist.trusted_ips`.
 
 use std::collections::{BTreeMap, VecDeque};
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -42,10 +43,13 @@ pub const MITRE: &[&str] = &["T1586", "T1110.003", "T1087", "T1078"];
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Attempt {
-    account: String,
-    display: String,
+    account: std::sync::Arc<str>,
+    display: std::sync::Arc<str>,
     mini: Mini,
 }
+
+/// A sprayed account's display name, the time of its latest failure, and its failures.
+type Sprayed = (Arc<str>, DateTime<Utc>, Vec<Mini>);
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct State {
@@ -56,7 +60,7 @@ pub(crate) struct State {
     episode: Option<Episode>,
     accounts: Distinct,
     /// Since a spray was detected: account → (display name, time of its latest failure, its failures).
-    sprayed: BTreeMap<String, (String, DateTime<Utc>, Vec<Mini>)>,
+    sprayed: BTreeMap<Arc<str>, Sprayed>,
     /// Accounts already reported as sprayed-then-logged-on (one alert each).
     reported: Distinct,
     last: DateTime<Utc>,
@@ -156,7 +160,7 @@ impl State {
             self.recent.pop_front();
             ctx.stats.cap("max_events_per_identity");
         }
-        let mut distinct: Vec<&str> = self.recent.iter().map(|a| a.account.as_str()).collect();
+        let mut distinct: Vec<&str> = self.recent.iter().map(|a| &*a.account).collect();
         distinct.sort_unstable();
         distinct.dedup();
         if distinct.len() as u64 >= u64::from(c.min_accounts) {
@@ -177,7 +181,7 @@ impl State {
     /// Keep a sprayed account's failures, for a later logon from this source.
     fn remember(&mut self, a: Attempt, ctx: &mut Ctx<'_>) {
         let limits = &ctx.cfg.limits;
-        if !self.sprayed.contains_key(&a.account)
+        if !self.sprayed.contains_key(&*a.account)
             && self.sprayed.len() >= limits.max_distinct_per_alert
         {
             ctx.stats.cap("max_distinct_per_alert");
@@ -198,10 +202,10 @@ impl State {
         self.last = self.last.max(ev.time);
         self.expire(ev.time, ctx);
         let limits = &ctx.cfg.limits;
-        let Some((display, _, failures)) = self.sprayed.get(&ev.identity_key) else {
+        let Some((display, _, failures)) = self.sprayed.get(&*ev.identity_key) else {
             return;
         };
-        if self.reported.0.contains(&ev.identity_key) {
+        if self.reported.0.contains(&*ev.identity_key) {
             return;
         }
         let first = failures.first().map_or(ev.time, Mini::time);

@@ -50,7 +50,7 @@ pub const MULTIPLE: &str = "(multiple)";
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Attempt {
     key: String,
-    identity: String,
+    identity: std::sync::Arc<str>,
     ip: String,
     mini: Mini,
 }
@@ -300,7 +300,7 @@ impl Group {
         if let Some(ep) = &mut self.episode {
             ep.add(&a.mini, true, &ctx.cfg.limits, ctx.stats);
             push_detail(ep, "Identities", &a.identity);
-            return Some(vec![(a.identity, a.mini)]);
+            return Some(vec![(a.identity.to_string(), a.mini)]);
         }
         let run = secs(self.run_secs(ctx));
         while self
@@ -315,7 +315,7 @@ impl Group {
             self.recent.pop_front();
             ctx.stats.cap("max_events_per_identity");
         }
-        let mut ids: Vec<&str> = self.recent.iter().map(|r| r.identity.as_str()).collect();
+        let mut ids: Vec<&str> = self.recent.iter().map(|r| &*r.identity).collect();
         ids.sort_unstable();
         ids.dedup();
         let is_spray = if self.distributed {
@@ -340,7 +340,7 @@ impl Group {
                 self.recent
                     .iter()
                     .rev()
-                    .find(|r| r.identity == id)
+                    .find(|r| &*r.identity == id)
                     .map(|r| (id.to_string(), r.mini.clone()))
             })
             .collect();

@@ -41,7 +41,7 @@ impl matched::Kind for Kind {
 /// Networks (country or ASN) one session id was used from.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Session {
-    identity: String,
+    identity: std::sync::Arc<str>,
     networks: Vec<String>,
     first: Mini,
     last: DateTime<Utc>,
@@ -378,7 +378,7 @@ mod tests {
     fn missing_fields_do_not_panic() {
         let mut e = ev(0, "x@y.z", "0", "");
         e.app = None;
-        e.session_id = Some(String::new());
+        e.session_id = Some("".into());
         assert_eq!(replay(vec![e.clone(), e]), 0);
     }
 }
