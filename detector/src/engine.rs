@@ -9,6 +9,7 @@
 //! everything at end of input.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use rustc_hash::FxHashSet;
@@ -50,8 +51,8 @@ pub struct Detector {
     compiled: Compiled,
     ignored: FxHashSet<String>,
     /// Record ids recently processed (dedup), in processing order, with their times.
-    seen_ids: std::collections::VecDeque<(DateTime<Utc>, String)>,
-    seen_set: FxHashSet<String>,
+    seen_ids: std::collections::VecDeque<(DateTime<Utc>, Arc<str>)>,
+    seen_set: FxHashSet<Arc<str>>,
     ingest: Ingest,
     /// (time, tie key, arrival sequence) → event, waiting for the watermark.
     /// Boxed: events are large and the tree moves its entries around as it rebalances.
@@ -118,7 +119,7 @@ struct Snapshot {
     clock: Option<DateTime<Utc>>,
     seq: u64,
     signals: Signals,
-    seen_ids: Vec<(DateTime<Utc>, String)>,
+    seen_ids: Vec<(DateTime<Utc>, Arc<str>)>,
 }
 
 impl Detector {
@@ -207,7 +208,8 @@ impl Detector {
             self.ingest.used = true;
             self.stats.sources += 1;
         }
-        let mut items = Vec::new();
+        // Sized for records of about 512 bytes, so it rarely grows (and moves) while filling.
+        let mut items = Vec::with_capacity(bytes.len() / 512 + 1);
         self.ingest.push(bytes, &mut |it| items.push(it));
         self.handle_items(items);
         self.take_alerts()
@@ -217,7 +219,7 @@ impl Detector {
     pub fn push_event(&mut self, ev: AuthEvent) -> Vec<Alert> {
         self.stats.records_read += 1;
         self.stats.records_parsed += 1;
-        self.accept(ev);
+        self.accept(Box::new(ev));
         self.take_alerts()
     }
 
@@ -229,7 +231,7 @@ impl Detector {
         self.ingest.finish(&name, None, &mut |it| items.push(it));
         self.handle_items(items);
         while let Some((_, ev)) = self.reorder.pop_first() {
-            self.process(*ev);
+            self.process(&ev);
         }
         let mut ctx = Ctx {
             cfg: &self.cfg,
@@ -269,7 +271,7 @@ impl Detector {
             clock: Option<DateTime<Utc>>,
             seq: u64,
             signals: &'a Signals,
-            seen_ids: &'a std::collections::VecDeque<(DateTime<Utc>, String)>,
+            seen_ids: &'a std::collections::VecDeque<(DateTime<Utc>, Arc<str>)>,
         }
         let snap = SnapshotRef {
             detector_version: crate::VERSION,
@@ -370,7 +372,7 @@ impl Detector {
             match it.decoded {
                 Decoded::Event(ev) => {
                     self.stats.records_parsed += 1;
-                    self.accept(*ev);
+                    self.accept(ev);
                 }
                 Decoded::Ignored(reason) => {
                     self.stats.records_parsed += 1;
@@ -402,7 +404,8 @@ impl Detector {
         }
     }
 
-    fn accept(&mut self, mut ev: AuthEvent) {
+    /// Boxed from the reader to the reordering buffer: the event is never copied on the way.
+    fn accept(&mut self, mut ev: Box<AuthEvent>) {
         if !self.enrichment.is_empty() {
             self.enrichment.apply(&mut ev, &mut self.stats.enrichment);
         }
@@ -431,13 +434,12 @@ impl Detector {
         }
         if self.clock.is_some_and(|c| ev.time < c) {
             self.stats.late_events += 1;
-            self.process(ev);
+            self.process(&ev);
             return;
         }
         self.newest = Some(self.newest.map_or(ev.time, |n| n.max(ev.time)));
         self.seq += 1;
-        self.reorder
-            .insert((ev.time, ev.tie_key(), self.seq), Box::new(ev));
+        self.reorder.insert((ev.time, ev.tie_key(), self.seq), ev);
         let lateness = secs(self.cfg.max_lateness_secs);
         let newest = self.newest.expect("set above");
         loop {
@@ -452,24 +454,20 @@ impl Detector {
                 self.stats.cap("max_buffered_events");
             }
             let ev = entry.remove();
-            self.process(*ev);
+            self.process(&ev);
         }
     }
 
     /// One sign-in written as several rows (same record id) counts once (`dedup`). Ids are kept
     /// for one window behind the clock, at most `limits.max_buffered_events` of them.
     fn duplicate(&mut self, ev: &AuthEvent, now: DateTime<Utc>) -> bool {
-        let Some(id) = ev.record.record_id.as_deref().filter(|_| self.cfg.dedup) else {
+        let Some(id) = ev.record.record_id.as_ref().filter(|_| self.cfg.dedup) else {
             return false;
         };
         // Windows record ids count per computer's log: two hosts' record 42 are different records.
-        let scoped;
-        let id = match ev.windows.as_ref().and_then(|w| w.computer.as_deref()) {
-            Some(host) => {
-                scoped = format!("{}\u{1f}{id}", host.to_lowercase());
-                scoped.as_str()
-            }
-            None => id,
+        let id: Arc<str> = match ev.windows.as_ref().and_then(|w| w.computer.as_deref()) {
+            Some(host) => format!("{}\u{1f}{id}", host.to_lowercase()).into(),
+            None => id.clone(),
         };
         let horizon = now - secs(self.cfg.window_secs);
         while self.seen_ids.front().is_some_and(|(t, _)| *t < horizon) {
@@ -477,7 +475,7 @@ impl Detector {
                 self.seen_set.remove(&old);
             }
         }
-        if self.seen_set.contains(id) {
+        if !self.seen_set.insert(id.clone()) {
             self.stats.duplicates += 1;
             return true;
         }
@@ -487,16 +485,15 @@ impl Detector {
             }
             self.stats.cap("max_buffered_events");
         }
-        self.seen_ids.push_back((ev.time, id.to_string()));
-        self.seen_set.insert(id.to_string());
+        self.seen_ids.push_back((ev.time, id));
         false
     }
 
     /// Hand one event to the signals, after closing whatever its time makes final.
-    fn process(&mut self, ev: AuthEvent) {
+    fn process(&mut self, ev: &AuthEvent) {
         let now = self.clock.map_or(ev.time, |c| c.max(ev.time));
         self.clock = Some(now);
-        if self.duplicate(&ev, now) {
+        if self.duplicate(ev, now) {
             return;
         }
         let mut ctx = Ctx {
@@ -506,6 +503,6 @@ impl Detector {
             stats: &mut self.stats,
         };
         self.signals.advance(now, &mut ctx);
-        self.signals.observe(&ev, &mut ctx);
+        self.signals.observe(ev, &mut ctx);
     }
 }

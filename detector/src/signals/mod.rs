@@ -482,19 +482,19 @@ impl<S: IdState> Tracker<S> {
         ctx: &mut Ctx<'_>,
         f: impl FnOnce(&mut S, &mut Ctx<'_>),
     ) {
-        if !self.slots.contains_key(key) {
-            if self.slots.len() >= ctx.cfg.limits.max_identities {
-                self.evict_least_recent(ctx);
-            }
-            self.slots.insert(
-                key.to_string(),
-                Slot {
+        // One lookup for an identity already tracked (the common case).
+        let slot = match self.slots.get_mut(key) {
+            Some(slot) => slot,
+            None => {
+                if self.slots.len() >= ctx.cfg.limits.max_identities {
+                    self.evict_least_recent(ctx);
+                }
+                self.slots.entry(key.to_string()).or_insert(Slot {
                     state: make(),
                     due: None,
-                },
-            );
-        }
-        let slot = self.slots.get_mut(key).expect("inserted above");
+                })
+            }
+        };
         f(&mut slot.state, ctx);
         Self::reschedule(&mut self.deadlines, key, slot, ctx);
         if slot.state.is_empty() {
