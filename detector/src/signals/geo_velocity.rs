@@ -34,7 +34,8 @@ pub const MITRE: &[&str] = &["T1586", "T1078"];
 struct Point {
     lat: f64,
     lon: f64,
-    place: String,
+    /// "City, CC" for the alert's details (the reader's shared text when only one is known).
+    place: std::sync::Arc<str>,
     mini: Mini,
 }
 
@@ -106,11 +107,11 @@ impl State {
         let cfg = &ctx.cfg.geo_velocity;
         let w = ctx.window();
         self.last = self.last.max(ev.time);
-        let place = [ev.city.as_deref(), ev.country.as_deref()]
-            .into_iter()
-            .flatten()
-            .collect::<Vec<_>>()
-            .join(", ");
+        let place = match (&ev.city, &ev.country) {
+            (Some(city), Some(cc)) => format!("{city}, {cc}").into(),
+            (Some(one), None) | (None, Some(one)) => one.clone(),
+            (None, None) => "".into(),
+        };
         let here = Point {
             lat,
             lon,

@@ -70,29 +70,29 @@ impl Compiled {
 }
 
 /// Substrings to look for in a text, ignoring case: the text is lower-cased once (on the stack
-/// when it is short ASCII, as user agents and AS names nearly always are) and searched with a
-/// prebuilt substring finder per pattern.
+/// when it is short ASCII, as user agents and AS names nearly always are) and each pattern is
+/// looked for where its first byte occurs (`memchr`).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct FoldedSet {
-    finders: Vec<memchr::memmem::Finder<'static>>,
+    patterns: Vec<Box<[u8]>>,
 }
 
 impl FoldedSet {
     /// From patterns as configured; empty patterns never match.
     pub fn new(patterns: &[String]) -> FoldedSet {
         FoldedSet {
-            finders: patterns
+            patterns: patterns
                 .iter()
                 .map(|s| s.to_lowercase())
                 .filter(|s| !s.is_empty())
-                .map(|s| memchr::memmem::Finder::new(s.as_bytes()).into_owned())
+                .map(|s| s.into_bytes().into_boxed_slice())
                 .collect(),
         }
     }
 
     /// The index (among the non-empty patterns) of the first pattern `hay` contains.
     pub fn position(&self, hay: &str) -> Option<usize> {
-        if self.finders.is_empty() {
+        if self.patterns.is_empty() {
             return None;
         }
         let mut buf = [0u8; 512];
@@ -106,12 +106,28 @@ impl FoldedSet {
             owned = hay.to_lowercase();
             owned.as_bytes()
         };
-        self.finders.iter().position(|f| f.find(lower).is_some())
+        self.patterns.iter().position(|p| contains(lower, p))
     }
 
     pub fn matches(&self, hay: &str) -> bool {
         self.position(hay).is_some()
     }
+}
+
+/// Whether `hay` contains the non-empty `needle`.
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    let Some((&first, rest)) = needle.split_first() else {
+        return true;
+    };
+    let mut from = 0;
+    while let Some(i) = memchr::memchr(first, &hay[from..]) {
+        let at = from + i + 1;
+        if hay[at..].starts_with(rest) {
+            return true;
+        }
+        from = at;
+    }
+    false
 }
 
 /// Whether `hay` contains `needle` (given lower-case), ignoring case. Per event, so without

@@ -69,7 +69,7 @@ const NETWORK_CAP: usize = 64;
 fn kit_claim(ev: &AuthEvent) -> bool {
     ev.auth_step_results
         .iter()
-        .any(|d| d.to_lowercase().contains("satisfied by claim in the token"))
+        .any(|d| super::contains_folded(d, "satisfied by claim in the token"))
 }
 
 impl TokenReplay {
@@ -82,13 +82,8 @@ impl TokenReplay {
 
         // 1. One session id from several networks.
         if let Some(sid) = ev.session_id.as_deref().filter(|s| !s.is_empty()) {
-            let nets: Vec<String> = [
-                ev.country.clone().map(|c| format!("country:{c}")),
-                ev.asn.map(|a| format!("AS{a}")),
-            ]
-            .into_iter()
-            .flatten()
-            .collect();
+            // Networks are kept as "country:CC" and "AS123"; compared without formatting them.
+            let country = ev.country.as_deref();
             let mut first = None;
             let min = cfg.session_min_networks as usize;
             self.sessions.update(
@@ -108,10 +103,23 @@ impl TokenReplay {
                         .filter(|n| n.starts_with("country:"))
                         .count();
                     let before_a = s.networks.len() - before_c;
-                    for n in nets {
-                        if !s.networks.contains(&n) && s.networks.len() < NETWORK_CAP {
-                            s.networks.push(n);
-                        }
+                    if let Some(c) = country
+                        && !s
+                            .networks
+                            .iter()
+                            .any(|n| n.strip_prefix("country:") == Some(c))
+                        && s.networks.len() < NETWORK_CAP
+                    {
+                        s.networks.push(format!("country:{c}"));
+                    }
+                    if let Some(a) = ev.asn
+                        && !s.networks.iter().any(|n| {
+                            n.strip_prefix("AS")
+                                .is_some_and(|x| x.parse::<u32>() == Ok(a))
+                        })
+                        && s.networks.len() < NETWORK_CAP
+                    {
+                        s.networks.push(format!("AS{a}"));
                     }
                     let c = s
                         .networks
