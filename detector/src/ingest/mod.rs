@@ -41,22 +41,33 @@ pub struct Ingest {
 /// over (the texts already handed out stay valid). A cache, so not part of snapshots.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Interner {
-    set: rustc_hash::FxHashSet<Arc<str>>,
+    table: hashbrown::HashTable<Arc<str>>,
 }
 
 impl Interner {
     const CAP: usize = 1 << 14;
 
+    fn hash(s: &str) -> u64 {
+        use std::hash::Hasher;
+        let mut h = rustc_hash::FxHasher::default();
+        h.write(s.as_bytes());
+        h.finish()
+    }
+
     /// The shared copy of `s`.
     pub fn get(&mut self, s: &str) -> Arc<str> {
-        if let Some(a) = self.set.get(s) {
+        let h = Self::hash(s);
+        if let Some(a) = self
+            .table
+            .find(h, |k| same_bytes(k.as_bytes(), s.as_bytes()))
+        {
             return a.clone();
         }
-        if self.set.len() >= Self::CAP {
-            self.set.clear();
+        if self.table.len() >= Self::CAP {
+            self.table.clear();
         }
         let a: Arc<str> = Arc::from(s);
-        self.set.insert(a.clone());
+        self.table.insert_unique(h, a.clone(), |k| Self::hash(k));
         a
     }
 
@@ -71,6 +82,21 @@ impl Interner {
         }
         self.get(&s.to_lowercase())
     }
+}
+
+/// Byte equality eight bytes at a time: in wasm, `memcmp` compares byte by byte, and interned texts
+/// (user agents above all) are long.
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
+    let tails = ca.remainder() == cb.remainder();
+    tails
+        && ca.zip(cb).all(|(x, y)| {
+            u64::from_ne_bytes(x.try_into().expect("8"))
+                == u64::from_ne_bytes(y.try_into().expect("8"))
+        })
 }
 
 /// What the reader reports for each record-sized piece of input.
@@ -208,4 +234,45 @@ fn decode(
         line,
         decoded,
     });
+}
+
+#[cfg(test)]
+mod intern_tests {
+    use super::{Arc, Interner, same_bytes};
+
+    #[test]
+    fn byte_equality_agrees_with_slices() {
+        let texts: [&[u8]; 9] = [
+            b"",
+            b"a",
+            b"abcdefg",
+            b"abcdefgh",
+            b"abcdefgi",
+            b"abcdefghi",
+            b"abcdefghj",
+            b"Mozilla/5.0 (Windows NT 10.0; Win64; x64)",
+            b"Mozilla/5.0 (Windows NT 10.0; Win64; x65)",
+        ];
+        for a in texts {
+            for b in texts {
+                assert_eq!(same_bytes(a, b), a == b, "{a:?} {b:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn interned_texts_are_shared_and_the_table_is_bounded() {
+        let mut i = Interner::default();
+        let a = i.get("alice@contoso.com");
+        let b = i.get("alice@contoso.com");
+        assert!(Arc::ptr_eq(&a, &b));
+        assert!(Arc::ptr_eq(&i.get_lower("Alice@Contoso.COM"), &a));
+        assert_eq!(&*i.get_lower("ÄLICE"), "älice");
+        for n in 0..Interner::CAP + 10 {
+            assert_eq!(&*i.get(&n.to_string()), n.to_string());
+        }
+        assert!(i.table.len() <= Interner::CAP);
+        // Texts handed out before the table started over stay valid.
+        assert_eq!(&*a, "alice@contoso.com");
+    }
 }
