@@ -201,6 +201,6 @@ impl AuthEvent {
 
     /// Result code equals `code` (string comparison after trimming).
     pub fn result_is(&self, code: &str) -> bool {
-        self.result_code.as_deref().map(str::trim) == Some(code)
+        self.result_code.as_deref().map(crate::ingest::flex::trim) == Some(code)
     }
 }

@@ -297,7 +297,7 @@ fn pick<'a, 'b>(
 ) -> Option<&'b str> {
     p.and_then(|p| f(p).0.as_deref())
         .or_else(|| f(top).0.as_deref())
-        .map(str::trim)
+        .map(flex::trim)
         .filter(|s| !s.is_empty())
 }
 
@@ -381,7 +381,7 @@ pub(crate) fn to_event(raw: &RawSignIn<'_>, record: RecordRef, intern: &mut Inte
     let code = status
         .error_code
         .as_deref()
-        .map(str::trim)
+        .map(flex::trim)
         .or_else(|| get!(result_type));
     let Some(code) = code else {
         return reject(
@@ -430,7 +430,7 @@ pub(crate) fn to_event(raw: &RawSignIn<'_>, record: RecordRef, intern: &mut Inte
         .or_else(|| p.and_then(code_of))
         .or_else(|| code_of(raw))
         // Portal CSV writes "City, State, CC": keep the last part.
-        .map(|c| c.rsplit(',').next().unwrap_or(c).trim())
+        .map(|c| flex::trim(c.rsplit(',').next().unwrap_or(c)))
         .filter(|c| !c.is_empty())
         .map(|c| intern.get(c));
     let (latitude, longitude) = loc

@@ -27,7 +27,16 @@ impl<'de> Deserialize<'de> for Text<'de> {
 struct TextVisitor;
 
 fn non_empty(c: Cow<'_, str>) -> Option<Cow<'_, str>> {
-    if c.trim().is_empty() { None } else { Some(c) }
+    if trim(&c).is_empty() { None } else { Some(c) }
+}
+
+/// `s.trim()`, without decoding characters when `s` starts and ends with visible ASCII (nearly
+/// every field of every record).
+pub(crate) fn trim(s: &str) -> &str {
+    match (s.as_bytes().first(), s.as_bytes().last()) {
+        (Some(f), Some(l)) if f.is_ascii_graphic() && l.is_ascii_graphic() => s,
+        _ => s.trim(),
+    }
 }
 
 impl<'de> Visitor<'de> for TextVisitor {
@@ -347,5 +356,18 @@ impl<'de> Deserialize<'de> for StrList {
             }
         }
         d.deserialize_any(V)
+    }
+}
+
+#[cfg(test)]
+mod trim_tests {
+    #[test]
+    fn trim_agrees_with_str_trim() {
+        for s in [
+            "", " ", "x", " x", "x ", "\tx\n", "50126", "\u{a0}x", "x\u{a0}", "\u{3000}", "Ä",
+            " Ä ", "a b",
+        ] {
+            assert_eq!(super::trim(s), s.trim(), "{s:?}");
+        }
     }
 }

@@ -45,7 +45,7 @@ pub(crate) struct State {
 
 pub(crate) fn observe(tracker: &mut Tracker<State>, ev: &AuthEvent, ctx: &mut Ctx<'_>) {
     let cfg = &ctx.cfg.credential_stuffing;
-    let Some(code) = ev.result_code.as_deref().map(str::trim) else {
+    let Some(code) = ev.result_code.as_deref().map(crate::ingest::flex::trim) else {
         return;
     };
     // Entra code 0, Windows 4624 (and successful 4768/4776): the reader's outcome says which.

@@ -53,7 +53,7 @@ pub(crate) struct State {
 
 fn classify(ev: &AuthEvent, ctx: &Ctx<'_>) -> Option<Class> {
     let cfg = &ctx.cfg.failures_then_success;
-    let code = ev.result_code.as_deref()?.trim();
+    let code = crate::ingest::flex::trim(ev.result_code.as_deref()?);
     if code == "0" {
         return Some(Class::Success);
     }

@@ -34,7 +34,7 @@ pub(crate) struct State {
 
 pub(crate) fn observe(tracker: &mut Tracker<State>, ev: &AuthEvent, ctx: &mut Ctx<'_>) {
     let cfg = &ctx.cfg.mfa_fatigue;
-    let Some(code) = ev.result_code.as_deref().map(str::trim) else {
+    let Some(code) = ev.result_code.as_deref().map(crate::ingest::flex::trim) else {
         return;
     };
     let denial = cfg.denial_codes.iter().any(|c| c == code);

@@ -242,7 +242,7 @@ pub(crate) struct Distinct(IndexSet<String, FxBuildHasher>);
 
 impl Distinct {
     fn add(&mut self, v: Option<&str>, limits: &Limits, stats: &mut Stats) {
-        let Some(v) = v.map(str::trim).filter(|v| !v.is_empty()) else {
+        let Some(v) = v.map(crate::ingest::flex::trim).filter(|v| !v.is_empty()) else {
             return;
         };
         if self.0.contains(v) {
