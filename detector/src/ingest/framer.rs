@@ -168,6 +168,14 @@ pub struct Framer {
     evtx_header_done: bool,
     #[serde(default)]
     evtx_chunk: u64,
+    /// JSON, during one `push` only: the index in the chunk of the byte being handled, and where
+    /// the current record's bytes not yet copied to `buf` begin. A record that starts and ends in
+    /// one chunk is handed over as a slice of it, never copied; `buf` receives a record's bytes
+    /// only when the chunk ends inside it (so snapshots between chunks see what they always did).
+    #[serde(skip)]
+    pos: usize,
+    #[serde(skip)]
+    seg: usize,
 }
 
 const KEY_CAP: usize = 16;
@@ -243,6 +251,8 @@ impl Framer {
             end_match: 0,
             evtx_header_done: false,
             evtx_chunk: 0,
+            pos: 0,
+            seg: 0,
         }
     }
 
@@ -268,6 +278,7 @@ impl Framer {
                 }
                 Format::Json => {
                     let data = &data[i..];
+                    self.seg = 0;
                     let mut j = 0;
                     while j < data.len() {
                         // Inside a string (not after a backslash), only a quote, a backslash or a
@@ -277,11 +288,10 @@ impl Framer {
                             let rest = &data[j..];
                             let run = find_string_stop(rest).unwrap_or(rest.len());
                             if run > 0
-                                && (!self.recording || self.buf.len() + run <= self.max_record)
+                                && (!self.recording
+                                    || self.buf.len() + (j - self.seg) + run <= self.max_record)
                             {
-                                if self.recording {
-                                    self.buf.extend_from_slice(&rest[..run]);
-                                }
+                                // A recorded run stays in `data` (see `seg`).
                                 if self.key_capture {
                                     // As the byte path does: keep up to KEY_CAP + 1 bytes of a key.
                                     let room = (KEY_CAP + 1).saturating_sub(self.key.len());
@@ -292,11 +302,15 @@ impl Framer {
                             }
                         }
                         let b = data[j];
-                        self.json_byte(b, sink);
+                        self.pos = j;
+                        self.json_byte(data, b, sink);
                         if b == b'\n' {
                             self.line += 1;
                         }
                         j += 1;
+                    }
+                    if self.recording {
+                        self.buf.extend_from_slice(&data[self.seg..]);
                     }
                     return;
                 }
@@ -479,11 +493,29 @@ impl Framer {
         self.buf.clear();
     }
 
+    /// A JSON record begins at the current byte.
     fn start_record(&mut self) {
         self.recording = true;
         self.oversize = false;
         self.rec_line = self.line;
         self.buf.clear();
+        self.seg = self.pos;
+    }
+
+    /// The current JSON byte belongs to the record being recorded: only the size limit is checked
+    /// here (the bytes are taken from the chunk when the record ends, see `seg`).
+    #[inline]
+    fn json_record_byte(&mut self, sink: &mut dyn FnMut(Frame<'_>)) {
+        if self.recording && self.buf.len() + (self.pos - self.seg) >= self.max_record {
+            self.recording = false;
+            self.oversize = true;
+            self.buf = Vec::new();
+            sink(Frame {
+                kind: FrameKind::Reject("record larger than limits.max_record_bytes"),
+                line: self.rec_line,
+                bytes: &[],
+            });
+        }
     }
 
     #[inline]
@@ -504,7 +536,7 @@ impl Framer {
         }
     }
 
-    fn json_byte(&mut self, b: u8, sink: &mut dyn FnMut(Frame<'_>)) {
+    fn json_byte(&mut self, data: &[u8], b: u8, sink: &mut dyn FnMut(Frame<'_>)) {
         if self.junk {
             if b == b'\n' {
                 self.junk = false;
@@ -532,7 +564,7 @@ impl Framer {
             return;
         }
         if self.in_str {
-            self.record_byte(b, sink);
+            self.json_record_byte(sink);
             if self.esc {
                 self.esc = false;
             } else if b == b'\\' {
@@ -553,7 +585,7 @@ impl Framer {
                     self.key.clear();
                 }
                 self.scalar_at_record_depth(sink);
-                self.record_byte(b, sink);
+                self.json_record_byte(sink);
             }
             b'{' | b'[' => {
                 if self.depth == 0 {
@@ -586,7 +618,7 @@ impl Framer {
                     self.in_wrapper_array = self.key == b"value" || self.key == b"records";
                 }
                 self.depth += 1;
-                self.record_byte(b, sink);
+                self.json_record_byte(sink);
             }
             b'}' | b']' => {
                 if self.depth == 0 {
@@ -595,7 +627,7 @@ impl Framer {
                     return;
                 }
                 self.depth -= 1;
-                self.record_byte(b, sink);
+                self.json_record_byte(sink);
                 if self.depth == self.record_depth {
                     self.skip_elem = false;
                     if self.recording {
@@ -603,10 +635,17 @@ impl Framer {
                         if self.record_depth == 0 && self.rec_line == self.line {
                             self.jsonl = true;
                         }
+                        let end = self.pos + 1;
+                        let bytes: &[u8] = if self.buf.is_empty() {
+                            &data[self.seg..end]
+                        } else {
+                            self.buf.extend_from_slice(&data[self.seg..end]);
+                            &self.buf
+                        };
                         sink(Frame {
                             kind: FrameKind::Json,
                             line: self.rec_line,
-                            bytes: &self.buf,
+                            bytes,
                         });
                         self.buf.clear();
                     }
@@ -620,12 +659,12 @@ impl Framer {
                     self.in_wrapper_array = false;
                 }
             }
-            b' ' | b'\t' | b'\r' | b'\n' | b':' => self.record_byte(b, sink),
+            b' ' | b'\t' | b'\r' | b'\n' | b':' => self.json_record_byte(sink),
             b',' => {
                 if self.depth == self.record_depth {
                     self.skip_elem = false;
                 }
-                self.record_byte(b, sink);
+                self.json_record_byte(sink);
             }
             _ => {
                 if self.depth == 0 {
@@ -634,7 +673,7 @@ impl Framer {
                     return;
                 }
                 self.scalar_at_record_depth(sink);
-                self.record_byte(b, sink);
+                self.json_record_byte(sink);
             }
         }
     }
