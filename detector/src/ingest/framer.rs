@@ -180,6 +180,64 @@ pub struct Framer {
 
 const KEY_CAP: usize = 16;
 
+/// The length of the JSON object at the start of `h` when it closes before any newline and is an
+/// ordinary record: exactly what the byte-by-byte framer would frame there in JSON Lines mode, or
+/// `None` to leave the bytes to it (a newline inside, the chunk ends first, or a top-level
+/// `"value"`/`"records"` array that makes the object a wrapper page).
+/// Also returns where the last string at depth 1 is (the byte path keeps it as `key`; `key` is
+/// what it kept before, which decides a `[` at depth 1 that no string precedes).
+type Span = (usize, usize);
+fn jsonl_record(h: &[u8], key: &[u8]) -> Option<(usize, Option<Span>)> {
+    debug_assert_eq!(h.first(), Some(&b'{'));
+    let mut depth = 0u32;
+    // The last string at depth 1 (keys and values alike, as the byte path captures them).
+    let mut last: Option<Span> = None;
+    let mut i = 0;
+    while i < h.len() {
+        match h[i] {
+            b'"' => {
+                let start = i + 1;
+                let mut k = start;
+                loop {
+                    k += find_string_stop(&h[k..])?;
+                    match h[k] {
+                        b'\\' => {
+                            if h.get(k + 1).is_none_or(|&c| c == b'\n') {
+                                return None;
+                            }
+                            k += 2;
+                        }
+                        b'"' => break,
+                        _ => return None, // a newline inside a string
+                    }
+                }
+                if depth == 1 {
+                    last = Some((start, k));
+                }
+                i = k;
+            }
+            b'{' => depth += 1,
+            b'[' => {
+                let key = last.map_or(key, |(a, b)| &h[a..b]);
+                if depth == 1 && (key == b"value" || key == b"records") {
+                    return None;
+                }
+                depth += 1;
+            }
+            b'}' | b']' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some((i + 1, last));
+                }
+            }
+            b'\n' => return None,
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
 /// The first quote, backslash or newline: where a run of string bytes ends.
 #[cfg(not(target_arch = "wasm32"))]
 fn find_string_stop(h: &[u8]) -> Option<usize> {
@@ -302,6 +360,37 @@ impl Framer {
                             }
                         }
                         let b = data[j];
+                        // JSON Lines, between records: a record that closes on this line within
+                        // the chunk is framed by a tight scan instead of byte by byte.
+                        if b == b'{'
+                            && self.jsonl
+                            && self.depth == 0
+                            && !self.in_str
+                            && !self.junk
+                            && !self.recording
+                            && let Some((len, last)) = jsonl_record(&data[j..], &self.key)
+                            && len <= self.max_record
+                        {
+                            // The state the byte path leaves after a record.
+                            self.rec_line = self.line;
+                            self.skip_elem = false;
+                            self.top = Top::None;
+                            self.record_depth = 0;
+                            self.in_wrapper_array = false;
+                            if let Some((from, to)) = last {
+                                let last = &data[j + from..j + to];
+                                self.key.clear();
+                                self.key
+                                    .extend_from_slice(&last[..last.len().min(KEY_CAP + 1)]);
+                            }
+                            sink(Frame {
+                                kind: FrameKind::Json,
+                                line: self.line,
+                                bytes: &data[j..j + len],
+                            });
+                            j += len;
+                            continue;
+                        }
                         self.pos = j;
                         self.json_byte(data, b, sink);
                         if b == b'\n' {
@@ -906,6 +995,26 @@ mod tests {
         }
         f.finish(&mut sink);
         out
+    }
+
+    proptest::proptest! {
+        /// JSON Lines: the tight scan frames exactly what the byte-by-byte path frames (one-byte
+        /// chunks never hold a whole record, so they always take the byte path), on lines built
+        /// from the characters that matter: braces, brackets, quotes, escapes, newlines, the
+        /// wrapper keys.
+        #[test]
+        fn jsonl_fast_path_frames_as_the_byte_path_does(
+            tokens in proptest::collection::vec(proptest::sample::select(vec![
+                "{", "}", "[", "]", "\"", "\\", "\n", "a", "\"value\"", "\"records\"", ":", ",",
+                " ", "1", "{\"k\":\"v\"}", "{\"value\":[{\"x\":1}]}", "\"x\\\"y\"", "\r",
+            ]), 0..40),
+        ) {
+            let mut input = b"{\"first\":1}\n".to_vec();
+            for t in &tokens {
+                input.extend_from_slice(t.as_bytes());
+            }
+            proptest::prop_assert_eq!(frames(&input, 1), frames(&input, input.len()));
+        }
     }
 
     fn all_splits(input: &[u8]) -> Vec<(String, u64, String)> {
