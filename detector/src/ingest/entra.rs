@@ -541,7 +541,13 @@ pub(crate) fn decode_json(bytes: &[u8], record: RecordRef, intern: &mut Interner
     if first != Some(&b'{') {
         return reject("not a JSON object", "the record is not a JSON object");
     }
-    match serde_json::from_slice::<RawSignIn<'_>>(bytes) {
+    // Valid UTF-8 is checked once for the whole record (then the parser need not check each
+    // string); otherwise the byte parser reports where the bad bytes are.
+    let parsed = match std::str::from_utf8(bytes) {
+        Ok(text) => serde_json::from_str::<RawSignIn<'_>>(text),
+        Err(_) => serde_json::from_slice::<RawSignIn<'_>>(bytes),
+    };
+    match parsed {
         Ok(raw) if raw.windows_hint => super::windows::decode_json(bytes, record),
         Ok(raw) => to_event(&raw, record, intern),
         Err(e) => {
