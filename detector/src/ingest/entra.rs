@@ -309,8 +309,13 @@ fn loc_obj<'b>(r: &'b RawSignIn<'_>) -> Option<&'b Loc> {
 }
 
 /// An address as text, shared: the written text when it already is the canonical form (no copy
-/// through a `String`), the canonical form otherwise (`::FFFF:1.2.3.4`, leading zeros...).
-fn canonical_ip(a: IpAddr, written: &str) -> Arc<str> {
+/// through a `String`), the canonical form otherwise (`::FFFF:1.2.3.4`, upper-case hex...). An
+/// IPv4 address that parsed is canonical as written (the parser takes four decimal octets without
+/// leading zeros, exactly what it prints).
+fn canonical_ip(a: IpAddr, written: &str, intern: &mut Interner) -> Arc<str> {
+    if a.is_ipv4() {
+        return intern.get(written);
+    }
     struct Buf([u8; 64], usize);
     impl std::fmt::Write for Buf {
         fn write_str(&mut self, s: &str) -> std::fmt::Result {
@@ -327,7 +332,7 @@ fn canonical_ip(a: IpAddr, written: &str) -> Arc<str> {
     if std::fmt::Write::write_fmt(&mut b, format_args!("{a}")).is_ok()
         && &b.0[..b.1] == written.as_bytes()
     {
-        return Arc::from(written);
+        return intern.get(written);
     }
     Arc::from(a.to_string())
 }
@@ -409,7 +414,7 @@ pub(crate) fn to_event(raw: &RawSignIn<'_>, record: RecordRef, intern: &mut Inte
     let ip_text = get!(ip).or_else(|| get!(caller_ip));
     let ip_addr = ip_text.and_then(|t| t.parse::<IpAddr>().ok());
     let ip: Option<Arc<str>> = match (ip_addr, ip_text) {
-        (Some(a), Some(t)) => Some(canonical_ip(a, t)),
+        (Some(a), Some(t)) => Some(canonical_ip(a, t, intern)),
         (_, t) => t.map(|t| intern.get(t)),
     };
 
@@ -627,6 +632,42 @@ pub(crate) fn record_ref(source: &Arc<str>, line: u64) -> RecordRef {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parsed_ipv4_text_is_canonical() {
+        // `canonical_ip` keeps an IPv4 address as written: whatever the parser accepts must be
+        // what it prints.
+        for t in [
+            "1.2.3.4",
+            "0.0.0.0",
+            "255.255.255.255",
+            "10.0.0.1",
+            "001.2.3.4",
+            "1.2.3.04",
+            "1.2.3",
+            "0x1.2.3.4",
+            " 1.2.3.4",
+            "1.2.3.4 ",
+            "1.2.3.4\n",
+            "256.1.1.1",
+            "+1.2.3.4",
+            "1.2.3.4.5",
+        ] {
+            if let Ok(a) = t.parse::<std::net::Ipv4Addr>() {
+                assert_eq!(a.to_string(), t);
+            }
+        }
+        let mut i = Interner::default();
+        for (written, canonical) in [
+            ("185.220.101.4", "185.220.101.4"),
+            ("2001:DB8::1", "2001:db8::1"),
+            ("2001:db8::1", "2001:db8::1"),
+            ("::FFFF:1.2.3.4", "::ffff:1.2.3.4"),
+        ] {
+            let a: IpAddr = written.parse().expect("parses");
+            assert_eq!(&*canonical_ip(a, written, &mut i), canonical, "{written}");
+        }
+    }
 
     fn ev(json: &str) -> AuthEvent {
         match decode_json(

@@ -44,8 +44,8 @@ pub(crate) fn observe(
             .any(|x| x.eq_ignore_ascii_case(c.trim()))
     });
     // The configured spelling is reported; the match is on the lower-cased patterns.
-    let ua = ev.user_agent.as_deref().and_then(|u| {
-        let i = ctx.m.legacy_user_agents.position(u)?;
+    let ua = ev.user_agent.as_ref().and_then(|u| {
+        let i = ctx.m.legacy_user_agents.position_shared(u)?;
         cfg.user_agents.iter().filter(|x| !x.is_empty()).nth(i)
     });
     if client.is_none() && ua.is_none() {

@@ -75,7 +75,13 @@ impl Compiled {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct FoldedSet {
     patterns: Vec<Box<[u8]>>,
+    /// Answers for recently seen shared texts (the reader shares each distinct user agent), by
+    /// the text's address: a direct-mapped table of `CACHE` entries holding the text itself, so
+    /// an address is never reused while cached. Results only; output never depends on it.
+    cache: std::cell::RefCell<Vec<Option<(std::sync::Arc<str>, Option<usize>)>>>,
 }
+
+const CACHE: usize = 256;
 
 impl FoldedSet {
     /// From patterns as configured; empty patterns never match.
@@ -87,7 +93,28 @@ impl FoldedSet {
                 .filter(|s| !s.is_empty())
                 .map(|s| s.into_bytes().into_boxed_slice())
                 .collect(),
+            cache: Default::default(),
         }
+    }
+
+    /// [`position`](FoldedSet::position) for a shared text, remembered by the text's address.
+    pub fn position_shared(&self, hay: &std::sync::Arc<str>) -> Option<usize> {
+        if self.patterns.is_empty() {
+            return None;
+        }
+        let slot = (std::sync::Arc::as_ptr(hay).cast::<u8>() as usize >> 4) % CACHE;
+        let mut cache = self.cache.borrow_mut();
+        if cache.is_empty() {
+            cache.resize(CACHE, None);
+        }
+        if let Some((text, found)) = &cache[slot]
+            && std::sync::Arc::ptr_eq(text, hay)
+        {
+            return *found;
+        }
+        let found = self.position(hay);
+        cache[slot] = Some((hay.clone(), found));
+        found
     }
 
     /// The index (among the non-empty patterns) of the first pattern `hay` contains.
@@ -107,10 +134,6 @@ impl FoldedSet {
             owned.as_bytes()
         };
         self.patterns.iter().position(|p| contains(lower, p))
-    }
-
-    pub fn matches(&self, hay: &str) -> bool {
-        self.position(hay).is_some()
     }
 }
 
@@ -938,7 +961,7 @@ mod folding_tests {
             // The set takes patterns as configured (any case); an empty pattern never matches.
             let set = FoldedSet::new(&[needle.to_uppercase(), needle.to_string()]);
             assert_eq!(
-                set.matches(hay),
+                set.position(hay).is_some(),
                 !needle.is_empty() && hay.to_lowercase().contains(needle),
                 "set: {hay:?} / {needle:?}"
             );
@@ -949,6 +972,20 @@ mod folding_tests {
         assert_eq!(set.position(&long), Some(1));
         assert_eq!(set.position("CBAinPROD"), Some(0));
         assert_eq!(set.position("nothing"), None);
+        // Remembered answers are the computed ones, through slot collisions and reuse.
+        let texts: Vec<std::sync::Arc<str>> = (0..2000)
+            .map(|n| match n % 3 {
+                0 => format!("Mozilla/5.0 BAV2ROPC {n}"),
+                1 => format!("CBAinPROD/{n}"),
+                _ => format!("Outlook {n}"),
+            })
+            .map(Into::into)
+            .collect();
+        for round in 0..2 {
+            for t in texts.iter().rev().skip(round) {
+                assert_eq!(set.position_shared(t), set.position(t), "{t}");
+            }
+        }
         for (text, lower) in [
             ("Azure AD Password Reset", "azure ad password reset"),
             ("AZURE AD PASSWORD RESET", "azure ad password reset"),

@@ -148,8 +148,8 @@ impl TokenReplay {
         let kit_ua = kit_app
             && ev
                 .user_agent
-                .as_deref()
-                .is_some_and(|u| ctx.m.kit_user_agents.matches(u));
+                .as_ref()
+                .is_some_and(|u| ctx.m.kit_user_agents.position_shared(u).is_some());
         let kit_now = interactive == Some(true)
             && kit_app
             && (kit_ua || hosting_asn::matches(ev, ctx).is_some());
