@@ -78,8 +78,11 @@ pub(crate) struct FoldedSet {
     /// Answers for recently seen shared texts (the reader shares each distinct user agent), by
     /// the text's address: a direct-mapped table of `CACHE` entries holding the text itself, so
     /// an address is never reused while cached. Results only; output never depends on it.
-    cache: std::cell::RefCell<Vec<Option<(std::sync::Arc<str>, Option<usize>)>>>,
+    cache: std::cell::RefCell<Vec<Option<Remembered>>>,
 }
+
+/// A shared text and the index of the first pattern it contains.
+type Remembered = (std::sync::Arc<str>, Option<usize>);
 
 const CACHE: usize = 256;
 
