@@ -21,7 +21,10 @@
 //! (two ASNs); split-tunnel VPNs (trust their ASNs); first sign-ins after the history starts
 //! (hence `min_history`). The baseline is what this stream has seen, not the tenant's past.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
+
 use serde::{Deserialize, Serialize};
 
 use super::matched::{self, push_detail};
@@ -128,7 +131,10 @@ impl TokenReplay {
                         .count();
                     let a = s.networks.len() - c;
                     let grew = (c >= min && c > before_c) || (a >= min && a > before_a);
-                    if grew && s.identity == ev.identity_key {
+                    if grew
+                        && (Arc::ptr_eq(&s.identity, &ev.identity_key)
+                            || s.identity == ev.identity_key)
+                    {
                         first = Some(s.first.clone());
                     }
                 },
