@@ -161,7 +161,7 @@ pub(crate) struct RawSignIn<'a> {
     caller_ip: Text<'a>,
     location: LocField,
     location_details: Nested<Loc>,
-    asn: Text<'a>,
+    asn: Asn,
     asn_name: Text<'a>,
     app: Text<'a>,
     client_app: Text<'a>,
@@ -181,6 +181,59 @@ pub(crate) struct RawSignIn<'a> {
     properties: Option<Box<RawSignIn<'a>>>,
     /// A key only Windows events have was seen: the record goes to the Windows reader.
     windows_hint: bool,
+}
+
+/// An autonomous system number as a number (`3598`) or text (`"3598"`, `"AS3598"`), read without
+/// formatting numbers to text; 0 and anything else are `None`.
+#[derive(Debug, Default)]
+struct Asn(Option<u32>);
+
+impl<'de> Deserialize<'de> for Asn {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Asn;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an AS number")
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Asn, E> {
+                Ok(Asn(u32::try_from(v).ok().filter(|&n| n != 0)))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Asn, E> {
+                Ok(Asn(u32::try_from(v).ok().filter(|&n| n != 0)))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Asn, E> {
+                // Integral floats (`3598.0` from pandas exports).
+                let ok = v.fract() == 0.0 && v > 0.0 && v <= f64::from(u32::MAX);
+                Ok(Asn(ok.then_some(v as u32)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Asn, E> {
+                let a = v.trim().trim_start_matches("AS").trim_start_matches("as");
+                Ok(Asn(a.parse::<u32>().ok().filter(|&n| n != 0)))
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Asn, E> {
+                Ok(Asn(None))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Asn, E> {
+                Ok(Asn(None))
+            }
+            fn visit_none<E: de::Error>(self) -> Result<Asn, E> {
+                Ok(Asn(None))
+            }
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Asn, D::Error> {
+                d.deserialize_any(self)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Asn, A::Error> {
+                while m.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(Asn(None))
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut s: A) -> Result<Asn, A::Error> {
+                while s.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Asn(None))
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 impl<'de> Deserialize<'de> for RawSignIn<'de> {
@@ -442,10 +495,7 @@ pub(crate) fn to_event(raw: &RawSignIn<'_>, record: RecordRef, intern: &mut Inte
         .map(|l| (l.geo.0.latitude, l.geo.0.longitude))
         .unwrap_or((None, None));
 
-    let asn = get!(asn).and_then(|a| {
-        let a = a.trim_start_matches("AS").trim_start_matches("as");
-        a.parse::<u32>().ok().filter(|&n| n != 0)
-    });
+    let asn = p.and_then(|p| p.asn.0).or(raw.asn.0);
 
     let interactive = get!(is_interactive).and_then(flex::parse_bool).or_else(|| {
         category.map(|c| {
@@ -632,6 +682,33 @@ pub(crate) fn record_ref(source: &Arc<str>, line: u64) -> RecordRef {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn as_numbers_from_numbers_and_text() {
+        for (json, want) in [
+            ("3598", Some(3598)),
+            ("\"3598\"", Some(3598)),
+            ("\" AS3598 \"", Some(3598)),
+            ("\"as13335\"", Some(13335)),
+            ("3598.0", Some(3598)),
+            ("3598.5", None),
+            ("0", None),
+            ("\"0\"", None),
+            ("-1", None),
+            ("4294967296", None),
+            ("\"x\"", None),
+            ("null", None),
+            ("true", None),
+            ("{\"a\":1}", None),
+            ("[1]", None),
+        ] {
+            assert_eq!(
+                serde_json::from_str::<Asn>(json).expect(json).0,
+                want,
+                "{json}"
+            );
+        }
+    }
 
     #[test]
     fn parsed_ipv4_text_is_canonical() {

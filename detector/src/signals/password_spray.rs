@@ -163,16 +163,17 @@ impl Spray {
             let key = format!("{code}|{ua}");
             let good = &self.good_ips;
             let a = attempt(&key);
-            let label = format!("ResultType {code}, user agent {ua}");
+            // Written out only for a new group or a detection, not per failure.
+            let label = || format!("ResultType {code}, user agent {ua}");
             self.by_pattern.update(
                 &key,
-                || Group::new(true, &label, ev.time),
+                || Group::new(true, &label(), ev.time),
                 ctx,
                 |g, ctx| {
                     g.recent
                         .retain(|r| good.get(&r.ip).is_none_or(|t| *t <= horizon));
                     if let Some(ids) = g.add(a, ctx) {
-                        sprayed.push((ids, label.clone()));
+                        sprayed.push((ids, label()));
                     }
                 },
             );
