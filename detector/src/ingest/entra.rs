@@ -12,6 +12,7 @@
 //! Keys are matched by name in both casings; duplicate keys (seen in Microsoft's own examples) keep the
 //! last value; unknown keys are skipped without being parsed into values.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -32,11 +33,11 @@ pub const INTERRUPTED_CODES: &[&str] = &[
 ];
 
 #[derive(Debug, Default)]
-pub(crate) struct Status {
-    error_code: Option<String>,
-    failure_reason: Option<String>,
+pub(crate) struct Status<'a> {
+    error_code: Option<Cow<'a, str>>,
+    failure_reason: Option<Cow<'a, str>>,
 }
-flex::lenient_struct!(Status {
+flex::lenient_struct!(Status<'de> {
     error_code: "errorCode" | "ErrorCode",
     failure_reason: "failureReason" | "FailureReason",
 });
@@ -52,58 +53,61 @@ flex::lenient_struct!(Geo {
 });
 
 #[derive(Debug, Default)]
-pub(crate) struct Loc {
-    city: Option<String>,
-    country: Option<String>,
+pub(crate) struct Loc<'a> {
+    city: Option<Cow<'a, str>>,
+    country: Option<Cow<'a, str>>,
     geo: Nested<Geo>,
 }
-flex::lenient_struct!(Loc {
+flex::lenient_struct!(Loc<'de> {
     city: "city",
     country: "countryOrRegion",
     geo: "geoCoordinates",
 });
 
 #[derive(Debug, Default)]
-pub(crate) struct MfaDetail {
-    auth_method: Option<String>,
-    auth_detail: Option<String>,
+pub(crate) struct MfaDetail<'a> {
+    auth_method: Option<Cow<'a, str>>,
+    auth_detail: Option<Cow<'a, str>>,
 }
-flex::lenient_struct!(MfaDetail {
+flex::lenient_struct!(MfaDetail<'de> {
     auth_method: "authMethod",
     auth_detail: "authDetail",
 });
 
 #[derive(Debug, Default)]
-pub(crate) struct AuthDetail {
-    method: Option<String>,
-    result_detail: Option<String>,
+pub(crate) struct AuthDetail<'a> {
+    method: Option<Cow<'a, str>>,
+    result_detail: Option<Cow<'a, str>>,
 }
-flex::lenient_struct!(AuthDetail {
+flex::lenient_struct!(AuthDetail<'de> {
     method: "authenticationMethod",
     result_detail: "authenticationStepResultDetail",
 });
 
 /// `location`: an object in Graph, a country code string at the top of diagnostic records.
 #[derive(Debug, Default)]
-pub(crate) enum LocField {
+pub(crate) enum LocField<'a> {
     #[default]
     None,
     Code(String),
-    Obj(Loc),
+    Obj(Loc<'a>),
 }
 
-impl<'de> Deserialize<'de> for LocField {
+impl<'de> Deserialize<'de> for LocField<'de> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct V;
         impl<'de> Visitor<'de> for V {
-            type Value = LocField;
+            type Value = LocField<'de>;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str("a location object or country code")
             }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<LocField, E> {
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<LocField<'de>, E> {
                 let t = v.trim();
                 if t.starts_with('{') {
-                    return Ok(serde_json::from_str::<Nested<Loc>>(t)
+                    // A temporary string: read through an owned value, so the texts are owned.
+                    return Ok(serde_json::from_str::<serde_json::Value>(t)
+                        .ok()
+                        .and_then(|v| Nested::<Loc<'de>>::deserialize(v).ok())
                         .map(|l| LocField::Obj(l.0))
                         .unwrap_or_default());
                 }
@@ -113,33 +117,33 @@ impl<'de> Deserialize<'de> for LocField {
                     LocField::Code(t.to_string())
                 })
             }
-            fn visit_map<A: MapAccess<'de>>(self, m: A) -> Result<LocField, A::Error> {
+            fn visit_map<A: MapAccess<'de>>(self, m: A) -> Result<LocField<'de>, A::Error> {
                 // Straight into the typed struct (no intermediate `Value`): this runs per record.
                 Loc::from_map(m).map(LocField::Obj)
             }
-            fn visit_unit<E: de::Error>(self) -> Result<LocField, E> {
+            fn visit_unit<E: de::Error>(self) -> Result<LocField<'de>, E> {
                 Ok(LocField::None)
             }
-            fn visit_bool<E: de::Error>(self, _: bool) -> Result<LocField, E> {
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<LocField<'de>, E> {
                 Ok(LocField::None)
             }
-            fn visit_i64<E: de::Error>(self, _: i64) -> Result<LocField, E> {
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<LocField<'de>, E> {
                 Ok(LocField::None)
             }
-            fn visit_u64<E: de::Error>(self, _: u64) -> Result<LocField, E> {
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<LocField<'de>, E> {
                 Ok(LocField::None)
             }
-            fn visit_f64<E: de::Error>(self, _: f64) -> Result<LocField, E> {
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<LocField<'de>, E> {
                 Ok(LocField::None)
             }
-            fn visit_seq<A: de::SeqAccess<'de>>(self, mut s: A) -> Result<LocField, A::Error> {
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut s: A) -> Result<LocField<'de>, A::Error> {
                 while s.next_element::<IgnoredAny>()?.is_some() {}
                 Ok(LocField::None)
             }
-            fn visit_none<E: de::Error>(self) -> Result<LocField, E> {
+            fn visit_none<E: de::Error>(self) -> Result<LocField<'de>, E> {
                 Ok(LocField::None)
             }
-            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<LocField, D::Error> {
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<LocField<'de>, D::Error> {
                 d.deserialize_any(self)
             }
         }
@@ -156,11 +160,11 @@ pub(crate) struct RawSignIn<'a> {
     sign_in_identifier: Text<'a>,
     result_type: Text<'a>,
     result_description: Text<'a>,
-    status: Nested<Status>,
+    status: Nested<Status<'a>>,
     ip: Text<'a>,
     caller_ip: Text<'a>,
-    location: LocField,
-    location_details: Nested<Loc>,
+    location: LocField<'a>,
+    location_details: Nested<Loc<'a>>,
     asn: Asn,
     asn_name: Text<'a>,
     app: Text<'a>,
@@ -174,8 +178,8 @@ pub(crate) struct RawSignIn<'a> {
     is_interactive: Text<'a>,
     category: Text<'a>,
     table_type: Text<'a>,
-    mfa_detail: Nested<MfaDetail>,
-    auth_details: Nested<Vec<AuthDetail>>,
+    mfa_detail: Nested<MfaDetail<'a>>,
+    auth_details: Nested<Vec<AuthDetail<'a>>>,
     risk_v1: StrList,
     risk_v2: StrList,
     properties: Option<Box<RawSignIn<'a>>>,
@@ -354,7 +358,7 @@ fn pick<'a, 'b>(
         .filter(|s| !s.is_empty())
 }
 
-fn loc_obj<'b>(r: &'b RawSignIn<'_>) -> Option<&'b Loc> {
+fn loc_obj<'a, 'b>(r: &'b RawSignIn<'a>) -> Option<&'b Loc<'a>> {
     match &r.location {
         LocField::Obj(l) => Some(l),
         _ => None,

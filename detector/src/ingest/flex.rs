@@ -108,20 +108,21 @@ pub struct Nested<T>(pub T);
 
 /// A type [`Nested`] can read: from an object (structs, see [`lenient_struct!`]) or a list (`Vec`).
 /// The other shape is skipped and gives the default.
-pub trait Lenient: Default + Sized {
-    fn from_map<'de, A: MapAccess<'de>>(mut m: A) -> Result<Self, A::Error> {
+/// Text fields borrow from the input (`'de`) where they can.
+pub trait Lenient<'de>: Default + Sized {
+    fn from_map<A: MapAccess<'de>>(mut m: A) -> Result<Self, A::Error> {
         while m.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
         Ok(Self::default())
     }
-    fn from_seq<'de, A: SeqAccess<'de>>(mut s: A) -> Result<Self, A::Error> {
+    fn from_seq<A: SeqAccess<'de>>(mut s: A) -> Result<Self, A::Error> {
         while s.next_element::<IgnoredAny>()?.is_some() {}
         Ok(Self::default())
     }
 }
 
 /// A list: each element read leniently (an unusable element gives its default).
-impl<T: Lenient> Lenient for Vec<T> {
-    fn from_seq<'de, A: SeqAccess<'de>>(mut s: A) -> Result<Self, A::Error> {
+impl<'de, T: Lenient<'de>> Lenient<'de> for Vec<T> {
+    fn from_seq<A: SeqAccess<'de>>(mut s: A) -> Result<Self, A::Error> {
         let mut out = Vec::new();
         while let Some(Nested(x)) = s.next_element::<Nested<T>>()? {
             out.push(x);
@@ -130,7 +131,7 @@ impl<T: Lenient> Lenient for Vec<T> {
     }
 }
 
-impl<'de, T: Lenient> Deserialize<'de> for Nested<T> {
+impl<'de, T: Lenient<'de>> Deserialize<'de> for Nested<T> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         d.deserialize_any(NestedVisitor(std::marker::PhantomData))
     }
@@ -138,13 +139,17 @@ impl<'de, T: Lenient> Deserialize<'de> for Nested<T> {
 
 struct NestedVisitor<T>(std::marker::PhantomData<T>);
 
-impl<'de, T: Lenient> Visitor<'de> for NestedVisitor<T> {
+impl<'de, T: Lenient<'de>> Visitor<'de> for NestedVisitor<T> {
     type Value = Nested<T>;
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("an object, a list, or a JSON string holding one")
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(serde_json::from_str::<Nested<T>>(v).unwrap_or_default())
+        // JSON inside a string (a temporary): read through an owned value, so the texts are owned.
+        Ok(serde_json::from_str::<serde_json::Value>(v)
+            .ok()
+            .and_then(|v| Nested::<T>::deserialize(v).ok())
+            .unwrap_or_default())
     }
     fn visit_map<A: MapAccess<'de>>(self, m: A) -> Result<Self::Value, A::Error> {
         T::from_map(m).map(Nested)
@@ -201,21 +206,21 @@ impl<'de> Deserialize<'de> for Key<'de> {
 }
 
 /// A field of a [`lenient_struct!`]: how its value is read.
-pub trait Field: Sized {
-    fn read<'de, A: MapAccess<'de>>(m: &mut A) -> Result<Self, A::Error>;
+pub trait Field<'de>: Sized {
+    fn read<A: MapAccess<'de>>(m: &mut A) -> Result<Self, A::Error>;
 }
 
 /// Text (see [`Text`]), owned.
-impl Field for Option<String> {
-    fn read<'de, A: MapAccess<'de>>(m: &mut A) -> Result<Self, A::Error> {
-        Ok(m.next_value::<Text<'de>>()?.into_owned())
+impl<'de> Field<'de> for Option<Cow<'de, str>> {
+    fn read<A: MapAccess<'de>>(m: &mut A) -> Result<Self, A::Error> {
+        Ok(m.next_value::<Text<'de>>()?.0)
     }
 }
 
 /// A number given as a number or a numeric string. Numbers are taken as they are (not
 /// through their text).
-impl Field for Option<f64> {
-    fn read<'de, A: MapAccess<'de>>(m: &mut A) -> Result<Self, A::Error> {
+impl<'de> Field<'de> for Option<f64> {
+    fn read<A: MapAccess<'de>>(m: &mut A) -> Result<Self, A::Error> {
         Ok(m.next_value::<Float>()?.0)
     }
 }
@@ -270,8 +275,8 @@ impl<'de> Deserialize<'de> for Float {
     }
 }
 
-impl<T: Lenient> Field for Nested<T> {
-    fn read<'de, A: MapAccess<'de>>(m: &mut A) -> Result<Self, A::Error> {
+impl<'de, T: Lenient<'de>> Field<'de> for Nested<T> {
+    fn read<A: MapAccess<'de>>(m: &mut A) -> Result<Self, A::Error> {
         m.next_value::<Nested<T>>()
     }
 }
@@ -280,9 +285,9 @@ impl<T: Lenient> Field for Nested<T> {
 /// exactly (with their aliases); unknown keys are skipped unparsed; a repeated key keeps the last
 /// value; each field reads as its [`Field`] type (never failing on an odd value).
 macro_rules! lenient_struct {
-    ($ty:ident { $( $field:ident : $($key:literal)|+ ),* $(,)? }) => {
-        impl $crate::ingest::flex::Lenient for $ty {
-            fn from_map<'de, A: serde::de::MapAccess<'de>>(mut m: A) -> Result<Self, A::Error> {
+    ($ty:ty { $( $field:ident : $($key:literal)|+ ),* $(,)? }) => {
+        impl<'de> $crate::ingest::flex::Lenient<'de> for $ty {
+            fn from_map<A: serde::de::MapAccess<'de>>(mut m: A) -> Result<Self, A::Error> {
                 let mut r = Self::default();
                 while let Some(k) = m.next_key::<$crate::ingest::flex::Key<'de>>()? {
                     match &*k.0 {
