@@ -194,49 +194,19 @@ struct Asn(Option<u32>);
 
 impl<'de> Deserialize<'de> for Asn {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Asn;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("an AS number")
+        let n = match flex::Scalar::deserialize(d)? {
+            flex::Scalar::Int(i) => u32::try_from(i).ok(),
+            // Integral floats (`3598.0` from pandas exports).
+            flex::Scalar::Float(f) => {
+                (f.fract() == 0.0 && f > 0.0 && f <= f64::from(u32::MAX)).then_some(f as u32)
             }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Asn, E> {
-                Ok(Asn(u32::try_from(v).ok().filter(|&n| n != 0)))
+            flex::Scalar::Text(t) => {
+                let a = t.trim().trim_start_matches("AS").trim_start_matches("as");
+                a.parse::<u32>().ok()
             }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Asn, E> {
-                Ok(Asn(u32::try_from(v).ok().filter(|&n| n != 0)))
-            }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Asn, E> {
-                // Integral floats (`3598.0` from pandas exports).
-                let ok = v.fract() == 0.0 && v > 0.0 && v <= f64::from(u32::MAX);
-                Ok(Asn(ok.then_some(v as u32)))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Asn, E> {
-                let a = v.trim().trim_start_matches("AS").trim_start_matches("as");
-                Ok(Asn(a.parse::<u32>().ok().filter(|&n| n != 0)))
-            }
-            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Asn, E> {
-                Ok(Asn(None))
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<Asn, E> {
-                Ok(Asn(None))
-            }
-            fn visit_none<E: de::Error>(self) -> Result<Asn, E> {
-                Ok(Asn(None))
-            }
-            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Asn, D::Error> {
-                d.deserialize_any(self)
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Asn, A::Error> {
-                while m.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-                Ok(Asn(None))
-            }
-            fn visit_seq<A: de::SeqAccess<'de>>(self, mut s: A) -> Result<Asn, A::Error> {
-                while s.next_element::<IgnoredAny>()?.is_some() {}
-                Ok(Asn(None))
-            }
-        }
-        d.deserialize_any(V)
+            flex::Scalar::Other => None,
+        };
+        Ok(Asn(n.filter(|&n| n != 0)))
     }
 }
 

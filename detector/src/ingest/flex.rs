@@ -221,54 +221,74 @@ impl<'de> Field<'de> for Option<Cow<'de, str>> {
 /// through their text).
 impl<'de> Field<'de> for Option<f64> {
     fn read<A: MapAccess<'de>>(m: &mut A) -> Result<Self, A::Error> {
-        Ok(m.next_value::<Float>()?.0)
+        Ok(m.next_value::<Scalar<'de>>()?.float())
     }
 }
 
-/// A finite number from a number or a numeric string; anything else is `None`.
-struct Float(Option<f64>);
+/// A scalar as it came, for fields read as numbers: an integer, a float, text (borrowed when it
+/// can be), or anything else (null, a boolean, an object, a list: skipped unparsed).
+#[derive(Debug)]
+pub(crate) enum Scalar<'a> {
+    Int(i128),
+    Float(f64),
+    Text(Cow<'a, str>),
+    Other,
+}
 
-impl<'de> Deserialize<'de> for Float {
+impl Scalar<'_> {
+    /// A finite number from a number or a numeric string.
+    pub fn float(self) -> Option<f64> {
+        match self {
+            Scalar::Int(i) => Some(i as f64),
+            Scalar::Float(f) => Some(f).filter(|f| f.is_finite()),
+            Scalar::Text(t) => t.trim().parse::<f64>().ok().filter(|f| f.is_finite()),
+            Scalar::Other => None,
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Scalar<'de> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct V;
         impl<'de> Visitor<'de> for V {
-            type Value = Float;
+            type Value = Scalar<'de>;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str("a number")
             }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Float, E> {
-                Ok(Float(Some(v).filter(|f| f.is_finite())))
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Scalar<'de>, E> {
+                Ok(Scalar::Int(v.into()))
             }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Float, E> {
-                Ok(Float(Some(v as f64)))
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Scalar<'de>, E> {
+                Ok(Scalar::Int(v.into()))
             }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Float, E> {
-                Ok(Float(Some(v as f64)))
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Scalar<'de>, E> {
+                Ok(Scalar::Float(v))
             }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Float, E> {
-                Ok(Float(
-                    v.trim().parse::<f64>().ok().filter(|f| f.is_finite()),
-                ))
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Scalar<'de>, E> {
+                Ok(Scalar::Text(Cow::Borrowed(v)))
             }
-            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Float, E> {
-                Ok(Float(None))
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Scalar<'de>, E> {
+                Ok(Scalar::Text(Cow::Owned(v.to_owned())))
             }
-            fn visit_unit<E: de::Error>(self) -> Result<Float, E> {
-                Ok(Float(None))
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Scalar<'de>, E> {
+                Ok(Scalar::Other)
             }
-            fn visit_none<E: de::Error>(self) -> Result<Float, E> {
-                Ok(Float(None))
+            fn visit_unit<E: de::Error>(self) -> Result<Scalar<'de>, E> {
+                Ok(Scalar::Other)
             }
-            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Float, D::Error> {
+            fn visit_none<E: de::Error>(self) -> Result<Scalar<'de>, E> {
+                Ok(Scalar::Other)
+            }
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Scalar<'de>, D::Error> {
                 d.deserialize_any(self)
             }
-            fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Float, A::Error> {
+            fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Scalar<'de>, A::Error> {
                 while m.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-                Ok(Float(None))
+                Ok(Scalar::Other)
             }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut s: A) -> Result<Float, A::Error> {
+            fn visit_seq<A: SeqAccess<'de>>(self, mut s: A) -> Result<Scalar<'de>, A::Error> {
                 while s.next_element::<IgnoredAny>()?.is_some() {}
-                Ok(Float(None))
+                Ok(Scalar::Other)
             }
         }
         d.deserialize_any(V)

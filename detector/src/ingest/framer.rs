@@ -596,29 +596,27 @@ impl Framer {
     #[inline]
     fn json_record_byte(&mut self, sink: &mut dyn FnMut(Frame<'_>)) {
         if self.recording && self.buf.len() + (self.pos - self.seg) >= self.max_record {
-            self.recording = false;
-            self.oversize = true;
-            self.buf = Vec::new();
-            sink(Frame {
-                kind: FrameKind::Reject("record larger than limits.max_record_bytes"),
-                line: self.rec_line,
-                bytes: &[],
-            });
+            self.reject_oversize(sink);
         }
+    }
+
+    /// The record being recorded passed `max_record`: reject it and stop recording it.
+    fn reject_oversize(&mut self, sink: &mut dyn FnMut(Frame<'_>)) {
+        self.recording = false;
+        self.oversize = true;
+        self.buf = Vec::new();
+        sink(Frame {
+            kind: FrameKind::Reject("record larger than limits.max_record_bytes"),
+            line: self.rec_line,
+            bytes: &[],
+        });
     }
 
     #[inline]
     fn record_byte(&mut self, b: u8, sink: &mut dyn FnMut(Frame<'_>)) {
         if self.recording {
             if self.buf.len() >= self.max_record {
-                self.recording = false;
-                self.oversize = true;
-                self.buf = Vec::new();
-                sink(Frame {
-                    kind: FrameKind::Reject("record larger than limits.max_record_bytes"),
-                    line: self.rec_line,
-                    bytes: &[],
-                });
+                self.reject_oversize(sink);
             } else {
                 self.buf.push(b);
             }

@@ -125,22 +125,27 @@ impl FoldedSet {
         if self.patterns.is_empty() {
             return None;
         }
-        let mut buf = [0u8; 512];
-        let owned;
-        let lower: &[u8] = if hay.is_ascii() && hay.len() <= buf.len() {
-            let b = &mut buf[..hay.len()];
-            b.copy_from_slice(hay.as_bytes());
-            b.make_ascii_lowercase();
-            b
-        } else {
-            owned = hay.to_lowercase();
-            owned.as_bytes()
-        };
-        self.patterns.iter().position(|p| contains(lower, p))
+        with_lower(hay, |lower| {
+            self.patterns.iter().position(|p| contains(lower, p))
+        })
     }
 }
 
-/// Whether `hay` contains the non-empty `needle`.
+/// `f` on `text` lower-cased: on the stack when `text` is short ASCII (user agents, app and AS
+/// names nearly always are), else through `to_lowercase`.
+fn with_lower<R>(text: &str, f: impl FnOnce(&[u8]) -> R) -> R {
+    let mut buf = [0u8; 512];
+    if text.is_ascii() && text.len() <= buf.len() {
+        let b = &mut buf[..text.len()];
+        b.copy_from_slice(text.as_bytes());
+        b.make_ascii_lowercase();
+        f(b)
+    } else {
+        f(text.to_lowercase().as_bytes())
+    }
+}
+
+/// Whether `hay` contains `needle` (an empty needle is contained everywhere).
 fn contains(hay: &[u8], needle: &[u8]) -> bool {
     let Some((&first, rest)) = needle.split_first() else {
         return true;
@@ -156,16 +161,10 @@ fn contains(hay: &[u8], needle: &[u8]) -> bool {
     false
 }
 
-/// Whether `hay` contains `needle` (given lower-case), ignoring case. Per event, so without
-/// allocating when both are ASCII (user agents, app and AS names nearly always are); otherwise as
-/// `hay.to_lowercase().contains(needle)`.
+/// Whether `hay` contains `needle` (given lower-case), ignoring case: as
+/// `hay.to_lowercase().contains(needle)`, without allocating for short ASCII texts.
 pub(crate) fn contains_folded(hay: &str, needle: &str) -> bool {
-    if hay.is_ascii() && needle.is_ascii() {
-        let (h, n) = (hay.as_bytes(), needle.as_bytes());
-        n.is_empty() || h.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n))
-    } else {
-        hay.to_lowercase().contains(needle)
-    }
+    with_lower(hay, |lower| contains(lower, needle.as_bytes()))
 }
 
 /// Whether `text` lower-cased equals `lower` (given lower-case), without allocating for ASCII.
