@@ -349,3 +349,49 @@ pub unsafe extern "C" fn t1586_default_config(ptr: u32, len: u32) -> u64 {
         }
     }
 }
+
+/// Byte comparison for the `.wasm`, eight bytes a step.
+///
+/// On wasm32 the toolchain's `memcmp` (and `bcmp`, which calls it) compares one byte at a time,
+/// and every `==` on strings and slices of unknown length ends there: hash-map keys, interned
+/// texts, identity and country compares. Defining the symbols here replaces the weak built-in ones
+/// in this module only; native builds keep the C library's.
+#[cfg(target_arch = "wasm32")]
+mod mem {
+    /// # Safety
+    /// `a` and `b` must be valid for reads of `n` bytes (the C contract of `memcmp`).
+    #[unsafe(no_mangle)]
+    #[inline(never)]
+    pub unsafe extern "C" fn memcmp(a: *const u8, b: *const u8, n: usize) -> i32 {
+        let mut i = 0;
+        // SAFETY: every read is below `n`, inside both ranges by the contract above.
+        unsafe {
+            while i + 8 <= n {
+                let x = a.add(i).cast::<u64>().read_unaligned();
+                let y = b.add(i).cast::<u64>().read_unaligned();
+                if x != y {
+                    // Little-endian: the lowest differing bit is in the first differing byte.
+                    let k = ((x ^ y).trailing_zeros() / 8) as usize;
+                    return i32::from(*a.add(i + k)) - i32::from(*b.add(i + k));
+                }
+                i += 8;
+            }
+            while i < n {
+                let (x, y) = (*a.add(i), *b.add(i));
+                if x != y {
+                    return i32::from(x) - i32::from(y);
+                }
+                i += 1;
+            }
+        }
+        0
+    }
+
+    /// # Safety
+    /// As [`memcmp`]; only zero / non-zero is meaningful.
+    #[unsafe(no_mangle)]
+    pub unsafe extern "C" fn bcmp(a: *const u8, b: *const u8, n: usize) -> i32 {
+        // SAFETY: the same contract.
+        unsafe { memcmp(a, b, n) }
+    }
+}
