@@ -168,5 +168,5 @@ pub fn compare_alerts(a: &Alert, b: &Alert) -> Ordering {
 
 /// Sort alerts into the final order.
 pub fn sort_alerts(alerts: &mut [Alert]) {
-    alerts.sort_by(compare_alerts);
+    crate::order::sort_by(alerts, compare_alerts);
 }

@@ -343,11 +343,10 @@ impl Detector {
             .map_err(|e| corrupt("pending alert", &e))?;
         let mut d = Detector::new(cfg);
         d.ingest = s.ingest;
-        d.reorder = s
-            .reorder
-            .into_iter()
-            .map(|(seq, e)| ((e.time, e.tie_key(), seq), Box::new(e)))
-            .collect();
+        // Inserted one by one: `collect` into a map sorts first, another sort routine compiled.
+        for (seq, e) in s.reorder {
+            d.reorder.insert((e.time, e.tie_key(), seq), Box::new(e));
+        }
         d.newest = s.newest;
         d.clock = s.clock;
         d.seq = s.seq;

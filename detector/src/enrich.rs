@@ -230,7 +230,7 @@ impl Enrichment {
         }
         let entries = rows.len() as u64;
         let mut all: Vec<Range> = self.ranges.iter().cloned().chain(rows).collect();
-        all.sort_by_key(|r| (r.start, r.end));
+        crate::order::sort_by(&mut all, |a, b| (a.start, a.end).cmp(&(b.start, b.end)));
         self.ranges = Arc::new(all);
         Ok(EnrichmentInfo {
             kind: "ip2asn".into(),

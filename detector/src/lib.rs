@@ -28,6 +28,7 @@ pub mod engine;
 pub mod error;
 pub mod event;
 pub mod ingest;
+mod order;
 pub mod signals;
 pub mod stats;
 

@@ -69,6 +69,18 @@ pub(crate) fn observe(tracker: &mut Tracker<State>, a: &Alert, ctx: &mut Ctx<'_>
     );
 }
 
+/// `{"Signal": risk, ...}` in signal-name order (the map's own order).
+fn signal_risks(
+    signals: &BTreeMap<String, (u32, DateTime<Utc>, DateTime<Utc>)>,
+) -> serde_json::Value {
+    serde_json::Value::Object(
+        signals
+            .iter()
+            .map(|(k, v)| (k.clone(), serde_json::Value::from(v.0)))
+            .collect(),
+    )
+}
+
 impl State {
     fn add(&mut self, a: &Alert, ctx: &mut Ctx<'_>) {
         let w = ctx.window();
@@ -99,12 +111,8 @@ impl State {
         }
         self.pending_evidence(a, ctx);
         if let Some(ep) = &mut self.episode {
-            let sigs: BTreeMap<String, u32> =
-                self.signals.iter().map(|(k, v)| (k.clone(), v.0)).collect();
-            ep.details.insert(
-                "Signals".into(),
-                serde_json::to_value(&sigs).unwrap_or_default(),
-            );
+            let sigs = signal_risks(&self.signals);
+            ep.details.insert("Signals".into(), sigs);
         }
     }
 
@@ -118,7 +126,7 @@ impl State {
         // In content order, not the alert's file order: IPs and countries are listed first-seen,
         // and that must not depend on how records with one timestamp were ordered in the input.
         let mut evidence: Vec<&crate::alert::Evidence> = a.evidence.iter().collect();
-        evidence.sort_by(|x, y| {
+        crate::order::sort_by(&mut evidence, |x, y| {
             (x.time, &x.ip, &x.country, &x.result_type, &x.record_id).cmp(&(
                 y.time,
                 &y.ip,
@@ -151,12 +159,8 @@ impl State {
             return;
         }
         let risks: Vec<u32> = self.signals.values().map(|v| v.0).collect();
-        let sigs: BTreeMap<String, u32> =
-            self.signals.iter().map(|(k, v)| (k.clone(), v.0)).collect();
-        ep.details.insert(
-            "Signals".into(),
-            serde_json::to_value(&sigs).unwrap_or_default(),
-        );
+        ep.details
+            .insert("Signals".into(), signal_risks(&self.signals));
         ep.details.insert(
             "Formula".into(),
             "min(99, round(100 * (1 - prod(1 - risk/100))))".into(),

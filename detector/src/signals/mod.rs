@@ -438,7 +438,7 @@ impl Episode {
                 .or_default() += self.evidence_dropped;
         }
         let mut evidence: Vec<Evidence> = self.head.into_iter().chain(self.tail).collect();
-        evidence.sort_by(|a, b| {
+        crate::order::sort_by(&mut evidence, |a, b| {
             a.time
                 .cmp(&b.time)
                 .then_with(|| a.source.cmp(&b.source))
@@ -595,7 +595,7 @@ impl<S: IdState> Tracker<S> {
     /// Close everything, in identity order (deterministic).
     pub fn finish(&mut self, ctx: &mut Ctx<'_>) {
         let mut keys: Vec<String> = self.slots.keys().cloned().collect();
-        keys.sort();
+        crate::order::sort(&mut keys);
         for k in keys {
             if let Some(mut slot) = self.slots.remove(&k) {
                 slot.state.finish(ctx);
@@ -611,7 +611,7 @@ impl<S: IdState> Tracker<S> {
             .iter()
             .map(|(k, s)| (s.state.last_seen(), k.clone()))
             .collect();
-        by_age.sort();
+        crate::order::sort(&mut by_age);
         let n = (by_age.len() / 8).max(1);
         for (_, k) in by_age.into_iter().take(n) {
             if let Some(mut slot) = self.slots.remove(&k) {

@@ -184,7 +184,7 @@ impl Spray {
                 .iter()
                 .filter_map(|(_, m)| m.evidence.ip.as_deref().map(String::from))
                 .collect();
-            ips.sort();
+            crate::order::sort(&mut ips);
             ips.dedup();
             ips.truncate(MAX_SPRAY_IPS);
             for (id, attempt) in ids {
