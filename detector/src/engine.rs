@@ -8,7 +8,6 @@
 //! Signal windows close when the release clock passes their end; [`Detector::flush`] closes
 //! everything at end of input.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -21,6 +20,7 @@ use crate::enrich::{Enrichment, EnrichmentInfo};
 use crate::error::{Error, ErrorKind};
 use crate::event::AuthEvent;
 use crate::ingest::{Decoded, Ingest, Item};
+use crate::reorder::Reorder;
 use crate::signals::{Compiled, Ctx, Signals, secs};
 use crate::stats::{RecordError, Stats};
 
@@ -55,8 +55,8 @@ pub struct Detector {
     seen_set: FxHashSet<Arc<str>>,
     ingest: Ingest,
     /// (time, tie key, arrival sequence) → event, waiting for the watermark.
-    /// Boxed: events are large and the tree moves its entries around as it rebalances.
-    reorder: BTreeMap<(DateTime<Utc>, u64, u64), Box<AuthEvent>>,
+    /// Boxed: events are large and the buffer moves its entries around.
+    reorder: Reorder,
     newest: Option<DateTime<Utc>>,
     clock: Option<DateTime<Utc>>,
     seq: u64,
@@ -140,7 +140,7 @@ impl Detector {
             seen_set: Default::default(),
             ignored,
             cfg,
-            reorder: BTreeMap::new(),
+            reorder: Reorder::default(),
             newest: None,
             clock: None,
             seq: 0,
@@ -230,7 +230,7 @@ impl Detector {
         let name = self.ingest.source().to_string();
         self.ingest.finish(&name, None, &mut |it| items.push(it));
         self.handle_items(items);
-        while let Some((_, ev)) = self.reorder.pop_first() {
+        while let Some(ev) = self.reorder.pop_first() {
             self.process(&ev);
         }
         let mut ctx = Ctx {
@@ -238,6 +238,7 @@ impl Detector {
             m: &self.compiled,
             out: &mut self.pending,
             stats: &mut self.stats,
+            earliest: None,
         };
         self.signals.finish(&mut ctx);
         self.take_alerts()
@@ -279,10 +280,8 @@ impl Detector {
             stats: serde_json::to_string(&self.stats).expect("stats serialize"),
             pending: self.pending.iter().map(Alert::to_json).collect(),
             ingest: &self.ingest,
-            reorder: self
-                .reorder
-                .iter()
-                .map(|((_, _, s), e)| (*s, &**e))
+            reorder: (self.reorder.in_order().into_iter())
+                .map(|((_, _, s), e)| (*s, e))
                 .collect(),
             newest: self.newest,
             clock: self.clock,
@@ -343,7 +342,6 @@ impl Detector {
             .map_err(|e| corrupt("pending alert", &e))?;
         let mut d = Detector::new(cfg);
         d.ingest = s.ingest;
-        // Inserted one by one: `collect` into a map sorts first, another sort routine compiled.
         for (seq, e) in s.reorder {
             d.reorder.insert((e.time, e.tie_key(), seq), Box::new(e));
         }
@@ -443,16 +441,16 @@ impl Detector {
         let newest = self.newest.expect("set above");
         loop {
             let over_cap = self.reorder.len() > self.cfg.limits.max_buffered_events;
-            let Some(entry) = self.reorder.first_entry() else {
+            let Some(first) = self.reorder.first_key() else {
                 break;
             };
-            if !over_cap && entry.key().0 + lateness > newest {
+            if !over_cap && first.0 + lateness > newest {
                 break;
             }
             if over_cap {
                 self.stats.cap("max_buffered_events");
             }
-            let ev = entry.remove();
+            let ev = self.reorder.pop_first().expect("first key seen");
             self.process(&ev);
         }
     }
@@ -500,6 +498,7 @@ impl Detector {
             m: &self.compiled,
             out: &mut self.pending,
             stats: &mut self.stats,
+            earliest: None,
         };
         self.signals.advance(now, &mut ctx);
         self.signals.observe(ev, &mut ctx);

@@ -29,6 +29,7 @@ pub mod error;
 pub mod event;
 pub mod ingest;
 mod order;
+mod reorder;
 pub mod signals;
 pub mod stats;
 

@@ -39,9 +39,8 @@ pub(crate) fn observe(
         return;
     }
     let client = ev.client_app.as_deref().filter(|c| {
-        cfg.client_apps
-            .iter()
-            .any(|x| x.eq_ignore_ascii_case(c.trim()))
+        let c = crate::ingest::flex::trim(c);
+        cfg.client_apps.iter().any(|x| x.eq_ignore_ascii_case(c))
     });
     // The configured spelling is reported; the match is on the lower-cased patterns.
     let ua = ev.user_agent.as_ref().and_then(|u| {

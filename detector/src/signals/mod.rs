@@ -35,6 +35,9 @@ pub(crate) struct Ctx<'a> {
     pub m: &'a Compiled,
     pub out: &'a mut Vec<Alert>,
     pub stats: &'a mut Stats,
+    /// The earliest deadline scheduled during this call (lets [`Signals::advance`] skip the
+    /// signals while nothing is due).
+    pub earliest: Option<DateTime<Utc>>,
 }
 
 /// Configuration turned into fast lookups once (not part of snapshots: rebuilt from the config).
@@ -547,7 +550,7 @@ impl<S: IdState> Tracker<S> {
         deadlines: &mut BTreeSet<(DateTime<Utc>, String)>,
         key: &str,
         slot: &mut Slot<S>,
-        ctx: &Ctx<'_>,
+        ctx: &mut Ctx<'_>,
     ) {
         let due = if slot.state.is_empty() {
             None
@@ -568,6 +571,7 @@ impl<S: IdState> Tracker<S> {
             }
             if let Some(new) = due {
                 deadlines.insert((new, key.to_string()));
+                ctx.earliest = Some(ctx.earliest.map_or(new, |e| e.min(new)));
             }
             slot.due = due;
         }
@@ -643,6 +647,10 @@ pub(crate) struct Signals {
     win_fts: Option<Tracker<failed_logons_then_success::State>>,
     #[serde(default)]
     win_spray: Option<Tracker<one_source_many_accounts::State>>,
+    /// No deadline of any signal is earlier than this (`None`: not known, look). Not part of
+    /// snapshots: a restored detector looks once.
+    #[serde(skip)]
+    due: Option<DateTime<Utc>>,
 }
 
 impl Signals {
@@ -670,7 +678,26 @@ impl Signals {
                 .enabled
                 .then(Tracker::default),
             win_spray: cfg.one_source_many_accounts.enabled.then(Tracker::default),
+            due: None,
         }
+    }
+
+    /// The earliest deadline of any signal, exactly.
+    fn first_due(&self) -> Option<DateTime<Utc>> {
+        let mut due: Option<DateTime<Utc>> = None;
+        let mut add = |d: Option<DateTime<Utc>>| {
+            if let Some(d) = d {
+                due = Some(due.map_or(d, |x| x.min(d)));
+            }
+        };
+        macro_rules! each {
+            ($($x:ident),*) => {$( if let Some(t) = &self.$x { add(t.first_due()); } )*};
+        }
+        each!(
+            stuffing, travel, hosting, fts, spray, geo, token, legacy, mfa, idp, combined, win_fts,
+            win_spray
+        );
+        due
     }
 
     pub fn observe(&mut self, ev: &AuthEvent, ctx: &mut Ctx<'_>) {
@@ -716,18 +743,29 @@ impl Signals {
             one_source_many_accounts::observe(t, ev, ctx);
         }
         self.correlate(start, ctx);
+        // Deadlines scheduled by this event lower the bound.
+        if let (Some(d), Some(e)) = (self.due, ctx.earliest.take()) {
+            self.due = Some(d.min(e));
+        }
     }
 
     pub fn advance(&mut self, now: DateTime<Utc>, ctx: &mut Ctx<'_>) {
+        // Most events come before any deadline: nothing to fire, so no signal is asked.
+        if self.due.is_some_and(|d| now < d) {
+            return;
+        }
         let start = ctx.out.len();
         self.each(|t| t.advance_dyn(now, ctx));
         self.correlate(start, ctx);
         if let Some(c) = &mut self.combined {
             c.advance(now, ctx);
         }
+        self.due = Some(self.first_due().unwrap_or(DateTime::<Utc>::MAX_UTC));
+        ctx.earliest = None;
     }
 
     pub fn finish(&mut self, ctx: &mut Ctx<'_>) {
+        self.due = None;
         let start = ctx.out.len();
         self.each(|t| t.finish_dyn(ctx));
         self.correlate(start, ctx);
@@ -773,6 +811,8 @@ pub(crate) trait Stage {
     fn advance_dyn(&mut self, now: DateTime<Utc>, ctx: &mut Ctx<'_>);
     fn finish_dyn(&mut self, ctx: &mut Ctx<'_>);
     fn tracked(&self) -> usize;
+    /// The earliest scheduled deadline.
+    fn first_due(&self) -> Option<DateTime<Utc>>;
 }
 
 impl<S: IdState> Stage for Tracker<S> {
@@ -784,6 +824,9 @@ impl<S: IdState> Stage for Tracker<S> {
     }
     fn tracked(&self) -> usize {
         self.len()
+    }
+    fn first_due(&self) -> Option<DateTime<Utc>> {
+        self.deadlines.first().map(|d| d.0)
     }
 }
 
