@@ -280,9 +280,7 @@ impl Detector {
             stats: serde_json::to_string(&self.stats).expect("stats serialize"),
             pending: self.pending.iter().map(Alert::to_json).collect(),
             ingest: &self.ingest,
-            reorder: (self.reorder.in_order().into_iter())
-                .map(|((_, _, s), e)| (*s, e))
-                .collect(),
+            reorder: self.reorder.in_order(),
             newest: self.newest,
             clock: self.clock,
             seq: self.seq,
@@ -343,7 +341,7 @@ impl Detector {
         let mut d = Detector::new(cfg);
         d.ingest = s.ingest;
         for (seq, e) in s.reorder {
-            d.reorder.insert((e.time, e.tie_key(), seq), Box::new(e));
+            d.reorder.insert(seq, Box::new(e));
         }
         d.newest = s.newest;
         d.clock = s.clock;
@@ -436,15 +434,15 @@ impl Detector {
         }
         self.newest = Some(self.newest.map_or(ev.time, |n| n.max(ev.time)));
         self.seq += 1;
-        self.reorder.insert((ev.time, ev.tie_key(), self.seq), ev);
+        self.reorder.insert(self.seq, ev);
         let lateness = secs(self.cfg.max_lateness_secs);
         let newest = self.newest.expect("set above");
         loop {
             let over_cap = self.reorder.len() > self.cfg.limits.max_buffered_events;
-            let Some(first) = self.reorder.first_key() else {
+            let Some(first) = self.reorder.first_time() else {
                 break;
             };
-            if !over_cap && first.0 + lateness > newest {
+            if !over_cap && first + lateness > newest {
                 break;
             }
             if over_cap {
