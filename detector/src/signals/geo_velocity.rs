@@ -19,6 +19,8 @@
 //! IP geolocation errors beyond the pad (mobile carriers), a laptop and a phone of the same user
 //! egressing in different countries.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -34,9 +36,42 @@ pub const MITRE: &[&str] = &["T1586", "T1078"];
 struct Point {
     lat: f64,
     lon: f64,
-    /// "City, CC" for the alert's details (the reader's shared text when only one is known).
-    place: std::sync::Arc<str>,
+    place: Place,
     mini: Mini,
+}
+
+/// Where a sign-in was, as the reader's shared texts; written out ("City, CC") only for a leg of
+/// an alert, not for every sign-in. In snapshots it is that written-out text, as before.
+#[derive(Debug, Clone, Default)]
+struct Place {
+    city: Option<Arc<str>>,
+    country: Option<Arc<str>>,
+}
+
+impl Place {
+    fn text(&self) -> String {
+        match (&self.city, &self.country) {
+            (Some(city), Some(cc)) => format!("{city}, {cc}"),
+            (Some(one), None) | (None, Some(one)) => one.to_string(),
+            (None, None) => String::new(),
+        }
+    }
+}
+
+impl Serialize for Place {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.text())
+    }
+}
+
+impl<'de> Deserialize<'de> for Place {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = Arc::<str>::deserialize(d)?;
+        Ok(Place {
+            city: (!text.is_empty()).then_some(text),
+            country: None,
+        })
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -107,10 +142,9 @@ impl State {
         let cfg = &ctx.cfg.geo_velocity;
         let w = ctx.window();
         self.last = self.last.max(ev.time);
-        let place = match (&ev.city, &ev.country) {
-            (Some(city), Some(cc)) => format!("{city}, {cc}").into(),
-            (Some(one), None) | (None, Some(one)) => one.clone(),
-            (None, None) => "".into(),
+        let place = Place {
+            city: ev.city.clone(),
+            country: ev.country.clone(),
         };
         let here = Point {
             lat,
@@ -145,8 +179,8 @@ impl State {
                     ep.add(&prev.mini, true, &ctx.cfg.limits, ctx.stats);
                     ep.add(&here.mini, true, &ctx.cfg.limits, ctx.stats);
                     let leg = serde_json::json!({
-                        "From": prev.place,
-                        "To": here.place,
+                        "From": prev.place.text(),
+                        "To": here.place.text(),
                         "Km": km.round() as u64,
                         "KmH": if kmh.is_finite() { Some(kmh.round() as u64) } else { None },
                         "Minutes": (secs / 60.0).round() as u64,
@@ -211,6 +245,34 @@ mod tests {
     use super::haversine_km;
     use crate::config::Config;
     use crate::signals::testkit::{ev, run};
+
+    /// A place is kept as shared texts but written to snapshots as its text, as before it was
+    /// kept: the text survives a snapshot and restore for every combination of city and country.
+    #[test]
+    fn place_text_survives_a_snapshot() {
+        use super::Place;
+        let cases = [
+            (Some("Paris"), Some("FR"), "Paris, FR"),
+            (Some("Paris"), None, "Paris"),
+            (None, Some("FR"), "FR"),
+            (None, None, ""),
+        ];
+        for (city, country, text) in cases {
+            let p = Place {
+                city: city.map(Into::into),
+                country: country.map(Into::into),
+            };
+            assert_eq!(p.text(), text);
+            let bytes = postcard::to_allocvec(&p).expect("serializes");
+            assert_eq!(
+                bytes,
+                postcard::to_allocvec(text).expect("a str"),
+                "layout: a string"
+            );
+            let back: Place = postcard::from_bytes(&bytes).expect("restores");
+            assert_eq!(back.text(), text);
+        }
+    }
 
     fn at(min: i64, lat: f64, lon: f64) -> crate::AuthEvent {
         let mut e = ev(min, "traveller@contoso.com", "0", "203.0.113.1");
