@@ -230,49 +230,51 @@ impl<'de> Visitor<'de> for RawVisitor {
             // Keys are matched case-insensitively: exports and pipelines disagree on casing
             // (Graph camelCase, Log Analytics PascalCase, some pipelines lower-case everything).
             match lower(&k, &mut buf) {
-                "createddatetime" | "date (utc)" => r.created = m.next_value()?,
-                "time" | "timegenerated" | "timestamp" => r.time = m.next_value()?,
-                "userprincipalname" | "username" => r.upn = m.next_value()?,
-                "signinidentifier" => r.sign_in_identifier = m.next_value()?,
-                "resulttype" | "sign-in error code" => r.result_type = m.next_value()?,
-                "resultdescription" | "failure reason" => r.result_description = m.next_value()?,
+                b"createddatetime" | b"date (utc)" => r.created = m.next_value()?,
+                b"time" | b"timegenerated" | b"timestamp" => r.time = m.next_value()?,
+                b"userprincipalname" | b"username" => r.upn = m.next_value()?,
+                b"signinidentifier" => r.sign_in_identifier = m.next_value()?,
+                b"resulttype" | b"sign-in error code" => r.result_type = m.next_value()?,
+                b"resultdescription" | b"failure reason" => {
+                    r.result_description = m.next_value()?
+                }
                 // An object (Graph, LA), a JSON string, or a word ("Success", portal CSV: ignored).
-                "status" | "status_dynamic" => r.status = m.next_value()?,
-                "ipaddress" | "ip address" => r.ip = m.next_value()?,
-                "calleripaddress" => r.caller_ip = m.next_value()?,
-                "location" => r.location = m.next_value()?,
-                "locationdetails" | "locationdetails_dynamic" => {
+                b"status" | b"status_dynamic" => r.status = m.next_value()?,
+                b"ipaddress" | b"ip address" => r.ip = m.next_value()?,
+                b"calleripaddress" => r.caller_ip = m.next_value()?,
+                b"location" => r.location = m.next_value()?,
+                b"locationdetails" | b"locationdetails_dynamic" => {
                     r.location_details = m.next_value()?
                 }
-                "autonomoussystemnumber" | "asn" => r.asn = m.next_value()?,
-                "autonomoussystemname" | "asname" | "asnname" => r.asn_name = m.next_value()?,
-                "appdisplayname" | "application" => r.app = m.next_value()?,
-                "clientappused" | "client app" => r.client_app = m.next_value()?,
-                "authenticationrequirement" | "authentication requirement" => {
+                b"autonomoussystemnumber" | b"asn" => r.asn = m.next_value()?,
+                b"autonomoussystemname" | b"asname" | b"asnname" => r.asn_name = m.next_value()?,
+                b"appdisplayname" | b"application" => r.app = m.next_value()?,
+                b"clientappused" | b"client app" => r.client_app = m.next_value()?,
+                b"authenticationrequirement" | b"authentication requirement" => {
                     r.auth_requirement = m.next_value()?
                 }
-                "useragent" | "user agent" => r.user_agent = m.next_value()?,
-                "sessionid" => r.session_id = m.next_value()?,
-                "correlationid" | "correlation id" => r.correlation_id = m.next_value()?,
-                "id" | "request id" => r.id = m.next_value()?,
-                "originalrequestid" => r.original_request_id = m.next_value()?,
-                "isinteractive" => r.is_interactive = m.next_value()?,
-                "category" => r.category = m.next_value()?,
-                "type" => r.table_type = m.next_value()?,
-                "mfadetail" => r.mfa_detail = m.next_value()?,
-                "authenticationdetails" => r.auth_details = m.next_value()?,
-                "riskeventtypes" => r.risk_v1 = m.next_value()?,
-                "riskeventtypes_v2" => r.risk_v2 = m.next_value()?,
-                "properties" => {
+                b"useragent" | b"user agent" => r.user_agent = m.next_value()?,
+                b"sessionid" => r.session_id = m.next_value()?,
+                b"correlationid" | b"correlation id" => r.correlation_id = m.next_value()?,
+                b"id" | b"request id" => r.id = m.next_value()?,
+                b"originalrequestid" => r.original_request_id = m.next_value()?,
+                b"isinteractive" => r.is_interactive = m.next_value()?,
+                b"category" => r.category = m.next_value()?,
+                b"type" => r.table_type = m.next_value()?,
+                b"mfadetail" => r.mfa_detail = m.next_value()?,
+                b"authenticationdetails" => r.auth_details = m.next_value()?,
+                b"riskeventtypes" => r.risk_v1 = m.next_value()?,
+                b"riskeventtypes_v2" => r.risk_v2 = m.next_value()?,
+                b"properties" => {
                     r.properties = m.next_value::<Option<RawSignIn<'de>>>()?.map(Box::new)
                 }
                 // Windows event shapes (evtx_dump `Event`, Winlogbeat, SecurityEvent, PowerShell).
-                "winlog" | "eventid" | "event_id" | "eventrecordid" | "providername"
-                | "recordid" => {
+                b"winlog" | b"eventid" | b"event_id" | b"eventrecordid" | b"providername"
+                | b"recordid" => {
                     r.windows_hint = true;
                     m.next_value::<IgnoredAny>()?;
                 }
-                "event" if k == "Event" => {
+                b"event" if k == "Event" => {
                     r.windows_hint = true;
                     m.next_value::<IgnoredAny>()?;
                 }
@@ -285,15 +287,16 @@ impl<'de> Visitor<'de> for RawVisitor {
     }
 }
 
-/// `k` lower-cased (ASCII) in `buf`; keys longer than the buffer match nothing.
-fn lower<'b>(k: &str, buf: &'b mut [u8; 40]) -> &'b str {
+/// `k` lower-cased (ASCII) in `buf`, as bytes (matched against byte strings: no UTF-8 check per
+/// key); keys longer than the buffer match nothing.
+fn lower<'b>(k: &str, buf: &'b mut [u8; 40]) -> &'b [u8] {
     let n = k.len();
     if n > buf.len() {
-        return "";
+        return b"";
     }
     buf[..n].copy_from_slice(k.as_bytes());
     buf[..n].make_ascii_lowercase();
-    std::str::from_utf8(&buf[..n]).unwrap_or("")
+    &buf[..n]
 }
 
 /// What became of one record.
