@@ -225,56 +225,54 @@ impl<'de> Visitor<'de> for RawVisitor {
     }
     fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Self::Value, A::Error> {
         let mut r = RawSignIn::default();
-        let mut buf = [0u8; 40];
+        let mut buf = String::with_capacity(48);
         while let Some(Key(k)) = m.next_key::<Key<'de>>()? {
             // Keys are matched case-insensitively: exports and pipelines disagree on casing
             // (Graph camelCase, Log Analytics PascalCase, some pipelines lower-case everything).
             match lower(&k, &mut buf) {
-                b"createddatetime" | b"date (utc)" => r.created = m.next_value()?,
-                b"time" | b"timegenerated" | b"timestamp" => r.time = m.next_value()?,
-                b"userprincipalname" | b"username" => r.upn = m.next_value()?,
-                b"signinidentifier" => r.sign_in_identifier = m.next_value()?,
-                b"resulttype" | b"sign-in error code" => r.result_type = m.next_value()?,
-                b"resultdescription" | b"failure reason" => {
-                    r.result_description = m.next_value()?
-                }
+                "createddatetime" | "date (utc)" => r.created = m.next_value()?,
+                "time" | "timegenerated" | "timestamp" => r.time = m.next_value()?,
+                "userprincipalname" | "username" => r.upn = m.next_value()?,
+                "signinidentifier" => r.sign_in_identifier = m.next_value()?,
+                "resulttype" | "sign-in error code" => r.result_type = m.next_value()?,
+                "resultdescription" | "failure reason" => r.result_description = m.next_value()?,
                 // An object (Graph, LA), a JSON string, or a word ("Success", portal CSV: ignored).
-                b"status" | b"status_dynamic" => r.status = m.next_value()?,
-                b"ipaddress" | b"ip address" => r.ip = m.next_value()?,
-                b"calleripaddress" => r.caller_ip = m.next_value()?,
-                b"location" => r.location = m.next_value()?,
-                b"locationdetails" | b"locationdetails_dynamic" => {
+                "status" | "status_dynamic" => r.status = m.next_value()?,
+                "ipaddress" | "ip address" => r.ip = m.next_value()?,
+                "calleripaddress" => r.caller_ip = m.next_value()?,
+                "location" => r.location = m.next_value()?,
+                "locationdetails" | "locationdetails_dynamic" => {
                     r.location_details = m.next_value()?
                 }
-                b"autonomoussystemnumber" | b"asn" => r.asn = m.next_value()?,
-                b"autonomoussystemname" | b"asname" | b"asnname" => r.asn_name = m.next_value()?,
-                b"appdisplayname" | b"application" => r.app = m.next_value()?,
-                b"clientappused" | b"client app" => r.client_app = m.next_value()?,
-                b"authenticationrequirement" | b"authentication requirement" => {
+                "autonomoussystemnumber" | "asn" => r.asn = m.next_value()?,
+                "autonomoussystemname" | "asname" | "asnname" => r.asn_name = m.next_value()?,
+                "appdisplayname" | "application" => r.app = m.next_value()?,
+                "clientappused" | "client app" => r.client_app = m.next_value()?,
+                "authenticationrequirement" | "authentication requirement" => {
                     r.auth_requirement = m.next_value()?
                 }
-                b"useragent" | b"user agent" => r.user_agent = m.next_value()?,
-                b"sessionid" => r.session_id = m.next_value()?,
-                b"correlationid" | b"correlation id" => r.correlation_id = m.next_value()?,
-                b"id" | b"request id" => r.id = m.next_value()?,
-                b"originalrequestid" => r.original_request_id = m.next_value()?,
-                b"isinteractive" => r.is_interactive = m.next_value()?,
-                b"category" => r.category = m.next_value()?,
-                b"type" => r.table_type = m.next_value()?,
-                b"mfadetail" => r.mfa_detail = m.next_value()?,
-                b"authenticationdetails" => r.auth_details = m.next_value()?,
-                b"riskeventtypes" => r.risk_v1 = m.next_value()?,
-                b"riskeventtypes_v2" => r.risk_v2 = m.next_value()?,
-                b"properties" => {
+                "useragent" | "user agent" => r.user_agent = m.next_value()?,
+                "sessionid" => r.session_id = m.next_value()?,
+                "correlationid" | "correlation id" => r.correlation_id = m.next_value()?,
+                "id" | "request id" => r.id = m.next_value()?,
+                "originalrequestid" => r.original_request_id = m.next_value()?,
+                "isinteractive" => r.is_interactive = m.next_value()?,
+                "category" => r.category = m.next_value()?,
+                "type" => r.table_type = m.next_value()?,
+                "mfadetail" => r.mfa_detail = m.next_value()?,
+                "authenticationdetails" => r.auth_details = m.next_value()?,
+                "riskeventtypes" => r.risk_v1 = m.next_value()?,
+                "riskeventtypes_v2" => r.risk_v2 = m.next_value()?,
+                "properties" => {
                     r.properties = m.next_value::<Option<RawSignIn<'de>>>()?.map(Box::new)
                 }
                 // Windows event shapes (evtx_dump `Event`, Winlogbeat, SecurityEvent, PowerShell).
-                b"winlog" | b"eventid" | b"event_id" | b"eventrecordid" | b"providername"
-                | b"recordid" => {
+                "winlog" | "eventid" | "event_id" | "eventrecordid" | "providername"
+                | "recordid" => {
                     r.windows_hint = true;
                     m.next_value::<IgnoredAny>()?;
                 }
-                b"event" if k == "Event" => {
+                "event" if k == "Event" => {
                     r.windows_hint = true;
                     m.next_value::<IgnoredAny>()?;
                 }
@@ -287,16 +285,13 @@ impl<'de> Visitor<'de> for RawVisitor {
     }
 }
 
-/// `k` lower-cased (ASCII) in `buf`, as bytes (matched against byte strings: no UTF-8 check per
-/// key); keys longer than the buffer match nothing.
-fn lower<'b>(k: &str, buf: &'b mut [u8; 40]) -> &'b [u8] {
-    let n = k.len();
-    if n > buf.len() {
-        return b"";
-    }
-    buf[..n].copy_from_slice(k.as_bytes());
-    buf[..n].make_ascii_lowercase();
-    &buf[..n]
+/// `k` lower-cased (ASCII) in `buf`: copied as text and lower-cased in place, so no UTF-8 check
+/// per key (as a byte buffer turned back into text would need).
+fn lower<'b>(k: &str, buf: &'b mut String) -> &'b str {
+    buf.clear();
+    buf.push_str(k);
+    buf.make_ascii_lowercase();
+    buf
 }
 
 /// What became of one record.
