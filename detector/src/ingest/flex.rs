@@ -18,6 +18,15 @@ impl<'a> Text<'a> {
     }
 }
 
+/// An integer as text; a single digit (result code `0` on most sign-ins) without an allocation.
+fn number_text<'a>(v: i128) -> Cow<'a, str> {
+    const DIGITS: [&str; 10] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
+    match usize::try_from(v) {
+        Ok(d) if d < 10 => Cow::Borrowed(DIGITS[d]),
+        _ => Cow::Owned(v.to_string()),
+    }
+}
+
 impl<'de> Deserialize<'de> for Text<'de> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         d.deserialize_any(TextVisitor)
@@ -54,10 +63,10 @@ impl<'de> Visitor<'de> for TextVisitor {
         Ok(Text(non_empty(Cow::Owned(v))))
     }
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-        Ok(Text(Some(Cow::Owned(v.to_string()))))
+        Ok(Text(Some(number_text(v.into()))))
     }
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-        Ok(Text(Some(Cow::Owned(v.to_string()))))
+        Ok(Text(Some(number_text(v.into()))))
     }
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
         // Integral floats (`50126.0` from pandas exports) print as integers.
@@ -393,6 +402,27 @@ mod trim_tests {
             " Ä ", "a b",
         ] {
             assert_eq!(super::trim(s), s.trim(), "{s:?}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod number_text_tests {
+    /// Numbers read as text print as `to_string` does; single digits are not allocated.
+    #[test]
+    fn numbers_as_text() {
+        for (v, want, borrowed) in [
+            (0i128, "0", true),
+            (9, "9", true),
+            (10, "10", false),
+            (50126, "50126", false),
+            (-1, "-1", false),
+            (i128::from(u64::MAX), "18446744073709551615", false),
+            (i128::from(i64::MIN), "-9223372036854775808", false),
+        ] {
+            let t = super::number_text(v);
+            assert_eq!(t, want);
+            assert_eq!(matches!(t, std::borrow::Cow::Borrowed(_)), borrowed, "{v}");
         }
     }
 }

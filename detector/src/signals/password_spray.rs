@@ -103,7 +103,7 @@ pub(crate) struct Spray {
 impl Spray {
     pub fn observe(&mut self, ev: &AuthEvent, ctx: &mut Ctx<'_>) {
         let cfg = &ctx.cfg.password_spray;
-        let ip = ev.ip.as_deref().unwrap_or_default().to_string();
+        let ip: &str = ev.ip.as_deref().unwrap_or_default();
         if ev.result_is("0") {
             if !ip.is_empty() {
                 // Entries older than the window are useless; drop them once per window of event
@@ -115,7 +115,7 @@ impl Spray {
                     self.good_pruned = Some(ev.time);
                 }
                 if self.good_ips.len() >= ctx.cfg.limits.max_identities
-                    && !self.good_ips.contains_key(&ip)
+                    && !self.good_ips.contains_key(ip)
                 {
                     let horizon = ev.time - secs(cfg.distributed_window_secs);
                     self.good_ips.retain(|_, t| *t > horizon);
@@ -124,7 +124,13 @@ impl Spray {
                         self.good_ips.clear();
                     }
                 }
-                self.good_ips.insert(ip.clone(), ev.time);
+                // Known addresses are updated in place: no copy of the text.
+                match self.good_ips.get_mut(ip) {
+                    Some(t) => *t = ev.time,
+                    None => {
+                        self.good_ips.insert(ip.to_string(), ev.time);
+                    }
+                }
             }
             self.success(ev, ctx);
             return;
@@ -138,23 +144,23 @@ impl Spray {
         let attempt = |key: &str| Attempt {
             key: key.to_string(),
             identity: ev.identity_key.clone(),
-            ip: ip.clone(),
+            ip: ip.to_string(),
             mini: Mini::of(ev),
         };
         let mut sprayed: Vec<(Vec<(String, Mini)>, String)> = Vec::new();
         let horizon = ev.time - secs(cfg.distributed_window_secs);
         // An IP that recently signed someone in is a user network (office NAT, home), not a spray
         // source: its users' typos must not add up to a "spray".
-        let known_good = self.good_ips.get(&ip).is_some_and(|t| *t > horizon);
+        let known_good = self.good_ips.get(ip).is_some_and(|t| *t > horizon);
         if !ip.is_empty() && !known_good {
-            let a = attempt(&ip);
+            let a = attempt(ip);
             self.by_ip.update(
-                &ip,
-                || Group::new(false, &ip, ev.time),
+                ip,
+                || Group::new(false, ip, ev.time),
                 ctx,
                 |g, ctx| {
                     if let Some(ids) = g.add(a, ctx) {
-                        sprayed.push((ids, ip.clone()));
+                        sprayed.push((ids, ip.to_string()));
                     }
                 },
             );
