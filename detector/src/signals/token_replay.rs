@@ -69,6 +69,15 @@ pub(crate) struct TokenReplay {
 
 const NETWORK_CAP: usize = 64;
 
+/// The country of a session network kept as `country:CC` (the first byte is looked at first: in
+/// wasm a prefix compare is a call).
+fn country_of(n: &str) -> Option<&str> {
+    if n.as_bytes().first() != Some(&b'c') {
+        return None;
+    }
+    n.strip_prefix("country:")
+}
+
 fn kit_claim(ev: &AuthEvent) -> bool {
     ev.auth_step_results
         .iter()
@@ -100,36 +109,34 @@ impl TokenReplay {
                 ctx,
                 |s, _| {
                     s.last = s.last.max(ev.time);
-                    let before_c = s
-                        .networks
-                        .iter()
-                        .filter(|n| n.starts_with("country:"))
-                        .count();
+                    // One pass over the session's networks: how many are countries, and whether
+                    // this sign-in's country and AS are among them.
+                    let (mut before_c, mut seen_c, mut seen_a) = (0, false, false);
+                    for n in &s.networks {
+                        if let Some(x) = country_of(n) {
+                            before_c += 1;
+                            seen_c |= country == Some(x);
+                        } else if let Some(a) = ev.asn {
+                            seen_a |=
+                                n.strip_prefix("AS").and_then(|x| x.parse::<u32>().ok()) == Some(a);
+                        }
+                    }
                     let before_a = s.networks.len() - before_c;
-                    if let Some(c) = country
-                        && !s
-                            .networks
-                            .iter()
-                            .any(|n| n.strip_prefix("country:") == Some(c))
+                    let (mut c, mut a) = (before_c, before_a);
+                    if let Some(cc) = country
+                        && !seen_c
                         && s.networks.len() < NETWORK_CAP
                     {
-                        s.networks.push(format!("country:{c}"));
+                        s.networks.push(format!("country:{cc}"));
+                        c += 1;
                     }
-                    if let Some(a) = ev.asn
-                        && !s.networks.iter().any(|n| {
-                            n.strip_prefix("AS")
-                                .is_some_and(|x| x.parse::<u32>() == Ok(a))
-                        })
+                    if let Some(asn) = ev.asn
+                        && !seen_a
                         && s.networks.len() < NETWORK_CAP
                     {
-                        s.networks.push(format!("AS{a}"));
+                        s.networks.push(format!("AS{asn}"));
+                        a += 1;
                     }
-                    let c = s
-                        .networks
-                        .iter()
-                        .filter(|n| n.starts_with("country:"))
-                        .count();
-                    let a = s.networks.len() - c;
                     let grew = (c >= min && c > before_c) || (a >= min && a > before_a);
                     if grew
                         && (Arc::ptr_eq(&s.identity, &ev.identity_key)
@@ -349,6 +356,28 @@ mod tests {
             ]),
             0,
             "different sessions"
+        );
+        // Networks are countries and AS numbers, counted apart.
+        let with_asn = |mut e: crate::AuthEvent, asn: u32| {
+            e.asn = Some(asn);
+            e
+        };
+        assert_eq!(
+            replay(vec![
+                with_asn(mk(0, "1.1.1.1", "US", "s1"), 64500),
+                with_asn(mk(5, "1.1.1.2", "US", "s1"), 64501)
+            ]),
+            1,
+            "one country, two AS numbers"
+        );
+        assert_eq!(
+            replay(vec![
+                with_asn(mk(0, "1.1.1.1", "US", "s1"), 64500),
+                with_asn(mk(5, "1.1.1.2", "US", "s1"), 64500),
+                with_asn(mk(9, "1.1.1.3", "US", "s1"), 64500)
+            ]),
+            0,
+            "one country, one AS number"
         );
     }
 
