@@ -54,8 +54,7 @@ pub struct Detector {
     seen_ids: std::collections::VecDeque<(DateTime<Utc>, Arc<str>)>,
     seen_set: FxHashSet<Arc<str>>,
     ingest: Ingest,
-    /// (time, tie key, arrival sequence) → event, waiting for the watermark.
-    /// Boxed: events are large and the buffer moves its entries around.
+    /// Events waiting for the watermark, in (time, tie key, arrival sequence) order.
     reorder: Reorder,
     newest: Option<DateTime<Utc>>,
     clock: Option<DateTime<Utc>>,

@@ -1,10 +1,10 @@
 //! Sorting through one compiled sort routine.
 //!
 //! Every `sort`/`sort_by` on a new element type or comparator compiles a new copy of the standard
-//! library's sort (about 6 KB of `.wasm` each; there were nine). Alert lists, evidence and
-//! end-of-input key lists are short and sorted rarely, so they share one routine here: the
-//! positions are sorted (one `u32` sort behind a `dyn` comparator) and the elements moved into
-//! place after. Hot sorts keep the standard ones.
+//! library's sort (about 6 KB of `.wasm` each; there were nine). Alert lists, evidence,
+//! end-of-input key lists and the enrichment table (once, at load) are sorted rarely, so they
+//! share one routine here: the positions are sorted (one `u32` sort behind a `dyn` comparator)
+//! and the elements moved into place after. Hot sorts keep the standard ones.
 
 use std::cmp::Ordering;
 

@@ -949,13 +949,8 @@ impl Framer {
             return;
         }
         if self.buf.len() + part.len() > self.max_record {
-            self.oversize = true;
-            self.buf = Vec::new();
-            sink(Frame {
-                kind: FrameKind::Reject("record larger than limits.max_record_bytes"),
-                line: self.rec_line,
-                bytes: &[],
-            });
+            // (`recording` is a JSON/XML state, always false here.)
+            self.reject_oversize(sink);
             return;
         }
         self.buf.extend_from_slice(part);

@@ -111,8 +111,8 @@ impl State {
         }
         self.pending_evidence(a, ctx);
         if let Some(ep) = &mut self.episode {
-            let sigs = signal_risks(&self.signals);
-            ep.details.insert("Signals".into(), sigs);
+            ep.details
+                .insert("Signals".into(), signal_risks(&self.signals));
         }
     }
 

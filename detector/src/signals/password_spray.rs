@@ -267,15 +267,12 @@ impl Stage for Spray {
         self.good_ips.clear();
     }
     fn first_due(&self) -> Option<DateTime<Utc>> {
-        [
+        super::earliest([
             self.by_ip.first_due(),
             self.by_pattern.first_due(),
             self.targets.first_due(),
             self.successes.first_due(),
-        ]
-        .into_iter()
-        .flatten()
-        .min()
+        ])
     }
     fn tracked(&self) -> usize {
         self.by_ip.len() + self.by_pattern.len() + self.targets.len() + self.successes.len()

@@ -254,14 +254,11 @@ impl Stage for TokenReplay {
         self.alerts.finish(ctx);
     }
     fn first_due(&self) -> Option<DateTime<Utc>> {
-        [
+        super::earliest([
             self.sessions.first_due(),
             self.history.first_due(),
             self.alerts.first_due(),
-        ]
-        .into_iter()
-        .flatten()
-        .min()
+        ])
     }
     fn tracked(&self) -> usize {
         self.sessions.len() + self.history.len() + self.alerts.len()
