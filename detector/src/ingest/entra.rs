@@ -185,6 +185,8 @@ pub(crate) struct RawSignIn<'a> {
     properties: Option<Box<RawSignIn<'a>>>,
     /// A key only Windows events have was seen: the record goes to the Windows reader.
     windows_hint: bool,
+    /// A `value` or `records` key: maybe a wrapper page of records, for the framer to decide.
+    wrapper_key: bool,
 }
 
 /// An autonomous system number as a number (`3598`) or text (`"3598"`, `"AS3598"`), read without
@@ -227,6 +229,9 @@ impl<'de> Visitor<'de> for RawVisitor {
         let mut r = RawSignIn::default();
         let mut buf = String::with_capacity(48);
         while let Some(Key(k)) = m.next_key::<Key<'de>>()? {
+            if k == "value" || k == "records" {
+                r.wrapper_key = true;
+            }
             // Keys are matched case-insensitively: exports and pipelines disagree on casing
             // (Graph camelCase, Log Analytics PascalCase, some pipelines lower-case everything).
             match lower(&k, &mut buf) {
@@ -562,21 +567,48 @@ pub(crate) fn to_event(raw: &RawSignIn<'_>, record: RecordRef, intern: &mut Inte
     }))
 }
 
+fn parse_raw(bytes: &[u8]) -> serde_json::Result<RawSignIn<'_>> {
+    // Valid UTF-8 is checked once for the whole record (then the parser need not check each
+    // string); otherwise the byte parser reports where the bad bytes are.
+    match std::str::from_utf8(bytes) {
+        Ok(text) => serde_json::from_str::<RawSignIn<'_>>(text),
+        Err(_) => serde_json::from_slice::<RawSignIn<'_>>(bytes),
+    }
+}
+
+fn from_raw(
+    raw: &RawSignIn<'_>,
+    bytes: &[u8],
+    record: RecordRef,
+    intern: &mut Interner,
+) -> Decoded {
+    if raw.windows_hint {
+        super::windows::decode_json(bytes, record)
+    } else {
+        to_event(raw, record, intern)
+    }
+}
+
+/// A JSON Lines line the framer did not scan ([`super::framer::FrameKind::JsonLine`]): `None`
+/// unless it parses as exactly one object that is not a wrapper page; then the framer reads the
+/// line byte by byte and [`decode_json`] gets what it frames there.
+pub(crate) fn decode_json_line(
+    bytes: &[u8],
+    record: RecordRef,
+    intern: &mut Interner,
+) -> Option<Decoded> {
+    let raw = parse_raw(bytes).ok().filter(|r| !r.wrapper_key)?;
+    Some(from_raw(&raw, bytes, record, intern))
+}
+
 /// Parse one JSON record.
 pub(crate) fn decode_json(bytes: &[u8], record: RecordRef, intern: &mut Interner) -> Decoded {
     let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
     if first != Some(&b'{') {
         return reject("not a JSON object", "the record is not a JSON object");
     }
-    // Valid UTF-8 is checked once for the whole record (then the parser need not check each
-    // string); otherwise the byte parser reports where the bad bytes are.
-    let parsed = match std::str::from_utf8(bytes) {
-        Ok(text) => serde_json::from_str::<RawSignIn<'_>>(text),
-        Err(_) => serde_json::from_slice::<RawSignIn<'_>>(bytes),
-    };
-    match parsed {
-        Ok(raw) if raw.windows_hint => super::windows::decode_json(bytes, record),
-        Ok(raw) => to_event(&raw, record, intern),
+    match parse_raw(bytes) {
+        Ok(raw) => from_raw(&raw, bytes, record, intern),
         Err(e) => {
             // PowerShell's `Properties` array does not fit the sign-in reader: try the Windows one.
             if let Ok(v) = serde_json::from_slice::<serde_json::Value>(bytes)

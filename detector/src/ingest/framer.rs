@@ -18,6 +18,11 @@
 //! * anything else — CSV with a header row (Log Analytics / Sentinel / portal exports);
 //! * gzip magic — not handled here (hosts decompress); rejected once for the whole source.
 //!
+//! JSON Lines, once known: a line that starts with `{` and ends with `}` is not scanned here at all.
+//! It goes to the reader whole ([`FrameKind::JsonLine`]), whose parse decides: exactly one object
+//! that is not a wrapper page is the record the state machine would have framed; anything else is
+//! handed back and framed byte by byte. So the bytes of a good line are read once, by the parser.
+//!
 //! Resynchronisation: once a source is known to be JSON Lines (its first record ended on the line it
 //! started), a newline inside an unfinished record rejects that record and restarts at the next line, so
 //! one truncated line never swallows the rest of the file. Junk between records is rejected per line.
@@ -29,6 +34,13 @@ use serde::{Deserialize, Serialize};
 pub enum FrameKind {
     /// One JSON value (normally an object) to parse as a record.
     Json,
+    /// JSON Lines: the bytes from a `{` to the end of its line (trailing blanks left out), ending
+    /// in `}`, not scanned. If they parse as exactly one JSON object that is not a wrapper page
+    /// (no top-level `"value"` or `"records"` key), it is the record the byte-by-byte framer
+    /// would have framed there, and the sink takes it (returns `true`). Otherwise the sink must
+    /// not use it and returns `false`: the framer then frames these bytes byte by byte. The parse
+    /// the reader does anyway decides, so a line is not scanned twice.
+    JsonLine,
     /// One CSV record (the header row included: the first CSV frame of a source is its header).
     Csv,
     /// One XML `<Event>` element.
@@ -38,6 +50,10 @@ pub enum FrameKind {
     /// Bytes that could not be framed as a record; the `&'static str` is the reason.
     Reject(&'static str),
 }
+
+/// Where frames go. The answer matters only for [`FrameKind::JsonLine`]: `false` means the line is
+/// not one record as it stands, and the framer reads the same bytes again byte by byte.
+pub type Sink<'s> = dyn FnMut(Frame<'_>) -> bool + 's;
 
 /// One framed record.
 #[derive(Debug)]
@@ -180,62 +196,26 @@ pub struct Framer {
 
 const KEY_CAP: usize = 16;
 
-/// The length of the JSON object at the start of `h` when it closes before any newline and is an
-/// ordinary record: exactly what the byte-by-byte framer would frame there in JSON Lines mode, or
-/// `None` to leave the bytes to it (a newline inside, the chunk ends first, or a top-level
-/// `"value"`/`"records"` array that makes the object a wrapper page).
-/// Also returns where the last string at depth 1 is (the byte path keeps it as `key`; `key` is
-/// what it kept before, which decides a `[` at depth 1 that no string precedes).
-type Span = (usize, usize);
-fn jsonl_record(h: &[u8], key: &[u8]) -> Option<(usize, Option<Span>)> {
-    debug_assert_eq!(h.first(), Some(&b'{'));
-    let mut depth = 0u32;
-    // The last string at depth 1 (keys and values alike, as the byte path captures them).
-    let mut last: Option<Span> = None;
-    let mut i = 0;
-    while i < h.len() {
-        match h[i] {
-            b'"' => {
-                let start = i + 1;
-                let mut k = start;
-                loop {
-                    k += find_string_stop(&h[k..])?;
-                    match h[k] {
-                        b'\\' => {
-                            if h.get(k + 1).is_none_or(|&c| c == b'\n') {
-                                return None;
-                            }
-                            k += 2;
-                        }
-                        b'"' => break,
-                        _ => return None, // a newline inside a string
-                    }
-                }
-                if depth == 1 {
-                    last = Some((start, k));
-                }
-                i = k;
-            }
-            b'{' => depth += 1,
-            b'[' => {
-                let key = last.map_or(key, |(a, b)| &h[a..b]);
-                if depth == 1 && (key == b"value" || key == b"records") {
-                    return None;
-                }
-                depth += 1;
-            }
-            b'}' | b']' => {
-                depth -= 1;
-                if depth == 0 {
-                    return Some((i + 1, last));
-                }
-            }
-            b'\n' => return None,
-            _ => {}
-        }
-        i += 1;
+/// JSON Lines: the length of the line at the start of `h` without its trailing blanks, when that
+/// ends in `}` (a candidate record, see [`FrameKind::JsonLine`]); `None` when the chunk ends
+/// before the newline (the byte path keeps the partial record) or the line ends otherwise.
+fn line_record(h: &[u8]) -> Option<usize> {
+    let mut end = find_newline(h)?;
+    while end > 0 && matches!(h[end - 1], b' ' | b'\t' | b'\r') {
+        end -= 1;
     }
-    None
+    (end > 0 && h[end - 1] == b'}').then_some(end)
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn find_newline(h: &[u8]) -> Option<usize> {
+    memchr::memchr(b'\n', h)
+}
+
+/// The first newline, eight bytes a step (see [`find3_swar`]).
+#[cfg(target_arch = "wasm32")]
+fn find_newline(h: &[u8]) -> Option<usize> {
+    find3_swar(h, b'\n', b'\n', b'\n')
 }
 
 /// The first quote, backslash or newline: where a run of string bytes ends. Most strings are
@@ -357,7 +337,7 @@ impl Framer {
     }
 
     /// Feed a chunk; complete records are passed to `sink` in input order.
-    pub fn push(&mut self, data: &[u8], sink: &mut dyn FnMut(Frame<'_>)) {
+    pub fn push(&mut self, data: &[u8], sink: &mut Sink<'_>) {
         let mut i = 0;
         while i < data.len() {
             match self.format {
@@ -390,16 +370,21 @@ impl Framer {
                             }
                         }
                         let b = data[j];
-                        // JSON Lines, between records: a record that closes on this line within
-                        // the chunk is framed by a tight scan instead of byte by byte.
+                        // JSON Lines, between records: a line holding one record is handed over
+                        // whole, unscanned; the reader's parse decides (see `FrameKind::JsonLine`).
                         if b == b'{'
                             && self.jsonl
                             && self.depth == 0
                             && !self.in_str
                             && !self.junk
                             && !self.recording
-                            && let Some((len, last)) = jsonl_record(&data[j..], &self.key)
+                            && let Some(len) = line_record(&data[j..])
                             && len <= self.max_record
+                            && sink(Frame {
+                                kind: FrameKind::JsonLine,
+                                line: self.line,
+                                bytes: &data[j..j + len],
+                            })
                         {
                             // The state the byte path leaves after a record.
                             self.rec_line = self.line;
@@ -407,17 +392,7 @@ impl Framer {
                             self.top = Top::None;
                             self.record_depth = 0;
                             self.in_wrapper_array = false;
-                            if let Some((from, to)) = last {
-                                let last = &data[j + from..j + to];
-                                self.key.clear();
-                                self.key
-                                    .extend_from_slice(&last[..last.len().min(KEY_CAP + 1)]);
-                            }
-                            sink(Frame {
-                                kind: FrameKind::Json,
-                                line: self.line,
-                                bytes: &data[j..j + len],
-                            });
+                            self.key.clear();
                             j += len;
                             continue;
                         }
@@ -455,18 +430,20 @@ impl Framer {
     }
 
     /// End of the source: emit or reject whatever is left.
-    pub fn finish(&mut self, sink: &mut dyn FnMut(Frame<'_>)) {
+    pub fn finish(&mut self, sink: &mut Sink<'_>) {
         match self.format {
             Format::Detect if !self.sniff.is_empty() => {
                 self.decide(sink);
                 return self.finish(sink);
             }
             Format::Detect => {}
-            Format::Unsupported(u) => sink(Frame {
-                kind: FrameKind::Reject(u.reason()),
-                line: 1,
-                bytes: &[],
-            }),
+            Format::Unsupported(u) => {
+                sink(Frame {
+                    kind: FrameKind::Reject(u.reason()),
+                    line: 1,
+                    bytes: &[],
+                });
+            }
             Format::Json => {
                 if self.junk {
                     self.junk = false;
@@ -537,7 +514,7 @@ impl Framer {
     /// Skip BOM and whitespace; decide the format from the first significant bytes (JSON at once;
     /// otherwise after 8 bytes, so magic numbers split across chunks are still recognised).
     /// Returns how many bytes were consumed.
-    fn detect(&mut self, data: &[u8], sink: &mut dyn FnMut(Frame<'_>)) -> usize {
+    fn detect(&mut self, data: &[u8], sink: &mut Sink<'_>) -> usize {
         const BOM: [u8; 3] = [0xEF, 0xBB, 0xBF];
         let mut i = 0;
         while i < data.len() {
@@ -583,7 +560,7 @@ impl Framer {
     }
 
     /// Choose the format from the sniffed bytes, then run them through it.
-    fn decide(&mut self, sink: &mut dyn FnMut(Frame<'_>)) {
+    fn decide(&mut self, sink: &mut Sink<'_>) {
         let head = std::mem::take(&mut self.sniff);
         self.format = if head.starts_with(b"<") {
             Format::Xml
@@ -614,6 +591,9 @@ impl Framer {
 
     /// A JSON record begins at the current byte.
     fn start_record(&mut self) {
+        // A wrapper page is recognised by the key before its `[` in the same object: nothing
+        // carries over from the previous record.
+        self.key.clear();
         self.recording = true;
         self.oversize = false;
         self.rec_line = self.line;
@@ -624,14 +604,14 @@ impl Framer {
     /// The current JSON byte belongs to the record being recorded: only the size limit is checked
     /// here (the bytes are taken from the chunk when the record ends, see `seg`).
     #[inline]
-    fn json_record_byte(&mut self, sink: &mut dyn FnMut(Frame<'_>)) {
+    fn json_record_byte(&mut self, sink: &mut Sink<'_>) {
         if self.recording && self.buf.len() + (self.pos - self.seg) >= self.max_record {
             self.reject_oversize(sink);
         }
     }
 
     /// The record being recorded passed `max_record`: reject it and stop recording it.
-    fn reject_oversize(&mut self, sink: &mut dyn FnMut(Frame<'_>)) {
+    fn reject_oversize(&mut self, sink: &mut Sink<'_>) {
         self.recording = false;
         self.oversize = true;
         self.buf = Vec::new();
@@ -643,7 +623,7 @@ impl Framer {
     }
 
     #[inline]
-    fn record_byte(&mut self, b: u8, sink: &mut dyn FnMut(Frame<'_>)) {
+    fn record_byte(&mut self, b: u8, sink: &mut Sink<'_>) {
         if self.recording {
             if self.buf.len() >= self.max_record {
                 self.reject_oversize(sink);
@@ -653,7 +633,7 @@ impl Framer {
         }
     }
 
-    fn json_byte(&mut self, data: &[u8], b: u8, sink: &mut dyn FnMut(Frame<'_>)) {
+    fn json_byte(&mut self, data: &[u8], b: u8, sink: &mut Sink<'_>) {
         if self.junk {
             if b == b'\n' {
                 self.junk = false;
@@ -796,7 +776,7 @@ impl Framer {
     }
 
     /// A scalar where a record object was expected (`[1, "x"]`): reject it once.
-    fn scalar_at_record_depth(&mut self, sink: &mut dyn FnMut(Frame<'_>)) {
+    fn scalar_at_record_depth(&mut self, sink: &mut Sink<'_>) {
         if self.depth > 0
             && self.depth == self.record_depth
             && !self.recording
@@ -813,7 +793,7 @@ impl Framer {
     }
 
     /// Text outside any element was seen: reject it once, at the line where it started.
-    fn xml_junk(&mut self, sink: &mut dyn FnMut(Frame<'_>)) {
+    fn xml_junk(&mut self, sink: &mut Sink<'_>) {
         if self.junk {
             self.junk = false;
             sink(Frame {
@@ -824,7 +804,7 @@ impl Framer {
         }
     }
 
-    fn xml_byte(&mut self, b: u8, sink: &mut dyn FnMut(Frame<'_>)) {
+    fn xml_byte(&mut self, b: u8, sink: &mut Sink<'_>) {
         match self.xml {
             XmlState::Between => {
                 if b == b'<' {
@@ -897,7 +877,7 @@ impl Framer {
     }
 
     /// EVTX: skip the checked file header, then frame whole chunks. Returns bytes consumed.
-    fn evtx_bytes(&mut self, data: &[u8], sink: &mut dyn FnMut(Frame<'_>)) -> usize {
+    fn evtx_bytes(&mut self, data: &[u8], sink: &mut Sink<'_>) -> usize {
         let want = if self.evtx_header_done {
             EVTX_CHUNK
         } else {
@@ -924,7 +904,7 @@ impl Framer {
         take
     }
 
-    fn csv_bytes(&mut self, data: &[u8], sink: &mut dyn FnMut(Frame<'_>)) {
+    fn csv_bytes(&mut self, data: &[u8], sink: &mut Sink<'_>) {
         let mut start = 0;
         for (i, &b) in data.iter().enumerate() {
             if b == b'"' {
@@ -944,7 +924,7 @@ impl Framer {
         self.append_csv(&data[start..], sink);
     }
 
-    fn append_csv(&mut self, part: &[u8], sink: &mut dyn FnMut(Frame<'_>)) {
+    fn append_csv(&mut self, part: &[u8], sink: &mut Sink<'_>) {
         if self.oversize {
             return;
         }
@@ -956,7 +936,7 @@ impl Framer {
         self.buf.extend_from_slice(part);
     }
 
-    fn emit_csv(&mut self, sink: &mut dyn FnMut(Frame<'_>)) {
+    fn emit_csv(&mut self, sink: &mut Sink<'_>) {
         if self.oversize {
             self.oversize = false;
             self.buf.clear();
@@ -1001,12 +981,27 @@ mod tests {
         }
     }
 
+    /// What the reader answers for a [`FrameKind::JsonLine`]: exactly one JSON object without a
+    /// top-level `value` or `records` key (`lines` false: never, as if every line were bad).
+    fn reader_takes(bytes: &[u8], lines: bool) -> bool {
+        lines
+            && serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(bytes)
+                .is_ok_and(|m| !m.contains_key("value") && !m.contains_key("records"))
+    }
+
     fn frames(input: &[u8], split: usize) -> Vec<(String, u64, String)> {
+        frames_with(input, split, true)
+    }
+
+    /// Frames as the reader sees them (a line it takes is reported as "json", as the byte path
+    /// would frame it); `lines` false refuses every unscanned line.
+    fn frames_with(input: &[u8], split: usize, lines: bool) -> Vec<(String, u64, String)> {
         let mut f = Framer::new(1 << 20);
         let mut out = Vec::new();
         let mut sink = |fr: Frame<'_>| {
             let kind = match fr.kind {
-                FrameKind::Json => "json".to_string(),
+                FrameKind::JsonLine if !reader_takes(fr.bytes, lines) => return false,
+                FrameKind::Json | FrameKind::JsonLine => "json".to_string(),
                 FrameKind::Csv => "csv".to_string(),
                 FrameKind::Xml => "xml".to_string(),
                 FrameKind::EvtxChunk => format!("evtx chunk {}", fr.bytes.len()),
@@ -1017,6 +1012,7 @@ mod tests {
                 fr.line,
                 String::from_utf8_lossy(fr.bytes).into_owned(),
             ));
+            true
         };
         for c in input.chunks(split.max(1)) {
             f.push(c, &mut sink);
@@ -1026,22 +1022,25 @@ mod tests {
     }
 
     proptest::proptest! {
-        /// JSON Lines: the tight scan frames exactly what the byte-by-byte path frames (one-byte
-        /// chunks never hold a whole record, so they always take the byte path), on lines built
-        /// from the characters that matter: braces, brackets, quotes, escapes, newlines, the
-        /// wrapper keys.
+        /// JSON Lines: lines handed over unscanned and taken by the reader are exactly the
+        /// records the byte-by-byte path frames, in whole-input and one-byte chunks (which never
+        /// hold a whole line), on lines built from the characters that matter: braces,
+        /// brackets, quotes, escapes, newlines, blanks, the wrapper keys.
         #[test]
-        fn jsonl_fast_path_frames_as_the_byte_path_does(
+        fn jsonl_lines_frame_as_the_byte_path_does(
             tokens in proptest::collection::vec(proptest::sample::select(vec![
                 "{", "}", "[", "]", "\"", "\\", "\n", "a", "\"value\"", "\"records\"", ":", ",",
                 " ", "1", "{\"k\":\"v\"}", "{\"value\":[{\"x\":1}]}", "\"x\\\"y\"", "\r",
+                "\t", "{\"value\":1}", "{\"a\":[1,{\"b\":\"}\"}]}\n", "{\"k\":\"v\"}\n",
             ]), 0..40),
         ) {
             let mut input = b"{\"first\":1}\n".to_vec();
             for t in &tokens {
                 input.extend_from_slice(t.as_bytes());
             }
-            proptest::prop_assert_eq!(frames(&input, 1), frames(&input, input.len()));
+            let bytewise = frames_with(&input, input.len(), false);
+            proptest::prop_assert_eq!(&frames(&input, input.len()), &bytewise);
+            proptest::prop_assert_eq!(&frames(&input, 1), &bytewise);
         }
     }
 
@@ -1216,8 +1215,12 @@ mod tests {
         let mut f = Framer::new(1024);
         let mut out = Vec::new();
         let big = format!("{{\"a\":\"{}\"}}\n{{\"b\":1}}\n", "x".repeat(5000));
-        f.push(big.as_bytes(), &mut |fr| out.push((fr.kind, fr.line)));
-        f.finish(&mut |fr| out.push((fr.kind, fr.line)));
+        let mut sink = |fr: Frame<'_>| {
+            out.push((fr.kind, fr.line));
+            true
+        };
+        f.push(big.as_bytes(), &mut sink);
+        f.finish(&mut sink);
         assert_eq!(
             out,
             vec![

@@ -174,6 +174,8 @@ impl Ingest {
     }
 }
 
+/// Decode one frame and pass what it holds to `out`. `false` only for a
+/// [`FrameKind::JsonLine`] that is not one record as it stands (nothing was passed to `out`).
 fn decode(
     source: &Arc<str>,
     header: &mut Option<Vec<String>>,
@@ -181,7 +183,7 @@ fn decode(
     intern: &mut Interner,
     f: Frame<'_>,
     out: &mut dyn FnMut(Item),
-) {
+) -> bool {
     let line = f.line;
     let decoded = match f.kind {
         FrameKind::EvtxChunk => {
@@ -198,7 +200,7 @@ fn decode(
                     })
                 },
             );
-            return;
+            return true;
         }
         FrameKind::Xml => windows::decode_xml(f.bytes, entra::record_ref(source, line)),
         FrameKind::Reject(reason) => Decoded::Rejected {
@@ -206,6 +208,12 @@ fn decode(
             detail: reason.to_string(),
         },
         FrameKind::Json => entra::decode_json(f.bytes, entra::record_ref(source, line), intern),
+        FrameKind::JsonLine => {
+            match entra::decode_json_line(f.bytes, entra::record_ref(source, line), intern) {
+                Some(d) => d,
+                None => return false,
+            }
+        }
         FrameKind::Csv => {
             let mut rdr = csv::ReaderBuilder::new()
                 .has_headers(false)
@@ -214,7 +222,7 @@ fn decode(
             let mut rec = csv::StringRecord::new();
             match rdr.read_record(&mut rec) {
                 Ok(true) => {}
-                Ok(false) => return,
+                Ok(false) => return true,
                 Err(e) => {
                     out(Item {
                         source: source.clone(),
@@ -224,13 +232,13 @@ fn decode(
                             detail: e.to_string(),
                         },
                     });
-                    return;
+                    return true;
                 }
             }
             match header {
                 None => {
                     *header = Some(rec.iter().map(entra::normalize_header).collect());
-                    return;
+                    return true;
                 }
                 Some(h) => entra::decode_csv_row(h, &rec, entra::record_ref(source, line), intern),
             }
@@ -241,6 +249,7 @@ fn decode(
         line,
         decoded,
     });
+    true
 }
 
 #[cfg(test)]
