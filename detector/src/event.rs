@@ -144,9 +144,19 @@ impl FixedHash {
         for c in &mut chunks {
             self.word(u64::from_le_bytes(c.try_into().expect("8 bytes")));
         }
-        let mut last = [0u8; 8];
-        last[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
-        self.word(u64::from_le_bytes(last));
+        // The zero-padded little-endian tail, without a variable-length copy (a `memcpy` call
+        // natively, a `memory.copy` out of the guest in wasm): the last eight bytes shifted down.
+        let r = chunks.remainder().len();
+        let last = if r == 0 {
+            0
+        } else if b.len() >= 8 {
+            u64::from_le_bytes(b[b.len() - 8..].try_into().expect("8 bytes")) >> (8 * (8 - r))
+        } else {
+            b.iter()
+                .enumerate()
+                .fold(0, |w, (i, &x)| w | u64::from(x) << (8 * i))
+        };
+        self.word(last);
     }
 }
 
@@ -202,5 +212,34 @@ impl AuthEvent {
     /// Result code equals `code` (string comparison after trimming).
     pub fn result_is(&self, code: &str) -> bool {
         self.result_code.as_deref().map(crate::ingest::flex::trim) == Some(code)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::FixedHash;
+
+    /// The hash as first written: 8-byte words, the tail copied into a zero-padded word.
+    fn padded(b: &[u8]) -> u64 {
+        let mut h = FixedHash(7);
+        let mut chunks = b.chunks_exact(8);
+        for c in &mut chunks {
+            h.word(u64::from_le_bytes(c.try_into().expect("8 bytes")));
+        }
+        let mut last = [0u8; 8];
+        last[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
+        h.word(u64::from_le_bytes(last));
+        h.0
+    }
+
+    /// Tie order and snapshot checksums depend on these values: every tail length, short and long.
+    #[test]
+    fn bytes_hash_as_the_zero_padded_words() {
+        let text: Vec<u8> = (1..=40u8).map(|i| i.wrapping_mul(37) | 0x80).collect();
+        for n in 0..=text.len() {
+            let mut h = FixedHash(7);
+            h.bytes(&text[..n]);
+            assert_eq!(h.0, padded(&text[..n]), "length {n}");
+        }
     }
 }

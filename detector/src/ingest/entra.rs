@@ -214,19 +214,30 @@ impl<'de> Deserialize<'de> for Asn {
 
 impl<'de> Deserialize<'de> for RawSignIn<'de> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_map(RawVisitor)
+        let mut r = RawSignIn::default();
+        de::DeserializeSeed::deserialize(RawVisitor(&mut r), d)?;
+        Ok(r)
     }
 }
 
-struct RawVisitor;
+/// Reads a record into an existing [`RawSignIn`]: the struct (over 800 bytes) is filled where it
+/// lives instead of being returned through every layer of the parser.
+struct RawVisitor<'r, 'de>(&'r mut RawSignIn<'de>);
 
-impl<'de> Visitor<'de> for RawVisitor {
-    type Value = RawSignIn<'de>;
+impl<'de> de::DeserializeSeed<'de> for RawVisitor<'_, 'de> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for RawVisitor<'_, 'de> {
+    type Value = ();
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a sign-in record (JSON object)")
     }
-    fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Self::Value, A::Error> {
-        let mut r = RawSignIn::default();
+    fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<(), A::Error> {
+        let r = self.0;
         let mut buf = String::with_capacity(48);
         while let Some(Key(k)) = m.next_key::<Key<'de>>()? {
             if k == "value" || k == "records" {
@@ -286,7 +297,7 @@ impl<'de> Visitor<'de> for RawVisitor {
                 }
             }
         }
-        Ok(r)
+        Ok(())
     }
 }
 
@@ -567,12 +578,22 @@ pub(crate) fn to_event(raw: &RawSignIn<'_>, record: RecordRef, intern: &mut Inte
     }))
 }
 
-fn parse_raw(bytes: &[u8]) -> serde_json::Result<RawSignIn<'_>> {
+/// One JSON object into `out` (as `serde_json::from_str` would read it: nothing but blanks after).
+fn parse_raw<'a>(bytes: &'a [u8], out: &mut RawSignIn<'a>) -> serde_json::Result<()> {
+    use serde::de::DeserializeSeed;
     // Valid UTF-8 is checked once for the whole record (then the parser need not check each
     // string); otherwise the byte parser reports where the bad bytes are.
     match std::str::from_utf8(bytes) {
-        Ok(text) => serde_json::from_str::<RawSignIn<'_>>(text),
-        Err(_) => serde_json::from_slice::<RawSignIn<'_>>(bytes),
+        Ok(text) => {
+            let mut de = serde_json::Deserializer::from_str(text);
+            RawVisitor(out).deserialize(&mut de)?;
+            de.end()
+        }
+        Err(_) => {
+            let mut de = serde_json::Deserializer::from_slice(bytes);
+            RawVisitor(out).deserialize(&mut de)?;
+            de.end()
+        }
     }
 }
 
@@ -597,7 +618,10 @@ pub(crate) fn decode_json_line(
     record: RecordRef,
     intern: &mut Interner,
 ) -> Option<Decoded> {
-    let raw = parse_raw(bytes).ok().filter(|r| !r.wrapper_key)?;
+    let mut raw = RawSignIn::default();
+    parse_raw(bytes, &mut raw)
+        .ok()
+        .filter(|()| !raw.wrapper_key)?;
     Some(from_raw(&raw, bytes, record, intern))
 }
 
@@ -607,8 +631,9 @@ pub(crate) fn decode_json(bytes: &[u8], record: RecordRef, intern: &mut Interner
     if first != Some(&b'{') {
         return reject("not a JSON object", "the record is not a JSON object");
     }
-    match parse_raw(bytes) {
-        Ok(raw) => from_raw(&raw, bytes, record, intern),
+    let mut raw = RawSignIn::default();
+    match parse_raw(bytes, &mut raw) {
+        Ok(()) => from_raw(&raw, bytes, record, intern),
         Err(e) => {
             // PowerShell's `Properties` array does not fit the sign-in reader: try the Windows one.
             if let Ok(v) = serde_json::from_slice::<serde_json::Value>(bytes)
