@@ -14,7 +14,13 @@ fn main() {
         .parent()
         .expect("host/ lives in the workspace")
         .to_path_buf();
-    for p in ["detector/src", "detector/Cargo.toml", "Cargo.lock"] {
+    // The workspace Cargo.toml holds the `wasm-release` profile the guest is built with.
+    for p in [
+        "detector/src",
+        "detector/Cargo.toml",
+        "Cargo.lock",
+        "Cargo.toml",
+    ] {
         println!("cargo:rerun-if-changed={}", root.join(p).display());
     }
     let wasm = if let Ok(p) = env::var("T1586_WASM") {
