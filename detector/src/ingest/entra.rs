@@ -215,14 +215,16 @@ impl<'de> Deserialize<'de> for Asn {
 impl<'de> Deserialize<'de> for RawSignIn<'de> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut r = RawSignIn::default();
-        de::DeserializeSeed::deserialize(RawVisitor(&mut r), d)?;
+        let mut keys = String::new();
+        de::DeserializeSeed::deserialize(RawVisitor(&mut r, &mut keys), d)?;
         Ok(r)
     }
 }
 
 /// Reads a record into an existing [`RawSignIn`]: the struct (over 800 bytes) is filled where it
-/// lives instead of being returned through every layer of the parser.
-struct RawVisitor<'r, 'de>(&'r mut RawSignIn<'de>);
+/// lives instead of being returned through every layer of the parser. The `String` is where keys
+/// are lower-cased, kept from record to record.
+struct RawVisitor<'r, 'de>(&'r mut RawSignIn<'de>, &'r mut String);
 
 impl<'de> de::DeserializeSeed<'de> for RawVisitor<'_, 'de> {
     type Value = ();
@@ -237,15 +239,14 @@ impl<'de> Visitor<'de> for RawVisitor<'_, 'de> {
         f.write_str("a sign-in record (JSON object)")
     }
     fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<(), A::Error> {
-        let r = self.0;
-        let mut buf = String::with_capacity(48);
+        let (r, buf) = (self.0, self.1);
         while let Some(Key(k)) = m.next_key::<Key<'de>>()? {
             if k == "value" || k == "records" {
                 r.wrapper_key = true;
             }
             // Keys are matched case-insensitively: exports and pipelines disagree on casing
             // (Graph camelCase, Log Analytics PascalCase, some pipelines lower-case everything).
-            match lower(&k, &mut buf) {
+            match lower(&k, buf) {
                 "createddatetime" | "date (utc)" => r.created = m.next_value()?,
                 "time" | "timegenerated" | "timestamp" => r.time = m.next_value()?,
                 "userprincipalname" | "username" => r.upn = m.next_value()?,
@@ -579,19 +580,23 @@ pub(crate) fn to_event(raw: &RawSignIn<'_>, record: RecordRef, intern: &mut Inte
 }
 
 /// One JSON object into `out` (as `serde_json::from_str` would read it: nothing but blanks after).
-fn parse_raw<'a>(bytes: &'a [u8], out: &mut RawSignIn<'a>) -> serde_json::Result<()> {
+fn parse_raw<'a>(
+    bytes: &'a [u8],
+    out: &mut RawSignIn<'a>,
+    keys: &mut String,
+) -> serde_json::Result<()> {
     use serde::de::DeserializeSeed;
     // Valid UTF-8 is checked once for the whole record (then the parser need not check each
     // string); otherwise the byte parser reports where the bad bytes are.
     match std::str::from_utf8(bytes) {
         Ok(text) => {
             let mut de = serde_json::Deserializer::from_str(text);
-            RawVisitor(out).deserialize(&mut de)?;
+            RawVisitor(out, keys).deserialize(&mut de)?;
             de.end()
         }
         Err(_) => {
             let mut de = serde_json::Deserializer::from_slice(bytes);
-            RawVisitor(out).deserialize(&mut de)?;
+            RawVisitor(out, keys).deserialize(&mut de)?;
             de.end()
         }
     }
@@ -619,7 +624,7 @@ pub(crate) fn decode_json_line(
     intern: &mut Interner,
 ) -> Option<Decoded> {
     let mut raw = RawSignIn::default();
-    parse_raw(bytes, &mut raw)
+    parse_raw(bytes, &mut raw, &mut intern.keys)
         .ok()
         .filter(|()| !raw.wrapper_key)?;
     Some(from_raw(&raw, bytes, record, intern))
@@ -632,7 +637,7 @@ pub(crate) fn decode_json(bytes: &[u8], record: RecordRef, intern: &mut Interner
         return reject("not a JSON object", "the record is not a JSON object");
     }
     let mut raw = RawSignIn::default();
-    match parse_raw(bytes, &mut raw) {
+    match parse_raw(bytes, &mut raw, &mut intern.keys) {
         Ok(()) => from_raw(&raw, bytes, record, intern),
         Err(e) => {
             // PowerShell's `Properties` array does not fit the sign-in reader: try the Windows one.

@@ -42,6 +42,9 @@ pub struct Ingest {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Interner {
     table: hashbrown::HashTable<Arc<str>>,
+    /// Where the sign-in reader lower-cases field names, kept from record to record (one
+    /// allocation per source instead of one per record).
+    pub(crate) keys: String,
 }
 
 impl Interner {
