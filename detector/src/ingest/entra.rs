@@ -585,20 +585,19 @@ fn parse_raw<'a>(
     out: &mut RawSignIn<'a>,
     keys: &mut String,
 ) -> serde_json::Result<()> {
-    use serde::de::DeserializeSeed;
+    fn read<'a, R: serde_json::de::Read<'a>>(
+        mut de: serde_json::Deserializer<R>,
+        out: &mut RawSignIn<'a>,
+        keys: &mut String,
+    ) -> serde_json::Result<()> {
+        de::DeserializeSeed::deserialize(RawVisitor(out, keys), &mut de)?;
+        de.end()
+    }
     // Valid UTF-8 is checked once for the whole record (then the parser need not check each
     // string); otherwise the byte parser reports where the bad bytes are.
     match std::str::from_utf8(bytes) {
-        Ok(text) => {
-            let mut de = serde_json::Deserializer::from_str(text);
-            RawVisitor(out, keys).deserialize(&mut de)?;
-            de.end()
-        }
-        Err(_) => {
-            let mut de = serde_json::Deserializer::from_slice(bytes);
-            RawVisitor(out, keys).deserialize(&mut de)?;
-            de.end()
-        }
+        Ok(text) => read(serde_json::Deserializer::from_str(text), out, keys),
+        Err(_) => read(serde_json::Deserializer::from_slice(bytes), out, keys),
     }
 }
 
