@@ -165,6 +165,38 @@ fn an_infinite_start_function_is_stopped() {
     assert!(took < Duration::from_secs(30), "took {took:?}");
 }
 
+/// Without interruption points (as the embedded detector runs), an endless call cannot be stopped:
+/// the watchdog ends the process at the time limit, with the same message and exit code.
+#[test]
+fn an_uninterruptible_infinite_loop_ends_the_process_at_the_time_limit() {
+    let took = refused(
+        "loop",
+        &["--timeout", "1", "--trust-plugin"],
+        "detector call t1586_push exceeded the time limit of 1s and was stopped",
+    );
+    assert!(took < Duration::from_secs(30), "took {took:?}");
+}
+
+#[test]
+fn an_uninterruptible_infinite_start_function_ends_the_process() {
+    let took = refused(
+        "start-loop",
+        &["--timeout", "1", "--trust-plugin"],
+        "instantiating the detector exceeded the time limit of 1s",
+    );
+    assert!(took < Duration::from_secs(30), "took {took:?}");
+}
+
+/// Without interruption points the memory cap still holds.
+#[test]
+fn an_uninterruptible_memory_bomb_stops_at_the_memory_limit() {
+    refused(
+        "memory-bomb",
+        &["--max-memory", "64", "--trust-plugin"],
+        "exceeded the memory limit of 64 MiB",
+    );
+}
+
 #[test]
 fn a_memory_bomb_stops_at_the_memory_limit() {
     refused(
