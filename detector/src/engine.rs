@@ -50,9 +50,8 @@ pub struct Detector {
     cfg: Config,
     compiled: Compiled,
     ignored: FxHashSet<String>,
-    /// Record ids recently processed (dedup), in processing order, with their times.
-    seen_ids: std::collections::VecDeque<(DateTime<Utc>, Arc<str>)>,
-    seen_set: FxHashSet<Arc<str>>,
+    /// Record ids recently processed (dedup).
+    seen_ids: crate::dedup::SeenIds,
     ingest: Ingest,
     /// Events waiting for the watermark, in (time, tie key, arrival sequence) order.
     reorder: Reorder,
@@ -136,7 +135,6 @@ impl Detector {
             signals: Signals::new(&cfg),
             compiled: Compiled::new(&cfg),
             seen_ids: Default::default(),
-            seen_set: Default::default(),
             ignored,
             cfg,
             reorder: Reorder::default(),
@@ -271,7 +269,7 @@ impl Detector {
             clock: Option<DateTime<Utc>>,
             seq: u64,
             signals: &'a Signals,
-            seen_ids: &'a std::collections::VecDeque<(DateTime<Utc>, Arc<str>)>,
+            seen_ids: &'a crate::dedup::SeenIds,
         }
         let snap = SnapshotRef {
             detector_version: crate::VERSION,
@@ -348,8 +346,7 @@ impl Detector {
         d.signals = s.signals;
         d.stats = stats;
         d.pending = pending;
-        d.seen_set = s.seen_ids.iter().map(|(_, id)| id.clone()).collect();
-        d.seen_ids = s.seen_ids.into_iter().collect();
+        d.seen_ids = crate::dedup::SeenIds::from_pairs(s.seen_ids);
         Ok(d)
     }
 
@@ -463,23 +460,19 @@ impl Detector {
             Some(host) => format!("{}\u{1f}{id}", host.to_lowercase()).into(),
             None => id.clone(),
         };
-        let horizon = now - secs(self.cfg.window_secs);
-        while self.seen_ids.front().is_some_and(|(t, _)| *t < horizon) {
-            if let Some((_, old)) = self.seen_ids.pop_front() {
-                self.seen_set.remove(&old);
-            }
-        }
-        if !self.seen_set.insert(id.clone()) {
+        self.seen_ids.expire(now - secs(self.cfg.window_secs));
+        let full = self.seen_ids.len() >= self.cfg.limits.max_buffered_events;
+        if !self.seen_ids.insert(ev.time, id) {
             self.stats.duplicates += 1;
             return true;
         }
-        if self.seen_ids.len() >= self.cfg.limits.max_buffered_events {
-            if let Some((_, old)) = self.seen_ids.pop_front() {
-                self.seen_set.remove(&old);
+        if full {
+            // The oldest id makes room (never the one just added).
+            if self.seen_ids.len() > 1 {
+                self.seen_ids.pop_oldest();
             }
             self.stats.cap("max_buffered_events");
         }
-        self.seen_ids.push_back((ev.time, id));
         false
     }
 

@@ -24,6 +24,7 @@ Design choices, each made so the same bytes give the same alerts everywhere:
 pub mod alert;
 pub mod config;
 mod config_read;
+mod dedup;
 pub mod engine;
 pub mod error;
 pub mod event;
