@@ -544,12 +544,18 @@ pub(crate) fn to_event(raw: &RawSignIn<'_>, record: RecordRef, intern: &mut Inte
         record_id,
         ..record
     };
-    let identity_key = intern.get_lower(identity);
+    let identity_shared = intern.get(identity);
+    // Most identities are written lower-case already: then the key is the same shared text.
+    let identity_key = if identity.bytes().any(|b| !b.is_ascii() || b.is_ascii_uppercase()) {
+        intern.get_lower(identity)
+    } else {
+        identity_shared.clone()
+    };
     let mut shared = |t: Option<&str>| t.map(|t| intern.get(t));
 
     Decoded::Event(Box::new(AuthEvent {
         time,
-        identity: shared(Some(identity)).expect("some"),
+        identity: identity_shared,
         identity_key,
         outcome,
         result_code: shared(Some(code)),
