@@ -57,7 +57,7 @@ pub(crate) fn observe(tracker: &mut Tracker<State>, a: &Alert, ctx: &mut Ctx<'_>
     }
     let key = a.user_principal_name.to_lowercase();
     tracker.update(
-        &key,
+        key.as_str(),
         || State {
             user: a.user_principal_name.as_str().into(),
             signals: BTreeMap::new(),

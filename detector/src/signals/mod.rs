@@ -18,6 +18,7 @@ pub mod password_spray;
 pub mod token_replay;
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::sync::Arc;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use indexmap::IndexSet;
@@ -490,10 +491,35 @@ struct Slot<S> {
 }
 
 /// Per-identity state of one signal with exact deadline scheduling and a hard cap on identities.
+///
+/// Keys are shared texts: for identities, the reader's shared copy, so a lookup with the event's
+/// key matches by address (`Arc`'s equality checks that first) without reading the text, and
+/// keeping a key copies no text.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Tracker<S> {
-    slots: FxHashMap<String, Slot<S>>,
-    deadlines: BTreeSet<(DateTime<Utc>, String)>,
+    slots: FxHashMap<Arc<str>, Slot<S>>,
+    deadlines: BTreeSet<(DateTime<Utc>, Arc<str>)>,
+}
+
+/// A tracker key as given to [`Tracker::update`]: a shared text (kept by cloning it) or a plain
+/// one (copied when kept).
+pub(crate) trait TrackerKey: std::hash::Hash + Eq
+where
+    Arc<str>: std::borrow::Borrow<Self>,
+{
+    fn shared(&self) -> Arc<str>;
+}
+
+impl TrackerKey for Arc<str> {
+    fn shared(&self) -> Arc<str> {
+        self.clone()
+    }
+}
+
+impl TrackerKey for str {
+    fn shared(&self) -> Arc<str> {
+        Arc::from(self)
+    }
 }
 
 impl<S> Default for Tracker<S> {
@@ -519,13 +545,15 @@ impl<S: IdState> Tracker<S> {
     }
 
     /// Run `f` on the identity's state (created by `make` when new), then reschedule it.
-    pub fn update(
+    pub fn update<K: TrackerKey + ?Sized>(
         &mut self,
-        key: &str,
+        key: &K,
         make: impl FnOnce() -> S,
         ctx: &mut Ctx<'_>,
         f: impl FnOnce(&mut S, &mut Ctx<'_>),
-    ) {
+    ) where
+        Arc<str>: std::borrow::Borrow<K>,
+    {
         // One lookup for an identity already tracked (the common case).
         let slot = match self.slots.get_mut(key) {
             Some(slot) => slot,
@@ -533,7 +561,7 @@ impl<S: IdState> Tracker<S> {
                 if self.slots.len() >= ctx.cfg.limits.max_identities {
                     self.evict_least_recent(ctx);
                 }
-                self.slots.entry(key.to_string()).or_insert(Slot {
+                self.slots.entry(key.shared()).or_insert(Slot {
                     state: make(),
                     due: None,
                 })
@@ -546,12 +574,14 @@ impl<S: IdState> Tracker<S> {
         }
     }
 
-    fn reschedule(
-        deadlines: &mut BTreeSet<(DateTime<Utc>, String)>,
-        key: &str,
+    fn reschedule<K: TrackerKey + ?Sized>(
+        deadlines: &mut BTreeSet<(DateTime<Utc>, Arc<str>)>,
+        key: &K,
         slot: &mut Slot<S>,
         ctx: &mut Ctx<'_>,
-    ) {
+    ) where
+        Arc<str>: std::borrow::Borrow<K>,
+    {
         let due = if slot.state.is_empty() {
             None
         } else {
@@ -567,10 +597,10 @@ impl<S: IdState> Tracker<S> {
         }
         if due != slot.due {
             if let Some(old) = slot.due {
-                deadlines.remove(&(old, key.to_string()));
+                deadlines.remove(&(old, key.shared()));
             }
             if let Some(new) = due {
-                deadlines.insert((new, key.to_string()));
+                deadlines.insert((new, key.shared()));
                 ctx.earliest = Some(ctx.earliest.map_or(new, |e| e.min(new)));
             }
             slot.due = due;
@@ -598,7 +628,7 @@ impl<S: IdState> Tracker<S> {
 
     /// Close everything, in identity order (deterministic).
     pub fn finish(&mut self, ctx: &mut Ctx<'_>) {
-        let mut keys: Vec<String> = self.slots.keys().cloned().collect();
+        let mut keys: Vec<Arc<str>> = self.slots.keys().cloned().collect();
         crate::order::sort(&mut keys);
         for k in keys {
             if let Some(mut slot) = self.slots.remove(&k) {
@@ -610,7 +640,7 @@ impl<S: IdState> Tracker<S> {
 
     /// At the identity cap: close and drop the least recently seen eighth.
     fn evict_least_recent(&mut self, ctx: &mut Ctx<'_>) {
-        let mut by_age: Vec<(DateTime<Utc>, String)> = self
+        let mut by_age: Vec<(DateTime<Utc>, Arc<str>)> = self
             .slots
             .iter()
             .map(|(k, s)| (s.state.last_seen(), k.clone()))

@@ -110,7 +110,7 @@ pub(crate) fn observe(tracker: &mut Tracker<State>, ev: &AuthEvent, ctx: &mut Ct
         return;
     }
     tracker.update(
-        &source,
+        source.as_str(),
         || State {
             source: source.clone(),
             recent: VecDeque::new(),

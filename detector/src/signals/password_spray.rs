@@ -172,7 +172,7 @@ impl Spray {
             // Written out only for a new group or a detection, not per failure.
             let label = || format!("ResultType {code}, user agent {ua}");
             self.by_pattern.update(
-                &key,
+                key.as_str(),
                 || Group::new(true, &label(), ev.time),
                 ctx,
                 |g, ctx| {
@@ -198,7 +198,7 @@ impl Spray {
                 let latest = attempt.clone();
                 let ips = ips.clone();
                 self.targets.update(
-                    &id,
+                    id.as_str(),
                     || Target {
                         until,
                         sources: vec![],
