@@ -1,9 +1,12 @@
 //! The record ids processed within the last window, for dropping a record seen twice (one sign-in
 //! written as several rows, overlapping exports).
 //!
-//! Each id is hashed once, when it arrives; the hash is kept beside it, so an id leaving the window
-//! is found again by hash and address without reading its text (long since out of the cache).
-//! Texts are compared only when two hashes are equal.
+//! Ids live in a hash table, each with its hash and its arrival number; the window itself is only
+//! their times in arrival order. An id leaves the window by the window's front moving past its
+//! number: the table is not touched then (its entry, long since out of the cache, is left to be
+//! swept). Each id costs one table lookup when it arrives; the table is swept of departed ids, in one
+//! sequential pass, whenever they outnumber the ids in the window. Texts are compared only when two
+//! hashes are equal.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -13,10 +16,13 @@ use serde::ser::{Serialize, SerializeSeq, Serializer};
 
 #[derive(Debug, Clone, Default)]
 pub(crate) struct SeenIds {
-    /// In processing order: time, hash, id.
-    order: VecDeque<(DateTime<Utc>, u64, Arc<str>)>,
-    /// The same ids by hash.
-    set: hashbrown::HashTable<(u64, Arc<str>)>,
+    /// The times of the ids in the window, in arrival order; the front one arrived `departed`-th
+    /// (counting from 0).
+    times: VecDeque<DateTime<Utc>>,
+    /// How many ids have left the window.
+    departed: u64,
+    /// Ids by hash: (hash, arrival number, id). An entry whose number is below `departed` has left.
+    table: hashbrown::HashTable<(u64, u64, Arc<str>)>,
 }
 
 fn hash(id: &str) -> u64 {
@@ -27,47 +33,65 @@ fn hash(id: &str) -> u64 {
 }
 
 impl SeenIds {
+    /// Ids in the window.
     pub fn len(&self) -> usize {
-        self.order.len()
+        self.times.len()
     }
 
-    /// Forget the ids processed before `horizon`.
+    /// Forget the ids processed before `horizon` (from the front: processing order).
     pub fn expire(&mut self, horizon: DateTime<Utc>) {
-        while self.order.front().is_some_and(|(t, ..)| *t < horizon) {
+        while self.times.front().is_some_and(|t| *t < horizon) {
             self.pop_oldest();
         }
     }
 
     /// Forget the oldest id.
     pub fn pop_oldest(&mut self) {
-        let Some((_, h, id)) = self.order.pop_front() else {
-            return;
-        };
-        // The entry is the same shared text: found by address, its bytes never read.
-        if let Ok(e) = self
-            .set
-            .find_entry(h, |(h2, s)| *h2 == h && Arc::ptr_eq(s, &id))
-        {
-            e.remove();
+        if self.times.pop_front().is_some() {
+            self.departed += 1;
         }
     }
 
-    /// Record `id` at `time`; `false` (and nothing recorded) when it is already there.
+    /// Record `id` at `time`; `false` (and nothing recorded) when it is in the window already.
     pub fn insert(&mut self, time: DateTime<Utc>, id: Arc<str>) -> bool {
         let h = hash(&id);
-        match self.set.entry(h, |(h2, s)| *h2 == h && **s == *id, |e| e.0) {
-            hashbrown::hash_table::Entry::Occupied(_) => false,
+        let number = self.departed + self.times.len() as u64;
+        match self
+            .table
+            .entry(h, |(h2, _, s)| *h2 == h && **s == *id, |e| e.0)
+        {
+            hashbrown::hash_table::Entry::Occupied(mut o) => {
+                if o.get().1 >= self.departed {
+                    return false;
+                }
+                // Seen before, but it has left the window: it arrives anew.
+                o.get_mut().1 = number;
+            }
             hashbrown::hash_table::Entry::Vacant(v) => {
-                v.insert((h, id.clone()));
-                self.order.push_back((time, h, id));
-                true
+                v.insert((h, number, id));
             }
         }
+        self.times.push_back(time);
+        if self.table.len() > 2 * self.times.len() + 64 {
+            let departed = self.departed;
+            self.table.retain(|e| e.1 >= departed);
+        }
+        true
     }
 
-    /// The ids in processing order, with their times (the snapshot form).
-    pub fn iter(&self) -> impl Iterator<Item = (DateTime<Utc>, &Arc<str>)> {
-        self.order.iter().map(|(t, _, id)| (*t, id))
+    /// The ids in the window in arrival order, with their times (the snapshot form).
+    pub fn pairs(&self) -> Vec<(DateTime<Utc>, &Arc<str>)> {
+        let mut live: Vec<(u64, &Arc<str>)> = self
+            .table
+            .iter()
+            .filter(|e| e.1 >= self.departed)
+            .map(|e| (e.1, &e.2))
+            .collect();
+        live.sort_unstable_by_key(|e| e.0);
+        live.iter()
+            .zip(&self.times)
+            .map(|(&(_, id), &t)| (t, id))
+            .collect()
     }
 
     /// From the snapshot form (oldest first); a repeated id keeps its first time.
@@ -83,9 +107,10 @@ impl SeenIds {
 /// Written as the sequence of `(time, id)` pairs, oldest first.
 impl Serialize for SeenIds {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut seq = s.serialize_seq(Some(self.order.len()))?;
-        for (t, id) in self.iter() {
-            seq.serialize_element(&(t, id))?;
+        let pairs = self.pairs();
+        let mut seq = s.serialize_seq(Some(pairs.len()))?;
+        for p in &pairs {
+            seq.serialize_element(p)?;
         }
         seq.end()
     }
@@ -114,7 +139,8 @@ mod tests {
         s.pop_oldest();
         assert!(s.insert(t(4), "b".into()));
         assert_eq!(
-            s.iter()
+            s.pairs()
+                .into_iter()
                 .map(|(t, id)| (t, id.to_string()))
                 .collect::<Vec<_>>(),
             vec![(t(3), "a".to_string()), (t(4), "b".to_string())]
@@ -128,7 +154,7 @@ mod tests {
             assert!(s.insert(t(i), format!("id-{i}").into()));
             s.expire(t(i - 100));
             assert!(s.len() <= 101);
-            assert_eq!(s.len(), s.set.len());
+            assert!(s.table.len() <= 300, "departed ids are swept: {}", s.table.len());
         }
         assert!(!s.insert(t(20_000), "id-9999".into()));
         assert!(s.insert(t(20_000), "id-1".into()));
