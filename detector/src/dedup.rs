@@ -154,7 +154,11 @@ mod tests {
             assert!(s.insert(t(i), format!("id-{i}").into()));
             s.expire(t(i - 100));
             assert!(s.len() <= 101);
-            assert!(s.table.len() <= 300, "departed ids are swept: {}", s.table.len());
+            assert!(
+                s.table.len() <= 300,
+                "departed ids are swept: {}",
+                s.table.len()
+            );
         }
         assert!(!s.insert(t(20_000), "id-9999".into()));
         assert!(s.insert(t(20_000), "id-1".into()));

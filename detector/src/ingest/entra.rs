@@ -544,13 +544,13 @@ pub(crate) fn to_event(raw: &RawSignIn<'_>, record: RecordRef, intern: &mut Inte
         record_id,
         ..record
     };
-    let identity_shared = intern.get(identity);
+    let identity_shared = intern.identity(identity);
     // Most identities are written lower-case already: then the key is the same shared text.
     let identity_key = if identity
         .bytes()
         .any(|b| !b.is_ascii() || b.is_ascii_uppercase())
     {
-        intern.get_lower(identity)
+        intern.identity_lower(identity)
     } else {
         identity_shared.clone()
     };

@@ -37,19 +37,52 @@ pub struct Ingest {
 
 /// Shared copies of the texts that repeat from record to record (identities, apps, countries, user
 /// agents, result codes...): one allocation per distinct text instead of one per record and field,
-/// and signal state that keeps them shares the same copy. Bounded: at `CAP` distinct texts it starts
-/// over (the texts already handed out stay valid). A cache, so not part of snapshots.
+/// and signal state that keeps them shares the same copy. A cache, so not part of snapshots.
+///
+/// Identities have their own pool: addresses and other texts come and go by the thousand, while an
+/// identity should keep one shared copy for the whole run, so that the signal trackers keyed by it
+/// find it by address.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Interner {
-    table: hashbrown::HashTable<Arc<str>>,
+    texts: Pool<{ 1 << 14 }>,
+    identities: Pool<{ 1 << 16 }>,
     /// Where the sign-in reader lower-cases field names, kept from record to record (one
     /// allocation per source instead of one per record).
     pub(crate) keys: String,
 }
 
 impl Interner {
-    const CAP: usize = 1 << 14;
+    /// The shared copy of `s`.
+    pub fn get(&mut self, s: &str) -> Arc<str> {
+        self.texts.get(s)
+    }
 
+    /// The shared copy of the identity `s`.
+    pub fn identity(&mut self, s: &str) -> Arc<str> {
+        self.identities.get(s)
+    }
+
+    /// The identity `s` lower-cased, shared (without a temporary copy when `s` is short ASCII).
+    pub fn identity_lower(&mut self, s: &str) -> Arc<str> {
+        let mut buf = [0u8; 128];
+        if s.is_ascii() && s.len() <= buf.len() {
+            let b = &mut buf[..s.len()];
+            b.copy_from_slice(s.as_bytes());
+            b.make_ascii_lowercase();
+            return self.identities.get(std::str::from_utf8(b).expect("ASCII"));
+        }
+        self.identities.get(&s.to_lowercase())
+    }
+}
+
+/// One bounded set of shared texts: at `CAP` texts it drops those no one else holds (the texts
+/// already handed out stay valid), and if still half full, all of them.
+#[derive(Debug, Clone, Default)]
+struct Pool<const CAP: usize> {
+    table: hashbrown::HashTable<Arc<str>>,
+}
+
+impl<const CAP: usize> Pool<CAP> {
     fn hash(s: &str) -> u64 {
         use std::hash::Hasher;
         let mut h = rustc_hash::FxHasher::default();
@@ -57,8 +90,7 @@ impl Interner {
         h.finish()
     }
 
-    /// The shared copy of `s`.
-    pub fn get(&mut self, s: &str) -> Arc<str> {
+    fn get(&mut self, s: &str) -> Arc<str> {
         let h = Self::hash(s);
         if let Some(a) = self
             .table
@@ -66,24 +98,15 @@ impl Interner {
         {
             return a.clone();
         }
-        if self.table.len() >= Self::CAP {
-            self.table.clear();
+        if self.table.len() >= CAP {
+            self.table.retain(|a| Arc::strong_count(a) > 1);
+            if self.table.len() >= CAP / 2 {
+                self.table.clear();
+            }
         }
         let a: Arc<str> = Arc::from(s);
         self.table.insert_unique(h, a.clone(), |k| Self::hash(k));
         a
-    }
-
-    /// `s` lower-cased, shared (without a temporary copy when `s` is short ASCII).
-    pub fn get_lower(&mut self, s: &str) -> Arc<str> {
-        let mut buf = [0u8; 128];
-        if s.is_ascii() && s.len() <= buf.len() {
-            let b = &mut buf[..s.len()];
-            b.copy_from_slice(s.as_bytes());
-            b.make_ascii_lowercase();
-            return self.get(std::str::from_utf8(b).expect("ASCII"));
-        }
-        self.get(&s.to_lowercase())
     }
 }
 
@@ -282,15 +305,20 @@ mod intern_tests {
     #[test]
     fn interned_texts_are_shared_and_the_table_is_bounded() {
         let mut i = Interner::default();
-        let a = i.get("alice@contoso.com");
-        let b = i.get("alice@contoso.com");
+        let a = i.identity("alice@contoso.com");
+        let b = i.identity("alice@contoso.com");
         assert!(Arc::ptr_eq(&a, &b));
-        assert!(Arc::ptr_eq(&i.get_lower("Alice@Contoso.COM"), &a));
-        assert_eq!(&*i.get_lower("ÄLICE"), "älice");
-        for n in 0..Interner::CAP + 10 {
+        assert!(Arc::ptr_eq(&i.identity_lower("Alice@Contoso.COM"), &a));
+        assert_eq!(&*i.identity_lower("ÄLICE"), "älice");
+        // Other texts are another pool.
+        assert!(!Arc::ptr_eq(&i.get("alice@contoso.com"), &a));
+        let held = i.get("held");
+        for n in 0..(1 << 14) + 10 {
             assert_eq!(&*i.get(&n.to_string()), n.to_string());
         }
-        assert!(i.table.len() <= Interner::CAP);
+        assert!(i.texts.table.len() <= 1 << 14);
+        // At the cap, a text something else holds keeps its shared copy.
+        assert!(Arc::ptr_eq(&i.get("held"), &held));
         // Texts handed out before the table started over stay valid.
         assert_eq!(&*a, "alice@contoso.com");
     }

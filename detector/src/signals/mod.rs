@@ -485,7 +485,7 @@ pub(crate) trait IdState {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-struct Slot<S> {
+pub(crate) struct Slot<S> {
     state: S,
     due: Option<DateTime<Utc>>,
 }
@@ -493,32 +493,70 @@ struct Slot<S> {
 /// Per-identity state of one signal with exact deadline scheduling and a hard cap on identities.
 ///
 /// Keys are shared texts: for identities, the reader's shared copy, so a lookup with the event's
-/// key matches by address (`Arc`'s equality checks that first) without reading the text, and
-/// keeping a key copies no text.
+/// key matches by address without reading the text, and keeping a key copies no text.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Tracker<S> {
-    slots: FxHashMap<Arc<str>, Slot<S>>,
+    slots: FxHashMap<Key, Slot<S>>,
     deadlines: BTreeSet<(DateTime<Utc>, Arc<str>)>,
 }
 
-/// A tracker key as given to [`Tracker::update`]: a shared text (kept by cloning it) or a plain
-/// one (copied when kept).
-pub(crate) trait TrackerKey: std::hash::Hash + Eq
-where
-    Arc<str>: std::borrow::Borrow<Self>,
-{
-    fn shared(&self) -> Arc<str>;
+/// A tracker's key: a shared text, equal to another with the same text; the same copy is equal
+/// without reading it (`Arc`'s own equality compares the texts: its address shortcut is not made
+/// for unsized types such as `str`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(transparent)]
+pub(crate) struct Key(Arc<str>);
+
+/// As the text (so a `str` finds it: [`Borrow`](std::borrow::Borrow)).
+impl std::hash::Hash for Key {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        (*self.0).hash(h);
+    }
+}
+
+impl PartialEq for Key {
+    fn eq(&self, other: &Key) -> bool {
+        Arc::ptr_eq(&self.0, &other.0) || *self.0 == *other.0
+    }
+}
+
+impl Eq for Key {}
+
+impl std::borrow::Borrow<str> for Key {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A key as given to [`Tracker::update`]: a shared text (kept by cloning it) or a plain one
+/// (copied when kept).
+pub(crate) trait TrackerKey {
+    fn key(&self) -> Key;
+    fn find<'m, S>(&self, slots: &'m mut FxHashMap<Key, Slot<S>>) -> Option<&'m mut Slot<S>>;
+    fn remove<S>(&self, slots: &mut FxHashMap<Key, Slot<S>>);
 }
 
 impl TrackerKey for Arc<str> {
-    fn shared(&self) -> Arc<str> {
-        self.clone()
+    fn key(&self) -> Key {
+        Key(self.clone())
+    }
+    fn find<'m, S>(&self, slots: &'m mut FxHashMap<Key, Slot<S>>) -> Option<&'m mut Slot<S>> {
+        slots.get_mut(&Key(self.clone()))
+    }
+    fn remove<S>(&self, slots: &mut FxHashMap<Key, Slot<S>>) {
+        slots.remove(&Key(self.clone()));
     }
 }
 
 impl TrackerKey for str {
-    fn shared(&self) -> Arc<str> {
-        Arc::from(self)
+    fn key(&self) -> Key {
+        Key(Arc::from(self))
+    }
+    fn find<'m, S>(&self, slots: &'m mut FxHashMap<Key, Slot<S>>) -> Option<&'m mut Slot<S>> {
+        slots.get_mut(self)
+    }
+    fn remove<S>(&self, slots: &mut FxHashMap<Key, Slot<S>>) {
+        slots.remove(self);
     }
 }
 
@@ -551,17 +589,15 @@ impl<S: IdState> Tracker<S> {
         make: impl FnOnce() -> S,
         ctx: &mut Ctx<'_>,
         f: impl FnOnce(&mut S, &mut Ctx<'_>),
-    ) where
-        Arc<str>: std::borrow::Borrow<K>,
-    {
+    ) {
         // One lookup for an identity already tracked (the common case).
-        let slot = match self.slots.get_mut(key) {
+        let slot = match key.find(&mut self.slots) {
             Some(slot) => slot,
             None => {
                 if self.slots.len() >= ctx.cfg.limits.max_identities {
                     self.evict_least_recent(ctx);
                 }
-                self.slots.entry(key.shared()).or_insert(Slot {
+                self.slots.entry(key.key()).or_insert(Slot {
                     state: make(),
                     due: None,
                 })
@@ -570,7 +606,7 @@ impl<S: IdState> Tracker<S> {
         f(&mut slot.state, ctx);
         Self::reschedule(&mut self.deadlines, key, slot, ctx);
         if slot.state.is_empty() {
-            self.slots.remove(key);
+            key.remove(&mut self.slots);
         }
     }
 
@@ -579,9 +615,7 @@ impl<S: IdState> Tracker<S> {
         key: &K,
         slot: &mut Slot<S>,
         ctx: &mut Ctx<'_>,
-    ) where
-        Arc<str>: std::borrow::Borrow<K>,
-    {
+    ) {
         let due = if slot.state.is_empty() {
             None
         } else {
@@ -597,10 +631,10 @@ impl<S: IdState> Tracker<S> {
         }
         if due != slot.due {
             if let Some(old) = slot.due {
-                deadlines.remove(&(old, key.shared()));
+                deadlines.remove(&(old, key.key().0));
             }
             if let Some(new) = due {
-                deadlines.insert((new, key.shared()));
+                deadlines.insert((new, key.key().0));
                 ctx.earliest = Some(ctx.earliest.map_or(new, |e| e.min(new)));
             }
             slot.due = due;
@@ -614,24 +648,24 @@ impl<S: IdState> Tracker<S> {
                 break;
             }
             let (_, key) = self.deadlines.pop_first().expect("non-empty");
-            let Some(slot) = self.slots.get_mut(&key) else {
+            let Some(slot) = key.find(&mut self.slots) else {
                 continue;
             };
             slot.due = None;
             slot.state.on_deadline(now, ctx);
             Self::reschedule(&mut self.deadlines, &key, slot, ctx);
             if slot.state.is_empty() {
-                self.slots.remove(&key);
+                key.remove(&mut self.slots);
             }
         }
     }
 
     /// Close everything, in identity order (deterministic).
     pub fn finish(&mut self, ctx: &mut Ctx<'_>) {
-        let mut keys: Vec<Arc<str>> = self.slots.keys().cloned().collect();
+        let mut keys: Vec<Arc<str>> = self.slots.keys().map(|k| k.0.clone()).collect();
         crate::order::sort(&mut keys);
         for k in keys {
-            if let Some(mut slot) = self.slots.remove(&k) {
+            if let Some(mut slot) = self.slots.remove(&*k) {
                 slot.state.finish(ctx);
             }
         }
@@ -643,12 +677,12 @@ impl<S: IdState> Tracker<S> {
         let mut by_age: Vec<(DateTime<Utc>, Arc<str>)> = self
             .slots
             .iter()
-            .map(|(k, s)| (s.state.last_seen(), k.clone()))
+            .map(|(k, s)| (s.state.last_seen(), k.0.clone()))
             .collect();
         crate::order::sort(&mut by_age);
         let n = (by_age.len() / 8).max(1);
         for (_, k) in by_age.into_iter().take(n) {
-            if let Some(mut slot) = self.slots.remove(&k) {
+            if let Some(mut slot) = self.slots.remove(&*k) {
                 if let Some(d) = slot.due {
                     self.deadlines.remove(&(d, k.clone()));
                 }
@@ -1074,5 +1108,35 @@ mod folding_tests {
                 "{text:?}"
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod key_tests {
+    use super::*;
+
+    #[test]
+    fn keys_match_by_copy_by_text_and_by_plain_text() {
+        let mut slots: FxHashMap<Key, Slot<u8>> = FxHashMap::default();
+        let alice: Arc<str> = Arc::from("alice@contoso.com");
+        slots.insert(
+            alice.key(),
+            Slot {
+                state: 1,
+                due: None,
+            },
+        );
+        // The same shared copy, another copy of the same text, and a plain text all find it.
+        assert_eq!(alice.find(&mut slots).map(|s| s.state), Some(1));
+        let other: Arc<str> = Arc::from(String::from("alice@contoso.com"));
+        assert!(!Arc::ptr_eq(&alice, &other));
+        assert_eq!(other.find(&mut slots).map(|s| s.state), Some(1));
+        assert_eq!(
+            TrackerKey::find("alice@contoso.com", &mut slots).map(|s| s.state),
+            Some(1)
+        );
+        assert!(TrackerKey::find("bob@contoso.com", &mut slots).is_none());
+        TrackerKey::remove("alice@contoso.com", &mut slots);
+        assert!(slots.is_empty());
     }
 }
