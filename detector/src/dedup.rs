@@ -1,12 +1,12 @@
 //! The record ids processed within the last window, for dropping a record seen twice (one sign-in
 //! written as several rows, overlapping exports).
 //!
-//! Ids live in a hash table, each with its hash and its arrival number; the window itself is only
-//! their times in arrival order. An id leaves the window by the window's front moving past its
-//! number: the table is not touched then (its entry, long since out of the cache, is left to be
-//! swept). Each id costs one table lookup when it arrives; the table is swept of departed ids, in one
-//! sequential pass, whenever they outnumber the ids in the window. Texts are compared only when two
-//! hashes are equal.
+//! The window is the ids with their times in arrival order; a hash table finds them by hash, each
+//! entry holding only the hash and the id's arrival number (where it is in the window). An id
+//! leaves the window by the window's front moving past its number: the table is not touched then
+//! (its entry, long since out of the cache, is left to be swept). Each id costs one table lookup
+//! when it arrives; entries of departed ids are swept, in one sequential pass, whenever they
+//! outnumber the ids in the window. Texts are compared only when two hashes are equal.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -16,13 +16,14 @@ use serde::ser::{Serialize, SerializeSeq, Serializer};
 
 #[derive(Debug, Clone, Default)]
 pub(crate) struct SeenIds {
-    /// The times of the ids in the window, in arrival order; the front one arrived `departed`-th
-    /// (counting from 0).
-    times: VecDeque<DateTime<Utc>>,
+    /// The ids in the window with their times, in arrival order; the front one arrived
+    /// `departed`-th (counting from 0).
+    order: VecDeque<(DateTime<Utc>, Arc<str>)>,
     /// How many ids have left the window.
     departed: u64,
-    /// Ids by hash: (hash, arrival number, id). An entry whose number is below `departed` has left.
-    table: hashbrown::HashTable<(u64, u64, Arc<str>)>,
+    /// (hash, arrival number) of the ids in the window, and of departed ones not yet swept (their
+    /// number is below `departed`).
+    table: hashbrown::HashTable<(u64, u64)>,
 }
 
 fn hash(id: &str) -> u64 {
@@ -35,19 +36,19 @@ fn hash(id: &str) -> u64 {
 impl SeenIds {
     /// Ids in the window.
     pub fn len(&self) -> usize {
-        self.times.len()
+        self.order.len()
     }
 
     /// Forget the ids processed before `horizon` (from the front: processing order).
     pub fn expire(&mut self, horizon: DateTime<Utc>) {
-        while self.times.front().is_some_and(|t| *t < horizon) {
+        while self.order.front().is_some_and(|(t, _)| *t < horizon) {
             self.pop_oldest();
         }
     }
 
     /// Forget the oldest id.
     pub fn pop_oldest(&mut self) {
-        if self.times.pop_front().is_some() {
+        if self.order.pop_front().is_some() {
             self.departed += 1;
         }
     }
@@ -55,43 +56,37 @@ impl SeenIds {
     /// Record `id` at `time`; `false` (and nothing recorded) when it is in the window already.
     pub fn insert(&mut self, time: DateTime<Utc>, id: Arc<str>) -> bool {
         let h = hash(&id);
-        let number = self.departed + self.times.len() as u64;
-        match self
-            .table
-            .entry(h, |(h2, _, s)| *h2 == h && **s == *id, |e| e.0)
-        {
-            hashbrown::hash_table::Entry::Occupied(mut o) => {
-                if o.get().1 >= self.departed {
-                    return false;
-                }
-                // Seen before, but it has left the window: it arrives anew.
-                o.get_mut().1 = number;
-            }
+        let SeenIds {
+            order,
+            departed,
+            table,
+        } = self;
+        let number = *departed + order.len() as u64;
+        let in_window = |&(h2, n): &(u64, u64)| {
+            h2 == h
+                && n >= *departed
+                && usize::try_from(n - *departed)
+                    .ok()
+                    .and_then(|i| order.get(i))
+                    .is_some_and(|(_, s)| **s == *id)
+        };
+        match table.entry(h, in_window, |e| e.0) {
+            hashbrown::hash_table::Entry::Occupied(_) => return false,
             hashbrown::hash_table::Entry::Vacant(v) => {
-                v.insert((h, number, id));
+                v.insert((h, number));
             }
         }
-        self.times.push_back(time);
-        if self.table.len() > 2 * self.times.len() + 64 {
-            let departed = self.departed;
-            self.table.retain(|e| e.1 >= departed);
+        order.push_back((time, id));
+        if table.len() > 2 * order.len() + 64 {
+            let departed = *departed;
+            table.retain(|e| e.1 >= departed);
         }
         true
     }
 
     /// The ids in the window in arrival order, with their times (the snapshot form).
-    pub fn pairs(&self) -> Vec<(DateTime<Utc>, &Arc<str>)> {
-        let mut live: Vec<(u64, &Arc<str>)> = self
-            .table
-            .iter()
-            .filter(|e| e.1 >= self.departed)
-            .map(|e| (e.1, &e.2))
-            .collect();
-        live.sort_unstable_by_key(|e| e.0);
-        live.iter()
-            .zip(&self.times)
-            .map(|(&(_, id), &t)| (t, id))
-            .collect()
+    pub fn pairs(&self) -> impl Iterator<Item = (DateTime<Utc>, &Arc<str>)> {
+        self.order.iter().map(|(t, id)| (*t, id))
     }
 
     /// From the snapshot form (oldest first); a repeated id keeps its first time.
@@ -107,10 +102,9 @@ impl SeenIds {
 /// Written as the sequence of `(time, id)` pairs, oldest first.
 impl Serialize for SeenIds {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let pairs = self.pairs();
-        let mut seq = s.serialize_seq(Some(pairs.len()))?;
-        for p in &pairs {
-            seq.serialize_element(p)?;
+        let mut seq = s.serialize_seq(Some(self.order.len()))?;
+        for p in self.pairs() {
+            seq.serialize_element(&p)?;
         }
         seq.end()
     }
@@ -140,7 +134,6 @@ mod tests {
         assert!(s.insert(t(4), "b".into()));
         assert_eq!(
             s.pairs()
-                .into_iter()
                 .map(|(t, id)| (t, id.to_string()))
                 .collect::<Vec<_>>(),
             vec![(t(3), "a".to_string()), (t(4), "b".to_string())]
