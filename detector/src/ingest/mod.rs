@@ -42,13 +42,23 @@ pub struct Ingest {
 /// Identities have their own pool: addresses and other texts come and go by the thousand, while an
 /// identity should keep one shared copy for the whole run, so that the signal trackers keyed by it
 /// find it by address.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub(crate) struct Interner {
-    texts: Pool<{ 1 << 14 }>,
-    identities: Pool<{ 1 << 16 }>,
+    texts: Pool,
+    identities: Pool,
     /// Where the sign-in reader lower-cases field names, kept from record to record (one
     /// allocation per source instead of one per record).
     pub(crate) keys: String,
+}
+
+impl Default for Interner {
+    fn default() -> Self {
+        Interner {
+            texts: Pool::new(1 << 14),
+            identities: Pool::new(1 << 16),
+            keys: String::new(),
+        }
+    }
 }
 
 impl Interner {
@@ -75,14 +85,22 @@ impl Interner {
     }
 }
 
-/// One bounded set of shared texts: at `CAP` texts it drops those no one else holds (the texts
+/// One bounded set of shared texts: at `cap` texts it drops those no one else holds (the texts
 /// already handed out stay valid), and if still half full, all of them.
-#[derive(Debug, Clone, Default)]
-struct Pool<const CAP: usize> {
+#[derive(Debug, Clone)]
+struct Pool {
     table: hashbrown::HashTable<Arc<str>>,
+    cap: usize,
 }
 
-impl<const CAP: usize> Pool<CAP> {
+impl Pool {
+    fn new(cap: usize) -> Pool {
+        Pool {
+            table: hashbrown::HashTable::new(),
+            cap,
+        }
+    }
+
     fn hash(s: &str) -> u64 {
         use std::hash::Hasher;
         let mut h = rustc_hash::FxHasher::default();
@@ -98,9 +116,9 @@ impl<const CAP: usize> Pool<CAP> {
         {
             return a.clone();
         }
-        if self.table.len() >= CAP {
+        if self.table.len() >= self.cap {
             self.table.retain(|a| Arc::strong_count(a) > 1);
-            if self.table.len() >= CAP / 2 {
+            if self.table.len() >= self.cap / 2 {
                 self.table.clear();
             }
         }
