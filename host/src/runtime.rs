@@ -57,6 +57,28 @@ struct Watch {
     next: AtomicU64,
 }
 
+/// The error of a call that ran past its time limit (trapped or ended by the watchdog alike).
+fn overran(what: &str, limit: Duration) -> String {
+    format!("{what} exceeded the time limit of {limit:?} and was stopped")
+}
+
+/// Start the time limit of one call (`what`, named only if watched) on `store`: its epoch
+/// deadline, or for a module without interruption points, the watchdog's until the guard drops.
+fn start_limit(
+    store: &mut Store<StoreLimits>,
+    watch: Option<&Arc<Watch>>,
+    what: impl FnOnce() -> String,
+    limit: Duration,
+) -> Option<Armed> {
+    match watch {
+        None => {
+            store.set_epoch_deadline(ticks(limit));
+            None
+        }
+        Some(w) => Some(w.arm(what(), limit)),
+    }
+}
+
 impl Watch {
     /// Start watching a call; it is watched until the guard drops.
     fn arm(self: &Arc<Self>, what: String, limit: Duration) -> Armed {
@@ -178,7 +200,7 @@ impl Plugin {
         let watch = trusted.then(|| Arc::new(Watch::default()));
         let (e2, s2, w2) = (engine.clone(), stop.clone(), watch.clone());
         thread::Builder::new()
-            .name("t1586-epoch".into())
+            .name("t1586-time-limit".into())
             .spawn(move || {
                 while !s2.load(Ordering::Relaxed) {
                     thread::sleep(TICK);
@@ -187,9 +209,9 @@ impl Plugin {
                         Some(w) => {
                             if let Some((what, limit)) = w.overrun() {
                                 eprintln!(
-                                    "t1586: error: detector plugin failure: {what} exceeded the \
-                                     time limit of {limit:?} and was stopped (the process ends: \
-                                     this detector runs without interruption points)"
+                                    "t1586: error: detector plugin failure: {} (the process \
+                                     ends: this detector runs without interruption points)",
+                                    overran(&what, limit)
                                 );
                                 std::process::exit(EXIT_OVERRUN);
                             }
@@ -298,13 +320,12 @@ impl Detector {
             .build();
         let mut store = Store::new(&plugin.engine, store_limits);
         store.limiter(|l| l);
-        let armed = match &plugin.watch {
-            None => {
-                store.set_epoch_deadline(ticks(limits.call_timeout));
-                None
-            }
-            Some(w) => Some(w.arm("instantiating the detector".into(), limits.call_timeout)),
-        };
+        let armed = start_limit(
+            &mut store,
+            plugin.watch.as_ref(),
+            || "instantiating the detector".into(),
+            limits.call_timeout,
+        );
         let inst = Instance::new(&mut store, &plugin.module, &[])
             .map_err(|e| anyhow!("instantiating the detector failed: {e}"))?;
         drop(armed);
@@ -372,18 +393,16 @@ impl Detector {
         f: impl FnOnce(&mut Store<StoreLimits>, &Exports) -> wasmtime::Result<R>,
         name: &str,
     ) -> Result<R> {
-        let _armed = match &self.watch {
-            None => {
-                self.store
-                    .set_epoch_deadline(ticks(self.limits.call_timeout));
-                None
-            }
-            Some(w) => Some(w.arm(format!("detector call {name}"), self.limits.call_timeout)),
-        };
+        let _armed = start_limit(
+            &mut self.store,
+            self.watch.as_ref(),
+            || format!("detector call {name}"),
+            self.limits.call_timeout,
+        );
         f(&mut self.store, &self.ex).map_err(|e| match e.downcast_ref::<Trap>() {
             Some(Trap::Interrupt) => anyhow!(
-                "detector call {name} exceeded the time limit of {:?} and was stopped",
-                self.limits.call_timeout
+                "{}",
+                overran(&format!("detector call {name}"), self.limits.call_timeout)
             ),
             Some(Trap::UnreachableCodeReached) => {
                 anyhow!("detector call {name} panicked (trap: unreachable); input or plugin bug")
