@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 secs=${1:-600}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(json csv xml evtx auto gzip abi)
+[ ${#targets[@]} -gt 0 ] || targets=(json csv xml evtx auto gzip mmdb abi)
 tc=()
 if rustup toolchain list | grep -q '^nightly'; then tc=(+nightly); else export RUSTC_BOOTSTRAP=1; fi
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz
@@ -31,13 +31,17 @@ seed() { # seed TARGET DIR: starting inputs from the corpus (each prefixed by a 
     csv) pat='*.csv' ;;
     xml) pat='*.xml' ;;
     evtx|auto|gzip) pat='*' ;;
+    mmdb) pat='*.mmdb' ;;
   esac
-  find tests/corpus -type f -name "$pat" ! -name 'expected*' ! -name '*.toml' ! -name 'config*' |
+  local from=tests/corpus
+  [ "$t" = mmdb ] && from=tests/enrichment
+  find "$from" -type f -name "$pat" ! -name 'expected*' ! -name '*.toml' ! -name 'config*' |
     while read -r f; do
       local out="$d/seed-$(echo "$f" | md5sum | cut -c1-12)"
       case $t in
         evtx) [[ $f == *.evtx ]] && { printf '\0'; tail -c +4097 "$f" | head -c 65536; } > "$out" || true ;;
         gzip) { printf '\0'; gzip -c "$f"; } > "$out" ;;
+        mmdb) cp "$f" "$out" ;;
         abi) ;; # structured input: libFuzzer starts from scratch
         *) { printf '\0'; cat "$f"; } > "$out" ;;
       esac

@@ -1,7 +1,7 @@
 //! IP enrichment: country, city, coordinates and autonomous system for records that lack them.
 //!
 //! Sources, all handed over as bytes (the core does no I/O):
-//! * MaxMind-format `.mmdb` databases through the `maxminddb` crate: GeoIP2/GeoLite2 City and Country
+//! * MaxMind-format `.mmdb` databases, read by [`crate::mmdb`]: GeoIP2/GeoLite2 City and Country
 //!   (`country.iso_code`, `city.names.en`, `location.latitude/longitude`), GeoLite2 ASN
 //!   (`autonomous_system_number`, `autonomous_system_organization`) and the same layouts from other
 //!   vendors; flat layouts (`country_code`, `asn` as `AS15169`, `as_name`) are read too;
@@ -25,6 +25,7 @@ use serde_json::Value;
 
 use crate::error::{Error, ErrorKind};
 use crate::event::AuthEvent;
+use crate::mmdb::Mmdb;
 
 /// What an added enrichment file holds (returned to the host for its log line).
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -53,7 +54,7 @@ struct Range {
 /// The enrichment sources added to a detector.
 #[derive(Debug, Clone, Default)]
 pub struct Enrichment {
-    mmdb: Vec<Arc<maxminddb::Reader<Vec<u8>>>>,
+    mmdb: Vec<Arc<Mmdb>>,
     ranges: Arc<Vec<Range>>,
 }
 
@@ -139,12 +140,12 @@ impl Enrichment {
 
     /// Add a MaxMind-format database.
     pub fn add_mmdb(&mut self, bytes: Vec<u8>) -> Result<EnrichmentInfo, Error> {
-        let reader = maxminddb::Reader::from_source(bytes)
-            .map_err(|e| err(format!("not a MaxMind DB (.mmdb) file: {e}")))?;
+        let reader =
+            Mmdb::open(bytes).map_err(|e| err(format!("not a MaxMind DB (.mmdb) file: {e}")))?;
         let info = EnrichmentInfo {
             kind: "mmdb".into(),
-            database_type: reader.metadata().database_type.clone(),
-            entries: u64::from(reader.metadata().node_count),
+            database_type: reader.database_type().to_string(),
+            entries: reader.node_count(),
             skipped: 0,
             errors: Vec::new(),
         };
@@ -244,8 +245,7 @@ impl Enrichment {
     fn lookup(&self, ip: IpAddr, need_geo: bool, need_asn: bool) -> Found {
         let mut f = Found::default();
         for db in &self.mmdb {
-            let Ok(res) = db.lookup(ip) else { continue };
-            let Ok(Some(v)) = res.decode::<Value>() else {
+            let Ok(Some(v)) = db.lookup(ip) else {
                 continue;
             };
             if need_geo {

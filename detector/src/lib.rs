@@ -37,6 +37,7 @@ pub mod stats;
 #[cfg(feature = "abi")]
 pub mod abi;
 pub mod enrich;
+pub mod mmdb;
 
 pub use alert::{Alert, Evidence, sort_alerts};
 pub use config::{Config, Profile};

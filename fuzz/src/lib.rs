@@ -119,6 +119,30 @@ pub fn check_gzip(data: &[u8]) {
 }
 
 /// Replay one saved input of a target (a crash turned regression test).
+/// Any bytes as a MaxMind DB: opening and looking up addresses return answers or errors, never
+/// panic, and stop (the reader's depth and value limits). The addresses looked up are the usual ones
+/// plus 16 taken from the input's last bytes, so the fuzzer can steer lookups into its own tree.
+pub fn check_mmdb(data: &[u8]) {
+    use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+    let Ok(db) = t1586_detector::mmdb::Mmdb::open(data.to_vec()) else {
+        return;
+    };
+    let tail: [u8; 16] =
+        std::array::from_fn(|i| data.len().checked_sub(16 - i).map_or(0, |j| data[j]));
+    let mut ips = vec![
+        IpAddr::V4(Ipv4Addr::new(1, 2, 3, 4)),
+        IpAddr::V4(Ipv4Addr::new(200, 2, 3, 4)),
+        IpAddr::V6(Ipv6Addr::LOCALHOST),
+        IpAddr::V6(Ipv6Addr::from(tail)),
+    ];
+    ips.push(IpAddr::V4(Ipv4Addr::new(
+        tail[0], tail[1], tail[2], tail[3],
+    )));
+    for ip in ips {
+        let _ = db.lookup(ip);
+    }
+}
+
 pub fn replay(target: &str, data: &[u8]) {
     match target {
         "json" => check(data, Some(InputFormat::Json)),
@@ -127,6 +151,7 @@ pub fn replay(target: &str, data: &[u8]) {
         "evtx" => check_evtx(data),
         "auto" => check(data, None),
         "gzip" => check_gzip(data),
+        "mmdb" => check_mmdb(data),
         "abi" => {
             use arbitrary::Arbitrary;
             if let Ok(input) = abi::Input::arbitrary_take_rest(arbitrary::Unstructured::new(data)) {
