@@ -250,10 +250,52 @@ impl Scalar<'_> {
         match self {
             Scalar::Int(i) => Some(i as f64),
             Scalar::Float(f) => Some(f).filter(|f| f.is_finite()),
-            Scalar::Text(t) => t.trim().parse::<f64>().ok().filter(|f| f.is_finite()),
+            Scalar::Text(t) => decimal(t.trim()),
             Scalar::Other => None,
         }
     }
+}
+
+/// A decimal number written as text (`33.7`, `-84.4`, `+1.5`, `.5`, `5.`, `1e3`, `007`), read by
+/// the JSON number reader once rewritten in JSON's stricter form. The core keeps that one float
+/// reader, not also the standard library's (whose tables are 5 KB of the gzipped `.wasm`);
+/// `inf`, `NaN`, hex and anything else are not numbers here.
+pub(crate) fn decimal(t: &str) -> Option<f64> {
+    let (neg, body) = match t.as_bytes().first()? {
+        b'-' => (true, &t[1..]),
+        b'+' => (false, &t[1..]),
+        _ => (false, t),
+    };
+    let (mantissa, exp) = match body.find(['e', 'E']) {
+        Some(i) => (&body[..i], Some(&body[i + 1..])),
+        None => (body, None),
+    };
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if int.is_empty() && frac.is_empty() || !digits(int) || !digits(frac) {
+        return None;
+    }
+    let mut json = String::with_capacity(t.len() + 3);
+    if neg {
+        json.push('-');
+    }
+    let int = int.trim_start_matches('0');
+    json.push_str(if int.is_empty() { "0" } else { int });
+    if !frac.is_empty() {
+        json.push('.');
+        json.push_str(frac);
+    }
+    if let Some(e) = exp {
+        let d = e.strip_prefix(['+', '-']).unwrap_or(e);
+        if d.is_empty() || !digits(d) {
+            return None;
+        }
+        json.push('e');
+        json.push_str(e);
+    }
+    serde_json::from_str::<f64>(&json)
+        .ok()
+        .filter(|f| f.is_finite())
 }
 
 impl<'de> Deserialize<'de> for Scalar<'de> {
@@ -423,6 +465,65 @@ mod number_text_tests {
             let t = super::number_text(v);
             assert_eq!(t, want);
             assert_eq!(matches!(t, std::borrow::Cow::Borrowed(_)), borrowed, "{v}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod decimal_tests {
+    use super::decimal;
+    use proptest::prelude::*;
+
+    #[test]
+    fn forms_of_decimal_text() {
+        for (t, want) in [
+            ("33.7", Some(33.7)),
+            ("-84.4", Some(-84.4)),
+            ("+1.5", Some(1.5)),
+            (".5", Some(0.5)),
+            ("5.", Some(5.0)),
+            ("007", Some(7.0)),
+            ("-0", Some(0.0)),
+            ("1e3", Some(1000.0)),
+            ("1E-2", Some(0.01)),
+            ("2.5e+1", Some(25.0)),
+            ("", None),
+            (".", None),
+            ("-", None),
+            ("e5", None),
+            ("1e", None),
+            ("1e+", None),
+            ("inf", None),
+            ("NaN", None),
+            ("0x10", None),
+            ("1.2.3", None),
+            ("1 2", None),
+            ("1e999", None),
+        ] {
+            assert_eq!(decimal(t), want, "{t:?}");
+        }
+    }
+
+    proptest! {
+        /// Wherever the standard library reads a finite decimal, this reads the same number, to the
+        /// last bit or the next one (the JSON reader is not always correctly rounded).
+        #[test]
+        fn reads_what_the_standard_library_reads(
+            sign in "[+-]?",
+            int in "[0-9]{0,12}",
+            frac in "(\\.[0-9]{0,12})?",
+            exp in "([eE][+-]?[0-9]{1,2})?",
+        ) {
+            let t = format!("{sign}{int}{frac}{exp}");
+            let std = t.parse::<f64>().ok().filter(|f| f.is_finite());
+            let ours = decimal(&t);
+            match (std, ours) {
+                (Some(a), Some(b)) => prop_assert!(
+                    a == b || a.to_bits().abs_diff(b.to_bits()) <= 1,
+                    "{}: {} vs {}", t, a, b
+                ),
+                (a, b) => prop_assert_eq!(a, b, "{}", t),
+            }
         }
     }
 }

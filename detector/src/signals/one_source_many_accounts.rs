@@ -75,7 +75,16 @@ fn source_of(ev: &AuthEvent) -> Option<String> {
         .as_deref()
         .and_then(|w| w.workstation.as_deref())
         .filter(|s| !s.is_empty())
-        .map(|w| format!("workstation {}", w.to_uppercase()))
+        // Case-insensitive: NetBIOS names upper-cased as Windows shows them; a non-ASCII name is
+        // lower-cased instead (Unicode case folding one way only: the core keeps the lower-case
+        // tables for identities and not also the upper-case ones, 7 KB of the gzipped `.wasm`).
+        .map(|w| {
+            if w.is_ascii() {
+                format!("workstation {}", w.to_ascii_uppercase())
+            } else {
+                format!("workstation {}", w.to_lowercase())
+            }
+        })
 }
 
 pub(crate) fn observe(tracker: &mut Tracker<State>, ev: &AuthEvent, ctx: &mut Ctx<'_>) {
@@ -439,6 +448,25 @@ mod tests {
             )
             .is_empty()
         );
+    }
+
+    #[test]
+    fn a_workstation_is_one_source_whatever_its_case() {
+        let at = |ip: &str, ws: &str| {
+            let mut e = win(1, 4776, "x", ip, None, "0xc000006a");
+            e.windows.as_mut().unwrap().workstation = Some(ws.into());
+            super::source_of(&e)
+        };
+        for (ws, want) in [
+            ("ws-042", "workstation WS-042"),
+            ("WS-042", "workstation WS-042"),
+            ("Müller-PC", "workstation müller-pc"),
+            ("MÜLLER-PC", "workstation müller-pc"),
+        ] {
+            assert_eq!(at("", ws).as_deref(), Some(want), "{ws}");
+        }
+        assert_eq!(at("203.0.113.9", "WS-042").as_deref(), Some("203.0.113.9"));
+        assert_eq!(at("", ""), None);
     }
 
     #[test]
