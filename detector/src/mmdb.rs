@@ -291,11 +291,10 @@ impl<'a> Decoder<'a> {
                 };
                 let back = self.pos;
                 self.pos = target;
-                let save = self.pos;
                 if self.header()?.0 == POINTER {
                     return Err(bad("pointer points to another pointer"));
                 }
-                self.pos = save;
+                self.pos = target;
                 let v = self.value(depth + 1)?;
                 self.pos = back;
                 v
