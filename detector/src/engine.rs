@@ -64,6 +64,20 @@ pub struct Detector {
     enrichment: Enrichment,
     /// Accepted events, kept for [`Detector::take_events`] while the event log is on.
     event_log: Option<Vec<EventSummary>>,
+    /// Where a chunk's records wait between the reader and the signals: empty between calls, kept
+    /// for its capacity (a chunk's worth of records, tens of kilobytes: allocated once instead of
+    /// on every call).
+    items: ItemBuf,
+}
+
+/// Always empty between calls, so a clone is an empty one.
+#[derive(Debug, Default)]
+struct ItemBuf(Vec<Item>);
+
+impl Clone for ItemBuf {
+    fn clone(&self) -> ItemBuf {
+        ItemBuf(Vec::new())
+    }
 }
 
 /// A compact view of one analysed event, for timelines and maps in review tools (see
@@ -145,6 +159,7 @@ impl Detector {
             pending: Vec::new(),
             enrichment: Enrichment::default(),
             event_log: None,
+            items: ItemBuf::default(),
         }
     }
 
@@ -193,7 +208,7 @@ impl Detector {
     /// Like [`begin_source`](Detector::begin_source), reading the new source as `format` instead of
     /// detecting it from its first bytes.
     pub fn begin_source_as(&mut self, name: &str, format: Option<crate::ingest::InputFormat>) {
-        let mut items = Vec::new();
+        let mut items = std::mem::take(&mut self.items.0);
         self.ingest.finish(name, format, &mut |it| items.push(it));
         self.handle_items(items);
     }
@@ -205,8 +220,9 @@ impl Detector {
             self.ingest.used = true;
             self.stats.sources += 1;
         }
-        // Sized for records of about 512 bytes, so it rarely grows (and moves) while filling.
-        let mut items = Vec::with_capacity(bytes.len() / 512 + 1);
+        let mut items = std::mem::take(&mut self.items.0);
+        // Room for records of about 512 bytes, so it rarely grows (and moves) while filling.
+        items.reserve(bytes.len() / 512 + 1);
         self.ingest.push(bytes, &mut |it| items.push(it));
         self.handle_items(items);
         self.take_alerts()
@@ -223,7 +239,7 @@ impl Detector {
     /// End of input: finish the current source, process everything buffered, close every open
     /// window. Returns the remaining alerts, sorted. The detector can be used again afterwards.
     pub fn flush(&mut self) -> Vec<Alert> {
-        let mut items = Vec::new();
+        let mut items = std::mem::take(&mut self.items.0);
         let name = self.ingest.source().to_string();
         self.ingest.finish(&name, None, &mut |it| items.push(it));
         self.handle_items(items);
@@ -357,8 +373,9 @@ impl Detector {
         out
     }
 
-    fn handle_items(&mut self, items: Vec<Item>) {
-        for it in items {
+    /// Process the reader's records, then keep the (emptied) buffer for the next call.
+    fn handle_items(&mut self, mut items: Vec<Item>) {
+        for it in items.drain(..) {
             self.stats.records_read += 1;
             match it.decoded {
                 Decoded::Event(ev) => {
@@ -392,6 +409,10 @@ impl Detector {
                     }
                 }
             }
+        }
+        // A buffer grown by one huge chunk is not kept at that size.
+        if items.capacity() <= 1 << 16 {
+            self.items.0 = items;
         }
     }
 
