@@ -47,7 +47,7 @@ pub(crate) struct State {
     user: std::sync::Arc<str>,
     /// Detection type → (highest risk, first seen, last seen).
     signals: BTreeMap<String, (u32, DateTime<Utc>, DateTime<Utc>)>,
-    episode: Option<Episode>,
+    episode: Option<Box<Episode>>,
     last: DateTime<Utc>,
 }
 
@@ -120,7 +120,7 @@ impl State {
     fn pending_evidence(&mut self, a: &Alert, ctx: &mut Ctx<'_>) {
         let ep = self
             .episode
-            .get_or_insert_with(|| Episode::new(&self.user, a.first_seen));
+            .get_or_insert_with(|| Box::new(Episode::new(&self.user, a.first_seen)));
         ep.first = ep.first.min(a.first_seen);
         ep.last = ep.last.max(a.last_seen);
         // In content order, not the alert's file order: IPs and countries are listed first-seen,

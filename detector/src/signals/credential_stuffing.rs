@@ -39,7 +39,7 @@ pub const MITRE: &[&str] = &["T1586", "T1110.004", "T1078"];
 pub(crate) struct State {
     user: std::sync::Arc<str>,
     recent: VecDeque<Mini>,
-    episode: Option<Episode>,
+    episode: Option<Box<Episode>>,
     last: DateTime<Utc>,
 }
 
@@ -104,7 +104,7 @@ impl State {
             for r in self.recent.drain(..) {
                 ep.add(&r, !r.is_success(), &ctx.cfg.limits, ctx.stats);
             }
-            self.episode = Some(ep);
+            self.episode = Some(Box::new(ep));
         }
     }
 

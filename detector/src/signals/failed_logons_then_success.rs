@@ -45,7 +45,7 @@ enum Class {
 pub(crate) struct State {
     user: std::sync::Arc<str>,
     failures: VecDeque<Mini>,
-    episode: Option<Episode>,
+    episode: Option<Box<Episode>>,
     last: DateTime<Utc>,
 }
 
@@ -174,7 +174,7 @@ impl State {
                 "CompromiseIndicator".into(),
                 format!("Logon (4624{lt})").into(),
             );
-            self.episode = Some(ep);
+            self.episode = Some(Box::new(ep));
         } else {
             self.failures.clear();
         }

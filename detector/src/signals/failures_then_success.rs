@@ -47,7 +47,7 @@ enum Class {
 pub(crate) struct State {
     user: std::sync::Arc<str>,
     failures: VecDeque<Mini>,
-    episode: Option<Episode>,
+    episode: Option<Box<Episode>>,
     last: DateTime<Utc>,
 }
 
@@ -163,7 +163,7 @@ impl State {
             };
             ep.details
                 .insert("CompromiseIndicator".into(), indicator.into());
-            self.episode = Some(ep);
+            self.episode = Some(Box::new(ep));
         } else {
             // The user got in after a few mistakes: the run is over.
             self.failures.clear();

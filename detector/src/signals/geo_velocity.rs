@@ -78,7 +78,7 @@ impl<'de> Deserialize<'de> for Place {
 pub(crate) struct State {
     user: std::sync::Arc<str>,
     prev: Option<Point>,
-    episode: Option<Episode>,
+    episode: Option<Box<Episode>>,
     last: DateTime<Utc>,
 }
 
@@ -174,7 +174,7 @@ impl State {
                 };
                 if kmh > cfg.max_speed_kmh {
                     let ep = self.episode.get_or_insert_with(|| {
-                        Episode::new(&self.user, prev.mini.time().min(ev.time))
+                        Box::new(Episode::new(&self.user, prev.mini.time().min(ev.time)))
                     });
                     ep.add(&prev.mini, true, &ctx.cfg.limits, ctx.stats);
                     ep.add(&here.mini, true, &ctx.cfg.limits, ctx.stats);

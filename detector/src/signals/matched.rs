@@ -19,7 +19,7 @@ pub(crate) trait Kind {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(bound = "")]
 pub(crate) struct State<K> {
-    episode: Option<Episode>,
+    episode: Option<Box<Episode>>,
     risk: u32,
     last: DateTime<Utc>,
     #[serde(skip)]
@@ -64,7 +64,7 @@ pub(crate) fn record_with<K: Kind>(
             let opening = s.episode.is_none();
             let ep = s
                 .episode
-                .get_or_insert_with(|| Episode::new(&ev.identity, ev.time));
+                .get_or_insert_with(|| Box::new(Episode::new(&ev.identity, ev.time)));
             // Earlier records that explain this one join a new alert, if they are in its window.
             if opening {
                 for m in extra

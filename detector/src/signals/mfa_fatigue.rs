@@ -28,7 +28,7 @@ pub const MITRE: &[&str] = &["T1586", "T1621", "T1078"];
 pub(crate) struct State {
     user: std::sync::Arc<str>,
     denials: VecDeque<Mini>,
-    episode: Option<Episode>,
+    episode: Option<Box<Episode>>,
     last: DateTime<Utc>,
 }
 
@@ -102,7 +102,7 @@ impl State {
                 ep.add(&d, true, &ctx.cfg.limits, ctx.stats);
             }
             ep.add(&m, true, &ctx.cfg.limits, ctx.stats);
-            self.episode = Some(ep);
+            self.episode = Some(Box::new(ep));
         }
     }
 

@@ -197,7 +197,7 @@ pub(crate) fn expire(q: &mut VecDeque<Mini>, run: TimeDelta, now: DateTime<Utc>)
 }
 
 /// The open episode's window (from its first record) has ended by `now`.
-pub(crate) fn ended(ep: &Option<Episode>, ctx: &Ctx<'_>, now: DateTime<Utc>) -> bool {
+pub(crate) fn ended(ep: &Option<Box<Episode>>, ctx: &Ctx<'_>, now: DateTime<Utc>) -> bool {
     ep.as_ref().is_some_and(|e| e.first + ctx.window() <= now)
 }
 
@@ -340,6 +340,10 @@ mod json_text {
 }
 
 /// An open alert being accumulated for one identity: counts, distinct sets and evidence.
+///
+/// Signal states hold it boxed (`Option<Box<Episode>>`): most identities have none open, and with
+/// one inline a state is four to five times the size (about 390 bytes instead of 90), which spreads
+/// each tracker's table over that many more cache lines (BENCHMARKS.md, fifth session).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Episode {
     pub user: std::sync::Arc<str>,

@@ -57,7 +57,7 @@ pub(crate) struct State {
     /// Failures within `window_secs`, oldest first.
     recent: VecDeque<Attempt>,
     /// The open spray alert.
-    episode: Option<Episode>,
+    episode: Option<Box<Episode>>,
     accounts: Distinct,
     /// Since a spray was detected: account → (display name, time of its latest failure, its failures).
     sprayed: BTreeMap<Arc<str>, Sprayed>,
@@ -183,7 +183,7 @@ impl State {
                 self.accounts.add_str(&a.display, limits, ctx.stats);
                 self.remember(a, ctx);
             }
-            self.episode = Some(ep);
+            self.episode = Some(Box::new(ep));
         }
     }
 

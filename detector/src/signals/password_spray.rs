@@ -61,7 +61,7 @@ pub(crate) struct Group {
     distributed: bool,
     label: String,
     recent: VecDeque<Attempt>,
-    episode: Option<Episode>,
+    episode: Option<Box<Episode>>,
     last: DateTime<Utc>,
 }
 
@@ -374,7 +374,7 @@ impl Group {
             ep.add(&r.mini, true, &ctx.cfg.limits, ctx.stats);
             push_detail(&mut ep, "Identities", &r.identity);
         }
-        self.episode = Some(ep);
+        self.episode = Some(Box::new(ep));
         Some(ids)
     }
 
