@@ -54,9 +54,12 @@ pub(crate) struct Session {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct History {
     asns: Vec<u32>,
-    countries: Vec<String>,
+    /// The reader's shared texts: comparing them reads text that is in use anyway (a `String` each
+    /// would be one more place in memory to read per country, on every success).
+    countries: Vec<Arc<str>>,
     successes: u64,
-    kit: Option<(Mini, String)>,
+    /// Boxed: rare, and most of the history's size inline.
+    kit: Option<Box<(Mini, String)>>,
     last: DateTime<Utc>,
 }
 
@@ -187,7 +190,7 @@ impl TokenReplay {
                     let new_country = ev
                         .country
                         .as_deref()
-                        .is_some_and(|c| !h.countries.iter().any(|x| x == c));
+                        .is_some_and(|c| !h.countries.iter().any(|x| **x == *c));
                     if new_asn || new_country {
                         hits.push((
                             "MfaClaimFromNewNetwork",
@@ -197,7 +200,7 @@ impl TokenReplay {
                     }
                 }
                 if interactive == Some(false)
-                    && let Some((kit, kit_ip)) = &h.kit
+                    && let Some((kit, kit_ip)) = h.kit.as_deref()
                     && ev.time - kit.time() <= follow
                     && !ip.is_empty()
                     && **kit_ip != *ip
@@ -210,7 +213,7 @@ impl TokenReplay {
                     h.kit = None;
                 }
                 if kit_now {
-                    h.kit = Some((Mini::of(ev), ip.to_string()));
+                    h.kit = Some(Box::new((Mini::of(ev), ip.to_string())));
                 }
                 h.successes += 1;
                 if let Some(a) = ev.asn
@@ -219,11 +222,11 @@ impl TokenReplay {
                 {
                     h.asns.push(a);
                 }
-                if let Some(c) = ev.country.as_deref()
-                    && !h.countries.iter().any(|x| x == c)
+                if let Some(c) = &ev.country
+                    && !h.countries.iter().any(|x| **x == **c)
                     && h.countries.len() < NETWORK_CAP
                 {
-                    h.countries.push(c.to_string());
+                    h.countries.push(c.clone());
                 }
             },
         );
