@@ -35,8 +35,8 @@ use serde::{Deserialize, Serialize};
 
 use super::matched::{self, push_detail};
 use super::{
-    Ctx, Episode, IdState, Mini, Stage, Tracker, earliest, ended, password_reset_flow, secs,
-    trusted_ip,
+    Ctx, Episode, IdState, Key, Mini, Stage, Tracker, TrackerKey, earliest, ended,
+    password_reset_flow, secs, trusted_ip,
 };
 use crate::event::{AuthEvent, Outcome};
 
@@ -93,8 +93,9 @@ pub(crate) struct Spray {
     by_pattern: Tracker<Group>,
     targets: Tracker<Target>,
     successes: Tracker<matched::State<SuccessKind>>,
-    /// IP → last success time (for the distributed rule).
-    good_ips: FxHashMap<String, DateTime<Utc>>,
+    /// IP → last success time (for the distributed rule). Keyed by the reader's shared text: a
+    /// sign-in from a known address finds it by address, without reading a copy of the text.
+    good_ips: FxHashMap<Key, DateTime<Utc>>,
     /// When `good_ips` was last pruned of entries older than the distributed window.
     #[serde(default)]
     good_pruned: Option<DateTime<Utc>>,
@@ -124,11 +125,12 @@ impl Spray {
                         self.good_ips.clear();
                     }
                 }
-                // Known addresses are updated in place: no copy of the text.
-                match self.good_ips.get_mut(ip) {
+                // Known addresses are updated in place.
+                let shared = ev.ip.as_ref().expect("not empty").key();
+                match self.good_ips.get_mut(&shared) {
                     Some(t) => *t = ev.time,
                     None => {
-                        self.good_ips.insert(ip.to_string(), ev.time);
+                        self.good_ips.insert(shared, ev.time);
                     }
                 }
             }
@@ -151,11 +153,14 @@ impl Spray {
         let horizon = ev.time - secs(cfg.distributed_window_secs);
         // An IP that recently signed someone in is a user network (office NAT, home), not a spray
         // source: its users' typos must not add up to a "spray".
-        let known_good = self.good_ips.get(ip).is_some_and(|t| *t > horizon);
-        if !ip.is_empty() && !known_good {
+        let known_good = ev
+            .ip
+            .as_ref()
+            .is_some_and(|s| self.good_ips.get(&s.key()).is_some_and(|t| *t > horizon));
+        if let Some(shared) = ev.ip.as_ref().filter(|_| !ip.is_empty() && !known_good) {
             let a = attempt(ip);
             self.by_ip.update(
-                ip,
+                shared,
                 || Group::new(false, ip, ev.time),
                 ctx,
                 |g, ctx| {
@@ -177,7 +182,7 @@ impl Spray {
                 ctx,
                 |g, ctx| {
                     g.recent
-                        .retain(|r| good.get(&r.ip).is_none_or(|t| *t <= horizon));
+                        .retain(|r| good.get(r.ip.as_str()).is_none_or(|t| *t <= horizon));
                     if let Some(ids) = g.add(a, ctx) {
                         sprayed.push((ids, label()));
                     }
