@@ -26,6 +26,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use serde::{Deserialize, Serialize};
+use smallvec::SmallVec;
 
 use super::matched::{self, push_detail};
 use super::{Ctx, IdState, Mini, Stage, Tracker, hosting_asn, secs};
@@ -53,9 +54,12 @@ pub(crate) struct Session {
 /// What this stream has seen of an identity.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct History {
-    asns: Vec<u32>,
+    /// Inline up to four (most identities use one or two networks): no separate allocation to read
+    /// on every success.
+    asns: SmallVec<[u32; 4]>,
     /// The reader's shared texts: comparing them reads text that is in use anyway (a `String` each
-    /// would be one more place in memory to read per country, on every success).
+    /// would be one more place in memory to read per country, on every success). (Inline like the
+    /// AS numbers: 2 % fewer cache misses again, for 0.8 KB more module; not taken.)
     countries: Vec<Arc<str>>,
     successes: u64,
     /// Boxed: rare, and most of the history's size inline.
@@ -176,8 +180,8 @@ impl TokenReplay {
         self.history.update(
             &ev.identity_key,
             || History {
-                asns: vec![],
-                countries: vec![],
+                asns: SmallVec::new(),
+                countries: Vec::new(),
                 successes: 0,
                 kit: None,
                 last: ev.time,
