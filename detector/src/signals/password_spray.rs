@@ -125,14 +125,9 @@ impl Spray {
                         self.good_ips.clear();
                     }
                 }
-                // Known addresses are updated in place.
+                // A known address keeps its key and takes the new time.
                 let shared = ev.ip.as_ref().expect("not empty").key();
-                match self.good_ips.get_mut(&shared) {
-                    Some(t) => *t = ev.time,
-                    None => {
-                        self.good_ips.insert(shared, ev.time);
-                    }
-                }
+                self.good_ips.insert(shared, ev.time);
             }
             self.success(ev, ctx);
             return;
