@@ -47,12 +47,20 @@ pub const DEFAULT_SOURCE: &str = "input";
 /// [`flush`](Detector::flush); both return the alerts that became final.
 #[derive(Debug, Clone)]
 pub struct Detector {
+    ingest: Ingest,
+    core: Core,
+}
+
+/// Everything after the reader. Each record goes from the reader straight through here before the
+/// next one is read, not after the whole chunk's records were read: its texts and its memory are
+/// still in the cache when it is deduplicated, buffered or processed.
+#[derive(Debug, Clone)]
+struct Core {
     cfg: Config,
     compiled: Compiled,
     ignored: FxHashSet<String>,
     /// Record ids recently processed (dedup).
     seen_ids: crate::dedup::SeenIds,
-    ingest: Ingest,
     /// Events waiting for the watermark, in (time, tie key, arrival sequence) order.
     reorder: Reorder,
     newest: Option<DateTime<Utc>>,
@@ -64,20 +72,6 @@ pub struct Detector {
     enrichment: Enrichment,
     /// Accepted events, kept for [`Detector::take_events`] while the event log is on.
     event_log: Option<Vec<EventSummary>>,
-    /// Where a chunk's records wait between the reader and the signals: empty between calls, kept
-    /// for its capacity (a chunk's worth of records, tens of kilobytes: allocated once instead of
-    /// on every call).
-    items: ItemBuf,
-}
-
-/// Always empty between calls, so a clone is an empty one.
-#[derive(Debug, Default)]
-struct ItemBuf(Vec<Item>);
-
-impl Clone for ItemBuf {
-    fn clone(&self) -> ItemBuf {
-        ItemBuf(Vec::new())
-    }
 }
 
 /// A compact view of one analysed event, for timelines and maps in review tools (see
@@ -143,23 +137,23 @@ impl Detector {
             .iter()
             .map(|s| s.trim().to_lowercase())
             .collect();
-        let stats = Stats::default();
         Detector {
             ingest: Ingest::new(DEFAULT_SOURCE, cfg.limits.max_record_bytes),
-            signals: Signals::new(&cfg),
-            compiled: Compiled::new(&cfg),
-            seen_ids: Default::default(),
-            ignored,
-            cfg,
-            reorder: Reorder::default(),
-            newest: None,
-            clock: None,
-            seq: 0,
-            stats,
-            pending: Vec::new(),
-            enrichment: Enrichment::default(),
-            event_log: None,
-            items: ItemBuf::default(),
+            core: Core {
+                signals: Signals::new(&cfg),
+                compiled: Compiled::new(&cfg),
+                seen_ids: Default::default(),
+                ignored,
+                cfg,
+                reorder: Reorder::default(),
+                newest: None,
+                clock: None,
+                seq: 0,
+                stats: Stats::default(),
+                pending: Vec::new(),
+                enrichment: Enrichment::default(),
+                event_log: None,
+            },
         }
     }
 
@@ -167,12 +161,13 @@ impl Detector {
     /// [`take_events`](Detector::take_events) collects it: for review tools that draw timelines.
     /// Off by default; not part of snapshots.
     pub fn set_event_log(&mut self, on: bool) {
-        self.event_log = on.then(Vec::new);
+        self.core.event_log = on.then(Vec::new);
     }
 
     /// The events logged since the last call (empty when the log is off).
     pub fn take_events(&mut self) -> Vec<EventSummary> {
-        self.event_log
+        self.core
+            .event_log
             .as_mut()
             .map(std::mem::take)
             .unwrap_or_default()
@@ -181,12 +176,12 @@ impl Detector {
     /// Add a MaxMind-format `.mmdb` database (City, Country or ASN) for IP enrichment of records
     /// that lack geolocation or AS data (see [`crate::enrich`]). Not part of snapshots.
     pub fn add_mmdb(&mut self, bytes: Vec<u8>) -> Result<EnrichmentInfo, Error> {
-        self.enrichment.add_mmdb(bytes)
+        self.core.enrichment.add_mmdb(bytes)
     }
 
     /// Add an ip2asn TSV (decompressed) for AS enrichment (see [`crate::enrich`]). Not part of snapshots.
     pub fn add_ip2asn(&mut self, bytes: &[u8]) -> Result<EnrichmentInfo, Error> {
-        self.enrichment.add_ip2asn(bytes)
+        self.core.enrichment.add_ip2asn(bytes)
     }
 
     /// A detector from a JSON configuration (see [`Config::from_json`]).
@@ -196,7 +191,7 @@ impl Detector {
 
     /// The configuration in force.
     pub fn config(&self) -> &Config {
-        &self.cfg
+        &self.core.cfg
     }
 
     /// Start a new source (file). The previous source is finished: a last record without a trailing
@@ -208,59 +203,55 @@ impl Detector {
     /// Like [`begin_source`](Detector::begin_source), reading the new source as `format` instead of
     /// detecting it from its first bytes.
     pub fn begin_source_as(&mut self, name: &str, format: Option<crate::ingest::InputFormat>) {
-        let mut items = std::mem::take(&mut self.items.0);
-        self.ingest.finish(name, format, &mut |it| items.push(it));
-        self.handle_items(items);
+        let core = &mut self.core;
+        self.ingest.finish(name, format, &mut |it| core.handle(it));
     }
 
     /// Feed a chunk of input (split anywhere). Returns alerts that became final, sorted.
     pub fn push(&mut self, bytes: &[u8]) -> Vec<Alert> {
-        self.stats.bytes += bytes.len() as u64;
+        let core = &mut self.core;
+        core.stats.bytes += bytes.len() as u64;
         if !bytes.is_empty() && !self.ingest.used {
             self.ingest.used = true;
-            self.stats.sources += 1;
+            core.stats.sources += 1;
         }
-        let mut items = std::mem::take(&mut self.items.0);
-        // Room for records of about 512 bytes, so it rarely grows (and moves) while filling.
-        items.reserve(bytes.len() / 512 + 1);
-        self.ingest.push(bytes, &mut |it| items.push(it));
-        self.handle_items(items);
-        self.take_alerts()
+        self.ingest.push(bytes, &mut |it| core.handle(it));
+        core.take_alerts()
     }
 
     /// Feed one already-normalized event (for adapters living outside the crate, and tests).
     pub fn push_event(&mut self, ev: AuthEvent) -> Vec<Alert> {
-        self.stats.records_read += 1;
-        self.stats.records_parsed += 1;
-        self.accept(Box::new(ev));
-        self.take_alerts()
+        let core = &mut self.core;
+        core.stats.records_read += 1;
+        core.stats.records_parsed += 1;
+        core.accept(Box::new(ev));
+        core.take_alerts()
     }
 
     /// End of input: finish the current source, process everything buffered, close every open
     /// window. Returns the remaining alerts, sorted. The detector can be used again afterwards.
     pub fn flush(&mut self) -> Vec<Alert> {
-        let mut items = std::mem::take(&mut self.items.0);
+        let core = &mut self.core;
         let name = self.ingest.source().to_string();
-        self.ingest.finish(&name, None, &mut |it| items.push(it));
-        self.handle_items(items);
-        while let Some(ev) = self.reorder.pop_first() {
-            self.process(&ev);
+        self.ingest.finish(&name, None, &mut |it| core.handle(it));
+        while let Some(ev) = core.reorder.pop_first() {
+            core.process(&ev);
         }
         let mut ctx = Ctx {
-            cfg: &self.cfg,
-            m: &self.compiled,
-            out: &mut self.pending,
-            stats: &mut self.stats,
+            cfg: &core.cfg,
+            m: &core.compiled,
+            out: &mut core.pending,
+            stats: &mut core.stats,
             earliest: None,
         };
-        self.signals.finish(&mut ctx);
-        self.take_alerts()
+        core.signals.finish(&mut ctx);
+        core.take_alerts()
     }
 
     /// Statistics so far.
     pub fn stats(&self) -> Stats {
-        let mut s = self.stats.clone();
-        s.identities_tracked = self.signals.identities();
+        let mut s = self.core.stats.clone();
+        s.identities_tracked = self.core.signals.identities();
         s
     }
 
@@ -289,16 +280,16 @@ impl Detector {
         }
         let snap = SnapshotRef {
             detector_version: crate::VERSION,
-            config: serde_json::to_string(&self.cfg).expect("config serializes"),
-            stats: serde_json::to_string(&self.stats).expect("stats serialize"),
-            pending: self.pending.iter().map(Alert::to_json).collect(),
+            config: serde_json::to_string(&self.core.cfg).expect("config serializes"),
+            stats: serde_json::to_string(&self.core.stats).expect("stats serialize"),
+            pending: self.core.pending.iter().map(Alert::to_json).collect(),
             ingest: &self.ingest,
-            reorder: self.reorder.in_order(),
-            newest: self.newest,
-            clock: self.clock,
-            seq: self.seq,
-            signals: &self.signals,
-            seen_ids: &self.seen_ids,
+            reorder: self.core.reorder.in_order(),
+            newest: self.core.newest,
+            clock: self.core.clock,
+            seq: self.core.seq,
+            signals: &self.core.signals,
+            seen_ids: &self.core.seen_ids,
         };
         let mut out = SNAPSHOT_MAGIC.to_vec();
         out.extend_from_slice(&SNAPSHOT_VERSION.to_le_bytes());
@@ -354,18 +345,20 @@ impl Detector {
         let mut d = Detector::new(cfg);
         d.ingest = s.ingest;
         for (seq, e) in s.reorder {
-            d.reorder.insert(seq, Box::new(e));
+            d.core.reorder.insert(seq, Box::new(e));
         }
-        d.newest = s.newest;
-        d.clock = s.clock;
-        d.seq = s.seq;
-        d.signals = s.signals;
-        d.stats = stats;
-        d.pending = pending;
-        d.seen_ids = crate::dedup::SeenIds::from_pairs(s.seen_ids);
+        d.core.newest = s.newest;
+        d.core.clock = s.clock;
+        d.core.seq = s.seq;
+        d.core.signals = s.signals;
+        d.core.stats = stats;
+        d.core.pending = pending;
+        d.core.seen_ids = crate::dedup::SeenIds::from_pairs(s.seen_ids);
         Ok(d)
     }
+}
 
+impl Core {
     fn take_alerts(&mut self) -> Vec<Alert> {
         let mut out = std::mem::take(&mut self.pending);
         sort_alerts(&mut out);
@@ -373,46 +366,40 @@ impl Detector {
         out
     }
 
-    /// Process the reader's records, then keep the (emptied) buffer for the next call.
-    fn handle_items(&mut self, mut items: Vec<Item>) {
-        for it in items.drain(..) {
-            self.stats.records_read += 1;
-            match it.decoded {
-                Decoded::Event(ev) => {
-                    self.stats.records_parsed += 1;
-                    self.accept(ev);
-                }
-                Decoded::Ignored(reason) => {
-                    self.stats.records_parsed += 1;
-                    self.stats.records_ignored += 1;
-                    *self
-                        .stats
-                        .ignored_by_reason
-                        .entry(reason.to_string())
-                        .or_default() += 1;
-                }
-                Decoded::Rejected { reason, detail } => {
-                    self.stats.records_rejected += 1;
-                    *self
-                        .stats
-                        .rejected_by_reason
-                        .entry(reason.to_string())
-                        .or_default() += 1;
-                    if self.stats.errors.len() < self.cfg.limits.max_error_details {
-                        self.stats.errors.push(RecordError {
-                            source: it.source.to_string(),
-                            line: it.line,
-                            reason: detail,
-                        });
-                    } else {
-                        self.stats.errors_not_listed += 1;
-                    }
+    /// One record from the reader.
+    fn handle(&mut self, it: Item) {
+        self.stats.records_read += 1;
+        match it.decoded {
+            Decoded::Event(ev) => {
+                self.stats.records_parsed += 1;
+                self.accept(ev);
+            }
+            Decoded::Ignored(reason) => {
+                self.stats.records_parsed += 1;
+                self.stats.records_ignored += 1;
+                *self
+                    .stats
+                    .ignored_by_reason
+                    .entry(reason.to_string())
+                    .or_default() += 1;
+            }
+            Decoded::Rejected { reason, detail } => {
+                self.stats.records_rejected += 1;
+                *self
+                    .stats
+                    .rejected_by_reason
+                    .entry(reason.to_string())
+                    .or_default() += 1;
+                if self.stats.errors.len() < self.cfg.limits.max_error_details {
+                    self.stats.errors.push(RecordError {
+                        source: it.source.to_string(),
+                        line: it.line,
+                        reason: detail,
+                    });
+                } else {
+                    self.stats.errors_not_listed += 1;
                 }
             }
-        }
-        // A buffer grown by one huge chunk is not kept at that size.
-        if items.capacity() <= 1 << 16 {
-            self.items.0 = items;
         }
     }
 
