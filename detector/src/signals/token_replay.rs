@@ -176,7 +176,7 @@ impl TokenReplay {
         let claim = kit_claim(ev);
         let follow = secs(cfg.follow_secs);
         let min_history = u64::from(cfg.min_history);
-        let ip = ev.ip.clone().unwrap_or_default();
+        let ip: &str = ev.ip.as_deref().unwrap_or_default();
         self.history.update(
             &ev.identity_key,
             || History {
@@ -227,7 +227,7 @@ impl TokenReplay {
                     h.asns.push(a);
                 }
                 if let Some(c) = &ev.country
-                    && !h.countries.iter().any(|x| **x == **c)
+                    && !h.countries.iter().any(|x| Arc::ptr_eq(x, c) || **x == **c)
                     && h.countries.len() < NETWORK_CAP
                 {
                     h.countries.push(c.clone());
