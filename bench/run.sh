@@ -36,9 +36,10 @@ wasm=$(find target/detector-wasm -name t1586_detector.wasm -path '*wasm-release*
 ./target/release/t1586 scan -q --format jsonl --plugin "$wasm" tests/corpus/seed-graph-single-ip/signins.json >/dev/null
 
 # Each run BENCH_REPS times (default 3), the rounds interleaved so a slow minute of a shared
-# machine hits all of them alike; every run is printed, and the ratios use each one's fastest.
+# machine hits all of them alike; every run is printed. Each ratio is given twice: from each run's
+# fastest, and as the median of the same ratio within each round (the two runs seconds apart).
 REPS=${BENCH_REPS:-3}
-declare -A SECS RSS
+declare -A SECS RSS ALL
 line() { # line NAME SECS RSS_KB
   awk -v n="$1" -v s="$2" -v k="$3" -v b="$bytes" -v r="$records" \
     'BEGIN{printf "%-22s %7.2f s %8.1f MB/s %10.0f events/s %8.1f MB peak RSS\n", n, s, b/1e6/s, r/s, k/1024}'
@@ -48,6 +49,7 @@ run() { # run NAME CMD...
   local out s k
   out=$( { /usr/bin/time -f "%e %M" "$@" >/dev/null; } 2>&1 | tail -1 )
   s=${out% *} k=${out#* }
+  ALL[$name]="${ALL[$name]:-} $s"
   if [ -z "${SECS[$name]:-}" ] || awk -v a="$s" -v b="${SECS[$name]}" 'BEGIN{exit !(a < b)}'; then
     SECS[$name]=$s
   fi
@@ -68,13 +70,26 @@ for name in parse-floor native-reader native wasmtime-cli wasmtime-plugin node-c
 
 gz=$(gzip -9c "$wasm" | wc -c)
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", b/a}'; }
+# The same ratio within each round (the two runs seconds apart), then the median of the rounds:
+# steadier than the fastest runs when the machine's speed drifts between rounds.
+rounds() { # rounds NAME BASE: NAME's per-round ratios to BASE and their median
+  awk -v a="${ALL[$1]}" -v b="${ALL[$2]}" 'BEGIN{
+    n = split(a, x, " "); split(b, y, " ");
+    for (i = 1; i <= n; i++) r[i] = y[i] / x[i];
+    for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (r[j] < r[i]) { t = r[i]; r[i] = r[j]; r[j] = t }
+    m = (n % 2) ? r[(n + 1) / 2] : (r[n / 2] + r[n / 2 + 1]) / 2;
+    printf "%.2f", m }'
+}
+row() { # row LABEL NAME BASE TARGET
+  printf "%-38s %5s  %6s     %s\n" "$1" "$(ratio "${SECS[$2]}" "${SECS[$3]}")" "$(rounds "$2" "$3")" "$4"
+}
 echo
-echo "ratios (higher is better)            measured   target"
-echo "native / parse floor                   $(ratio "${SECS[native]}" "${SECS[parse-floor]}")       >= 0.60"
-echo "  reader only / parse floor            $(ratio "${SECS[native-reader]}" "${SECS[parse-floor]}")       (no target: reading alone, see BENCHMARKS.md)"
-echo "wasmtime CLI / native                  $(ratio "${SECS[wasmtime-cli]}" "${SECS[native]}")       >= 0.70"
-echo "  same .wasm as --plugin (epochs)      $(ratio "${SECS[wasmtime-plugin]}" "${SECS[native]}")       (no target; see BENCHMARKS.md)"
-echo "Node / native                          $(ratio "${SECS[node-cli]}" "${SECS[native]}")       >= 0.60"
+echo "ratios (higher is better)             fastest  median of rounds  target"
+row "native / parse floor" native parse-floor ">= 0.60"
+row "  reader only / parse floor" native-reader parse-floor "(no target: reading alone)"
+row "wasmtime CLI / native" wasmtime-cli native ">= 0.70"
+row "  same .wasm as --plugin (epochs)" wasmtime-plugin native "(no target; see BENCHMARKS.md)"
+row "Node / native" node-cli native ">= 0.60"
 echo "core .wasm gzipped                     $(( gz / 1024 )) KiB    <= 400 KiB"
 echo "wasmtime CLI peak RSS                  $(( ${RSS[wasmtime-cli]} / 1024 )) MB    < 256 MB"
 if [ "${BENCH_RSS_10M:-}" = 1 ]; then
