@@ -246,7 +246,8 @@ impl<'de> Visitor<'de> for RawVisitor<'_, 'de> {
             }
             // Keys are matched case-insensitively: exports and pipelines disagree on casing
             // (Graph camelCase, Log Analytics PascalCase, some pipelines lower-case everything).
-            match lower(&k, buf) {
+            // Graph's own spellings are known lower-cased without copying them.
+            match field_name(&k, buf) {
                 "createddatetime" | "date (utc)" => r.created = m.next_value()?,
                 "time" | "timegenerated" | "timestamp" => r.time = m.next_value()?,
                 "userprincipalname" | "username" => r.upn = m.next_value()?,
@@ -299,6 +300,38 @@ impl<'de> Visitor<'de> for RawVisitor<'_, 'de> {
             }
         }
         Ok(())
+    }
+}
+
+/// Graph's spelling of a sign-in field, lower-cased (exactly what [`lower`] gives for it), without
+/// copying it: most records are Graph's, and these are most of their keys.
+fn graph_key(k: &str) -> Option<&'static str> {
+    Some(match k {
+        "id" => "id",
+        "createdDateTime" => "createddatetime",
+        "userPrincipalName" => "userprincipalname",
+        "appDisplayName" => "appdisplayname",
+        "ipAddress" => "ipaddress",
+        "clientAppUsed" => "clientappused",
+        "userAgent" => "useragent",
+        "correlationId" => "correlationid",
+        "isInteractive" => "isinteractive",
+        "autonomousSystemNumber" => "autonomoussystemnumber",
+        "status" => "status",
+        "location" => "location",
+        "riskEventTypes" => "riskeventtypes",
+        "riskEventTypes_v2" => "riskeventtypes_v2",
+        _ => return None,
+    })
+}
+
+/// `k` lower-cased: Graph's spellings without a copy, others copied into `buf`. One copy of this
+/// for every reader of records (not one per deserializer the visitor is built for).
+#[inline(never)]
+fn field_name<'b>(k: &str, buf: &'b mut String) -> &'b str {
+    match graph_key(k) {
+        Some(lc) => lc,
+        None => lower(k, buf),
     }
 }
 
@@ -724,6 +757,35 @@ pub(crate) fn record_ref(source: &Arc<str>, line: u64) -> RecordRef {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every Graph spelling maps to exactly its lower-cased form, so the shortcut matches the same
+    /// field as lower-casing would; other spellings take the lower-casing path.
+    #[test]
+    fn graph_keys_are_their_lower_case() {
+        let src = include_str!("entra.rs");
+        let start = src.find("fn graph_key").expect("graph_key");
+        let body = &src[start..start + src[start..].find("_ => return None").expect("end")];
+        let mut n = 0;
+        for line in body.lines().filter(|l| l.contains("=>")) {
+            let exact = line.split('"').nth(1).expect("a quoted key");
+            assert_eq!(
+                graph_key(exact),
+                Some(exact.to_ascii_lowercase().as_str()),
+                "{exact}"
+            );
+            n += 1;
+        }
+        assert!(n >= 10, "{n} keys read");
+        for other in [
+            "CreatedDateTime",
+            "userprincipalname",
+            "UserPrincipalName",
+            "IPAddress",
+            "",
+        ] {
+            assert_eq!(graph_key(other), None, "{other}");
+        }
+    }
 
     #[test]
     fn as_numbers_from_numbers_and_text() {
