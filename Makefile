@@ -33,9 +33,11 @@ lint:
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets --release -- -D warnings
 	cargo clippy -p t1586-detector --features abi --target wasm32-unknown-unknown --release -- -D warnings
+	cargo clippy -p t1586-detector --features sync --all-targets --release -- -D warnings
 
 rust-test:
 	cargo test --workspace --release
+	cargo test -p t1586-detector --features sync --release --lib  # texts behind `Arc`: Detector is Send
 	cargo build --release -p t1586-fuzz --bins  # the fuzz targets build (fuzz/run.sh runs them)
 
 js-build: setup-js

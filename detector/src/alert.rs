@@ -1,8 +1,8 @@
 //! Alerts: the seed's columns with their exact names, plus evidence, ATT&CK techniques and version.
 
+use crate::shared::Shared;
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize, Serializer};
@@ -19,21 +19,21 @@ pub(crate) fn ser_time<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct Evidence {
     #[serde(rename = "Source")]
-    pub source: Arc<str>,
+    pub source: Shared<str>,
     #[serde(rename = "Line")]
     pub line: u64,
     #[serde(rename = "RecordId", default)]
-    pub record_id: Option<Arc<str>>,
+    pub record_id: Option<Shared<str>>,
     #[serde(rename = "Time")]
     pub time: DateTime<Utc>,
     #[serde(rename = "Outcome")]
     pub outcome: Outcome,
     #[serde(rename = "ResultType", default)]
-    pub result_type: Option<Arc<str>>,
+    pub result_type: Option<Shared<str>>,
     #[serde(rename = "IPAddress", default)]
-    pub ip: Option<Arc<str>>,
+    pub ip: Option<Shared<str>>,
     #[serde(rename = "Country", default)]
-    pub country: Option<Arc<str>>,
+    pub country: Option<Shared<str>>,
     /// Windows event ID (Windows sources only).
     #[serde(rename = "EventID", default)]
     pub event_id: Option<u32>,

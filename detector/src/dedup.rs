@@ -8,8 +8,8 @@
 //! when it arrives; entries of departed ids are swept, in one sequential pass, whenever they
 //! outnumber the ids in the window. Texts are compared only when two hashes are equal.
 
+use crate::shared::Shared;
 use std::collections::VecDeque;
-use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde::ser::{Serialize, SerializeSeq, Serializer};
@@ -18,7 +18,7 @@ use serde::ser::{Serialize, SerializeSeq, Serializer};
 pub(crate) struct SeenIds {
     /// The ids in the window with their times, in arrival order; the front one arrived
     /// `departed`-th (counting from 0).
-    order: VecDeque<(DateTime<Utc>, Arc<str>)>,
+    order: VecDeque<(DateTime<Utc>, Shared<str>)>,
     /// How many ids have left the window.
     departed: u64,
     /// (hash, arrival number) of the ids in the window, and of departed ones not yet swept (their
@@ -54,7 +54,7 @@ impl SeenIds {
     }
 
     /// Record `id` at `time`; `false` (and nothing recorded) when it is in the window already.
-    pub fn insert(&mut self, time: DateTime<Utc>, id: Arc<str>) -> bool {
+    pub fn insert(&mut self, time: DateTime<Utc>, id: Shared<str>) -> bool {
         let h = hash(&id);
         let SeenIds {
             order,
@@ -85,12 +85,12 @@ impl SeenIds {
     }
 
     /// The ids in the window in arrival order, with their times (the snapshot form).
-    pub fn pairs(&self) -> impl Iterator<Item = (DateTime<Utc>, &Arc<str>)> {
+    pub fn pairs(&self) -> impl Iterator<Item = (DateTime<Utc>, &Shared<str>)> {
         self.order.iter().map(|(t, id)| (*t, id))
     }
 
     /// From the snapshot form (oldest first); a repeated id keeps its first time.
-    pub fn from_pairs(pairs: impl IntoIterator<Item = (DateTime<Utc>, Arc<str>)>) -> SeenIds {
+    pub fn from_pairs(pairs: impl IntoIterator<Item = (DateTime<Utc>, Shared<str>)>) -> SeenIds {
         let mut s = SeenIds::default();
         for (t, id) in pairs {
             s.insert(t, id);
@@ -124,7 +124,7 @@ mod tests {
         assert!(s.insert(t(0), "a".into()));
         assert!(s.insert(t(1), "b".into()));
         // Equal text, another allocation: still the same id.
-        assert!(!s.insert(t(2), Arc::from(String::from("a"))));
+        assert!(!s.insert(t(2), Shared::from(String::from("a"))));
         assert_eq!(s.len(), 2);
         s.expire(t(1));
         assert_eq!(s.len(), 1);
@@ -159,7 +159,7 @@ mod tests {
 
     #[test]
     fn the_snapshot_form_is_the_list_of_pairs() {
-        let pairs: Vec<(DateTime<Utc>, Arc<str>)> = vec![(t(5), "x".into()), (t(6), "y".into())];
+        let pairs: Vec<(DateTime<Utc>, Shared<str>)> = vec![(t(5), "x".into()), (t(6), "y".into())];
         let s = SeenIds::from_pairs(pairs.clone());
         assert_eq!(
             postcard::to_allocvec(&s).expect("serializes"),

@@ -8,7 +8,7 @@
 //! Signal windows close when the release clock passes their end; [`Detector::flush`] closes
 //! everything at end of input.
 
-use std::sync::Arc;
+use crate::shared::Shared;
 
 use chrono::{DateTime, Utc};
 use rustc_hash::FxHashSet;
@@ -104,7 +104,7 @@ pub struct EventSummary {
     #[serde(rename = "EventID", skip_serializing_if = "Option::is_none")]
     pub event_id: Option<u32>,
     #[serde(rename = "Source")]
-    pub source: std::sync::Arc<str>,
+    pub source: Shared<str>,
     #[serde(rename = "Line")]
     pub line: u64,
 }
@@ -125,7 +125,7 @@ struct Snapshot {
     clock: Option<DateTime<Utc>>,
     seq: u64,
     signals: Signals,
-    seen_ids: Vec<(DateTime<Utc>, Arc<str>)>,
+    seen_ids: Vec<(DateTime<Utc>, Shared<str>)>,
 }
 
 impl Detector {
@@ -464,7 +464,7 @@ impl Core {
             return false;
         };
         // Windows record ids count per computer's log: two hosts' record 42 are different records.
-        let id: Arc<str> = match ev.windows.as_ref().and_then(|w| w.computer.as_deref()) {
+        let id: Shared<str> = match ev.windows.as_ref().and_then(|w| w.computer.as_deref()) {
             Some(host) => format!("{}\u{1f}{id}", host.to_lowercase()).into(),
             None => id.clone(),
         };

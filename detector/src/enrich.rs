@@ -16,8 +16,8 @@
 //!
 //! Enrichment data is not part of a snapshot: add it again after [`crate::Detector::restore`].
 
+use crate::shared::Shared;
 use std::net::IpAddr;
-use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 use serde::Serialize;
@@ -47,15 +47,15 @@ struct Range {
     start: u128,
     end: u128,
     asn: u32,
-    country: Option<Arc<str>>,
-    name: Arc<str>,
+    country: Option<Shared<str>>,
+    name: Shared<str>,
 }
 
 /// The enrichment sources added to a detector.
 #[derive(Debug, Clone, Default)]
 pub struct Enrichment {
-    mmdb: Vec<Arc<Mmdb>>,
-    ranges: Arc<Vec<Range>>,
+    mmdb: Vec<Shared<Mmdb>>,
+    ranges: Shared<Vec<Range>>,
 }
 
 /// What one lookup found.
@@ -149,7 +149,7 @@ impl Enrichment {
             skipped: 0,
             errors: Vec::new(),
         };
-        self.mmdb.push(Arc::new(reader));
+        self.mmdb.push(Shared::new(reader));
         Ok(info)
     }
 
@@ -157,12 +157,12 @@ impl Enrichment {
     pub fn add_ip2asn(&mut self, bytes: &[u8]) -> Result<EnrichmentInfo, Error> {
         let text = std::str::from_utf8(bytes)
             .map_err(|e| err(format!("ip2asn data is not UTF-8 text: {e}")))?;
-        let mut names: FxHashMap<String, Arc<str>> = FxHashMap::default();
-        let mut intern = |s: &str| -> Arc<str> {
+        let mut names: FxHashMap<String, Shared<str>> = FxHashMap::default();
+        let mut intern = |s: &str| -> Shared<str> {
             if let Some(a) = names.get(s) {
                 return a.clone();
             }
-            let a: Arc<str> = Arc::from(s);
+            let a: Shared<str> = Shared::from(s);
             names.insert(s.to_string(), a.clone());
             a
         };
@@ -232,7 +232,7 @@ impl Enrichment {
         let entries = rows.len() as u64;
         let mut all: Vec<Range> = self.ranges.iter().cloned().chain(rows).collect();
         crate::order::sort_by(&mut all, |a, b| (a.start, a.end).cmp(&(b.start, b.end)));
-        self.ranges = Arc::new(all);
+        self.ranges = Shared::new(all);
         Ok(EnrichmentInfo {
             kind: "ip2asn".into(),
             database_type: "ip2asn".into(),

@@ -1,7 +1,7 @@
 //! The one normalized authentication event every input format maps into.
 
+use crate::shared::Shared;
 use std::net::IpAddr;
-use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -22,12 +22,12 @@ pub enum Outcome {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RecordRef {
     /// The source name given to [`crate::Detector::begin_source`] (a file name, `-` for stdin).
-    pub source: Arc<str>,
+    pub source: Shared<str>,
     /// 1-based line where the record starts.
     pub line: u64,
     /// The record's own id when it has one (Entra `id`, Windows EventRecordID) — always a string, so
     /// ids above 2^53 survive JavaScript.
-    pub record_id: Option<Arc<str>>,
+    pub record_id: Option<Shared<str>>,
 }
 
 /// Which family of logs a record came from.
@@ -72,23 +72,23 @@ pub struct AuthEvent {
     /// When the attempt happened (UTC).
     pub time: DateTime<Utc>,
     /// The identity as written in the record (UPN or account), original case kept.
-    pub identity: Arc<str>,
+    pub identity: Shared<str>,
     /// The identity lower-cased: the key every signal groups by.
-    pub identity_key: Arc<str>,
+    pub identity_key: Shared<str>,
     /// Success, failure or interrupted.
     pub outcome: Outcome,
     /// The raw result code (Entra ResultType / errorCode, Windows Status/SubStatus).
-    pub result_code: Option<Arc<str>>,
+    pub result_code: Option<Shared<str>>,
     /// The source's failure reason text.
-    pub failure_reason: Option<Arc<str>>,
+    pub failure_reason: Option<Shared<str>>,
     /// Source IP as text: canonical form when it parsed, else as written.
-    pub ip: Option<Arc<str>>,
+    pub ip: Option<Shared<str>>,
     /// Source IP, when it parsed.
     pub ip_addr: Option<IpAddr>,
     /// Country or region code (`US`) as the source gives it.
-    pub country: Option<Arc<str>>,
+    pub country: Option<Shared<str>>,
     /// City.
-    pub city: Option<Arc<str>>,
+    pub city: Option<Shared<str>>,
     /// Latitude in degrees.
     pub latitude: Option<f64>,
     /// Longitude in degrees.
@@ -96,27 +96,27 @@ pub struct AuthEvent {
     /// Autonomous system number.
     pub asn: Option<u32>,
     /// Autonomous system (network owner) name.
-    pub asn_name: Option<Arc<str>>,
+    pub asn_name: Option<Shared<str>>,
     /// Application signed into (Entra `appDisplayName`).
-    pub app: Option<Arc<str>>,
+    pub app: Option<Shared<str>>,
     /// Client app / protocol (`Browser`, `Authenticated SMTP`, ...).
-    pub client_app: Option<Arc<str>>,
+    pub client_app: Option<Shared<str>>,
     /// `singleFactorAuthentication` / `multiFactorAuthentication`.
-    pub auth_requirement: Option<Arc<str>>,
+    pub auth_requirement: Option<Shared<str>>,
     /// MFA method / detail and authentication step results, joined for display.
-    pub mfa_detail: Option<Arc<str>>,
+    pub mfa_detail: Option<Shared<str>>,
     /// Per-step authentication result details (`authenticationStepResultDetail`).
-    pub auth_step_results: Vec<Arc<str>>,
+    pub auth_step_results: Vec<Shared<str>>,
     /// Entra ID Protection risk event types present on the record.
     pub risk_event_types: Vec<String>,
     /// User agent.
-    pub user_agent: Option<Arc<str>>,
+    pub user_agent: Option<Shared<str>>,
     /// Session id (Entra `sessionId`).
-    pub session_id: Option<Arc<str>>,
+    pub session_id: Option<Shared<str>>,
     /// Request id (Entra `originalRequestId` / `id`).
-    pub request_id: Option<Arc<str>>,
+    pub request_id: Option<Shared<str>>,
     /// Correlation id.
-    pub correlation_id: Option<Arc<str>>,
+    pub correlation_id: Option<Shared<str>>,
     /// Interactive sign-in, when known.
     pub interactive: Option<bool>,
     /// Which log family the record came from.

@@ -31,6 +31,7 @@ pub mod event;
 pub mod ingest;
 mod order;
 mod reorder;
+pub mod shared;
 pub mod signals;
 pub mod stats;
 
@@ -46,6 +47,13 @@ pub use error::{Error, ErrorKind};
 pub use event::{AuthEvent, Outcome, RecordRef};
 pub use ingest::InputFormat;
 pub use stats::Stats;
+
+// With the feature `sync`, a detector can move to another thread (checked here, at compile time).
+#[cfg(feature = "sync")]
+const _: fn() = || {
+    fn send<T: Send>() {}
+    send::<Detector>();
+};
 
 /// The detector version written into every alert (`DetectorVersion`).
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -12,10 +12,10 @@
 //! Keys are matched by name in both casings; duplicate keys (seen in Microsoft's own examples) keep the
 //! last value; unknown keys are skipped without being parsed into values.
 
+use crate::shared::Shared;
 use std::borrow::Cow;
 use std::fmt;
 use std::net::IpAddr;
-use std::sync::Arc;
 
 use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
@@ -387,7 +387,7 @@ fn loc_obj<'a, 'b>(r: &'b RawSignIn<'a>) -> Option<&'b Loc<'a>> {
 /// through a `String`), the canonical form otherwise (`::FFFF:1.2.3.4`, upper-case hex...). An
 /// IPv4 address that parsed is canonical as written (the parser takes four decimal octets without
 /// leading zeros, exactly what it prints).
-fn canonical_ip(a: IpAddr, written: &str, intern: &mut Interner) -> Arc<str> {
+fn canonical_ip(a: IpAddr, written: &str, intern: &mut Interner) -> Shared<str> {
     if a.is_ipv4() {
         return intern.get(written);
     }
@@ -409,7 +409,7 @@ fn canonical_ip(a: IpAddr, written: &str, intern: &mut Interner) -> Arc<str> {
     {
         return intern.get(written);
     }
-    Arc::from(a.to_string())
+    Shared::from(a.to_string())
 }
 
 /// Map one parsed record to an event. Texts that repeat across records come from `intern`.
@@ -488,7 +488,7 @@ pub(crate) fn to_event(raw: &RawSignIn<'_>, record: RecordRef, intern: &mut Inte
 
     let ip_text = get!(ip).or_else(|| get!(caller_ip));
     let ip_addr = ip_text.and_then(|t| t.parse::<IpAddr>().ok());
-    let ip: Option<Arc<str>> = match (ip_addr, ip_text) {
+    let ip: Option<Shared<str>> = match (ip_addr, ip_text) {
         (Some(a), Some(t)) => Some(canonical_ip(a, t, intern)),
         (_, t) => t.map(|t| intern.get(t)),
     };
@@ -505,7 +505,7 @@ pub(crate) fn to_event(raw: &RawSignIn<'_>, record: RecordRef, intern: &mut Inte
             _ => None,
         }
     }
-    let country: Option<Arc<str>> = loc
+    let country: Option<Shared<str>> = loc
         .and_then(|l| l.country.as_deref())
         .or_else(|| p.and_then(code_of))
         .or_else(|| code_of(raw))
@@ -534,7 +534,7 @@ pub(crate) fn to_event(raw: &RawSignIn<'_>, record: RecordRef, intern: &mut Inte
         .map(|p| &p.auth_details.0)
         .filter(|d| !d.is_empty())
         .unwrap_or(&raw.auth_details.0);
-    let auth_step_results: Vec<Arc<str>> = details
+    let auth_step_results: Vec<Shared<str>> = details
         .iter()
         .filter_map(|d| d.result_detail.as_deref())
         .map(|d| intern.get(d))
@@ -567,10 +567,10 @@ pub(crate) fn to_event(raw: &RawSignIn<'_>, record: RecordRef, intern: &mut Inte
     }
 
     // Unique per record (not interned); the request id is usually the record id: one copy then.
-    let record_id: Option<Arc<str>> = get!(id).map(Arc::from);
+    let record_id: Option<Shared<str>> = get!(id).map(Shared::from);
     let request_id = match (get!(original_request_id), &record_id) {
         (Some(r), Some(id)) if r == &**id => Some(id.clone()),
-        (Some(r), _) => Some(Arc::from(r)),
+        (Some(r), _) => Some(Shared::from(r)),
         (None, id) => id.clone(),
     };
     let record = RecordRef {
@@ -611,9 +611,9 @@ pub(crate) fn to_event(raw: &RawSignIn<'_>, record: RecordRef, intern: &mut Inte
         auth_step_results,
         risk_event_types,
         user_agent: shared(get!(user_agent)),
-        session_id: get!(session_id).map(Arc::from),
+        session_id: get!(session_id).map(Shared::from),
         request_id,
-        correlation_id: get!(correlation_id).map(Arc::from),
+        correlation_id: get!(correlation_id).map(Shared::from),
         interactive,
         source_kind: SourceKind::EntraSignIn,
         windows: None,
@@ -746,7 +746,7 @@ pub(crate) fn normalize_header(h: &str) -> String {
 }
 
 /// Shared reference constructor.
-pub(crate) fn record_ref(source: &Arc<str>, line: u64) -> RecordRef {
+pub(crate) fn record_ref(source: &Shared<str>, line: u64) -> RecordRef {
     RecordRef {
         source: source.clone(),
         line,
@@ -853,7 +853,7 @@ mod tests {
     fn ev(json: &str) -> AuthEvent {
         match decode_json(
             json.as_bytes(),
-            record_ref(&Arc::from("t"), 1),
+            record_ref(&Shared::from("t"), 1),
             &mut Interner::default(),
         ) {
             Decoded::Event(e) => *e,
@@ -864,7 +864,7 @@ mod tests {
     fn rejected(json: &str) -> &'static str {
         match decode_json(
             json.as_bytes(),
-            record_ref(&Arc::from("t"), 1),
+            record_ref(&Shared::from("t"), 1),
             &mut Interner::default(),
         ) {
             Decoded::Rejected { reason, .. } => reason,
@@ -959,7 +959,7 @@ mod tests {
         ] {
             match decode_json(
                 json.as_bytes(),
-                record_ref(&Arc::from("t"), 1),
+                record_ref(&Shared::from("t"), 1),
                 &mut Interner::default(),
             ) {
                 Decoded::Ignored(r) => assert_eq!(r, want),
@@ -1040,7 +1040,7 @@ mod tests {
         match decode_csv_row(
             &header,
             &row,
-            record_ref(&Arc::from("t"), 2),
+            record_ref(&Shared::from("t"), 2),
             &mut Interner::default(),
         ) {
             Decoded::Event(e) => {
@@ -1054,7 +1054,7 @@ mod tests {
             decode_csv_row(
                 &header,
                 &short,
-                record_ref(&Arc::from("t"), 3),
+                record_ref(&Shared::from("t"), 3),
                 &mut Interner::default()
             ),
             Decoded::Rejected {

@@ -27,8 +27,8 @@
 //! lateness tolerance are processed as late events (counted in `late_events`).
 //! NOTE: ANSI string values (rare in Security logs) are decoded as Latin-1, not the code page.
 
+use crate::shared::Shared;
 use std::fmt::Write as _;
-use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 
@@ -48,7 +48,7 @@ const MAX_TOKENS: u32 = 200_000;
 pub(crate) fn decode_chunk(
     bytes: &[u8],
     chunk_no: u64,
-    source: &Arc<str>,
+    source: &Shared<str>,
     ordinal: &mut u64,
     out: &mut dyn FnMut(u64, Decoded),
 ) {
@@ -739,7 +739,7 @@ mod tests {
 
     #[test]
     fn garbage_chunks_are_rejected_not_panicking() {
-        let source: Arc<str> = Arc::from("x.evtx");
+        let source: Shared<str> = Shared::from("x.evtx");
         let mut chunk = vec![0u8; 65536];
         chunk[..8].copy_from_slice(b"ElfChnk\0");
         chunk[0x30..0x34].copy_from_slice(&65536u32.to_le_bytes());

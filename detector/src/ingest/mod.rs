@@ -10,7 +10,7 @@ pub mod framer;
 pub mod time;
 pub mod windows;
 
-use std::sync::Arc;
+use crate::shared::Shared;
 
 use serde::{Deserialize, Serialize};
 
@@ -21,7 +21,7 @@ use framer::{Frame, FrameKind, Framer};
 /// One source's reader: framing state plus the CSV header once seen.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Ingest {
-    source: Arc<str>,
+    source: Shared<str>,
     framer: Framer,
     header: Option<Vec<String>>,
     max_record: usize,
@@ -63,17 +63,17 @@ impl Default for Interner {
 
 impl Interner {
     /// The shared copy of `s`.
-    pub fn get(&mut self, s: &str) -> Arc<str> {
+    pub fn get(&mut self, s: &str) -> Shared<str> {
         self.texts.get(s)
     }
 
     /// The shared copy of the identity `s`.
-    pub fn identity(&mut self, s: &str) -> Arc<str> {
+    pub fn identity(&mut self, s: &str) -> Shared<str> {
         self.identities.get(s)
     }
 
     /// The identity `s` lower-cased, shared (without a temporary copy when `s` is short ASCII).
-    pub fn identity_lower(&mut self, s: &str) -> Arc<str> {
+    pub fn identity_lower(&mut self, s: &str) -> Shared<str> {
         let mut buf = [0u8; 128];
         if s.is_ascii() && s.len() <= buf.len() {
             let b = &mut buf[..s.len()];
@@ -89,7 +89,7 @@ impl Interner {
 /// already handed out stay valid), and if still half full, all of them.
 #[derive(Debug, Clone)]
 struct Pool {
-    table: hashbrown::HashTable<Arc<str>>,
+    table: hashbrown::HashTable<Shared<str>>,
     cap: usize,
 }
 
@@ -108,7 +108,7 @@ impl Pool {
         h.finish()
     }
 
-    fn get(&mut self, s: &str) -> Arc<str> {
+    fn get(&mut self, s: &str) -> Shared<str> {
         let h = Self::hash(s);
         if let Some(a) = self
             .table
@@ -117,12 +117,12 @@ impl Pool {
             return a.clone();
         }
         if self.table.len() >= self.cap {
-            self.table.retain(|a| Arc::strong_count(a) > 1);
+            self.table.retain(|a| Shared::strong_count(a) > 1);
             if self.table.len() >= self.cap / 2 {
                 self.table.clear();
             }
         }
-        let a: Arc<str> = Arc::from(s);
+        let a: Shared<str> = Shared::from(s);
         self.table.insert_unique(h, a.clone(), |k| Self::hash(k));
         a
     }
@@ -154,7 +154,7 @@ fn same_bytes(a: &[u8], b: &[u8]) -> bool {
 #[derive(Debug)]
 pub struct Item {
     /// The source the record came from.
-    pub source: Arc<str>,
+    pub source: Shared<str>,
     pub line: u64,
     pub decoded: Decoded,
 }
@@ -162,7 +162,7 @@ pub struct Item {
 impl Ingest {
     pub fn new(source: &str, max_record: usize) -> Self {
         Ingest {
-            source: Arc::from(source),
+            source: Shared::from(source),
             framer: Framer::new(max_record),
             header: None,
             max_record,
@@ -221,7 +221,7 @@ impl Ingest {
 /// Decode one frame and pass what it holds to `out`. `false` only for a
 /// [`FrameKind::JsonLine`] that is not one record as it stands (nothing was passed to `out`).
 fn decode(
-    source: &Arc<str>,
+    source: &Shared<str>,
     header: &mut Option<Vec<String>>,
     evtx_records: &mut u64,
     intern: &mut Interner,
@@ -298,7 +298,7 @@ fn decode(
 
 #[cfg(test)]
 mod intern_tests {
-    use super::{Arc, Interner, same_bytes};
+    use super::{Interner, Shared, same_bytes};
 
     #[test]
     fn byte_equality_agrees_with_slices() {
@@ -325,18 +325,18 @@ mod intern_tests {
         let mut i = Interner::default();
         let a = i.identity("alice@contoso.com");
         let b = i.identity("alice@contoso.com");
-        assert!(Arc::ptr_eq(&a, &b));
-        assert!(Arc::ptr_eq(&i.identity_lower("Alice@Contoso.COM"), &a));
+        assert!(Shared::ptr_eq(&a, &b));
+        assert!(Shared::ptr_eq(&i.identity_lower("Alice@Contoso.COM"), &a));
         assert_eq!(&*i.identity_lower("ÄLICE"), "älice");
         // Other texts are another pool.
-        assert!(!Arc::ptr_eq(&i.get("alice@contoso.com"), &a));
+        assert!(!Shared::ptr_eq(&i.get("alice@contoso.com"), &a));
         let held = i.get("held");
         for n in 0..(1 << 14) + 10 {
             assert_eq!(&*i.get(&n.to_string()), n.to_string());
         }
         assert!(i.texts.table.len() <= 1 << 14);
         // At the cap, a text something else holds keeps its shared copy.
-        assert!(Arc::ptr_eq(&i.get("held"), &held));
+        assert!(Shared::ptr_eq(&i.get("held"), &held));
         // Texts handed out before the table started over stay valid.
         assert_eq!(&*a, "alice@contoso.com");
     }

@@ -630,11 +630,11 @@ pub(crate) fn to_event(r: WinRecord, record: RecordRef) -> Decoded {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::Arc;
+    use crate::shared::Shared;
 
     fn rec() -> RecordRef {
         RecordRef {
-            source: Arc::from("t"),
+            source: Shared::from("t"),
             line: 1,
             record_id: None,
         }

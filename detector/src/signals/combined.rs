@@ -23,6 +23,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::shared::Shared;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -44,7 +45,7 @@ pub fn combine(risks: &[u32]) -> u32 {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct State {
-    user: std::sync::Arc<str>,
+    user: Shared<str>,
     /// Detection type → (highest risk, first seen, last seen).
     signals: BTreeMap<String, (u32, DateTime<Utc>, DateTime<Utc>)>,
     episode: Option<Box<Episode>>,

@@ -26,6 +26,7 @@
 
 use std::collections::VecDeque;
 
+use crate::shared::Shared;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -37,7 +38,7 @@ pub const MITRE: &[&str] = &["T1586", "T1110.004", "T1078"];
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct State {
-    user: std::sync::Arc<str>,
+    user: Shared<str>,
     recent: VecDeque<Mini>,
     episode: Option<Box<Episode>>,
     last: DateTime<Utc>,

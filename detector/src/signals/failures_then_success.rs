@@ -24,6 +24,7 @@
 
 use std::collections::VecDeque;
 
+use crate::shared::Shared;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -45,7 +46,7 @@ enum Class {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct State {
-    user: std::sync::Arc<str>,
+    user: Shared<str>,
     failures: VecDeque<Mini>,
     episode: Option<Box<Episode>>,
     last: DateTime<Utc>,

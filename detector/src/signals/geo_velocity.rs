@@ -19,7 +19,7 @@
 //! IP geolocation errors beyond the pad (mobile carriers), a laptop and a phone of the same user
 //! egressing in different countries.
 
-use std::sync::Arc;
+use crate::shared::Shared;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -44,8 +44,8 @@ struct Point {
 /// an alert, not for every sign-in. In snapshots it is that written-out text, as before.
 #[derive(Debug, Clone, Default)]
 struct Place {
-    city: Option<Arc<str>>,
-    country: Option<Arc<str>>,
+    city: Option<Shared<str>>,
+    country: Option<Shared<str>>,
 }
 
 impl Place {
@@ -66,7 +66,7 @@ impl Serialize for Place {
 
 impl<'de> Deserialize<'de> for Place {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let text = Arc::<str>::deserialize(d)?;
+        let text = Shared::<str>::deserialize(d)?;
         Ok(Place {
             city: (!text.is_empty()).then_some(text),
             country: None,
@@ -76,7 +76,7 @@ impl<'de> Deserialize<'de> for Place {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct State {
-    user: std::sync::Arc<str>,
+    user: Shared<str>,
     prev: Option<Point>,
     episode: Option<Box<Episode>>,
     last: DateTime<Utc>,

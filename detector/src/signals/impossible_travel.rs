@@ -18,6 +18,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::shared::Shared;
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -29,7 +30,7 @@ pub const MITRE: &[&str] = &["T1586", "T1078"];
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct State {
-    user: std::sync::Arc<str>,
+    user: Shared<str>,
     /// Bin start (seconds since the epoch) → what was seen in it.
     bins: BTreeMap<i64, Episode>,
     last: DateTime<Utc>,

@@ -15,6 +15,7 @@
 
 use std::collections::VecDeque;
 
+use crate::shared::Shared;
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -26,7 +27,7 @@ pub const MITRE: &[&str] = &["T1586", "T1621", "T1078"];
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct State {
-    user: std::sync::Arc<str>,
+    user: Shared<str>,
     denials: VecDeque<Mini>,
     episode: Option<Box<Episode>>,
     last: DateTime<Utc>,

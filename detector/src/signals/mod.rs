@@ -17,8 +17,8 @@ pub mod one_source_many_accounts;
 pub mod password_spray;
 pub mod token_replay;
 
+use crate::shared::Shared;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
-use std::sync::Arc;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use indexmap::IndexSet;
@@ -86,7 +86,7 @@ pub(crate) struct FoldedSet {
 }
 
 /// A shared text and the index of the first pattern it contains.
-type Remembered = (std::sync::Arc<str>, Option<usize>);
+type Remembered = (Shared<str>, Option<usize>);
 
 const CACHE: usize = 256;
 
@@ -105,17 +105,17 @@ impl FoldedSet {
     }
 
     /// [`position`](FoldedSet::position) for a shared text, remembered by the text's address.
-    pub fn position_shared(&self, hay: &std::sync::Arc<str>) -> Option<usize> {
+    pub fn position_shared(&self, hay: &Shared<str>) -> Option<usize> {
         if self.patterns.is_empty() {
             return None;
         }
-        let slot = (std::sync::Arc::as_ptr(hay).cast::<u8>() as usize >> 4) % CACHE;
+        let slot = (Shared::as_ptr(hay).cast::<u8>() as usize >> 4) % CACHE;
         let mut cache = self.cache.borrow_mut();
         if cache.is_empty() {
             cache.resize(CACHE, None);
         }
         if let Some((text, found)) = &cache[slot]
-            && std::sync::Arc::ptr_eq(text, hay)
+            && Shared::ptr_eq(text, hay)
         {
             return *found;
         }
@@ -297,10 +297,10 @@ impl Distinct {
 /// The part of an event a signal keeps while it waits for a window to fill.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Mini {
-    pub app: Option<std::sync::Arc<str>>,
+    pub app: Option<Shared<str>>,
     pub evidence: Evidence,
     /// The failure reason, kept only where a signal reads it (50053: lockout or malicious IP).
-    pub reason: Option<std::sync::Arc<str>>,
+    pub reason: Option<Shared<str>>,
 }
 
 impl Mini {
@@ -346,7 +346,7 @@ mod json_text {
 /// each tracker's table over that many more cache lines (BENCHMARKS.md, fifth session).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Episode {
-    pub user: std::sync::Arc<str>,
+    pub user: Shared<str>,
     pub first: DateTime<Utc>,
     pub last: DateTime<Utc>,
     pub failures: u64,
@@ -501,15 +501,15 @@ pub(crate) struct Slot<S> {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Tracker<S> {
     slots: FxHashMap<Key, Slot<S>>,
-    deadlines: BTreeSet<(DateTime<Utc>, Arc<str>)>,
+    deadlines: BTreeSet<(DateTime<Utc>, Shared<str>)>,
 }
 
 /// A tracker's key: a shared text, equal to another with the same text; the same copy is equal
-/// without reading it (`Arc`'s own equality compares the texts: its address shortcut is not made
+/// without reading it (`Shared`'s own equality compares the texts: its address shortcut is not made
 /// for unsized types such as `str`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(transparent)]
-pub(crate) struct Key(Arc<str>);
+pub(crate) struct Key(Shared<str>);
 
 /// As the text (so a `str` finds it: [`Borrow`](std::borrow::Borrow)).
 impl std::hash::Hash for Key {
@@ -520,7 +520,7 @@ impl std::hash::Hash for Key {
 
 impl PartialEq for Key {
     fn eq(&self, other: &Key) -> bool {
-        Arc::ptr_eq(&self.0, &other.0) || *self.0 == *other.0
+        Shared::ptr_eq(&self.0, &other.0) || *self.0 == *other.0
     }
 }
 
@@ -540,7 +540,7 @@ pub(crate) trait TrackerKey {
     fn remove<S>(&self, slots: &mut FxHashMap<Key, Slot<S>>);
 }
 
-impl TrackerKey for Arc<str> {
+impl TrackerKey for Shared<str> {
     fn key(&self) -> Key {
         Key(self.clone())
     }
@@ -554,7 +554,7 @@ impl TrackerKey for Arc<str> {
 
 impl TrackerKey for str {
     fn key(&self) -> Key {
-        Key(Arc::from(self))
+        Key(Shared::from(self))
     }
     fn find<'m, S>(&self, slots: &'m mut FxHashMap<Key, Slot<S>>) -> Option<&'m mut Slot<S>> {
         slots.get_mut(self)
@@ -615,7 +615,7 @@ impl<S: IdState> Tracker<S> {
     }
 
     fn reschedule<K: TrackerKey + ?Sized>(
-        deadlines: &mut BTreeSet<(DateTime<Utc>, Arc<str>)>,
+        deadlines: &mut BTreeSet<(DateTime<Utc>, Shared<str>)>,
         key: &K,
         slot: &mut Slot<S>,
         ctx: &mut Ctx<'_>,
@@ -666,7 +666,7 @@ impl<S: IdState> Tracker<S> {
 
     /// Close everything, in identity order (deterministic).
     pub fn finish(&mut self, ctx: &mut Ctx<'_>) {
-        let mut keys: Vec<Arc<str>> = self.slots.keys().map(|k| k.0.clone()).collect();
+        let mut keys: Vec<Shared<str>> = self.slots.keys().map(|k| k.0.clone()).collect();
         crate::order::sort(&mut keys);
         for k in keys {
             if let Some(mut slot) = self.slots.remove(&*k) {
@@ -678,7 +678,7 @@ impl<S: IdState> Tracker<S> {
 
     /// At the identity cap: close and drop the least recently seen eighth.
     fn evict_least_recent(&mut self, ctx: &mut Ctx<'_>) {
-        let mut by_age: Vec<(DateTime<Utc>, Arc<str>)> = self
+        let mut by_age: Vec<(DateTime<Utc>, Shared<str>)> = self
             .slots
             .iter()
             .map(|(k, s)| (s.state.last_seen(), k.0.clone()))
@@ -914,8 +914,8 @@ pub(crate) mod testkit {
     //! Helpers for table-style signal tests: build events tersely, run a detector, summarise alerts.
     use super::*;
     use crate::event::{RecordRef, SourceKind};
+    use crate::shared::Shared;
     use chrono::TimeZone;
-    use std::sync::Arc;
 
     pub fn t(min: i64) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 3, 2, 8, 0, 0).unwrap() + TimeDelta::minutes(min)
@@ -957,7 +957,7 @@ pub(crate) mod testkit {
             source_kind: SourceKind::EntraSignIn,
             windows: None,
             record: RecordRef {
-                source: Arc::from("test"),
+                source: Shared::from("test"),
                 line: min.unsigned_abs(),
                 record_id: None,
             },
@@ -1046,6 +1046,7 @@ pub(crate) mod testkit {
 #[cfg(test)]
 mod folding_tests {
     use super::{FoldedSet, contains_folded, eq_folded};
+    use crate::shared::Shared;
 
     #[test]
     fn case_folded_matching_agrees_with_lower_casing() {
@@ -1086,7 +1087,7 @@ mod folding_tests {
         assert_eq!(set.position("CBAinPROD"), Some(0));
         assert_eq!(set.position("nothing"), None);
         // Remembered answers are the computed ones, through slot collisions and reuse.
-        let texts: Vec<std::sync::Arc<str>> = (0..2000)
+        let texts: Vec<Shared<str>> = (0..2000)
             .map(|n| match n % 3 {
                 0 => format!("Mozilla/5.0 BAV2ROPC {n}"),
                 1 => format!("CBAinPROD/{n}"),
@@ -1122,7 +1123,7 @@ mod key_tests {
     #[test]
     fn keys_match_by_copy_by_text_and_by_plain_text() {
         let mut slots: FxHashMap<Key, Slot<u8>> = FxHashMap::default();
-        let alice: Arc<str> = Arc::from("alice@contoso.com");
+        let alice: Shared<str> = Shared::from("alice@contoso.com");
         slots.insert(
             alice.key(),
             Slot {
@@ -1132,8 +1133,8 @@ mod key_tests {
         );
         // The same shared copy, another copy of the same text, and a plain text all find it.
         assert_eq!(alice.find(&mut slots).map(|s| s.state), Some(1));
-        let other: Arc<str> = Arc::from(String::from("alice@contoso.com"));
-        assert!(!Arc::ptr_eq(&alice, &other));
+        let other: Shared<str> = Shared::from(String::from("alice@contoso.com"));
+        assert!(!Shared::ptr_eq(&alice, &other));
         assert_eq!(other.find(&mut slots).map(|s| s.state), Some(1));
         assert_eq!(
             TrackerKey::find("alice@contoso.com", &mut slots).map(|s| s.state),

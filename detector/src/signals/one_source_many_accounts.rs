@@ -24,8 +24,8 @@
 //! service accounts; vulnerability scanners and identity audits. Put such sources in
 //! `allowlist.trusted_ips`.
 
+use crate::shared::Shared;
 use std::collections::{BTreeMap, VecDeque};
-use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -43,13 +43,13 @@ pub const MITRE: &[&str] = &["T1586", "T1110.003", "T1087", "T1078"];
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Attempt {
-    account: std::sync::Arc<str>,
-    display: std::sync::Arc<str>,
+    account: Shared<str>,
+    display: Shared<str>,
     mini: Mini,
 }
 
 /// A sprayed account's display name, the time of its latest failure, and its failures.
-type Sprayed = (Arc<str>, DateTime<Utc>, Vec<Mini>);
+type Sprayed = (Shared<str>, DateTime<Utc>, Vec<Mini>);
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct State {
@@ -60,7 +60,7 @@ pub(crate) struct State {
     episode: Option<Box<Episode>>,
     accounts: Distinct,
     /// Since a spray was detected: account → (display name, time of its latest failure, its failures).
-    sprayed: BTreeMap<Arc<str>, Sprayed>,
+    sprayed: BTreeMap<Shared<str>, Sprayed>,
     /// Accounts already reported as sprayed-then-logged-on (one alert each).
     reported: Distinct,
     last: DateTime<Utc>,

@@ -29,6 +29,7 @@
 
 use std::collections::VecDeque;
 
+use crate::shared::Shared;
 use chrono::{DateTime, Utc};
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
@@ -50,7 +51,7 @@ pub const MULTIPLE: &str = "(multiple)";
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Attempt {
     key: String,
-    identity: std::sync::Arc<str>,
+    identity: Shared<str>,
     ip: String,
     mini: Mini,
 }
