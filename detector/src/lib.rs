@@ -14,6 +14,9 @@ Design choices, each made so the same bytes give the same alerts everywhere:
 * **Bounded state.** Per-identity state older than the detection window is evicted; hard caps
   ([`config::Limits`]) bound tracked identities, distinct IPs and evidence, and every time a cap is hit a
   counter in [`Stats`] says so.
+* **One thread.** Texts shared by many events and states are counted without atomic operations
+  ([`shared::Shared`] is `Rc`), so a [`Detector`] is not `Send`; the feature `sync` makes it `Arc`
+  and the detector `Send`.
 * **Honest about input.** Every record is counted as parsed, ignored (with a reason) or rejected (with
   its source, line and reason); nothing is dropped silently.
 */
