@@ -241,66 +241,144 @@ impl<'de> Visitor<'de> for RawVisitor<'_, 'de> {
     fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<(), A::Error> {
         let (r, buf) = (self.0, self.1);
         while let Some(Key(k)) = m.next_key::<Key<'de>>()? {
-            if k == "value" || k == "records" {
-                r.wrapper_key = true;
-            }
             // Keys are matched case-insensitively: exports and pipelines disagree on casing
             // (Graph camelCase, Log Analytics PascalCase, some pipelines lower-case everything).
             // Graph's own spellings are known lower-cased without copying them.
-            match field_name(&k, buf) {
-                "createddatetime" | "date (utc)" => r.created = m.next_value()?,
-                "time" | "timegenerated" | "timestamp" => r.time = m.next_value()?,
-                "userprincipalname" | "username" => r.upn = m.next_value()?,
-                "signinidentifier" => r.sign_in_identifier = m.next_value()?,
-                "resulttype" | "sign-in error code" => r.result_type = m.next_value()?,
-                "resultdescription" | "failure reason" => r.result_description = m.next_value()?,
-                // An object (Graph, LA), a JSON string, or a word ("Success", portal CSV: ignored).
-                "status" | "status_dynamic" => r.status = m.next_value()?,
-                "ipaddress" | "ip address" => r.ip = m.next_value()?,
-                "calleripaddress" => r.caller_ip = m.next_value()?,
-                "location" => r.location = m.next_value()?,
-                "locationdetails" | "locationdetails_dynamic" => {
-                    r.location_details = m.next_value()?
-                }
-                "autonomoussystemnumber" | "asn" => r.asn = m.next_value()?,
-                "autonomoussystemname" | "asname" | "asnname" => r.asn_name = m.next_value()?,
-                "appdisplayname" | "application" => r.app = m.next_value()?,
-                "clientappused" | "client app" => r.client_app = m.next_value()?,
-                "authenticationrequirement" | "authentication requirement" => {
-                    r.auth_requirement = m.next_value()?
-                }
-                "useragent" | "user agent" => r.user_agent = m.next_value()?,
-                "sessionid" => r.session_id = m.next_value()?,
-                "correlationid" | "correlation id" => r.correlation_id = m.next_value()?,
-                "id" | "request id" => r.id = m.next_value()?,
-                "originalrequestid" => r.original_request_id = m.next_value()?,
-                "isinteractive" => r.is_interactive = m.next_value()?,
-                "category" => r.category = m.next_value()?,
-                "type" => r.table_type = m.next_value()?,
-                "mfadetail" => r.mfa_detail = m.next_value()?,
-                "authenticationdetails" => r.auth_details = m.next_value()?,
-                "riskeventtypes" => r.risk_v1 = m.next_value()?,
-                "riskeventtypes_v2" => r.risk_v2 = m.next_value()?,
-                "properties" => {
+            match field_of(field_name(&k, buf)) {
+                Some(F::Created) => r.created = m.next_value()?,
+                Some(F::Time) => r.time = m.next_value()?,
+                Some(F::Upn) => r.upn = m.next_value()?,
+                Some(F::SignInIdentifier) => r.sign_in_identifier = m.next_value()?,
+                Some(F::ResultType) => r.result_type = m.next_value()?,
+                Some(F::ResultDescription) => r.result_description = m.next_value()?,
+                Some(F::Status) => r.status = m.next_value()?,
+                Some(F::Ip) => r.ip = m.next_value()?,
+                Some(F::CallerIp) => r.caller_ip = m.next_value()?,
+                Some(F::Location) => r.location = m.next_value()?,
+                Some(F::LocationDetails) => r.location_details = m.next_value()?,
+                Some(F::Asn) => r.asn = m.next_value()?,
+                Some(F::AsnName) => r.asn_name = m.next_value()?,
+                Some(F::App) => r.app = m.next_value()?,
+                Some(F::ClientApp) => r.client_app = m.next_value()?,
+                Some(F::AuthRequirement) => r.auth_requirement = m.next_value()?,
+                Some(F::UserAgent) => r.user_agent = m.next_value()?,
+                Some(F::SessionId) => r.session_id = m.next_value()?,
+                Some(F::CorrelationId) => r.correlation_id = m.next_value()?,
+                Some(F::Id) => r.id = m.next_value()?,
+                Some(F::OriginalRequestId) => r.original_request_id = m.next_value()?,
+                Some(F::IsInteractive) => r.is_interactive = m.next_value()?,
+                Some(F::Category) => r.category = m.next_value()?,
+                Some(F::Type) => r.table_type = m.next_value()?,
+                Some(F::MfaDetail) => r.mfa_detail = m.next_value()?,
+                Some(F::AuthDetails) => r.auth_details = m.next_value()?,
+                Some(F::RiskV1) => r.risk_v1 = m.next_value()?,
+                Some(F::RiskV2) => r.risk_v2 = m.next_value()?,
+                Some(F::Properties) => {
                     r.properties = m.next_value::<Option<RawSignIn<'de>>>()?.map(Box::new)
                 }
-                // Windows event shapes (evtx_dump `Event`, Winlogbeat, SecurityEvent, PowerShell).
-                "winlog" | "eventid" | "event_id" | "eventrecordid" | "providername"
-                | "recordid" => {
+                Some(F::WindowsKey) => {
                     r.windows_hint = true;
                     m.next_value::<IgnoredAny>()?;
                 }
-                "event" if k == "Event" => {
+                Some(F::Event) if k == "Event" => {
                     r.windows_hint = true;
                     m.next_value::<IgnoredAny>()?;
                 }
-                _ => {
+                Some(F::Wrapper) => {
+                    r.wrapper_key |= k == "value" || k == "records";
+                    m.next_value::<IgnoredAny>()?;
+                }
+                Some(F::Event) | None => {
                     m.next_value::<IgnoredAny>()?;
                 }
             }
         }
         Ok(())
     }
+}
+
+/// A sign-in field the reader knows, by its lower-cased key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum F {
+    Created,
+    Time,
+    Upn,
+    SignInIdentifier,
+    ResultType,
+    ResultDescription,
+    Status,
+    Ip,
+    CallerIp,
+    Location,
+    LocationDetails,
+    Asn,
+    AsnName,
+    App,
+    ClientApp,
+    AuthRequirement,
+    UserAgent,
+    SessionId,
+    CorrelationId,
+    Id,
+    OriginalRequestId,
+    IsInteractive,
+    Category,
+    Type,
+    MfaDetail,
+    AuthDetails,
+    RiskV1,
+    RiskV2,
+    Properties,
+    /// Keys of Windows event shapes (evtx_dump `Event`, Winlogbeat, SecurityEvent, PowerShell):
+    /// the record goes to the Windows reader.
+    WindowsKey,
+    /// `Event`: a Windows event only when spelled so.
+    Event,
+    /// `value`, `records`: maybe a wrapper page of records (only when spelled so).
+    Wrapper,
+}
+
+/// Which field a lower-cased key names: the one list of the keys the sign-in reader reads (the
+/// Graph fast path, [`super::graph`], leaves every record with another of them to this reader).
+pub(crate) fn field_of(lower: &str) -> Option<F> {
+    Some(match lower {
+        "createddatetime" | "date (utc)" => F::Created,
+        "time" | "timegenerated" | "timestamp" => F::Time,
+        "userprincipalname" | "username" => F::Upn,
+        "signinidentifier" => F::SignInIdentifier,
+        "resulttype" | "sign-in error code" => F::ResultType,
+        "resultdescription" | "failure reason" => F::ResultDescription,
+        // An object (Graph, LA), a JSON string, or a word ("Success", portal CSV: ignored).
+        "status" | "status_dynamic" => F::Status,
+        "ipaddress" | "ip address" => F::Ip,
+        "calleripaddress" => F::CallerIp,
+        "location" => F::Location,
+        "locationdetails" | "locationdetails_dynamic" => F::LocationDetails,
+        "autonomoussystemnumber" | "asn" => F::Asn,
+        "autonomoussystemname" | "asname" | "asnname" => F::AsnName,
+        "appdisplayname" | "application" => F::App,
+        "clientappused" | "client app" => F::ClientApp,
+        "authenticationrequirement" | "authentication requirement" => F::AuthRequirement,
+        "useragent" | "user agent" => F::UserAgent,
+        "sessionid" => F::SessionId,
+        "correlationid" | "correlation id" => F::CorrelationId,
+        "id" | "request id" => F::Id,
+        "originalrequestid" => F::OriginalRequestId,
+        "isinteractive" => F::IsInteractive,
+        "category" => F::Category,
+        "type" => F::Type,
+        "mfadetail" => F::MfaDetail,
+        "authenticationdetails" => F::AuthDetails,
+        "riskeventtypes" => F::RiskV1,
+        "riskeventtypes_v2" => F::RiskV2,
+        "properties" => F::Properties,
+        "winlog" | "eventid" | "event_id" | "eventrecordid" | "providername" | "recordid" => {
+            F::WindowsKey
+        }
+        "event" => F::Event,
+        "value" | "records" => F::Wrapper,
+        _ => return None,
+    })
 }
 
 /// Graph's spelling of a sign-in field, lower-cased (exactly what [`lower`] gives for it), without
@@ -328,7 +406,7 @@ fn graph_key(k: &str) -> Option<&'static str> {
 /// `k` lower-cased: Graph's spellings without a copy, others copied into `buf`. One copy of this
 /// for every reader of records (not one per deserializer the visitor is built for).
 #[inline(never)]
-fn field_name<'b>(k: &str, buf: &'b mut String) -> &'b str {
+pub(crate) fn field_name<'b>(k: &str, buf: &'b mut String) -> &'b str {
     match graph_key(k) {
         Some(lc) => lc,
         None => lower(k, buf),
@@ -469,13 +547,7 @@ pub(crate) fn to_event(raw: &RawSignIn<'_>, record: RecordRef, intern: &mut Inte
             "no status.errorCode / ResultType / resultType",
         );
     };
-    let outcome = if code == "0" {
-        Outcome::Success
-    } else if INTERRUPTED_CODES.contains(&code) {
-        Outcome::Interrupted
-    } else {
-        Outcome::Failure
-    };
+    let outcome = outcome(code);
     let failure_reason = if outcome == Outcome::Success {
         None
     } else {
@@ -486,12 +558,7 @@ pub(crate) fn to_event(raw: &RawSignIn<'_>, record: RecordRef, intern: &mut Inte
             .map(|r| intern.get(r))
     };
 
-    let ip_text = get!(ip).or_else(|| get!(caller_ip));
-    let ip_addr = ip_text.and_then(|t| t.parse::<IpAddr>().ok());
-    let ip: Option<Shared<str>> = match (ip_addr, ip_text) {
-        (Some(a), Some(t)) => Some(canonical_ip(a, t, intern)),
-        (_, t) => t.map(|t| intern.get(t)),
-    };
+    let (ip, ip_addr) = address(get!(ip).or_else(|| get!(caller_ip)), intern);
 
     // Location: Graph object (in properties or top), LA LocationDetails, then bare country codes.
     let loc = p
@@ -509,9 +576,7 @@ pub(crate) fn to_event(raw: &RawSignIn<'_>, record: RecordRef, intern: &mut Inte
         .and_then(|l| l.country.as_deref())
         .or_else(|| p.and_then(code_of))
         .or_else(|| code_of(raw))
-        // Portal CSV writes "City, State, CC": keep the last part.
-        .map(|c| flex::trim(c.rsplit(',').next().unwrap_or(c)))
-        .filter(|c| !c.is_empty())
+        .and_then(country_code)
         .map(|c| intern.get(c));
     let (latitude, longitude) = loc
         .map(|l| (l.geo.0.latitude, l.geo.0.longitude))
@@ -577,16 +642,7 @@ pub(crate) fn to_event(raw: &RawSignIn<'_>, record: RecordRef, intern: &mut Inte
         record_id,
         ..record
     };
-    let identity_shared = intern.identity(identity);
-    // Most identities are written lower-case already: then the key is the same shared text.
-    let identity_key = if identity
-        .bytes()
-        .any(|b| !b.is_ascii() || b.is_ascii_uppercase())
-    {
-        intern.identity_lower(identity)
-    } else {
-        identity_shared.clone()
-    };
+    let (identity_shared, identity_key) = self::identity(identity, intern);
     let mut shared = |t: Option<&str>| t.map(|t| intern.get(t));
 
     Decoded::Event(Box::new(AuthEvent {
@@ -619,6 +675,52 @@ pub(crate) fn to_event(raw: &RawSignIn<'_>, record: RecordRef, intern: &mut Inte
         windows: None,
         record,
     }))
+}
+
+/// How a sign-in with result code `code` ended. One copy for both readers.
+#[inline(never)]
+pub(crate) fn outcome(code: &str) -> Outcome {
+    if code == "0" {
+        Outcome::Success
+    } else if INTERRUPTED_CODES.contains(&code) {
+        Outcome::Interrupted
+    } else {
+        Outcome::Failure
+    }
+}
+
+/// The address as shared text (canonical when it parsed) and as parsed.
+pub(crate) fn address(
+    text: Option<&str>,
+    intern: &mut Interner,
+) -> (Option<Shared<str>>, Option<IpAddr>) {
+    let parsed = text.and_then(|t| t.parse::<IpAddr>().ok());
+    let shared = match (parsed, text) {
+        (Some(a), Some(t)) => Some(canonical_ip(a, t, intern)),
+        (_, t) => t.map(|t| intern.get(t)),
+    };
+    (shared, parsed)
+}
+
+/// A country as a code: the portal CSV writes "City, State, CC", so the last part; `None` when
+/// blank.
+pub(crate) fn country_code(c: &str) -> Option<&str> {
+    Some(flex::trim(c.rsplit(',').next().unwrap_or(c))).filter(|c| !c.is_empty())
+}
+
+/// The identity as written and lower-cased (the key signals group by), both shared. Most
+/// identities are written lower-case already: then the key is the same shared text.
+pub(crate) fn identity(identity: &str, intern: &mut Interner) -> (Shared<str>, Shared<str>) {
+    let shared = intern.identity(identity);
+    let key = if identity
+        .bytes()
+        .any(|b| !b.is_ascii() || b.is_ascii_uppercase())
+    {
+        intern.identity_lower(identity)
+    } else {
+        shared.clone()
+    };
+    (shared, key)
 }
 
 /// One JSON object into `out` (as `serde_json::from_str` would read it: nothing but blanks after).
@@ -664,6 +766,18 @@ pub(crate) fn decode_json_line(
     record: RecordRef,
     intern: &mut Interner,
 ) -> Option<Decoded> {
+    if let Some(d) = graph_first(bytes, &record, intern) {
+        return Some(d);
+    }
+    general_line(bytes, record, intern)
+}
+
+/// [`decode_json_line`] by the general reader alone (without the Graph path).
+pub(crate) fn general_line(
+    bytes: &[u8],
+    record: RecordRef,
+    intern: &mut Interner,
+) -> Option<Decoded> {
     let mut raw = RawSignIn::default();
     parse_raw(bytes, &mut raw, &mut intern.keys)
         .ok()
@@ -671,11 +785,19 @@ pub(crate) fn decode_json_line(
     Some(from_raw(&raw, bytes, record, intern))
 }
 
+/// The record through the Graph path ([`super::graph`]) when it is in Graph's exact shape.
+fn graph_first(bytes: &[u8], record: &RecordRef, intern: &mut Interner) -> Option<Decoded> {
+    super::graph::decode(std::str::from_utf8(bytes).ok()?, record, intern)
+}
+
 /// Parse one JSON record.
 pub(crate) fn decode_json(bytes: &[u8], record: RecordRef, intern: &mut Interner) -> Decoded {
     let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
     if first != Some(&b'{') {
         return reject("not a JSON object", "the record is not a JSON object");
+    }
+    if let Some(d) = graph_first(bytes, &record, intern) {
+        return d;
     }
     let mut raw = RawSignIn::default();
     match parse_raw(bytes, &mut raw, &mut intern.keys) {

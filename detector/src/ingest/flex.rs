@@ -19,7 +19,7 @@ impl<'a> Text<'a> {
 }
 
 /// An integer as text; a single digit (result code `0` on most sign-ins) without an allocation.
-fn number_text<'a>(v: i128) -> Cow<'a, str> {
+pub(crate) fn number_text<'a>(v: i128) -> Cow<'a, str> {
     const DIGITS: [&str; 10] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
     match usize::try_from(v) {
         Ok(d) if d < 10 => Cow::Borrowed(DIGITS[d]),

@@ -7,6 +7,7 @@ pub mod entra;
 pub mod evtx;
 pub mod flex;
 pub mod framer;
+mod graph;
 pub mod time;
 pub mod windows;
 
