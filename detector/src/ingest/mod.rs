@@ -1,7 +1,9 @@
 //! Input adapters: bytes in, [`AuthEvent`]s (or counted rejections) out.
 //!
-//! [`framer`] finds record boundaries in a stream split anywhere; the per-format readers ([`entra`])
-//! turn one record into one normalized event. Signals never see raw formats.
+//! [`framer`] finds record boundaries in a stream split anywhere; the per-format readers ([`entra`],
+//! [`windows`], [`evtx`]) turn one record into one normalized event. Sign-ins in Microsoft Graph's
+//! own shape take a shorter path first (`graph`), which leaves every other record to [`entra`].
+//! Signals never see raw formats.
 
 pub mod entra;
 pub mod evtx;
