@@ -724,8 +724,12 @@ pub(crate) fn identity(identity: &str, intern: &mut Interner) -> (Shared<str>, S
 }
 
 /// One JSON object into `out` (as `serde_json::from_str` would read it: nothing but blanks after).
+///
+/// `json` is the record as text when it is valid UTF-8 (checked once for the whole record by the
+/// caller, which the Graph path needs too: then the parser need not check each string), otherwise
+/// its bytes, for the byte parser to report where the bad bytes are.
 fn parse_raw<'a>(
-    bytes: &'a [u8],
+    json: Result<&'a str, &'a [u8]>,
     out: &mut RawSignIn<'a>,
     keys: &mut String,
 ) -> serde_json::Result<()> {
@@ -737,12 +741,15 @@ fn parse_raw<'a>(
         de::DeserializeSeed::deserialize(RawVisitor(out, keys), &mut de)?;
         de.end()
     }
-    // Valid UTF-8 is checked once for the whole record (then the parser need not check each
-    // string); otherwise the byte parser reports where the bad bytes are.
-    match std::str::from_utf8(bytes) {
+    match json {
         Ok(text) => read(serde_json::Deserializer::from_str(text), out, keys),
-        Err(_) => read(serde_json::Deserializer::from_slice(bytes), out, keys),
+        Err(bytes) => read(serde_json::Deserializer::from_slice(bytes), out, keys),
     }
+}
+
+/// The record as text when it is valid UTF-8, else its bytes (see [`parse_raw`]).
+fn as_text(bytes: &[u8]) -> Result<&str, &[u8]> {
+    std::str::from_utf8(bytes).map_err(|_| bytes)
 }
 
 fn from_raw(
@@ -766,28 +773,34 @@ pub(crate) fn decode_json_line(
     record: RecordRef,
     intern: &mut Interner,
 ) -> Option<Decoded> {
-    if let Some(d) = graph_first(bytes, &record, intern) {
+    let json = as_text(bytes);
+    if let Some(d) = graph_first(json, &record, intern) {
         return Some(d);
     }
-    general_line(bytes, record, intern)
+    general_line(json, bytes, record, intern)
 }
 
 /// [`decode_json_line`] by the general reader alone (without the Graph path).
 pub(crate) fn general_line(
+    json: Result<&str, &[u8]>,
     bytes: &[u8],
     record: RecordRef,
     intern: &mut Interner,
 ) -> Option<Decoded> {
     let mut raw = RawSignIn::default();
-    parse_raw(bytes, &mut raw, &mut intern.keys)
+    parse_raw(json, &mut raw, &mut intern.keys)
         .ok()
         .filter(|()| !raw.wrapper_key)?;
     Some(from_raw(&raw, bytes, record, intern))
 }
 
 /// The record through the Graph path ([`super::graph`]) when it is in Graph's exact shape.
-fn graph_first(bytes: &[u8], record: &RecordRef, intern: &mut Interner) -> Option<Decoded> {
-    super::graph::decode(std::str::from_utf8(bytes).ok()?, record, intern)
+fn graph_first(
+    json: Result<&str, &[u8]>,
+    record: &RecordRef,
+    intern: &mut Interner,
+) -> Option<Decoded> {
+    super::graph::decode(json.ok()?, record, intern)
 }
 
 /// Parse one JSON record.
@@ -796,11 +809,12 @@ pub(crate) fn decode_json(bytes: &[u8], record: RecordRef, intern: &mut Interner
     if first != Some(&b'{') {
         return reject("not a JSON object", "the record is not a JSON object");
     }
-    if let Some(d) = graph_first(bytes, &record, intern) {
+    let json = as_text(bytes);
+    if let Some(d) = graph_first(json, &record, intern) {
         return d;
     }
     let mut raw = RawSignIn::default();
-    match parse_raw(bytes, &mut raw, &mut intern.keys) {
+    match parse_raw(json, &mut raw, &mut intern.keys) {
         Ok(()) => from_raw(&raw, bytes, record, intern),
         Err(e) => {
             // PowerShell's `Properties` array does not fit the sign-in reader: try the Windows one.
@@ -856,7 +870,7 @@ pub(crate) fn decode_csv_row(
     // costs one more copy of its text).
     let text = value.to_string();
     let mut raw = RawSignIn::default();
-    match parse_raw(text.as_bytes(), &mut raw, &mut intern.keys) {
+    match parse_raw(Ok(&text), &mut raw, &mut intern.keys) {
         Ok(()) => to_event(&raw, record, intern),
         Err(e) => reject("invalid CSV row", e.to_string()),
     }
