@@ -20,7 +20,7 @@ use std::net::IpAddr;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
 
-use super::Interner;
+use super::{Field, Interner};
 use super::flex::{self, Key, Lenient, Nested, StrList, Text};
 use super::time::parse_time;
 use crate::event::{AuthEvent, Outcome, RecordRef, SourceKind};
@@ -467,7 +467,7 @@ fn loc_obj<'a, 'b>(r: &'b RawSignIn<'a>) -> Option<&'b Loc<'a>> {
 /// leading zeros, exactly what it prints).
 fn canonical_ip(a: IpAddr, written: &str, intern: &mut Interner) -> Shared<str> {
     if a.is_ipv4() {
-        return intern.get(written);
+        return intern.address(written);
     }
     struct Buf([u8; 64], usize);
     impl std::fmt::Write for Buf {
@@ -485,7 +485,7 @@ fn canonical_ip(a: IpAddr, written: &str, intern: &mut Interner) -> Shared<str> 
     if std::fmt::Write::write_fmt(&mut b, format_args!("{a}")).is_ok()
         && &b.0[..b.1] == written.as_bytes()
     {
-        return intern.get(written);
+        return intern.address(written);
     }
     Shared::from(a.to_string())
 }
@@ -555,7 +555,7 @@ pub(crate) fn to_event(raw: &RawSignIn<'_>, record: RecordRef, intern: &mut Inte
             .failure_reason
             .as_deref()
             .or_else(|| get!(result_description))
-            .map(|r| intern.get(r))
+            .map(|r| intern.field(Field::FailureReason, r))
     };
 
     let (ip, ip_addr) = address(get!(ip).or_else(|| get!(caller_ip)), intern);
@@ -577,7 +577,7 @@ pub(crate) fn to_event(raw: &RawSignIn<'_>, record: RecordRef, intern: &mut Inte
         .or_else(|| p.and_then(code_of))
         .or_else(|| code_of(raw))
         .and_then(country_code)
-        .map(|c| intern.get(c));
+        .map(|c| intern.field(Field::Country, c));
     let (latitude, longitude) = loc
         .map(|l| (l.geo.0.latitude, l.geo.0.longitude))
         .unwrap_or((None, None));
@@ -643,30 +643,36 @@ pub(crate) fn to_event(raw: &RawSignIn<'_>, record: RecordRef, intern: &mut Inte
         ..record
     };
     let (identity_shared, identity_key) = self::identity(identity, intern);
-    let mut shared = |t: Option<&str>| t.map(|t| intern.get(t));
+    // A value of one of the few repeating fields ([`Field`]), or (`None`) of another.
+    let mut shared = |f: Option<Field>, t: Option<&str>| {
+        t.map(|t| match f {
+            Some(f) => intern.field(f, t),
+            None => intern.get(t),
+        })
+    };
 
     Decoded::Event(Box::new(AuthEvent {
         time,
         identity: identity_shared,
         identity_key,
         outcome,
-        result_code: shared(Some(code)),
+        result_code: shared(Some(Field::ResultCode), Some(code)),
         failure_reason,
         ip,
         ip_addr,
         country,
-        city: shared(loc.and_then(|l| l.city.as_deref())),
+        city: shared(Some(Field::City), loc.and_then(|l| l.city.as_deref())),
         latitude,
         longitude,
         asn,
-        asn_name: shared(get!(asn_name)),
-        app: shared(get!(app)),
-        client_app: shared(get!(client_app)),
-        auth_requirement: shared(get!(auth_requirement)),
+        asn_name: shared(None, get!(asn_name)),
+        app: shared(Some(Field::App), get!(app)),
+        client_app: shared(Some(Field::ClientApp), get!(client_app)),
+        auth_requirement: shared(None, get!(auth_requirement)),
         mfa_detail,
         auth_step_results,
         risk_event_types,
-        user_agent: shared(get!(user_agent)),
+        user_agent: shared(Some(Field::UserAgent), get!(user_agent)),
         session_id: get!(session_id).map(Shared::from),
         request_id,
         correlation_id: get!(correlation_id).map(Shared::from),
@@ -697,7 +703,7 @@ pub(crate) fn address(
     let parsed = text.and_then(|t| t.parse::<IpAddr>().ok());
     let shared = match (parsed, text) {
         (Some(a), Some(t)) => Some(canonical_ip(a, t, intern)),
-        (_, t) => t.map(|t| intern.get(t)),
+        (_, t) => t.map(|t| intern.address(t)),
     };
     (shared, parsed)
 }

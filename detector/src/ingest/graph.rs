@@ -16,7 +16,7 @@
 
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-use super::Interner;
+use super::{Field, Interner};
 use super::entra::{self, Decoded};
 use super::flex;
 use super::time::parse_time;
@@ -82,14 +82,14 @@ fn to_event(r: &Rec<'_>, record: &RecordRef, intern: &mut Interner) -> Option<De
     let failure_reason = if outcome == crate::event::Outcome::Success {
         None
     } else {
-        text(r.failure_reason).map(|t| intern.get(t))
+        text(r.failure_reason).map(|t| intern.field(Field::FailureReason, t))
     };
     let (ip, ip_addr) = entra::address(field(r.ip), intern);
     let loc = r.location.as_ref();
     let country = loc
         .and_then(|l| text(l.country))
         .and_then(entra::country_code)
-        .map(|c| intern.get(c));
+        .map(|c| intern.field(Field::Country, c));
     let mut risk_event_types: Vec<String> = Vec::new();
     for t in r.risk_v2.iter().chain(&r.risk_v1) {
         if !t.eq_ignore_ascii_case("none") && !risk_event_types.iter().any(|x| x == t) {
@@ -98,18 +98,18 @@ fn to_event(r: &Rec<'_>, record: &RecordRef, intern: &mut Interner) -> Option<De
     }
     let record_id: Option<Shared<str>> = field(r.id).map(Shared::from);
     let (identity, identity_key) = entra::identity(identity, intern);
-    let mut shared = |t: Option<&str>| t.map(|t| intern.get(t));
+    let mut shared = |f: Field, t: Option<&str>| t.map(|t| intern.field(f, t));
     Some(Decoded::Event(Box::new(AuthEvent {
         time,
         identity,
         identity_key,
         outcome,
-        result_code: shared(Some(&code)),
+        result_code: shared(Field::ResultCode, Some(&code)),
         failure_reason,
         ip,
         ip_addr,
         country,
-        city: shared(loc.and_then(|l| text(l.city))),
+        city: shared(Field::City, loc.and_then(|l| text(l.city))),
         latitude: loc.and_then(|l| l.latitude),
         longitude: loc.and_then(|l| l.longitude),
         asn: r
@@ -117,13 +117,13 @@ fn to_event(r: &Rec<'_>, record: &RecordRef, intern: &mut Interner) -> Option<De
             .and_then(|a| u32::try_from(a).ok())
             .filter(|&a| a != 0),
         asn_name: None,
-        app: shared(field(r.app)),
-        client_app: shared(field(r.client_app)),
+        app: shared(Field::App, field(r.app)),
+        client_app: shared(Field::ClientApp, field(r.client_app)),
         auth_requirement: None,
         mfa_detail: None,
         auth_step_results: Vec::new(),
         risk_event_types,
-        user_agent: shared(field(r.user_agent)),
+        user_agent: shared(Field::UserAgent, field(r.user_agent)),
         session_id: None,
         request_id: record_id.clone(),
         correlation_id: field(r.correlation_id).map(Shared::from),
