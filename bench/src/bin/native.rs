@@ -4,22 +4,32 @@
 //! `native --reader-only FILE`: the same, with every signal off, de-duplication off and no
 //! reordering wait (`max_lateness_secs` 0): what reading the records into events costs on its own,
 //! through the same public interface (the part of a run the parse floor is comparable with).
+//!
+//! `native --upto reorder|dedup|SIGNAL FILE`: what each part after the reader adds, run by run:
+//! the reader and the default reordering wait (`reorder`); also de-duplication (`dedup`); also one
+//! signal of the default profile (`stuffing`, `travel`, `hosting`, `fts`, `spray`, `geo`, `token`,
+//! `legacy`, `mfa`, `idp`; the combined-risk stage needs the others: it is the difference between
+//! the default run and the rest). BENCHMARKS.md has the figures.
 #![forbid(unsafe_code)]
 
 use std::io::Read;
 
 fn main() {
+    const USAGE: &str = "usage: native [--reader-only | --upto reorder|dedup|SIGNAL] FILE";
     let mut args: Vec<String> = std::env::args().skip(1).collect();
-    let reader_only = args.first().is_some_and(|a| a == "--reader-only");
-    if reader_only {
-        args.remove(0);
-    }
-    let path = args.first().expect("usage: native [--reader-only] FILE");
-    let cfg = if reader_only {
-        reader_config()
-    } else {
-        t1586_detector::Config::default()
+    let cfg = match args.first().map(String::as_str) {
+        Some("--reader-only") => {
+            args.remove(0);
+            reader_config()
+        }
+        Some("--upto") => {
+            let part = args.get(1).cloned().expect(USAGE);
+            args.drain(..2);
+            upto(&part).unwrap_or_else(|| panic!("{USAGE}: no part {part:?}"))
+        }
+        _ => t1586_detector::Config::default(),
     };
+    let path = args.first().expect(USAGE);
     let mut f = std::fs::File::open(path).expect("open");
     let mut d = t1586_detector::Detector::new(cfg);
     d.begin_source(path);
@@ -59,4 +69,33 @@ fn reader_config() -> t1586_detector::Config {
     c.failed_logons_then_success.enabled = false;
     c.one_source_many_accounts.enabled = false;
     c
+}
+
+/// The reader, then the parts up to `part`: the default reordering wait, de-duplication, and one
+/// signal as the default profile configures it.
+fn upto(part: &str) -> Option<t1586_detector::Config> {
+    let d = t1586_detector::Config::default();
+    let mut c = t1586_detector::Config {
+        max_lateness_secs: d.max_lateness_secs,
+        ..reader_config()
+    };
+    if part == "reorder" {
+        return Some(c);
+    }
+    c.dedup = d.dedup;
+    match part {
+        "dedup" => {}
+        "stuffing" => c.credential_stuffing = d.credential_stuffing,
+        "travel" => c.impossible_travel = d.impossible_travel,
+        "hosting" => c.hosting = d.hosting,
+        "fts" => c.failures_then_success = d.failures_then_success,
+        "spray" => c.password_spray = d.password_spray,
+        "geo" => c.geo_velocity = d.geo_velocity,
+        "token" => c.token_replay = d.token_replay,
+        "legacy" => c.legacy_auth = d.legacy_auth,
+        "mfa" => c.mfa_fatigue = d.mfa_fatigue,
+        "idp" => c.identity_protection = d.identity_protection,
+        _ => return None,
+    }
+    Some(c)
 }
