@@ -20,9 +20,9 @@ use std::net::IpAddr;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
 
-use super::{Field, Interner};
 use super::flex::{self, Key, Lenient, Nested, StrList, Text};
 use super::time::parse_time;
+use super::{Field, Interner};
 use crate::event::{AuthEvent, Outcome, RecordRef, SourceKind};
 
 /// Result codes Entra shows as "Interrupted": primary credentials were accepted but the flow stopped

@@ -16,10 +16,10 @@
 
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-use super::{Field, Interner};
 use super::entra::{self, Decoded};
 use super::flex;
 use super::time::parse_time;
+use super::{Field, Interner};
 use crate::event::{AuthEvent, RecordRef, SourceKind};
 use crate::shared::Shared;
 

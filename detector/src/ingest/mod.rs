@@ -402,7 +402,15 @@ mod intern_tests {
     #[test]
     fn field_values_are_the_pools_shared_copies_whatever_their_order() {
         let mut i = Interner::default();
-        let apps = ["Office 365", "Azure Portal", "Teams", "Outlook", "SharePoint", "", "Teams"];
+        let apps = [
+            "Office 365",
+            "Azure Portal",
+            "Teams",
+            "Outlook",
+            "SharePoint",
+            "",
+            "Teams",
+        ];
         // More distinct values than a field remembers, in an order that makes each fall out.
         for round in 0..3 {
             for (k, app) in apps.iter().cycle().skip(round).take(20).enumerate() {
@@ -415,7 +423,10 @@ mod intern_tests {
         let a = i.field(Field::UserAgent, "Teams");
         assert!(Shared::ptr_eq(&a, &i.field(Field::App, "Teams")));
         // Addresses have their own pool.
-        assert!(!Shared::ptr_eq(&i.address("203.0.113.7"), &i.get("203.0.113.7")));
+        assert!(!Shared::ptr_eq(
+            &i.address("203.0.113.7"),
+            &i.get("203.0.113.7")
+        ));
         assert_eq!(&*i.address("203.0.113.7"), "203.0.113.7");
     }
 }
