@@ -7,8 +7,12 @@
 //! (its entry, long since out of the cache, is left to be swept). Each id costs one table lookup
 //! when it arrives; entries of departed ids are swept, in one sequential pass, whenever they
 //! outnumber the ids in the window. Texts are compared only when two hashes are equal.
+//!
+//! The ids' texts are copied one after another into one ring of bytes, not kept as the events'
+//! shared texts: an id's own memory then goes with its event, while it is still in the cache, and
+//! an id leaving the window reads nothing (releasing a shared text a day later was a cache miss
+//! for each id, and its memory returned to the allocator out of order).
 
-use crate::shared::Shared;
 use std::collections::VecDeque;
 
 use chrono::{DateTime, Utc};
@@ -16,11 +20,16 @@ use serde::ser::{Serialize, SerializeSeq, Serializer};
 
 #[derive(Debug, Clone, Default)]
 pub(crate) struct SeenIds {
-    /// The ids in the window with their times, in arrival order; the front one arrived
-    /// `departed`-th (counting from 0).
-    order: VecDeque<(DateTime<Utc>, Shared<str>)>,
+    /// The ids in the window with their times, where their texts start (counting every byte ever
+    /// added to `text`) and their lengths, in arrival order; the front one arrived `departed`-th
+    /// (counting from 0).
+    order: VecDeque<(DateTime<Utc>, u64, u32)>,
+    /// The texts of the ids in `order`, one after another.
+    text: VecDeque<u8>,
     /// How many ids have left the window.
     departed: u64,
+    /// How many bytes of `text` have left with them.
+    departed_bytes: u64,
     /// (hash, arrival number) of the ids in the window, and of departed ones not yet swept (their
     /// number is below `departed`).
     table: hashbrown::HashTable<(u64, u64)>,
@@ -41,59 +50,71 @@ impl SeenIds {
 
     /// Forget the ids processed before `horizon` (from the front: processing order).
     pub fn expire(&mut self, horizon: DateTime<Utc>) {
-        while self.order.front().is_some_and(|(t, _)| *t < horizon) {
+        while self.order.front().is_some_and(|(t, _, _)| *t < horizon) {
             self.pop_oldest();
         }
     }
 
     /// Forget the oldest id.
     pub fn pop_oldest(&mut self) {
-        if self.order.pop_front().is_some() {
+        if let Some((_, _, n)) = self.order.pop_front() {
+            self.text.drain(..n as usize);
             self.departed += 1;
+            self.departed_bytes += u64::from(n);
         }
     }
 
+    /// The text of the `i`-th id in the window.
+    fn text_of(&self, i: usize) -> impl Iterator<Item = &u8> {
+        let (_, start, n) = self.order[i];
+        let start = usize::try_from(start - self.departed_bytes).expect("within the ring");
+        self.text.range(start..start + n as usize)
+    }
+
     /// Record `id` at `time`; `false` (and nothing recorded) when it is in the window already.
-    pub fn insert(&mut self, time: DateTime<Utc>, id: Shared<str>) -> bool {
-        let h = hash(&id);
-        let SeenIds {
-            order,
-            departed,
-            table,
-        } = self;
-        let number = *departed + order.len() as u64;
-        let in_window = |&(h2, n): &(u64, u64)| {
+    pub fn insert(&mut self, time: DateTime<Utc>, id: &str) -> bool {
+        let h = hash(id);
+        // An id over 4 GiB cannot come from a record within `limits.max_record_bytes`.
+        let len = u32::try_from(id.len()).expect("an id under 4 GiB");
+        let number = self.departed + self.order.len() as u64;
+        let found = self.table.find(h, |&(h2, n)| {
             h2 == h
-                && n >= *departed
-                && usize::try_from(n - *departed)
+                && n >= self.departed
+                && usize::try_from(n - self.departed)
                     .ok()
-                    .and_then(|i| order.get(i))
-                    .is_some_and(|(_, s)| **s == *id)
-        };
-        match table.entry(h, in_window, |e| e.0) {
-            hashbrown::hash_table::Entry::Occupied(_) => return false,
-            hashbrown::hash_table::Entry::Vacant(v) => {
-                v.insert((h, number));
-            }
+                    .filter(|&i| i < self.order.len())
+                    .is_some_and(|i| self.text_of(i).eq(id.as_bytes()))
+        });
+        if found.is_some() {
+            return false;
         }
-        order.push_back((time, id));
-        if table.len() > 2 * order.len() + 64 {
-            let departed = *departed;
-            table.retain(|e| e.1 >= departed);
+        self.table.insert_unique(h, (h, number), |e| e.0);
+        let start = self.departed_bytes + self.text.len() as u64;
+        self.order.push_back((time, start, len));
+        self.text.extend(id.as_bytes());
+        if self.table.len() > 2 * self.order.len() + 64 {
+            let departed = self.departed;
+            self.table.retain(|e| e.1 >= departed);
         }
         true
     }
 
     /// The ids in the window in arrival order, with their times (the snapshot form).
-    pub fn pairs(&self) -> impl Iterator<Item = (DateTime<Utc>, &Shared<str>)> {
-        self.order.iter().map(|(t, id)| (*t, id))
+    pub fn pairs(&self) -> impl Iterator<Item = (DateTime<Utc>, String)> + '_ {
+        (0..self.order.len()).map(|i| {
+            let bytes: Vec<u8> = self.text_of(i).copied().collect();
+            let text = String::from_utf8(bytes).expect("ids are kept whole, as given");
+            (self.order[i].0, text)
+        })
     }
 
     /// From the snapshot form (oldest first); a repeated id keeps its first time.
-    pub fn from_pairs(pairs: impl IntoIterator<Item = (DateTime<Utc>, Shared<str>)>) -> SeenIds {
+    pub fn from_pairs<S: AsRef<str>>(
+        pairs: impl IntoIterator<Item = (DateTime<Utc>, S)>,
+    ) -> SeenIds {
         let mut s = SeenIds::default();
         for (t, id) in pairs {
-            s.insert(t, id);
+            s.insert(t, id.as_ref());
         }
         s
     }
@@ -121,17 +142,16 @@ mod tests {
     #[test]
     fn a_repeat_within_the_window_is_refused_and_one_after_it_accepted() {
         let mut s = SeenIds::default();
-        assert!(s.insert(t(0), "a".into()));
-        assert!(s.insert(t(1), "b".into()));
-        // Equal text, another allocation: still the same id.
-        assert!(!s.insert(t(2), Shared::from(String::from("a"))));
+        assert!(s.insert(t(0), "a"));
+        assert!(s.insert(t(1), "b"));
+        assert!(!s.insert(t(2), &String::from("a")));
         assert_eq!(s.len(), 2);
         s.expire(t(1));
         assert_eq!(s.len(), 1);
-        assert!(s.insert(t(3), "a".into()));
-        assert!(!s.insert(t(3), "b".into()));
+        assert!(s.insert(t(3), "a"));
+        assert!(!s.insert(t(3), "b"));
         s.pop_oldest();
-        assert!(s.insert(t(4), "b".into()));
+        assert!(s.insert(t(4), "b"));
         assert_eq!(
             s.pairs()
                 .map(|(t, id)| (t, id.to_string()))
@@ -144,22 +164,61 @@ mod tests {
     fn many_ids_in_and_out_leave_the_table_consistent() {
         let mut s = SeenIds::default();
         for i in 0..10_000i64 {
-            assert!(s.insert(t(i), format!("id-{i}").into()));
+            assert!(s.insert(t(i), &format!("id-{i}")));
             s.expire(t(i - 100));
             assert!(s.len() <= 101);
+            assert!(
+                s.text.len() <= 101 * "id-9999".len(),
+                "departed texts leave the ring"
+            );
             assert!(
                 s.table.len() <= 300,
                 "departed ids are swept: {}",
                 s.table.len()
             );
         }
-        assert!(!s.insert(t(20_000), "id-9999".into()));
-        assert!(s.insert(t(20_000), "id-1".into()));
+        assert!(!s.insert(t(20_000), "id-9999"));
+        assert!(s.insert(t(20_000), "id-1"));
+    }
+
+    proptest::proptest! {
+        /// Whatever the ids (any length, repeats, texts that share a prefix) and however they leave,
+        /// the window answers as a plain list of the ids in it, and its snapshot form is that list.
+        #[test]
+        fn same_answers_as_a_list(ops in proptest::collection::vec((0u8..4, "[ab]{0,3}|x{0,40}"), 0..200)) {
+            let mut s = SeenIds::default();
+            let mut model: VecDeque<(DateTime<Utc>, String)> = VecDeque::new();
+            for (i, (op, id)) in ops.into_iter().enumerate() {
+                let now = t(i as i64);
+                match op {
+                    0 => {
+                        s.pop_oldest();
+                        model.pop_front();
+                    }
+                    1 => {
+                        let horizon = t(i as i64 - 5);
+                        s.expire(horizon);
+                        while model.front().is_some_and(|(t, _)| *t < horizon) {
+                            model.pop_front();
+                        }
+                    }
+                    _ => {
+                        let fresh = !model.iter().any(|(_, x)| *x == id);
+                        proptest::prop_assert_eq!(s.insert(now, &id), fresh, "{}", id);
+                        if fresh {
+                            model.push_back((now, id));
+                        }
+                    }
+                }
+                proptest::prop_assert_eq!(s.pairs().collect::<Vec<_>>(), model.iter().cloned().collect::<Vec<_>>());
+            }
+        }
     }
 
     #[test]
     fn the_snapshot_form_is_the_list_of_pairs() {
-        let pairs: Vec<(DateTime<Utc>, Shared<str>)> = vec![(t(5), "x".into()), (t(6), "y".into())];
+        let pairs: Vec<(DateTime<Utc>, crate::shared::Shared<str>)> =
+            vec![(t(5), "x".into()), (t(6), "y".into())];
         let s = SeenIds::from_pairs(pairs.clone());
         assert_eq!(
             postcard::to_allocvec(&s).expect("serializes"),

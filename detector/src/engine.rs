@@ -464,13 +464,14 @@ impl Core {
             return false;
         };
         // Windows record ids count per computer's log: two hosts' record 42 are different records.
-        let id: Shared<str> = match ev.windows.as_ref().and_then(|w| w.computer.as_deref()) {
-            Some(host) => format!("{}\u{1f}{id}", host.to_lowercase()).into(),
-            None => id.clone(),
-        };
+        let id: std::borrow::Cow<'_, str> =
+            match ev.windows.as_ref().and_then(|w| w.computer.as_deref()) {
+                Some(host) => format!("{}\u{1f}{id}", host.to_lowercase()).into(),
+                None => (&**id).into(),
+            };
         self.seen_ids.expire(now - secs(self.cfg.window_secs));
         let full = self.seen_ids.len() >= self.cfg.limits.max_buffered_events;
-        if !self.seen_ids.insert(ev.time, id) {
+        if !self.seen_ids.insert(ev.time, &id) {
             self.stats.duplicates += 1;
             return true;
         }
