@@ -7,9 +7,9 @@
 //!
 //! `native --upto reorder|dedup|SIGNAL FILE`: what each part after the reader adds, run by run:
 //! the reader and the default reordering wait (`reorder`); also de-duplication (`dedup`); also one
-//! signal of the default profile (`stuffing`, `travel`, `hosting`, `fts`, `spray`, `geo`, `token`,
-//! `legacy`, `mfa`, `idp`; the combined-risk stage needs the others: it is the difference between
-//! the default run and the rest). BENCHMARKS.md has the figures.
+//! signal of the default profile (`hosting`, `fts`, `spray`, `geo`, `token`, `legacy`, `mfa`,
+//! `idp`; the combined-risk stage needs the others: it is the difference between the default run
+//! and the rest). BENCHMARKS.md has the figures.
 #![forbid(unsafe_code)]
 
 use std::io::Read;
@@ -85,8 +85,6 @@ fn upto(part: &str) -> Option<t1586_detector::Config> {
     c.dedup = d.dedup;
     match part {
         "dedup" => {}
-        "stuffing" => c.credential_stuffing = d.credential_stuffing,
-        "travel" => c.impossible_travel = d.impossible_travel,
         "hosting" => c.hosting = d.hosting,
         "fts" => c.failures_then_success = d.failures_then_success,
         "spray" => c.password_spray = d.password_spray,
