@@ -340,8 +340,10 @@ impl Enrichment {
         }
         if ev.asn.is_none() && f.asn.is_some() {
             ev.asn = f.asn;
-            if ev.asn_name.is_none() {
-                ev.asn_name = f.asn_name.map(Into::into);
+            if ev.asn_name().is_none()
+                && let Some(name) = f.asn_name
+            {
+                ev.extra_mut().asn_name = Some(name.into());
             }
             count("asn_filled");
             any = true;

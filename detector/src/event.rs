@@ -67,7 +67,8 @@ pub struct WindowsLogon {
 
 /// A normalized authentication event. Optional fields are `None` when the source did not carry them;
 /// signals must treat every optional field as possibly missing.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(from = "FlatEvent")]
 pub struct AuthEvent {
     /// When the attempt happened (UTC).
     pub time: DateTime<Utc>,
@@ -95,12 +96,34 @@ pub struct AuthEvent {
     pub longitude: Option<f64>,
     /// Autonomous system number.
     pub asn: Option<u32>,
-    /// Autonomous system (network owner) name.
-    pub asn_name: Option<Shared<str>>,
     /// Application signed into (Entra `appDisplayName`).
     pub app: Option<Shared<str>>,
     /// Client app / protocol (`Browser`, `Authenticated SMTP`, ...).
     pub client_app: Option<Shared<str>>,
+    /// User agent.
+    pub user_agent: Option<Shared<str>>,
+    /// Request id (Entra `originalRequestId` / `id`).
+    pub request_id: Option<Shared<str>>,
+    /// Interactive sign-in, when known.
+    pub interactive: Option<bool>,
+    /// The fields most records lack (Graph v1.0 and Windows events have none of them): `None`
+    /// when all are empty. See [`EventExtra`] and the accessors ([`AuthEvent::session_id`], ...).
+    pub extra: Option<Box<EventExtra>>,
+    /// Which log family the record came from.
+    pub source_kind: SourceKind,
+    /// Windows logon details, for [`SourceKind::WindowsSecurity`] events.
+    pub windows: Option<Box<WindowsLogon>>,
+    /// Reference back to the raw record, for evidence.
+    pub record: RecordRef,
+}
+
+/// The rarely filled fields of an [`AuthEvent`], behind one pointer: an event waits a day in the
+/// reordering buffer, and these 128 bytes would make each of them two cache lines longer (see
+/// BENCHMARKS.md, eighth session).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct EventExtra {
+    /// Autonomous system (network owner) name.
+    pub asn_name: Option<Shared<str>>,
     /// `singleFactorAuthentication` / `multiFactorAuthentication`.
     pub auth_requirement: Option<Shared<str>>,
     /// MFA method / detail and authentication step results, joined for display.
@@ -109,22 +132,204 @@ pub struct AuthEvent {
     pub auth_step_results: Vec<Shared<str>>,
     /// Entra ID Protection risk event types present on the record.
     pub risk_event_types: Vec<String>,
-    /// User agent.
-    pub user_agent: Option<Shared<str>>,
     /// Session id (Entra `sessionId`).
     pub session_id: Option<Shared<str>>,
-    /// Request id (Entra `originalRequestId` / `id`).
-    pub request_id: Option<Shared<str>>,
     /// Correlation id.
     pub correlation_id: Option<Shared<str>>,
+}
+
+impl EventExtra {
+    /// Nothing in it.
+    pub fn is_empty(&self) -> bool {
+        self.asn_name.is_none()
+            && self.auth_requirement.is_none()
+            && self.mfa_detail.is_none()
+            && self.auth_step_results.is_empty()
+            && self.risk_event_types.is_empty()
+            && self.session_id.is_none()
+            && self.correlation_id.is_none()
+    }
+
+    /// Boxed, or `None` when empty (as [`AuthEvent::extra`] holds it).
+    pub fn boxed(self) -> Option<Box<EventExtra>> {
+        (!self.is_empty()).then(|| Box::new(self))
+    }
+}
+
+/// [`AuthEvent`] with every field at the top, in the order snapshots were first written in (they
+/// carry no field names): the serde form of an event, unchanged by moving the rare fields into
+/// [`EventExtra`]. Read into an event by `From`; an event is written in the same form, borrowed
+/// (`impl Serialize for AuthEvent`).
+#[derive(Deserialize)]
+struct FlatEvent {
+    /// When the attempt happened (UTC).
+    time: DateTime<Utc>,
+    /// The identity as written in the record (UPN or account), original case kept.
+    identity: Shared<str>,
+    /// The identity lower-cased: the key every signal groups by.
+    identity_key: Shared<str>,
+    /// Success, failure or interrupted.
+    outcome: Outcome,
+    /// The raw result code (Entra ResultType / errorCode, Windows Status/SubStatus).
+    result_code: Option<Shared<str>>,
+    /// The source's failure reason text.
+    failure_reason: Option<Shared<str>>,
+    /// Source IP as text: canonical form when it parsed, else as written.
+    ip: Option<Shared<str>>,
+    /// Source IP, when it parsed.
+    ip_addr: Option<IpAddr>,
+    /// Country or region code (`US`) as the source gives it.
+    country: Option<Shared<str>>,
+    /// City.
+    city: Option<Shared<str>>,
+    /// Latitude in degrees.
+    latitude: Option<f64>,
+    /// Longitude in degrees.
+    longitude: Option<f64>,
+    /// Autonomous system number.
+    asn: Option<u32>,
+    /// Autonomous system (network owner) name.
+    asn_name: Option<Shared<str>>,
+    /// Application signed into (Entra `appDisplayName`).
+    app: Option<Shared<str>>,
+    /// Client app / protocol (`Browser`, `Authenticated SMTP`, ...).
+    client_app: Option<Shared<str>>,
+    /// `singleFactorAuthentication` / `multiFactorAuthentication`.
+    auth_requirement: Option<Shared<str>>,
+    /// MFA method / detail and authentication step results, joined for display.
+    mfa_detail: Option<Shared<str>>,
+    /// Per-step authentication result details (`authenticationStepResultDetail`).
+    auth_step_results: Vec<Shared<str>>,
+    /// Entra ID Protection risk event types present on the record.
+    risk_event_types: Vec<String>,
+    /// User agent.
+    user_agent: Option<Shared<str>>,
+    /// Session id (Entra `sessionId`).
+    session_id: Option<Shared<str>>,
+    /// Request id (Entra `originalRequestId` / `id`).
+    request_id: Option<Shared<str>>,
+    /// Correlation id.
+    correlation_id: Option<Shared<str>>,
     /// Interactive sign-in, when known.
-    pub interactive: Option<bool>,
+    interactive: Option<bool>,
     /// Which log family the record came from.
-    pub source_kind: SourceKind,
+    source_kind: SourceKind,
     /// Windows logon details, for [`SourceKind::WindowsSecurity`] events.
-    pub windows: Option<Box<WindowsLogon>>,
+    windows: Option<Box<WindowsLogon>>,
     /// Reference back to the raw record, for evidence.
-    pub record: RecordRef,
+    record: RecordRef,
+}
+
+impl From<FlatEvent> for AuthEvent {
+    fn from(f: FlatEvent) -> AuthEvent {
+        AuthEvent {
+            time: f.time,
+            identity: f.identity,
+            identity_key: f.identity_key,
+            outcome: f.outcome,
+            result_code: f.result_code,
+            failure_reason: f.failure_reason,
+            ip: f.ip,
+            ip_addr: f.ip_addr,
+            country: f.country,
+            city: f.city,
+            latitude: f.latitude,
+            longitude: f.longitude,
+            asn: f.asn,
+            app: f.app,
+            client_app: f.client_app,
+            user_agent: f.user_agent,
+            request_id: f.request_id,
+            interactive: f.interactive,
+            extra: EventExtra {
+                asn_name: f.asn_name,
+                auth_requirement: f.auth_requirement,
+                mfa_detail: f.mfa_detail,
+                auth_step_results: f.auth_step_results,
+                risk_event_types: f.risk_event_types,
+                session_id: f.session_id,
+                correlation_id: f.correlation_id,
+            }
+            .boxed(),
+            source_kind: f.source_kind,
+            windows: f.windows,
+            record: f.record,
+        }
+    }
+}
+
+/// Written as [`FlatEvent`] is read: the same fields in the same order, borrowed.
+impl Serialize for AuthEvent {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let none = EventExtra::default();
+        let x = self.extra.as_deref().unwrap_or(&none);
+        let mut st = s.serialize_struct("AuthEvent", 28)?;
+        st.serialize_field("time", &self.time)?;
+        st.serialize_field("identity", &self.identity)?;
+        st.serialize_field("identity_key", &self.identity_key)?;
+        st.serialize_field("outcome", &self.outcome)?;
+        st.serialize_field("result_code", &self.result_code)?;
+        st.serialize_field("failure_reason", &self.failure_reason)?;
+        st.serialize_field("ip", &self.ip)?;
+        st.serialize_field("ip_addr", &self.ip_addr)?;
+        st.serialize_field("country", &self.country)?;
+        st.serialize_field("city", &self.city)?;
+        st.serialize_field("latitude", &self.latitude)?;
+        st.serialize_field("longitude", &self.longitude)?;
+        st.serialize_field("asn", &self.asn)?;
+        st.serialize_field("asn_name", &x.asn_name)?;
+        st.serialize_field("app", &self.app)?;
+        st.serialize_field("client_app", &self.client_app)?;
+        st.serialize_field("auth_requirement", &x.auth_requirement)?;
+        st.serialize_field("mfa_detail", &x.mfa_detail)?;
+        st.serialize_field("auth_step_results", &x.auth_step_results)?;
+        st.serialize_field("risk_event_types", &x.risk_event_types)?;
+        st.serialize_field("user_agent", &self.user_agent)?;
+        st.serialize_field("session_id", &x.session_id)?;
+        st.serialize_field("request_id", &self.request_id)?;
+        st.serialize_field("correlation_id", &x.correlation_id)?;
+        st.serialize_field("interactive", &self.interactive)?;
+        st.serialize_field("source_kind", &self.source_kind)?;
+        st.serialize_field("windows", &self.windows)?;
+        st.serialize_field("record", &self.record)?;
+        st.end()
+    }
+}
+
+impl AuthEvent {
+    /// Autonomous system (network owner) name.
+    pub fn asn_name(&self) -> Option<&Shared<str>> {
+        self.extra.as_ref()?.asn_name.as_ref()
+    }
+    /// `singleFactorAuthentication` / `multiFactorAuthentication`.
+    pub fn auth_requirement(&self) -> Option<&Shared<str>> {
+        self.extra.as_ref()?.auth_requirement.as_ref()
+    }
+    /// MFA method / detail and authentication step results, joined for display.
+    pub fn mfa_detail(&self) -> Option<&Shared<str>> {
+        self.extra.as_ref()?.mfa_detail.as_ref()
+    }
+    /// Per-step authentication result details (`authenticationStepResultDetail`).
+    pub fn auth_step_results(&self) -> &[Shared<str>] {
+        self.extra.as_deref().map_or(&[], |e| &e.auth_step_results)
+    }
+    /// Entra ID Protection risk event types present on the record.
+    pub fn risk_event_types(&self) -> &[String] {
+        self.extra.as_deref().map_or(&[], |e| &e.risk_event_types)
+    }
+    /// Session id (Entra `sessionId`).
+    pub fn session_id(&self) -> Option<&Shared<str>> {
+        self.extra.as_ref()?.session_id.as_ref()
+    }
+    /// Correlation id.
+    pub fn correlation_id(&self) -> Option<&Shared<str>> {
+        self.extra.as_ref()?.correlation_id.as_ref()
+    }
+    /// The rare fields, to set one (made when absent; emptied ones are left boxed).
+    pub fn extra_mut(&mut self) -> &mut EventExtra {
+        self.extra.get_or_insert_default()
+    }
 }
 
 /// A fixed 64-bit hash (FxHash-style mixing, 8 bytes at a time, little-endian), the same on every
@@ -190,7 +395,7 @@ impl AuthEvent {
             o(&self.result_code),
             o(&self.country),
             o(&self.user_agent),
-            o(&self.session_id),
+            o(&self.session_id()),
             o(&self.request_id),
             o(&self.record.record_id),
         ] {
@@ -217,7 +422,61 @@ impl AuthEvent {
 
 #[cfg(test)]
 mod tests {
-    use super::FixedHash;
+    use super::{AuthEvent, EventExtra, FixedHash, WindowsLogon};
+
+    /// An event with every field set, each to a value no other field has.
+    fn full() -> AuthEvent {
+        let mut e = crate::signals::testkit::ev(3, "Alice@Contoso.com", "50126", "203.0.113.9");
+        e.failure_reason = Some("bad password".into());
+        e.country = Some("US".into());
+        e.city = Some("Seattle".into());
+        e.latitude = Some(47.6);
+        e.longitude = Some(-122.3);
+        e.asn = Some(8075);
+        e.client_app = Some("Browser".into());
+        e.user_agent = Some("Mozilla/5.0".into());
+        e.request_id = Some("req-1".into());
+        e.interactive = Some(false);
+        e.windows = Some(Box::new(WindowsLogon {
+            event_id: 4625,
+            logon_type: Some(3),
+            ..Default::default()
+        }));
+        e.record.record_id = Some("rec-1".into());
+        e.extra = Some(Box::new(EventExtra {
+            asn_name: Some("Microsoft".into()),
+            auth_requirement: Some("singleFactorAuthentication".into()),
+            mfa_detail: Some("Password".into()),
+            auth_step_results: vec!["step".into(), "two".into()],
+            risk_event_types: vec!["unfamiliarFeatures".into()],
+            session_id: Some("sess-1".into()),
+            correlation_id: Some("corr-1".into()),
+        }));
+        e
+    }
+
+    /// Events are written and read in one flat form (snapshots hold the reordering buffer's
+    /// events): every field comes back, and an event without the rare fields has none boxed.
+    #[test]
+    fn events_round_trip_through_the_flat_form() {
+        for e in [full(), crate::signals::testkit::ev(1, "bob", "0", "")] {
+            let bytes = postcard::to_allocvec(&e).expect("serializes");
+            let back: AuthEvent = postcard::from_bytes(&bytes).expect("reads back");
+            assert_eq!(back, e);
+        }
+        let json = serde_json::to_value(full()).expect("serializes");
+        let keys: Vec<&str> = json
+            .as_object()
+            .expect("an object")
+            .keys()
+            .map(|k| k.as_str())
+            .collect();
+        assert_eq!(keys.len(), 28, "every field at the top: {keys:?}");
+        assert!(keys.contains(&"session_id") && !keys.contains(&"extra"));
+        let bare = crate::signals::testkit::ev(1, "bob", "0", "");
+        assert!(bare.extra.is_none());
+        assert_eq!(EventExtra::default().boxed(), None);
+    }
 
     /// The hash as first written: 8-byte words, the tail copied into a zero-padded word.
     fn padded(b: &[u8]) -> u64 {

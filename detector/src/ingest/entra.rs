@@ -23,7 +23,7 @@ use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
 use super::flex::{self, Key, Lenient, Nested, StrList, Text};
 use super::time::parse_time;
 use super::{Field, Interner};
-use crate::event::{AuthEvent, Outcome, RecordRef, SourceKind};
+use crate::event::{AuthEvent, EventExtra, Outcome, RecordRef, SourceKind};
 
 /// Result codes Entra shows as "Interrupted": primary credentials were accepted but the flow stopped
 /// for an extra step (MFA prompt, KMSI, password change, device state).
@@ -665,18 +665,21 @@ pub(crate) fn to_event(raw: &RawSignIn<'_>, record: RecordRef, intern: &mut Inte
         latitude,
         longitude,
         asn,
-        asn_name: shared(None, get!(asn_name)),
         app: shared(Some(Field::App), get!(app)),
         client_app: shared(Some(Field::ClientApp), get!(client_app)),
-        auth_requirement: shared(None, get!(auth_requirement)),
-        mfa_detail,
-        auth_step_results,
-        risk_event_types,
         user_agent: shared(Some(Field::UserAgent), get!(user_agent)),
-        session_id: get!(session_id).map(Shared::from),
         request_id,
-        correlation_id: get!(correlation_id).map(Shared::from),
         interactive,
+        extra: EventExtra {
+            asn_name: shared(None, get!(asn_name)),
+            auth_requirement: shared(None, get!(auth_requirement)),
+            mfa_detail,
+            auth_step_results,
+            risk_event_types,
+            session_id: get!(session_id).map(Shared::from),
+            correlation_id: get!(correlation_id).map(Shared::from),
+        }
+        .boxed(),
         source_kind: SourceKind::EntraSignIn,
         windows: None,
         record,
@@ -1043,12 +1046,12 @@ mod tests {
         assert_eq!((e.latitude, e.longitude), (None, None));
         assert_eq!(e.asn, Some(3598));
         assert_eq!(e.interactive, Some(true));
-        assert_eq!(e.risk_event_types, vec!["unfamiliarFeatures"]);
+        assert_eq!(e.risk_event_types(), vec!["unfamiliarFeatures"]);
         assert_eq!(
-            e.auth_step_results,
+            e.auth_step_results(),
             vec!["Invalid username or password".into()]
         );
-        assert_eq!(e.mfa_detail.as_deref(), Some("Password"));
+        assert_eq!(e.mfa_detail().map(|s| &**s), Some("Password"));
         assert_eq!(e.record.record_id.as_deref(), Some("abc"));
     }
 
@@ -1069,7 +1072,7 @@ mod tests {
         );
         assert_eq!(e.interactive, Some(false));
         assert_eq!(e.latitude, Some(51.39));
-        assert_eq!(e.session_id.as_deref(), Some("s1"));
+        assert_eq!(e.session_id().map(|s| &**s), Some("s1"));
         assert_eq!(e.asn, Some(5089));
     }
 
@@ -1085,7 +1088,7 @@ mod tests {
         assert_eq!(e.city.as_deref(), Some("Atlanta"));
         assert_eq!(e.latitude, Some(33.7));
         assert_eq!(e.interactive, Some(true));
-        assert_eq!(e.mfa_detail.as_deref(), Some("PhoneAppNotification"));
+        assert_eq!(e.mfa_detail().map(|s| &**s), Some("PhoneAppNotification"));
     }
 
     #[test]
@@ -1159,7 +1162,7 @@ mod tests {
         assert!(e.ip_addr.is_none());
         assert_eq!(e.asn, Some(13335));
         assert_eq!(e.interactive, None);
-        assert_eq!(e.risk_event_types, vec!["a", "b"]);
+        assert_eq!(e.risk_event_types(), vec!["a", "b"]);
     }
 
     #[test]

@@ -20,7 +20,7 @@ use super::entra::{self, Decoded};
 use super::flex;
 use super::time::parse_time;
 use super::{Field, Interner};
-use crate::event::{AuthEvent, RecordRef, SourceKind};
+use crate::event::{AuthEvent, EventExtra, RecordRef, SourceKind};
 use crate::shared::Shared;
 
 /// The fields of a Graph sign-in this reader uses, as written.
@@ -116,18 +116,17 @@ fn to_event(r: &Rec<'_>, record: &RecordRef, intern: &mut Interner) -> Option<De
             .asn
             .and_then(|a| u32::try_from(a).ok())
             .filter(|&a| a != 0),
-        asn_name: None,
         app: shared(Field::App, field(r.app)),
         client_app: shared(Field::ClientApp, field(r.client_app)),
-        auth_requirement: None,
-        mfa_detail: None,
-        auth_step_results: Vec::new(),
-        risk_event_types,
         user_agent: shared(Field::UserAgent, field(r.user_agent)),
-        session_id: None,
         request_id: record_id.clone(),
-        correlation_id: field(r.correlation_id).map(Shared::from),
         interactive: r.interactive,
+        extra: EventExtra {
+            risk_event_types,
+            correlation_id: field(r.correlation_id).map(Shared::from),
+            ..EventExtra::default()
+        }
+        .boxed(),
         source_kind: SourceKind::EntraSignIn,
         windows: None,
         record: RecordRef {

@@ -59,7 +59,7 @@ fn classify(ev: &AuthEvent, ctx: &Ctx<'_>) -> Option<Class> {
         return Some(Class::Success);
     }
     if cfg.correct_password_codes.iter().any(|c| c == code)
-        || ev.auth_step_results.iter().any(|d| {
+        || ev.auth_step_results().iter().any(|d| {
             cfg.correct_password_details
                 .iter()
                 .any(|c| d.trim().eq_ignore_ascii_case(c))

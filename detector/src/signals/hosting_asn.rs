@@ -48,7 +48,7 @@ pub(crate) fn matches(ev: &AuthEvent, ctx: &Ctx<'_>) -> Option<&'static str> {
         return Some("ASN number");
     }
     if ev
-        .asn_name
+        .asn_name()
         .as_ref()
         .is_some_and(|n| ctx.m.hosting_names.position_shared(n).is_some())
     {

@@ -32,17 +32,17 @@ pub(crate) fn observe(
     ev: &AuthEvent,
     ctx: &mut Ctx<'_>,
 ) {
-    if ev.risk_event_types.is_empty() {
+    if ev.risk_event_types().is_empty() {
         return;
     }
     let cfg = &ctx.cfg.identity_protection;
     let high = ev
-        .risk_event_types
+        .risk_event_types()
         .iter()
         .any(|t| cfg.high_types.iter().any(|h| h.eq_ignore_ascii_case(t)));
     let risk = if high { cfg.risk_high } else { cfg.risk_other };
     matched::record(tracker, ev, risk, ctx, |ep| {
-        for t in &ev.risk_event_types {
+        for t in ev.risk_event_types() {
             push_detail(ep, "RiskEventTypes", t);
         }
     });
@@ -59,7 +59,7 @@ mod tests {
         let u = "risky@contoso.com";
         let with = |types: &[&str]| {
             let mut e = ev(1, u, "0", "203.0.113.9");
-            e.risk_event_types = types.iter().map(|s| s.to_string()).collect();
+            e.extra_mut().risk_event_types = types.iter().map(|s| s.to_string()).collect();
             e
         };
         for (name, e, want) in [

@@ -51,8 +51,7 @@ pub(crate) fn observe(
         return;
     }
     let multi = ev
-        .auth_requirement
-        .as_deref()
+        .auth_requirement()
         .is_some_and(|r| super::contains_folded(r, "multi"));
     if cfg.single_factor_only && multi {
         return;
@@ -82,7 +81,7 @@ mod tests {
             let mut e = ev(1, u, code, "203.0.113.9");
             e.client_app = client.map(Into::into);
             e.user_agent = ua.map(Into::into);
-            e.auth_requirement = req.map(Into::into);
+            e.extra_mut().auth_requirement = req.map(Into::into);
             e
         };
         let cases = vec![

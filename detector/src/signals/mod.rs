@@ -942,17 +942,11 @@ pub(crate) mod testkit {
             latitude: None,
             longitude: None,
             asn: None,
-            asn_name: None,
             app: Some("Office 365".into()),
             client_app: None,
-            auth_requirement: None,
-            mfa_detail: None,
-            auth_step_results: vec![],
-            risk_event_types: vec![],
             user_agent: None,
-            session_id: None,
             request_id: None,
-            correlation_id: None,
+            extra: None,
             interactive: Some(true),
             source_kind: SourceKind::EntraSignIn,
             windows: None,
@@ -1015,7 +1009,7 @@ pub(crate) mod testkit {
     }
 
     pub fn asn_name(mut e: AuthEvent, n: &str) -> AuthEvent {
-        e.asn_name = Some(n.into());
+        e.extra_mut().asn_name = Some(n.into());
         e
     }
 

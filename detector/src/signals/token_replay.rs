@@ -86,7 +86,7 @@ fn country_of(n: &str) -> Option<&str> {
 }
 
 fn kit_claim(ev: &AuthEvent) -> bool {
-    ev.auth_step_results
+    ev.auth_step_results()
         .iter()
         .any(|d| super::contains_folded(d, "satisfied by claim in the token"))
 }
@@ -100,7 +100,7 @@ impl TokenReplay {
         let mut hits: Vec<(&'static str, u32, Vec<Mini>)> = Vec::new();
 
         // 1. One session id from several networks.
-        if let Some(sid) = ev.session_id.as_deref().filter(|s| !s.is_empty()) {
+        if let Some(sid) = ev.session_id().map(|s| &**s).filter(|s| !s.is_empty()) {
             // Networks are kept as "country:CC" and "AS123"; compared without formatting them.
             let country = ev.country.as_deref();
             let mut first = None;
@@ -239,7 +239,7 @@ impl TokenReplay {
         );
 
         for (pattern, risk, extra) in hits {
-            let sid = ev.session_id.clone();
+            let sid = ev.session_id();
             matched::record_with(&mut self.alerts, ev, &extra, risk, ctx, |ep| {
                 push_detail(ep, "Patterns", pattern);
                 if pattern == "SessionFromMultipleNetworks"
@@ -338,7 +338,7 @@ mod tests {
         let u = "s@contoso.com";
         let mk = |min, ip: &str, c: &str, sid: &str| {
             let mut e = country(ev(min, u, "0", ip), c);
-            e.session_id = Some(sid.into());
+            e.extra_mut().session_id = Some(sid.into());
             e
         };
         assert_eq!(
@@ -395,7 +395,7 @@ mod tests {
             let mut e = ev(min, u, "0", "1.1.1.1");
             e.asn = Some(asn);
             if claim {
-                e.auth_step_results =
+                e.extra_mut().auth_step_results =
                     vec!["MFA requirement satisfied by claim in the token".into()];
             }
             e
@@ -438,7 +438,7 @@ mod tests {
     fn missing_fields_do_not_panic() {
         let mut e = ev(0, "x@y.z", "0", "");
         e.app = None;
-        e.session_id = Some("".into());
+        e.extra_mut().session_id = Some("".into());
         assert_eq!(replay(vec![e.clone(), e]), 0);
     }
 }
