@@ -159,64 +159,36 @@ impl EventExtra {
 /// [`AuthEvent`] with every field at the top, in the order snapshots were first written in (they
 /// carry no field names): the serde form of an event, unchanged by moving the rare fields into
 /// [`EventExtra`]. Read into an event by `From`; an event is written in the same form, borrowed
-/// (`impl Serialize for AuthEvent`).
+/// (`impl Serialize for AuthEvent`). Each field is [`AuthEvent`]'s or [`EventExtra`]'s of that name.
 #[derive(Deserialize)]
 struct FlatEvent {
-    /// When the attempt happened (UTC).
     time: DateTime<Utc>,
-    /// The identity as written in the record (UPN or account), original case kept.
     identity: Shared<str>,
-    /// The identity lower-cased: the key every signal groups by.
     identity_key: Shared<str>,
-    /// Success, failure or interrupted.
     outcome: Outcome,
-    /// The raw result code (Entra ResultType / errorCode, Windows Status/SubStatus).
     result_code: Option<Shared<str>>,
-    /// The source's failure reason text.
     failure_reason: Option<Shared<str>>,
-    /// Source IP as text: canonical form when it parsed, else as written.
     ip: Option<Shared<str>>,
-    /// Source IP, when it parsed.
     ip_addr: Option<IpAddr>,
-    /// Country or region code (`US`) as the source gives it.
     country: Option<Shared<str>>,
-    /// City.
     city: Option<Shared<str>>,
-    /// Latitude in degrees.
     latitude: Option<f64>,
-    /// Longitude in degrees.
     longitude: Option<f64>,
-    /// Autonomous system number.
     asn: Option<u32>,
-    /// Autonomous system (network owner) name.
     asn_name: Option<Shared<str>>,
-    /// Application signed into (Entra `appDisplayName`).
     app: Option<Shared<str>>,
-    /// Client app / protocol (`Browser`, `Authenticated SMTP`, ...).
     client_app: Option<Shared<str>>,
-    /// `singleFactorAuthentication` / `multiFactorAuthentication`.
     auth_requirement: Option<Shared<str>>,
-    /// MFA method / detail and authentication step results, joined for display.
     mfa_detail: Option<Shared<str>>,
-    /// Per-step authentication result details (`authenticationStepResultDetail`).
     auth_step_results: Vec<Shared<str>>,
-    /// Entra ID Protection risk event types present on the record.
     risk_event_types: Vec<String>,
-    /// User agent.
     user_agent: Option<Shared<str>>,
-    /// Session id (Entra `sessionId`).
     session_id: Option<Shared<str>>,
-    /// Request id (Entra `originalRequestId` / `id`).
     request_id: Option<Shared<str>>,
-    /// Correlation id.
     correlation_id: Option<Shared<str>>,
-    /// Interactive sign-in, when known.
     interactive: Option<bool>,
-    /// Which log family the record came from.
     source_kind: SourceKind,
-    /// Windows logon details, for [`SourceKind::WindowsSecurity`] events.
     windows: Option<Box<WindowsLogon>>,
-    /// Reference back to the raw record, for evidence.
     record: RecordRef,
 }
 

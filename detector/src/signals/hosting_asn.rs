@@ -49,7 +49,6 @@ pub(crate) fn matches(ev: &AuthEvent, ctx: &Ctx<'_>) -> Option<&'static str> {
     }
     if ev
         .asn_name()
-        .as_ref()
         .is_some_and(|n| ctx.m.hosting_names.position_shared(n).is_some())
     {
         return Some("ASN name");
