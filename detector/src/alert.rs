@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize, Serializer};
 
+use crate::address::Address;
 use crate::event::{AuthEvent, Outcome};
 
 /// Timestamps in alerts: RFC 3339, UTC, `Z`, with the fraction only when the source had one.
@@ -31,7 +32,7 @@ pub struct Evidence {
     #[serde(rename = "ResultType", default)]
     pub result_type: Option<Shared<str>>,
     #[serde(rename = "IPAddress", default)]
-    pub ip: Option<Shared<str>>,
+    pub ip: Option<Address>,
     #[serde(rename = "Country", default)]
     pub country: Option<Shared<str>>,
     /// Windows event ID (Windows sources only).

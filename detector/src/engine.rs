@@ -420,7 +420,7 @@ impl Core {
                 identity_key: ev.identity_key.to_string(),
                 outcome: ev.outcome,
                 result: ev.result_code.as_deref().map(String::from),
-                ip: ev.ip.as_deref().map(String::from),
+                ip: ev.ip.as_ref().map(ToString::to_string),
                 country: ev.country.as_deref().map(String::from),
                 city: ev.city.as_deref().map(String::from),
                 latitude: ev.latitude,

@@ -310,7 +310,7 @@ impl Enrichment {
         ev: &mut AuthEvent,
         counts: &mut std::collections::BTreeMap<String, u64>,
     ) {
-        let Some(ip) = ev.ip_addr else { return };
+        let Some(ip) = ev.ip_addr() else { return };
         let need_geo = ev.country.is_none() || ev.latitude.is_none();
         let need_asn = ev.asn.is_none();
         if !need_geo && !need_asn {

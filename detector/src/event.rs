@@ -1,5 +1,6 @@
 //! The one normalized authentication event every input format maps into.
 
+use crate::address::Address;
 use crate::shared::Shared;
 use std::net::IpAddr;
 
@@ -82,10 +83,8 @@ pub struct AuthEvent {
     pub result_code: Option<Shared<str>>,
     /// The source's failure reason text.
     pub failure_reason: Option<Shared<str>>,
-    /// Source IP as text: canonical form when it parsed, else as written.
-    pub ip: Option<Shared<str>>,
-    /// Source IP, when it parsed.
-    pub ip_addr: Option<IpAddr>,
+    /// Source address: parsed (written out as its canonical text), else the text as written.
+    pub ip: Option<Address>,
     /// Country or region code (`US`) as the source gives it.
     pub country: Option<Shared<str>>,
     /// City.
@@ -201,8 +200,13 @@ impl From<FlatEvent> for AuthEvent {
             outcome: f.outcome,
             result_code: f.result_code,
             failure_reason: f.failure_reason,
-            ip: f.ip,
-            ip_addr: f.ip_addr,
+            // The parsed address when there is one (its text is the canonical one the readers
+            // wrote), else the text as written.
+            ip: match (f.ip_addr, f.ip) {
+                (Some(a), _) => Some(Address::Ip(a)),
+                (None, Some(t)) => Some(Address::Text(t)),
+                (None, None) => None,
+            },
             country: f.country,
             city: f.city,
             latitude: f.latitude,
@@ -244,7 +248,7 @@ impl Serialize for AuthEvent {
         st.serialize_field("result_code", &self.result_code)?;
         st.serialize_field("failure_reason", &self.failure_reason)?;
         st.serialize_field("ip", &self.ip)?;
-        st.serialize_field("ip_addr", &self.ip_addr)?;
+        st.serialize_field("ip_addr", &self.ip_addr())?;
         st.serialize_field("country", &self.country)?;
         st.serialize_field("city", &self.city)?;
         st.serialize_field("latitude", &self.latitude)?;
@@ -338,6 +342,11 @@ impl FixedHash {
 }
 
 impl AuthEvent {
+    /// The source address, when it parsed.
+    pub fn ip_addr(&self) -> Option<IpAddr> {
+        self.ip.as_ref().and_then(Address::ip)
+    }
+
     /// The Windows event ID, for Windows events.
     pub fn event_id(&self) -> Option<u32> {
         self.windows.as_ref().map(|w| w.event_id)
@@ -356,13 +365,14 @@ impl AuthEvent {
             Outcome::Success => 2,
         };
         let mut fx = FixedHash(0);
-        fn o<S: AsRef<str>>(o: &Option<S>) -> &str {
-            o.as_ref().map_or("", AsRef::as_ref)
+        fn o<S: AsRef<str>>(o: &Option<S>) -> &[u8] {
+            o.as_ref().map_or(&[], |s| s.as_ref().as_bytes())
         }
+        let ip = self.ip.as_ref().map(Address::text);
         for part in [
-            &*self.identity_key,
-            &*self.identity,
-            o(&self.ip),
+            self.identity_key.as_bytes(),
+            self.identity.as_bytes(),
+            ip.as_ref().map_or(&[], |t| t.as_bytes()),
             o(&self.app),
             o(&self.result_code),
             o(&self.country),
@@ -371,7 +381,7 @@ impl AuthEvent {
             o(&self.request_id),
             o(&self.record.record_id),
         ] {
-            fx.bytes(part.as_bytes());
+            fx.bytes(part);
             fx.word(part.len() as u64);
         }
         if let Some(w) = &self.windows {

@@ -24,6 +24,7 @@ Design choices, each made so the same bytes give the same alerts everywhere:
 // place that may).
 #![deny(unsafe_code)]
 
+pub mod address;
 pub mod alert;
 pub mod config;
 mod config_read;
@@ -43,6 +44,7 @@ pub mod abi;
 pub mod enrich;
 pub mod mmdb;
 
+pub use address::Address;
 pub use alert::{Alert, Evidence, sort_alerts};
 pub use config::{Config, Profile};
 pub use engine::{Detector, EventSummary, SNAPSHOT_MAGIC, SNAPSHOT_VERSION};

@@ -12,6 +12,7 @@
 //! Keys are matched by name in both casings; duplicate keys (seen in Microsoft's own examples) keep the
 //! last value; unknown keys are skipped without being parsed into values.
 
+use crate::address::Address;
 use crate::shared::Shared;
 use std::borrow::Cow;
 use std::fmt;
@@ -461,35 +462,6 @@ fn loc_obj<'a, 'b>(r: &'b RawSignIn<'a>) -> Option<&'b Loc<'a>> {
     }
 }
 
-/// An address as text, shared: the written text when it already is the canonical form (no copy
-/// through a `String`), the canonical form otherwise (`::FFFF:1.2.3.4`, upper-case hex...). An
-/// IPv4 address that parsed is canonical as written (the parser takes four decimal octets without
-/// leading zeros, exactly what it prints).
-fn canonical_ip(a: IpAddr, written: &str, intern: &mut Interner) -> Shared<str> {
-    if a.is_ipv4() {
-        return intern.address(written);
-    }
-    struct Buf([u8; 64], usize);
-    impl std::fmt::Write for Buf {
-        fn write_str(&mut self, s: &str) -> std::fmt::Result {
-            let end = self.1 + s.len();
-            self.0
-                .get_mut(self.1..end)
-                .ok_or(std::fmt::Error)?
-                .copy_from_slice(s.as_bytes());
-            self.1 = end;
-            Ok(())
-        }
-    }
-    let mut b = Buf([0; 64], 0);
-    if std::fmt::Write::write_fmt(&mut b, format_args!("{a}")).is_ok()
-        && &b.0[..b.1] == written.as_bytes()
-    {
-        return intern.address(written);
-    }
-    Shared::from(a.to_string())
-}
-
 /// Map one parsed record to an event. Texts that repeat across records come from `intern`.
 pub(crate) fn to_event(raw: &RawSignIn<'_>, record: RecordRef, intern: &mut Interner) -> Decoded {
     let p = raw.properties.as_deref();
@@ -558,7 +530,7 @@ pub(crate) fn to_event(raw: &RawSignIn<'_>, record: RecordRef, intern: &mut Inte
             .map(|r| intern.field(Field::FailureReason, r))
     };
 
-    let (ip, ip_addr) = address(get!(ip).or_else(|| get!(caller_ip)), intern);
+    let ip = address(get!(ip).or_else(|| get!(caller_ip)), intern);
 
     // Location: Graph object (in properties or top), LA LocationDetails, then bare country codes.
     let loc = p
@@ -659,7 +631,6 @@ pub(crate) fn to_event(raw: &RawSignIn<'_>, record: RecordRef, intern: &mut Inte
         result_code: shared(Some(Field::ResultCode), Some(code)),
         failure_reason,
         ip,
-        ip_addr,
         country,
         city: shared(Some(Field::City), loc.and_then(|l| l.city.as_deref())),
         latitude,
@@ -698,17 +669,13 @@ pub(crate) fn outcome(code: &str) -> Outcome {
     }
 }
 
-/// The address as shared text (canonical when it parsed) and as parsed.
-pub(crate) fn address(
-    text: Option<&str>,
-    intern: &mut Interner,
-) -> (Option<Shared<str>>, Option<IpAddr>) {
-    let parsed = text.and_then(|t| t.parse::<IpAddr>().ok());
-    let shared = match (parsed, text) {
-        (Some(a), Some(t)) => Some(canonical_ip(a, t, intern)),
-        (_, t) => t.map(|t| intern.address(t)),
-    };
-    (shared, parsed)
+/// The address: parsed, else the text as written (shared: such texts repeat).
+pub(crate) fn address(text: Option<&str>, intern: &mut Interner) -> Option<Address> {
+    let text = text?;
+    Some(match text.parse::<IpAddr>() {
+        Ok(a) => Address::Ip(a),
+        Err(_) => Address::Text(intern.get(text)),
+    })
 }
 
 /// A country as a code: the portal CSV writes "City, State, CC", so the last part; `None` when
@@ -995,8 +962,9 @@ mod tests {
             ("2001:db8::1", "2001:db8::1"),
             ("::FFFF:1.2.3.4", "::ffff:1.2.3.4"),
         ] {
-            let a: IpAddr = written.parse().expect("parses");
-            assert_eq!(&*canonical_ip(a, written, &mut i), canonical, "{written}");
+            let a = address(Some(written), &mut i).expect("an address");
+            assert!(a.ip().is_some(), "{written}");
+            assert_eq!(&*a.text(), canonical, "{written}");
         }
     }
 
@@ -1039,8 +1007,11 @@ mod tests {
         assert_eq!(e.outcome, Outcome::Failure);
         assert_eq!(e.result_code.as_deref(), Some("50126"));
         assert_eq!(e.failure_reason.as_deref(), Some("Invalid password"));
-        assert_eq!(e.ip.as_deref(), Some("131.107.159.37"));
-        assert!(e.ip_addr.is_some());
+        assert_eq!(
+            e.ip.as_ref().map(ToString::to_string).as_deref(),
+            Some("131.107.159.37")
+        );
+        assert!(e.ip_addr().is_some());
         assert_eq!(e.country.as_deref(), Some("US"));
         assert_eq!(e.city.as_deref(), Some("Redmond"));
         assert_eq!((e.latitude, e.longitude), (None, None));
@@ -1084,7 +1055,10 @@ mod tests {
             "Status":"{\"errorCode\":50074}","IsInteractive":"True","Type":"SigninLogs","MfaDetail":"{\"authMethod\":\"PhoneAppNotification\"}"}"#,
         );
         assert_eq!(e.outcome, Outcome::Interrupted);
-        assert_eq!(e.ip.as_deref(), Some("2001:db8::1"));
+        assert_eq!(
+            e.ip.as_ref().map(ToString::to_string).as_deref(),
+            Some("2001:db8::1")
+        );
         assert_eq!(e.city.as_deref(), Some("Atlanta"));
         assert_eq!(e.latitude, Some(33.7));
         assert_eq!(e.interactive, Some(true));
@@ -1158,8 +1132,11 @@ mod tests {
             "ipAddress":"not-an-ip","location":42,"autonomousSystemNumber":"AS13335","isInteractive":"maybe",
             "LocationDetails":"not json","riskEventTypes":"a, b","authenticationDetails":{}}"#,
         );
-        assert_eq!(e.ip.as_deref(), Some("not-an-ip"));
-        assert!(e.ip_addr.is_none());
+        assert_eq!(
+            e.ip.as_ref().map(ToString::to_string).as_deref(),
+            Some("not-an-ip")
+        );
+        assert!(e.ip_addr().is_none());
         assert_eq!(e.asn, Some(13335));
         assert_eq!(e.interactive, None);
         assert_eq!(e.risk_event_types(), vec!["a", "b"]);

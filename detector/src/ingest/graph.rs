@@ -84,7 +84,7 @@ fn to_event(r: &Rec<'_>, record: &RecordRef, intern: &mut Interner) -> Option<De
     } else {
         text(r.failure_reason).map(|t| intern.field(Field::FailureReason, t))
     };
-    let (ip, ip_addr) = entra::address(field(r.ip), intern);
+    let ip = entra::address(field(r.ip), intern);
     let loc = r.location.as_ref();
     let country = loc
         .and_then(|l| text(l.country))
@@ -107,7 +107,6 @@ fn to_event(r: &Rec<'_>, record: &RecordRef, intern: &mut Interner) -> Option<De
         result_code: shared(Field::ResultCode, Some(&code)),
         failure_reason,
         ip,
-        ip_addr,
         country,
         city: shared(Field::City, loc.and_then(|l| text(l.city))),
         latitude: loc.and_then(|l| l.latitude),

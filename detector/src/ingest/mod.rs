@@ -42,18 +42,19 @@ pub struct Ingest {
 /// agents, result codes...): one allocation per distinct text instead of one per record and field,
 /// and signal state that keeps them shares the same copy. A cache, so not part of snapshots.
 ///
-/// Identities have their own pool: addresses come and go by the thousand, while an identity should
-/// keep one shared copy for the whole run, so that the signal trackers keyed by it find it by
-/// address. Addresses have theirs too, so that they do not push the few texts that repeat on nearly
-/// every record (apps, client apps, user agents, places, result codes) out of the general pool.
-/// Those few are looked for first among the last texts of the same field (see [`Field`]): a hit
+/// Identities have their own pool: an identity should keep one shared copy for the whole run, so
+/// that the signal trackers keyed by it find it by address. Addresses are not texts here: they are
+/// kept parsed ([`crate::address::Address`]); only a text that is not an address is shared (through
+/// the general pool).
+///
+/// The few texts that repeat on nearly every record (apps, client apps, user agents, places,
+/// result codes) are looked for first among the last texts of the same field (see [`Field`]): a hit
 /// there reads only memory the previous records used, where the pool's table and texts are spread
 /// over a quarter of a megabyte.
 #[derive(Debug, Clone)]
 pub(crate) struct Interner {
     texts: Pool,
     identities: Pool,
-    addresses: Pool,
     recent: [Recent; Field::COUNT],
     /// Where the sign-in reader lower-cases field names, kept from record to record (one
     /// allocation per source instead of one per record).
@@ -65,7 +66,6 @@ impl Default for Interner {
         Interner {
             texts: Pool::new(1 << 14),
             identities: Pool::new(1 << 16),
-            addresses: Pool::new(1 << 16),
             recent: Default::default(),
             keys: String::new(),
         }
@@ -81,11 +81,6 @@ impl Interner {
     /// The shared copy of `s`, a value of field `f`.
     pub fn field(&mut self, f: Field, s: &str) -> Shared<str> {
         self.recent[f as usize].get(s, &mut self.texts)
-    }
-
-    /// The shared copy of the address `s`.
-    pub fn address(&mut self, s: &str) -> Shared<str> {
-        self.addresses.get(s)
     }
 
     /// The shared copy of the identity `s`.
@@ -422,11 +417,5 @@ mod intern_tests {
         // Fields are separate: another field's value is found through the pool, the same copy.
         let a = i.field(Field::UserAgent, "Teams");
         assert!(Shared::ptr_eq(&a, &i.field(Field::App, "Teams")));
-        // Addresses have their own pool.
-        assert!(!Shared::ptr_eq(
-            &i.address("203.0.113.7"),
-            &i.get("203.0.113.7")
-        ));
-        assert_eq!(&*i.address("203.0.113.7"), "203.0.113.7");
     }
 }

@@ -30,6 +30,7 @@ use serde_json::Value;
 
 use super::entra::Decoded;
 use super::time::parse_time;
+use crate::address::Address;
 use crate::event::{AuthEvent, Outcome, RecordRef, SourceKind, WindowsLogon};
 
 /// Event IDs mapped into events; every other ID is ignored (counted).
@@ -557,8 +558,8 @@ pub(crate) fn to_event(r: WinRecord, record: RecordRef) -> Decoded {
         })
     });
     let ip = match (ip_addr, ip_text) {
-        (Some(a), _) => Some(a.to_string()),
-        (None, t) => t.map(str::to_string),
+        (Some(a), _) => Some(Address::Ip(a)),
+        (None, t) => t.map(|t| Address::Text(t.into())),
     };
     let logon_type = r.get("logontype").and_then(parse_u32);
     let workstation = r
@@ -601,8 +602,7 @@ pub(crate) fn to_event(r: WinRecord, record: RecordRef) -> Decoded {
         outcome,
         result_code: result_code.map(Into::into),
         failure_reason: failure_reason.map(Into::into),
-        ip: ip.map(Into::into),
-        ip_addr,
+        ip,
         country: None,
         city: None,
         latitude: None,
@@ -761,7 +761,11 @@ mod tests {
             assert_eq!(&*e.identity_key, key, "{name}");
             assert_eq!(e.outcome, outcome, "{name}");
             assert_eq!(e.result_code.as_deref(), Some(code), "{name}");
-            assert_eq!(e.ip.as_deref(), ip, "{name}");
+            assert_eq!(
+                e.ip.as_ref().map(ToString::to_string).as_deref(),
+                ip,
+                "{name}"
+            );
             assert_eq!(e.windows.as_ref().unwrap().logon_type, lt, "{name}");
             assert_eq!(e.source_kind, SourceKind::WindowsSecurity, "{name}");
         }

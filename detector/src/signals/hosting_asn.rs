@@ -23,7 +23,9 @@
 
 use super::matched::{self, push_detail};
 use super::{Ctx, Tracker, trusted_ip};
+use crate::address::Address;
 use crate::event::{AuthEvent, Outcome};
+use std::net::IpAddr;
 
 pub const DETECTION_TYPE: &str = "SuspiciousInfrastructure";
 pub const MITRE: &[&str] = &["T1586", "T1078", "T1090"];
@@ -41,7 +43,7 @@ pub(crate) fn matches(ev: &AuthEvent, ctx: &Ctx<'_>) -> Option<&'static str> {
         return None;
     }
     let cfg = &ctx.cfg.hosting;
-    if ev.ip_addr.is_some_and(|ip| ctx.m.tor.contains(&ip)) {
+    if ev.ip_addr().is_some_and(|ip| ctx.m.tor.contains(&ip)) {
         return Some("Tor exit list");
     }
     if ev.asn.is_some_and(|a| ctx.m.hosting_asns.contains(&a)) {
@@ -53,7 +55,13 @@ pub(crate) fn matches(ev: &AuthEvent, ctx: &Ctx<'_>) -> Option<&'static str> {
     {
         return Some("ASN name");
     }
-    if ev.ip.as_deref().is_some_and(|ip| {
+    if ev.ip.as_ref().is_some_and(|ip| {
+        if let Address::Ip(IpAddr::V4(a)) = ip
+            && !ctx.m.hosting_prefix_octets.contains(a.octets()[0])
+        {
+            return false;
+        }
+        let ip = ip.text();
         cfg.ip_prefixes
             .iter()
             .any(|p| !p.is_empty() && ip.starts_with(p.as_str()))
@@ -61,7 +69,7 @@ pub(crate) fn matches(ev: &AuthEvent, ctx: &Ctx<'_>) -> Option<&'static str> {
         return Some("IP prefix");
     }
     if ev
-        .ip_addr
+        .ip_addr()
         .is_some_and(|ip| cfg.cidrs.iter().any(|n| n.contains(&ip)))
     {
         return Some("CIDR list");
@@ -210,5 +218,37 @@ mod tests {
             .len(),
             1
         );
+    }
+
+    /// Prefixes are compared as texts: a partial octet, a whole address, an IPv6 start, and an
+    /// address that is not one (kept as written) all match as written; IPv4 addresses whose first
+    /// octet no prefix can start are not written out as text, and must not match.
+    #[test]
+    fn text_prefixes_match_whatever_their_shape() {
+        let cfg = Config::from_json(
+            r#"{"hosting":{"ip_prefixes":["18","9.9.9.9","2001:db8:","host-"]}}"#,
+        )
+        .unwrap();
+        let u = "p@contoso.com";
+        for (ip, hit) in [
+            ("185.1.1.1", true),
+            ("18.1.1.1", true),
+            ("180.1.1.1", true),
+            ("1.18.1.1", false),
+            ("81.1.1.1", false),
+            ("9.9.9.9", true),
+            ("9.9.9.99", true),
+            ("9.9.9.1", false),
+            ("2001:db8::1", true),
+            ("2001:db9::1", false),
+            ("host-7", true),
+            ("7-host", false),
+        ] {
+            let n = run(&cfg, vec![ev(1, u, "0", ip)])
+                .iter()
+                .filter(|a| a.0 == "SuspiciousInfrastructure")
+                .count();
+            assert_eq!(n, usize::from(hit), "{ip}");
+        }
     }
 }

@@ -25,6 +25,7 @@ use indexmap::IndexSet;
 use rustc_hash::{FxBuildHasher, FxHashMap};
 use serde::{Deserialize, Serialize};
 
+use crate::address::Address;
 use crate::alert::{Alert, Evidence};
 use crate::config::{Config, Limits};
 use crate::event::{AuthEvent, Outcome, SourceKind};
@@ -52,6 +53,9 @@ pub(crate) struct Compiled {
     pub hosting_asns: rustc_hash::FxHashSet<u32>,
     pub hosting_names: FoldedSet,
     pub reset_apps: Vec<String>,
+    /// For each first octet of an IPv4 address, whether a configured hosting text prefix can
+    /// match an address starting with it: the others are not written out as text to be compared.
+    pub hosting_prefix_octets: OctetSet,
 }
 
 impl Compiled {
@@ -69,7 +73,35 @@ impl Compiled {
             hosting_asns: cfg.hosting.asn_numbers.iter().copied().collect(),
             hosting_names: FoldedSet::new(&cfg.hosting.asn_names),
             reset_apps: lower(&cfg.allowlist.password_reset_apps),
+            hosting_prefix_octets: OctetSet::of(|o| {
+                // An address's text starts with `o.`: a prefix can match only if it is a start of
+                // that, or starts with it.
+                let start = format!("{o}.");
+                cfg.hosting.ip_prefixes.iter().any(|p| {
+                    !p.is_empty() && (start.starts_with(p.as_str()) || p.starts_with(&start))
+                })
+            }),
         }
+    }
+}
+
+/// A set of byte values (256 bits).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct OctetSet([u64; 4]);
+
+impl OctetSet {
+    fn of(f: impl Fn(u8) -> bool) -> OctetSet {
+        let mut s = OctetSet::default();
+        for o in 0..=255u8 {
+            if f(o) {
+                s.0[usize::from(o >> 6)] |= 1 << (o & 63);
+            }
+        }
+        s
+    }
+
+    pub fn contains(&self, o: u8) -> bool {
+        self.0[usize::from(o >> 6)] & (1 << (o & 63)) != 0
     }
 }
 
@@ -392,7 +424,11 @@ impl Episode {
             self.failures += 1;
         }
         if describe {
-            self.ips.add(m.evidence.ip.as_deref(), limits, stats);
+            self.ips.add(
+                m.evidence.ip.as_ref().map(Address::text).as_deref(),
+                limits,
+                stats,
+            );
             self.apps.add(m.app.as_deref(), limits, stats);
             self.countries
                 .add(m.evidence.country.as_deref(), limits, stats);
@@ -901,7 +937,7 @@ impl<S: IdState> Stage for Tracker<S> {
 /// True when the event comes from a trusted (corporate egress / VPN) range or ASN.
 pub(crate) fn trusted_ip(ev: &AuthEvent, cfg: &Config) -> bool {
     let by_ip = ev
-        .ip_addr
+        .ip_addr()
         .is_some_and(|ip| cfg.allowlist.trusted_ips.iter().any(|n| n.contains(&ip)));
     let by_asn = ev
         .asn
@@ -923,7 +959,6 @@ pub(crate) mod testkit {
 
     /// An event at minute `min` for `user` with result `code` from `ip`.
     pub fn ev(min: i64, user: &str, code: &str, ip: &str) -> AuthEvent {
-        let ip_addr = ip.parse().ok();
         AuthEvent {
             time: t(min),
             identity: user.into(),
@@ -936,7 +971,6 @@ pub(crate) mod testkit {
             result_code: Some(code.into()),
             failure_reason: None,
             ip: (!ip.is_empty()).then(|| ip.into()),
-            ip_addr,
             country: None,
             city: None,
             latitude: None,

@@ -68,7 +68,7 @@ pub(crate) struct State {
 
 /// The source of a Windows event: its address, else its client workstation.
 fn source_of(ev: &AuthEvent) -> Option<String> {
-    if let Some(ip) = ev.ip.as_deref().filter(|s| !s.is_empty()) {
+    if let Some(ip) = ev.ip.as_ref().filter(|a| !a.is_empty()) {
         return Some(ip.to_string());
     }
     ev.windows
@@ -170,7 +170,7 @@ impl State {
             ctx.stats.cap("max_events_per_identity");
         }
         let mut distinct: Vec<&str> = self.recent.iter().map(|a| &*a.account).collect();
-        distinct.sort_unstable();
+        crate::order::sort(&mut distinct);
         distinct.dedup();
         if distinct.len() as u64 >= u64::from(c.min_accounts) {
             let first = self.recent.front().map_or(ev.time, |a| a.mini.time());

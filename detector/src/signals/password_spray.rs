@@ -36,9 +36,10 @@ use serde::{Deserialize, Serialize};
 
 use super::matched::{self, push_detail};
 use super::{
-    Ctx, Episode, IdState, Key, Mini, Stage, Tracker, TrackerKey, earliest, ended,
-    password_reset_flow, secs, trusted_ip,
+    Ctx, Episode, IdState, Mini, Stage, Tracker, earliest, ended, password_reset_flow, secs,
+    trusted_ip,
 };
+use crate::address::Address;
 use crate::event::{AuthEvent, Outcome};
 
 pub const DETECTION_TYPE: &str = "PasswordSpray";
@@ -52,7 +53,8 @@ pub const MULTIPLE: &str = "(multiple)";
 struct Attempt {
     key: String,
     identity: Shared<str>,
-    ip: String,
+    /// The source address (an empty text when the record had none).
+    ip: Address,
     mini: Mini,
 }
 
@@ -94,9 +96,9 @@ pub(crate) struct Spray {
     by_pattern: Tracker<Group>,
     targets: Tracker<Target>,
     successes: Tracker<matched::State<SuccessKind>>,
-    /// IP → last success time (for the distributed rule). Keyed by the reader's shared text: a
-    /// sign-in from a known address finds it by address, without reading a copy of the text.
-    good_ips: FxHashMap<Key, DateTime<Utc>>,
+    /// IP → last success time (for the distributed rule). Keyed by the address itself (hashed
+    /// and compared as its bytes when it parsed).
+    good_ips: FxHashMap<Address, DateTime<Utc>>,
     /// When `good_ips` was last pruned of entries older than the distributed window.
     #[serde(default)]
     good_pruned: Option<DateTime<Utc>>,
@@ -105,9 +107,9 @@ pub(crate) struct Spray {
 impl Spray {
     pub fn observe(&mut self, ev: &AuthEvent, ctx: &mut Ctx<'_>) {
         let cfg = &ctx.cfg.password_spray;
-        let ip: &str = ev.ip.as_deref().unwrap_or_default();
+        let address = ev.ip.as_ref().filter(|a| !a.is_empty());
         if ev.result_is("0") {
-            if !ip.is_empty() {
+            if let Some(address) = address {
                 // Entries older than the window are useless; drop them once per window of event
                 // time so the map follows the active address set, not every address ever seen.
                 let window = secs(cfg.distributed_window_secs);
@@ -117,7 +119,7 @@ impl Spray {
                     self.good_pruned = Some(ev.time);
                 }
                 if self.good_ips.len() >= ctx.cfg.limits.max_identities
-                    && !self.good_ips.contains_key(ip)
+                    && !self.good_ips.contains_key(address)
                 {
                     let horizon = ev.time - secs(cfg.distributed_window_secs);
                     self.good_ips.retain(|_, t| *t > horizon);
@@ -126,9 +128,12 @@ impl Spray {
                         self.good_ips.clear();
                     }
                 }
-                // A known address keeps its key and takes the new time.
-                let shared = ev.ip.as_ref().expect("not empty").key();
-                self.good_ips.insert(shared, ev.time);
+                match self.good_ips.get_mut(address) {
+                    Some(t) => *t = ev.time,
+                    None => {
+                        self.good_ips.insert(address.clone(), ev.time);
+                    }
+                }
             }
             self.success(ev, ctx);
             return;
@@ -139,24 +144,24 @@ impl Spray {
         {
             return;
         }
+        let text = address.map(Address::text);
+        let ip: &str = text.as_deref().unwrap_or_default();
         let attempt = |key: &str| Attempt {
             key: key.to_string(),
             identity: ev.identity_key.clone(),
-            ip: ip.to_string(),
+            ip: address.cloned().unwrap_or_else(|| Address::Text("".into())),
             mini: Mini::of(ev),
         };
         let mut sprayed: Vec<(Vec<(String, Mini)>, String)> = Vec::new();
         let horizon = ev.time - secs(cfg.distributed_window_secs);
         // An IP that recently signed someone in is a user network (office NAT, home), not a spray
         // source: its users' typos must not add up to a "spray".
-        let known_good = ev
-            .ip
-            .as_ref()
-            .is_some_and(|s| self.good_ips.get(&s.key()).is_some_and(|t| *t > horizon));
-        if let Some(shared) = ev.ip.as_ref().filter(|_| !ip.is_empty() && !known_good) {
+        let known_good =
+            address.is_some_and(|a| self.good_ips.get(a).is_some_and(|t| *t > horizon));
+        if address.is_some() && !known_good {
             let a = attempt(ip);
             self.by_ip.update(
-                shared,
+                ip,
                 || Group::new(false, ip, ev.time),
                 ctx,
                 |g, ctx| {
@@ -178,7 +183,7 @@ impl Spray {
                 ctx,
                 |g, ctx| {
                     g.recent
-                        .retain(|r| good.get(r.ip.as_str()).is_none_or(|t| *t <= horizon));
+                        .retain(|r| good.get(&r.ip).is_none_or(|t| *t <= horizon));
                     if let Some(ids) = g.add(a, ctx) {
                         sprayed.push((ids, label()));
                     }
@@ -189,7 +194,7 @@ impl Spray {
         for (ids, source) in sprayed {
             let mut ips: Vec<String> = ids
                 .iter()
-                .filter_map(|(_, m)| m.evidence.ip.as_deref().map(String::from))
+                .filter_map(|(_, m)| m.evidence.ip.as_ref().map(ToString::to_string))
                 .collect();
             crate::order::sort(&mut ips);
             ips.dedup();
@@ -229,10 +234,10 @@ impl Spray {
             return;
         };
         if ev.time > t.until
-            || !ev
-                .ip
-                .as_deref()
-                .is_some_and(|ip| t.ips.iter().any(|x| x == ip))
+            || !ev.ip.as_ref().is_some_and(|ip| {
+                let ip = ip.text();
+                t.ips.iter().any(|x| *x == *ip)
+            })
         {
             return;
         }
@@ -332,12 +337,14 @@ impl Group {
             ctx.stats.cap("max_events_per_identity");
         }
         let mut ids: Vec<&str> = self.recent.iter().map(|r| &*r.identity).collect();
-        ids.sort_unstable();
+        // Through the shared sort routine: a sort of its own is 10 KB of `.wasm`, and this list is
+        // sorted only while a group is below the threshold (BENCHMARKS.md, ninth session).
+        crate::order::sort(&mut ids);
         ids.dedup();
         let is_spray = if self.distributed {
-            let mut per_ip: FxHashMap<&str, u32> = FxHashMap::default();
+            let mut per_ip: FxHashMap<&Address, u32> = FxHashMap::default();
             for r in &self.recent {
-                *per_ip.entry(r.ip.as_str()).or_default() += 1;
+                *per_ip.entry(&r.ip).or_default() += 1;
             }
             ids.len() as u64 >= u64::from(cfg.distributed_min_identities)
                 && per_ip.len() as u64 >= u64::from(cfg.distributed_min_ips)

@@ -176,7 +176,7 @@ impl TokenReplay {
         let claim = kit_claim(ev);
         let follow = secs(cfg.follow_secs);
         let min_history = u64::from(cfg.min_history);
-        let ip: &str = ev.ip.as_deref().unwrap_or_default();
+        let ip = ev.ip.as_ref().filter(|a| !a.is_empty());
         self.history.update(
             &ev.identity_key,
             || History {
@@ -206,8 +206,8 @@ impl TokenReplay {
                 if interactive == Some(false)
                     && let Some((kit, kit_ip)) = h.kit.as_deref()
                     && ev.time - kit.time() <= follow
-                    && !ip.is_empty()
-                    && **kit_ip != *ip
+                    && let Some(ip) = ip
+                    && **kit_ip != *ip.text()
                 {
                     hits.push((
                         "KitSignInThenNonInteractive",
@@ -217,7 +217,10 @@ impl TokenReplay {
                     h.kit = None;
                 }
                 if kit_now {
-                    h.kit = Some(Box::new((Mini::of(ev), ip.to_string())));
+                    h.kit = Some(Box::new((
+                        Mini::of(ev),
+                        ip.map_or_else(String::new, ToString::to_string),
+                    )));
                 }
                 h.successes += 1;
                 if let Some(a) = ev.asn
