@@ -5,7 +5,7 @@
 //! its 17 bytes inline. Before, it held a shared text from a pool of every distinct address, and an
 //! event buffered for a day released that text a day later, a cache miss for each event (and the
 //! pool lookup on arrival was another: BENCHMARKS.md, ninth session). The text is written out only
-//! where it is shown or compared as text (alerts, configured text prefixes, the tie order).
+//! where it is shown or compared as text (alerts, configured text prefixes).
 //!
 //! The text of a parsed address is its canonical form (`IpAddr`'s `Display`), as the readers
 //! always wrote it; an address that did not parse keeps the text as written. Written and read
@@ -62,11 +62,21 @@ impl Address {
                 let mut b = [0u8; MAX_TEXT];
                 let mut n = 0;
                 for o in a.octets() {
-                    // At most 4 × 4 bytes: always in bounds.
-                    let d = [b'0' + o / 100, b'0' + o / 10 % 10, b'0' + o % 10, b'.'];
-                    let skip = usize::from(o < 100) + usize::from(o < 10);
-                    b[n..n + 4 - skip].copy_from_slice(&d[skip..]);
-                    n += 4 - skip;
+                    // At most 4 × 4 bytes: `n` stays under 16.
+                    let n4 = n & 15;
+                    let w = &mut b[n4..n4 + 4];
+                    let mut k = 0;
+                    if o >= 100 {
+                        w[k] = b'0' + o / 100;
+                        k += 1;
+                    }
+                    if o >= 10 {
+                        w[k] = b'0' + o / 10 % 10;
+                        k += 1;
+                    }
+                    w[k] = b'0' + o % 10;
+                    w[k + 1] = b'.';
+                    n = n4 + k + 2;
                 }
                 // Without the last dot.
                 AddressText::Inline(b, (n - 1) as u8)

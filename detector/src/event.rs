@@ -368,11 +368,24 @@ impl AuthEvent {
         fn o<S: AsRef<str>>(o: &Option<S>) -> &[u8] {
             o.as_ref().map_or(&[], |s| s.as_ref().as_bytes())
         }
-        let ip = self.ip.as_ref().map(Address::text);
+        // A parsed address as its 4 or 16 bytes (not written out as text), else its text.
+        let (v4, v6);
+        let ip: &[u8] = match &self.ip {
+            Some(Address::Ip(std::net::IpAddr::V4(a))) => {
+                v4 = a.octets();
+                &v4
+            }
+            Some(Address::Ip(std::net::IpAddr::V6(a))) => {
+                v6 = a.octets();
+                &v6
+            }
+            Some(Address::Text(t)) => t.as_bytes(),
+            None => &[],
+        };
         for part in [
             self.identity_key.as_bytes(),
             self.identity.as_bytes(),
-            ip.as_ref().map_or(&[], |t| t.as_bytes()),
+            ip,
             o(&self.app),
             o(&self.result_code),
             o(&self.country),
