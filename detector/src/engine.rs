@@ -72,6 +72,30 @@ struct Core {
     enrichment: Enrichment,
     /// Accepted events, kept for [`Detector::take_events`] while the event log is on.
     event_log: Option<Vec<EventSummary>>,
+    /// The newest time less the lateness tolerance: events at or before it are released.
+    release_before: Behind,
+    /// The clock less the window: record ids before it leave the de-duplication window.
+    ids_before: Behind,
+}
+
+/// A time less a fixed span, remembered for the last time it was asked for. Most records share
+/// their second with the one before, and date arithmetic on a timestamp costs about a hundred
+/// instructions (BENCHMARKS.md, ninth session). Derived state: not part of snapshots.
+#[derive(Debug, Clone, Default)]
+struct Behind {
+    at: Option<DateTime<Utc>>,
+    less: Option<DateTime<Utc>>,
+}
+
+impl Behind {
+    /// `at - span`, or `None` when that is before the earliest representable time.
+    fn get(&mut self, at: DateTime<Utc>, span: chrono::TimeDelta) -> Option<DateTime<Utc>> {
+        if self.at != Some(at) {
+            self.at = Some(at);
+            self.less = at.checked_sub_signed(span);
+        }
+        self.less
+    }
 }
 
 /// A compact view of one analysed event, for timelines and maps in review tools (see
@@ -153,6 +177,8 @@ impl Detector {
                 pending: Vec::new(),
                 enrichment: Enrichment::default(),
                 event_log: None,
+                release_before: Behind::default(),
+                ids_before: Behind::default(),
             },
         }
     }
@@ -439,14 +465,17 @@ impl Core {
         self.newest = Some(self.newest.map_or(ev.time, |n| n.max(ev.time)));
         self.seq += 1;
         self.reorder.insert(self.seq, ev);
-        let lateness = secs(self.cfg.max_lateness_secs);
         let newest = self.newest.expect("set above");
+        let release_before = self
+            .release_before
+            .get(newest, secs(self.cfg.max_lateness_secs));
         loop {
             let over_cap = self.reorder.len() > self.cfg.limits.max_buffered_events;
             let Some(first) = self.reorder.first_time() else {
                 break;
             };
-            if !over_cap && first + lateness > newest {
+            // Not yet `max_lateness_secs` behind the newest time.
+            if !over_cap && release_before.is_none_or(|t| first > t) {
                 break;
             }
             if over_cap {
@@ -469,7 +498,9 @@ impl Core {
                 Some(host) => format!("{}\u{1f}{id}", host.to_lowercase()).into(),
                 None => (&**id).into(),
             };
-        self.seen_ids.expire(now - secs(self.cfg.window_secs));
+        if let Some(t) = self.ids_before.get(now, secs(self.cfg.window_secs)) {
+            self.seen_ids.expire(t);
+        }
         let full = self.seen_ids.len() >= self.cfg.limits.max_buffered_events;
         if !self.seen_ids.insert(ev.time, &id) {
             self.stats.duplicates += 1;
