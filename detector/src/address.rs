@@ -52,7 +52,6 @@ impl Address {
     }
 
     /// The text, written into a buffer on the stack for a parsed address.
-    #[inline(never)]
     pub fn text(&self) -> AddressText<'_> {
         match self {
             Address::Text(t) => AddressText::Borrowed(t),
@@ -114,16 +113,6 @@ pub enum AddressText<'a> {
     Inline([u8; MAX_TEXT], u8),
 }
 
-impl AddressText<'_> {
-    /// The text's bytes (without checking them again as UTF-8, as `Deref` does).
-    pub fn as_bytes(&self) -> &[u8] {
-        match self {
-            AddressText::Borrowed(s) => s.as_bytes(),
-            AddressText::Inline(b, n) => &b[..usize::from(*n)],
-        }
-    }
-}
-
 impl std::ops::Deref for AddressText<'_> {
     type Target = str;
     fn deref(&self) -> &str {
@@ -132,12 +121,6 @@ impl std::ops::Deref for AddressText<'_> {
             // Written from `IpAddr`'s `Display`: ASCII, so always valid UTF-8.
             AddressText::Inline(b, n) => std::str::from_utf8(&b[..usize::from(*n)]).unwrap_or(""),
         }
-    }
-}
-
-impl AsRef<str> for AddressText<'_> {
-    fn as_ref(&self) -> &str {
-        self
     }
 }
 
