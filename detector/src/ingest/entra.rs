@@ -699,28 +699,21 @@ pub(crate) fn identity(identity: &str, intern: &mut Interner) -> (Shared<str>, S
     (shared, key)
 }
 
-/// One JSON object into `out` (as `serde_json::from_str` would read it: nothing but blanks after).
+/// One JSON object into `out` (as `serde_json::from_slice` would read it: nothing but blanks
+/// after).
 ///
-/// `json` is the record as text when it is valid UTF-8 (checked once for the whole record by the
-/// caller, which the Graph path needs too: then the parser need not check each string), otherwise
-/// its bytes, for the byte parser to report where the bad bytes are.
+/// Always the byte parser, also for a record that is valid UTF-8: it checks only the strings it
+/// keeps (a bad byte in a field no one reads does not lose the record) and reports where bad bytes
+/// are. A second copy of this reader over text would save those checks on records that are not in
+/// Graph's shape (Graph's go through [`super::graph`]) for 23 KB of the `.wasm`.
 fn parse_raw<'a>(
-    json: Result<&'a str, &'a [u8]>,
+    json: &'a [u8],
     out: &mut RawSignIn<'a>,
     keys: &mut String,
 ) -> serde_json::Result<()> {
-    fn read<'a, R: serde_json::de::Read<'a>>(
-        mut de: serde_json::Deserializer<R>,
-        out: &mut RawSignIn<'a>,
-        keys: &mut String,
-    ) -> serde_json::Result<()> {
-        de::DeserializeSeed::deserialize(RawVisitor(out, keys), &mut de)?;
-        de.end()
-    }
-    match json {
-        Ok(text) => read(serde_json::Deserializer::from_str(text), out, keys),
-        Err(bytes) => read(serde_json::Deserializer::from_slice(bytes), out, keys),
-    }
+    let mut de = serde_json::Deserializer::from_slice(json);
+    de::DeserializeSeed::deserialize(RawVisitor(out, keys), &mut de)?;
+    de.end()
 }
 
 /// The record as text when it is valid UTF-8, else its bytes (see [`parse_raw`]).
@@ -753,18 +746,17 @@ pub(crate) fn decode_json_line(
     if let Some(d) = graph_first(json, &record, intern) {
         return Some(d);
     }
-    general_line(json, bytes, record, intern)
+    general_line(bytes, record, intern)
 }
 
 /// [`decode_json_line`] by the general reader alone (without the Graph path).
 pub(crate) fn general_line(
-    json: Result<&str, &[u8]>,
     bytes: &[u8],
     record: RecordRef,
     intern: &mut Interner,
 ) -> Option<Decoded> {
     let mut raw = RawSignIn::default();
-    parse_raw(json, &mut raw, &mut intern.keys)
+    parse_raw(bytes, &mut raw, &mut intern.keys)
         .ok()
         .filter(|()| !raw.wrapper_key)?;
     Some(from_raw(&raw, bytes, record, intern))
@@ -790,7 +782,7 @@ pub(crate) fn decode_json(bytes: &[u8], record: RecordRef, intern: &mut Interner
         return d;
     }
     let mut raw = RawSignIn::default();
-    match parse_raw(json, &mut raw, &mut intern.keys) {
+    match parse_raw(bytes, &mut raw, &mut intern.keys) {
         Ok(()) => from_raw(&raw, bytes, record, intern),
         Err(e) => {
             // PowerShell's `Properties` array does not fit the sign-in reader: try the Windows one.
@@ -846,7 +838,7 @@ pub(crate) fn decode_csv_row(
     // costs one more copy of its text).
     let text = value.to_string();
     let mut raw = RawSignIn::default();
-    match parse_raw(Ok(&text), &mut raw, &mut intern.keys) {
+    match parse_raw(text.as_bytes(), &mut raw, &mut intern.keys) {
         Ok(()) => to_event(&raw, record, intern),
         Err(e) => reject("invalid CSV row", e.to_string()),
     }
