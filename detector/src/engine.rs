@@ -297,7 +297,7 @@ impl Detector {
             stats: String,
             pending: Vec<String>,
             ingest: &'a Ingest,
-            reorder: Vec<(u64, &'a AuthEvent)>,
+            reorder: Vec<(u64, &'a crate::reorder::Parked)>,
             newest: Option<DateTime<Utc>>,
             clock: Option<DateTime<Utc>>,
             seq: u64,
@@ -371,7 +371,7 @@ impl Detector {
         let mut d = Detector::new(cfg);
         d.ingest = s.ingest;
         for (seq, e) in s.reorder {
-            d.core.reorder.insert(seq, Box::new(e));
+            d.core.reorder.insert(seq, e);
         }
         d.core.newest = s.newest;
         d.core.clock = s.clock;
@@ -429,7 +429,7 @@ impl Core {
         }
     }
 
-    /// Boxed from the reader to the reordering buffer: the event is never copied on the way.
+    /// Boxed from the reader; held in place in the reordering buffer (see `reorder`).
     fn accept(&mut self, mut ev: Box<AuthEvent>) {
         if !self.enrichment.is_empty() {
             self.enrichment.apply(&mut ev, &mut self.stats.enrichment);
@@ -464,7 +464,7 @@ impl Core {
         }
         self.newest = Some(self.newest.map_or(ev.time, |n| n.max(ev.time)));
         self.seq += 1;
-        self.reorder.insert(self.seq, ev);
+        self.reorder.insert(self.seq, *ev);
         let newest = self.newest.expect("set above");
         let release_before = self
             .release_before

@@ -237,7 +237,31 @@ impl From<FlatEvent> for AuthEvent {
 /// Written as [`FlatEvent`] is read: the same fields in the same order, borrowed.
 impl Serialize for AuthEvent {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.serialize_with_ids(
+            s,
+            self.request_id.as_deref(),
+            self.record.record_id.as_deref(),
+        )
+    }
+}
+
+impl AuthEvent {
+    /// As [`Serialize`] writes it, with the request and record ids given (the reordering buffer
+    /// holds its events' ids apart from them).
+    pub(crate) fn serialize_with_ids<S: serde::Serializer>(
+        &self,
+        s: S,
+        request_id: Option<&str>,
+        record_id: Option<&str>,
+    ) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
+        /// [`RecordRef`]'s serde form, borrowed.
+        #[derive(Serialize)]
+        struct Record<'a> {
+            source: &'a str,
+            line: u64,
+            record_id: Option<&'a str>,
+        }
         let none = EventExtra::default();
         let x = self.extra.as_deref().unwrap_or(&none);
         let mut st = s.serialize_struct("AuthEvent", 28)?;
@@ -263,12 +287,17 @@ impl Serialize for AuthEvent {
         st.serialize_field("risk_event_types", &x.risk_event_types)?;
         st.serialize_field("user_agent", &self.user_agent)?;
         st.serialize_field("session_id", &x.session_id)?;
-        st.serialize_field("request_id", &self.request_id)?;
+        st.serialize_field("request_id", &request_id)?;
         st.serialize_field("correlation_id", &x.correlation_id)?;
         st.serialize_field("interactive", &self.interactive)?;
         st.serialize_field("source_kind", &self.source_kind)?;
         st.serialize_field("windows", &self.windows)?;
-        st.serialize_field("record", &self.record)?;
+        let record = Record {
+            source: &self.record.source,
+            line: self.record.line,
+            record_id,
+        };
+        st.serialize_field("record", &record)?;
         st.end()
     }
 }
@@ -359,6 +388,16 @@ impl AuthEvent {
     /// hash is fixed (8 bytes at a time, FxHash-style mixing on `u64`, not the platform's hasher), so
     /// native and wasm32 agree.
     pub fn tie_key(&self) -> u64 {
+        self.tie_key_with_ids(self.request_id.as_deref(), self.record.record_id.as_deref())
+    }
+
+    /// [`tie_key`](AuthEvent::tie_key) with the request and record ids given (the reordering
+    /// buffer holds its events' ids apart from them).
+    pub(crate) fn tie_key_with_ids(
+        &self,
+        request_id: Option<&str>,
+        record_id: Option<&str>,
+    ) -> u64 {
         let rank: u64 = match self.outcome {
             Outcome::Failure => 0,
             Outcome::Interrupted => 1,
@@ -391,8 +430,8 @@ impl AuthEvent {
             o(&self.country),
             o(&self.user_agent),
             o(&self.session_id()),
-            o(&self.request_id),
-            o(&self.record.record_id),
+            o(&request_id),
+            o(&record_id),
         ] {
             fx.bytes(part);
             fx.word(part.len() as u64);

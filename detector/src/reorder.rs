@@ -13,18 +13,146 @@ use std::collections::{BTreeMap, VecDeque};
 use chrono::{DateTime, Utc};
 
 use crate::event::AuthEvent;
+use crate::shared::Shared;
 
 /// (event time, tie key, arrival sequence): unique, and the processing order.
 type Key = (DateTime<Utc>, u64, u64);
 
-/// An event in the sorted run. Its tie key is worked out only when another event has the same time
-/// (hashing the event's texts is most of the cost of a key).
+/// An event while it waits, as compact as it is cheap to make it: held in place (no box of its
+/// own), and its record id, when it is short or a GUID written the canonical way (every Entra
+/// sign-in's), held in place too instead of as a shared text.
+///
+/// An event waits about a day (the default lateness tolerance), long enough for everything it
+/// points to to leave the cache. The id is the one text no other event shares: read for
+/// de-duplication and released when the event is dropped, it cost two cache misses per event a
+/// day after it was read (BENCHMARKS.md, tenth session). Made a shared text again when the event
+/// leaves, it is read and released while still in the cache.
+#[derive(Debug, Clone)]
+pub(crate) struct Parked {
+    ev: AuthEvent,
+    /// The record id, taken out of `ev`, and whether the request id was the same text (taken out
+    /// too).
+    id: Option<(Id, bool)>,
+}
+
+/// A record id held in place.
+#[derive(Debug, Clone, Copy)]
+enum Id {
+    /// A GUID in lower-case hex, 8-4-4-4-12 digits: its 16 bytes.
+    Guid([u8; 16]),
+    /// Up to 22 bytes of text, and how many.
+    Short(u8, [u8; 22]),
+}
+
+impl Id {
+    fn new(s: &str) -> Option<Id> {
+        let b = s.as_bytes();
+        if b.len() <= 22 {
+            let mut t = [0; 22];
+            t[..b.len()].copy_from_slice(b);
+            return Some(Id::Short(b.len() as u8, t));
+        }
+        if b.len() != 36 || [8, 13, 18, 23].iter().any(|&i| b[i] != b'-') {
+            return None;
+        }
+        let mut out = [0u8; 16];
+        let mut digits = b.iter().filter(|&&c| c != b'-');
+        for o in &mut out {
+            for _ in 0..2 {
+                let d = match *digits.next()? {
+                    c @ b'0'..=b'9' => c - b'0',
+                    c @ b'a'..=b'f' => c - b'a' + 10,
+                    _ => return None,
+                };
+                *o = *o << 4 | d;
+            }
+        }
+        Some(Id::Guid(out))
+    }
+
+    /// The text it was made from, written into `t` when a GUID.
+    fn write<'a>(&'a self, t: &'a mut [u8; 36]) -> &'a str {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let b: &[u8] = match self {
+            Id::Short(n, b) => &b[..usize::from(*n)],
+            Id::Guid(g) => {
+                let mut at = 0;
+                for (i, &v) in g.iter().enumerate() {
+                    if matches!(i, 4 | 6 | 8 | 10) {
+                        t[at] = b'-';
+                        at += 1;
+                    }
+                    t[at] = HEX[usize::from(v >> 4)];
+                    t[at + 1] = HEX[usize::from(v & 15)];
+                    at += 2;
+                }
+                t
+            }
+        };
+        std::str::from_utf8(b).expect("taken from a text whole")
+    }
+}
+
+/// Written as the event it holds.
+impl serde::Serialize for Parked {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.with_ids(|ev, request_id, record_id| ev.serialize_with_ids(s, request_id, record_id))
+    }
+}
+
+impl Parked {
+    fn new(mut ev: AuthEvent) -> Parked {
+        let id = ev.record.record_id.as_deref().and_then(Id::new).map(|id| {
+            let same = ev.request_id.as_deref() == ev.record.record_id.as_deref();
+            ev.record.record_id = None;
+            if same {
+                ev.request_id = None;
+            }
+            (id, same)
+        });
+        Parked { ev, id }
+    }
+
+    /// `f` of the event and its request and record ids.
+    fn with_ids<R>(&self, f: impl FnOnce(&AuthEvent, Option<&str>, Option<&str>) -> R) -> R {
+        let mut buf = [0; 36];
+        let id = self
+            .id
+            .as_ref()
+            .map(|(id, same)| (id.write(&mut buf), *same));
+        let record_id = id.map_or(self.ev.record.record_id.as_deref(), |(t, _)| Some(t));
+        let request_id = match id {
+            Some((t, true)) => Some(t),
+            _ => self.ev.request_id.as_deref(),
+        };
+        f(&self.ev, request_id, record_id)
+    }
+
+    /// The event's [`AuthEvent::tie_key`].
+    fn tie_key(&self) -> u64 {
+        self.with_ids(AuthEvent::tie_key_with_ids)
+    }
+
+    /// The event as it arrived.
+    fn into_event(mut self) -> AuthEvent {
+        if let Some((id, same)) = self.id {
+            let id: Shared<str> = Shared::from(id.write(&mut [0; 36]));
+            if same {
+                self.ev.request_id = Some(id.clone());
+            }
+            self.ev.record.record_id = Some(id);
+        }
+        self.ev
+    }
+}
+
+/// An event in the sorted run. Its tie key is worked out only when another event has the same time.
 #[derive(Debug, Clone)]
 struct Entry {
     time: DateTime<Utc>,
     seq: u64,
     tie: Option<u64>,
-    ev: Box<AuthEvent>,
+    ev: Parked,
 }
 
 impl Entry {
@@ -56,7 +184,7 @@ const NEAR_END: usize = 16;
 pub(crate) struct Reorder {
     /// Sorted by key.
     run: VecDeque<Entry>,
-    rest: BTreeMap<Key, Box<AuthEvent>>,
+    rest: BTreeMap<Key, Parked>,
 }
 
 impl Reorder {
@@ -65,12 +193,12 @@ impl Reorder {
     }
 
     /// Add the event that arrived `seq`-th.
-    pub fn insert(&mut self, seq: u64, ev: Box<AuthEvent>) {
+    pub fn insert(&mut self, seq: u64, ev: AuthEvent) {
         let mut new = Entry {
             time: ev.time,
             seq,
             tie: None,
-            ev,
+            ev: Parked::new(ev),
         };
         // Into the run a few places from its end (events of one second arrive in any order)...
         let n = self.run.len();
@@ -108,21 +236,23 @@ impl Reorder {
     }
 
     /// Take the first event.
-    pub fn pop_first(&mut self) -> Option<Box<AuthEvent>> {
+    pub fn pop_first(&mut self) -> Option<AuthEvent> {
         let from_run = match (self.run.front_mut(), self.rest.first_key_value()) {
             (Some(a), Some((k, _))) => a.before_key(k),
             (Some(_), None) => true,
             (None, _) => false,
         };
-        if from_run {
+        let parked = if from_run {
             self.run.pop_front().map(|e| e.ev)
         } else {
             self.rest.pop_first().map(|(_, e)| e)
-        }
+        };
+        parked.map(Parked::into_event)
     }
 
-    /// Every waiting event with its arrival sequence, in key order (for snapshots).
-    pub fn in_order(&self) -> Vec<(u64, &AuthEvent)> {
+    /// Every waiting event with its arrival sequence, in key order (for snapshots; written as
+    /// the events they are).
+    pub fn in_order(&self) -> Vec<(u64, &Parked)> {
         let mut out = Vec::with_capacity(self.len());
         let key = |e: &Entry| (e.time, e.tie.unwrap_or_else(|| e.ev.tie_key()), e.seq);
         let mut a = self.run.iter().peekable();
@@ -136,10 +266,10 @@ impl Reorder {
             };
             if take_a {
                 let e = a.next().expect("peeked");
-                out.push((e.seq, &*e.ev));
+                out.push((e.seq, &e.ev));
             } else {
                 let (k, e) = b.next().expect("peeked");
-                out.push((k.2, &**e));
+                out.push((k.2, e));
             }
         }
         out
@@ -150,6 +280,44 @@ impl Reorder {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    /// Ids come back as they were, whichever way they are held.
+    #[test]
+    fn record_ids_come_back_as_they_were() {
+        for id in [
+            "",
+            "ok-000038951",
+            "1234567890123456789012",
+            "12345678901234567890123",
+            "3f2b9c1e-0a4d-4e8f-9b7a-5c6d7e8f9a0b",
+            "3F2B9C1E-0A4D-4E8F-9B7A-5C6D7E8F9A0B",
+            "3f2b9c1e-0a4d-4e8f-9b7a-5c6d7e8f9a0g",
+            "3f2b9c1e00a4d-4e8f-9b7a-5c6d7e8f9a0b",
+            "ünïcödé-ïd-thät-ïs-löng-enough",
+        ] {
+            for (req, same) in [(Some(id), true), (Some("other"), false), (None, false)] {
+                let mut ev = crate::signals::testkit::ev(0, "u", "0", "203.0.113.1");
+                ev.record.record_id = Some(id.into());
+                ev.request_id = req.map(Into::into);
+                let p = Parked::new(ev.clone());
+                assert_eq!(p.id.map(|(_, s)| s), Id::new(id).map(|_| same), "{id:?}");
+                let held = serde_json::to_string(&p).unwrap();
+                assert_eq!(held, serde_json::to_string(&ev).unwrap(), "{id:?}");
+                assert_eq!(p.tie_key(), ev.tie_key(), "{id:?}");
+                assert_eq!(p.into_event(), ev, "{id:?}");
+            }
+        }
+        assert!(matches!(
+            Id::new("3f2b9c1e-0a4d-4e8f-9b7a-5c6d7e8f9a0b"),
+            Some(Id::Guid(_))
+        ));
+        assert!(Id::new("3F2B9C1E-0A4D-4E8F-9B7A-5C6D7E8F9A0B").is_none());
+        assert!(matches!(
+            Id::new("1234567890123456789012"),
+            Some(Id::Short(22, _))
+        ));
+        assert!(Id::new("12345678901234567890123").is_none());
+    }
 
     proptest! {
         /// Whatever the arrival order (sorted, reversed, shuffled, interleaved with taking events
@@ -171,10 +339,10 @@ mod tests {
                     let mut ev = crate::signals::testkit::ev(t, "u", "0", &ip);
                     ev.record.line = seq;
                     map.insert((ev.time, ev.tie_key(), seq), seq);
-                    ours.insert(seq, Box::new(ev));
+                    ours.insert(seq, ev);
                 }
                 prop_assert_eq!(ours.len(), map.len());
-                let lines: Vec<u64> = ours.in_order().iter().map(|(s, e)| { assert_eq!(*s, e.record.line); e.record.line }).collect();
+                let lines: Vec<u64> = ours.in_order().iter().map(|(s, e)| { assert_eq!(*s, e.ev.record.line); e.ev.record.line }).collect();
                 prop_assert_eq!(lines, map.values().copied().collect::<Vec<_>>());
             }
         }
