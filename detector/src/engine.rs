@@ -260,9 +260,12 @@ impl Detector {
         let core = &mut self.core;
         let name = self.ingest.source().to_string();
         self.ingest.finish(&name, None, &mut |it| core.handle(it));
-        while let Some(ev) = core.reorder.pop_first() {
-            core.process(&ev);
+        let mut reorder = std::mem::take(&mut core.reorder);
+        while let Some(ev) = reorder.first() {
+            core.process(ev);
+            reorder.drop_first();
         }
+        core.reorder = reorder;
         let mut ctx = Ctx {
             cfg: &core.cfg,
             m: &core.compiled,
@@ -469,9 +472,11 @@ impl Core {
         let release_before = self
             .release_before
             .get(newest, secs(self.cfg.max_lateness_secs));
+        // Events are read where they wait: the buffer is set aside while the signals read them.
+        let mut reorder = std::mem::take(&mut self.reorder);
         loop {
-            let over_cap = self.reorder.len() > self.cfg.limits.max_buffered_events;
-            let Some(first) = self.reorder.first_time() else {
+            let over_cap = reorder.len() > self.cfg.limits.max_buffered_events;
+            let Some(first) = reorder.first_time() else {
                 break;
             };
             // Not yet `max_lateness_secs` behind the newest time.
@@ -481,9 +486,11 @@ impl Core {
             if over_cap {
                 self.stats.cap("max_buffered_events");
             }
-            let ev = self.reorder.pop_first().expect("first key seen");
-            self.process(&ev);
+            let ev = reorder.first().expect("first key seen");
+            self.process(ev);
+            reorder.drop_first();
         }
+        self.reorder = reorder;
     }
 
     /// One sign-in written as several rows (same record id) counts once (`dedup`). Ids are kept

@@ -133,16 +133,16 @@ impl Parked {
         self.with_ids(AuthEvent::tie_key_with_ids)
     }
 
-    /// The event as it arrived.
-    fn into_event(mut self) -> AuthEvent {
-        if let Some((id, same)) = self.id {
+    /// The event as it arrived, in place.
+    fn unpark(&mut self) -> &AuthEvent {
+        if let Some((id, same)) = self.id.take() {
             let id: Shared<str> = Shared::from(id.write(&mut [0; 36]));
             if same {
                 self.ev.request_id = Some(id.clone());
             }
             self.ev.record.record_id = Some(id);
         }
-        self.ev
+        &self.ev
     }
 }
 
@@ -235,19 +235,34 @@ impl Reorder {
         }
     }
 
-    /// Take the first event.
-    pub fn pop_first(&mut self) -> Option<AuthEvent> {
-        let from_run = match (self.run.front_mut(), self.rest.first_key_value()) {
-            (Some(a), Some((k, _))) => a.before_key(k),
-            (Some(_), None) => true,
-            (None, _) => false,
-        };
-        let parked = if from_run {
-            self.run.pop_front().map(|e| e.ev)
+    /// Whether the first event is in the run (else in the ordered map).
+    fn first_in_run(&mut self) -> Option<bool> {
+        match (self.run.front_mut(), self.rest.first_key_value()) {
+            (Some(a), Some((k, _))) => Some(a.before_key(k)),
+            (Some(_), None) => Some(true),
+            (None, Some(_)) => Some(false),
+            (None, None) => None,
+        }
+    }
+
+    /// The first event, read where it waits (not copied out: it is read once, by the signals,
+    /// then dropped by [`drop_first`](Reorder::drop_first)).
+    pub fn first(&mut self) -> Option<&AuthEvent> {
+        let parked = if self.first_in_run()? {
+            &mut self.run.front_mut()?.ev
         } else {
-            self.rest.pop_first().map(|(_, e)| e)
+            self.rest.first_entry()?.into_mut()
         };
-        parked.map(Parked::into_event)
+        Some(parked.unpark())
+    }
+
+    /// Drop the first event.
+    pub fn drop_first(&mut self) {
+        match self.first_in_run() {
+            Some(true) => drop(self.run.pop_front()),
+            Some(false) => drop(self.rest.pop_first()),
+            None => {}
+        }
     }
 
     /// Every waiting event with its arrival sequence, in key order (for snapshots; written as
@@ -299,12 +314,12 @@ mod tests {
                 let mut ev = crate::signals::testkit::ev(0, "u", "0", "203.0.113.1");
                 ev.record.record_id = Some(id.into());
                 ev.request_id = req.map(Into::into);
-                let p = Parked::new(ev.clone());
+                let mut p = Parked::new(ev.clone());
                 assert_eq!(p.id.map(|(_, s)| s), Id::new(id).map(|_| same), "{id:?}");
                 let held = serde_json::to_string(&p).unwrap();
                 assert_eq!(held, serde_json::to_string(&ev).unwrap(), "{id:?}");
                 assert_eq!(p.tie_key(), ev.tie_key(), "{id:?}");
-                assert_eq!(p.into_event(), ev, "{id:?}");
+                assert_eq!(*p.unpark(), ev, "{id:?}");
             }
         }
         assert!(matches!(
@@ -332,7 +347,8 @@ mod tests {
                     let first = map.first_key_value().map(|(k, _)| k.0);
                     prop_assert_eq!(ours.first_time(), first);
                     let want = map.pop_first().map(|(_, s)| s);
-                    prop_assert_eq!(ours.pop_first().map(|e| e.record.line), want);
+                    prop_assert_eq!(ours.first().map(|e| e.record.line), want);
+                    ours.drop_first();
                 } else {
                     // Three kinds of event per minute: equal times are ordered by the tie key.
                     let ip = format!("203.0.113.{}", seq % 3);
