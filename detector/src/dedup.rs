@@ -31,15 +31,29 @@ pub(crate) struct SeenIds {
     /// How many bytes of `text` have left with them.
     departed_bytes: u64,
     /// (hash, arrival number) of the ids in the window, and of departed ones not yet swept (their
-    /// number is below `departed`).
-    table: hashbrown::HashTable<(u64, u64)>,
+    /// number is below `departed`), both in 32 bits: 8 bytes an id, so the table of a day's ids
+    /// stays in the cache (at 16 bytes an id, its lookups were a tenth of a run's cache misses;
+    /// BENCHMARKS.md, tenth session). Numbers are counted modulo 2^32: an entry is in the window
+    /// when its distance from `departed` is below the window's length. A departed entry is swept
+    /// before the table is twice the window, so it could pass for one in the window only with 2^31
+    /// ids in the window.
+    table: hashbrown::HashTable<(u32, u32)>,
 }
 
-fn hash(id: &str) -> u64 {
+/// The id's hash in 32 bits (its texts are compared when two are equal): both halves of a 64-bit
+/// hash folded together. In wasm32 the hasher works in 32 bits and the upper half is zero: taking
+/// that half alone gave every id the same hash there (a test through the `.wasm` never finished).
+fn hash(id: &str) -> u32 {
     use std::hash::Hasher;
     let mut h = rustc_hash::FxHasher::default();
     h.write(id.as_bytes());
-    h.finish()
+    let x = h.finish();
+    (x ^ x >> 32) as u32
+}
+
+/// Where the table places a hash: spread over 64 bits (its control bytes are the top 7).
+fn place(h: u32) -> u64 {
+    u64::from(h).wrapping_mul(0x9e37_79b9_7f4a_7c15)
 }
 
 impl SeenIds {
@@ -76,25 +90,26 @@ impl SeenIds {
         let h = hash(id);
         // An id over 4 GiB cannot come from a record within `limits.max_record_bytes`.
         let len = u32::try_from(id.len()).expect("an id under 4 GiB");
-        let number = self.departed + self.order.len() as u64;
-        let found = self.table.find(h, |&(h2, n)| {
+        let departed = self.departed as u32;
+        let number = departed.wrapping_add(self.order.len() as u32);
+        let found = self.table.find(place(h), |&(h2, n)| {
             h2 == h
-                && n >= self.departed
-                && usize::try_from(n - self.departed)
-                    .ok()
+                && Some(n.wrapping_sub(departed) as usize)
                     .filter(|&i| i < self.order.len())
                     .is_some_and(|i| self.text_of(i).eq(id.as_bytes()))
         });
         if found.is_some() {
             return false;
         }
-        self.table.insert_unique(h, (h, number), |e| e.0);
+        self.table
+            .insert_unique(place(h), (h, number), |e| place(e.0));
         let start = self.departed_bytes + self.text.len() as u64;
         self.order.push_back((time, start, len));
         self.text.extend(id.as_bytes());
         if self.table.len() > 2 * self.order.len() + 64 {
-            let departed = self.departed;
-            self.table.retain(|e| e.1 >= departed);
+            let n = self.order.len();
+            self.table
+                .retain(|e| (e.1.wrapping_sub(departed) as usize) < n);
         }
         true
     }
@@ -158,6 +173,15 @@ mod tests {
                 .collect::<Vec<_>>(),
             vec![(t(3), "a".to_string()), (t(4), "b".to_string())]
         );
+    }
+
+    /// Ids that differ in one character get different hashes (a hash that ignored part of the
+    /// hasher's output made every lookup a collision in wasm32).
+    #[test]
+    fn hashes_of_similar_ids_differ() {
+        let hashes: std::collections::HashSet<u32> =
+            (0..1000).map(|i| hash(&format!("r{i}"))).collect();
+        assert!(hashes.len() >= 990, "{} distinct of 1000", hashes.len());
     }
 
     #[test]
