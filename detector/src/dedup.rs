@@ -47,7 +47,11 @@ fn hash(id: &str) -> u32 {
     use std::hash::Hasher;
     let mut h = rustc_hash::FxHasher::default();
     h.write(id.as_bytes());
-    let x = h.finish();
+    fold(h.finish())
+}
+
+/// A 64-bit hash in 32 bits, neither half left out.
+fn fold(x: u64) -> u32 {
     (x ^ x >> 32) as u32
 }
 
@@ -177,6 +181,15 @@ mod tests {
 
     /// Ids that differ in one character get different hashes (a hash that ignored part of the
     /// hasher's output made every lookup a collision in wasm32).
+    #[test]
+    fn folding_keeps_a_hasher_that_fills_only_32_bits() {
+        // What wasm32's 32-bit hasher returns: the upper half zero.
+        for x in [1u64, 0x1234_5678, u64::from(u32::MAX)] {
+            assert_eq!(fold(x), x as u32);
+        }
+        assert_ne!(fold(1 << 32), fold(2 << 32));
+    }
+
     #[test]
     fn hashes_of_similar_ids_differ() {
         let hashes: std::collections::HashSet<u32> =
