@@ -352,18 +352,42 @@ impl<'a> Scan<'a> {
         }
     }
 
-    /// An object: `f` reads the value of each key (the key not yet taken as a value: `f` must take
-    /// exactly one).
-    fn object(&mut self, mut f: impl FnMut(&mut Self, &'a str) -> Option<()>) -> Option<()> {
+    /// An object whose keys this path knows are `known` (in the order Graph writes them): `f`
+    /// reads the value of each key, given the key and its place in `known` (`f` must take exactly
+    /// one value). A known key seen twice is not this path's.
+    ///
+    /// Each key is first compared with the known key expected next (the one after the last known
+    /// key), in place: Graph writes its keys in one order, so most keys are found without looking
+    /// for their end or comparing them with every known key.
+    fn object(
+        &mut self,
+        known: &'static [&'static str],
+        mut f: impl FnMut(&mut Self, Option<usize>, &'a str) -> Option<()>,
+    ) -> Option<()> {
         self.eat(b'{')?;
         if self.peek()? == b'}' {
             self.at += 1;
             return Some(());
         }
+        let (mut next, mut seen) = (0, 0u32);
         loop {
-            let k = self.string()?;
+            let (i, k) = match self.expected(known.get(next)) {
+                Some(k) => (Some(next), k),
+                None => {
+                    let k = self.string()?;
+                    (known.iter().position(|&x| x == k), k)
+                }
+            };
+            if let Some(i) = i {
+                let bit = 1 << i;
+                if seen & bit != 0 {
+                    return None;
+                }
+                seen |= bit;
+                next = i + 1;
+            }
             self.eat(b':')?;
-            f(self, k)?;
+            f(self, i, k)?;
             match self.peek()? {
                 b',' => self.at += 1,
                 b'}' => {
@@ -375,12 +399,33 @@ impl<'a> Scan<'a> {
         }
     }
 
-    /// `null` or an object read by `f`: whether it was an object.
-    fn opt_object(&mut self, f: impl FnMut(&mut Self, &'a str) -> Option<()>) -> Option<bool> {
+    /// The key `name` when the next token is exactly that string (taken), else `None` (nothing
+    /// taken).
+    fn expected(&mut self, name: Option<&&'static str>) -> Option<&'static str> {
+        let name = *name?;
+        let n = name.len();
+        let b = self.bytes();
+        let at = self.at;
+        let hit = b.get(at) == Some(&b'"')
+            && b.get(at + 1..at + 1 + n)
+                .is_some_and(|k| super::same_bytes(k, name.as_bytes()))
+            && b.get(at + 1 + n) == Some(&b'"');
+        hit.then(|| {
+            self.at = at + n + 2;
+            name
+        })
+    }
+
+    /// `null` or an object read by `f` (see [`object`](Scan::object)): whether it was an object.
+    fn opt_object(
+        &mut self,
+        known: &'static [&'static str],
+        f: impl FnMut(&mut Self, Option<usize>, &'a str) -> Option<()>,
+    ) -> Option<bool> {
         if self.null()? {
             return Some(false);
         }
-        self.object(f).map(|()| true)
+        self.object(known, f).map(|()| true)
     }
 
     /// Any JSON value, read and left (strings with escapes are left to the general reader).
@@ -390,7 +435,7 @@ impl<'a> Scan<'a> {
         }
         match self.peek()? {
             b'"' => self.string().map(drop),
-            b'{' => self.object(|s, _| s.skip(depth + 1)),
+            b'{' => self.object(&[], |s, _, _| s.skip(depth + 1)),
             b'[' => {
                 self.at += 1;
                 if self.peek()? == b']' {
@@ -442,129 +487,65 @@ impl<'a> Scan<'a> {
 
     /// The whole record, and nothing after it but whitespace.
     fn record(&mut self, r: &mut Rec<'a>, keys: &mut String) -> Option<()> {
-        // Each known key once: a repeated one is left to the general reader.
-        let mut seen = 0u32;
-        let mut once = |bit: u32| {
-            let first = seen & bit == 0;
-            seen |= bit;
-            first.then_some(())
-        };
-        self.object(|s, k| {
-            match k {
-                "id" => {
-                    once(1)?;
-                    r.id = s.opt_str()?;
-                }
-                "createdDateTime" => {
-                    once(1 << 1)?;
-                    r.created = s.opt_str()?;
-                }
-                "userPrincipalName" => {
-                    once(1 << 2)?;
-                    r.upn = s.opt_str()?;
-                }
-                "appDisplayName" => {
-                    once(1 << 3)?;
-                    r.app = s.opt_str()?;
-                }
-                "ipAddress" => {
-                    once(1 << 4)?;
-                    r.ip = s.opt_str()?;
-                }
-                "clientAppUsed" => {
-                    once(1 << 5)?;
-                    r.client_app = s.opt_str()?;
-                }
-                "userAgent" => {
-                    once(1 << 6)?;
-                    r.user_agent = s.opt_str()?;
-                }
-                "correlationId" => {
-                    once(1 << 7)?;
-                    r.correlation_id = s.opt_str()?;
-                }
-                "isInteractive" => {
-                    once(1 << 8)?;
-                    r.interactive = s.opt_bool()?;
-                }
-                "autonomousSystemNumber" => {
-                    once(1 << 9)?;
-                    r.asn = s.opt_int()?;
-                }
-                "status" => {
-                    once(1 << 10)?;
-                    let mut seen = 0u8;
-                    s.opt_object(|s, k| {
-                        let bit = match k {
-                            "errorCode" => 1,
-                            "failureReason" => 2,
-                            "ErrorCode" | "FailureReason" => return None,
-                            _ => return s.skip(2),
-                        };
-                        (seen & bit == 0).then_some(())?;
-                        seen |= bit;
-                        if bit == 1 {
-                            r.error_code = s.opt_int()?;
-                        } else {
-                            r.failure_reason = s.opt_str()?;
-                        }
-                        Some(())
+        const TOP: &[&str] = &[
+            "id",
+            "createdDateTime",
+            "userPrincipalName",
+            "appDisplayName",
+            "ipAddress",
+            "clientAppUsed",
+            "userAgent",
+            "correlationId",
+            "isInteractive",
+            "autonomousSystemNumber",
+            "status",
+            "location",
+            "riskEventTypes",
+            "riskEventTypes_v2",
+        ];
+        self.object(TOP, |s, i, k| {
+            match i {
+                Some(0) => r.id = s.opt_str()?,
+                Some(1) => r.created = s.opt_str()?,
+                Some(2) => r.upn = s.opt_str()?,
+                Some(3) => r.app = s.opt_str()?,
+                Some(4) => r.ip = s.opt_str()?,
+                Some(5) => r.client_app = s.opt_str()?,
+                Some(6) => r.user_agent = s.opt_str()?,
+                Some(7) => r.correlation_id = s.opt_str()?,
+                Some(8) => r.interactive = s.opt_bool()?,
+                Some(9) => r.asn = s.opt_int()?,
+                Some(10) => {
+                    s.opt_object(&["errorCode", "failureReason"], |s, i, k| match i {
+                        Some(0) => s.opt_int().map(|v| r.error_code = v),
+                        Some(_) => s.opt_str().map(|v| r.failure_reason = v),
+                        // Another spelling: the general reader's.
+                        None if k == "ErrorCode" || k == "FailureReason" => None,
+                        None => s.skip(2),
                     })?;
                 }
-                "location" => {
-                    once(1 << 11)?;
+                Some(11) => {
                     let mut l = Loc::default();
-                    let mut seen = 0u8;
-                    let mut first = |bit: u8| {
-                        let new = seen & bit == 0;
-                        seen |= bit;
-                        new.then_some(())
-                    };
-                    let there = s.opt_object(|s, k| {
-                        match k {
-                            "city" => {
-                                first(1)?;
-                                l.city = s.opt_str()?;
+                    let there =
+                        s.opt_object(&["city", "countryOrRegion", "geoCoordinates"], |s, i, _| {
+                            match i {
+                                Some(0) => s.opt_str().map(|v| l.city = v),
+                                Some(1) => s.opt_str().map(|v| l.country = v),
+                                Some(_) => s
+                                    .opt_object(&["latitude", "longitude"], |s, i, _| match i {
+                                        Some(0) => s.opt_f64().map(|v| l.latitude = v),
+                                        Some(_) => s.opt_f64().map(|v| l.longitude = v),
+                                        None => s.skip(3),
+                                    })
+                                    .map(drop),
+                                None => s.skip(2),
                             }
-                            "countryOrRegion" => {
-                                first(2)?;
-                                l.country = s.opt_str()?;
-                            }
-                            "geoCoordinates" => {
-                                first(4)?;
-                                let mut seen = 0u8;
-                                s.opt_object(|s, k| {
-                                    let bit = match k {
-                                        "latitude" => 1,
-                                        "longitude" => 2,
-                                        _ => return s.skip(3),
-                                    };
-                                    (seen & bit == 0).then_some(())?;
-                                    seen |= bit;
-                                    let v = s.opt_f64()?;
-                                    if bit == 1 {
-                                        l.latitude = v;
-                                    } else {
-                                        l.longitude = v;
-                                    }
-                                    Some(())
-                                })?;
-                            }
-                            _ => s.skip(2)?,
-                        }
-                        Some(())
-                    })?;
+                        })?;
                     r.location = there.then_some(l);
                 }
-                "riskEventTypes" => {
-                    once(1 << 12)?;
-                    r.risk_v1 = s.texts()?;
-                }
-                "riskEventTypes_v2" => {
-                    once(1 << 13)?;
-                    r.risk_v2 = s.texts()?;
-                }
-                _ => {
+                Some(12) => r.risk_v1 = s.texts()?,
+                Some(_) => r.risk_v2 = s.texts()?,
+                None => {
                     if entra::field_of(entra::field_name(k, keys)).is_some() {
                         return None;
                     }
