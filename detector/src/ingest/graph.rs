@@ -818,6 +818,29 @@ mod tests {
             }
         }
 
+        /// Graph's record with a few bytes replaced, inserted or removed (JSON's own characters
+        /// above all): whatever the fast path takes, it reads as the general reader does.
+        #[test]
+        fn mutated_records_agree(edits in proptest::collection::vec((0usize..2000, 0u8..3, prop_oneof![
+            3 => proptest::sample::select(b"\"{}[],: \n\t0123456789.eE+-nulltruefalse\\/u".to_vec()),
+            1 => 0x20u8..0x7f,
+            1 => 0u8..0x20,
+        ]), 1..4)) {
+            let mut b = GRAPH.as_bytes().to_vec();
+            for (at, op, c) in edits {
+                let at = at % (b.len() + 1);
+                match op {
+                    0 if at < b.len() => b[at] = c,
+                    1 => b.insert(at, c),
+                    _ if at < b.len() => {
+                        b.remove(at);
+                    }
+                    _ => {}
+                }
+            }
+            agrees(std::str::from_utf8(&b).expect("ASCII edits of ASCII"));
+        }
+
         /// The word-at-a-time scan finds what a byte-by-byte one finds.
         #[test]
         fn string_end_is_a_byte_loops(bytes in proptest::collection::vec(prop_oneof![
