@@ -389,13 +389,35 @@ impl<'a> Scan<'a> {
             }
             self.eat(b':')?;
             f(self, i, k)?;
-            match self.peek()? {
-                b',' => self.at += 1,
-                b'}' => {
-                    self.at += 1;
-                    return Some(());
-                }
-                _ => return None,
+            if !self.more(b'}')? {
+                return Some(());
+            }
+        }
+    }
+
+    /// After an element of an object or array: `true` past a `,` (another follows), `false` past
+    /// `close` (the last one).
+    #[inline]
+    fn more(&mut self, close: u8) -> Option<bool> {
+        let c = self.peek()?;
+        if c != b',' && c != close {
+            return None;
+        }
+        self.at += 1;
+        Some(c == b',')
+    }
+
+    /// An array: `f` reads each element.
+    fn array(&mut self, mut f: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
+        self.eat(b'[')?;
+        if self.peek()? == b']' {
+            self.at += 1;
+            return Some(());
+        }
+        loop {
+            f(self)?;
+            if !self.more(b']')? {
+                return Some(());
             }
         }
     }
@@ -437,24 +459,7 @@ impl<'a> Scan<'a> {
         match self.peek()? {
             b'"' => self.string().map(drop),
             b'{' => self.object(&[], |s, _, _| s.skip(depth + 1)),
-            b'[' => {
-                self.at += 1;
-                if self.peek()? == b']' {
-                    self.at += 1;
-                    return Some(());
-                }
-                loop {
-                    self.skip(depth + 1)?;
-                    match self.peek()? {
-                        b',' => self.at += 1,
-                        b']' => {
-                            self.at += 1;
-                            return Some(());
-                        }
-                        _ => return None,
-                    }
-                }
-            }
+            b'[' => self.array(|s| s.skip(depth + 1)),
             b'n' => self.word(b"null"),
             b't' => self.word(b"true"),
             b'f' => self.word(b"false"),
@@ -468,22 +473,11 @@ impl<'a> Scan<'a> {
         if self.null()? {
             return Some(out);
         }
-        self.eat(b'[')?;
-        if self.peek()? == b']' {
-            self.at += 1;
-            return Some(out);
-        }
-        loop {
-            out.extend(text(self.opt_str()?));
-            match self.peek()? {
-                b',' => self.at += 1,
-                b']' => {
-                    self.at += 1;
-                    return Some(out);
-                }
-                _ => return None,
-            }
-        }
+        self.array(|s| {
+            out.extend(text(s.opt_str()?));
+            Some(())
+        })?;
+        Some(out)
     }
 
     /// The whole record, and nothing after it but whitespace.
@@ -555,10 +549,7 @@ impl<'a> Scan<'a> {
             }
             Some(())
         })?;
-        match self.peek() {
-            None => Some(()),
-            Some(_) => None,
-        }
+        self.peek().is_none().then_some(())
     }
 }
 
