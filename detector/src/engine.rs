@@ -261,10 +261,7 @@ impl Detector {
         let name = self.ingest.source().to_string();
         self.ingest.finish(&name, None, &mut |it| core.handle(it));
         let mut reorder = std::mem::take(&mut core.reorder);
-        while let Some(ev) = reorder.first() {
-            core.process(ev);
-            reorder.drop_first();
-        }
+        while reorder.take_first(&mut |ev| core.process(ev)) {}
         core.reorder = reorder;
         let mut ctx = Ctx {
             cfg: &core.cfg,
@@ -313,7 +310,7 @@ impl Detector {
             stats: serde_json::to_string(&self.core.stats).expect("stats serialize"),
             pending: self.core.pending.iter().map(Alert::to_json).collect(),
             ingest: &self.ingest,
-            reorder: self.core.reorder.in_order(),
+            reorder: self.core.reorder.held(),
             newest: self.core.newest,
             clock: self.core.clock,
             seq: self.core.seq,
@@ -486,9 +483,7 @@ impl Core {
             if over_cap {
                 self.stats.cap("max_buffered_events");
             }
-            let ev = reorder.first().expect("first key seen");
-            self.process(ev);
-            reorder.drop_first();
+            reorder.take_first(&mut |ev| self.process(ev));
         }
         self.reorder = reorder;
     }

@@ -2,11 +2,14 @@
 //! order.
 //!
 //! Logs mostly arrive in time order, oldest-first or (Graph exports) newest-first. An event that
-//! extends the sorted run at either end, or lands a few places from its end (one second's events
-//! in any order), goes into a deque; any other goes into an ordered map. The smallest key is at the
-//! front of one of the two. The same order out as one ordered map, with a fraction of the work for
-//! sorted input (a B-tree insert compares keys down the tree), and the tie key is hashed only for
-//! events that meet another of the same time.
+//! extends the run at either end, or lands a few places from its end, goes into a deque kept in
+//! time order; any other goes into an ordered map. The smallest key is at the front of one of the
+//! two. Events of one time sit in the deque in arrival order, where they were put: only when their
+//! time reaches the front are their tie keys sorted, as small keys, and the events taken out from
+//! where they are (the holes they leave close as the front moves past them). Before, each event
+//! was put in key order on arrival, moving a 400-byte entry past each later one of its second
+//! (BENCHMARKS.md, fourteenth session). The same order out as one ordered map, and the tie key is
+//! worked out only for events that meet another of the same time.
 
 use std::collections::{BTreeMap, VecDeque};
 
@@ -146,34 +149,31 @@ impl Parked {
     }
 }
 
-/// An event in the sorted run. Its tie key is worked out only when another event has the same time.
+/// A waiting event in the run, held where it was put until it is taken out (events are never
+/// moved to make room: one second's events arrive in any order and are put in key order only
+/// when their second reaches the front, as small keys).
 #[derive(Debug, Clone)]
-struct Entry {
+struct Slot {
     time: DateTime<Utc>,
     seq: u64,
-    tie: Option<u64>,
-    ev: Parked,
+    /// Its tie key once worked out, [`NO_TIE`] until then.
+    tie: u64,
+    /// `None` once taken out: a hole until every slot before it is taken out too (only the
+    /// front time's events are taken out of order).
+    ev: Option<Parked>,
 }
 
-impl Entry {
+/// No tie key worked out yet (a tie key's top byte is its outcome's rank, 0 to 2).
+const NO_TIE: u64 = u64::MAX;
+
+impl Slot {
     fn tie(&mut self) -> u64 {
-        *self.tie.get_or_insert_with(|| self.ev.tie_key())
-    }
-
-    /// `self` before `other` in key order.
-    fn before(&mut self, other: &mut Entry) -> bool {
-        if self.time != other.time {
-            return self.time < other.time;
+        if self.tie == NO_TIE
+            && let Some(ev) = &self.ev
+        {
+            self.tie = ev.tie_key();
         }
-        (self.tie(), self.seq) < (other.tie(), other.seq)
-    }
-
-    /// `self` before the key `k`.
-    fn before_key(&mut self, k: &Key) -> bool {
-        if self.time != k.0 {
-            return self.time < k.0;
-        }
-        (self.tie(), self.seq) < (k.1, k.2)
+        self.tie
     }
 }
 
@@ -182,47 +182,60 @@ const NEAR_END: usize = 16;
 
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Reorder {
-    /// Sorted by key.
-    run: VecDeque<Entry>,
+    /// Sorted by time; events of one time in arrival order. The front slot is never a hole.
+    run: VecDeque<Slot>,
+    /// Events in `run` (slots that are not holes).
+    live: usize,
+    /// The number of `run`'s front slot: slots are numbered as they are put at either end
+    /// (counting modulo 2^64), so a number stays valid while slots before it leave.
+    base: u64,
+    /// The front time's events in `run`, in reverse key order as (tie key, arrival, slot number):
+    /// the next one out is last. Worked out when it is needed and empty (emptied when the front
+    /// time's events change), not on each arrival.
+    front: Vec<(u64, u64, u64)>,
     rest: BTreeMap<Key, Parked>,
 }
 
 impl Reorder {
     pub fn len(&self) -> usize {
-        self.run.len() + self.rest.len()
+        self.live + self.rest.len()
     }
 
     /// Add the event that arrived `seq`-th.
     pub fn insert(&mut self, seq: u64, ev: AuthEvent) {
-        let mut new = Entry {
-            time: ev.time,
+        let time = ev.time;
+        let mut new = Slot {
+            time,
             seq,
-            tie: None,
-            ev: Parked::new(ev),
+            tie: NO_TIE,
+            ev: Some(Parked::new(ev)),
         };
-        // Into the run a few places from its end (events of one second arrive in any order)...
+        let front = self.run.front().map_or(time, |s| s.time);
+        // The front time's events change (a later time's do not touch its order).
+        if time <= front {
+            self.front.clear();
+        }
+        // Into the run after the last event of its time or earlier, a few places from its end
+        // at most (events of one second arrive in any order: ties are ordered at the front) ...
         let n = self.run.len();
         let mut i = n;
-        while i > 0 && n - i < NEAR_END {
-            if self.run[i - 1].before(&mut new) {
-                self.run.insert(i, new);
-                return;
-            }
+        while i > 0 && n - i < NEAR_END && self.run[i - 1].time > time {
             i -= 1;
         }
-        if i == 0 {
+        if i.checked_sub(1)
+            .map_or(n == 0, |j| self.run[j].time <= time)
+        {
+            self.live += 1;
+            self.run.insert(i, new);
+        } else if time < front {
+            // ... or before its start (newest-first input) ...
+            self.live += 1;
+            self.base = self.base.wrapping_sub(1);
             self.run.push_front(new);
-            return;
+        } else if let Some(ev) = new.ev.take() {
+            // ... or else into the ordered map.
+            self.rest.insert((time, ev.tie_key(), seq), ev);
         }
-        // ... or before its start (newest-first input) ...
-        let front = self.run.front_mut().expect("not empty");
-        if new.before(front) {
-            self.run.push_front(new);
-            return;
-        }
-        // ... or else into the ordered map.
-        let tie = new.tie();
-        self.rest.insert((new.time, tie, seq), new.ev);
     }
 
     /// The time of the first event.
@@ -235,57 +248,87 @@ impl Reorder {
         }
     }
 
-    /// Whether the first event is in the run (else in the ordered map).
-    fn first_in_run(&mut self) -> Option<bool> {
-        match (self.run.front_mut(), self.rest.first_key_value()) {
-            (Some(a), Some((k, _))) => Some(a.before_key(k)),
-            (Some(_), None) => Some(true),
-            (None, Some(_)) => Some(false),
-            (None, None) => None,
-        }
-    }
-
-    /// The first event, read where it waits (not copied out: it is read once, by the signals,
-    /// then dropped by [`drop_first`](Reorder::drop_first)).
-    pub fn first(&mut self) -> Option<&AuthEvent> {
-        let parked = if self.first_in_run()? {
-            &mut self.run.front_mut()?.ev
-        } else {
-            self.rest.first_entry()?.into_mut()
-        };
-        Some(parked.unpark())
-    }
-
-    /// Drop the first event.
-    pub fn drop_first(&mut self) {
-        match self.first_in_run() {
-            Some(true) => drop(self.run.pop_front()),
-            Some(false) => drop(self.rest.pop_first()),
-            None => {}
-        }
-    }
-
-    /// Every waiting event with its arrival sequence, in key order (for snapshots; written as
-    /// the events they are).
-    pub fn in_order(&self) -> Vec<(u64, &Parked)> {
-        let mut out = Vec::with_capacity(self.len());
-        let key = |e: &Entry| (e.time, e.tie.unwrap_or_else(|| e.ev.tie_key()), e.seq);
-        let mut a = self.run.iter().peekable();
-        let mut b = self.rest.iter().peekable();
-        loop {
-            let take_a = match (a.peek(), b.peek()) {
-                (Some(ea), Some((kb, _))) => key(ea) < **kb,
-                (Some(_), None) => true,
-                (None, Some(_)) => false,
-                (None, None) => break,
-            };
-            if take_a {
-                let e = a.next().expect("peeked");
-                out.push((e.seq, &e.ev));
-            } else {
-                let (k, e) = b.next().expect("peeked");
-                out.push((k.2, e));
+    /// The first event of the run: where it is in `run`, and its arrival.
+    fn run_first(&mut self) -> Option<(usize, u64)> {
+        let t = self.run.front()?.time;
+        if self.front.is_empty() {
+            // One event of its time: no tie key to work out (unless another of that time is in
+            // the ordered map: see `first_in_run`).
+            let single = self.run.get(1).is_none_or(|s| s.time != t);
+            let base = self.base;
+            self.front.clear();
+            for (i, s) in self.run.iter_mut().enumerate() {
+                if s.time != t {
+                    break;
+                }
+                if s.ev.is_some() {
+                    let tie = if single { 0 } else { s.tie() };
+                    self.front.push((tie, s.seq, base.wrapping_add(i as u64)));
+                }
             }
+            crate::order::sort_by(&mut self.front, |a, b| b.cmp(a));
+        }
+        let &(_, seq, number) = self.front.last()?;
+        Some((number.wrapping_sub(self.base) as usize, seq))
+    }
+
+    /// Where the first event is: `Some(i)` at `run[i]`, `None` first in the ordered map.
+    fn first_in_run(&mut self) -> Option<Option<usize>> {
+        let rest = self.rest.first_key_value().map(|(k, _)| *k);
+        let Some((i, seq)) = self.run_first() else {
+            return rest.map(|_| None);
+        };
+        let Some(k) = rest else {
+            return Some(Some(i));
+        };
+        let t = self.run[i].time;
+        if t != k.0 {
+            return Some((t < k.0).then_some(i));
+        }
+        // Same time in both: the tie keys decide (the run's, worked out now if it was alone).
+        let tie = self.run[i].tie();
+        Some(((tie, seq) < (k.1, k.2)).then_some(i))
+    }
+
+    /// Hand the first event to `f`, read where it waits (not copied out), then drop it. `false`
+    /// when there is none.
+    pub fn take_first(&mut self, f: &mut dyn FnMut(&AuthEvent)) -> bool {
+        match self.first_in_run() {
+            Some(Some(i)) => {
+                if let Some(p) = &mut self.run[i].ev {
+                    f(p.unpark());
+                }
+                self.front.pop();
+                self.run[i].ev = None;
+                self.live -= 1;
+                while self.run.front().is_some_and(|s| s.ev.is_none()) {
+                    self.run.pop_front();
+                    self.base = self.base.wrapping_add(1);
+                }
+            }
+            Some(None) => {
+                if let Some(mut e) = self.rest.first_entry() {
+                    f(e.get_mut().unpark());
+                    e.remove();
+                }
+            }
+            None => return false,
+        }
+        true
+    }
+
+    /// Every waiting event with its arrival sequence, as held: the run's, then the ordered map's
+    /// (for snapshots; written as the events they are). Put back with
+    /// [`insert`](Reorder::insert), in this order, they come out in the same key order.
+    pub fn held(&self) -> Vec<(u64, &Parked)> {
+        let mut out = Vec::with_capacity(self.len());
+        for s in &self.run {
+            if let Some(ev) = &s.ev {
+                out.push((s.seq, ev));
+            }
+        }
+        for (k, ev) in &self.rest {
+            out.push((k.2, ev));
         }
         out
     }
@@ -339,28 +382,63 @@ mod tests {
         /// out), events come out as from one ordered map.
         #[test]
         fn same_order_as_one_ordered_map(ops in proptest::collection::vec((0i64..40, any::<bool>()), 0..300)) {
+            same_order(ops.into_iter().enumerate().map(|(i, (t, take))| (t, take, i as i64 % 3)).collect())?;
+        }
+
+        /// The same for input in near time order with many events a minute (each minute's events
+        /// in any order, a few a minute or more behind, events taken out between them): the
+        /// run's own paths, not the ordered map's.
+        #[test]
+        fn near_sorted_input_comes_out_in_key_order(ops in proptest::collection::vec((0i64..3, 0u8..8, 0i64..6), 0..400)) {
+            let mut t = 0;
+            let ops = ops.into_iter().enumerate().map(|(i, (behind, take, kind))| {
+                if i % 4 == 0 {
+                    t += 1;
+                }
+                // Mostly the current minute, some behind it; one in four a take.
+                ((t - behind).max(0), take < 2, kind)
+            }).collect();
+            same_order(ops)?;
+        }
+    }
+
+    /// Arrivals (minute, kind) and takes, checked step by step against one ordered map.
+    fn same_order(ops: Vec<(i64, bool, i64)>) -> Result<(), TestCaseError> {
+        {
             let mut ours = Reorder::default();
             let mut map: BTreeMap<Key, u64> = BTreeMap::new();
-            for (seq, (t, take)) in ops.into_iter().enumerate() {
+            for (seq, (t, take, kind)) in ops.into_iter().enumerate() {
                 let seq = seq as u64;
                 if take {
                     let first = map.first_key_value().map(|(k, _)| k.0);
                     prop_assert_eq!(ours.first_time(), first);
                     let want = map.pop_first().map(|(_, s)| s);
-                    prop_assert_eq!(ours.first().map(|e| e.record.line), want);
-                    ours.drop_first();
+                    let mut got = None;
+                    prop_assert_eq!(
+                        ours.take_first(&mut |e| got = Some(e.record.line)),
+                        want.is_some()
+                    );
+                    prop_assert_eq!(got, want);
                 } else {
                     // Three kinds of event per minute: equal times are ordered by the tie key.
-                    let ip = format!("203.0.113.{}", seq % 3);
+                    let ip = format!("203.0.113.{kind}");
                     let mut ev = crate::signals::testkit::ev(t, "u", "0", &ip);
                     ev.record.line = seq;
                     map.insert((ev.time, ev.tie_key(), seq), seq);
                     ours.insert(seq, ev);
                 }
                 prop_assert_eq!(ours.len(), map.len());
-                let lines: Vec<u64> = ours.in_order().iter().map(|(s, e)| { assert_eq!(*s, e.ev.record.line); e.ev.record.line }).collect();
+                // Put back as held (a snapshot restored), they come out in the same order.
+                let mut again = Reorder::default();
+                for (s, e) in ours.held() {
+                    prop_assert_eq!(s, e.ev.record.line);
+                    again.insert(s, e.clone().unpark().clone());
+                }
+                let mut lines = Vec::new();
+                while again.take_first(&mut |e| lines.push(e.record.line)) {}
                 prop_assert_eq!(lines, map.values().copied().collect::<Vec<_>>());
             }
         }
+        Ok(())
     }
 }
