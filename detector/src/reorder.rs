@@ -211,8 +211,11 @@ impl Reorder {
             ev: Some(Parked::new(ev)),
         };
         let front = self.run.front().map_or(time, |s| s.time);
-        // The front time's events change (a later time's do not touch its order).
-        if time <= front {
+        // Another event of the front time once those are in key order waits in the ordered map:
+        // sorting them again for each such arrival would be quadratic (one timestamp for a whole
+        // export, over the buffer's cap). An earlier time is a new front time.
+        let sorted = time == front && !self.front.is_empty();
+        if time < front {
             self.front.clear();
         }
         // Into the run after the last event of its time or earlier, a few places from its end
@@ -222,8 +225,9 @@ impl Reorder {
         while i > 0 && n - i < NEAR_END && self.run[i - 1].time > time {
             i -= 1;
         }
-        if i.checked_sub(1)
-            .map_or(n == 0, |j| self.run[j].time <= time)
+        if !sorted
+            && i.checked_sub(1)
+                .map_or(n == 0, |j| self.run[j].time <= time)
         {
             self.live += 1;
             self.run.insert(i, new);
@@ -321,7 +325,7 @@ impl Reorder {
     /// (for snapshots; written as the events they are). Put back with
     /// [`insert`](Reorder::insert), in this order, they come out in the same key order.
     pub fn held(&self) -> Vec<(u64, &Parked)> {
-        let mut out = Vec::with_capacity(self.len());
+        let mut out = Vec::new();
         for s in &self.run {
             if let Some(ev) = &s.ev {
                 out.push((s.seq, ev));
