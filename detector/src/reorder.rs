@@ -260,7 +260,6 @@ impl Reorder {
             // the ordered map: see `first_in_run`).
             let single = self.run.get(1).is_none_or(|s| s.time != t);
             let base = self.base;
-            self.front.clear();
             for (i, s) in self.run.iter_mut().enumerate() {
                 if s.time != t {
                     break;
