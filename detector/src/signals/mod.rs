@@ -120,7 +120,16 @@ pub(crate) struct FoldedSet {
 /// A shared text and the index of the first pattern it contains.
 type Remembered = (Shared<str>, Option<usize>);
 
-const CACHE: usize = 256;
+const CACHE_BITS: u32 = 8;
+const CACHE: usize = 1 << CACHE_BITS;
+
+/// The cache slot of a text at address `p`: its low 32 bits, Fibonacci-hashed. Texts allocated a
+/// page apart differ only above bit 11; with bits 4-11 as the slot, two common user agents shared
+/// one and evicted each other on every event (a miss, and the text lower-cased and searched, on
+/// 38 % of the events of one input; BENCHMARKS.md, fifteenth session).
+fn cache_slot(p: usize) -> usize {
+    ((p as u32).wrapping_mul(0x9e37_79b9) >> (32 - CACHE_BITS)) as usize
+}
 
 impl FoldedSet {
     /// From patterns as configured; empty patterns never match.
@@ -141,7 +150,7 @@ impl FoldedSet {
         if self.patterns.is_empty() {
             return None;
         }
-        let slot = (Shared::as_ptr(hay).cast::<u8>() as usize >> 4) % CACHE;
+        let slot = cache_slot(Shared::as_ptr(hay).cast::<u8>() as usize);
         let mut cache = self.cache.borrow_mut();
         if cache.is_empty() {
             cache.resize(CACHE, None);
@@ -1147,6 +1156,23 @@ mod folding_tests {
 #[cfg(test)]
 mod key_tests {
     use super::*;
+
+    #[test]
+    fn cache_slots_of_texts_a_page_apart_differ() {
+        // Addresses one or more pages apart, as the allocator places texts of one size class.
+        for base in [
+            0x5590_1000usize,
+            0x7f3a_2010,
+            0x0011_0100,
+            0xc518_9f00,
+        ] {
+            let slots: std::collections::BTreeSet<usize> = (0..16)
+                .map(|k| super::cache_slot(base + k * 0x1000))
+                .collect();
+            assert!(slots.len() >= 14, "{base:#x}: {slots:?}");
+            assert!(slots.iter().all(|&s| s < super::CACHE));
+        }
+    }
 
     #[test]
     fn keys_match_by_copy_by_text_and_by_plain_text() {
