@@ -371,7 +371,7 @@ impl Detector {
         let mut d = Detector::new(cfg);
         d.ingest = s.ingest;
         for (seq, e) in s.reorder {
-            d.core.reorder.insert(seq, e);
+            d.core.reorder.insert(seq, Box::new(e));
         }
         d.core.newest = s.newest;
         d.core.clock = s.clock;
@@ -464,7 +464,7 @@ impl Core {
         }
         self.newest = Some(self.newest.map_or(ev.time, |n| n.max(ev.time)));
         self.seq += 1;
-        self.reorder.insert(self.seq, *ev);
+        self.reorder.insert(self.seq, ev);
         let newest = self.newest.expect("set above");
         let release_before = self
             .release_before

@@ -104,16 +104,23 @@ impl serde::Serialize for Parked {
 }
 
 impl Parked {
+    #[cfg(test)]
     fn new(mut ev: AuthEvent) -> Parked {
-        let id = ev.record.record_id.as_deref().and_then(Id::new).map(|id| {
+        let id = Parked::take_id(&mut ev);
+        Parked { ev, id }
+    }
+
+    /// The record id taken out of `ev` when it can be held in place (and the request id with it
+    /// when the same text).
+    fn take_id(ev: &mut AuthEvent) -> Option<(Id, bool)> {
+        ev.record.record_id.as_deref().and_then(Id::new).map(|id| {
             let same = ev.request_id.as_deref() == ev.record.record_id.as_deref();
             ev.record.record_id = None;
             if same {
                 ev.request_id = None;
             }
             (id, same)
-        });
-        Parked { ev, id }
+        })
     }
 
     /// `f` of the event and its request and record ids.
@@ -202,13 +209,17 @@ impl Reorder {
     }
 
     /// Add the event that arrived `seq`-th.
-    pub fn insert(&mut self, seq: u64, ev: AuthEvent) {
+    ///
+    /// Boxed as the reader made it: the ids are taken out where the event is, and the event is
+    /// moved once, from its box to where it waits (it was copied four times more on the way).
+    pub fn insert(&mut self, seq: u64, mut ev: Box<AuthEvent>) {
         let time = ev.time;
-        let mut new = Slot {
+        let id = Parked::take_id(&mut ev);
+        let slot = |ev| Slot {
             time,
             seq,
             tie: NO_TIE,
-            ev: Some(Parked::new(ev)),
+            ev: Some(Parked { ev, id }),
         };
         let front = self.run.front().map_or(time, |s| s.time);
         // Another event of the front time once those are in key order waits in the ordered map:
@@ -230,15 +241,16 @@ impl Reorder {
                 .map_or(n == 0, |j| self.run[j].time <= time)
         {
             self.live += 1;
-            self.run.insert(i, new);
+            self.run.insert(i, slot(*ev));
         } else if time < front {
             // ... or before its start (newest-first input) ...
             self.live += 1;
             self.base = self.base.wrapping_sub(1);
-            self.run.push_front(new);
-        } else if let Some(ev) = new.ev.take() {
+            self.run.push_front(slot(*ev));
+        } else {
             // ... or else into the ordered map.
-            self.rest.insert((time, ev.tie_key(), seq), ev);
+            let p = Parked { ev: *ev, id };
+            self.rest.insert((time, p.tie_key(), seq), p);
         }
     }
 
@@ -428,14 +440,14 @@ mod tests {
                     let mut ev = crate::signals::testkit::ev(t, "u", "0", &ip);
                     ev.record.line = seq;
                     map.insert((ev.time, ev.tie_key(), seq), seq);
-                    ours.insert(seq, ev);
+                    ours.insert(seq, Box::new(ev));
                 }
                 prop_assert_eq!(ours.len(), map.len());
                 // Put back as held (a snapshot restored), they come out in the same order.
                 let mut again = Reorder::default();
                 for (s, e) in ours.held() {
                     prop_assert_eq!(s, e.ev.record.line);
-                    again.insert(s, e.clone().unpark().clone());
+                    again.insert(s, Box::new(e.clone().unpark().clone()));
                 }
                 let mut lines = Vec::new();
                 while again.take_first(&mut |e| lines.push(e.record.line)) {}
