@@ -1160,12 +1160,7 @@ mod key_tests {
     #[test]
     fn cache_slots_of_texts_a_page_apart_differ() {
         // Addresses one or more pages apart, as the allocator places texts of one size class.
-        for base in [
-            0x5590_1000usize,
-            0x7f3a_2010,
-            0x0011_0100,
-            0xc518_9f00,
-        ] {
+        for base in [0x5590_1000usize, 0x7f3a_2010, 0x0011_0100, 0xc518_9f00] {
             let slots: std::collections::BTreeSet<usize> = (0..16)
                 .map(|k| super::cache_slot(base + k * 0x1000))
                 .collect();
