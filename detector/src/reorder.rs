@@ -175,10 +175,11 @@ const NO_TIE: u64 = u64::MAX;
 
 impl Slot {
     fn tie(&mut self) -> u64 {
+        // Unparked first: the id is written out once, for the tie key and for the signals.
         if self.tie == NO_TIE
-            && let Some(ev) = &self.ev
+            && let Some(p) = &mut self.ev
         {
-            self.tie = ev.tie_key();
+            self.tie = p.unpark().tie_key();
         }
         self.tie
     }
