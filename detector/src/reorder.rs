@@ -28,8 +28,9 @@ type Key = (DateTime<Utc>, u64, u64);
 /// An event waits about a day (the default lateness tolerance), long enough for everything it
 /// points to to leave the cache. The id is the one text no other event shares: read for
 /// de-duplication and released when the event is dropped, it cost two cache misses per event a
-/// day after it was read (BENCHMARKS.md, tenth session). Made a shared text again when the event
-/// leaves, it is read and released while still in the cache.
+/// day after it was read (BENCHMARKS.md, tenth session). Made a shared text again when its time
+/// reaches the front (its tie key reads it) or when it leaves, whichever is first, it is read and
+/// released while still in the cache.
 #[derive(Debug, Clone)]
 pub(crate) struct Parked {
     ev: AuthEvent,
@@ -212,7 +213,8 @@ impl Reorder {
     /// Add the event that arrived `seq`-th.
     ///
     /// Boxed as the reader made it: the ids are taken out where the event is, and the event is
-    /// moved once, from its box to where it waits (it was copied four times more on the way).
+    /// moved from its box to where it waits (two copies of it fewer than taking it unboxed;
+    /// BENCHMARKS.md, fifteenth session).
     pub fn insert(&mut self, seq: u64, mut ev: Box<AuthEvent>) {
         let time = ev.time;
         let id = Parked::take_id(&mut ev);
