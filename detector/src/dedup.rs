@@ -1,12 +1,13 @@
 //! The record ids processed within the last window, for dropping a record seen twice (one sign-in
 //! written as several rows, overlapping exports).
 //!
-//! The window is the ids with their times in arrival order; a hash table finds them by hash, each
-//! entry holding only the hash and the id's arrival number (where it is in the window). An id
-//! leaves the window by the window's front moving past its number: the table is not touched then
-//! (its entry, long since out of the cache, is left to be swept). Each id costs one table lookup
-//! when it arrives; entries of departed ids are swept, in one sequential pass, whenever they
-//! outnumber the ids in the window. Texts are compared only when two hashes are equal.
+//! The window is the ids with their times and hashes in arrival order; a table placed by hash
+//! finds them, each entry two bytes of the hash (a fingerprint) and, apart, the id's arrival
+//! number (where it is in the window). An id leaves the window by the window's front moving past
+//! its number: the table is not touched then (its entry, long since out of the cache, is left to
+//! be swept). Each id costs one lookup when it arrives, which reads fingerprints only; the table
+//! is built again from the window, departed ids left out, before it is three quarters full.
+//! Numbers are read only when fingerprints match, texts only when whole hashes do.
 //!
 //! The ids' texts are copied one after another into one ring of bytes, not kept as the events'
 //! shared texts: an id's own memory then goes with its event, while it is still in the cache, and
@@ -21,23 +22,30 @@ use serde::ser::{Serialize, SerializeSeq, Serializer};
 #[derive(Debug, Clone, Default)]
 pub(crate) struct SeenIds {
     /// The ids in the window with their times, where their texts start (counting every byte ever
-    /// added to `text`) and their lengths, in arrival order; the front one arrived `departed`-th
-    /// (counting from 0).
-    order: VecDeque<(DateTime<Utc>, u64, u32)>,
+    /// added to `text`), their lengths and their hashes, in arrival order; the front one arrived
+    /// `departed`-th (counting from 0).
+    order: VecDeque<(DateTime<Utc>, u64, u32, u32)>,
     /// The texts of the ids in `order`, one after another.
     text: VecDeque<u8>,
     /// How many ids have left the window.
     departed: u64,
     /// How many bytes of `text` have left with them.
     departed_bytes: u64,
-    /// (hash, arrival number) of the ids in the window, and of departed ones not yet swept (their
-    /// number is below `departed`), both in 32 bits: 8 bytes an id, so the table of a day's ids
-    /// stays in the cache (at 16 bytes an id, its lookups were a tenth of a run's cache misses;
-    /// BENCHMARKS.md, tenth session). Numbers are counted modulo 2^32: an entry is in the window
-    /// when its distance from `departed` is below the window's length. A departed entry is swept
-    /// before the table is twice the window, so it could pass for one in the window only with 2^31
-    /// ids in the window.
-    table: hashbrown::HashTable<(u32, u32)>,
+    /// The ids in the window, and departed ones not yet swept, placed by hash with linear
+    /// probing: 16 bits of each one's hash (never [`EMPTY`]) here, its arrival number (modulo
+    /// 2^32) at the same place in `numbers`. A lookup reads these two-byte fingerprints from where
+    /// its hash places it to the first empty one, and a number only when a fingerprint matches: a
+    /// day's ids take a few hundred KiB, which stay in the cache where a table of 8-byte entries
+    /// did not (its lookups missed the cache on nearly every id: two misses an id in a Swiss
+    /// table, then one in a table of words; BENCHMARKS.md, sixteenth session). An entry is in the
+    /// window when its number's distance from `departed` is below the window's length; the table
+    /// is built again from `order`, leaving out departed ids, before three quarters of it is
+    /// used. A length that is a power of two, or zero.
+    prints: Vec<u16>,
+    /// The arrival numbers of the entries of `prints`.
+    numbers: Vec<u32>,
+    /// Entries of `prints` that are not [`EMPTY`].
+    used: usize,
 }
 
 /// The id's hash in 32 bits (its texts are compared when two are equal): both halves of a 64-bit
@@ -50,14 +58,23 @@ fn hash(id: &str) -> u32 {
     fold(h.finish())
 }
 
+/// A fingerprint where there is no id.
+const EMPTY: u16 = u16::MAX;
+
+/// The fingerprint of a hash: its low 16 bits (the place comes from all of them), never [`EMPTY`].
+fn print(h: u32) -> u16 {
+    (h as u16).min(EMPTY - 1)
+}
+
 /// A 64-bit hash in 32 bits, neither half left out.
 fn fold(x: u64) -> u32 {
     (x ^ x >> 32) as u32
 }
 
-/// Where the table places a hash: spread over 64 bits (its control bytes are the top 7).
-fn place(h: u32) -> u64 {
-    u64::from(h).wrapping_mul(0x9e37_79b9_7f4a_7c15)
+/// Where a table of `mask + 1` entries places a hash: the top bits of the hash spread over 64 bits.
+fn place(h: u32, mask: usize) -> usize {
+    let spread = u64::from(h).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    (spread >> 32) as usize & mask
 }
 
 impl SeenIds {
@@ -68,14 +85,14 @@ impl SeenIds {
 
     /// Forget the ids processed before `horizon` (from the front: processing order).
     pub fn expire(&mut self, horizon: DateTime<Utc>) {
-        while self.order.front().is_some_and(|(t, _, _)| *t < horizon) {
+        while self.order.front().is_some_and(|e| e.0 < horizon) {
             self.pop_oldest();
         }
     }
 
     /// Forget the oldest id.
     pub fn pop_oldest(&mut self) {
-        if let Some((_, _, n)) = self.order.pop_front() {
+        if let Some((_, _, n, _)) = self.order.pop_front() {
             self.text.drain(..n as usize);
             self.departed += 1;
             self.departed_bytes += u64::from(n);
@@ -84,7 +101,7 @@ impl SeenIds {
 
     /// The text of the `i`-th id in the window.
     fn text_of(&self, i: usize) -> impl Iterator<Item = &u8> {
-        let (_, start, n) = self.order[i];
+        let (_, start, n, _) = self.order[i];
         let start = usize::try_from(start - self.departed_bytes).expect("within the ring");
         self.text.range(start..start + n as usize)
     }
@@ -94,28 +111,55 @@ impl SeenIds {
         let h = hash(id);
         // An id over 4 GiB cannot come from a record within `limits.max_record_bytes`.
         let len = u32::try_from(id.len()).expect("an id under 4 GiB");
+        if 4 * (self.used + 1) > 3 * self.prints.len() {
+            self.sweep();
+        }
         let departed = self.departed as u32;
-        let number = departed.wrapping_add(self.order.len() as u32);
-        let found = self.table.find(place(h), |&(h2, n)| {
-            h2 == h
-                && Some(n.wrapping_sub(departed) as usize)
-                    .filter(|&i| i < self.order.len())
-                    .is_some_and(|i| self.text_of(i).eq(id.as_bytes()))
-        });
-        if found.is_some() {
-            return false;
+        let live = self.order.len();
+        let mask = self.prints.len() - 1;
+        let p = print(h);
+        let mut i = place(h, mask);
+        loop {
+            let q = self.prints[i];
+            if q == EMPTY {
+                break;
+            }
+            if q == p {
+                let n = self.numbers[i].wrapping_sub(departed) as usize;
+                if n < live && self.order[n].3 == h && self.text_of(n).eq(id.as_bytes()) {
+                    return false;
+                }
+            }
+            i = (i + 1) & mask;
         }
-        self.table
-            .insert_unique(place(h), (h, number), |e| place(e.0));
+        self.prints[i] = p;
+        self.numbers[i] = departed.wrapping_add(live as u32);
+        self.used += 1;
         let start = self.departed_bytes + self.text.len() as u64;
-        self.order.push_back((time, start, len));
+        self.order.push_back((time, start, len, h));
         self.text.extend(id.as_bytes());
-        if self.table.len() > 2 * self.order.len() + 64 {
-            let n = self.order.len();
-            self.table
-                .retain(|e| (e.1.wrapping_sub(departed) as usize) < n);
-        }
         true
+    }
+
+    /// Place the ids in the window again, in a table four times their number or more (at least
+    /// 64 entries), departed ones left out: about once for each window's worth of ids.
+    fn sweep(&mut self) {
+        let live = self.order.len();
+        let size = (4 * live + 4).next_power_of_two().max(64);
+        let mask = size - 1;
+        self.prints.clear();
+        self.prints.resize(size, EMPTY);
+        self.numbers.resize(size, 0);
+        let departed = self.departed as u32;
+        for (k, e) in self.order.iter().enumerate() {
+            let mut i = place(e.3, mask);
+            while self.prints[i] != EMPTY {
+                i = (i + 1) & mask;
+            }
+            self.prints[i] = print(e.3);
+            self.numbers[i] = departed.wrapping_add(k as u32);
+        }
+        self.used = live;
     }
 
     /// The ids in the window in arrival order, with their times (the snapshot form).
@@ -209,13 +253,37 @@ mod tests {
                 "departed texts leave the ring"
             );
             assert!(
-                s.table.len() <= 300,
-                "departed ids are swept: {}",
-                s.table.len()
+                s.used <= 400 && s.prints.len() <= 512,
+                "departed ids are swept: {} of {}",
+                s.used,
+                s.prints.len()
             );
         }
         assert!(!s.insert(t(20_000), "id-9999"));
         assert!(s.insert(t(20_000), "id-1"));
+    }
+
+    /// Enough ids that many share a fingerprint (16 bits) and a place: a repeat is refused only
+    /// when its text is in the window, whatever else shares its fingerprint.
+    #[test]
+    fn ids_sharing_fingerprints_are_told_apart() {
+        let mut s = SeenIds::default();
+        let id = |i: i64| format!("{i:08x}-0a4d-4e8f-9b7a-5c6d7e8f9a0b");
+        for i in 0..200_000i64 {
+            assert!(s.insert(t(i), &id(i)), "{i}");
+            s.expire(t(i - 49_999));
+        }
+        assert_eq!(s.len(), 50_000);
+        let prints: std::collections::HashSet<u16> =
+            (150_000..200_000).map(|i| print(hash(&id(i)))).collect();
+        assert!(prints.len() < 50_000, "fingerprints repeat");
+        for i in (150_000..200_000).step_by(7) {
+            assert!(!s.insert(t(200_000), &id(i)), "{i} is in the window");
+        }
+        for i in (100_000..150_000).step_by(7) {
+            assert!(s.insert(t(200_000), &id(i)), "{i} has left it");
+        }
+        assert!(s.prints.len() <= 1 << 18, "{}", s.prints.len());
     }
 
     proptest::proptest! {
