@@ -58,9 +58,11 @@ pub(crate) struct History {
     /// on every success.
     asns: SmallVec<[u32; 4]>,
     /// The reader's shared texts: comparing them reads text that is in use anyway (a `String` each
-    /// would be one more place in memory to read per country, on every success). (Inline like the
-    /// AS numbers: 2 % fewer cache misses again, for 0.8 KB more module; not taken.)
-    countries: Vec<Shared<str>>,
+    /// would be one more place in memory to read per country, on every success). Inline up to two,
+    /// like the AS numbers: a separate list was one more random cache line on every success, about
+    /// a third of this signal's time (`native --upto token` 1.32 → 1.26 s; BENCHMARKS.md, sixteenth
+    /// session). Written in snapshots as the list it was.
+    countries: SmallVec<[Shared<str>; 2]>,
     successes: u64,
     /// Boxed: rare, and most of the history's size inline.
     kit: Option<Box<(Mini, String)>>,
@@ -181,7 +183,7 @@ impl TokenReplay {
             &ev.identity_key,
             || History {
                 asns: SmallVec::new(),
-                countries: Vec::new(),
+                countries: SmallVec::new(),
                 successes: 0,
                 kit: None,
                 last: ev.time,
