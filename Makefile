@@ -40,11 +40,11 @@ rust-test:
 	cargo test -p t1586-detector --features sync --release --lib  # texts behind `Arc`: Detector is Send
 	cargo build --release -p t1586-fuzz --bins  # the fuzz targets build (fuzz/run.sh runs them)
 
-# Built with the embedded core's profile (LTO, one codegen unit, opt-level 2): 4 % faster in Node
-# than `--release` and 16 % smaller (BENCHMARKS.md, sixteenth session). `--no-opt`: wasm-opt would
-# be downloaded.
+# Built with the embedded core's profile (LTO, one codegen unit, opt-level 2; `js-release` in
+# Cargo.toml): 4 % faster in Node than `--release` and 16 % smaller (BENCHMARKS.md, sixteenth
+# session). `--no-opt`: wasm-opt would be downloaded.
 js-build: setup-js
-	cd js && wasm-pack build --target web --out-dir pkg --out-name t1586 --profile wasm-release --no-opt .
+	cd js && wasm-pack build --target web --out-dir pkg --out-name t1586 --profile js-release --no-opt .
 
 ## The offline review page: js/web/dist/index.html (served) and js/web/dist/t1586-review.html (one file).
 web: js-build
