@@ -63,20 +63,19 @@ pub fn feed(
     progress: Option<&ProgressBar>,
 ) -> Result<(), (anyhow::Error, bool)> {
     det.begin_source_as(name, format).map_err(|e| (e, true))?;
-    let mut buf = vec![0u8; 256 * 1024];
     loop {
-        let n = match input.read(&mut buf) {
-            Ok(0) => return Ok(()),
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => {
+        match det.push_from(&mut input) {
+            Ok(None) => return Ok(()),
+            Ok(Some(new)) => lines.extend(new),
+            Err(runtime::PushError::Read(e)) => {
                 return Err((
-                    anyhow::Error::new(e).context(format!("{name}: read error")),
+                    // The caller names the input.
+                    anyhow::Error::new(e).context("read error"),
                     false,
                 ));
             }
-        };
-        lines.extend(det.push(&buf[..n]).map_err(|e| (e, true))?);
+            Err(runtime::PushError::Detector(e)) => return Err((e, true)),
+        }
         if let Some(p) = progress {
             p.set_message(name.to_string());
         }

@@ -8,6 +8,7 @@
 //! vouches for) is compiled without them, which makes it about 15 % faster; a call past its limit
 //! then cannot be stopped, so a watchdog ends the process with exit code 4 and the same message.
 
+use std::io::Read;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
@@ -267,6 +268,13 @@ pub struct Detector {
 
 const CHUNK: u32 = 256 * 1024;
 
+/// Why [`Detector::push_from`] failed: reading the input, or the detector.
+#[derive(Debug)]
+pub enum PushError {
+    Read(std::io::Error),
+    Detector(anyhow::Error),
+}
+
 fn func<P, R>(
     inst: &Instance,
     store: &mut Store<StoreLimits>,
@@ -490,6 +498,39 @@ impl Detector {
             data = &data[n..];
         }
         Ok(out)
+    }
+
+    /// Read from `input` straight into the detector's input buffer in its linear memory (no copy
+    /// through a buffer of the host's: 2 % of a run was that copy; BENCHMARKS.md, sixteenth
+    /// session) and push what was read: `Ok(None)` at the end of `input`. An error reading
+    /// `input` is returned as it is, a detector failure as [`PushError::Detector`].
+    pub fn push_from(&mut self, input: &mut dyn Read) -> Result<Option<Vec<u8>>, PushError> {
+        let (p, cap) = self.inbuf;
+        let n = loop {
+            let Some(dst) = self
+                .ex
+                .memory
+                .data_mut(&mut self.store)
+                .get_mut(p as usize..p as usize + cap as usize)
+            else {
+                return Err(PushError::Detector(anyhow!(
+                    "input buffer outside linear memory"
+                )));
+            };
+            match input.read(dst) {
+                Ok(0) => return Ok(None),
+                Ok(n) => break n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(PushError::Read(e)),
+            }
+        };
+        let h = self.handle;
+        let packed = self
+            .call(|s, ex| ex.push.call(s, (h, p, n as u32)), "t1586_push")
+            .map_err(PushError::Detector)?;
+        self.result(packed, "t1586_push")
+            .map(Some)
+            .map_err(PushError::Detector)
     }
 
     /// End of input; returns the remaining alert JSON Lines.

@@ -125,6 +125,33 @@ fn unreadable_file_is_reported_others_still_scanned() {
     );
 }
 
+/// A file that fails part-way through reading (a gzip stream cut short) is reported on one line
+/// naming it once, with why; what was read of it counts (its last record reported as cut short) and
+/// the next file is still scanned.
+#[test]
+fn input_failing_while_read_is_reported_once_others_still_scanned() {
+    let gz = tmp("cut-short.json.gz");
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all(&std::fs::read(case("seed-graph-single-ip/signins.json")).unwrap())
+        .unwrap();
+    let whole = e.finish().unwrap();
+    std::fs::write(&gz, &whole[..whole.len() / 2]).unwrap();
+    let out = bin()
+        .args(["scan", "--format", "jsonl"])
+        .arg(&gz)
+        .arg(case("seed-graph-single-ip/signins.json"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert_eq!(String::from_utf8(out.stdout).unwrap().lines().count(), 1);
+    let err = String::from_utf8(out.stderr).unwrap();
+    let name = gz.display().to_string();
+    let failed: Vec<&str> = err.lines().filter(|l| l.contains("read error")).collect();
+    assert_eq!(failed.len(), 1, "{err}");
+    assert_eq!(failed[0].matches(&name).count(), 1, "{err}");
+    assert!(failed[0].contains(&format!("{name}: read error")), "{err}");
+}
+
 #[test]
 fn bad_config_and_bad_plugin_are_clear_errors() {
     let cfg = tmp("bad-config.json");
