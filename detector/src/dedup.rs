@@ -34,10 +34,10 @@ pub(crate) struct SeenIds {
     /// The ids in the window, and departed ones not yet swept, placed by hash with linear
     /// probing: 16 bits of each one's hash (never [`EMPTY`]) here, its arrival number (modulo
     /// 2^32) at the same place in `numbers`. A lookup reads these two-byte fingerprints from where
-    /// its hash places it to the first empty one, and a number only when a fingerprint matches: a
-    /// day's ids take a few hundred KiB, which stay in the cache where a table of 8-byte entries
-    /// did not (its lookups missed the cache on nearly every id: two misses an id in a Swiss
-    /// table, then one in a table of words; BENCHMARKS.md, sixteenth session). An entry is in the
+    /// its hash places it to the first empty one, and a number only when a fingerprint matches:
+    /// a quarter of the bytes of a table of 8-byte entries, and one cache line an id where a Swiss
+    /// table read two (BENCHMARKS.md, sixteenth session: even so, most lookups still miss the
+    /// cache, which the input and the reordering buffer stream through). An entry is in the
     /// window when its number's distance from `departed` is below the window's length; the table
     /// is built again from `order`, leaving out departed ids, before three quarters of it is
     /// used. A length that is a power of two, or zero.

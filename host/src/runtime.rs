@@ -492,17 +492,22 @@ impl Detector {
                 .memory
                 .write(&mut self.store, self.inbuf.0 as usize, &data[..n])
                 .map_err(|_| anyhow!("input buffer outside linear memory"))?;
-            let (h, p) = (self.handle, self.inbuf.0);
-            let packed = self.call(|s, ex| ex.push.call(s, (h, p, n as u32)), "t1586_push")?;
-            out.extend(self.result(packed, "t1586_push")?);
+            out.extend(self.push_inbuf(n)?);
             data = &data[n..];
         }
         Ok(out)
     }
 
+    /// Push the first `n` bytes of the input buffer; returns alert JSON Lines that became final.
+    fn push_inbuf(&mut self, n: usize) -> Result<Vec<u8>> {
+        let (h, p) = (self.handle, self.inbuf.0);
+        let packed = self.call(|s, ex| ex.push.call(s, (h, p, n as u32)), "t1586_push")?;
+        self.result(packed, "t1586_push")
+    }
+
     /// Read from `input` straight into the detector's input buffer in its linear memory (no copy
-    /// through a buffer of the host's: 2 % of a run was that copy; BENCHMARKS.md, sixteenth
-    /// session) and push what was read: `Ok(None)` at the end of `input`. An error reading
+    /// through a buffer of the host's: the CLI 4 % faster; BENCHMARKS.md, sixteenth session) and
+    /// push what was read: `Ok(None)` at the end of `input`. An error reading
     /// `input` is returned as it is, a detector failure as [`PushError::Detector`].
     pub fn push_from(&mut self, input: &mut dyn Read) -> Result<Option<Vec<u8>>, PushError> {
         let (p, cap) = self.inbuf;
@@ -524,13 +529,7 @@ impl Detector {
                 Err(e) => return Err(PushError::Read(e)),
             }
         };
-        let h = self.handle;
-        let packed = self
-            .call(|s, ex| ex.push.call(s, (h, p, n as u32)), "t1586_push")
-            .map_err(PushError::Detector)?;
-        self.result(packed, "t1586_push")
-            .map(Some)
-            .map_err(PushError::Detector)
+        self.push_inbuf(n).map(Some).map_err(PushError::Detector)
     }
 
     /// End of input; returns the remaining alert JSON Lines.
