@@ -33,6 +33,16 @@ fn input_bytes(input: &JsValue) -> Result<Vec<u8>, JsError> {
     Err(JsError::new("push() takes a Uint8Array or a string"))
 }
 
+/// The first `n` bytes of a detector's input buffer (see `Detector::input_buffer`).
+fn buffered(inbuf: &[u8], n: usize) -> Result<&[u8], JsError> {
+    inbuf.get(..n).ok_or_else(|| {
+        js_err(format!(
+            "{n} bytes pushed from an input buffer of {} (ask inputBuffer for at least that many)",
+            inbuf.len()
+        ))
+    })
+}
+
 fn jsonl(alerts: &[core::Alert]) -> String {
     let mut s = String::new();
     for a in alerts {
@@ -71,6 +81,8 @@ pub fn default_config(profile: Option<String>) -> Result<String, JsError> {
 #[wasm_bindgen]
 pub struct Detector {
     inner: core::Detector,
+    /// The input buffer handed out by `inputBuffer` (not part of snapshots).
+    inbuf: Vec<u8>,
 }
 
 #[wasm_bindgen]
@@ -88,6 +100,7 @@ impl Detector {
         };
         Ok(Detector {
             inner: core::Detector::from_json_config(&text).map_err(js_err)?,
+            inbuf: Vec::new(),
         })
     }
 
@@ -121,6 +134,44 @@ impl Detector {
     pub fn push_jsonl(&mut self, input: JsValue) -> Result<String, JsError> {
         let bytes = input_bytes(&input)?;
         Ok(jsonl(&self.inner.push(&bytes)))
+    }
+
+    /// The detector's own input buffer, at least `len` bytes, as a view into the module's memory:
+    /// fill it (`fs.readSync(fd, view)`, `reader.read(view)`) and hand the first `n` bytes over
+    /// with `pushBuffer(n)` / `pushBufferJsonl(n)`. Nothing is copied across the boundary, where
+    /// `push` copies each chunk into the module first. The view is valid until the next call into
+    /// this detector (the module's memory may move when it grows): ask for it again each time.
+    #[wasm_bindgen(js_name = inputBuffer)]
+    pub fn input_buffer(&mut self, len: usize) -> Result<Uint8Array, JsError> {
+        if self.inbuf.len() < len {
+            self.inbuf.resize(len, 0);
+        }
+        let memory: js_sys::WebAssembly::Memory = wasm_bindgen::memory()
+            .dyn_into()
+            .map_err(|_| JsError::new("the module's memory is not a WebAssembly.Memory"))?;
+        // An address in the module's (32-bit) memory.
+        let at = u32::try_from(self.inbuf.as_ptr() as usize).map_err(js_err)?;
+        let len = u32::try_from(self.inbuf.len()).map_err(js_err)?;
+        Ok(Uint8Array::new_with_byte_offset_and_length(
+            &memory.buffer(),
+            at,
+            len,
+        ))
+    }
+
+    /// Push the first `n` bytes of the input buffer (see `inputBuffer`); returns alerts that
+    /// became final (objects), as `push` does.
+    #[wasm_bindgen(js_name = pushBuffer)]
+    pub fn push_buffer(&mut self, n: usize) -> Result<JsValue, JsError> {
+        let bytes = buffered(&self.inbuf, n)?;
+        to_js(&self.inner.push(bytes))
+    }
+
+    /// Like `pushBuffer`, returning the canonical JSON Lines text.
+    #[wasm_bindgen(js_name = pushBufferJsonl)]
+    pub fn push_buffer_jsonl(&mut self, n: usize) -> Result<String, JsError> {
+        let bytes = buffered(&self.inbuf, n)?;
+        Ok(jsonl(&self.inner.push(bytes)))
     }
 
     /// Like `flush`, returning the canonical JSON Lines text.
@@ -171,6 +222,7 @@ impl Detector {
     pub fn restore(bytes: &[u8]) -> Result<Detector, JsError> {
         Ok(Detector {
             inner: core::Detector::restore(bytes).map_err(js_err)?,
+            inbuf: Vec::new(),
         })
     }
 }

@@ -1,7 +1,11 @@
 // The npm package's API: construction, push/flush in both forms, stats, errors, snapshots.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { Detector, version, abiVersion, defaultConfig, sortAlerts } from '../index.mjs';
 
 const seed = readFileSync(new URL('../../tests/corpus/seed-graph-single-ip/signins.json', import.meta.url));
@@ -41,6 +45,68 @@ test('objects and canonical JSON Lines are the same bytes', () => {
   const d2 = new Detector({});
   const jsonl = d2.pushJsonl(seed) + d2.flushJsonl();
   assert.equal(objs.map((o) => JSON.stringify(o) + '\n').join(''), jsonl);
+});
+
+test('pushBuffer: bytes read into the detector\'s own buffer give what push gives', () => {
+  const want = (() => {
+    const d = new Detector({});
+    return d.pushJsonl(seed) + d.flushJsonl();
+  })();
+  for (const step of [1, 7, 4096, seed.length]) {
+    const d = new Detector({});
+    let got = '';
+    for (let at = 0; at < seed.length; at += step) {
+      const part = seed.subarray(at, at + step);
+      // A fresh view each time: an earlier one may be detached once the module's memory grows.
+      const view = d.inputBuffer(part.length);
+      assert.ok(view.length >= part.length);
+      view.set(part);
+      got += d.pushBufferJsonl(part.length);
+    }
+    got += d.flushJsonl();
+    assert.equal(got, want, `chunks of ${step}`);
+  }
+  const d = new Detector({});
+  d.inputBuffer(seed.length).set(seed);
+  const objs = [...d.pushBuffer(seed.length), ...d.flush()];
+  assert.equal(objs.map((o) => JSON.stringify(o) + '\n').join(''), want);
+});
+
+test('pushBuffer refuses more bytes than its buffer holds', () => {
+  const d = new Detector();
+  const n = d.inputBuffer(16).length;
+  assert.throws(() => d.pushBuffer(n + 1), /bytes pushed from an input buffer of/);
+  assert.throws(() => d.pushBufferJsonl(n + 1), /ask inputBuffer for at least that many/);
+  assert.equal(d.pushBufferJsonl(0), '');
+});
+
+test('the Node CLI reads a plain file, the same file gzipped and a FIFO alike', async () => {
+  const { scan } = await import('../cli.mjs');
+  const dir = mkdtempSync(join(tmpdir(), 't1586-read-'));
+  try {
+    const plain = join(dir, 'signins.json');
+    writeFileSync(plain, seed);
+    writeFileSync(join(dir, 'signins.json.gz'), gzipSync(seed));
+    const a = await scan([plain], '{}');
+    const b = await scan([join(dir, 'signins.json.gz')], '{}');
+    assert.equal(a.alerts.length, 1);
+    assert.deepEqual(b.alerts.map((x) => x.json), a.alerts.map((x) => x.json).map((j) => j.replaceAll('signins.json', 'signins.json.gz')));
+    assert.equal(b.stats.records_read, a.stats.records_read);
+    const fifo = join(dir, 'fifo');
+    if (spawnSync('mkfifo', [fifo]).status === 0) {
+      const writer = spawn('sh', ['-c', `cat "${plain}" > "${fifo}"`]);
+      const written = new Promise((r) => writer.on('close', r));
+      const c = await scan([fifo], '{}');
+      assert.equal(await written, 0);
+      assert.equal(c.stats.records_read, a.stats.records_read);
+      assert.equal(c.alerts.length, 1);
+    }
+    const missing = await scan([join(dir, 'nope.json')], '{}');
+    assert.equal(missing.unreadable.length, 1);
+    assert.match(missing.unreadable[0][1], /ENOENT/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('configuration errors are thrown with the key named', () => {
