@@ -137,10 +137,11 @@ impl Detector {
     }
 
     /// The detector's own input buffer, at least `len` bytes, as a view into the module's memory:
-    /// fill it (`fs.readSync(fd, view)`, `reader.read(view)`) and hand the first `n` bytes over
+    /// fill it (`fs.readSync(fd, view)`, `view.set(bytes)`) and hand the first `n` bytes over
     /// with `pushBuffer(n)` / `pushBufferJsonl(n)`. Nothing is copied across the boundary, where
     /// `push` copies each chunk into the module first. The view is valid until the next call into
-    /// this detector (the module's memory may move when it grows): ask for it again each time.
+    /// this detector (the module's memory may move when it grows): ask for it again each time. It
+    /// cannot be transferred or detached (a stream's "bring your own buffer" reader would try).
     #[wasm_bindgen(js_name = inputBuffer)]
     pub fn input_buffer(&mut self, len: usize) -> Result<Uint8Array, JsError> {
         if self.inbuf.len() < len {
