@@ -9,9 +9,12 @@ const USAGE = `usage: t1586 scan [--format table|jsonl] [--config FILE] [--profi
        t1586 version
 FILE may be - for standard input; gzip is detected by content.`;
 
+/** Bytes read at a time. */
+const CHUNK = 256 * 1024;
+
 /** Async iterable of byte chunks from a file or stdin, gunzipped when it starts with the gzip magic. */
 export async function* openInput(name) {
-  const raw = name === '-' ? process.stdin : createReadStream(name, { highWaterMark: 256 * 1024 });
+  const raw = name === '-' ? process.stdin : createReadStream(name, { highWaterMark: CHUNK });
   const it = raw[Symbol.asyncIterator]();
   let head = Buffer.alloc(0);
   let done = false;
@@ -35,8 +38,6 @@ export async function* openInput(name) {
     yield* all();
   }
 }
-
-const CHUNK = 256 * 1024;
 
 /**
  * Push a plain regular file read straight into the detector's input buffer (no copy of each chunk

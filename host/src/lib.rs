@@ -66,7 +66,7 @@ pub fn feed(
     loop {
         match det.push_from(&mut input) {
             Ok(None) => return Ok(()),
-            Ok(Some(new)) => lines.extend(new),
+            Ok(Some((_, new))) => lines.extend(new),
             Err(runtime::PushError::Read(e)) => {
                 return Err((
                     // The caller names the input.
@@ -203,18 +203,20 @@ pub fn follow_file(
     let mut file = File::open(name).with_context(|| format!("{name}: cannot open"))?;
     det.begin_source_as(name, format)?;
     let mut pos = 0u64;
-    let mut buf = vec![0u8; 256 * 1024];
     while !stop.load(Ordering::SeqCst) {
-        let n = file
-            .read(&mut buf)
-            .with_context(|| format!("{name}: read error"))?;
-        if n > 0 {
-            pos += n as u64;
-            let lines = det.push(&buf[..n])?;
-            if !lines.is_empty() {
-                emit(&lines)?;
+        match det.push_from(&mut file) {
+            Ok(Some((n, lines))) => {
+                pos += n as u64;
+                if !lines.is_empty() {
+                    emit(&lines)?;
+                }
+                continue;
             }
-            continue;
+            Ok(None) => {}
+            Err(runtime::PushError::Read(e)) => {
+                return Err(anyhow::Error::new(e).context(format!("{name}: read error")));
+            }
+            Err(runtime::PushError::Detector(e)) => return Err(e),
         }
         std::thread::sleep(std::time::Duration::from_millis(250));
         let len = std::fs::metadata(name).map(|m| m.len()).unwrap_or(pos);

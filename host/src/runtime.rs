@@ -507,9 +507,13 @@ impl Detector {
 
     /// Read from `input` straight into the detector's input buffer in its linear memory (no copy
     /// through a buffer of the host's: the CLI 4 % faster; BENCHMARKS.md, sixteenth session) and
-    /// push what was read: `Ok(None)` at the end of `input`. An error reading
-    /// `input` is returned as it is, a detector failure as [`PushError::Detector`].
-    pub fn push_from(&mut self, input: &mut dyn Read) -> Result<Option<Vec<u8>>, PushError> {
+    /// push what was read: how many bytes, and the alert JSON Lines that became final; `Ok(None)`
+    /// at the end of `input`. An error reading `input` is returned as it is, a detector failure as
+    /// [`PushError::Detector`].
+    pub fn push_from(
+        &mut self,
+        input: &mut dyn Read,
+    ) -> Result<Option<(usize, Vec<u8>)>, PushError> {
         let (p, cap) = self.inbuf;
         let n = loop {
             let Some(dst) = self
@@ -529,7 +533,9 @@ impl Detector {
                 Err(e) => return Err(PushError::Read(e)),
             }
         };
-        self.push_inbuf(n).map(Some).map_err(PushError::Detector)
+        self.push_inbuf(n)
+            .map(|lines| Some((n, lines)))
+            .map_err(PushError::Detector)
     }
 
     /// End of input; returns the remaining alert JSON Lines.
