@@ -5,9 +5,10 @@
 # every run), then times, in one run on that one file: the serde_json parse-only floor (typed struct
 # of the fields the detector reads), the native detector's reader alone (every signal off, no
 # reordering wait), the same with the default reordering wait (the most the full detector could
-# reach: every signal and de-duplication still off), the native detector, the wasmtime CLI
-# (compiled-module cache warm), and the Node package's CLI. Prints MB/s, events/s and peak RSS (GNU
-# time), the ratios the targets in BENCHMARKS.md are stated in, and the core .wasm size.
+# reach: every signal and de-duplication still off), the native detector, the same with no
+# reordering wait (every signal on: what the full detector could reach if no event waited), the
+# wasmtime CLI (compiled-module cache warm), and the Node package's CLI. Prints MB/s, events/s and
+# peak RSS (GNU time), the ratios the targets in BENCHMARKS.md are stated in, and the core .wasm size.
 # BENCH_REPS=N: rounds (default 3).
 # BENCH_RSS_10M=1 also runs the CLI on 10x the events (the same users over 10x the days) to compare peak RSS.
 set -euo pipefail
@@ -64,13 +65,14 @@ for rep in $(seq "$REPS"); do
   run native-reader ./target/release/native --reader-only "$file"
   run native-no-signals ./target/release/native --upto reorder "$file"
   run native ./target/release/native "$file"
+  run native-no-wait ./target/release/native --no-wait "$file"
   run wasmtime-cli ./target/release/t1586 scan -q --format jsonl "$file"
   run wasmtime-plugin ./target/release/t1586 scan -q --format jsonl --plugin "$wasm" "$file"
   run node-cli node js/bin/t1586.mjs scan -q --format jsonl "$file"
 done
 echo
 echo "fastest of $REPS (peak RSS: the largest):"
-for name in parse-floor native-reader native-no-signals native wasmtime-cli wasmtime-plugin node-cli; do line "$name" "${SECS[$name]}" "${RSS[$name]}"; done
+for name in parse-floor native-reader native-no-signals native native-no-wait wasmtime-cli wasmtime-plugin node-cli; do line "$name" "${SECS[$name]}" "${RSS[$name]}"; done
 
 gz=$(gzip -9c "$wasm" | wc -c)
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", b/a}'; }
@@ -92,6 +94,7 @@ echo "ratios (higher is better)             fastest  median of rounds  target"
 row "native / parse floor" native parse-floor ">= 0.60"
 row "  reader only / parse floor" native-reader parse-floor "(no target: reading alone)"
 row "  reader + reordering wait / floor" native-no-signals parse-floor "(no target: the bound with no signal)"
+row "  native, no reordering wait / floor" native-no-wait parse-floor "(no target: every signal, no wait)"
 row "wasmtime CLI / native" wasmtime-cli native ">= 0.70"
 row "  same .wasm as --plugin (epochs)" wasmtime-plugin native "(no target; see BENCHMARKS.md)"
 row "Node / native" node-cli native ">= 0.60"

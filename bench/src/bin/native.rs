@@ -5,6 +5,11 @@
 //! reordering wait (`max_lateness_secs` 0): what reading the records into events costs on its own,
 //! through the same public interface (the part of a run the parse floor is comparable with).
 //!
+//! `native --no-wait FILE`: the default configuration with no reordering wait (`max_lateness_secs`
+//! 0): every signal and de-duplication as in the default run, each event handed on as it arrives.
+//! What the full detector could reach if no event ever waited for the watermark (this input is in
+//! time order, so the alerts are the same; input out of order would be processed late).
+//!
 //! `native --upto reorder|dedup|SIGNAL FILE`: what each part after the reader adds, run by run:
 //! the reader and the default reordering wait (`reorder`); also de-duplication (`dedup`); also one
 //! signal of the default profile (`hosting`, `fts`, `spray`, `geo`, `token`, `legacy`, `mfa`,
@@ -15,12 +20,20 @@
 use std::io::Read;
 
 fn main() {
-    const USAGE: &str = "usage: native [--reader-only | --upto reorder|dedup|SIGNAL] FILE";
+    const USAGE: &str =
+        "usage: native [--reader-only | --no-wait | --upto reorder|dedup|SIGNAL] FILE";
     let mut args: Vec<String> = std::env::args().skip(1).collect();
     let cfg = match args.first().map(String::as_str) {
         Some("--reader-only") => {
             args.remove(0);
             reader_config()
+        }
+        Some("--no-wait") => {
+            args.remove(0);
+            t1586_detector::Config {
+                max_lateness_secs: 0,
+                ..Default::default()
+            }
         }
         Some("--upto") => {
             let part = args.get(1).cloned().expect(USAGE);
