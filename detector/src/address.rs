@@ -4,7 +4,8 @@
 //! Nearly every address parses, and then nothing is allocated, shared or counted: an event carries
 //! its 17 bytes inline. Before, it held a shared text from a pool of every distinct address, and an
 //! event buffered for a day released that text a day later, a cache miss for each event (and the
-//! pool lookup on arrival was another: BENCHMARKS.md, ninth session). The text is written out only
+//! pool lookup on arrival was another: keeping addresses parsed took last-level cache misses down
+//! 11.6 % on the whole run, commit d88d74d). The text is written out only
 //! where it is shown or compared as text (alerts, configured text prefixes).
 //!
 //! The text of a parsed address is its canonical form (`IpAddr`'s `Display`), as the readers

@@ -36,8 +36,9 @@ pub(crate) struct SeenIds {
     /// 2^32) at the same place in `numbers`. A lookup reads these two-byte fingerprints from where
     /// its hash places it to the first empty one, and a number only when a fingerprint matches:
     /// a quarter of the bytes of a table of 8-byte entries, and one cache line an id where a Swiss
-    /// table read two (BENCHMARKS.md, sixteenth session: even so, most lookups still miss the
-    /// cache, which the input and the reordering buffer stream through). An entry is in the
+    /// table read two (commit 44fd215; even so, most lookups still miss the cache, which the input
+    /// and the reordering buffer stream through: de-duplication is 0.11 s of a 1M-record run). An
+    /// entry is in the
     /// window when its number's distance from `departed` is below the window's length; the table
     /// is built again from `order`, leaving out departed ids, before three quarters of it is
     /// used. A length that is a power of two, or zero.

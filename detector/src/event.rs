@@ -117,8 +117,8 @@ pub struct AuthEvent {
 }
 
 /// The rarely filled fields of an [`AuthEvent`], behind one pointer: an event waits a day in the
-/// reordering buffer, and these 128 bytes would make each of them two cache lines longer (see
-/// BENCHMARKS.md, eighth session).
+/// reordering buffer, and these 128 bytes would make each of them two cache lines longer (an event
+/// of 304 bytes instead of 424).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct EventExtra {
     /// Autonomous system (network owner) name.

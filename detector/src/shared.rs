@@ -5,7 +5,7 @@
 //! By default it is [`Rc`](std::rc::Rc): the detector runs on one thread (no threads inside, and
 //! the `.wasm` builds have none at all), and a counted pointer without atomic operations is cheaper
 //! on every event: each one clones and drops dozens of them (measured natively: 4-9 % of the whole
-//! run, BENCHMARKS.md). A [`Detector`](crate::Detector) is then not `Send`.
+//! run, commit 9806b16). A [`Detector`](crate::Detector) is then not `Send`.
 //!
 //! With the feature `sync` it is [`Arc`](std::sync::Arc), and a detector can be moved to another
 //! thread (`Send`), as for a pool of detectors, one per tenant or source. The feature only
