@@ -2,8 +2,9 @@
 import { closeSync, createReadStream, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { createGunzip, gunzipSync } from 'node:zlib';
-import { isIP } from 'node:net';
-import { Detector, compareAlerts, version } from './index.mjs';
+import {
+  Detector, compareAlerts, enrichmentLine, formatTable, parseIpList, summary, version,
+} from './index.mjs';
 
 const USAGE = `usage: t1586 scan [--format table|jsonl] [--config FILE] [--profile default|seed] [--tor-list FILE] [--mmdb FILE]... [--ip2asn FILE]... [-q] FILE...
        t1586 version
@@ -65,6 +66,16 @@ export function pushFile(det, name, emit) {
   }
 }
 
+/**
+ * The `hosting` section with a Tor list added: its addresses as `tor_exit_ips`, its networks
+ * (CIDR lines) appended to `cidrs` — as the Rust CLI does with `--tor-list`.
+ */
+export function torHosting(hosting, list) {
+  const h = { ...(hosting ?? {}), tor_exit_ips: list.addresses };
+  if (list.networks.length) h.cidrs = [...(h.cidrs ?? []), ...list.networks];
+  return h;
+}
+
 function parseArgs(argv) {
   const o = { cmd: argv[0], files: [], format: undefined, config: undefined, profile: undefined, torList: undefined, mmdb: [], ip2asn: [], quiet: false };
   for (let i = 1; i < argv.length; i++) {
@@ -89,79 +100,10 @@ function parseArgs(argv) {
   return o;
 }
 
-/** The same IP-list rules as the Rust CLI: one IP per line or TorDNSEL `ExitAddress` lines. */
-export function parseIpList(text) {
-  const out = [];
-  const lines = text.split(/\r?\n/);
-  for (let i = 0; i < lines.length; i++) {
-    const l = lines[i].trim();
-    if (!l || l.startsWith('#') || l.startsWith('@')) continue;
-    const parts = l.split(/\s+/);
-    let cand = parts[0];
-    if (cand === 'ExitAddress') cand = parts[1] ?? '';
-    else if (['ExitNode', 'Published', 'LastStatus'].includes(cand)) continue;
-    if (!isIP(cand)) throw new Error(`${i + 1}: not an IP address: ${JSON.stringify(cand)}`);
-    out.push(cand);
-  }
-  return out;
-}
-
-function list(v, max) {
-  const items = Array.isArray(v) ? v : [];
-  let s = items.slice(0, max).join(',');
-  if (items.length > max) s += `,+${items.length - max}`;
-  return s;
-}
-
-/** The same table as the Rust CLI. */
-export function table(alerts) {
-  const header = ['Risk', 'Detection', 'User', 'TimeGenerated', 'Fail', 'Succ', 'IPs', 'IPList', 'Countries'];
-  const rows = alerts.map((a) => [
-    String(a.RiskScore ?? 0), a.DetectionType ?? '', a.UserPrincipalName ?? '', a.TimeGenerated ?? '',
-    String(a.FailureCount ?? 0), String(a.SuccessCount ?? 0), String(a.UniqueIPs ?? 0),
-    list(a.IPList, 3), list(a.Countries, 5),
-  ]);
-  const len = (s) => [...s].length;
-  const widths = header.map((h) => len(h));
-  for (const r of rows) r.forEach((c, i) => { widths[i] = Math.min(Math.max(widths[i], len(c)), 48); });
-  const fmt = (cells) => cells.map((c, i) => {
-    let t = [...c].map((ch) => (/\p{Cc}/u.test(ch) ? '?' : ch)).join('');
-    if (len(t) > widths[i]) t = [...t].slice(0, widths[i] - 1).join('') + '…';
-    return t + ' '.repeat(widths[i] - len(t));
-  }).join('  ').trimEnd() + '\n';
-  return fmt(header) + rows.map(fmt).join('');
-}
-
-export function summary(stats, alerts) {
-  const n = (k) => stats[k] ?? 0;
-  let s = `t1586: ${n('records_read')} records read, ${n('records_parsed')} parsed (${n('events')} events, ${n('records_ignored')} ignored), ${n('records_rejected')} rejected; ${alerts} alerts`;
-  for (const [label, key] of [['ignored', 'ignored_by_reason'], ['rejected', 'rejected_by_reason'], ['limit hit', 'caps_hit'], ['enrichment', 'enrichment']]) {
-    for (const [reason, count] of Object.entries(stats[key] ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-      s += `\n  ${label}: ${reason}: ${count}`;
-    }
-  }
-  for (const e of stats.errors ?? []) s += `\n  ${e.source}:${e.line}: ${e.reason}`;
-  if (n('errors_not_listed') > 0) s += `\n  ... and ${n('errors_not_listed')} more rejected records`;
-  if (n('late_events') > 0) {
-    s += `\n  warning: ${n('late_events')} events arrived more than max_lateness_secs out of time order; they were processed late (raise max_lateness_secs or sort the input)`;
-  }
-  return s;
-}
-
 /** A file's bytes, gunzipped when it is gzip. */
 function readMaybeGz(name) {
   const b = readFileSync(name);
   return b.length > 1 && b[0] === 0x1f && b[1] === 0x8b ? gunzipSync(b) : b;
-}
-
-/** One stderr line per loaded enrichment file, as the Rust CLI writes it. */
-export function enrichmentLine(name, info) {
-  const what = !info.database_type || info.database_type === info.kind ? info.kind : `${info.kind} ${info.database_type}`;
-  let s = `t1586: ${name}: ${what} loaded (${info.entries} entries`;
-  if (info.skipped > 0) s += `, ${info.skipped} rows skipped`;
-  s += ')';
-  for (const e of info.errors ?? []) s += `\n  ${name}: ${e}`;
-  return s;
 }
 
 /**
@@ -237,10 +179,9 @@ export async function main(argv) {
   if (o.profile) config = { ...config, profile: o.profile };
   if (o.torList) {
     try {
-      const ips = parseIpList(readFileSync(o.torList, 'utf8'));
-      config = { ...config, hosting: { ...(config.hosting ?? {}), tor_exit_ips: ips } };
+      config = { ...config, hosting: torHosting(config.hosting, parseIpList(readFileSync(o.torList, 'utf8'))) };
     } catch (e) {
-      process.stderr.write(`t1586: error: ${o.torList}:${e.message}\n`);
+      process.stderr.write(`t1586: error: ${o.torList}: ${e.message}\n`);
       return 3;
     }
   }
@@ -262,7 +203,8 @@ export async function main(argv) {
     return 4;
   }
   const format = o.format ?? (process.stdout.isTTY ? 'table' : 'jsonl');
-  const out = format === 'jsonl' ? result.alerts.map((a) => a.json + '\n').join('') : table(result.alerts.map((a) => a.value));
+  const jsonl = result.alerts.map((a) => a.json + '\n').join('');
+  const out = format === 'jsonl' ? jsonl : formatTable(jsonl);
   await new Promise((res) => process.stdout.write(out, res));
   if (!o.quiet) process.stderr.write(summary(result.stats, result.alerts.length) + '\n');
   for (const [name, err] of result.unreadable) process.stderr.write(`t1586: ${name}: ${err}\n`);

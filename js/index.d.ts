@@ -1,6 +1,8 @@
 // Types of the t1586 package's Node entry point (index.mjs). The Detector class itself is typed by
 // the wasm-bindgen build (pkg/t1586.d.ts); the shapes it returns are described here.
-export { Detector, version, abiVersion, defaultConfig } from './pkg/t1586.js';
+export {
+  Detector, version, abiVersion, defaultConfig, formatTable, formatCsv, summary, enrichmentLine,
+} from './pkg/t1586.js';
 
 /** One record behind an alert. Optional keys are left out when unknown. */
 export interface Evidence {
@@ -91,6 +93,21 @@ export interface EventSummary {
   Source: string;
   Line: number;
 }
+
+/** `catalog()`: every detection type, the signal (configuration key) that raises it, its ATT&CK techniques. */
+export interface Catalog {
+  detections: { DetectionType: string; Signal: string; Mitre: string[] }[];
+  /** Technique id → ATT&CK name. */
+  techniques: Record<string, string>;
+}
+export function catalog(): Catalog;
+
+/** `parseIpList(text)`: the addresses and CIDR networks of a list, written canonically. Throws naming the bad lines. */
+export interface IpList {
+  addresses: string[];
+  networks: string[];
+}
+export function parseIpList(text: string): IpList;
 
 /** RFC 3339 UTC text made comparable as a string (fraction padded to 9 digits). */
 export function timeKey(s: string): string;

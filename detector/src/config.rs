@@ -35,111 +35,6 @@ impl Profile {
     }
 }
 
-/// Credential stuffing (seed semantics) — see [`crate::signals::credential_stuffing`].
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct CredentialStuffingConfig {
-    /// Turn the signal on or off.
-    pub enabled: bool,
-    /// Failures needed inside the window (seed: 5).
-    pub min_failures: u32,
-    /// Successes needed inside the window (seed: 1).
-    pub min_successes: u32,
-    /// Result codes that are not counted as failures (seed: 50053 lockout, 50076 MFA required).
-    pub excluded_result_codes: Vec<String>,
-    /// Risk when the failures came from more than `high_ip_count` distinct IPs (seed: 90 above 5).
-    pub risk_high: u32,
-    pub high_ip_count: u32,
-    /// Risk when from more than `medium_ip_count` distinct IPs (seed: 75 above 2).
-    pub risk_medium: u32,
-    pub medium_ip_count: u32,
-    /// Risk otherwise (seed: 60).
-    pub risk_low: u32,
-}
-
-impl Default for CredentialStuffingConfig {
-    fn default() -> Self {
-        CredentialStuffingConfig {
-            enabled: true,
-            min_failures: 5,
-            min_successes: 1,
-            excluded_result_codes: vec!["50053".into(), "50076".into()],
-            risk_high: 90,
-            high_ip_count: 5,
-            risk_medium: 75,
-            medium_ip_count: 2,
-            risk_low: 60,
-        }
-    }
-}
-
-/// Impossible travel (seed semantics) — see [`crate::signals::impossible_travel`].
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ImpossibleTravelConfig {
-    pub enabled: bool,
-    /// Width of the time bins, aligned to the epoch like KQL `bin()` (seed: 3600 s).
-    pub bin_secs: u64,
-    /// Distinct countries of successful sign-ins needed in one bin (seed: 2).
-    pub min_countries: u32,
-    /// Risk score (seed: 85).
-    pub risk: u32,
-}
-
-impl Default for ImpossibleTravelConfig {
-    fn default() -> Self {
-        ImpossibleTravelConfig {
-            enabled: true,
-            bin_secs: 3600,
-            min_countries: 2,
-            risk: 85,
-        }
-    }
-}
-
-/// Successful sign-ins from hosting / anonymizer infrastructure — see [`crate::signals::hosting_asn`].
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct HostingConfig {
-    pub enabled: bool,
-    /// Case-insensitive substrings of the ASN (network owner) name.
-    pub asn_names: Vec<String>,
-    /// IP text prefixes (seed: the Tor-heavy `185.220.` and `185.129.`).
-    pub ip_prefixes: Vec<String>,
-    /// Autonomous system numbers (default profile: the seed's providers by number).
-    pub asn_numbers: Vec<u32>,
-    /// CIDR ranges (e.g. a datacenter/VPN range list).
-    pub cidrs: Vec<IpNet>,
-    /// Tor exit addresses (the Tor Project's bulk exit list: one IP per line; the CLI's `--tor-list`).
-    pub tor_exit_ips: Vec<std::net::IpAddr>,
-    /// Risk score (seed: 80).
-    pub risk: u32,
-}
-
-impl Default for HostingConfig {
-    fn default() -> Self {
-        HostingConfig {
-            enabled: true,
-            asn_names: [
-                "M247",
-                "Frantech",
-                "Sharktech",
-                "Psychz",
-                "Quasi Networks",
-                "Alexhost",
-                "ITL-Bulgaria",
-                "Serverius",
-                "Combahton",
-            ]
-            .into_iter()
-            .map(String::from)
-            .collect(),
-            ip_prefixes: vec!["185.220.".into(), "185.129.".into()],
-            asn_numbers: Vec::new(),
-            cidrs: Vec::new(),
-            tor_exit_ips: Vec::new(),
-            risk: 80,
-        }
-    }
-}
-
 /// A period when an identity is known to travel: its sign-ins then never count as travel.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TravelWindow {
@@ -156,7 +51,8 @@ pub struct TravelWindow {
 /// False-positive controls from the seed's advice.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct AllowlistConfig {
-    /// Corporate egress / VPN ranges: sign-ins from here never count as travel or hosting.
+    /// Corporate egress / VPN ranges (CIDR, or single addresses): sign-ins from here never count
+    /// as travel or hosting.
     pub trusted_ips: Vec<IpNet>,
     /// Corporate VPN / secure-web-gateway ASNs: never travel, never hosting.
     pub trusted_asns: Vec<u32>,
@@ -210,34 +106,141 @@ impl Default for Limits {
     }
 }
 
-/// The whole configuration.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Config {
-    /// Which profile's signals run.
-    pub profile: Profile,
-    /// The detection window over event time (seed: the KQL's `ago(24h)` → 86400 s).
-    pub window_secs: u64,
-    /// How far out of time order records may arrive and still be processed in order. Records older
-    /// than this behind the newest seen are processed at once and counted as late.
-    pub max_lateness_secs: u64,
-    pub credential_stuffing: CredentialStuffingConfig,
-    pub impossible_travel: ImpossibleTravelConfig,
-    pub hosting: HostingConfig,
-    pub failures_then_success: FailuresThenSuccessConfig,
-    pub password_spray: PasswordSprayConfig,
-    pub geo_velocity: GeoVelocityConfig,
-    pub token_replay: TokenReplayConfig,
-    pub legacy_auth: LegacyAuthConfig,
-    pub mfa_fatigue: MfaFatigueConfig,
-    pub identity_protection: IdentityProtectionConfig,
-    pub combined_risk: CombinedRiskConfig,
-    pub failed_logons_then_success: FailedLogonsThenSuccessConfig,
-    pub one_source_many_accounts: OneSourceManyAccountsConfig,
-    /// Count one sign-in written as several rows (same record id) once.
-    pub dedup: bool,
-    pub allowlist: AllowlistConfig,
-    pub limits: Limits,
+/// What the configuration of every signal offers the rest of the core (implemented by
+/// [`signal_config!`]).
+pub(crate) trait SignalConfig {
+    /// Whether the signal runs.
+    fn enabled(&self) -> bool;
+    /// What is wrong with the values, if anything (a message naming the key within the section).
+    fn check(&self) -> Result<(), &'static str>;
 }
+
+/// A signal's configuration section, declared in the signal's own file: the struct with each
+/// field's default next to it, its `Default`, its reader (the same field list, so no key can be
+/// left unread) and [`SignalConfig`]. Every section has an `enabled` field; a `check(c) { ... }`
+/// block after the struct validates it.
+macro_rules! signal_config {
+    (
+        $(#[$meta:meta])*
+        pub struct $name:ident {
+            $( $(#[$fmeta:meta])* pub $field:ident : $ty:ty = $default:expr, )*
+        }
+        $( check($c:ident) $check:block )?
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, serde::Serialize)]
+        pub struct $name {
+            $( $(#[$fmeta])* pub $field: $ty, )*
+        }
+
+        impl Default for $name {
+            fn default() -> Self {
+                $name { $( $field: $default, )* }
+            }
+        }
+
+        crate::config_read::sections! { $name { $($field),* } }
+
+        impl crate::config::SignalConfig for $name {
+            fn enabled(&self) -> bool {
+                self.enabled
+            }
+            fn check(&self) -> Result<(), &'static str> {
+                $crate::config::signal_config!(@check self $( $c $check )?)
+            }
+        }
+    };
+    (@check $s:tt) => { Ok(()) };
+    (@check $s:tt $c:ident $check:block) => {{ let $c = $s; $check }};
+}
+pub(crate) use signal_config;
+
+/// `Config` from the signal table ([`crate::signals`]): a field per signal, in the table's order.
+macro_rules! config_from_table {
+    ($( $key:ident: $module:ident::$signal:ident, $config:ident, $reads:ident, [$($profile:ident),*]; )*) => {
+        $( pub use crate::signals::$module::$config; )*
+
+        /// The whole configuration.
+        #[derive(Debug, Clone, PartialEq, Serialize)]
+        pub struct Config {
+            /// Which profile's signals run.
+            pub profile: Profile,
+            /// The detection window over event time (seed: the KQL's `ago(24h)` → 86400 s).
+            pub window_secs: u64,
+            /// How far out of time order records may arrive and still be processed in order.
+            /// Records older than this behind the newest seen are processed at once and counted as
+            /// late.
+            pub max_lateness_secs: u64,
+            $(
+                #[doc = concat!("See [`crate::signals::", stringify!($module), "`].")]
+                pub $key: $config,
+            )*
+            /// Count one sign-in written as several rows (same record id) once.
+            pub dedup: bool,
+            pub allowlist: AllowlistConfig,
+            pub limits: Limits,
+        }
+
+        crate::config_read::sections! {
+            Config { profile, window_secs, max_lateness_secs, $($key,)* dedup, allowlist, limits }
+        }
+
+        impl Config {
+            /// The configuration keys of the signals, in the signal table's order.
+            pub const SIGNALS: &'static [&'static str] = &[$(stringify!($key)),*];
+
+            /// Every signal at its own defaults, on in the profiles the signal table names; the
+            /// rest neutral (the profile table in [`Config::for_profile`] sets it).
+            fn signals_of(profile: Profile) -> Config {
+                Config {
+                    profile,
+                    window_secs: 86_400,
+                    max_lateness_secs: 86_400,
+                    $(
+                        $key: $config {
+                            enabled: [$(Profile::$profile),*].contains(&profile),
+                            ..$config::default()
+                        },
+                    )*
+                    dedup: false,
+                    allowlist: AllowlistConfig::default(),
+                    limits: Limits::default(),
+                }
+            }
+
+            /// Whether the signal of configuration key `key` runs (`None`: no such signal).
+            pub fn signal_enabled(&self, key: &str) -> Option<bool> {
+                match key {
+                    $( stringify!($key) => Some(SignalConfig::enabled(&self.$key)), )*
+                    _ => None,
+                }
+            }
+
+            /// Turn every signal off (for measuring the parts of the core apart).
+            pub fn disable_signals(&mut self) {
+                $( self.$key.enabled = false; )*
+            }
+
+            /// Take the section of signal `key` from `other` (`false`: no such signal).
+            pub fn copy_signal(&mut self, key: &str, other: &Config) -> bool {
+                match key {
+                    $( stringify!($key) => self.$key = other.$key.clone(), )*
+                    _ => return false,
+                }
+                true
+            }
+
+            fn check_signals(&self) -> Result<(), String> {
+                $(
+                    SignalConfig::check(&self.$key)
+                        .map_err(|m| format!("{}.{m}", stringify!($key)))?;
+                )*
+                Ok(())
+            }
+        }
+    };
+}
+crate::signals::signal_table!(config_from_table);
 
 impl Default for Config {
     fn default() -> Self {
@@ -246,63 +249,25 @@ impl Default for Config {
 }
 
 impl Config {
-    /// The defaults of one profile.
+    /// The defaults of one profile. Which signals a profile runs is in the signal table
+    /// ([`crate::signals`]); this is the profile table: what else a profile sets.
     pub fn for_profile(profile: Profile) -> Config {
+        let mut c = Config::signals_of(profile);
         match profile {
-            Profile::Seed => Config {
-                profile,
-                window_secs: 86_400,
-                max_lateness_secs: 86_400,
-                credential_stuffing: CredentialStuffingConfig::default(),
-                impossible_travel: ImpossibleTravelConfig::default(),
-                hosting: HostingConfig::default(),
-                failures_then_success: off(FailuresThenSuccessConfig::default()),
-                password_spray: off(PasswordSprayConfig::default()),
-                geo_velocity: off(GeoVelocityConfig::default()),
-                token_replay: off(TokenReplayConfig::default()),
-                legacy_auth: off(LegacyAuthConfig::default()),
-                mfa_fatigue: off(MfaFatigueConfig::default()),
-                identity_protection: off(IdentityProtectionConfig::default()),
-                combined_risk: off(CombinedRiskConfig::default()),
-                failed_logons_then_success: off(FailedLogonsThenSuccessConfig::default()),
-                one_source_many_accounts: off(OneSourceManyAccountsConfig::default()),
-                dedup: false,
-                allowlist: AllowlistConfig::default(),
-                limits: Limits::default(),
-            },
-            Profile::Default => Config {
-                profile,
-                window_secs: 86_400,
-                max_lateness_secs: 86_400,
-                credential_stuffing: off(CredentialStuffingConfig::default()),
-                impossible_travel: off(ImpossibleTravelConfig::default()),
-                hosting: HostingConfig {
-                    // The seed's providers by number too: Entra records carry the number, not the name.
-                    asn_numbers: vec![9009, 53667, 46844, 40676, 29073, 200019, 50673, 30823],
-                    ..HostingConfig::default()
-                },
-                failures_then_success: FailuresThenSuccessConfig::default(),
-                password_spray: PasswordSprayConfig::default(),
-                geo_velocity: GeoVelocityConfig::default(),
-                token_replay: TokenReplayConfig::default(),
-                legacy_auth: LegacyAuthConfig::default(),
-                mfa_fatigue: MfaFatigueConfig::default(),
-                identity_protection: IdentityProtectionConfig::default(),
-                combined_risk: CombinedRiskConfig::default(),
-                failed_logons_then_success: FailedLogonsThenSuccessConfig::default(),
-                one_source_many_accounts: OneSourceManyAccountsConfig::default(),
-                dedup: true,
-                allowlist: AllowlistConfig {
-                    password_reset_apps: vec![
-                        "Microsoft Password Reset Service".into(),
-                        "Azure AD Password Reset".into(),
-                        "Self-service password reset".into(),
-                    ],
-                    ..AllowlistConfig::default()
-                },
-                limits: Limits::default(),
-            },
+            Profile::Seed => {}
+            Profile::Default => {
+                // The seed's providers by number too: Entra records carry the number, not the name.
+                c.hosting.asn_numbers =
+                    vec![9009, 53667, 46844, 40676, 29073, 200019, 50673, 30823];
+                c.dedup = true;
+                c.allowlist.password_reset_apps = strings(&[
+                    "Microsoft Password Reset Service",
+                    "Azure AD Password Reset",
+                    "Self-service password reset",
+                ]);
+            }
         }
+        c
     }
 
     /// Parse a JSON configuration: its keys override the defaults of its `profile` (or the default
@@ -345,23 +310,8 @@ impl Config {
         if self.window_secs == 0 {
             return bad("window_secs must be positive");
         }
-        if self.impossible_travel.bin_secs == 0 {
-            return bad("impossible_travel.bin_secs must be positive");
-        }
-        if self.credential_stuffing.min_failures == 0 {
-            return bad("credential_stuffing.min_failures must be positive");
-        }
-        if self.failed_logons_then_success.min_failures == 0
-            || self.failed_logons_then_success.window_secs == 0
-        {
-            return bad("failed_logons_then_success.min_failures and window_secs must be positive");
-        }
-        if self.one_source_many_accounts.min_accounts < 2
-            || self.one_source_many_accounts.window_secs == 0
-        {
-            return bad(
-                "one_source_many_accounts.min_accounts must be at least 2 and window_secs positive",
-            );
+        if let Err(m) = self.check_signals() {
+            return bad(&m);
         }
         let l = &self.limits;
         if l.max_identities == 0
@@ -378,403 +328,11 @@ impl Config {
     }
 }
 
-/// A signal configuration with `enabled: false`.
-fn off<T: Toggle>(mut t: T) -> T {
-    t.set_enabled(false);
-    t
-}
-
-trait Toggle {
-    fn set_enabled(&mut self, on: bool);
-}
-
-macro_rules! toggles {
-    ($($t:ty),*) => {$(
-        impl Toggle for $t {
-            fn set_enabled(&mut self, on: bool) {
-                self.enabled = on;
-            }
-        }
-    )*};
-}
-toggles!(
-    CredentialStuffingConfig,
-    ImpossibleTravelConfig,
-    FailuresThenSuccessConfig,
-    PasswordSprayConfig,
-    GeoVelocityConfig,
-    TokenReplayConfig,
-    LegacyAuthConfig,
-    MfaFatigueConfig,
-    IdentityProtectionConfig,
-    CombinedRiskConfig,
-    FailedLogonsThenSuccessConfig,
-    OneSourceManyAccountsConfig
-);
-
-fn strings(v: &[&str]) -> Vec<String> {
+/// Owned copies of some texts (configuration lists).
+pub(crate) fn strings(v: &[&str]) -> Vec<String> {
     v.iter().map(|s| s.to_string()).collect()
 }
 
-/// Failures then success, ordered (default profile) — see [`crate::signals::failures_then_success`].
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct FailuresThenSuccessConfig {
-    pub enabled: bool,
-    /// Failures must precede the success within this many seconds.
-    pub window_secs: u64,
-    /// Failures needed before the success.
-    pub min_failures: u32,
-    /// Result codes never counted as failures.
-    pub excluded_result_codes: Vec<String>,
-    /// Result codes meaning "the password was right, something else blocked": they end a run of
-    /// failures like a success does (the attacker has the password).
-    pub correct_password_codes: Vec<String>,
-    /// `authenticationStepResultDetail` texts with the same meaning (case-insensitive).
-    pub correct_password_details: Vec<String>,
-    pub risk_high: u32,
-    pub high_ip_count: u32,
-    pub risk_medium: u32,
-    pub medium_ip_count: u32,
-    pub risk_low: u32,
-}
-
-impl Default for FailuresThenSuccessConfig {
-    fn default() -> Self {
-        FailuresThenSuccessConfig {
-            enabled: true,
-            window_secs: 3_600,
-            min_failures: 5,
-            excluded_result_codes: Vec::new(),
-            correct_password_codes: strings(&[
-                "50076", "50079", "50074", "50158", "53003", "50055", "500121",
-            ]),
-            correct_password_details: strings(&["Correct Password"]),
-            risk_high: 90,
-            high_ip_count: 5,
-            risk_medium: 75,
-            medium_ip_count: 2,
-            risk_low: 60,
-        }
-    }
-}
-
-/// Password spray (default profile) — see [`crate::signals::password_spray`].
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct PasswordSprayConfig {
-    pub enabled: bool,
-    /// One source IP failing against at least `min_identities` identities within `window_secs`.
-    pub window_secs: u64,
-    pub min_identities: u32,
-    pub risk: u32,
-    /// Low-and-slow: at least `distributed_min_identities` identities from at least
-    /// `distributed_min_ips` IPs, each IP trying at most `distributed_max_attempts_per_ip` times,
-    /// all with one user agent and one result code, within `distributed_window_secs`.
-    pub distributed_window_secs: u64,
-    pub distributed_min_identities: u32,
-    pub distributed_min_ips: u32,
-    pub distributed_max_attempts_per_ip: u32,
-    /// A success for a sprayed identity within this many seconds of the spray.
-    pub success_window_secs: u64,
-    pub risk_success: u32,
-}
-
-impl Default for PasswordSprayConfig {
-    fn default() -> Self {
-        PasswordSprayConfig {
-            enabled: true,
-            window_secs: 1_200,
-            min_identities: 5,
-            risk: 70,
-            distributed_window_secs: 86_400,
-            distributed_min_identities: 10,
-            distributed_min_ips: 10,
-            distributed_max_attempts_per_ip: 2,
-            success_window_secs: 86_400,
-            risk_success: 95,
-        }
-    }
-}
-
-/// Windows: failed network logons, then a logon, for one account — see
-/// [`crate::signals::failed_logons_then_success`].
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct FailedLogonsThenSuccessConfig {
-    pub enabled: bool,
-    /// Failures must precede the logon within this many seconds (1 h).
-    pub window_secs: u64,
-    /// Failures needed before the logon (5).
-    pub min_failures: u32,
-    /// Event IDs counted as failures (4625; add 4771 / 4776 for domain-controller logs, which can
-    /// double-count a failure also logged as 4625 on the member server).
-    pub failure_events: Vec<u32>,
-    /// Logon types of counted 4625 failures (3 network, 10 RDP; add 8 for OpenSSH / IIS basic auth).
-    pub failure_logon_types: Vec<u32>,
-    /// Status / SubStatus codes counted (lower-case hex; 0xc000006a bad password, 0x18 Kerberos).
-    pub failure_codes: Vec<String>,
-    /// Logon types of the 4624 that completes the pattern; empty means any.
-    pub success_logon_types: Vec<u32>,
-    /// Leave out machine accounts (names ending in `$`).
-    pub exclude_machine_accounts: bool,
-    /// Leave out `ANONYMOUS LOGON` (SID S-1-5-7).
-    pub exclude_anonymous: bool,
-    /// Risk by distinct failure source IPs: `risk_high` above `high_ip_count`, `risk_medium` above
-    /// `medium_ip_count`, else `risk_low` (the seed's 90 / 75 / 60 ladder).
-    pub risk_high: u32,
-    pub high_ip_count: u32,
-    pub risk_medium: u32,
-    pub medium_ip_count: u32,
-    pub risk_low: u32,
-}
-
-impl Default for FailedLogonsThenSuccessConfig {
-    fn default() -> Self {
-        FailedLogonsThenSuccessConfig {
-            enabled: true,
-            window_secs: 3_600,
-            min_failures: 5,
-            failure_events: vec![4625],
-            failure_logon_types: vec![3, 10],
-            failure_codes: strings(&["0xc000006a", "0x18"]),
-            success_logon_types: Vec::new(),
-            exclude_machine_accounts: true,
-            exclude_anonymous: true,
-            risk_high: 90,
-            high_ip_count: 5,
-            risk_medium: 75,
-            medium_ip_count: 2,
-            risk_low: 60,
-        }
-    }
-}
-
-/// Windows: one source failing against many accounts — see
-/// [`crate::signals::one_source_many_accounts`].
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct OneSourceManyAccountsConfig {
-    pub enabled: bool,
-    /// Sliding window (5 min, as Splunk's "Windows Multiple Users Failed To Authenticate From Ip").
-    pub window_secs: u64,
-    /// Distinct accounts needed in the window (31: Splunk's "more than 30").
-    pub min_accounts: u32,
-    /// Event IDs counted as failures (any failure status).
-    pub failure_events: Vec<u32>,
-    pub exclude_machine_accounts: bool,
-    pub exclude_anonymous: bool,
-    pub risk: u32,
-    /// A logon by a sprayed account from the same source within this many seconds of its failure.
-    pub success_window_secs: u64,
-    pub risk_success: u32,
-}
-
-impl Default for OneSourceManyAccountsConfig {
-    fn default() -> Self {
-        OneSourceManyAccountsConfig {
-            enabled: true,
-            window_secs: 300,
-            min_accounts: 31,
-            failure_events: vec![4625, 4768, 4771, 4776],
-            exclude_machine_accounts: true,
-            exclude_anonymous: true,
-            risk: 70,
-            success_window_secs: 3_600,
-            risk_success: 95,
-        }
-    }
-}
-
-/// Impossible travel by geo-velocity (default profile) — see [`crate::signals::geo_velocity`].
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct GeoVelocityConfig {
-    pub enabled: bool,
-    /// Alert above this speed (km/h).
-    pub max_speed_kmh: f64,
-    /// ... and only when the two places are at least this far apart (km).
-    pub min_distance_km: f64,
-    /// Geolocation error allowed at each end (km), subtracted from the distance.
-    pub radius_pad_km: f64,
-    /// Only interactive sign-ins (records that do not say are included).
-    pub interactive_only: bool,
-    pub risk: u32,
-}
-
-impl Default for GeoVelocityConfig {
-    fn default() -> Self {
-        GeoVelocityConfig {
-            enabled: true,
-            max_speed_kmh: 900.0,
-            min_distance_km: 500.0,
-            radius_pad_km: 50.0,
-            interactive_only: true,
-            risk: 85,
-        }
-    }
-}
-
-/// AiTM / session-token replay (default profile) — see [`crate::signals::token_replay`].
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct TokenReplayConfig {
-    pub enabled: bool,
-    /// One session id seen from this many countries or ASNs.
-    pub session_min_networks: u32,
-    pub risk_session: u32,
-    /// MFA satisfied by a token claim from an ASN/country never seen for the identity, once the
-    /// identity has at least `min_history` successful sign-ins.
-    pub min_history: u32,
-    pub risk_mfa_claim: u32,
-    /// Apps phishing kits sign into interactively.
-    pub kit_apps: Vec<String>,
-    /// User-agent substrings of phishing-kit HTTP clients (case-insensitive).
-    pub kit_user_agents: Vec<String>,
-    /// Non-interactive sign-ins from another IP within this many seconds after the kit sign-in.
-    pub follow_secs: u64,
-    pub risk_kit: u32,
-}
-
-impl Default for TokenReplayConfig {
-    fn default() -> Self {
-        TokenReplayConfig {
-            enabled: true,
-            session_min_networks: 2,
-            risk_session: 85,
-            min_history: 3,
-            risk_mfa_claim: 75,
-            kit_apps: strings(&[
-                "OfficeHome",
-                "Office 365",
-                "Microsoft Authentication Broker",
-                "Microsoft Office",
-            ]),
-            kit_user_agents: strings(&[
-                "axios",
-                "node-fetch",
-                "node.js",
-                "undici",
-                "python-requests",
-                "go-http-client",
-                "okhttp",
-            ]),
-            follow_secs: 3_600,
-            risk_kit: 90,
-        }
-    }
-}
-
-/// Legacy protocol / password-grant success (default profile) — see [`crate::signals::legacy_auth`].
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct LegacyAuthConfig {
-    pub enabled: bool,
-    /// Client apps that cannot do MFA (case-insensitive).
-    pub client_apps: Vec<String>,
-    /// User-agent substrings of ROPC password grants (case-insensitive).
-    pub user_agents: Vec<String>,
-    /// Alert only when the sign-in was single-factor (or did not say).
-    pub single_factor_only: bool,
-    pub risk: u32,
-}
-
-impl Default for LegacyAuthConfig {
-    fn default() -> Self {
-        LegacyAuthConfig {
-            enabled: true,
-            client_apps: strings(&[
-                "Authenticated SMTP",
-                "IMAP4",
-                "POP3",
-                "Exchange ActiveSync",
-                "Exchange Web Services",
-                "MAPI Over HTTP",
-                "Other clients",
-                "AutoDiscover",
-                "Exchange Online PowerShell",
-                "Offline Address Book",
-                "Outlook Anywhere (RPC over HTTP)",
-                "Reporting Web Services",
-                "Universal Outlook",
-            ]),
-            user_agents: strings(&["BAV2ROPC", "CBAinPROD", "CBAinTAR"]),
-            single_factor_only: true,
-            risk: 70,
-        }
-    }
-}
-
-/// MFA fatigue (default profile) — see [`crate::signals::mfa_fatigue`].
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct MfaFatigueConfig {
-    pub enabled: bool,
-    /// Result codes of denied / unanswered MFA prompts.
-    pub denial_codes: Vec<String>,
-    /// More than `max_denials` denials within `window_secs` ...
-    pub max_denials: u32,
-    pub window_secs: u64,
-    /// ... then a success within this many seconds of the last denial.
-    pub success_within_secs: u64,
-    pub risk: u32,
-}
-
-impl Default for MfaFatigueConfig {
-    fn default() -> Self {
-        MfaFatigueConfig {
-            enabled: true,
-            denial_codes: strings(&["500121", "50088", "50074"]),
-            max_denials: 10,
-            window_secs: 3_600,
-            success_within_secs: 300,
-            risk: 90,
-        }
-    }
-}
-
-/// Entra ID Protection pass-through (default profile) — see [`crate::signals::identity_protection`].
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct IdentityProtectionConfig {
-    pub enabled: bool,
-    /// Risk event types that mean compromise with high confidence (case-insensitive).
-    pub high_types: Vec<String>,
-    pub risk_high: u32,
-    /// Any other risk event type.
-    pub risk_other: u32,
-}
-
-impl Default for IdentityProtectionConfig {
-    fn default() -> Self {
-        IdentityProtectionConfig {
-            enabled: true,
-            high_types: strings(&[
-                "maliciousIPAddress",
-                "attackerinTheMiddle",
-                "anomalousToken",
-                "tokenIssuerAnomaly",
-                "passwordSpray",
-                "leakedCredentials",
-                "investigationsThreatIntelligence",
-                "adminConfirmedUserCompromised",
-                "suspiciousAPITraffic",
-            ]),
-            risk_high: 80,
-            risk_other: 60,
-        }
-    }
-}
-
-/// Combined per-identity risk (default profile) — see [`crate::signals::combined`].
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct CombinedRiskConfig {
-    pub enabled: bool,
-    /// Distinct detection types on one identity within the window needed for a combined alert.
-    pub min_signals: u32,
-}
-
-impl Default for CombinedRiskConfig {
-    fn default() -> Self {
-        CombinedRiskConfig {
-            enabled: true,
-            min_signals: 2,
-        }
-    }
-}
-
-/// Deep-merge `over` into `base`: objects merge key by key, anything else replaces.
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -820,6 +378,16 @@ mod tests {
             Config::from_json(r#"{"allowlist":{"trusted_ips":["10.0.0.0/8","2001:db8::/32"]}}"#)
                 .unwrap();
         assert_eq!(c.allowlist.trusted_ips.len(), 2);
+        // One address is its own network, as in IP lists.
+        let c =
+            Config::from_json(r#"{"allowlist":{"trusted_ips":["203.0.113.7","::1"]}}"#).unwrap();
+        let nets: Vec<String> = c
+            .allowlist
+            .trusted_ips
+            .iter()
+            .map(|n| n.to_string())
+            .collect();
+        assert_eq!(nets, ["203.0.113.7/32", "::1/128"]);
         assert!(Config::from_json(r#"{"allowlist":{"trusted_ips":["10.0.0.0/88"]}}"#).is_err());
         assert!(Config::from_json(r#"{"window_secs":0}"#).is_err());
     }

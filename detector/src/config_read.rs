@@ -5,8 +5,10 @@
 //! Written out instead of derived: serde's derived readers for the ~20 configuration sections were
 //! about 7 % of the core `.wasm` (each with sequence and map forms, field matching and error paths),
 //! and their messages pointed at a line and column of an internal merged document rather than at the
-//! user's key. Every field is listed once, in [`sections!`]; the tests check that every key the
-//! configuration writes is read back and changes what it names.
+//! user's key. A signal's section is read as its [`crate::config::signal_config!`] declares it (the
+//! same field list makes the struct and its reader); the configuration's own sections are listed in
+//! [`sections!`]. The tests check that every key the configuration writes is read back and changes
+//! what it names.
 
 use std::net::IpAddr;
 
@@ -51,7 +53,7 @@ fn shown(path: &str) -> &str {
     }
 }
 
-fn join(path: &str, key: &str) -> String {
+pub(crate) fn join(path: &str, key: &str) -> String {
     if path.is_empty() {
         key.to_string()
     } else {
@@ -59,11 +61,14 @@ fn join(path: &str, key: &str) -> String {
     }
 }
 
-fn object<'a>(v: &'a Value, path: &str) -> Result<&'a serde_json::Map<String, Value>, String> {
+pub(crate) fn object<'a>(
+    v: &'a Value,
+    path: &str,
+) -> Result<&'a serde_json::Map<String, Value>, String> {
     v.as_object().ok_or_else(|| expected(path, "an object", v))
 }
 
-fn unknown(path: &str, key: &str, keys: &[&str]) -> String {
+pub(crate) fn unknown(path: &str, key: &str, keys: &[&str]) -> String {
     format!(
         "{}: unknown key `{key}` (expected one of: {})",
         shown(path),
@@ -115,7 +120,11 @@ fn parsed<T: std::str::FromStr>(v: &Value, path: &str, what: &str) -> Result<T, 
 }
 
 impl Setting for IpNet {
+    /// A network in CIDR notation, or one address (its own /32 or /128), as IP lists have them.
     fn from_value(v: &Value, path: &str) -> Result<Self, String> {
+        if let Some(a) = v.as_str().and_then(|s| s.parse::<IpAddr>().ok()) {
+            return Ok(IpNet::from(a));
+        }
         parsed(v, path, "an IP network such as \"203.0.113.0/24\"")
     }
 }
@@ -177,21 +186,22 @@ impl Setting for TravelWindow {
     }
 }
 
-/// Sections: objects read key by key onto their current values.
+/// Sections: objects read key by key onto their current values. Used here for the configuration's
+/// own sections and by [`crate::config::signal_config!`] for each signal's.
 macro_rules! sections {
     ($($t:ty { $($f:ident),* $(,)? })*) => {$(
-        impl Setting for $t {
-            fn from_value(v: &Value, path: &str) -> Result<Self, String> {
+        impl $crate::config_read::Setting for $t {
+            fn from_value(v: &serde_json::Value, path: &str) -> Result<Self, String> {
                 let mut s = <$t>::default();
                 s.read(v, path)?;
                 Ok(s)
             }
-            fn read(&mut self, v: &Value, path: &str) -> Result<(), String> {
+            fn read(&mut self, v: &serde_json::Value, path: &str) -> Result<(), String> {
                 const KEYS: &[&str] = &[$(stringify!($f)),*];
-                for (k, x) in object(v, path)? {
+                for (k, x) in $crate::config_read::object(v, path)? {
                     match k.as_str() {
-                        $(stringify!($f) => self.$f.read(x, &join(path, k))?,)*
-                        _ => return Err(unknown(path, k, KEYS)),
+                        $(stringify!($f) => $crate::config_read::Setting::read(&mut self.$f, x, &$crate::config_read::join(path, k))?,)*
+                        _ => return Err($crate::config_read::unknown(path, k, KEYS)),
                     }
                 }
                 Ok(())
@@ -200,53 +210,12 @@ macro_rules! sections {
     )*};
 }
 
+pub(crate) use sections;
+
 sections! {
-    Config {
-        profile, window_secs, max_lateness_secs, credential_stuffing, impossible_travel, hosting,
-        failures_then_success, password_spray, geo_velocity, token_replay, legacy_auth, mfa_fatigue,
-        identity_protection, combined_risk, failed_logons_then_success, one_source_many_accounts,
-        dedup, allowlist, limits,
-    }
-    CredentialStuffingConfig {
-        enabled, min_failures, min_successes, excluded_result_codes, risk_high, high_ip_count,
-        risk_medium, medium_ip_count, risk_low,
-    }
-    ImpossibleTravelConfig { enabled, bin_secs, min_countries, risk }
-    HostingConfig { enabled, asn_names, ip_prefixes, asn_numbers, cidrs, tor_exit_ips, risk }
     AllowlistConfig { trusted_ips, trusted_asns, ignored_identities, travel, password_reset_apps }
     Limits {
         max_identities, max_events_per_identity, max_distinct_per_alert, max_evidence,
         max_buffered_events, max_record_bytes, max_error_details,
     }
-    FailuresThenSuccessConfig {
-        enabled, window_secs, min_failures, excluded_result_codes, correct_password_codes,
-        correct_password_details, risk_high, high_ip_count, risk_medium, medium_ip_count, risk_low,
-    }
-    PasswordSprayConfig {
-        enabled, window_secs, min_identities, risk, distributed_window_secs,
-        distributed_min_identities, distributed_min_ips, distributed_max_attempts_per_ip,
-        success_window_secs, risk_success,
-    }
-    FailedLogonsThenSuccessConfig {
-        enabled, window_secs, min_failures, failure_events, failure_logon_types, failure_codes,
-        success_logon_types, exclude_machine_accounts, exclude_anonymous, risk_high, high_ip_count,
-        risk_medium, medium_ip_count, risk_low,
-    }
-    OneSourceManyAccountsConfig {
-        enabled, window_secs, min_accounts, failure_events, exclude_machine_accounts,
-        exclude_anonymous, risk, success_window_secs, risk_success,
-    }
-    GeoVelocityConfig {
-        enabled, max_speed_kmh, min_distance_km, radius_pad_km, interactive_only, risk,
-    }
-    TokenReplayConfig {
-        enabled, session_min_networks, risk_session, min_history, risk_mfa_claim, kit_apps,
-        kit_user_agents, follow_secs, risk_kit,
-    }
-    LegacyAuthConfig { enabled, client_apps, user_agents, single_factor_only, risk }
-    MfaFatigueConfig {
-        enabled, denial_codes, max_denials, window_secs, success_within_secs, risk,
-    }
-    IdentityProtectionConfig { enabled, high_types, risk_high, risk_other }
-    CombinedRiskConfig { enabled, min_signals }
 }

@@ -33,8 +33,11 @@ pub mod engine;
 pub mod error;
 pub mod event;
 pub mod ingest;
+pub mod iplist;
+pub mod mitre;
 mod order;
 mod reorder;
+pub mod report;
 pub mod shared;
 pub mod signals;
 pub mod stats;
@@ -51,6 +54,9 @@ pub use engine::{Detector, EventSummary, SNAPSHOT_MAGIC, SNAPSHOT_VERSION};
 pub use error::{Error, ErrorKind};
 pub use event::{AuthEvent, Outcome, RecordRef};
 pub use ingest::InputFormat;
+pub use iplist::{IpList, IpListError, parse_ip_list};
+pub use mitre::{Detection, Technique};
+pub use signals::{catalog, catalog_json};
 pub use stats::Stats;
 
 // With the feature `sync`, a detector can move to another thread (checked here, at compile time).

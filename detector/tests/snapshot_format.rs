@@ -90,3 +90,75 @@ fn stored_snapshot_of_this_version_restores_and_continues() {
     // Fresh state from this build gives the same (the fixture is not stale).
     assert_eq!(finish(d, &data[cut..]), whole);
 }
+
+/// A snapshot of the previous version is refused with an error naming both versions, never read
+/// into the new layout.
+#[test]
+fn previous_version_is_refused_by_name() {
+    let old = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!(
+        "tests/fixtures/snapshot-v{}.bin",
+        SNAPSHOT_VERSION - 1
+    ));
+    let bytes = fs::read(&old).unwrap();
+    let err = Detector::restore(&bytes).unwrap_err().to_string();
+    assert!(
+        err.contains(&format!(
+            "snapshot version {} is not supported (this detector reads version {SNAPSHOT_VERSION})",
+            SNAPSHOT_VERSION - 1
+        )),
+        "{err}"
+    );
+}
+
+/// Alerts made final by finishing a source wait until the next call returns them; a snapshot taken
+/// in between holds them (details and evidence included) and the restored detector returns them.
+#[test]
+fn pending_alerts_survive_a_snapshot() {
+    // Six failures then a success from a hosting provider (stuffing, hosting, combined alerts).
+    let line = |min: u32, code: u32| {
+        format!(
+            r#"{{"createdDateTime":"2026-03-02T08:{min:02}:00Z","userPrincipalName":"pat@contoso.com","ipAddress":"185.220.101.4","status":{{"errorCode":{code}}},"autonomousSystemNumber":9009,"id":"r{min}"}}"#
+        )
+    };
+    let mut text: Vec<String> = (0..6).map(|m| line(m, 50126)).collect();
+    text.push(line(7, 0));
+    let body = text.join("\n");
+    let run = |snap: bool| -> Vec<String> {
+        let mut d = Detector::new(config());
+        d.begin_source("a.jsonl");
+        let mut out = d.push(body.as_bytes());
+        // A week later, the last row of a CSV without a line end: read, and everything closed,
+        // when the next source starts.
+        d.begin_source("b.csv");
+        let far =
+            "TimeGenerated,UserPrincipalName,ResultType\n2026-03-09T08:00:00Z,x@contoso.com,0";
+        let mut d = if snap {
+            Detector::restore(&d.snapshot()).unwrap()
+        } else {
+            d
+        };
+        out.extend(d.push(far.as_bytes()));
+        d.begin_source("c.jsonl");
+        let mut d = if snap {
+            let bytes = d.snapshot();
+            Detector::restore(&bytes).unwrap()
+        } else {
+            d
+        };
+        let returned = d.push(b"");
+        assert!(
+            !returned.is_empty(),
+            "finishing b.csv made alerts final: they wait for this call"
+        );
+        out.extend(returned);
+        out.extend(d.flush());
+        sort_alerts(&mut out);
+        out.iter().map(|a| a.to_json()).collect()
+    };
+    let plain = run(false);
+    assert!(
+        plain.iter().any(|a| a.contains("\"Details\"")),
+        "the case needs alerts with details: {plain:?}"
+    );
+    assert_eq!(run(true), plain);
+}

@@ -24,23 +24,31 @@ enum Cfg {
     Keys(bool, Vec<(u8, i64)>),
 }
 
-const KEYS: &[(&str, &str)] = &[
-    ("", "window_secs"),
-    ("", "max_lateness_secs"),
-    ("limits", "max_identities"),
-    ("limits", "max_buffered_events"),
-    ("limits", "max_evidence"),
-    ("limits", "max_record_bytes"),
-    ("limits", "max_events_per_identity"),
-    ("credential_stuffing", "min_failures"),
-    ("impossible_travel", "bin_secs"),
-    ("password_spray", "distributed_window_secs"),
-    ("password_spray", "success_window_secs"),
-    ("token_replay", "follow_secs"),
-    ("mfa_fatigue", "window_secs"),
-    ("failures_then_success", "window_secs"),
-    ("one_source_many_accounts", "min_accounts"),
-];
+/// Every integer setting of both profiles, as (section, key) (`""`: top level): read from the
+/// configurations themselves, so a signal added to the core is fuzzed without a list to update.
+static KEYS: LazyLock<Vec<(String, String)>> = LazyLock::new(|| {
+    let mut keys = Vec::new();
+    for profile in [
+        t1586_detector::Profile::Seed,
+        t1586_detector::Profile::Default,
+    ] {
+        let cfg = t1586_detector::Config::for_profile(profile).to_json_pretty();
+        let v: serde_json::Value = serde_json::from_str(&cfg).expect("configuration JSON");
+        for (k, x) in v.as_object().into_iter().flatten() {
+            if x.is_u64() {
+                keys.push((String::new(), k.clone()));
+            }
+            for (k2, y) in x.as_object().into_iter().flatten() {
+                if y.is_u64() {
+                    keys.push((k.clone(), k2.clone()));
+                }
+            }
+        }
+    }
+    keys.sort();
+    keys.dedup();
+    keys
+});
 
 impl Cfg {
     fn json(&self) -> String {
@@ -54,11 +62,13 @@ impl Cfg {
                     (if *seed { "seed" } else { "default" }).into(),
                 );
                 for (k, v) in kv {
-                    let (section, key) = KEYS[usize::from(*k) % KEYS.len()];
+                    let (section, key) = &KEYS[usize::from(*k) % KEYS.len()];
                     if section.is_empty() {
-                        o.insert(key.into(), (*v).into());
+                        o.insert(key.clone(), (*v).into());
                     } else {
-                        let s = o.entry(section).or_insert_with(|| serde_json::json!({}));
+                        let s = o
+                            .entry(section.clone())
+                            .or_insert_with(|| serde_json::json!({}));
                         s[key] = (*v).into();
                     }
                 }

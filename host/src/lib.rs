@@ -231,29 +231,30 @@ pub fn follow_file(
     Ok(())
 }
 
-/// Parse an IP list: one address per line (the Tor Project's bulk exit list), or TorDNSEL
-/// `ExitAddress <ip> <time>` lines; blank lines, `#` comments and other TorDNSEL lines are skipped.
-/// A line that is neither is an error naming its line number.
-pub fn parse_ip_list(text: &str) -> Result<Vec<String>, (usize, String)> {
-    let mut out = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        let l = line.trim();
-        if l.is_empty() || l.starts_with('#') || l.starts_with('@') {
-            continue;
-        }
-        let mut parts = l.split_whitespace();
-        let first = parts.next().unwrap_or("");
-        let cand = match first {
-            "ExitAddress" => parts.next().unwrap_or(""),
-            "ExitNode" | "Published" | "LastStatus" => continue,
-            other => other,
-        };
-        match cand.parse::<std::net::IpAddr>() {
-            Ok(ip) => out.push(ip.to_string()),
-            Err(_) => return Err((i + 1, format!("not an IP address: {cand:?}"))),
-        }
+/// A Tor exit list read into the `hosting` section of a configuration: its addresses as
+/// `tor_exit_ips`, its networks (CIDR lines) added to `cidrs`. The list is read by the core's
+/// parser ([`t1586_detector::parse_ip_list`]: every host reads lists the same way); an error names
+/// the bad lines.
+pub fn add_tor_list(
+    hosting: &mut serde_json::Map<String, serde_json::Value>,
+    text: &str,
+) -> Result<(), t1586_detector::IpListError> {
+    let list = t1586_detector::parse_ip_list(text)?;
+    let texts = |v: Vec<String>| serde_json::Value::from(v);
+    hosting.insert(
+        "tor_exit_ips".into(),
+        texts(list.addresses.iter().map(ToString::to_string).collect()),
+    );
+    if !list.networks.is_empty() {
+        let mut cidrs: Vec<serde_json::Value> = hosting
+            .get("cidrs")
+            .and_then(serde_json::Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        cidrs.extend(list.networks.iter().map(|n| n.to_string().into()));
+        hosting.insert("cidrs".into(), cidrs.into());
     }
-    Ok(out)
+    Ok(())
 }
 
 /// Split JSON Lines output into sorted alerts.
@@ -296,25 +297,4 @@ pub fn scan(
         stats,
         unreadable,
     })
-}
-
-/// One stderr line describing a loaded enrichment file (`info` is the detector's JSON answer).
-pub fn enrichment_line(name: &str, info: &serde_json::Value) -> String {
-    let g = |k: &str| info.get(k).cloned().unwrap_or_default();
-    let kind = g("kind").as_str().unwrap_or("").to_string();
-    let db = g("database_type").as_str().unwrap_or("").to_string();
-    let what = if db.is_empty() || db == kind {
-        kind
-    } else {
-        format!("{kind} {db}")
-    };
-    let mut s = format!("t1586: {name}: {what} loaded ({} entries", g("entries"));
-    if g("skipped").as_u64().unwrap_or(0) > 0 {
-        s.push_str(&format!(", {} rows skipped", g("skipped")));
-    }
-    s.push(')');
-    for e in g("errors").as_array().into_iter().flatten() {
-        s.push_str(&format!("\n  {name}: {}", e.as_str().unwrap_or("")));
-    }
-    s
 }

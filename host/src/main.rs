@@ -183,13 +183,10 @@ fn config_json(args: &ScanArgs) -> Result<String> {
     if let Some(p) = &args.tor_list {
         let text = std::fs::read_to_string(p)
             .with_context(|| format!("{}: cannot read Tor list", p.display()))?;
-        let ips = t1586_host::parse_ip_list(&text)
-            .map_err(|(line, e)| anyhow::anyhow!("{}:{line}: {e}", p.display()))?;
         let hosting = o.entry("hosting").or_insert_with(|| serde_json::json!({}));
         match hosting.as_object_mut() {
-            Some(h) => {
-                h.insert("tor_exit_ips".into(), ips.into());
-            }
+            Some(h) => t1586_host::add_tor_list(h, &text)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?,
             None => bail!("configuration: hosting must be an object"),
         }
     }
@@ -197,56 +194,7 @@ fn config_json(args: &ScanArgs) -> Result<String> {
 }
 
 fn summary(stats: &serde_json::Value, alerts: usize) -> String {
-    let n = |k: &str| stats.get(k).and_then(|v| v.as_u64()).unwrap_or(0);
-    let mut s = format!(
-        "t1586: {} records read, {} parsed ({} events, {} ignored), {} rejected; {} alerts",
-        n("records_read"),
-        n("records_parsed"),
-        n("events"),
-        n("records_ignored"),
-        n("records_rejected"),
-        alerts
-    );
-    for (label, key) in [
-        ("ignored", "ignored_by_reason"),
-        ("rejected", "rejected_by_reason"),
-        ("limit hit", "caps_hit"),
-        ("enrichment", "enrichment"),
-    ] {
-        if let Some(m) = stats.get(key).and_then(|v| v.as_object()) {
-            for (reason, count) in m {
-                s.push_str(&format!("\n  {label}: {reason}: {count}"));
-            }
-        }
-    }
-    if let Some(errs) = stats.get("errors").and_then(|v| v.as_array()) {
-        for e in errs {
-            let g = |k: &str| match e.get(k) {
-                Some(serde_json::Value::String(s)) => s.clone(),
-                Some(v) => v.to_string(),
-                None => String::new(),
-            };
-            s.push_str(&format!(
-                "\n  {}:{}: {}",
-                g("source"),
-                g("line"),
-                g("reason")
-            ));
-        }
-        if n("errors_not_listed") > 0 {
-            s.push_str(&format!(
-                "\n  ... and {} more rejected records",
-                n("errors_not_listed")
-            ));
-        }
-    }
-    if n("late_events") > 0 {
-        s.push_str(&format!(
-            "\n  warning: {} events arrived more than max_lateness_secs out of time order; they were processed late (raise max_lateness_secs or sort the input)",
-            n("late_events")
-        ));
-    }
-    s
+    t1586_detector::report::summary(stats, alerts as u64)
 }
 
 fn scan(args: ScanArgs) -> Result<ExitCode> {
@@ -290,7 +238,7 @@ fn scan(args: ScanArgs) -> Result<ExitCode> {
             if !args.quiet {
                 eprintln!(
                     "{}",
-                    t1586_host::enrichment_line(&p.display().to_string(), &info)
+                    t1586_detector::report::enrichment_line(&p.display().to_string(), &info)
                 );
             }
         }
@@ -307,8 +255,14 @@ fn scan(args: ScanArgs) -> Result<ExitCode> {
     } else {
         Format::Jsonl
     });
+    // Technique names for OCSF come from the module that raised the alerts.
+    let names = output::technique_names(
+        det.catalog()
+            .map_err(|e| e.context(PluginFailure))?
+            .as_ref(),
+    );
     if args.follow {
-        return follow(&mut det, &args, input_format, format, &stop);
+        return follow(&mut det, &args, input_format, format, &names, &stop);
     }
     let mut outcome = if args.files.is_empty() {
         // The bundled demo: a generated tenant (the `generate` defaults), scanned from memory.
@@ -342,7 +296,7 @@ fn scan(args: ScanArgs) -> Result<ExitCode> {
     let mut shown = std::mem::take(&mut outcome.alerts);
     shown.retain(|a| a.risk() >= args.min_risk);
     let mut out = std::io::stdout().lock();
-    let text = render(format, &shown);
+    let text = render(format, &shown, &names);
     if let Err(e) = out.write_all(text.as_bytes()).and_then(|_| out.flush())
         && e.kind() != std::io::ErrorKind::BrokenPipe
     {
@@ -369,12 +323,12 @@ fn scan(args: ScanArgs) -> Result<ExitCode> {
     })
 }
 
-fn render(format: Format, alerts: &[output::AlertLine]) -> String {
+fn render(format: Format, alerts: &[output::AlertLine], names: &output::TechniqueNames) -> String {
     match format {
         Format::Jsonl => alerts.iter().map(|a| format!("{}\n", a.json)).collect(),
         Format::Json => output::json_array(alerts),
         Format::Csv => output::csv(alerts),
-        Format::Ocsf => output::ocsf_lines(alerts),
+        Format::Ocsf => output::ocsf_lines(alerts, names),
         Format::Table => output::table(alerts),
     }
 }
@@ -385,6 +339,7 @@ fn follow(
     args: &ScanArgs,
     input_format: u32,
     format: Format,
+    names: &output::TechniqueNames,
     stop: &std::sync::atomic::AtomicBool,
 ) -> Result<ExitCode> {
     let [name] = args.files.as_slice() else {
@@ -405,7 +360,7 @@ fn follow(
             .into_iter()
             .filter(|a| a.risk() >= args.min_risk)
             .collect();
-        let mut text = render(format, &alerts);
+        let mut text = render(format, &alerts, names);
         if format == Format::Csv {
             // One header for the whole stream.
             if *header {

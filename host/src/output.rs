@@ -86,88 +86,14 @@ pub fn compare(a: &AlertLine, b: &AlertLine) -> Ordering {
         .then_with(|| a.first.cmp(&b.first))
 }
 
-fn list(v: &Value, k: &str, max: usize) -> String {
-    let items: Vec<&str> = v
-        .get(k)
-        .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(Value::as_str).collect())
-        .unwrap_or_default();
-    let mut out = items
-        .iter()
-        .take(max)
-        .copied()
-        .collect::<Vec<_>>()
-        .join(",");
-    if items.len() > max {
-        out.push_str(&format!(",+{}", items.len() - max));
-    }
-    out
+/// The alerts as parsed objects (one at a time, only for the formats that need them).
+fn values(alerts: &[AlertLine]) -> Vec<Value> {
+    alerts.iter().map(AlertLine::value).collect()
 }
 
-/// A readable table for terminals.
+/// A readable table for terminals (the core's, as every host writes it).
 pub fn table(alerts: &[AlertLine]) -> String {
-    let header = [
-        "Risk",
-        "Detection",
-        "User",
-        "TimeGenerated",
-        "Fail",
-        "Succ",
-        "IPs",
-        "IPList",
-        "Countries",
-    ];
-    let rows: Vec<Vec<String>> = alerts
-        .iter()
-        .map(|a| {
-            let v = &a.value();
-            let n = |k: &str| v.get(k).and_then(Value::as_u64).unwrap_or(0).to_string();
-            vec![
-                n("RiskScore"),
-                s(v, "DetectionType").to_string(),
-                s(v, "UserPrincipalName").to_string(),
-                s(v, "TimeGenerated").to_string(),
-                n("FailureCount"),
-                n("SuccessCount"),
-                n("UniqueIPs"),
-                list(v, "IPList", 3),
-                list(v, "Countries", 5),
-            ]
-        })
-        .collect();
-    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
-    for r in &rows {
-        for (w, c) in widths.iter_mut().zip(r) {
-            *w = (*w).max(c.chars().count()).min(48);
-        }
-    }
-    let mut out = String::new();
-    let fmt_row = |cells: Vec<String>, out: &mut String| {
-        let line: Vec<String> = cells
-            .into_iter()
-            .zip(&widths)
-            .map(|(c, &w)| {
-                // Cells are shown as text; control characters from hostile logs are replaced.
-                let c: String = c
-                    .chars()
-                    .map(|ch| if ch.is_control() { '?' } else { ch })
-                    .collect();
-                let c: String = if c.chars().count() > w {
-                    c.chars().take(w.saturating_sub(1)).chain(['…']).collect()
-                } else {
-                    c
-                };
-                format!("{c:<w$}")
-            })
-            .collect();
-        out.push_str(line.join("  ").trim_end());
-        out.push('\n');
-    };
-    fmt_row(header.iter().map(|h| h.to_string()).collect(), &mut out);
-    for r in rows {
-        fmt_row(r, &mut out);
-    }
-    out
+    t1586_detector::report::table(&values(alerts))
 }
 
 /// A JSON array of the alerts (each in its canonical form).
@@ -179,83 +105,25 @@ pub fn json_array(alerts: &[AlertLine]) -> String {
     format!("[\n{}\n]\n", body.join(",\n"))
 }
 
-/// The CSV columns (the seed's, then ATT&CK and profile).
-pub const CSV_COLUMNS: &[&str] = &[
-    "TimeGenerated",
-    "UserPrincipalName",
-    "DetectionType",
-    "RiskScore",
-    "FailureCount",
-    "SuccessCount",
-    "UniqueIPs",
-    "IPList",
-    "Apps",
-    "Countries",
-    "FirstSeen",
-    "LastSeen",
-    "Mitre",
-    "Profile",
-];
-
-/// One CSV cell: lists joined with `;`, quoted when needed, and text that a spreadsheet would run as
-/// a formula (`=`, `+`, `-`, `@`) prefixed with `'` (log content is attacker-controlled).
-pub fn csv_cell(v: Option<&Value>) -> String {
-    let (text, number) = match v {
-        None | Some(Value::Null) => (String::new(), false),
-        Some(Value::String(s)) => (s.clone(), false),
-        Some(Value::Array(a)) => (
-            a.iter()
-                .map(|x| x.as_str().map_or_else(|| x.to_string(), str::to_string))
-                .collect::<Vec<_>>()
-                .join(";"),
-            false,
-        ),
-        Some(Value::Number(n)) => (n.to_string(), true),
-        Some(other) => (other.to_string(), false),
-    };
-    let text = if !number && text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{text}")
-    } else {
-        text
-    };
-    if text.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text
-    }
-}
-
-/// CSV with a header row, CRLF line ends (RFC 4180), the same columns as the review page.
+/// CSV with a header row, CRLF line ends (RFC 4180): the core's, as the review page writes it.
 pub fn csv(alerts: &[AlertLine]) -> String {
-    let mut out = CSV_COLUMNS.join(",");
-    out.push_str("\r\n");
-    for a in alerts {
-        let v = a.value();
-        let row: Vec<String> = CSV_COLUMNS.iter().map(|c| csv_cell(v.get(*c))).collect();
-        out.push_str(&row.join(","));
-        out.push_str("\r\n");
-    }
-    out
+    t1586_detector::report::csv(&values(alerts))
 }
 
-/// ATT&CK technique names for the ids the detector emits.
-fn technique_name(id: &str) -> &'static str {
-    match id {
-        "T1586" => "Compromise Accounts",
-        "T1078" => "Valid Accounts",
-        "T1078.004" => "Valid Accounts: Cloud Accounts",
-        "T1110" => "Brute Force",
-        "T1110.001" => "Brute Force: Password Guessing",
-        "T1110.003" => "Brute Force: Password Spraying",
-        "T1110.004" => "Brute Force: Credential Stuffing",
-        "T1090" => "Proxy",
-        "T1557" => "Adversary-in-the-Middle",
-        "T1550.004" => "Use Alternate Authentication Material: Web Session Cookie",
-        "T1539" => "Steal Web Session Cookie",
-        "T1621" => "Multi-Factor Authentication Request Generation",
-        "T1087" => "Account Discovery",
-        _ => "",
-    }
+/// ATT&CK technique id → name, as the detector module's catalog gives them (`t1586_catalog`).
+pub type TechniqueNames = std::collections::BTreeMap<String, String>;
+
+/// The technique names of a catalog (see [`crate::runtime::Detector::catalog`]).
+pub fn technique_names(catalog: Option<&Value>) -> TechniqueNames {
+    catalog
+        .and_then(|c| c.get("techniques"))
+        .and_then(Value::as_object)
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// RFC 3339 UTC (`…Z`, any fraction) to epoch milliseconds; `None` if it is not that.
@@ -293,9 +161,10 @@ fn fnv(parts: &[&str]) -> String {
 }
 
 /// One OCSF 1.1 Detection Finding (class 2004) for an alert: severity and risk level from the risk
-/// score, ATT&CK techniques, the user and IPs as observables, the evidence records as `evidences`,
-/// and the alert's other columns under `unmapped`.
-pub fn ocsf(a: &AlertLine) -> Value {
+/// score, ATT&CK techniques (named from the detector's own catalog; a technique the catalog does
+/// not name is written with its id alone), the user and IPs as observables, the evidence records
+/// as `evidences`, and the alert's other columns under `unmapped`.
+pub fn ocsf(a: &AlertLine, names: &TechniqueNames) -> Value {
     let v = &a.value();
     let risk = a.risk();
     let (sev_id, sev) = match risk {
@@ -321,7 +190,13 @@ pub fn ocsf(a: &AlertLine) -> Value {
         .into_iter()
         .flatten()
         .filter_map(Value::as_str)
-        .map(|id| serde_json::json!({"technique": {"uid": id, "name": technique_name(id)}, "version": "v15"}))
+        .map(|id| {
+            let mut technique = serde_json::json!({"uid": id});
+            if let Some(name) = names.get(id) {
+                technique["name"] = name.clone().into();
+            }
+            serde_json::json!({"technique": technique, "version": "v15"})
+        })
         .collect();
     let mut observables = Vec::new();
     if user != "(multiple)" {
@@ -408,8 +283,11 @@ pub fn ocsf(a: &AlertLine) -> Value {
 }
 
 /// OCSF Detection Findings, one JSON object per line.
-pub fn ocsf_lines(alerts: &[AlertLine]) -> String {
-    alerts.iter().map(|a| format!("{}\n", ocsf(a))).collect()
+pub fn ocsf_lines(alerts: &[AlertLine], names: &TechniqueNames) -> String {
+    alerts
+        .iter()
+        .map(|a| format!("{}\n", ocsf(a, names)))
+        .collect()
 }
 
 #[cfg(test)]
@@ -429,24 +307,12 @@ mod tests {
     }
 
     #[test]
-    fn csv_cells_quote_and_neutralise_formulas() {
-        assert_eq!(csv_cell(Some(&Value::from("a,b"))), "\"a,b\"");
-        assert_eq!(
-            csv_cell(Some(&Value::from("=HYPERLINK(1)"))),
-            "'=HYPERLINK(1)"
-        );
-        assert_eq!(csv_cell(Some(&Value::from(-5))), "-5");
-        assert_eq!(
-            csv_cell(Some(&serde_json::json!(["1.2.3.4", "5.6.7.8"]))),
-            "1.2.3.4;5.6.7.8"
-        );
-        assert_eq!(csv_cell(None), "");
-    }
-
-    #[test]
     fn ocsf_detection_finding_shape() {
         let a = AlertLine::parse(r#"{"TimeGenerated":"2026-03-02T10:50:00Z","UserPrincipalName":"a@b.c","DetectionType":"ImpossibleTravel","RiskScore":85,"FailureCount":0,"SuccessCount":2,"UniqueIPs":1,"IPList":["1.2.3.4"],"Apps":[],"Countries":["US"],"FirstSeen":"2026-03-02T10:00:00Z","LastSeen":"2026-03-02T10:50:00Z","Evidence":[{"Source":"x","Line":1,"Time":"2026-03-02T10:00:00Z","Outcome":"Success","IPAddress":"1.2.3.4","Country":"US"}],"Mitre":["T1586","T1078"],"Profile":"default","DetectorVersion":"0.1.0"}"#).unwrap();
-        let f = ocsf(&a);
+        let names = technique_names(Some(
+            &serde_json::from_str(&t1586_detector::catalog_json()).unwrap(),
+        ));
+        let f = ocsf(&a, &names);
         assert_eq!(f["class_uid"], 2004);
         assert_eq!(f["type_uid"], 200401);
         assert_eq!(f["severity_id"], 4);
@@ -460,7 +326,16 @@ mod tests {
             f["evidences"][0]["src_endpoint"]["location"]["country"],
             "US"
         );
-        assert_eq!(f["finding_info"]["uid"], ocsf(&a)["finding_info"]["uid"]);
+        assert_eq!(
+            f["finding_info"]["uid"],
+            ocsf(&a, &names)["finding_info"]["uid"]
+        );
+        // A technique the catalog does not name keeps its id, with no empty name.
+        let unnamed = ocsf(&a, &TechniqueNames::new());
+        assert_eq!(
+            unnamed["finding_info"]["attacks"][0]["technique"],
+            serde_json::json!({"uid": "T1586"})
+        );
     }
 
     #[test]

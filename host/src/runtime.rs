@@ -184,7 +184,8 @@ impl Plugin {
         cfg.epoch_interruption(!trusted);
         cfg.cache(compile_cache());
         if std::env::var_os("T1586_PERFMAP").is_some_and(|v| !v.is_empty() && v != "0") {
-            // For `perf record`: guest functions by name in /tmp/perf-PID.map (BENCHMARKS.md).
+            // For `perf record`: guest functions by name in /tmp/perf-PID.map (BENCHMARKS.md, "How
+            // to run").
             cfg.profiler(wasmtime::ProfilingStrategy::PerfMap);
         }
         let engine = Engine::new(&cfg).map_err(|e| anyhow!("{e}"))?;
@@ -253,6 +254,7 @@ struct Exports {
     /// Optional (added to ABI 1 later).
     begin_source_as: Option<TypedFunc<(u32, u32, u32, u32), i32>>,
     default_config: Option<TypedFunc<(u32, u32), u64>>,
+    catalog: Option<TypedFunc<(), u64>>,
 }
 
 /// One running detector (one instance, one handle).
@@ -364,6 +366,7 @@ impl Detector {
             enrich: func(&inst, &mut store, "t1586_enrich").ok(),
             begin_source_as: func(&inst, &mut store, "t1586_begin_source_as").ok(),
             default_config: func(&inst, &mut store, "t1586_default_config").ok(),
+            catalog: func(&inst, &mut store, "t1586_catalog").ok(),
         };
         let mut d = Detector {
             store,
@@ -506,7 +509,7 @@ impl Detector {
     }
 
     /// Read from `input` straight into the detector's input buffer in its linear memory (no copy
-    /// through a buffer of the host's: the CLI 4 % faster; BENCHMARKS.md, sixteenth session) and
+    /// through a buffer of the host's: the CLI 4 % faster, commit 1cf2bb6) and
     /// push what was read: how many bytes, and the alert JSON Lines that became final; `Ok(None)`
     /// at the end of `input`. An error reading `input` is returned as it is, a detector failure as
     /// [`PushError::Detector`].
@@ -593,6 +596,19 @@ impl Detector {
         self.free_temp(buf)?;
         let bytes = self.result(packed?, "t1586_default_config")?;
         Ok(String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    /// The module's detection types and ATT&CK techniques with their names (`t1586_catalog`), or
+    /// `None` for a module built before the export existed.
+    pub fn catalog(&mut self) -> Result<Option<serde_json::Value>> {
+        let Some(f) = self.ex.catalog.clone() else {
+            return Ok(None);
+        };
+        let packed = self.call(|s, _| f.call(s, ()), "t1586_catalog")?;
+        let bytes = self.result(packed, "t1586_catalog")?;
+        serde_json::from_slice(&bytes)
+            .map(Some)
+            .context("detector returned an invalid catalog")
     }
 
     /// Add enrichment data (`kind` 1 = `.mmdb`, 2 = ip2asn TSV); returns what the detector loaded.

@@ -258,7 +258,7 @@ fn profiles_and_tor_list() {
     assert!(
         String::from_utf8(out.stderr)
             .unwrap()
-            .contains(":2: not an IP address")
+            .contains(r#"exit-addresses: line 2: not an IP address or network: "not-an-ip""#)
     );
 }
 

@@ -77,6 +77,49 @@ pub fn default_config(profile: Option<String>) -> Result<String, JsError> {
     Ok(cfg.to_json_pretty())
 }
 
+/// Every detection type with the signal that raises it and its ATT&CK techniques, and the
+/// techniques' names: `{detections: [{DetectionType, Signal, Mitre}], techniques: {id: name}}`.
+#[wasm_bindgen]
+pub fn catalog() -> Result<JsValue, JsError> {
+    let v: serde_json::Value = serde_json::from_str(&core::catalog_json()).map_err(js_err)?;
+    to_js(&v)
+}
+
+/// Parse an IP list (one address or CIDR network per line, TorDNSEL `ExitAddress` lines, `#`
+/// comments): `{addresses: [...], networks: [...]}`; throws naming the bad lines.
+#[wasm_bindgen(js_name = parseIpList)]
+pub fn parse_ip_list(text: &str) -> Result<JsValue, JsError> {
+    let list = core::parse_ip_list(text).map_err(js_err)?;
+    let v: serde_json::Value = serde_json::from_str(&list.to_json()).map_err(js_err)?;
+    to_js(&v)
+}
+
+/// The terminal table of alerts given as JSON Lines (as `pushJsonl` returns them).
+#[wasm_bindgen(js_name = formatTable)]
+pub fn format_table(jsonl: &str) -> String {
+    core::report::table(&core::report::parse_jsonl(jsonl))
+}
+
+/// CSV (header row, CRLF line ends, formulas neutralised) of alerts given as JSON Lines.
+#[wasm_bindgen(js_name = formatCsv)]
+pub fn format_csv(jsonl: &str) -> String {
+    core::report::csv(&core::report::parse_jsonl(jsonl))
+}
+
+/// The end-of-run summary for statistics (as `stats()` returns them) and an alert count.
+#[wasm_bindgen]
+pub fn summary(stats: JsValue, alerts: u32) -> Result<String, JsError> {
+    let v: serde_json::Value = serde_wasm_bindgen::from_value(stats).map_err(js_err)?;
+    Ok(core::report::summary(&v, u64::from(alerts)))
+}
+
+/// The line describing a loaded enrichment file (`info`: what `addMmdb`/`addIp2asn` returned).
+#[wasm_bindgen(js_name = enrichmentLine)]
+pub fn enrichment_line(name: &str, info: JsValue) -> Result<String, JsError> {
+    let v: serde_json::Value = serde_wasm_bindgen::from_value(info).map_err(js_err)?;
+    Ok(core::report::enrichment_line(name, &v))
+}
+
 /// A streaming detector.
 #[wasm_bindgen]
 pub struct Detector {

@@ -67,12 +67,18 @@ async function open(url) {
   return { context, page, problems, requests };
 }
 
+/** Click "apply" in the configuration panel; the status once the page has answered. */
+async function apply(page) {
+  await page.click('#apply-config');
+  await page.waitForFunction(() => document.querySelector('#config-status').textContent.length > 0);
+  return page.textContent('#config-status');
+}
+
 async function scan(page, files, config) {
   if (config) {
     await page.click('#config-panel summary');
     await page.fill('#config-json', config);
-    await page.click('#apply-config');
-    const status = await page.textContent('#config-status');
+    const status = await apply(page);
     assert.match(status, /Saved/, status);
   }
   const n = Number(await page.getAttribute('body', 'data-scanned')) || 0;
@@ -177,7 +183,7 @@ test('sorting, filters, CSV export and the configuration panel', async () => {
   // Settings survive a reload (local storage); the seed profile then gives the seed's view.
   await page.click('#config-panel summary');
   await page.selectOption('#profile', 'seed');
-  await page.click('#apply-config');
+  assert.match(await apply(page), /Saved/);
   await page.reload();
   await page.waitForSelector('body[data-ready="1"]');
   assert.equal(await page.inputValue('#profile'), 'seed');
@@ -187,10 +193,21 @@ test('sorting, filters, CSV export and the configuration panel', async () => {
   assert.ok([...seedTypes].every((t) => ['CredentialStuffing', 'ImpossibleTravel', 'SuspiciousInfrastructure'].includes(t)), [...seedTypes].join());
   // A bad configuration is refused with a message, not applied.
   await page.fill('#config-json', '{"window_secs": ');
-  await page.click('#apply-config');
-  assert.match(await page.textContent('#config-status'), /settings JSON/);
+  assert.match(await apply(page), /settings JSON/);
+  // Trusted ranges are read by the core's IP-list parser: a bad line is named.
+  await page.fill('#config-json', '{}');
+  await page.fill('#trusted-ips', '203.0.113.0/24\n198.51.100.7 office\n999.1.1.1');
+  assert.match(await apply(page), /trusted IP ranges: line 3: not an IP address or network: "999\.1\.1\.1"/);
+  await page.fill('#trusted-ips', '203.0.113.0/24\n198.51.100.7 office');
+  assert.match(await apply(page), /Saved/);
+  // A TorDNSEL list: addresses and networks, read by the same parser.
+  const tor = join(mkdtempSync(join(tmpdir(), 't1586-tor-')), 'exit-addresses');
+  writeFileSync(tor, '@type tordnsel 1.0\nExitNode ABC\nExitAddress 185.220.101.4 2024-01-01 01:12:34\n10.9.0.0/16\n');
+  await page.setInputFiles('#tor-file', tor);
+  await page.waitForFunction(() => /Tor list loaded/.test(document.querySelector('#config-status').textContent));
+  assert.match(await page.textContent('#tor-info'), /1 addresses, 1 networks/);
   await page.fill('#config-json', '{"no_such_key": 1}');
-  await page.click('#apply-config');
+  assert.match(await apply(page), /Saved/);
   await page.setInputFiles('#files', [demo]);
   await page.waitForFunction(() => /Error/.test(document.querySelector('#status').textContent));
   assert.match(await page.textContent('#status'), /no_such_key/);

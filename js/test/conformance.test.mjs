@@ -85,3 +85,40 @@ test('both CLIs reject a bad configuration the same way: exit 3, the file and th
   assert.equal(node.stdout, '');
   assert.equal(rust.stdout, '');
 });
+
+test('both CLIs print the same table for every case (the core writes it for both)', () => {
+  for (const name of cases) {
+    const dir = join(corpus, name);
+    const args = ['scan', '--format', 'table', '-q'];
+    if (existsSync(join(dir, 'config.json'))) args.push('--config', 'config.json');
+    args.push(...inputs(dir));
+    const node = spawnSync(process.execPath, [cli, ...args], { cwd: dir, encoding: 'utf8' });
+    const rust = spawnSync(rustCli, args, { cwd: dir, encoding: 'utf8' });
+    assert.equal(rust.status, 0, `${name}: ${rust.stderr}`);
+    assert.equal(node.stdout, rust.stdout, `${name}: table`);
+  }
+});
+
+test('both CLIs read a Tor list with the core\'s parser: the same alerts, the same error', () => {
+  const dir = join(corpus, 'default-hosting-lists');
+  const tmp = mkdtempSync(join(tmpdir(), 't1586-'));
+  const good = join(tmp, 'exit-addresses');
+  writeFileSync(good, '@type tordnsel 1.0\nExitNode ABC\nExitAddress 185.241.208.232 2024-03-12 08:10:51\n# comment\n194.26.192.64 extra\n198.51.100.0/24\n');
+  const run = (bin, list) => {
+    const args = ['scan', '--format', 'jsonl', '--tor-list', list, ...inputs(dir)];
+    return bin === 'node'
+      ? spawnSync(process.execPath, [cli, ...args], { cwd: dir, encoding: 'utf8' })
+      : spawnSync(rustCli, args, { cwd: dir, encoding: 'utf8' });
+  };
+  const [n, r] = [run('node', good), run('rust', good)];
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(n.stdout, r.stdout);
+  assert.match(r.stdout, /Tor exit list/);
+  const bad = join(tmp, 'bad-list');
+  writeFileSync(bad, '185.241.208.232\n999.1.1.1\n@foo\n');
+  const [nb, rb] = [run('node', bad), run('rust', bad)];
+  assert.equal(rb.status, 3);
+  assert.equal(nb.status, 3);
+  assert.equal(nb.stderr, rb.stderr);
+  assert.match(rb.stderr, /bad-list: line 2: not an IP address or network: "999\.1\.1\.1"; line 3: not an IP address or network: "@foo"/);
+});

@@ -6,7 +6,9 @@ import { spawn, spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { Detector, version, abiVersion, defaultConfig, sortAlerts } from '../index.mjs';
+import {
+  Detector, version, abiVersion, defaultConfig, sortAlerts, catalog, parseIpList, formatCsv, summary,
+} from '../index.mjs';
 
 const seed = readFileSync(new URL('../../tests/corpus/seed-graph-single-ip/signins.json', import.meta.url));
 
@@ -194,5 +196,37 @@ test('enrichment: .mmdb and ip2asn give a Windows logon country and AS, and the 
 test('Detector.addMmdb rejects bytes that are not a database', () => {
   const d = new Detector();
   assert.throws(() => d.addMmdb(new Uint8Array([1, 2, 3])), /not a MaxMind DB/);
+  d.free();
+});
+
+test('catalog: every detection type with its signal and named ATT&CK techniques', () => {
+  const c = catalog();
+  const types = new Set(c.detections.map((d) => d.DetectionType));
+  for (const t of ['CredentialStuffing', 'PasswordSpray', 'TokenReplay', 'CompromisedIdentity', 'OneSourceManyAccountsThenSuccess']) {
+    assert.ok(types.has(t), t);
+  }
+  for (const d of c.detections) {
+    assert.ok(d.Signal.length > 0 && d.Mitre.length > 0, d.DetectionType);
+    for (const id of d.Mitre) assert.ok(c.techniques[id]?.length > 0, `${d.DetectionType}: ${id} has a name`);
+  }
+  assert.equal(c.techniques.T1586, 'Compromise Accounts');
+});
+
+test('parseIpList is the core\'s parser: addresses, networks, TorDNSEL, bad lines named', () => {
+  assert.deepEqual(parseIpList('# x\n203.0.113.7 note\n2001:DB8::1\n10.0.0.0/8\nExitAddress 185.220.101.4 2024-01-01\nExitNode A\n'), {
+    addresses: ['203.0.113.7', '2001:db8::1', '185.220.101.4'],
+    networks: ['10.0.0.0/8'],
+  });
+  assert.throws(() => parseIpList('1.1.1.1\n999.1.1.1'), /line 2: not an IP address or network: "999\.1\.1\.1"/);
+});
+
+test('formatCsv and summary: the core\'s writers', () => {
+  const d = new Detector({ profile: 'seed' });
+  d.beginSource('signins.json');
+  const jsonl = d.pushJsonl(seed) + d.flushJsonl();
+  const csv = formatCsv(jsonl).split('\r\n');
+  assert.equal(csv[0], 'TimeGenerated,UserPrincipalName,DetectionType,RiskScore,FailureCount,SuccessCount,UniqueIPs,IPList,Apps,Countries,FirstSeen,LastSeen,Mitre,Profile');
+  assert.equal(csv.length, 3, 'header, one alert, and the final line end');
+  assert.match(summary(d.stats(), 1), /^t1586: \d+ records read, .*; 1 alerts/);
   d.free();
 });

@@ -12,9 +12,10 @@
 //!
 //! `native --upto reorder|dedup|SIGNAL FILE`: what each part after the reader adds, run by run:
 //! the reader and the default reordering wait (`reorder`); also de-duplication (`dedup`); also one
-//! signal of the default profile (`hosting`, `fts`, `spray`, `geo`, `token`, `legacy`, `mfa`,
-//! `idp`; the combined-risk stage needs the others: it is the difference between the default run
-//! and the rest). BENCHMARKS.md has the figures.
+//! signal of the default profile, by its configuration key (`hosting`, `failures_then_success`,
+//! `password_spray`, `geo_velocity`, `token_replay`, ... — `Config::SIGNALS`; the combined-risk
+//! stage needs the others: it is the difference between the default run and the rest).
+//! BENCHMARKS.md has the figures.
 #![forbid(unsafe_code)]
 
 use std::io::Read;
@@ -68,24 +69,12 @@ fn reader_config() -> t1586_detector::Config {
         dedup: false,
         ..Default::default()
     };
-    c.credential_stuffing.enabled = false;
-    c.impossible_travel.enabled = false;
-    c.hosting.enabled = false;
-    c.failures_then_success.enabled = false;
-    c.password_spray.enabled = false;
-    c.geo_velocity.enabled = false;
-    c.token_replay.enabled = false;
-    c.legacy_auth.enabled = false;
-    c.mfa_fatigue.enabled = false;
-    c.identity_protection.enabled = false;
-    c.combined_risk.enabled = false;
-    c.failed_logons_then_success.enabled = false;
-    c.one_source_many_accounts.enabled = false;
+    c.disable_signals();
     c
 }
 
 /// The reader, then the parts up to `part`: the default reordering wait, de-duplication, and one
-/// signal as the default profile configures it.
+/// signal (by its configuration key) as the default profile configures it.
 fn upto(part: &str) -> Option<t1586_detector::Config> {
     let d = t1586_detector::Config::default();
     let mut c = t1586_detector::Config {
@@ -96,17 +85,8 @@ fn upto(part: &str) -> Option<t1586_detector::Config> {
         return Some(c);
     }
     c.dedup = d.dedup;
-    match part {
-        "dedup" => {}
-        "hosting" => c.hosting = d.hosting,
-        "fts" => c.failures_then_success = d.failures_then_success,
-        "spray" => c.password_spray = d.password_spray,
-        "geo" => c.geo_velocity = d.geo_velocity,
-        "token" => c.token_replay = d.token_replay,
-        "legacy" => c.legacy_auth = d.legacy_auth,
-        "mfa" => c.mfa_fatigue = d.mfa_fatigue,
-        "idp" => c.identity_protection = d.identity_protection,
-        _ => return None,
+    if part == "dedup" || (c.copy_signal(part, &d) && d.signal_enabled(part) == Some(true)) {
+        return Some(c);
     }
-    Some(c)
+    None
 }

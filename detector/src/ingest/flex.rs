@@ -70,10 +70,12 @@ impl<'de> Visitor<'de> for TextVisitor {
     }
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
         // Integral floats (`50126.0` from pandas exports) print as integers.
+        // Others in JSON's shortest form, through the float writer the alert serializer uses
+        // (`f64`'s own `Display` would add 11 KB of formatting code to the module for this).
         let s = if v.fract() == 0.0 && v.abs() < 1e15 {
             format!("{}", v as i64)
         } else {
-            v.to_string()
+            serde_json::Number::from_f64(v).map_or_else(String::new, |n| n.to_string())
         };
         Ok(Text(Some(Cow::Owned(s))))
     }

@@ -27,12 +27,26 @@ use crate::shared::Shared;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::password_spray::MULTIPLE;
-use super::{Ctx, Episode, IdState, Mini, Tracker, earliest, ended};
+use super::{Ctx, Episode, IdState, MULTIPLE, Mini, Signal, Tracker, earliest, ended};
 use crate::alert::Alert;
+use crate::event::AuthEvent;
+use crate::mitre::{Detection, T1078, T1586};
 
-pub const DETECTION_TYPE: &str = "CompromisedIdentity";
-pub const MITRE: &[&str] = &["T1586", "T1078"];
+crate::config::signal_config! {
+    /// Combined per-identity risk (default profile) — see [`crate::signals::combined`].
+    pub struct CombinedRiskConfig {
+        pub enabled: bool = true,
+        /// Distinct detection types on one identity within the window needed for a combined alert.
+        pub min_signals: u32 = 2,
+    }
+}
+
+pub const DETECTION: Detection = Detection {
+    name: "CompromisedIdentity",
+    techniques: &[T1586, T1078],
+};
+
+pub(crate) type Combined = Tracker<State>;
 
 /// The documented formula.
 pub fn combine(risks: &[u32]) -> u32 {
@@ -52,22 +66,29 @@ pub(crate) struct State {
     last: DateTime<Utc>,
 }
 
-pub(crate) fn observe(tracker: &mut Tracker<State>, a: &Alert, ctx: &mut Ctx<'_>) {
-    if a.detection_type == DETECTION_TYPE || a.user_principal_name == MULTIPLE {
-        return;
+impl Signal for Combined {
+    const DETECTIONS: &'static [Detection] = &[DETECTION];
+
+    /// Records are not read (the table line reads alerts).
+    fn observe(&mut self, _: &AuthEvent, _: &mut Ctx<'_>) {}
+
+    fn observe_alert(&mut self, a: &Alert, ctx: &mut Ctx<'_>) {
+        if a.detection_type == DETECTION.name || a.user_principal_name == MULTIPLE {
+            return;
+        }
+        let key = a.user_principal_name.to_lowercase();
+        self.update(
+            key.as_str(),
+            || State {
+                user: a.user_principal_name.as_str().into(),
+                signals: BTreeMap::new(),
+                episode: None,
+                last: a.last_seen,
+            },
+            ctx,
+            |s, ctx| s.add(a, ctx),
+        );
     }
-    let key = a.user_principal_name.to_lowercase();
-    tracker.update(
-        key.as_str(),
-        || State {
-            user: a.user_principal_name.as_str().into(),
-            signals: BTreeMap::new(),
-            episode: None,
-            last: a.last_seen,
-        },
-        ctx,
-        |s, ctx| s.add(a, ctx),
-    );
 }
 
 /// `{"Signal": risk, ...}` in signal-name order (the map's own order).
@@ -166,15 +187,7 @@ impl State {
             "Formula".into(),
             "min(99, round(100 * (1 - prod(1 - risk/100))))".into(),
         );
-        let last = ep.last;
-        ctx.out.push(ep.into_alert(
-            DETECTION_TYPE,
-            combine(&risks),
-            last,
-            MITRE,
-            ctx.cfg,
-            ctx.stats,
-        ));
+        ctx.emit(ep, &DETECTION, combine(&risks));
         self.signals.clear();
     }
 }

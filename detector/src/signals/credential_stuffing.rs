@@ -24,140 +24,99 @@
 //! alerts at risk 60); password-reset flows; service accounts with stale credentials retrying; shared
 //! corporate egress IPs. Use `allowlist.ignored_identities` for service accounts.
 
-use std::collections::VecDeque;
+use chrono::TimeDelta;
 
-use crate::shared::Shared;
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
-
-use super::{Ctx, Episode, IdState, Mini, Tracker, expire, ip_ladder};
+use super::sequence::{self, Run};
+use super::{Ctx, Episode, IpLadder, Mini, Signal, Tracker};
 use crate::event::{AuthEvent, Outcome};
+use crate::mitre::{Detection, T1078, T1110_004, T1586};
+use crate::shared::Shared;
 
-pub const DETECTION_TYPE: &str = "CredentialStuffing";
-pub const MITRE: &[&str] = &["T1586", "T1110.004", "T1078"];
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub(crate) struct State {
-    user: Shared<str>,
-    recent: VecDeque<Mini>,
-    episode: Option<Box<Episode>>,
-    last: DateTime<Utc>,
-}
-
-pub(crate) fn observe(tracker: &mut Tracker<State>, ev: &AuthEvent, ctx: &mut Ctx<'_>) {
-    let cfg = &ctx.cfg.credential_stuffing;
-    let Some(code) = ev.result_code.as_deref().map(crate::ingest::flex::trim) else {
-        return;
-    };
-    // Entra code 0, Windows 4624 (and successful 4768/4776): the reader's outcome says which.
-    let success = ev.outcome == Outcome::Success;
-    if !success && cfg.excluded_result_codes.iter().any(|c| c == code) {
-        return;
+crate::config::signal_config! {
+    /// Credential stuffing (seed semantics) — see [`crate::signals::credential_stuffing`].
+    pub struct CredentialStuffingConfig {
+        /// Turn the signal on or off.
+        pub enabled: bool = true,
+        /// Failures needed inside the window (seed: 5).
+        pub min_failures: u32 = 5,
+        /// Successes needed inside the window (seed: 1).
+        pub min_successes: u32 = 1,
+        /// Result codes that are not counted as failures (seed: 50053 lockout, 50076 MFA required).
+        pub excluded_result_codes: Vec<String> = vec!["50053".into(), "50076".into()],
+        /// Risk when the failures came from more than `high_ip_count` distinct IPs (seed: 90 above 5).
+        pub risk_high: u32 = 90,
+        pub high_ip_count: u32 = 5,
+        /// Risk when from more than `medium_ip_count` distinct IPs (seed: 75 above 2).
+        pub risk_medium: u32 = 75,
+        pub medium_ip_count: u32 = 2,
+        /// Risk otherwise (seed: 60).
+        pub risk_low: u32 = 60,
     }
-    let user = ev.identity.clone();
-    tracker.update(
-        &ev.identity_key,
-        || State {
-            user,
-            recent: VecDeque::new(),
-            episode: None,
-            last: ev.time,
-        },
-        ctx,
-        |s, ctx| s.add(Mini::of(ev), ctx),
-    );
+    check(c) {
+        if c.min_failures == 0 {
+            return Err("min_failures must be positive");
+        }
+        Ok(())
+    }
 }
 
-impl State {
-    fn add(&mut self, m: Mini, ctx: &mut Ctx<'_>) {
-        let w = ctx.window();
-        let limits = &ctx.cfg.limits;
-        let t = m.time();
-        self.last = self.last.max(t);
-        if let Some(ep) = &mut self.episode {
-            if t < ep.first + w {
-                ep.add(&m, !m.is_success(), limits, ctx.stats);
-                return;
-            }
-            self.close(ctx);
-        }
-        // Keep `recent` in time order even when a late record arrives.
-        let pos = self
-            .recent
-            .iter()
-            .rposition(|r| r.time() <= t)
-            .map_or(0, |p| p + 1);
-        self.recent.insert(pos, m);
-        let newest = self.recent.back().map(Mini::time).unwrap_or(t);
-        while self.recent.front().is_some_and(|r| r.time() <= newest - w) {
-            self.recent.pop_front();
-        }
-        if self.recent.len() > ctx.cfg.limits.max_events_per_identity {
-            self.recent.pop_front();
-            ctx.stats.cap("max_events_per_identity");
-        }
+pub const DETECTION: Detection = Detection {
+    name: "CredentialStuffing",
+    techniques: &[T1586, T1110_004, T1078],
+};
+
+/// The run: every failure and success of the identity in the detection window.
+#[derive(Debug, Clone)]
+pub(crate) struct Kind;
+
+impl Run for Kind {
+    type Record = Mini;
+    type Own = ();
+
+    fn run(_: &(), ctx: &Ctx<'_>) -> TimeDelta {
+        ctx.window()
+    }
+
+    fn close(ep: Box<Episode>, _: &Shared<str>, _: &mut (), ctx: &mut Ctx<'_>) {
+        let risk = ctx.cfg.credential_stuffing.ladder_risk(ep.ips.len());
+        ctx.emit(ep, &DETECTION, risk);
+    }
+}
+
+pub(crate) type CredentialStuffing = Tracker<sequence::State<Kind>>;
+
+impl Signal for CredentialStuffing {
+    const DETECTIONS: &'static [Detection] = &[DETECTION];
+
+    fn observe(&mut self, ev: &AuthEvent, ctx: &mut Ctx<'_>) {
         let cfg = &ctx.cfg.credential_stuffing;
-        let successes = self.recent.iter().filter(|r| r.is_success()).count() as u64;
-        let failures = self.recent.len() as u64 - successes;
-        if failures >= u64::from(cfg.min_failures) && successes >= u64::from(cfg.min_successes) {
-            let first = self.recent.front().map(Mini::time).unwrap_or(t);
-            let mut ep = Episode::new(&self.user, first);
-            for r in self.recent.drain(..) {
-                ep.add(&r, !r.is_success(), &ctx.cfg.limits, ctx.stats);
-            }
-            self.episode = Some(Box::new(ep));
-        }
-    }
-
-    fn close(&mut self, ctx: &mut Ctx<'_>) {
-        let Some(ep) = self.episode.take() else {
+        let Some(code) = ev.result_code.as_deref() else {
             return;
         };
-        let c = &ctx.cfg.credential_stuffing;
-        let risk = ip_ladder(
-            ep.ips.len(),
-            [
-                (c.high_ip_count, c.risk_high),
-                (c.medium_ip_count, c.risk_medium),
-            ],
-            c.risk_low,
-        );
-        let last = ep.last;
-        ctx.out
-            .push(ep.into_alert(DETECTION_TYPE, risk, last, MITRE, ctx.cfg, ctx.stats));
+        // Entra code 0, Windows 4624 (and successful 4768/4776): the reader's outcome says which.
+        let success = ev.outcome == Outcome::Success;
+        if !success && cfg.excluded_result_codes.iter().any(|c| c == code) {
+            return;
+        }
+        self.by_identity(ev, ctx, |s, ctx| add(s, Mini::of(ev), ctx));
     }
 }
 
-impl IdState for State {
-    fn next_deadline(&self, ctx: &Ctx<'_>) -> Option<DateTime<Utc>> {
-        let w = ctx.window();
-        let ep = self.episode.as_ref().map(|e| e.first + w);
-        let expiry = self.recent.back().map(|r| r.time() + w);
-        match (ep, expiry) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+fn add(s: &mut sequence::State<Kind>, m: Mini, ctx: &mut Ctx<'_>) {
+    let t = m.time();
+    if let Some((ep, ())) = s.joining(t, ctx) {
+        ep.add(&m, !m.is_success(), &ctx.cfg.limits, ctx.stats);
+        return;
     }
-
-    fn on_deadline(&mut self, now: DateTime<Utc>, ctx: &mut Ctx<'_>) {
-        let w = ctx.window();
-        if self.episode.as_ref().is_some_and(|e| e.first + w <= now) {
-            self.close(ctx);
-        }
-        expire(&mut self.recent, w, now);
-    }
-
-    fn finish(&mut self, ctx: &mut Ctx<'_>) {
-        self.close(ctx);
-        self.recent.clear();
-    }
-
-    fn is_empty(&self) -> bool {
-        self.episode.is_none() && self.recent.is_empty()
-    }
-
-    fn last_seen(&self) -> DateTime<Utc> {
-        self.last
+    s.expire(t, ctx);
+    s.keep(m, ctx);
+    let cfg = &ctx.cfg.credential_stuffing;
+    let successes = s.recent().iter().filter(|r| r.is_success()).count() as u64;
+    let failures = s.recent().len() as u64 - successes;
+    if failures >= u64::from(cfg.min_failures) && successes >= u64::from(cfg.min_successes) {
+        s.open(t, ctx, |ep, (), r, ctx| {
+            ep.add(&r, !r.is_success(), &ctx.cfg.limits, ctx.stats)
+        });
     }
 }
 

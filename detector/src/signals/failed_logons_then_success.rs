@@ -21,33 +21,62 @@
 //! password; vulnerability scanners with credentials. Allowlist such accounts in
 //! `allowlist.ignored_identities` (by account name).
 
-use std::collections::VecDeque;
+use chrono::TimeDelta;
 
+use super::sequence::{self, Run, Step, failures_then};
+use super::{Ctx, Episode, IpLadder, Mini, Signal, Tracker, excluded_windows_account, secs, skip};
+use crate::config::strings;
+use crate::event::{AuthEvent, Outcome};
+use crate::mitre::{Detection, T1078, T1110_001, T1586};
 use crate::shared::Shared;
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 
-use super::{
-    Ctx, Episode, IdState, Mini, Tracker, earliest, ended, excluded_windows_account, expire,
-    ip_ladder, secs, skip,
+crate::config::signal_config! {
+    /// Windows: failed network logons, then a logon, for one account — see
+    /// [`crate::signals::failed_logons_then_success`].
+    pub struct FailedLogonsThenSuccessConfig {
+        pub enabled: bool = true,
+        /// Failures must precede the logon within this many seconds (1 h).
+        pub window_secs: u64 = 3_600,
+        /// Failures needed before the logon (5).
+        pub min_failures: u32 = 5,
+        /// Event IDs counted as failures (4625; add 4771 / 4776 for domain-controller logs, which can
+        /// double-count a failure also logged as 4625 on the member server).
+        pub failure_events: Vec<u32> = vec![4625],
+        /// Logon types of counted 4625 failures (3 network, 10 RDP; add 8 for OpenSSH / IIS basic auth).
+        pub failure_logon_types: Vec<u32> = vec![3, 10],
+        /// Status / SubStatus codes counted (lower-case hex; 0xc000006a bad password, 0x18 Kerberos).
+        pub failure_codes: Vec<String> = strings(&["0xc000006a", "0x18"]),
+        /// Logon types of the 4624 that completes the pattern; empty means any.
+        pub success_logon_types: Vec<u32> = Vec::new(),
+        /// Leave out machine accounts (names ending in `$`).
+        pub exclude_machine_accounts: bool = true,
+        /// Leave out `ANONYMOUS LOGON` (SID S-1-5-7).
+        pub exclude_anonymous: bool = true,
+        /// Risk by distinct failure source IPs: `risk_high` above `high_ip_count`, `risk_medium` above
+        /// `medium_ip_count`, else `risk_low` (the seed's 90 / 75 / 60 ladder).
+        pub risk_high: u32 = 90,
+        pub high_ip_count: u32 = 5,
+        pub risk_medium: u32 = 75,
+        pub medium_ip_count: u32 = 2,
+        pub risk_low: u32 = 60,
+    }
+    check(c) {
+        if c.min_failures == 0 || c.window_secs == 0 {
+            return Err("min_failures and window_secs must be positive");
+        }
+        Ok(())
+    }
+}
+
+pub const DETECTION: Detection = Detection {
+    name: "FailedLogonsThenSuccess",
+    techniques: &[T1586, T1110_001, T1078],
 };
-use crate::event::{AuthEvent, Outcome, SourceKind};
-
-pub const DETECTION_TYPE: &str = "FailedLogonsThenSuccess";
-pub const MITRE: &[&str] = &["T1586", "T1110.001", "T1078"];
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Class {
     Failure,
     Success,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub(crate) struct State {
-    user: Shared<str>,
-    failures: VecDeque<Mini>,
-    episode: Option<Box<Episode>>,
-    last: DateTime<Utc>,
 }
 
 fn classify(ev: &AuthEvent, ctx: &Ctx<'_>) -> Option<Class> {
@@ -77,34 +106,64 @@ fn classify(ev: &AuthEvent, ctx: &Ctx<'_>) -> Option<Class> {
     }
 }
 
-pub(crate) fn observe(tracker: &mut Tracker<State>, ev: &AuthEvent, ctx: &mut Ctx<'_>) {
-    if ev.source_kind != SourceKind::WindowsSecurity {
-        return;
+/// The run: the account's matching failures of the last `window_secs`.
+#[derive(Debug, Clone)]
+pub(crate) struct Kind;
+
+impl Run for Kind {
+    type Record = Mini;
+    type Own = ();
+
+    fn run(_: &(), ctx: &Ctx<'_>) -> TimeDelta {
+        secs(ctx.cfg.failed_logons_then_success.window_secs)
     }
-    let c = &ctx.cfg.failed_logons_then_success;
-    if let Some(why) = excluded_windows_account(ev, c.exclude_machine_accounts, c.exclude_anonymous)
-    {
-        skip(ctx.stats, why);
-        return;
+
+    fn close(ep: Box<Episode>, _: &Shared<str>, _: &mut (), ctx: &mut Ctx<'_>) {
+        let risk = ctx.cfg.failed_logons_then_success.ladder_risk(ep.ips.len());
+        ctx.emit(ep, &DETECTION, risk);
     }
-    let Some(class) = classify(ev, ctx) else {
-        return;
-    };
-    if class == Class::Success && !tracker.contains(&ev.identity_key) {
-        return;
+}
+
+pub(crate) type FailedLogonsThenSuccess = Tracker<sequence::State<Kind>>;
+
+impl Signal for FailedLogonsThenSuccess {
+    const DETECTIONS: &'static [Detection] = &[DETECTION];
+
+    fn observe(&mut self, ev: &AuthEvent, ctx: &mut Ctx<'_>) {
+        let c = &ctx.cfg.failed_logons_then_success;
+        if let Some(why) =
+            excluded_windows_account(ev, c.exclude_machine_accounts, c.exclude_anonymous)
+        {
+            skip(ctx.stats, why);
+            return;
+        }
+        let Some(class) = classify(ev, ctx) else {
+            return;
+        };
+        if class == Class::Success && !self.contains(&ev.identity_key) {
+            return;
+        }
+        self.by_identity(ev, ctx, |s, ctx| {
+            let min = ctx.cfg.failed_logons_then_success.min_failures;
+            let failure = class == Class::Failure;
+            match failures_then(s, Mini::of(ev), failure, min, ctx, |_, _| {}) {
+                Step::Joined(ep) => describe(ep, ev),
+                Step::Opened(ep) => {
+                    describe(ep, ev);
+                    let lt = ev
+                        .windows
+                        .as_deref()
+                        .and_then(|w| w.logon_type)
+                        .map_or(String::new(), |t| format!(", LogonType {t}"));
+                    ep.details.insert(
+                        "CompromiseIndicator".into(),
+                        format!("Logon (4624{lt})").into(),
+                    );
+                }
+                Step::Neither => {}
+            }
+        });
     }
-    let user = ev.identity.clone();
-    tracker.update(
-        &ev.identity_key,
-        || State {
-            user,
-            failures: VecDeque::new(),
-            episode: None,
-            last: ev.time,
-        },
-        ctx,
-        |s, ctx| s.add(ev, class, ctx),
-    );
 }
 
 fn note(ep: &mut Episode, key: &str, value: Option<&str>, cap: usize) {
@@ -133,99 +192,6 @@ fn describe(ep: &mut Episode, ev: &AuthEvent) {
     }
 }
 
-impl State {
-    fn add(&mut self, ev: &AuthEvent, class: Class, ctx: &mut Ctx<'_>) {
-        let w = ctx.window();
-        let limits = &ctx.cfg.limits;
-        let m = Mini::of(ev);
-        self.last = self.last.max(ev.time);
-        if let Some(ep) = &mut self.episode {
-            if ev.time < ep.first + w {
-                ep.add(&m, class == Class::Failure, limits, ctx.stats);
-                describe(ep, ev);
-                return;
-            }
-            self.close(ctx);
-        }
-        let run = secs(ctx.cfg.failed_logons_then_success.window_secs);
-        expire(&mut self.failures, run, ev.time);
-        if class == Class::Failure {
-            self.failures.push_back(m);
-            if self.failures.len() > limits.max_events_per_identity {
-                self.failures.pop_front();
-                ctx.stats.cap("max_events_per_identity");
-            }
-            return;
-        }
-        let need = u64::from(ctx.cfg.failed_logons_then_success.min_failures);
-        if self.failures.len() as u64 >= need {
-            let first = self.failures.front().map(Mini::time).unwrap_or(ev.time);
-            let mut ep = Episode::new(&self.user, first);
-            for f in self.failures.drain(..) {
-                ep.add(&f, true, limits, ctx.stats);
-            }
-            ep.add(&m, false, limits, ctx.stats);
-            describe(&mut ep, ev);
-            let lt = ev
-                .windows
-                .as_deref()
-                .and_then(|w| w.logon_type)
-                .map_or(String::new(), |t| format!(", LogonType {t}"));
-            ep.details.insert(
-                "CompromiseIndicator".into(),
-                format!("Logon (4624{lt})").into(),
-            );
-            self.episode = Some(Box::new(ep));
-        } else {
-            self.failures.clear();
-        }
-    }
-
-    fn close(&mut self, ctx: &mut Ctx<'_>) {
-        let Some(ep) = self.episode.take() else {
-            return;
-        };
-        let c = &ctx.cfg.failed_logons_then_success;
-        let risk = ip_ladder(
-            ep.ips.len(),
-            [
-                (c.high_ip_count, c.risk_high),
-                (c.medium_ip_count, c.risk_medium),
-            ],
-            c.risk_low,
-        );
-        let last = ep.last;
-        ctx.out
-            .push(ep.into_alert(DETECTION_TYPE, risk, last, MITRE, ctx.cfg, ctx.stats));
-    }
-}
-
-impl IdState for State {
-    fn next_deadline(&self, ctx: &Ctx<'_>) -> Option<DateTime<Utc>> {
-        let ep = self.episode.as_ref().map(|e| e.first + ctx.window());
-        let run = secs(ctx.cfg.failed_logons_then_success.window_secs);
-        let exp = self.failures.front().map(|f| f.time() + run);
-        earliest([ep, exp])
-    }
-    fn on_deadline(&mut self, now: DateTime<Utc>, ctx: &mut Ctx<'_>) {
-        if ended(&self.episode, ctx, now) {
-            self.close(ctx);
-        }
-        let run = secs(ctx.cfg.failed_logons_then_success.window_secs);
-        expire(&mut self.failures, run, now);
-    }
-    fn finish(&mut self, ctx: &mut Ctx<'_>) {
-        self.close(ctx);
-        self.failures.clear();
-    }
-    fn is_empty(&self) -> bool {
-        self.episode.is_none() && self.failures.is_empty()
-    }
-    fn last_seen(&self) -> DateTime<Utc> {
-        self.last
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use crate::config::Config;
@@ -234,7 +200,7 @@ mod tests {
     fn alerts(events: Vec<crate::AuthEvent>) -> Vec<(String, String, u32, u64, u64, u64)> {
         run(&Config::default(), events)
             .into_iter()
-            .filter(|a| a.0 == super::DETECTION_TYPE)
+            .filter(|a| a.0 == super::DETECTION.name)
             .collect()
     }
 
@@ -245,7 +211,7 @@ mod tests {
         s: u64,
         ips: u64,
     ) -> Vec<(String, String, u32, u64, u64, u64)> {
-        vec![(super::DETECTION_TYPE.into(), user.into(), risk, f, s, ips)]
+        vec![(super::DETECTION.name.into(), user.into(), risk, f, s, ips)]
     }
 
     #[test]

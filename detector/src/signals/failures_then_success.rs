@@ -22,20 +22,44 @@
 //! run); stale credentials on a phone retrying before the user updates them (single IP, risk 60);
 //! password-reset flows (excluded by app).
 
-use std::collections::VecDeque;
+use chrono::TimeDelta;
 
-use crate::shared::Shared;
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
-
-use super::{
-    Ctx, Episode, IdState, Mini, Tracker, earliest, ended, expire, ip_ladder, password_reset_flow,
-    secs, skip,
-};
+use super::sequence::{self, Run, Step, failures_then};
+use super::{Ctx, Episode, IpLadder, Mini, Signal, Tracker, password_reset_flow, secs, skip};
+use crate::config::strings;
 use crate::event::AuthEvent;
+use crate::mitre::{Detection, T1078, T1110_004, T1586};
+use crate::shared::Shared;
 
-pub const DETECTION_TYPE: &str = "CredentialStuffing";
-pub const MITRE: &[&str] = &["T1586", "T1110.004", "T1078"];
+crate::config::signal_config! {
+    /// Failures then success, ordered (default profile) — see [`crate::signals::failures_then_success`].
+    pub struct FailuresThenSuccessConfig {
+        pub enabled: bool = true,
+        /// Failures must precede the success within this many seconds.
+        pub window_secs: u64 = 3_600,
+        /// Failures needed before the success.
+        pub min_failures: u32 = 5,
+        /// Result codes never counted as failures.
+        pub excluded_result_codes: Vec<String> = Vec::new(),
+        /// Result codes meaning "the password was right, something else blocked": they end a run of
+        /// failures like a success does (the attacker has the password).
+        pub correct_password_codes: Vec<String> = strings(&[
+            "50076", "50079", "50074", "50158", "53003", "50055", "500121",
+            ]),
+        /// `authenticationStepResultDetail` texts with the same meaning (case-insensitive).
+        pub correct_password_details: Vec<String> = strings(&["Correct Password"]),
+        pub risk_high: u32 = 90,
+        pub high_ip_count: u32 = 5,
+        pub risk_medium: u32 = 75,
+        pub medium_ip_count: u32 = 2,
+        pub risk_low: u32 = 60,
+    }
+}
+
+pub const DETECTION: Detection = Detection {
+    name: "CredentialStuffing",
+    techniques: &[T1586, T1110_004, T1078],
+};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Class {
@@ -44,17 +68,9 @@ enum Class {
     CorrectPassword,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub(crate) struct State {
-    user: Shared<str>,
-    failures: VecDeque<Mini>,
-    episode: Option<Box<Episode>>,
-    last: DateTime<Utc>,
-}
-
 fn classify(ev: &AuthEvent, ctx: &Ctx<'_>) -> Option<Class> {
     let cfg = &ctx.cfg.failures_then_success;
-    let code = crate::ingest::flex::trim(ev.result_code.as_deref()?);
+    let code = ev.result_code.as_deref()?;
     if code == "0" {
         return Some(Class::Success);
     }
@@ -73,29 +89,59 @@ fn classify(ev: &AuthEvent, ctx: &Ctx<'_>) -> Option<Class> {
     Some(Class::Failure)
 }
 
-pub(crate) fn observe(tracker: &mut Tracker<State>, ev: &AuthEvent, ctx: &mut Ctx<'_>) {
-    let Some(class) = classify(ev, ctx) else {
-        return;
-    };
-    if class == Class::Failure && password_reset_flow(ev, ctx.m) {
-        skip(ctx.stats, "failures_then_success: password reset flow");
-        return;
+/// The run: the identity's failures of the last `window_secs`.
+#[derive(Debug, Clone)]
+pub(crate) struct Kind;
+
+impl Run for Kind {
+    type Record = Mini;
+    type Own = ();
+
+    fn run(_: &(), ctx: &Ctx<'_>) -> TimeDelta {
+        secs(ctx.cfg.failures_then_success.window_secs)
     }
-    if class != Class::Failure && !tracker.contains(&ev.identity_key) {
-        return;
+
+    fn close(ep: Box<Episode>, _: &Shared<str>, _: &mut (), ctx: &mut Ctx<'_>) {
+        let risk = ctx.cfg.failures_then_success.ladder_risk(ep.ips.len());
+        ctx.emit(ep, &DETECTION, risk);
     }
-    let user = ev.identity.clone();
-    tracker.update(
-        &ev.identity_key,
-        || State {
-            user,
-            failures: VecDeque::new(),
-            episode: None,
-            last: ev.time,
-        },
-        ctx,
-        |s, ctx| s.add(ev, class, ctx),
-    );
+}
+
+pub(crate) type FailuresThenSuccess = Tracker<sequence::State<Kind>>;
+
+impl Signal for FailuresThenSuccess {
+    const DETECTIONS: &'static [Detection] = &[DETECTION];
+
+    fn observe(&mut self, ev: &AuthEvent, ctx: &mut Ctx<'_>) {
+        let Some(class) = classify(ev, ctx) else {
+            return;
+        };
+        if class == Class::Failure && password_reset_flow(ev, ctx.m) {
+            skip(ctx.stats, "failures_then_success: password reset flow");
+            return;
+        }
+        if class != Class::Failure && !self.contains(&ev.identity_key) {
+            return;
+        }
+        self.by_identity(ev, ctx, |s, ctx| {
+            let min = ctx.cfg.failures_then_success.min_failures;
+            let failure = class == Class::Failure;
+            if let Step::Opened(ep) = failures_then(s, Mini::of(ev), failure, min, ctx, note_50053)
+            {
+                let indicator = match class {
+                    Class::Success => "Success".to_string(),
+                    _ => format!(
+                        "CorrectPassword ({})",
+                        ev.result_code
+                            .as_deref()
+                            .unwrap_or("authenticationStepResultDetail")
+                    ),
+                };
+                ep.details
+                    .insert("CompromiseIndicator".into(), indicator.into());
+            }
+        });
+    }
 }
 
 fn note_50053(ep: &mut Episode, m: &Mini) {
@@ -113,111 +159,6 @@ fn note_50053(ep: &mut Episode, m: &Mini) {
     };
     let n = ep.details.get(key).and_then(|v| v.as_u64()).unwrap_or(0);
     ep.details.insert(key.into(), (n + 1).into());
-}
-
-impl State {
-    fn add(&mut self, ev: &AuthEvent, class: Class, ctx: &mut Ctx<'_>) {
-        let w = ctx.window();
-        let limits = &ctx.cfg.limits;
-        let m = Mini::of(ev);
-        self.last = self.last.max(ev.time);
-        if let Some(ep) = &mut self.episode {
-            if ev.time < ep.first + w {
-                ep.add(&m, class == Class::Failure, limits, ctx.stats);
-                note_50053(ep, &m);
-                return;
-            }
-            self.close(ctx);
-        }
-        let run = secs(ctx.cfg.failures_then_success.window_secs);
-        while self
-            .failures
-            .front()
-            .is_some_and(|f| f.time() + run <= ev.time)
-        {
-            self.failures.pop_front();
-        }
-        if class == Class::Failure {
-            self.failures.push_back(m);
-            if self.failures.len() > limits.max_events_per_identity {
-                self.failures.pop_front();
-                ctx.stats.cap("max_events_per_identity");
-            }
-            return;
-        }
-        if self.failures.len() as u64 >= u64::from(ctx.cfg.failures_then_success.min_failures) {
-            let first = self.failures.front().map(Mini::time).unwrap_or(ev.time);
-            let mut ep = Episode::new(&self.user, first);
-            for f in self.failures.drain(..) {
-                ep.add(&f, true, limits, ctx.stats);
-                note_50053(&mut ep, &f);
-            }
-            ep.add(&m, false, limits, ctx.stats);
-            let indicator = match class {
-                Class::Success => "Success".to_string(),
-                _ => format!(
-                    "CorrectPassword ({})",
-                    ev.result_code
-                        .as_deref()
-                        .unwrap_or("authenticationStepResultDetail")
-                ),
-            };
-            ep.details
-                .insert("CompromiseIndicator".into(), indicator.into());
-            self.episode = Some(Box::new(ep));
-        } else {
-            // The user got in after a few mistakes: the run is over.
-            self.failures.clear();
-        }
-    }
-
-    fn close(&mut self, ctx: &mut Ctx<'_>) {
-        let Some(ep) = self.episode.take() else {
-            return;
-        };
-        let c = &ctx.cfg.failures_then_success;
-        let risk = ip_ladder(
-            ep.ips.len(),
-            [
-                (c.high_ip_count, c.risk_high),
-                (c.medium_ip_count, c.risk_medium),
-            ],
-            c.risk_low,
-        );
-        let last = ep.last;
-        ctx.out
-            .push(ep.into_alert(DETECTION_TYPE, risk, last, MITRE, ctx.cfg, ctx.stats));
-    }
-}
-
-impl IdState for State {
-    fn next_deadline(&self, ctx: &Ctx<'_>) -> Option<DateTime<Utc>> {
-        let ep = self.episode.as_ref().map(|e| e.first + ctx.window());
-        // The front (oldest kept) record: late events can leave the queue out of order, and a
-        // deadline from the back could then fire forever without anything expiring.
-        let exp = self
-            .failures
-            .front()
-            .map(|f| f.time() + secs(ctx.cfg.failures_then_success.window_secs));
-        earliest([ep, exp])
-    }
-    fn on_deadline(&mut self, now: DateTime<Utc>, ctx: &mut Ctx<'_>) {
-        if ended(&self.episode, ctx, now) {
-            self.close(ctx);
-        }
-        let run = secs(ctx.cfg.failures_then_success.window_secs);
-        expire(&mut self.failures, run, now);
-    }
-    fn finish(&mut self, ctx: &mut Ctx<'_>) {
-        self.close(ctx);
-        self.failures.clear();
-    }
-    fn is_empty(&self) -> bool {
-        self.episode.is_none() && self.failures.is_empty()
-    }
-    fn last_seen(&self) -> DateTime<Utc> {
-        self.last
-    }
 }
 
 #[cfg(test)]

@@ -25,12 +25,33 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Ctx, Episode, IdState, Mini, Tracker, earliest, ended, known_travel, skip, trusted_ip,
+    Ctx, Episode, IdState, Mini, Signal, Tracker, earliest, ended, known_travel, skip, trusted_ip,
 };
 use crate::event::{AuthEvent, Outcome};
+use crate::mitre::{Detection, T1078, T1586};
 
-pub const DETECTION_TYPE: &str = "ImpossibleTravel";
-pub const MITRE: &[&str] = &["T1586", "T1078"];
+crate::config::signal_config! {
+    /// Impossible travel by geo-velocity (default profile) — see [`crate::signals::geo_velocity`].
+    pub struct GeoVelocityConfig {
+        pub enabled: bool = true,
+        /// Alert above this speed (km/h).
+        pub max_speed_kmh: f64 = 900.0,
+        /// ... and only when the two places are at least this far apart (km).
+        pub min_distance_km: f64 = 500.0,
+        /// Geolocation error allowed at each end (km), subtracted from the distance.
+        pub radius_pad_km: f64 = 50.0,
+        /// Only interactive sign-ins (records that do not say are included).
+        pub interactive_only: bool = true,
+        pub risk: u32 = 85,
+    }
+}
+
+pub const DETECTION: Detection = Detection {
+    name: "ImpossibleTravel",
+    techniques: &[T1586, T1078],
+};
+
+pub(crate) type GeoVelocity = Tracker<State>;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Point {
@@ -110,42 +131,46 @@ fn valid(lat: f64, lon: f64) -> bool {
         && !(lat == 0.0 && lon == 0.0)
 }
 
-pub(crate) fn observe(tracker: &mut Tracker<State>, ev: &AuthEvent, ctx: &mut Ctx<'_>) {
-    let cfg = &ctx.cfg.geo_velocity;
-    if ev.outcome != Outcome::Success {
-        return;
+impl Signal for GeoVelocity {
+    const DETECTIONS: &'static [Detection] = &[DETECTION];
+
+    fn observe(&mut self, ev: &AuthEvent, ctx: &mut Ctx<'_>) {
+        let cfg = &ctx.cfg.geo_velocity;
+        if ev.outcome != Outcome::Success {
+            return;
+        }
+        if cfg.interactive_only && ev.interactive == Some(false) {
+            return;
+        }
+        let (Some(lat), Some(lon)) = (ev.latitude, ev.longitude) else {
+            skip(ctx.stats, "geo_velocity: no geolocation");
+            return;
+        };
+        if !valid(lat, lon) {
+            skip(ctx.stats, "geo_velocity: invalid coordinates");
+            return;
+        }
+        if trusted_ip(ev, ctx.cfg) {
+            skip(ctx.stats, "geo_velocity: trusted network");
+            return;
+        }
+        if known_travel(ev, ctx.cfg) {
+            skip(ctx.stats, "geo_velocity: declared travel");
+            return;
+        }
+        let user = ev.identity.clone();
+        self.update(
+            &ev.identity_key,
+            || State {
+                user,
+                prev: None,
+                episode: None,
+                last: ev.time,
+            },
+            ctx,
+            |s, ctx| s.add(ev, lat, lon, ctx),
+        );
     }
-    if cfg.interactive_only && ev.interactive == Some(false) {
-        return;
-    }
-    let (Some(lat), Some(lon)) = (ev.latitude, ev.longitude) else {
-        skip(ctx.stats, "geo_velocity: no geolocation");
-        return;
-    };
-    if !valid(lat, lon) {
-        skip(ctx.stats, "geo_velocity: invalid coordinates");
-        return;
-    }
-    if trusted_ip(ev, ctx.cfg) {
-        skip(ctx.stats, "geo_velocity: trusted network");
-        return;
-    }
-    if known_travel(ev, ctx.cfg) {
-        skip(ctx.stats, "geo_velocity: declared travel");
-        return;
-    }
-    let user = ev.identity.clone();
-    tracker.update(
-        &ev.identity_key,
-        || State {
-            user,
-            prev: None,
-            episode: None,
-            last: ev.time,
-        },
-        ctx,
-        |s, ctx| s.add(ev, lat, lon, ctx),
-    );
 }
 
 impl State {
@@ -215,10 +240,8 @@ impl State {
 
     fn close(&mut self, ctx: &mut Ctx<'_>) {
         if let Some(ep) = self.episode.take() {
-            let last = ep.last;
             let risk = ctx.cfg.geo_velocity.risk;
-            ctx.out
-                .push(ep.into_alert(DETECTION_TYPE, risk, last, MITRE, ctx.cfg, ctx.stats));
+            ctx.emit(ep, &DETECTION, risk);
         }
     }
 }

@@ -21,21 +21,59 @@
 //! ranges to `trusted_ips`); researchers and privacy-conscious staff using Tor; `185.129.` and
 //! `185.220.` also contain ordinary hosting customers.
 
+use ipnet::IpNet;
+
 use super::matched::{self, push_detail};
-use super::{Ctx, Tracker, trusted_ip};
+use super::{Ctx, Signal, Tracker, trusted_ip};
 use crate::address::Address;
 use crate::event::{AuthEvent, Outcome};
+use crate::mitre::{Detection, T1078, T1090, T1586};
 use std::net::IpAddr;
 
-pub const DETECTION_TYPE: &str = "SuspiciousInfrastructure";
-pub const MITRE: &[&str] = &["T1586", "T1078", "T1090"];
+crate::config::signal_config! {
+    /// Successful sign-ins from hosting / anonymizer infrastructure — see [`crate::signals::hosting_asn`].
+    pub struct HostingConfig {
+        pub enabled: bool = true,
+        /// Case-insensitive substrings of the ASN (network owner) name.
+        pub asn_names: Vec<String> = [
+            "M247",
+            "Frantech",
+            "Sharktech",
+            "Psychz",
+            "Quasi Networks",
+            "Alexhost",
+            "ITL-Bulgaria",
+            "Serverius",
+            "Combahton",
+            ]
+            .into_iter()
+            .map(String::from)
+            .collect(),
+        /// IP text prefixes (seed: the Tor-heavy `185.220.` and `185.129.`).
+        pub ip_prefixes: Vec<String> = vec!["185.220.".into(), "185.129.".into()],
+        /// Autonomous system numbers (default profile: the seed's providers by number).
+        pub asn_numbers: Vec<u32> = Vec::new(),
+        /// CIDR ranges (e.g. a datacenter/VPN range list).
+        pub cidrs: Vec<IpNet> = Vec::new(),
+        /// Tor exit addresses (the Tor Project's bulk exit list: one IP per line; the CLI's `--tor-list`).
+        pub tor_exit_ips: Vec<std::net::IpAddr> = Vec::new(),
+        /// Risk score (seed: 80).
+        pub risk: u32 = 80,
+    }
+}
+
+pub const DETECTION: Detection = Detection {
+    name: "SuspiciousInfrastructure",
+    techniques: &[T1586, T1078, T1090],
+};
 
 #[derive(Debug, Clone)]
 pub(crate) struct Kind;
 impl matched::Kind for Kind {
-    const DETECTION_TYPE: &'static str = DETECTION_TYPE;
-    const MITRE: &'static [&'static str] = MITRE;
+    const DETECTION: &'static Detection = &DETECTION;
 }
+
+pub(crate) type Hosting = Tracker<matched::State<Kind>>;
 
 /// Why the event comes from listed infrastructure, if it does.
 pub(crate) fn matches(ev: &AuthEvent, ctx: &Ctx<'_>) -> Option<&'static str> {
@@ -77,28 +115,28 @@ pub(crate) fn matches(ev: &AuthEvent, ctx: &Ctx<'_>) -> Option<&'static str> {
     None
 }
 
-pub(crate) fn observe(
-    tracker: &mut Tracker<matched::State<Kind>>,
-    ev: &AuthEvent,
-    ctx: &mut Ctx<'_>,
-) {
-    if ev.outcome != Outcome::Success {
-        return;
-    }
-    let Some(why) = matches(ev, ctx) else {
-        return;
-    };
-    let risk = ctx.cfg.hosting.risk;
-    let profile_default = ctx.cfg.profile == crate::config::Profile::Default;
-    matched::record(tracker, ev, risk, ctx, |ep| {
-        // The seed profile's alerts stay exactly the seed's columns.
-        if profile_default {
-            push_detail(ep, "MatchedBy", why);
-            if let Some(a) = ev.asn {
-                push_detail(ep, "ASNs", &a.to_string());
-            }
+impl Signal for Hosting {
+    const DETECTIONS: &'static [Detection] = &[DETECTION];
+
+    fn observe(&mut self, ev: &AuthEvent, ctx: &mut Ctx<'_>) {
+        if ev.outcome != Outcome::Success {
+            return;
         }
-    });
+        let Some(why) = matches(ev, ctx) else {
+            return;
+        };
+        let risk = ctx.cfg.hosting.risk;
+        let profile_default = ctx.cfg.profile == crate::config::Profile::Default;
+        matched::record(self, ev, risk, ctx, |ep| {
+            // The seed profile's alerts stay exactly the seed's columns.
+            if profile_default {
+                push_detail(ep, "MatchedBy", why);
+                if let Some(a) = ev.asn {
+                    push_detail(ep, "ASNs", &a.to_string());
+                }
+            }
+        });
+    }
 }
 
 #[cfg(test)]

@@ -14,38 +14,65 @@
 //! phone, anonymizedIPAddress for privacy relays); the default risk for those is the lower one.
 
 use super::matched::{self, push_detail};
-use super::{Ctx, Tracker};
+use super::{Ctx, Signal, Tracker};
+use crate::config::strings;
 use crate::event::AuthEvent;
+use crate::mitre::{Detection, T1078, T1586};
 
-pub const DETECTION_TYPE: &str = "IdentityProtectionRisk";
-pub const MITRE: &[&str] = &["T1586", "T1078"];
+crate::config::signal_config! {
+    /// Entra ID Protection pass-through (default profile) — see [`crate::signals::identity_protection`].
+    pub struct IdentityProtectionConfig {
+        pub enabled: bool = true,
+        /// Risk event types that mean compromise with high confidence (case-insensitive).
+        pub high_types: Vec<String> = strings(&[
+            "maliciousIPAddress",
+            "attackerinTheMiddle",
+            "anomalousToken",
+            "tokenIssuerAnomaly",
+            "passwordSpray",
+            "leakedCredentials",
+            "investigationsThreatIntelligence",
+            "adminConfirmedUserCompromised",
+            "suspiciousAPITraffic",
+            ]),
+        pub risk_high: u32 = 80,
+        /// Any other risk event type.
+        pub risk_other: u32 = 60,
+    }
+}
+
+pub const DETECTION: Detection = Detection {
+    name: "IdentityProtectionRisk",
+    techniques: &[T1586, T1078],
+};
 
 #[derive(Debug, Clone)]
 pub(crate) struct Kind;
 impl matched::Kind for Kind {
-    const DETECTION_TYPE: &'static str = DETECTION_TYPE;
-    const MITRE: &'static [&'static str] = MITRE;
+    const DETECTION: &'static Detection = &DETECTION;
 }
 
-pub(crate) fn observe(
-    tracker: &mut Tracker<matched::State<Kind>>,
-    ev: &AuthEvent,
-    ctx: &mut Ctx<'_>,
-) {
-    if ev.risk_event_types().is_empty() {
-        return;
-    }
-    let cfg = &ctx.cfg.identity_protection;
-    let high = ev
-        .risk_event_types()
-        .iter()
-        .any(|t| cfg.high_types.iter().any(|h| h.eq_ignore_ascii_case(t)));
-    let risk = if high { cfg.risk_high } else { cfg.risk_other };
-    matched::record(tracker, ev, risk, ctx, |ep| {
-        for t in ev.risk_event_types() {
-            push_detail(ep, "RiskEventTypes", t);
+pub(crate) type IdentityProtection = Tracker<matched::State<Kind>>;
+
+impl Signal for IdentityProtection {
+    const DETECTIONS: &'static [Detection] = &[DETECTION];
+
+    fn observe(&mut self, ev: &AuthEvent, ctx: &mut Ctx<'_>) {
+        if ev.risk_event_types().is_empty() {
+            return;
         }
-    });
+        let cfg = &ctx.cfg.identity_protection;
+        let high = ev
+            .risk_event_types()
+            .iter()
+            .any(|t| cfg.high_types.iter().any(|h| h.eq_ignore_ascii_case(t)));
+        let risk = if high { cfg.risk_high } else { cfg.risk_other };
+        matched::record(self, ev, risk, ctx, |ep| {
+            for t in ev.risk_event_types() {
+                push_detail(ep, "RiskEventTypes", t);
+            }
+        });
+    }
 }
 
 #[cfg(test)]

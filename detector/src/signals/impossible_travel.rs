@@ -22,11 +22,35 @@ use crate::shared::Shared;
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{Ctx, Episode, IdState, Mini, Tracker, trusted_ip};
+use super::{Ctx, Episode, IdState, Mini, Signal, Tracker, trusted_ip};
 use crate::event::{AuthEvent, Outcome};
+use crate::mitre::{Detection, T1078, T1586};
 
-pub const DETECTION_TYPE: &str = "ImpossibleTravel";
-pub const MITRE: &[&str] = &["T1586", "T1078"];
+crate::config::signal_config! {
+    /// Impossible travel (seed semantics) — see [`crate::signals::impossible_travel`].
+    pub struct ImpossibleTravelConfig {
+        pub enabled: bool = true,
+        /// Width of the time bins, aligned to the epoch like KQL `bin()` (seed: 3600 s).
+        pub bin_secs: u64 = 3600,
+        /// Distinct countries of successful sign-ins needed in one bin (seed: 2).
+        pub min_countries: u32 = 2,
+        /// Risk score (seed: 85).
+        pub risk: u32 = 85,
+    }
+    check(c) {
+        if c.bin_secs == 0 {
+            return Err("bin_secs must be positive");
+        }
+        Ok(())
+    }
+}
+
+pub const DETECTION: Detection = Detection {
+    name: "ImpossibleTravel",
+    techniques: &[T1586, T1078],
+};
+
+pub(crate) type ImpossibleTravel = Tracker<State>;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct State {
@@ -50,34 +74,38 @@ fn bin_end(start: i64, bin_secs: u64) -> DateTime<Utc> {
         )
 }
 
-pub(crate) fn observe(tracker: &mut Tracker<State>, ev: &AuthEvent, ctx: &mut Ctx<'_>) {
-    if ev.outcome != Outcome::Success || ev.country.is_none() || trusted_ip(ev, ctx.cfg) {
-        return;
+impl Signal for ImpossibleTravel {
+    const DETECTIONS: &'static [Detection] = &[DETECTION];
+
+    fn observe(&mut self, ev: &AuthEvent, ctx: &mut Ctx<'_>) {
+        if ev.outcome != Outcome::Success || ev.country.is_none() || trusted_ip(ev, ctx.cfg) {
+            return;
+        }
+        let user = ev.identity.clone();
+        self.update(
+            &ev.identity_key,
+            || State {
+                user,
+                bins: BTreeMap::new(),
+                last: ev.time,
+            },
+            ctx,
+            |s, ctx| {
+                s.last = s.last.max(ev.time);
+                let start = bin_of(ev.time, ctx.cfg.impossible_travel.bin_secs);
+                let ep = s
+                    .bins
+                    .entry(start)
+                    .or_insert_with(|| Episode::new(&s.user, ev.time));
+                ep.add(&Mini::of(ev), true, &ctx.cfg.limits, ctx.stats);
+                if s.bins.len() > ctx.cfg.limits.max_events_per_identity {
+                    // Far more open bins than a window can hold: drop the oldest without alerting.
+                    s.bins.pop_first();
+                    ctx.stats.cap("max_events_per_identity");
+                }
+            },
+        );
     }
-    let user = ev.identity.clone();
-    tracker.update(
-        &ev.identity_key,
-        || State {
-            user,
-            bins: BTreeMap::new(),
-            last: ev.time,
-        },
-        ctx,
-        |s, ctx| {
-            s.last = s.last.max(ev.time);
-            let start = bin_of(ev.time, ctx.cfg.impossible_travel.bin_secs);
-            let ep = s
-                .bins
-                .entry(start)
-                .or_insert_with(|| Episode::new(&s.user, ev.time));
-            ep.add(&Mini::of(ev), true, &ctx.cfg.limits, ctx.stats);
-            if s.bins.len() > ctx.cfg.limits.max_events_per_identity {
-                // Far more open bins than a window can hold: drop the oldest without alerting.
-                s.bins.pop_first();
-                ctx.stats.cap("max_events_per_identity");
-            }
-        },
-    );
 }
 
 impl State {
@@ -88,8 +116,8 @@ impl State {
         let cfg = &ctx.cfg.impossible_travel;
         if ep.countries.len() >= u64::from(cfg.min_countries) {
             let t = DateTime::from_timestamp(start, 0).unwrap_or(ep.first);
-            ctx.out
-                .push(ep.into_alert(DETECTION_TYPE, cfg.risk, t, MITRE, ctx.cfg, ctx.stats));
+            let risk = cfg.risk;
+            ctx.emit_at(ep, &DETECTION, risk, t);
         }
     }
 }

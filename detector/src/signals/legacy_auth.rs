@@ -16,56 +16,89 @@
 //! mailboxes — put them in `allowlist.ignored_identities` (the real fix is to block legacy auth).
 
 use super::matched::{self, push_detail};
-use super::{Ctx, Tracker};
+use super::{Ctx, Signal, Tracker};
+use crate::config::strings;
 use crate::event::AuthEvent;
+use crate::mitre::{Detection, T1078_004, T1110, T1586};
 
-pub const DETECTION_TYPE: &str = "LegacyProtocolSuccess";
-pub const MITRE: &[&str] = &["T1586", "T1078.004", "T1110"];
+crate::config::signal_config! {
+    /// Legacy protocol / password-grant success (default profile) — see [`crate::signals::legacy_auth`].
+    pub struct LegacyAuthConfig {
+        pub enabled: bool = true,
+        /// Client apps that cannot do MFA (case-insensitive).
+        pub client_apps: Vec<String> = strings(&[
+            "Authenticated SMTP",
+            "IMAP4",
+            "POP3",
+            "Exchange ActiveSync",
+            "Exchange Web Services",
+            "MAPI Over HTTP",
+            "Other clients",
+            "AutoDiscover",
+            "Exchange Online PowerShell",
+            "Offline Address Book",
+            "Outlook Anywhere (RPC over HTTP)",
+            "Reporting Web Services",
+            "Universal Outlook",
+            ]),
+        /// User-agent substrings of ROPC password grants (case-insensitive).
+        pub user_agents: Vec<String> = strings(&["BAV2ROPC", "CBAinPROD", "CBAinTAR"]),
+        /// Alert only when the sign-in was single-factor (or did not say).
+        pub single_factor_only: bool = true,
+        pub risk: u32 = 70,
+    }
+}
+
+pub const DETECTION: Detection = Detection {
+    name: "LegacyProtocolSuccess",
+    techniques: &[T1586, T1078_004, T1110],
+};
 
 #[derive(Debug, Clone)]
 pub(crate) struct Kind;
 impl matched::Kind for Kind {
-    const DETECTION_TYPE: &'static str = DETECTION_TYPE;
-    const MITRE: &'static [&'static str] = MITRE;
+    const DETECTION: &'static Detection = &DETECTION;
 }
 
-pub(crate) fn observe(
-    tracker: &mut Tracker<matched::State<Kind>>,
-    ev: &AuthEvent,
-    ctx: &mut Ctx<'_>,
-) {
-    let cfg = &ctx.cfg.legacy_auth;
-    if !ev.result_is("0") {
-        return;
-    }
-    let client = ev.client_app.as_deref().filter(|c| {
-        let c = crate::ingest::flex::trim(c);
-        cfg.client_apps.iter().any(|x| x.eq_ignore_ascii_case(c))
-    });
-    // The configured spelling is reported; the match is on the lower-cased patterns.
-    let ua = ev.user_agent.as_ref().and_then(|u| {
-        let i = ctx.m.legacy_user_agents.position_shared(u)?;
-        cfg.user_agents.iter().filter(|x| !x.is_empty()).nth(i)
-    });
-    if client.is_none() && ua.is_none() {
-        return;
-    }
-    let multi = ev
-        .auth_requirement()
-        .is_some_and(|r| super::contains_folded(r, "multi"));
-    if cfg.single_factor_only && multi {
-        return;
-    }
-    let (client, ua) = (client.map(str::to_string), ua.cloned());
-    let risk = cfg.risk;
-    matched::record(tracker, ev, risk, ctx, |ep| {
-        if let Some(c) = &client {
-            push_detail(ep, "ClientApps", c);
+pub(crate) type LegacyAuth = Tracker<matched::State<Kind>>;
+
+impl Signal for LegacyAuth {
+    const DETECTIONS: &'static [Detection] = &[DETECTION];
+
+    fn observe(&mut self, ev: &AuthEvent, ctx: &mut Ctx<'_>) {
+        let cfg = &ctx.cfg.legacy_auth;
+        if !ev.result_is("0") {
+            return;
         }
-        if let Some(u) = &ua {
-            push_detail(ep, "UserAgents", u);
+        let client = ev
+            .client_app
+            .as_deref()
+            .filter(|c| cfg.client_apps.iter().any(|x| x.eq_ignore_ascii_case(c)));
+        // The configured spelling is reported; the match is on the lower-cased patterns.
+        let ua = ev.user_agent.as_ref().and_then(|u| {
+            let i = ctx.m.legacy_user_agents.position_shared(u)?;
+            cfg.user_agents.iter().filter(|x| !x.is_empty()).nth(i)
+        });
+        if client.is_none() && ua.is_none() {
+            return;
         }
-    });
+        let multi = ev
+            .auth_requirement()
+            .is_some_and(|r| super::contains_folded(r, "multi"));
+        if cfg.single_factor_only && multi {
+            return;
+        }
+        let (client, ua) = (client.map(str::to_string), ua.cloned());
+        let risk = cfg.risk;
+        matched::record(self, ev, risk, ctx, |ep| {
+            if let Some(c) = &client {
+                push_detail(ep, "ClientApps", c);
+            }
+            if let Some(u) = &ua {
+                push_detail(ep, "UserAgents", u);
+            }
+        });
+    }
 }
 
 #[cfg(test)]

@@ -9,11 +9,11 @@ use serde::{Deserialize, Serialize};
 
 use super::{Ctx, Episode, IdState, Mini, Tracker, ended};
 use crate::event::AuthEvent;
+use crate::mitre::Detection;
 
-/// What a matching signal is called and what it maps to.
+/// What a matching signal's alerts are.
 pub(crate) trait Kind {
-    const DETECTION_TYPE: &'static str;
-    const MITRE: &'static [&'static str];
+    const DETECTION: &'static Detection;
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -84,16 +84,8 @@ pub(crate) fn record_with<K: Kind>(
 impl<K: Kind> State<K> {
     fn close(&mut self, ctx: &mut Ctx<'_>) {
         if let Some(ep) = self.episode.take() {
-            let last = ep.last;
             let risk = std::mem::take(&mut self.risk);
-            ctx.out.push(ep.into_alert(
-                K::DETECTION_TYPE,
-                risk,
-                last,
-                K::MITRE,
-                ctx.cfg,
-                ctx.stats,
-            ));
+            ctx.emit(ep, K::DETECTION, risk);
         }
     }
 }

@@ -13,136 +13,98 @@
 //! Known false positives: a user whose authenticator app misbehaves and who retries many times;
 //! shared mailboxes with several people approving. Low volume: the threshold is deliberately high.
 
-use std::collections::VecDeque;
+use chrono::TimeDelta;
 
-use crate::shared::Shared;
-use chrono::{DateTime, TimeDelta, Utc};
-use serde::{Deserialize, Serialize};
-
-use super::{Ctx, Episode, IdState, Mini, Tracker, earliest, ended, expire, secs};
+use super::sequence::{self, Run};
+use super::{Ctx, Episode, Mini, Signal, Tracker, secs};
+use crate::config::strings;
 use crate::event::AuthEvent;
+use crate::mitre::{Detection, T1078, T1586, T1621};
+use crate::shared::Shared;
 
-pub const DETECTION_TYPE: &str = "MfaFatigue";
-pub const MITRE: &[&str] = &["T1586", "T1621", "T1078"];
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub(crate) struct State {
-    user: Shared<str>,
-    denials: VecDeque<Mini>,
-    episode: Option<Box<Episode>>,
-    last: DateTime<Utc>,
+crate::config::signal_config! {
+    /// MFA fatigue (default profile) — see [`crate::signals::mfa_fatigue`].
+    pub struct MfaFatigueConfig {
+        pub enabled: bool = true,
+        /// Result codes of denied / unanswered MFA prompts.
+        pub denial_codes: Vec<String> = strings(&["500121", "50088", "50074"]),
+        /// More than `max_denials` denials within `window_secs` ...
+        pub max_denials: u32 = 10,
+        pub window_secs: u64 = 3_600,
+        /// ... then a success within this many seconds of the last denial.
+        pub success_within_secs: u64 = 300,
+        pub risk: u32 = 90,
+    }
 }
 
-pub(crate) fn observe(tracker: &mut Tracker<State>, ev: &AuthEvent, ctx: &mut Ctx<'_>) {
-    let cfg = &ctx.cfg.mfa_fatigue;
-    let Some(code) = ev.result_code.as_deref().map(crate::ingest::flex::trim) else {
-        return;
-    };
-    let denial = cfg.denial_codes.iter().any(|c| c == code);
-    let success = code == "0";
-    if !denial && !success {
-        return;
+pub const DETECTION: Detection = Detection {
+    name: "MfaFatigue",
+    techniques: &[T1586, T1621, T1078],
+};
+
+/// The run: the identity's MFA denials of the last `window_secs`.
+#[derive(Debug, Clone)]
+pub(crate) struct Kind;
+
+impl Run for Kind {
+    type Record = Mini;
+    type Own = ();
+
+    fn run(_: &(), ctx: &Ctx<'_>) -> TimeDelta {
+        secs(ctx.cfg.mfa_fatigue.window_secs)
     }
-    if success && !tracker.contains(&ev.identity_key) {
-        return; // a success with no denials before it: nothing to remember
+
+    fn close(ep: Box<Episode>, _: &Shared<str>, _: &mut (), ctx: &mut Ctx<'_>) {
+        let risk = ctx.cfg.mfa_fatigue.risk;
+        ctx.emit(ep, &DETECTION, risk);
     }
-    let user = ev.identity.clone();
-    tracker.update(
-        &ev.identity_key,
-        || State {
-            user,
-            denials: VecDeque::new(),
-            episode: None,
-            last: ev.time,
-        },
-        ctx,
-        |s, ctx| s.add(ev, denial, ctx),
-    );
 }
 
-impl State {
-    fn add(&mut self, ev: &AuthEvent, denial: bool, ctx: &mut Ctx<'_>) {
+pub(crate) type MfaFatigue = Tracker<sequence::State<Kind>>;
+
+impl Signal for MfaFatigue {
+    const DETECTIONS: &'static [Detection] = &[DETECTION];
+
+    fn observe(&mut self, ev: &AuthEvent, ctx: &mut Ctx<'_>) {
         let cfg = &ctx.cfg.mfa_fatigue;
-        let w = ctx.window();
-        let m = Mini::of(ev);
-        self.last = self.last.max(ev.time);
-        if let Some(ep) = &mut self.episode {
-            if ev.time < ep.first + w {
-                ep.add(&m, true, &ctx.cfg.limits, ctx.stats);
-                return;
-            }
-            self.close(ctx);
-        }
-        let win = secs(cfg.window_secs);
-        if denial {
-            self.denials.push_back(m.clone());
-            if self.denials.len() > ctx.cfg.limits.max_events_per_identity {
-                self.denials.pop_front();
-                ctx.stats.cap("max_events_per_identity");
-            }
-        }
-        while self
-            .denials
-            .front()
-            .is_some_and(|d| d.time() + win <= ev.time)
-        {
-            self.denials.pop_front();
-        }
-        if denial {
+        let Some(code) = ev.result_code.as_deref() else {
+            return;
+        };
+        let denial = cfg.denial_codes.iter().any(|c| c == code);
+        let success = code == "0";
+        if !denial && !success {
             return;
         }
-        let recent = self.denials.back().is_some_and(|d| {
-            ev.time - d.time() <= TimeDelta::seconds(cfg.success_within_secs.min(1 << 40) as i64)
-        });
-        if recent && self.denials.len() as u64 > u64::from(cfg.max_denials) {
-            let first = self.denials.front().map(Mini::time).unwrap_or(ev.time);
-            let mut ep = Episode::new(&self.user, first);
-            ep.details
-                .insert("Denials".into(), (self.denials.len() as u64).into());
-            for d in self.denials.drain(..) {
-                ep.add(&d, true, &ctx.cfg.limits, ctx.stats);
-            }
-            ep.add(&m, true, &ctx.cfg.limits, ctx.stats);
-            self.episode = Some(Box::new(ep));
+        if success && !self.contains(&ev.identity_key) {
+            return; // a success with no denials before it: nothing to remember
         }
-    }
-
-    fn close(&mut self, ctx: &mut Ctx<'_>) {
-        if let Some(ep) = self.episode.take() {
-            let last = ep.last;
-            let risk = ctx.cfg.mfa_fatigue.risk;
-            ctx.out
-                .push(ep.into_alert(DETECTION_TYPE, risk, last, MITRE, ctx.cfg, ctx.stats));
-        }
+        self.by_identity(ev, ctx, |s, ctx| add(s, ev, denial, ctx));
     }
 }
 
-impl IdState for State {
-    fn next_deadline(&self, ctx: &Ctx<'_>) -> Option<DateTime<Utc>> {
-        let ep = self.episode.as_ref().map(|e| e.first + ctx.window());
-        // From the front: see failures_then_success (late events can unsort the queue).
-        let exp = self
-            .denials
-            .front()
-            .map(|d| d.time() + secs(ctx.cfg.mfa_fatigue.window_secs));
-        earliest([ep, exp])
+fn add(s: &mut sequence::State<Kind>, ev: &AuthEvent, denial: bool, ctx: &mut Ctx<'_>) {
+    let m = Mini::of(ev);
+    if let Some((ep, ())) = s.joining(ev.time, ctx) {
+        ep.add(&m, true, &ctx.cfg.limits, ctx.stats);
+        return;
     }
-    fn on_deadline(&mut self, now: DateTime<Utc>, ctx: &mut Ctx<'_>) {
-        if ended(&self.episode, ctx, now) {
-            self.close(ctx);
-        }
-        let win = secs(ctx.cfg.mfa_fatigue.window_secs);
-        expire(&mut self.denials, win, now);
+    s.expire(ev.time, ctx);
+    if denial {
+        s.keep(m, ctx);
+        return;
     }
-    fn finish(&mut self, ctx: &mut Ctx<'_>) {
-        self.close(ctx);
-        self.denials.clear();
-    }
-    fn is_empty(&self) -> bool {
-        self.episode.is_none() && self.denials.is_empty()
-    }
-    fn last_seen(&self) -> DateTime<Utc> {
-        self.last
+    let cfg = &ctx.cfg.mfa_fatigue;
+    let soon = s
+        .recent()
+        .back()
+        .is_some_and(|d| ev.time - d.time() <= secs(cfg.success_within_secs));
+    let denials = s.recent().len() as u64;
+    if soon && denials > u64::from(cfg.max_denials) {
+        let ep = s.open(ev.time, ctx, |ep, (), d, ctx| {
+            ep.add(&d, true, &ctx.cfg.limits, ctx.stats)
+        });
+        ep.details.insert("Denials".into(), denials.into());
+        ep.add(&m, true, &ctx.cfg.limits, ctx.stats);
     }
 }
 

@@ -1,6 +1,18 @@
 //! Detection signals. One signal per file; each documents its logic, thresholds, anchors and known
 //! false positives. Signals see only [`AuthEvent`]s, in event-time order (late events aside), and
 //! keep bounded per-identity state in a [`Tracker`].
+//!
+//! Every signal is one line of the signal table ([`signal_table!`]): its configuration key, its
+//! module and state type, its configuration section, the records it reads and the profiles that run
+//! it. The state of all signals ([`Signals`]: construction, `observe`, deadlines, iteration, counts),
+//! the [`Config`] fields and the [`catalog`] of detection types are generated from that table. A
+//! signal's own file holds everything else about it: the [`Signal`] implementation (its detection
+//! types and ATT&CK techniques, how it observes a record), its configuration section with defaults
+//! and reader ([`crate::config::signal_config!`]), and its tests.
+//!
+//! Shared state types: [`sequence::State`] for a sliding run of records that opens an alert
+//! (stuffing, spray, MFA fatigue...), [`matched::State`] for single matching records (hosting,
+//! legacy protocols, Identity Protection).
 
 pub mod combined;
 pub mod credential_stuffing;
@@ -15,6 +27,7 @@ pub mod matched;
 pub mod mfa_fatigue;
 pub mod one_source_many_accounts;
 pub mod password_spray;
+pub mod sequence;
 pub mod token_replay;
 
 use crate::shared::Shared;
@@ -23,13 +36,224 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use chrono::{DateTime, TimeDelta, Utc};
 use indexmap::IndexSet;
 use rustc_hash::{FxBuildHasher, FxHashMap};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::address::Address;
 use crate::alert::{Alert, Evidence};
 use crate::config::{Config, Limits};
 use crate::event::{AuthEvent, Outcome, SourceKind};
+use crate::mitre::Detection;
 use crate::stats::Stats;
+
+/// The signal table: one line per signal, `key: module::State, Config, reads, [profiles];`.
+///
+/// * `key` — the configuration section, the [`Config`] field and the [`Signals`] field;
+/// * `module::State` — the signal's file and its state type (a [`Signal`]);
+/// * `Config` — its configuration section (declared in its file with
+///   [`crate::config::signal_config!`]);
+/// * `reads` — the records it is given ([`Reads`]);
+/// * `profiles` — the profiles that run it ([`crate::Profile`]).
+///
+/// The order is the order in which signals see each record and in which their state is written
+/// into snapshots: add a signal at the end, or bump [`crate::SNAPSHOT_VERSION`].
+///
+/// Expanded by a macro of the caller's, named here (`signal_table!(callback)`), which receives
+/// the lines as written.
+macro_rules! signal_table {
+    ($then:ident) => {
+        $then! {
+            credential_stuffing: credential_stuffing::CredentialStuffing, CredentialStuffingConfig, Any, [Seed];
+            impossible_travel: impossible_travel::ImpossibleTravel, ImpossibleTravelConfig, Any, [Seed];
+            hosting: hosting_asn::Hosting, HostingConfig, Any, [Seed, Default];
+            failures_then_success: failures_then_success::FailuresThenSuccess, FailuresThenSuccessConfig, Entra, [Default];
+            password_spray: password_spray::Spray, PasswordSprayConfig, Entra, [Default];
+            geo_velocity: geo_velocity::GeoVelocity, GeoVelocityConfig, Any, [Default];
+            token_replay: token_replay::TokenReplay, TokenReplayConfig, Entra, [Default];
+            legacy_auth: legacy_auth::LegacyAuth, LegacyAuthConfig, Entra, [Default];
+            mfa_fatigue: mfa_fatigue::MfaFatigue, MfaFatigueConfig, Entra, [Default];
+            identity_protection: identity_protection::IdentityProtection, IdentityProtectionConfig, Entra, [Default];
+            combined_risk: combined::Combined, CombinedRiskConfig, Alerts, [Default];
+            failed_logons_then_success: failed_logons_then_success::FailedLogonsThenSuccess, FailedLogonsThenSuccessConfig, Windows, [Default];
+            one_source_many_accounts: one_source_many_accounts::OneSourceManyAccounts, OneSourceManyAccountsConfig, Windows, [Default];
+        }
+    };
+}
+pub(crate) use signal_table;
+
+/// Which records a signal is given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Reads {
+    /// Every authentication record.
+    Any,
+    /// Entra ID sign-ins only (signals built on Entra's result codes, sessions and client apps).
+    Entra,
+    /// Windows logon events only.
+    Windows,
+    /// No records: the other signals' alerts ([`Signal::observe_alert`]).
+    Alerts,
+}
+
+impl Reads {
+    /// Whether a record of this kind goes to the signal.
+    #[inline]
+    pub(crate) fn event(self, kind: SourceKind) -> bool {
+        match self {
+            Reads::Any => true,
+            Reads::Entra => kind == SourceKind::EntraSignIn,
+            Reads::Windows => kind == SourceKind::WindowsSecurity,
+            Reads::Alerts => false,
+        }
+    }
+}
+
+/// One signal's state for everything it tracks, and what it does with a record.
+pub(crate) trait Signal:
+    Stage + Default + Clone + std::fmt::Debug + Serialize + DeserializeOwned
+{
+    /// The detection types it raises, with their ATT&CK techniques.
+    const DETECTIONS: &'static [Detection];
+    /// A record of the kind its table line reads.
+    fn observe(&mut self, ev: &AuthEvent, ctx: &mut Ctx<'_>);
+    /// An alert of another signal (for the signals that read alerts).
+    fn observe_alert(&mut self, _alert: &Alert, _ctx: &mut Ctx<'_>) {}
+}
+
+/// `Signals` and the catalog, from the signal table.
+macro_rules! signals_from_table {
+    ($( $key:ident: $module:ident::$signal:ident, $config:ident, $reads:ident, [$($profile:ident),*]; )*) => {
+        /// The signals of the configured profile (`None`: off).
+        #[derive(Debug, Clone, Serialize, Deserialize)]
+        pub(crate) struct Signals {
+            $( $key: Option<$module::$signal>, )*
+            /// No deadline of any signal is earlier than this (`None`: not known, look). Not part
+            /// of snapshots: a restored detector looks once.
+            #[serde(skip)]
+            due: Option<DateTime<Utc>>,
+        }
+
+        impl Signals {
+            pub fn new(cfg: &Config) -> Signals {
+                Signals {
+                    $( $key: cfg.$key.enabled.then(Default::default), )*
+                    due: None,
+                }
+            }
+
+            /// The earliest deadline of any signal, exactly.
+            fn first_due(&self) -> Option<DateTime<Utc>> {
+                earliest([$( self.$key.as_ref().and_then(|s| s.first_due()), )*])
+            }
+
+            /// A record to every signal that reads its kind, in table order.
+            fn observe_all(&mut self, ev: &AuthEvent, ctx: &mut Ctx<'_>) {
+                let kind = ev.source_kind;
+                $(
+                    if Reads::$reads.event(kind)
+                        && let Some(s) = &mut self.$key
+                    {
+                        Signal::observe(s, ev, ctx);
+                    }
+                )*
+            }
+
+            /// Whether any signal that reads alerts runs.
+            fn reads_alerts(&self) -> bool {
+                false $( || (Reads::$reads == Reads::Alerts && self.$key.is_some()) )*
+            }
+
+            /// An alert to every signal that reads alerts.
+            fn observe_alert(&mut self, a: &Alert, ctx: &mut Ctx<'_>) {
+                $(
+                    if Reads::$reads == Reads::Alerts
+                        && let Some(s) = &mut self.$key
+                    {
+                        s.observe_alert(a, ctx);
+                    }
+                )*
+            }
+
+            /// `f` on each running signal: first those that read records, then (`alerts`) those
+            /// that read alerts.
+            fn each(&mut self, alerts: bool, mut f: impl FnMut(&mut dyn Stage)) {
+                $(
+                    if (Reads::$reads == Reads::Alerts) == alerts
+                        && let Some(s) = &mut self.$key
+                    {
+                        f(s);
+                    }
+                )*
+            }
+
+            pub fn identities(&self) -> u64 {
+                0 $( + self.$key.as_ref().map_or(0, |s| s.tracked() as u64) )*
+            }
+        }
+
+        /// Every detection type, with the configuration key of the signal that raises it, in
+        /// table order (a type raised by two signals, one per profile, is listed for each).
+        pub fn catalog() -> Vec<(&'static str, &'static Detection)> {
+            let mut out = Vec::new();
+            $(
+                for d in <$module::$signal as Signal>::DETECTIONS {
+                    out.push((stringify!($key), d));
+                }
+            )*
+            out
+        }
+
+        /// [`catalog`] as JSON, as the C ABI (`t1586_catalog`) and the JS binding (`catalog`)
+        /// return it: `{"detections": [{"DetectionType", "Signal", "Mitre"}...], "techniques":
+        /// {"T1586": "Compromise Accounts", ...}}`, in table order.
+        pub fn catalog_json() -> String {
+            // Written out by hand: names and ids are plain ASCII, and a `serde_json::Value` built
+            // for this would add 5 KB to the module.
+            let mut out = String::from("{\"detections\":[");
+            let mut seen: Vec<&crate::mitre::Technique> = Vec::new();
+            for (i, (key, d)) in catalog().into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str("{\"DetectionType\":\"");
+                out.push_str(d.name);
+                out.push_str("\",\"Signal\":\"");
+                out.push_str(key);
+                out.push_str("\",\"Mitre\":[");
+                for (j, t) in d.techniques.iter().enumerate() {
+                    if j > 0 {
+                        out.push(',');
+                    }
+                    out.push('"');
+                    out.push_str(t.id);
+                    out.push('"');
+                    if !seen.contains(&t) {
+                        seen.push(t);
+                    }
+                }
+                out.push_str("]}");
+            }
+            out.push_str("],\"techniques\":{");
+            for (i, t) in seen.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push('"');
+                out.push_str(t.id);
+                out.push_str("\":\"");
+                out.push_str(t.name);
+                out.push('"');
+            }
+            out.push_str("}}");
+            out
+        }
+
+        // Each line's configuration type is the one its section reads.
+        const _: fn(&Config) = |c| {
+            $( let _: &$module::$config = &c.$key; )*
+        };
+    };
+}
+signal_table!(signals_from_table);
 
 /// What a signal may touch while it runs.
 pub(crate) struct Ctx<'a> {
@@ -126,7 +350,7 @@ const CACHE: usize = 1 << CACHE_BITS;
 /// The cache slot of a text at address `p`: its low 32 bits, Fibonacci-hashed. Texts allocated a
 /// page apart differ only above bit 11; with bits 4-11 as the slot, two common user agents shared
 /// one and evicted each other on every event (a miss, and the text lower-cased and searched, on
-/// 38 % of the events of one input; BENCHMARKS.md, fifteenth session).
+/// 38 % of the events of one input before commit 51ee03f).
 fn cache_slot(p: usize) -> usize {
     ((p as u32).wrapping_mul(0x9e37_79b9) >> (32 - CACHE_BITS)) as usize
 }
@@ -221,21 +445,36 @@ pub(crate) fn eq_folded(text: &str, lower: &str) -> bool {
     }
 }
 
-/// Risk from a count of distinct IPs: the first `(above, risk)` step whose count is exceeded, else
-/// `otherwise` (the seed's 90 / 75 / 60 for more than 5 / 2 IPs).
-pub(crate) fn ip_ladder(ips: u64, steps: [(u32, u32); 2], otherwise: u32) -> u32 {
-    steps
-        .iter()
-        .find(|(above, _)| ips > u64::from(*above))
-        .map_or(otherwise, |&(_, risk)| risk)
+/// Configurations with the seed's risk ladder by distinct IPs: `risk_high` above `high_ip_count`,
+/// `risk_medium` above `medium_ip_count`, else `risk_low` (90 / 75 / 60 for more than 5 / 2 IPs).
+pub(crate) trait IpLadder {
+    /// The risk for a count of distinct IPs.
+    fn ladder_risk(&self, ips: u64) -> u32;
 }
 
-/// Drop the records of `q` that are `run` or more older than `now`.
-pub(crate) fn expire(q: &mut VecDeque<Mini>, run: TimeDelta, now: DateTime<Utc>) {
-    while q.front().is_some_and(|r| r.time() + run <= now) {
-        q.pop_front();
-    }
+macro_rules! ip_ladder {
+    ($($t:ty),*) => {$(
+        impl IpLadder for $t {
+            fn ladder_risk(&self, ips: u64) -> u32 {
+                if ips > u64::from(self.high_ip_count) {
+                    self.risk_high
+                } else if ips > u64::from(self.medium_ip_count) {
+                    self.risk_medium
+                } else {
+                    self.risk_low
+                }
+            }
+        }
+    )*};
 }
+ip_ladder!(
+    credential_stuffing::CredentialStuffingConfig,
+    failures_then_success::FailuresThenSuccessConfig,
+    failed_logons_then_success::FailedLogonsThenSuccessConfig
+);
+
+/// The `UserPrincipalName` of alerts about a source rather than one identity.
+pub const MULTIPLE: &str = "(multiple)";
 
 /// The open episode's window (from its first record) has ended by `now`.
 pub(crate) fn ended(ep: &Option<Box<Episode>>, ctx: &Ctx<'_>, now: DateTime<Utc>) -> bool {
@@ -296,6 +535,20 @@ impl Ctx<'_> {
     pub fn window(&self) -> TimeDelta {
         secs(self.cfg.window_secs)
     }
+
+    /// Emit `ep` as an alert of `detection` (`TimeGenerated`: its last record's time). Boxed: open
+    /// alerts are held boxed (`Option<Box<Episode>>`), and this is where they end.
+    #[allow(clippy::boxed_local)]
+    pub fn emit(&mut self, ep: Box<Episode>, detection: &Detection, risk: u32) {
+        let last = ep.last;
+        self.emit_at(*ep, detection, risk, last);
+    }
+
+    /// Emit `ep` as an alert of `detection` generated at `time`.
+    pub fn emit_at(&mut self, ep: Episode, detection: &Detection, risk: u32, time: DateTime<Utc>) {
+        let alert = ep.into_alert(detection, risk, time, self.cfg, self.stats);
+        self.out.push(alert);
+    }
 }
 
 pub(crate) fn secs(s: u64) -> TimeDelta {
@@ -312,7 +565,8 @@ pub(crate) struct Distinct(IndexSet<String, FxBuildHasher>);
 
 impl Distinct {
     fn add(&mut self, v: Option<&str>, limits: &Limits, stats: &mut Stats) {
-        let Some(v) = v.map(crate::ingest::flex::trim).filter(|v| !v.is_empty()) else {
+        // Texts come trimmed ([`AuthEvent`]'s normalized forms).
+        let Some(v) = v.filter(|v| !v.is_empty()) else {
             return;
         };
         if self.0.contains(v) {
@@ -326,6 +580,9 @@ impl Distinct {
     }
     pub fn len(&self) -> u64 {
         self.0.len() as u64
+    }
+    pub fn contains(&self, v: &str) -> bool {
+        self.0.contains(v)
     }
     pub fn add_str(&mut self, v: &str, limits: &Limits, stats: &mut Stats) {
         self.add(Some(v), limits, stats)
@@ -384,7 +641,7 @@ mod json_text {
 ///
 /// Signal states hold it boxed (`Option<Box<Episode>>`): most identities have none open, and with
 /// one inline a state is four to five times the size (about 390 bytes instead of 90), which spreads
-/// each tracker's table over that many more cache lines (BENCHMARKS.md, fifth session).
+/// each tracker's table over that many more cache lines.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Episode {
     pub user: Shared<str>,
@@ -477,10 +734,9 @@ impl Episode {
     /// Turn the episode into an alert (lists capped as in the seed KQL: IPs 10, apps 5, countries 20).
     pub fn into_alert(
         self,
-        detection_type: &str,
+        detection: &Detection,
         risk_score: u32,
         time_generated: DateTime<Utc>,
-        mitre: &[&str],
         cfg: &Config,
         stats: &mut Stats,
     ) -> Alert {
@@ -500,7 +756,7 @@ impl Episode {
         Alert {
             time_generated,
             user_principal_name: self.user.to_string(),
-            detection_type: detection_type.to_string(),
+            detection_type: detection.name.to_string(),
             risk_score,
             failure_count: self.failures,
             success_count: self.successes,
@@ -511,7 +767,11 @@ impl Episode {
             first_seen: self.first,
             last_seen: self.last,
             evidence,
-            mitre: mitre.iter().map(|s| s.to_string()).collect(),
+            mitre: detection
+                .techniques
+                .iter()
+                .map(|t| t.id.to_string())
+                .collect(),
             profile: cfg.profile.name().to_string(),
             detector_version: crate::VERSION.to_string(),
             details: self.details,
@@ -742,119 +1002,10 @@ impl<S: IdState> Tracker<S> {
     }
 }
 
-/// The signals of the configured profile.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub(crate) struct Signals {
-    stuffing: Option<Tracker<credential_stuffing::State>>,
-    travel: Option<Tracker<impossible_travel::State>>,
-    hosting: Option<Tracker<matched::State<hosting_asn::Kind>>>,
-    fts: Option<Tracker<failures_then_success::State>>,
-    spray: Option<password_spray::Spray>,
-    geo: Option<Tracker<geo_velocity::State>>,
-    token: Option<token_replay::TokenReplay>,
-    legacy: Option<Tracker<matched::State<legacy_auth::Kind>>>,
-    mfa: Option<Tracker<mfa_fatigue::State>>,
-    idp: Option<Tracker<matched::State<identity_protection::Kind>>>,
-    combined: Option<Tracker<combined::State>>,
-    #[serde(default)]
-    win_fts: Option<Tracker<failed_logons_then_success::State>>,
-    #[serde(default)]
-    win_spray: Option<Tracker<one_source_many_accounts::State>>,
-    /// No deadline of any signal is earlier than this (`None`: not known, look). Not part of
-    /// snapshots: a restored detector looks once.
-    #[serde(skip)]
-    due: Option<DateTime<Utc>>,
-}
-
 impl Signals {
-    pub fn new(cfg: &Config) -> Signals {
-        Signals {
-            stuffing: cfg.credential_stuffing.enabled.then(Tracker::default),
-            travel: cfg.impossible_travel.enabled.then(Tracker::default),
-            hosting: cfg.hosting.enabled.then(Tracker::default),
-            fts: cfg.failures_then_success.enabled.then(Tracker::default),
-            spray: cfg
-                .password_spray
-                .enabled
-                .then(password_spray::Spray::default),
-            geo: cfg.geo_velocity.enabled.then(Tracker::default),
-            token: cfg
-                .token_replay
-                .enabled
-                .then(token_replay::TokenReplay::default),
-            legacy: cfg.legacy_auth.enabled.then(Tracker::default),
-            mfa: cfg.mfa_fatigue.enabled.then(Tracker::default),
-            idp: cfg.identity_protection.enabled.then(Tracker::default),
-            combined: cfg.combined_risk.enabled.then(Tracker::default),
-            win_fts: cfg
-                .failed_logons_then_success
-                .enabled
-                .then(Tracker::default),
-            win_spray: cfg.one_source_many_accounts.enabled.then(Tracker::default),
-            due: None,
-        }
-    }
-
-    /// The earliest deadline of any signal, exactly.
-    fn first_due(&self) -> Option<DateTime<Utc>> {
-        let mut due: Option<DateTime<Utc>> = None;
-        let mut add = |d: Option<DateTime<Utc>>| {
-            if let Some(d) = d {
-                due = Some(due.map_or(d, |x| x.min(d)));
-            }
-        };
-        macro_rules! each {
-            ($($x:ident),*) => {$( if let Some(t) = &self.$x { add(t.first_due()); } )*};
-        }
-        each!(
-            stuffing, travel, hosting, fts, spray, geo, token, legacy, mfa, idp, combined, win_fts,
-            win_spray
-        );
-        due
-    }
-
     pub fn observe(&mut self, ev: &AuthEvent, ctx: &mut Ctx<'_>) {
         let start = ctx.out.len();
-        if let Some(t) = &mut self.stuffing {
-            credential_stuffing::observe(t, ev, ctx);
-        }
-        if let Some(t) = &mut self.travel {
-            impossible_travel::observe(t, ev, ctx);
-        }
-        if let Some(t) = &mut self.hosting {
-            hosting_asn::observe(t, ev, ctx);
-        }
-        if let Some(t) = &mut self.geo {
-            geo_velocity::observe(t, ev, ctx);
-        }
-        // Signals built on Entra's result codes, session ids and client apps read Entra events only;
-        // Windows logons have their own.
-        if ev.source_kind == SourceKind::EntraSignIn {
-            if let Some(t) = &mut self.fts {
-                failures_then_success::observe(t, ev, ctx);
-            }
-            if let Some(t) = &mut self.spray {
-                t.observe(ev, ctx);
-            }
-            if let Some(t) = &mut self.token {
-                t.observe(ev, ctx);
-            }
-            if let Some(t) = &mut self.legacy {
-                legacy_auth::observe(t, ev, ctx);
-            }
-            if let Some(t) = &mut self.mfa {
-                mfa_fatigue::observe(t, ev, ctx);
-            }
-            if let Some(t) = &mut self.idp {
-                identity_protection::observe(t, ev, ctx);
-            }
-        }
-        if let Some(t) = &mut self.win_fts {
-            failed_logons_then_success::observe(t, ev, ctx);
-        }
-        if let Some(t) = &mut self.win_spray {
-            one_source_many_accounts::observe(t, ev, ctx);
-        }
+        self.observe_all(ev, ctx);
         self.correlate(start, ctx);
         // Deadlines scheduled by this event lower the bound.
         if let (Some(d), Some(e)) = (self.due, ctx.earliest.take()) {
@@ -868,11 +1019,9 @@ impl Signals {
             return;
         }
         let start = ctx.out.len();
-        self.each(|t| t.advance_dyn(now, ctx));
+        self.each(false, |t| t.advance_dyn(now, ctx));
         self.correlate(start, ctx);
-        if let Some(c) = &mut self.combined {
-            c.advance(now, ctx);
-        }
+        self.each(true, |t| t.advance_dyn(now, ctx));
         self.due = Some(self.first_due().unwrap_or(DateTime::<Utc>::MAX_UTC));
         ctx.earliest = None;
     }
@@ -880,42 +1029,20 @@ impl Signals {
     pub fn finish(&mut self, ctx: &mut Ctx<'_>) {
         self.due = None;
         let start = ctx.out.len();
-        self.each(|t| t.finish_dyn(ctx));
+        self.each(false, |t| t.finish_dyn(ctx));
         self.correlate(start, ctx);
-        if let Some(c) = &mut self.combined {
-            c.finish(ctx);
-        }
+        self.each(true, |t| t.finish_dyn(ctx));
     }
 
-    /// Feed alerts emitted since `start` to the combined-risk stage.
+    /// Feed alerts emitted since `start` to the signals that read alerts.
     fn correlate(&mut self, start: usize, ctx: &mut Ctx<'_>) {
-        if let Some(c) = &mut self.combined {
-            let new: Vec<Alert> = ctx.out[start..].to_vec();
-            for a in &new {
-                combined::observe(c, a, ctx);
-            }
+        if ctx.out.len() == start || !self.reads_alerts() {
+            return;
         }
-    }
-
-    fn each(&mut self, mut f: impl FnMut(&mut dyn Stage)) {
-        macro_rules! go {
-            ($($x:ident),*) => {$( if let Some(t) = &mut self.$x { f(t); } )*};
+        let new: Vec<Alert> = ctx.out[start..].to_vec();
+        for a in &new {
+            self.observe_alert(a, ctx);
         }
-        go!(
-            stuffing, travel, hosting, fts, spray, geo, token, legacy, mfa, idp, win_fts, win_spray
-        );
-    }
-
-    pub fn identities(&self) -> u64 {
-        let mut n = 0;
-        macro_rules! add {
-            ($($x:ident),*) => {$( if let Some(t) = &self.$x { n += t.tracked(); } )*};
-        }
-        add!(
-            stuffing, travel, hosting, fts, spray, geo, token, legacy, mfa, idp, combined, win_fts,
-            win_spray
-        );
-        n as u64
     }
 }
 

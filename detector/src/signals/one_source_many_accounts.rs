@@ -25,46 +25,128 @@
 //! `allowlist.trusted_ips`.
 
 use crate::shared::Shared;
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::BTreeMap;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::password_spray::MULTIPLE;
+use super::sequence::{self, Kept, Run};
 use super::{
-    Ctx, Distinct, Episode, IdState, Mini, Tracker, earliest, ended, excluded_windows_account,
-    secs, skip, trusted_ip,
+    Ctx, Distinct, Episode, Mini, Signal, Tracker, excluded_windows_account, secs, skip, trusted_ip,
 };
-use crate::event::{AuthEvent, Outcome, SourceKind};
+use crate::event::{AuthEvent, Outcome};
+use crate::mitre::{Detection, T1078, T1087, T1110_003, T1586};
 
-pub const DETECTION_TYPE: &str = "OneSourceManyAccounts";
-pub const SUCCESS: &str = "OneSourceManyAccountsThenSuccess";
-pub const MITRE: &[&str] = &["T1586", "T1110.003", "T1087", "T1078"];
+crate::config::signal_config! {
+    /// Windows: one source failing against many accounts — see
+    /// [`crate::signals::one_source_many_accounts`].
+    pub struct OneSourceManyAccountsConfig {
+        pub enabled: bool = true,
+        /// Sliding window (5 min, as Splunk's "Windows Multiple Users Failed To Authenticate From Ip").
+        pub window_secs: u64 = 300,
+        /// Distinct accounts needed in the window (31: Splunk's "more than 30").
+        pub min_accounts: u32 = 31,
+        /// Event IDs counted as failures (any failure status).
+        pub failure_events: Vec<u32> = vec![4625, 4768, 4771, 4776],
+        pub exclude_machine_accounts: bool = true,
+        pub exclude_anonymous: bool = true,
+        pub risk: u32 = 70,
+        /// A logon by a sprayed account from the same source within this many seconds of its failure.
+        pub success_window_secs: u64 = 3_600,
+        pub risk_success: u32 = 95,
+    }
+    check(c) {
+        if c.min_accounts < 2 || c.window_secs == 0 {
+            return Err("min_accounts must be at least 2 and window_secs positive");
+        }
+        Ok(())
+    }
+}
+
+pub const DETECTION: Detection = Detection {
+    name: "OneSourceManyAccounts",
+    techniques: TECHNIQUES,
+};
+pub const SUCCESS: Detection = Detection {
+    name: "OneSourceManyAccountsThenSuccess",
+    techniques: TECHNIQUES,
+};
+const TECHNIQUES: &[crate::mitre::Technique] = &[T1586, T1110_003, T1087, T1078];
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-struct Attempt {
+pub(crate) struct Attempt {
     account: Shared<str>,
     display: Shared<str>,
     mini: Mini,
 }
 
+impl Kept for Attempt {
+    fn mini(&self) -> &Mini {
+        &self.mini
+    }
+}
+
 /// A sprayed account's display name, the time of its latest failure, and its failures.
 type Sprayed = (Shared<str>, DateTime<Utc>, Vec<Mini>);
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub(crate) struct State {
-    source: String,
-    /// Failures within `window_secs`, oldest first.
-    recent: VecDeque<Attempt>,
-    /// The open spray alert.
-    episode: Option<Box<Episode>>,
+/// A source's own state besides its run and its spray alert.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub(crate) struct Own {
+    /// The accounts of the open spray alert.
     accounts: Distinct,
     /// Since a spray was detected: account → (display name, time of its latest failure, its failures).
     sprayed: BTreeMap<Shared<str>, Sprayed>,
     /// Accounts already reported as sprayed-then-logged-on (one alert each).
     reported: Distinct,
-    last: DateTime<Utc>,
 }
+
+/// The run: the source's failures of the last `window_secs`, against any account.
+#[derive(Debug, Clone)]
+pub(crate) struct Kind;
+
+impl Run for Kind {
+    type Record = Attempt;
+    type Own = Own;
+    const ABOUT_SOURCE: bool = true;
+
+    fn run(_: &Own, ctx: &Ctx<'_>) -> TimeDelta {
+        secs(ctx.cfg.one_source_many_accounts.window_secs)
+    }
+
+    fn close(mut ep: Box<Episode>, _: &Shared<str>, own: &mut Own, ctx: &mut Ctx<'_>) {
+        ep.details
+            .insert("AccountCount".into(), own.accounts.len().into());
+        ep.details
+            .insert("Accounts".into(), own.accounts.first(50).into());
+        own.accounts = Distinct::default();
+        let risk = ctx.cfg.one_source_many_accounts.risk;
+        ctx.emit(ep, &DETECTION, risk);
+    }
+
+    fn own_deadline(own: &Own, ctx: &Ctx<'_>) -> Option<DateTime<Utc>> {
+        let sw = secs(ctx.cfg.one_source_many_accounts.success_window_secs);
+        own.sprayed.values().map(|(_, t, _)| *t + sw).min()
+    }
+
+    /// Sprayed accounts leave `success_window_secs` after their latest failure.
+    fn own_expire(own: &mut Own, now: DateTime<Utc>, alert_open: bool, ctx: &Ctx<'_>) {
+        let sw = secs(ctx.cfg.one_source_many_accounts.success_window_secs);
+        own.sprayed.retain(|_, (_, t, _)| *t + sw > now);
+        if own.sprayed.is_empty() && !alert_open {
+            own.reported = Distinct::default();
+        }
+    }
+
+    fn own_is_empty(own: &Own) -> bool {
+        own.sprayed.is_empty()
+    }
+
+    fn own_finish(own: &mut Own) {
+        own.sprayed.clear();
+    }
+}
+
+pub(crate) type OneSourceManyAccounts = Tracker<sequence::State<Kind>>;
 
 /// The source of a Windows event: its address, else its client workstation.
 fn source_of(ev: &AuthEvent) -> Option<String> {
@@ -87,219 +169,126 @@ fn source_of(ev: &AuthEvent) -> Option<String> {
         })
 }
 
-pub(crate) fn observe(tracker: &mut Tracker<State>, ev: &AuthEvent, ctx: &mut Ctx<'_>) {
-    if ev.source_kind != SourceKind::WindowsSecurity {
-        return;
-    }
-    let c = &ctx.cfg.one_source_many_accounts;
-    let Some(w) = ev.windows.as_deref() else {
-        return;
-    };
-    let failure = ev.outcome == Outcome::Failure && c.failure_events.contains(&w.event_id);
-    let success = ev.outcome == Outcome::Success && matches!(w.event_id, 4624 | 4768 | 4776);
-    if !failure && !success {
-        return;
-    }
-    if excluded_windows_account(ev, c.exclude_machine_accounts, c.exclude_anonymous).is_some() {
-        return;
-    }
-    let Some(source) = source_of(ev) else {
-        if failure {
-            skip(
-                ctx.stats,
-                "one_source_many_accounts: no source IP or workstation",
-            );
+impl Signal for OneSourceManyAccounts {
+    const DETECTIONS: &'static [Detection] = &[DETECTION, SUCCESS];
+
+    fn observe(&mut self, ev: &AuthEvent, ctx: &mut Ctx<'_>) {
+        let c = &ctx.cfg.one_source_many_accounts;
+        let Some(w) = ev.windows.as_deref() else {
+            return;
+        };
+        let failure = ev.outcome == Outcome::Failure && c.failure_events.contains(&w.event_id);
+        let success = ev.outcome == Outcome::Success && matches!(w.event_id, 4624 | 4768 | 4776);
+        if !failure && !success {
+            return;
         }
-        return;
-    };
-    if trusted_ip(ev, ctx.cfg) {
-        return;
-    }
-    if success && !tracker.contains(&source) {
-        return;
-    }
-    tracker.update(
-        source.as_str(),
-        || State {
-            source: source.clone(),
-            recent: VecDeque::new(),
-            episode: None,
-            accounts: Distinct::default(),
-            sprayed: BTreeMap::new(),
-            reported: Distinct::default(),
-            last: ev.time,
-        },
-        ctx,
-        |s, ctx| {
+        if excluded_windows_account(ev, c.exclude_machine_accounts, c.exclude_anonymous).is_some() {
+            return;
+        }
+        let Some(source) = source_of(ev) else {
             if failure {
-                s.failure(ev, ctx)
-            } else {
-                s.success(ev, ctx)
+                skip(
+                    ctx.stats,
+                    "one_source_many_accounts: no source IP or workstation",
+                );
             }
-        },
-    );
-}
-
-impl State {
-    fn failure(&mut self, ev: &AuthEvent, ctx: &mut Ctx<'_>) {
-        let limits = &ctx.cfg.limits;
-        let c = &ctx.cfg.one_source_many_accounts;
-        self.last = self.last.max(ev.time);
-        let a = Attempt {
-            account: ev.identity_key.clone(),
-            display: ev.identity.clone(),
-            mini: Mini::of(ev),
-        };
-        self.expire(ev.time, ctx);
-        if self
-            .episode
-            .as_ref()
-            .is_some_and(|e| ev.time >= e.first + ctx.window())
-        {
-            self.close(ctx);
-        }
-        if let Some(ep) = &mut self.episode {
-            ep.add(&a.mini, true, limits, ctx.stats);
-            self.accounts.add_str(&a.display, limits, ctx.stats);
-            self.remember(a, ctx);
-            return;
-        }
-        self.recent.push_back(a);
-        if self.recent.len() > limits.max_events_per_identity {
-            self.recent.pop_front();
-            ctx.stats.cap("max_events_per_identity");
-        }
-        let mut distinct: Vec<&str> = self.recent.iter().map(|a| &*a.account).collect();
-        crate::order::sort(&mut distinct);
-        distinct.dedup();
-        if distinct.len() as u64 >= u64::from(c.min_accounts) {
-            let first = self.recent.front().map_or(ev.time, |a| a.mini.time());
-            let mut ep = Episode::new(MULTIPLE, first);
-            ep.details
-                .insert("Source".into(), self.source.clone().into());
-            let drained: Vec<Attempt> = self.recent.drain(..).collect();
-            for a in drained {
-                ep.add(&a.mini, true, limits, ctx.stats);
-                self.accounts.add_str(&a.display, limits, ctx.stats);
-                self.remember(a, ctx);
-            }
-            self.episode = Some(Box::new(ep));
-        }
-    }
-
-    /// Keep a sprayed account's failures, for a later logon from this source.
-    fn remember(&mut self, a: Attempt, ctx: &mut Ctx<'_>) {
-        let limits = &ctx.cfg.limits;
-        if !self.sprayed.contains_key(&*a.account)
-            && self.sprayed.len() >= limits.max_distinct_per_alert
-        {
-            ctx.stats.cap("max_distinct_per_alert");
-            return;
-        }
-        let t = a.mini.time();
-        let entry = self
-            .sprayed
-            .entry(a.account)
-            .or_insert_with(|| (a.display, t, Vec::new()));
-        entry.1 = entry.1.max(t);
-        if entry.2.len() < limits.max_evidence {
-            entry.2.push(a.mini);
-        }
-    }
-
-    fn success(&mut self, ev: &AuthEvent, ctx: &mut Ctx<'_>) {
-        self.last = self.last.max(ev.time);
-        self.expire(ev.time, ctx);
-        let limits = &ctx.cfg.limits;
-        let Some((display, _, failures)) = self.sprayed.get(&*ev.identity_key) else {
             return;
         };
-        if self.reported.0.contains(&*ev.identity_key) {
+        if trusted_ip(ev, ctx.cfg) {
             return;
         }
-        let first = failures.first().map_or(ev.time, Mini::time);
-        let mut ep = Episode::new(display, first);
-        for f in failures {
-            ep.add(f, true, limits, ctx.stats);
-        }
-        ep.add(&Mini::of(ev), false, limits, ctx.stats);
-        ep.details
-            .insert("Source".into(), self.source.clone().into());
-        ep.details
-            .insert("SprayedAccounts".into(), self.sprayed.len().into());
-        let last = ep.last;
-        let risk = ctx.cfg.one_source_many_accounts.risk_success;
-        ctx.out
-            .push(ep.into_alert(SUCCESS, risk, last, MITRE, ctx.cfg, ctx.stats));
-        self.reported.add_str(&ev.identity_key, limits, ctx.stats);
-    }
-
-    /// Forget failures older than the spray window and sprayed accounts older than the success window.
-    fn expire(&mut self, now: DateTime<Utc>, ctx: &Ctx<'_>) {
-        let c = &ctx.cfg.one_source_many_accounts;
-        let w = secs(c.window_secs);
-        while self
-            .recent
-            .front()
-            .is_some_and(|a| a.mini.time() + w <= now)
-        {
-            self.recent.pop_front();
-        }
-        let sw = secs(c.success_window_secs);
-        self.sprayed.retain(|_, (_, t, _)| *t + sw > now);
-        if self.sprayed.is_empty() && self.episode.is_none() {
-            self.reported = Distinct::default();
-        }
-    }
-
-    fn close(&mut self, ctx: &mut Ctx<'_>) {
-        let Some(mut ep) = self.episode.take() else {
+        if success && !self.contains(&source) {
             return;
-        };
-        ep.details
-            .insert("AccountCount".into(), self.accounts.len().into());
-        ep.details
-            .insert("Accounts".into(), self.accounts.first(50).into());
-        self.accounts = Distinct::default();
-        let last = ep.last;
-        let risk = ctx.cfg.one_source_many_accounts.risk;
-        ctx.out
-            .push(ep.into_alert(DETECTION_TYPE, risk, last, MITRE, ctx.cfg, ctx.stats));
+        }
+        self.update(
+            source.as_str(),
+            || sequence::State::new(source.as_str().into(), ev.time),
+            ctx,
+            |s, ctx| {
+                if failure {
+                    add_failure(s, ev, ctx)
+                } else {
+                    add_success(s, ev, ctx)
+                }
+            },
+        );
     }
 }
 
-impl IdState for State {
-    fn next_deadline(&self, ctx: &Ctx<'_>) -> Option<DateTime<Utc>> {
-        let c = &ctx.cfg.one_source_many_accounts;
-        let ep = self.episode.as_ref().map(|e| e.first + ctx.window());
-        let recent = self
-            .recent
-            .front()
-            .map(|a| a.mini.time() + secs(c.window_secs));
-        let sprayed = self
-            .sprayed
-            .values()
-            .map(|(_, t, _)| *t + secs(c.success_window_secs))
-            .min();
-        earliest([ep, recent, sprayed])
+fn add_failure(s: &mut sequence::State<Kind>, ev: &AuthEvent, ctx: &mut Ctx<'_>) {
+    let a = Attempt {
+        account: ev.identity_key.clone(),
+        display: ev.identity.clone(),
+        mini: Mini::of(ev),
+    };
+    if let Some((ep, own)) = s.joining(ev.time, ctx) {
+        ep.add(&a.mini, true, &ctx.cfg.limits, ctx.stats);
+        own.accounts.add_str(&a.display, &ctx.cfg.limits, ctx.stats);
+        remember(own, a, ctx);
+        return;
     }
-    fn on_deadline(&mut self, now: DateTime<Utc>, ctx: &mut Ctx<'_>) {
-        if ended(&self.episode, ctx, now) {
-            self.close(ctx);
-        }
-        self.expire(now, ctx);
+    s.expire(ev.time, ctx);
+    s.keep(a, ctx);
+    let mut distinct: Vec<&str> = s.recent().iter().map(|a| &*a.account).collect();
+    crate::order::sort(&mut distinct);
+    distinct.dedup();
+    if distinct.len() as u64 >= u64::from(ctx.cfg.one_source_many_accounts.min_accounts) {
+        let source = s.label().clone();
+        let ep = s.open(ev.time, ctx, |ep, own, a, ctx| {
+            ep.add(&a.mini, true, &ctx.cfg.limits, ctx.stats);
+            own.accounts.add_str(&a.display, &ctx.cfg.limits, ctx.stats);
+            remember(own, a, ctx);
+        });
+        ep.details
+            .insert("Source".into(), source.to_string().into());
     }
-    fn finish(&mut self, ctx: &mut Ctx<'_>) {
-        self.close(ctx);
-        self.recent.clear();
-        self.sprayed.clear();
+}
+
+/// Keep a sprayed account's failures, for a later logon from this source.
+fn remember(own: &mut Own, a: Attempt, ctx: &mut Ctx<'_>) {
+    let limits = &ctx.cfg.limits;
+    if !own.sprayed.contains_key(&*a.account) && own.sprayed.len() >= limits.max_distinct_per_alert
+    {
+        ctx.stats.cap("max_distinct_per_alert");
+        return;
     }
-    fn is_empty(&self) -> bool {
-        self.episode.is_none() && self.recent.is_empty() && self.sprayed.is_empty()
+    let t = a.mini.time();
+    let entry = own
+        .sprayed
+        .entry(a.account)
+        .or_insert_with(|| (a.display, t, Vec::new()));
+    entry.1 = entry.1.max(t);
+    if entry.2.len() < limits.max_evidence {
+        entry.2.push(a.mini);
     }
-    fn last_seen(&self) -> DateTime<Utc> {
-        self.last
+}
+
+/// A logon from the source by an account it sprayed: one alert, at once.
+fn add_success(s: &mut sequence::State<Kind>, ev: &AuthEvent, ctx: &mut Ctx<'_>) {
+    s.touch(ev.time);
+    s.expire(ev.time, ctx);
+    let limits = &ctx.cfg.limits;
+    let source = s.label().to_string();
+    let own = s.own_mut();
+    let Some((display, _, failures)) = own.sprayed.get(&*ev.identity_key) else {
+        return;
+    };
+    if own.reported.contains(&ev.identity_key) {
+        return;
     }
+    let first = failures.first().map_or(ev.time, Mini::time);
+    let mut ep = Box::new(Episode::new(display, first));
+    for f in failures {
+        ep.add(f, true, limits, ctx.stats);
+    }
+    ep.add(&Mini::of(ev), false, limits, ctx.stats);
+    ep.details.insert("Source".into(), source.into());
+    ep.details
+        .insert("SprayedAccounts".into(), own.sprayed.len().into());
+    let risk = ctx.cfg.one_source_many_accounts.risk_success;
+    ctx.emit(ep, &SUCCESS, risk);
+    own.reported
+        .add_str(&ev.identity_key, &ctx.cfg.limits, ctx.stats);
 }
 
 #[cfg(test)]
@@ -340,12 +329,12 @@ mod tests {
 
     type Summary = (String, String, u32, u64, u64, u64);
 
-    const KINDS: &[&str] = &[super::DETECTION_TYPE, super::SUCCESS];
+    const KINDS: &[&str] = &[super::DETECTION.name, super::SUCCESS.name];
 
     #[test]
     fn table() {
-        let d = super::DETECTION_TYPE.to_string();
-        let s = super::SUCCESS.to_string();
+        let d = super::DETECTION.name.to_string();
+        let s = super::SUCCESS.name.to_string();
         let m = "(multiple)".to_string();
         let cases: Vec<(&str, Config, Vec<crate::AuthEvent>, Vec<Summary>)> = vec![
             (

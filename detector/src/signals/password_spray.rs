@@ -27,52 +27,123 @@
 //! a password-policy change); a misconfigured app retrying many service accounts; vulnerability
 //! scanners. Add such ranges to `allowlist.trusted_ips`.
 
-use std::collections::VecDeque;
-
 use crate::shared::Shared;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 use super::matched::{self, push_detail};
+use super::sequence::{self, Kept, Run};
 use super::{
-    Ctx, Episode, IdState, Mini, Stage, Tracker, earliest, ended, password_reset_flow, secs,
+    Ctx, Episode, IdState, Mini, Signal, Stage, Tracker, earliest, password_reset_flow, secs,
     trusted_ip,
 };
 use crate::address::Address;
 use crate::event::{AuthEvent, Outcome};
+use crate::mitre::{Detection, T1078, T1110_003, T1586};
 
-pub const DETECTION_TYPE: &str = "PasswordSpray";
-pub const DISTRIBUTED: &str = "DistributedPasswordSpray";
-pub const SUCCESS: &str = "PasswordSpraySuccess";
-pub const MITRE: &[&str] = &["T1586", "T1110.003", "T1078"];
-/// The `UserPrincipalName` of alerts about a source rather than one identity.
-pub const MULTIPLE: &str = "(multiple)";
+crate::config::signal_config! {
+    /// Password spray (default profile) — see [`crate::signals::password_spray`].
+    pub struct PasswordSprayConfig {
+        pub enabled: bool = true,
+        /// One source IP failing against at least `min_identities` identities within `window_secs`.
+        pub window_secs: u64 = 1_200,
+        pub min_identities: u32 = 5,
+        pub risk: u32 = 70,
+        /// Low-and-slow: at least `distributed_min_identities` identities from at least
+        /// `distributed_min_ips` IPs, each IP trying at most `distributed_max_attempts_per_ip` times,
+        /// all with one user agent and one result code, within `distributed_window_secs`.
+        pub distributed_window_secs: u64 = 86_400,
+        pub distributed_min_identities: u32 = 10,
+        pub distributed_min_ips: u32 = 10,
+        pub distributed_max_attempts_per_ip: u32 = 2,
+        /// A success for a sprayed identity within this many seconds of the spray.
+        pub success_window_secs: u64 = 86_400,
+        pub risk_success: u32 = 95,
+    }
+}
+
+const TECHNIQUES: &[crate::mitre::Technique] = &[T1586, T1110_003, T1078];
+pub const DETECTION: Detection = Detection {
+    name: "PasswordSpray",
+    techniques: TECHNIQUES,
+};
+pub const DISTRIBUTED: Detection = Detection {
+    name: "DistributedPasswordSpray",
+    techniques: TECHNIQUES,
+};
+pub const SUCCESS: Detection = Detection {
+    name: "PasswordSpraySuccess",
+    techniques: TECHNIQUES,
+};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-struct Attempt {
-    key: String,
+pub(crate) struct Attempt {
     identity: Shared<str>,
     /// The source address (an empty text when the record had none).
     ip: Address,
     mini: Mini,
 }
 
-/// Failures grouped by one key (a source IP, or a result-code + user-agent pattern).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub(crate) struct Group {
-    distributed: bool,
-    label: String,
-    recent: VecDeque<Attempt>,
-    episode: Option<Box<Episode>>,
-    last: DateTime<Utc>,
+impl Kept for Attempt {
+    fn mini(&self) -> &Mini {
+        &self.mini
+    }
+}
+
+/// Failures grouped by one key: one source IP (`SourceIP`), or one result code and user agent
+/// from many IPs (`Pattern`: the distributed spray). Its own state says which.
+#[derive(Debug, Clone)]
+pub(crate) struct Group;
+
+impl Run for Group {
+    type Record = Attempt;
+    /// Distributed (grouped by pattern).
+    type Own = bool;
+    const ABOUT_SOURCE: bool = true;
+
+    fn run(distributed: &bool, ctx: &Ctx<'_>) -> TimeDelta {
+        let c = &ctx.cfg.password_spray;
+        secs(if *distributed {
+            c.distributed_window_secs
+        } else {
+            c.window_secs
+        })
+    }
+
+    fn close(mut ep: Box<Episode>, _: &Shared<str>, distributed: &mut bool, ctx: &mut Ctx<'_>) {
+        let n = ep
+            .details
+            .get("Identities")
+            .and_then(|v| v.as_array())
+            .map_or(0, |a| a.len());
+        ep.details.insert("IdentityCount".into(), (n as u64).into());
+        let risk = ctx.cfg.password_spray.risk;
+        let detection = if *distributed {
+            &DISTRIBUTED
+        } else {
+            &DETECTION
+        };
+        ctx.emit(ep, detection, risk);
+    }
+
+    /// Kept while a group lives, like the run's key.
+    fn own_is_empty(_: &bool) -> bool {
+        true
+    }
+}
+
+/// A new group of failures from one source IP, or (`distributed`) of one pattern.
+fn group(label: Shared<str>, distributed: bool, t: DateTime<Utc>) -> sequence::State<Group> {
+    let mut g = sequence::State::new(label, t);
+    *g.own_mut() = distributed;
+    g
 }
 
 #[derive(Debug, Clone)]
 pub(crate) struct SuccessKind;
 impl matched::Kind for SuccessKind {
-    const DETECTION_TYPE: &'static str = SUCCESS;
-    const MITRE: &'static [&'static str] = MITRE;
+    const DETECTION: &'static Detection = &SUCCESS;
 }
 
 /// Identities a detected spray targeted, until `success_window_secs` after the spray.
@@ -82,7 +153,6 @@ pub(crate) struct Target {
     sources: Vec<String>,
     attempt: Mini,
     /// The IPs the spray(s) against this identity came from (capped).
-    #[serde(default)]
     ips: Vec<String>,
 }
 
@@ -92,48 +162,26 @@ const MAX_SPRAY_IPS: usize = 64;
 /// The spray signal's state: per-IP groups, per-pattern groups, targeted identities, recent good IPs.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub(crate) struct Spray {
-    by_ip: Tracker<Group>,
-    by_pattern: Tracker<Group>,
+    by_ip: Tracker<sequence::State<Group>>,
+    by_pattern: Tracker<sequence::State<Group>>,
     targets: Tracker<Target>,
     successes: Tracker<matched::State<SuccessKind>>,
     /// IP → last success time (for the distributed rule). Keyed by the address itself (hashed
     /// and compared as its bytes when it parsed).
     good_ips: FxHashMap<Address, DateTime<Utc>>,
     /// When `good_ips` was last pruned of entries older than the distributed window.
-    #[serde(default)]
     good_pruned: Option<DateTime<Utc>>,
 }
 
-impl Spray {
-    pub fn observe(&mut self, ev: &AuthEvent, ctx: &mut Ctx<'_>) {
+impl Signal for Spray {
+    const DETECTIONS: &'static [Detection] = &[DETECTION, DISTRIBUTED, SUCCESS];
+
+    fn observe(&mut self, ev: &AuthEvent, ctx: &mut Ctx<'_>) {
         let cfg = &ctx.cfg.password_spray;
         let address = ev.ip.as_ref().filter(|a| !a.is_empty());
         if ev.result_is("0") {
             if let Some(address) = address {
-                // Entries older than the window are useless; drop them once per window of event
-                // time so the map follows the active address set, not every address ever seen.
-                let window = secs(cfg.distributed_window_secs);
-                if self.good_pruned.is_none_or(|t| ev.time - t > window) {
-                    let horizon = ev.time - window;
-                    self.good_ips.retain(|_, t| *t > horizon);
-                    self.good_pruned = Some(ev.time);
-                }
-                if self.good_ips.len() >= ctx.cfg.limits.max_identities
-                    && !self.good_ips.contains_key(address)
-                {
-                    let horizon = ev.time - secs(cfg.distributed_window_secs);
-                    self.good_ips.retain(|_, t| *t > horizon);
-                    if self.good_ips.len() >= ctx.cfg.limits.max_identities {
-                        ctx.stats.cap("max_identities");
-                        self.good_ips.clear();
-                    }
-                }
-                match self.good_ips.get_mut(address) {
-                    Some(t) => *t = ev.time,
-                    None => {
-                        self.good_ips.insert(address.clone(), ev.time);
-                    }
-                }
+                self.good_ip(address, ev.time, ctx);
             }
             self.success(ev, ctx);
             return;
@@ -146,8 +194,7 @@ impl Spray {
         }
         let text = address.map(Address::text);
         let ip: &str = text.as_deref().unwrap_or_default();
-        let attempt = |key: &str| Attempt {
-            key: key.to_string(),
+        let attempt = || Attempt {
             identity: ev.identity_key.clone(),
             ip: address.cloned().unwrap_or_else(|| Address::Text("".into())),
             mini: Mini::of(ev),
@@ -159,13 +206,13 @@ impl Spray {
         let known_good =
             address.is_some_and(|a| self.good_ips.get(a).is_some_and(|t| *t > horizon));
         if address.is_some() && !known_good {
-            let a = attempt(ip);
+            let a = attempt();
             self.by_ip.update(
                 ip,
-                || Group::new(false, ip, ev.time),
+                || group(ip.into(), false, ev.time),
                 ctx,
                 |g, ctx| {
-                    if let Some(ids) = g.add(a, ctx) {
+                    if let Some(ids) = add(g, a, ctx) {
                         sprayed.push((ids, ip.to_string()));
                     }
                 },
@@ -174,17 +221,16 @@ impl Spray {
         if let (Some(ua), Some(code)) = (ev.user_agent.as_deref(), ev.result_code.as_deref()) {
             let key = format!("{code}|{ua}");
             let good = &self.good_ips;
-            let a = attempt(&key);
+            let a = attempt();
             // Written out only for a new group or a detection, not per failure.
             let label = || format!("ResultType {code}, user agent {ua}");
             self.by_pattern.update(
                 key.as_str(),
-                || Group::new(true, &label(), ev.time),
+                || group(label().into(), true, ev.time),
                 ctx,
                 |g, ctx| {
-                    g.recent
-                        .retain(|r| good.get(&r.ip).is_none_or(|t| *t <= horizon));
-                    if let Some(ids) = g.add(a, ctx) {
+                    g.retain(|r| good.get(&r.ip).is_none_or(|t| *t <= horizon));
+                    if let Some(ids) = add(g, a, ctx) {
                         sprayed.push((ids, label()));
                     }
                 },
@@ -192,40 +238,81 @@ impl Spray {
         }
         let until = ev.time + secs(cfg.success_window_secs);
         for (ids, source) in sprayed {
-            let mut ips: Vec<String> = ids
-                .iter()
-                .filter_map(|(_, m)| m.evidence.ip.as_ref().map(ToString::to_string))
-                .collect();
-            crate::order::sort(&mut ips);
-            ips.dedup();
-            ips.truncate(MAX_SPRAY_IPS);
-            for (id, attempt) in ids {
-                let source = source.clone();
-                let latest = attempt.clone();
-                let ips = ips.clone();
-                self.targets.update(
-                    id.as_str(),
-                    || Target {
-                        until,
-                        sources: vec![],
-                        attempt,
-                        ips: Vec::new(),
-                    },
-                    ctx,
-                    |t, _| {
-                        t.until = t.until.max(until);
-                        t.attempt = latest;
-                        if !t.sources.contains(&source) && t.sources.len() < 8 {
-                            t.sources.push(source);
-                        }
-                        for ip in ips {
-                            if !t.ips.contains(&ip) && t.ips.len() < MAX_SPRAY_IPS {
-                                t.ips.push(ip);
-                            }
-                        }
-                    },
-                );
+            self.target(ids, source, until, ctx);
+        }
+    }
+}
+
+impl Spray {
+    /// Note a success from `address` (for the distributed rule).
+    fn good_ip(&mut self, address: &Address, t: DateTime<Utc>, ctx: &mut Ctx<'_>) {
+        // Entries older than the window are useless; drop them once per window of event time so
+        // the map follows the active address set, not every address ever seen.
+        let window = secs(ctx.cfg.password_spray.distributed_window_secs);
+        if self.good_pruned.is_none_or(|p| t - p > window) {
+            let horizon = t - window;
+            self.good_ips.retain(|_, x| *x > horizon);
+            self.good_pruned = Some(t);
+        }
+        if self.good_ips.len() >= ctx.cfg.limits.max_identities
+            && !self.good_ips.contains_key(address)
+        {
+            let horizon = t - window;
+            self.good_ips.retain(|_, x| *x > horizon);
+            if self.good_ips.len() >= ctx.cfg.limits.max_identities {
+                ctx.stats.cap("max_identities");
+                self.good_ips.clear();
             }
+        }
+        match self.good_ips.get_mut(address) {
+            Some(x) => *x = t,
+            None => {
+                self.good_ips.insert(address.clone(), t);
+            }
+        }
+    }
+
+    /// Remember the identities a detected spray (`source`) targeted, with their latest attempts.
+    fn target(
+        &mut self,
+        ids: Vec<(String, Mini)>,
+        source: String,
+        until: DateTime<Utc>,
+        ctx: &mut Ctx<'_>,
+    ) {
+        let mut ips: Vec<String> = ids
+            .iter()
+            .filter_map(|(_, m)| m.evidence.ip.as_ref().map(ToString::to_string))
+            .collect();
+        crate::order::sort(&mut ips);
+        ips.dedup();
+        ips.truncate(MAX_SPRAY_IPS);
+        for (id, attempt) in ids {
+            let source = source.clone();
+            let latest = attempt.clone();
+            let ips = ips.clone();
+            self.targets.update(
+                id.as_str(),
+                || Target {
+                    until,
+                    sources: vec![],
+                    attempt,
+                    ips: Vec::new(),
+                },
+                ctx,
+                |t, _| {
+                    t.until = t.until.max(until);
+                    t.attempt = latest;
+                    if !t.sources.contains(&source) && t.sources.len() < 8 {
+                        t.sources.push(source);
+                    }
+                    for ip in ips {
+                        if !t.ips.contains(&ip) && t.ips.len() < MAX_SPRAY_IPS {
+                            t.ips.push(ip);
+                        }
+                    }
+                },
+            );
         }
     }
 
@@ -273,7 +360,7 @@ impl Stage for Spray {
         self.good_ips.clear();
     }
     fn first_due(&self) -> Option<DateTime<Utc>> {
-        super::earliest([
+        earliest([
             self.by_ip.first_due(),
             self.by_pattern.first_due(),
             self.targets.first_due(),
@@ -285,160 +372,62 @@ impl Stage for Spray {
     }
 }
 
-impl Group {
-    fn new(distributed: bool, label: &str, t: DateTime<Utc>) -> Group {
-        Group {
-            distributed,
-            label: label.to_string(),
-            recent: VecDeque::new(),
-            episode: None,
-            last: t,
-        }
+/// Add an attempt to a group; returns the targeted identities, each with its own latest attempt,
+/// when the group is (or already was) a spray.
+fn add(
+    g: &mut sequence::State<Group>,
+    a: Attempt,
+    ctx: &mut Ctx<'_>,
+) -> Option<Vec<(String, Mini)>> {
+    let cfg = &ctx.cfg.password_spray;
+    let t = a.mini.time();
+    let distributed = *g.own_mut();
+    if let Some((ep, _)) = g.joining(t, ctx) {
+        ep.add(&a.mini, true, &ctx.cfg.limits, ctx.stats);
+        push_detail(ep, "Identities", &a.identity);
+        return Some(vec![(a.identity.to_string(), a.mini)]);
     }
-
-    fn run_secs(&self, ctx: &Ctx<'_>) -> u64 {
-        let c = &ctx.cfg.password_spray;
-        if self.distributed {
-            c.distributed_window_secs
-        } else {
-            c.window_secs
+    g.expire(t, ctx);
+    g.keep(a, ctx);
+    let mut ids: Vec<&str> = g.recent().iter().map(|r| &*r.identity).collect();
+    // Through the shared sort routine: a sort of its own is 10 KB of `.wasm`, and this list is
+    // sorted only while a group is below the threshold.
+    crate::order::sort(&mut ids);
+    ids.dedup();
+    let is_spray = if distributed {
+        let mut per_ip: FxHashMap<&Address, u32> = FxHashMap::default();
+        for r in g.recent() {
+            *per_ip.entry(&r.ip).or_default() += 1;
         }
+        ids.len() as u64 >= u64::from(cfg.distributed_min_identities)
+            && per_ip.len() as u64 >= u64::from(cfg.distributed_min_ips)
+            && per_ip
+                .values()
+                .all(|&n| n <= cfg.distributed_max_attempts_per_ip)
+    } else {
+        ids.len() as u64 >= u64::from(cfg.min_identities)
+    };
+    if !is_spray {
+        return None;
     }
-
-    /// Add an attempt; returns the targeted identities, each with its own latest attempt, when the
-    /// group is (or already was) a spray.
-    fn add(&mut self, a: Attempt, ctx: &mut Ctx<'_>) -> Option<Vec<(String, Mini)>> {
-        let cfg = &ctx.cfg.password_spray;
-        let t = a.mini.time();
-        self.last = self.last.max(t);
-        if self
-            .episode
-            .as_ref()
-            .is_some_and(|e| t >= e.first + ctx.window())
-        {
-            self.close(ctx);
-        }
-        if let Some(ep) = &mut self.episode {
-            ep.add(&a.mini, true, &ctx.cfg.limits, ctx.stats);
-            push_detail(ep, "Identities", &a.identity);
-            return Some(vec![(a.identity.to_string(), a.mini)]);
-        }
-        let run = secs(self.run_secs(ctx));
-        while self
-            .recent
-            .front()
-            .is_some_and(|r| r.mini.time() + run <= t)
-        {
-            self.recent.pop_front();
-        }
-        self.recent.push_back(a);
-        if self.recent.len() > ctx.cfg.limits.max_events_per_identity {
-            self.recent.pop_front();
-            ctx.stats.cap("max_events_per_identity");
-        }
-        let mut ids: Vec<&str> = self.recent.iter().map(|r| &*r.identity).collect();
-        // Through the shared sort routine: a sort of its own is 10 KB of `.wasm`, and this list is
-        // sorted only while a group is below the threshold (BENCHMARKS.md, ninth session).
-        crate::order::sort(&mut ids);
-        ids.dedup();
-        let is_spray = if self.distributed {
-            let mut per_ip: FxHashMap<&Address, u32> = FxHashMap::default();
-            for r in &self.recent {
-                *per_ip.entry(&r.ip).or_default() += 1;
-            }
-            ids.len() as u64 >= u64::from(cfg.distributed_min_identities)
-                && per_ip.len() as u64 >= u64::from(cfg.distributed_min_ips)
-                && per_ip
-                    .values()
-                    .all(|&n| n <= cfg.distributed_max_attempts_per_ip)
-        } else {
-            ids.len() as u64 >= u64::from(cfg.min_identities)
-        };
-        if !is_spray {
-            return None;
-        }
-        let ids: Vec<(String, Mini)> = ids
-            .into_iter()
-            .filter_map(|id| {
-                self.recent
-                    .iter()
-                    .rev()
-                    .find(|r| &*r.identity == id)
-                    .map(|r| (id.to_string(), r.mini.clone()))
-            })
-            .collect();
-        let first = self.recent.front().map(|r| r.mini.time()).unwrap_or(t);
-        let mut ep = Episode::new(MULTIPLE, first);
-        ep.details.insert(
-            if self.distributed {
-                "Pattern"
-            } else {
-                "SourceIP"
-            }
-            .into(),
-            self.label.clone().into(),
-        );
-        for r in self.recent.drain(..) {
-            ep.add(&r.mini, true, &ctx.cfg.limits, ctx.stats);
-            push_detail(&mut ep, "Identities", &r.identity);
-        }
-        self.episode = Some(Box::new(ep));
-        Some(ids)
-    }
-
-    fn close(&mut self, ctx: &mut Ctx<'_>) {
-        if let Some(mut ep) = self.episode.take() {
-            let n = ep
-                .details
-                .get("Identities")
-                .and_then(|v| v.as_array())
-                .map_or(0, |a| a.len());
-            ep.details.insert("IdentityCount".into(), (n as u64).into());
-            let last = ep.last;
-            let (ty, risk) = if self.distributed {
-                (DISTRIBUTED, ctx.cfg.password_spray.risk)
-            } else {
-                (DETECTION_TYPE, ctx.cfg.password_spray.risk)
-            };
-            ctx.out
-                .push(ep.into_alert(ty, risk, last, MITRE, ctx.cfg, ctx.stats));
-        }
-    }
-}
-
-impl IdState for Group {
-    fn next_deadline(&self, ctx: &Ctx<'_>) -> Option<DateTime<Utc>> {
-        let ep = self.episode.as_ref().map(|e| e.first + ctx.window());
-        // From the front: see failures_then_success (late events can unsort the queue).
-        let exp = self
-            .recent
-            .front()
-            .map(|r| r.mini.time() + secs(self.run_secs(ctx)));
-        earliest([ep, exp])
-    }
-    fn on_deadline(&mut self, now: DateTime<Utc>, ctx: &mut Ctx<'_>) {
-        if ended(&self.episode, ctx, now) {
-            self.close(ctx);
-        }
-        let run = secs(self.run_secs(ctx));
-        while self
-            .recent
-            .front()
-            .is_some_and(|r| r.mini.time() + run <= now)
-        {
-            self.recent.pop_front();
-        }
-    }
-    fn finish(&mut self, ctx: &mut Ctx<'_>) {
-        self.close(ctx);
-        self.recent.clear();
-    }
-    fn is_empty(&self) -> bool {
-        self.episode.is_none() && self.recent.is_empty()
-    }
-    fn last_seen(&self) -> DateTime<Utc> {
-        self.last
-    }
+    let ids: Vec<(String, Mini)> = ids
+        .into_iter()
+        .filter_map(|id| {
+            g.recent()
+                .iter()
+                .rev()
+                .find(|r| &*r.identity == id)
+                .map(|r| (id.to_string(), r.mini.clone()))
+        })
+        .collect();
+    let label = g.label().to_string();
+    let ep = g.open(t, ctx, |ep, _, r, ctx| {
+        ep.add(&r.mini, true, &ctx.cfg.limits, ctx.stats);
+        push_detail(ep, "Identities", &r.identity);
+    });
+    let key = if distributed { "Pattern" } else { "SourceIP" };
+    ep.details.insert(key.into(), label.into());
+    Some(ids)
 }
 
 impl IdState for Target {

@@ -29,17 +29,54 @@ use serde::{Deserialize, Serialize};
 use smallvec::SmallVec;
 
 use super::matched::{self, push_detail};
-use super::{Ctx, IdState, Mini, Stage, Tracker, hosting_asn, secs};
+use super::{Ctx, IdState, Mini, Signal, Stage, Tracker, hosting_asn, secs};
+use crate::config::strings;
 use crate::event::AuthEvent;
+use crate::mitre::{Detection, T1539, T1550_004, T1557, T1586};
 
-pub const DETECTION_TYPE: &str = "TokenReplay";
-pub const MITRE: &[&str] = &["T1586", "T1557", "T1550.004", "T1539"];
+crate::config::signal_config! {
+    /// AiTM / session-token replay (default profile) — see [`crate::signals::token_replay`].
+    pub struct TokenReplayConfig {
+        pub enabled: bool = true,
+        /// One session id seen from this many countries or ASNs.
+        pub session_min_networks: u32 = 2,
+        pub risk_session: u32 = 85,
+        /// MFA satisfied by a token claim from an ASN/country never seen for the identity, once the
+        /// identity has at least `min_history` successful sign-ins.
+        pub min_history: u32 = 3,
+        pub risk_mfa_claim: u32 = 75,
+        /// Apps phishing kits sign into interactively.
+        pub kit_apps: Vec<String> = strings(&[
+            "OfficeHome",
+            "Office 365",
+            "Microsoft Authentication Broker",
+            "Microsoft Office",
+            ]),
+        /// User-agent substrings of phishing-kit HTTP clients (case-insensitive).
+        pub kit_user_agents: Vec<String> = strings(&[
+            "axios",
+            "node-fetch",
+            "node.js",
+            "undici",
+            "python-requests",
+            "go-http-client",
+            "okhttp",
+            ]),
+        /// Non-interactive sign-ins from another IP within this many seconds after the kit sign-in.
+        pub follow_secs: u64 = 3_600,
+        pub risk_kit: u32 = 90,
+    }
+}
+
+pub const DETECTION: Detection = Detection {
+    name: "TokenReplay",
+    techniques: &[T1586, T1557, T1550_004, T1539],
+};
 
 #[derive(Debug, Clone)]
 pub(crate) struct Kind;
 impl matched::Kind for Kind {
-    const DETECTION_TYPE: &'static str = DETECTION_TYPE;
-    const MITRE: &'static [&'static str] = MITRE;
+    const DETECTION: &'static Detection = &DETECTION;
 }
 
 /// Networks (country or ASN) one session id was used from.
@@ -60,8 +97,8 @@ pub(crate) struct History {
     /// The reader's shared texts: comparing them reads text that is in use anyway (a `String` each
     /// would be one more place in memory to read per country, on every success). Inline up to two,
     /// like the AS numbers: a separate list was one more random cache line on every success, about
-    /// a third of this signal's time (`native --upto token` 1.32 → 1.26 s; BENCHMARKS.md, sixteenth
-    /// session). Written in snapshots as the list it was.
+    /// a third of this signal's time (`native --upto token_replay` 1.32 → 1.26 s, commit 3e29bdd).
+    /// Written in snapshots as the list it was.
     countries: SmallVec<[Shared<str>; 2]>,
     successes: u64,
     /// Boxed: rare, and most of the history's size inline.
@@ -93,8 +130,10 @@ fn kit_claim(ev: &AuthEvent) -> bool {
         .any(|d| super::contains_folded(d, "satisfied by claim in the token"))
 }
 
-impl TokenReplay {
-    pub fn observe(&mut self, ev: &AuthEvent, ctx: &mut Ctx<'_>) {
+impl Signal for TokenReplay {
+    const DETECTIONS: &'static [Detection] = &[DETECTION];
+
+    fn observe(&mut self, ev: &AuthEvent, ctx: &mut Ctx<'_>) {
         if !ev.result_is("0") {
             return;
         }

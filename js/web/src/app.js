@@ -44,22 +44,6 @@ function saveSettings() {
   } catch { /* storage full or disabled: settings still apply to this session */ }
 }
 
-/** Tor lists: one IP per line, or TorDNSEL `ExitAddress <ip> <date>` lines. */
-export function parseIpList(text) {
-  const ips = [];
-  const lines = text.split(/\r?\n/);
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i].replace(/#.*/, '').trim();
-    if (!line || /^(ExitNode|Published|LastStatus|@type)\b/.test(line)) continue;
-    const ip = line.startsWith('ExitAddress') ? line.split(/\s+/)[1] ?? '' : line;
-    if (!/^[0-9a-fA-F:.]+$/.test(ip) || !(ip.includes('.') || ip.includes(':'))) {
-      throw new Error(`line ${i + 1}: not an IP address: ${line.slice(0, 60)}`);
-    }
-    ips.push(ip);
-  }
-  return ips;
-}
-
 function lines(text) {
   return text.split(/\r?\n/).map((s) => s.trim()).filter(Boolean);
 }
@@ -74,14 +58,20 @@ function effectiveConfig() {
   }
   if (typeof base !== 'object' || base === null || Array.isArray(base)) throw new Error('settings JSON must be an object');
   const cfg = { ...base, profile: settings.profile };
-  const trusted = lines(settings.trustedIps);
+  // The trusted ranges as the core's IP-list parser read them when they were applied.
+  const trusted = settings.trustedList ?? lines(settings.trustedIps);
   const ignored = lines(settings.ignored);
   if (trusted.length || ignored.length) {
     cfg.allowlist = { ...(cfg.allowlist ?? {}) };
     if (trusted.length) cfg.allowlist.trusted_ips = trusted;
     if (ignored.length) cfg.allowlist.ignored_identities = ignored;
   }
-  if (settings.tor?.ips?.length) cfg.hosting = { ...(cfg.hosting ?? {}), tor_exit_ips: settings.tor.ips };
+  if (settings.tor?.ips?.length || settings.tor?.networks?.length) {
+    // As the CLIs read `--tor-list`: addresses to `tor_exit_ips`, CIDR lines to `cidrs`.
+    const h = { ...(cfg.hosting ?? {}), tor_exit_ips: settings.tor.ips ?? [] };
+    if (settings.tor.networks?.length) h.cidrs = [...(h.cidrs ?? []), ...settings.tor.networks];
+    cfg.hosting = h;
+  }
   return JSON.stringify(cfg);
 }
 
@@ -154,7 +144,19 @@ function showConfig() {
   $('config-json').value = settings.json;
   $('trusted-ips').value = settings.trustedIps;
   $('ignored').value = settings.ignored;
-  $('tor-info').textContent = settings.tor ? `Tor list ${settings.tor.name}: ${settings.tor.ips.length} addresses` : '';
+  $('tor-info').textContent = settings.tor ? `Tor list ${settings.tor.name}: ${torCount(settings.tor)}` : '';
+}
+
+function torCount(tor) {
+  const n = (tor.networks ?? []).length;
+  return `${tor.ips.length} addresses${n ? `, ${n} networks` : ''}`;
+}
+
+/** An IP list read by the core's parser (in the worker): {addresses, networks}; throws naming bad lines. */
+async function readIpList(text) {
+  const r = await ask({ type: 'iplist', text });
+  if (r.error) throw new Error(r.error);
+  return r.list;
 }
 
 function configStatus(text, error = false) {
@@ -162,11 +164,18 @@ function configStatus(text, error = false) {
   $('config-status').className = error ? 'error' : '';
 }
 
-function applyConfig() {
+async function applyConfig() {
+  configStatus(''); // the answer comes once the worker has read the IP ranges
   settings.json = $('config-json').value;
   settings.trustedIps = $('trusted-ips').value;
   settings.ignored = $('ignored').value;
   try {
+    try {
+      const list = await readIpList(settings.trustedIps);
+      settings.trustedList = [...list.addresses, ...list.networks];
+    } catch (e) {
+      throw new Error(`trusted IP ranges: ${e.message}`);
+    }
     let parsed;
     try {
       parsed = JSON.parse(settings.json || '{}');
@@ -550,19 +559,10 @@ function download(name, text, type) {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
-const CSV_COLUMNS = ['TimeGenerated', 'UserPrincipalName', 'DetectionType', 'RiskScore', 'FailureCount', 'SuccessCount', 'UniqueIPs', 'IPList', 'Apps', 'Countries', 'FirstSeen', 'LastSeen', 'Mitre', 'Profile'];
-
-/** One CSV cell: lists joined with `;`, quoted when needed, formula-looking text neutralised. */
-export function csvCell(v) {
-  let s = Array.isArray(v) ? v.join(';') : v === undefined || v === null ? '' : String(v);
-  if (/^[=+\-@\t\r]/.test(s) && typeof v !== 'number') s = `'${s}`;
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
-function exportCsv() {
-  const rows = [CSV_COLUMNS.join(',')];
-  for (const { value } of alerts) rows.push(CSV_COLUMNS.map((c) => csvCell(value[c])).join(','));
-  download('t1586-alerts.csv', rows.join('\r\n') + '\r\n', 'text/csv');
+async function exportCsv() {
+  // The core's CSV writer (the CLI's `--format csv`), run in the worker.
+  const r = await ask({ type: 'csv', jsonl: alerts.map((a) => a.json + '\n').join('') });
+  download('t1586-alerts.csv', r.text, 'text/csv');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -597,7 +597,7 @@ function init() {
   $('apply-config').addEventListener('click', applyConfig);
   $('profile').addEventListener('change', () => { settings.profile = $('profile').value; saveSettings(); });
   $('reset-config').addEventListener('click', () => {
-    Object.assign(settings, { profile: 'default', json: '{}', trustedIps: '', ignored: '', tor: null });
+    Object.assign(settings, { profile: 'default', json: '{}', trustedIps: '', trustedList: null, ignored: '', tor: null });
     saveSettings();
     showConfig();
     configStatus('Reset to the defaults.');
@@ -611,11 +611,11 @@ function init() {
     const f = e.target.files[0];
     if (!f) return;
     try {
-      const ips = parseIpList(await f.text());
-      settings.tor = { name: f.name, ips };
+      const list = await readIpList(await f.text());
+      settings.tor = { name: f.name, ips: list.addresses, networks: list.networks };
       saveSettings();
       showConfig();
-      configStatus(`Tor list loaded: ${ips.length} addresses.`);
+      configStatus(`Tor list loaded: ${torCount(settings.tor)}.`);
     } catch (err) {
       configStatus(`${f.name}: ${err.message}`, true);
     }

@@ -5,7 +5,9 @@
 // Messages out: {type:'progress', done, total, file}  {type:'done', jsonl, stats, unreadable, enrichment,
 //               eventsKept, eventsDropped}  {type:'error', message}  {type:'timeline', id, events}
 //               {type:'defaults', id, json | error}
-import { initSync, Detector, defaultConfig } from './t1586.js'; // @@GLUE@@
+//               {type:'iplist', id, text} -> {type:'iplist', id, list | error}   (the core's IP-list parser)
+//               {type:'csv', id, jsonl}   -> {type:'csv', id, text}             (the core's CSV writer)
+import { initSync, Detector, defaultConfig, parseIpList, formatCsv } from './t1586.js'; // @@GLUE@@
 const WASM = null; // @@WASM@@
 
 const MAX_EVENTS = 1_000_000; // events kept for timelines, in all
@@ -148,6 +150,16 @@ onmessage = async (m) => {
       } catch (e) {
         postMessage({ type: 'defaults', id: msg.id, error: String(e.message ?? e) });
       }
+    } else if (msg.type === 'iplist') {
+      await ensureInit();
+      try {
+        postMessage({ type: 'iplist', id: msg.id, list: parseIpList(msg.text) });
+      } catch (e) {
+        postMessage({ type: 'iplist', id: msg.id, error: String(e.message ?? e) });
+      }
+    } else if (msg.type === 'csv') {
+      await ensureInit();
+      postMessage({ type: 'csv', id: msg.id, text: formatCsv(msg.jsonl) });
     }
   } catch (e) {
     postMessage({ type: 'error', message: String(e.message ?? e) });
