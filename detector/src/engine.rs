@@ -342,8 +342,10 @@ impl Detector {
         core.take_alerts()
     }
 
-    /// Feed one already-normalized event (for adapters living outside the crate, and tests).
-    pub fn push_event(&mut self, ev: AuthEvent) -> Vec<Alert> {
+    /// Feed one event made outside the readers (adapters living outside the crate, and tests). It
+    /// is put into the readers' normalized forms first (see [`AuthEvent`]).
+    pub fn push_event(&mut self, mut ev: AuthEvent) -> Vec<Alert> {
+        crate::ingest::normalize::event(&mut ev);
         let core = &mut self.core;
         core.stats.records_read += 1;
         core.stats.records_parsed += 1;

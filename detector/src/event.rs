@@ -68,6 +68,16 @@ pub struct WindowsLogon {
 
 /// A normalized authentication event. Optional fields are `None` when the source did not carry them;
 /// signals must treat every optional field as possibly missing.
+///
+/// **Normalized forms** (every reader writes them, and [`crate::Detector::push_event`] puts events
+/// made elsewhere into them, so signals compare without normalizing again):
+/// * texts are trimmed, and a blank text is `None`;
+/// * `result_code`: Entra codes as decimal text (`50126`, `0`); Windows statuses as lower-case hex
+///   (`0xc000006a`, SubStatus first for 4625), `0x0` for a logon;
+/// * `identity_key`: the identity lower-cased (Windows: the account name without its domain);
+///   the key every signal groups by;
+/// * `ip`: parsed when it is an address (written canonically), else the text as written;
+/// * `country`: the code as the source gives it (the last part of the portal's "City, State, CC").
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(from = "FlatEvent")]
 pub struct AuthEvent {
@@ -79,7 +89,7 @@ pub struct AuthEvent {
     pub identity_key: Shared<str>,
     /// Success, failure or interrupted.
     pub outcome: Outcome,
-    /// The raw result code (Entra ResultType / errorCode, Windows Status/SubStatus).
+    /// The result code (Entra ResultType / errorCode, Windows Status/SubStatus), trimmed.
     pub result_code: Option<Shared<str>>,
     /// The source's failure reason text.
     pub failure_reason: Option<Shared<str>>,
@@ -448,9 +458,9 @@ impl AuthEvent {
         (rank << 56) | (h >> 8)
     }
 
-    /// Result code equals `code` (string comparison after trimming).
+    /// Result code equals `code` (codes are trimmed: see [`AuthEvent::result_code`]).
     pub fn result_is(&self, code: &str) -> bool {
-        self.result_code.as_deref().map(crate::ingest::flex::trim) == Some(code)
+        self.result_code.as_deref() == Some(code)
     }
 }
 

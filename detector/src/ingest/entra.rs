@@ -12,26 +12,20 @@
 //! Keys are matched by name in both casings; duplicate keys (seen in Microsoft's own examples) keep the
 //! last value; unknown keys are skipped without being parsed into values.
 
-use crate::address::Address;
 use crate::shared::Shared;
 use std::borrow::Cow;
 use std::fmt;
-use std::net::IpAddr;
 
 use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
 
+use super::Decoded;
 use super::flex::{self, Key, Lenient, Nested, StrList, Text};
+use super::intern::{Field, Interner};
+use super::keys::{F, field_name, field_of};
+use super::normalize::{self, address, country_code, outcome, trim};
 use super::time::parse_time;
-use super::{Field, Interner};
 use crate::event::{AuthEvent, EventExtra, Outcome, RecordRef, SourceKind};
-
-/// Result codes Entra shows as "Interrupted": primary credentials were accepted but the flow stopped
-/// for an extra step (MFA prompt, KMSI, password change, device state).
-pub const INTERRUPTED_CODES: &[&str] = &[
-    "50055", "50058", "50072", "50074", "50076", "50079", "50097", "50125", "50129", "50140",
-    "50158", "81010", "81012", "81014",
-];
 
 #[derive(Debug, Default)]
 pub(crate) struct Status<'a> {
@@ -298,145 +292,6 @@ impl<'de> Visitor<'de> for RawVisitor<'_, 'de> {
     }
 }
 
-/// A sign-in field the reader knows, by its lower-cased key.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum F {
-    Created,
-    Time,
-    Upn,
-    SignInIdentifier,
-    ResultType,
-    ResultDescription,
-    Status,
-    Ip,
-    CallerIp,
-    Location,
-    LocationDetails,
-    Asn,
-    AsnName,
-    App,
-    ClientApp,
-    AuthRequirement,
-    UserAgent,
-    SessionId,
-    CorrelationId,
-    Id,
-    OriginalRequestId,
-    IsInteractive,
-    Category,
-    Type,
-    MfaDetail,
-    AuthDetails,
-    RiskV1,
-    RiskV2,
-    Properties,
-    /// Keys of Windows event shapes (evtx_dump `Event`, Winlogbeat, SecurityEvent, PowerShell):
-    /// the record goes to the Windows reader.
-    WindowsKey,
-    /// `Event`: a Windows event only when spelled so.
-    Event,
-    /// `value`, `records`: maybe a wrapper page of records (only when spelled so).
-    Wrapper,
-}
-
-/// Which field a lower-cased key names: the one list of the keys the sign-in reader reads (the
-/// Graph fast path, [`super::graph`], leaves every record with another of them to this reader).
-pub(crate) fn field_of(lower: &str) -> Option<F> {
-    Some(match lower {
-        "createddatetime" | "date (utc)" => F::Created,
-        "time" | "timegenerated" | "timestamp" => F::Time,
-        "userprincipalname" | "username" => F::Upn,
-        "signinidentifier" => F::SignInIdentifier,
-        "resulttype" | "sign-in error code" => F::ResultType,
-        "resultdescription" | "failure reason" => F::ResultDescription,
-        // An object (Graph, LA), a JSON string, or a word ("Success", portal CSV: ignored).
-        "status" | "status_dynamic" => F::Status,
-        "ipaddress" | "ip address" => F::Ip,
-        "calleripaddress" => F::CallerIp,
-        "location" => F::Location,
-        "locationdetails" | "locationdetails_dynamic" => F::LocationDetails,
-        "autonomoussystemnumber" | "asn" => F::Asn,
-        "autonomoussystemname" | "asname" | "asnname" => F::AsnName,
-        "appdisplayname" | "application" => F::App,
-        "clientappused" | "client app" => F::ClientApp,
-        "authenticationrequirement" | "authentication requirement" => F::AuthRequirement,
-        "useragent" | "user agent" => F::UserAgent,
-        "sessionid" => F::SessionId,
-        "correlationid" | "correlation id" => F::CorrelationId,
-        "id" | "request id" => F::Id,
-        "originalrequestid" => F::OriginalRequestId,
-        "isinteractive" => F::IsInteractive,
-        "category" => F::Category,
-        "type" => F::Type,
-        "mfadetail" => F::MfaDetail,
-        "authenticationdetails" => F::AuthDetails,
-        "riskeventtypes" => F::RiskV1,
-        "riskeventtypes_v2" => F::RiskV2,
-        "properties" => F::Properties,
-        "winlog" | "eventid" | "event_id" | "eventrecordid" | "providername" | "recordid" => {
-            F::WindowsKey
-        }
-        "event" => F::Event,
-        "value" | "records" => F::Wrapper,
-        _ => return None,
-    })
-}
-
-/// Graph's spelling of a sign-in field, lower-cased (exactly what [`lower`] gives for it), without
-/// copying it: most records are Graph's, and these are most of their keys.
-fn graph_key(k: &str) -> Option<&'static str> {
-    Some(match k {
-        "id" => "id",
-        "createdDateTime" => "createddatetime",
-        "userPrincipalName" => "userprincipalname",
-        "appDisplayName" => "appdisplayname",
-        "ipAddress" => "ipaddress",
-        "clientAppUsed" => "clientappused",
-        "userAgent" => "useragent",
-        "correlationId" => "correlationid",
-        "isInteractive" => "isinteractive",
-        "autonomousSystemNumber" => "autonomoussystemnumber",
-        "status" => "status",
-        "location" => "location",
-        "riskEventTypes" => "riskeventtypes",
-        "riskEventTypes_v2" => "riskeventtypes_v2",
-        _ => return None,
-    })
-}
-
-/// `k` lower-cased: Graph's spellings without a copy, others copied into `buf`. One copy of this
-/// for every reader of records (not one per deserializer the visitor is built for).
-#[inline(never)]
-pub(crate) fn field_name<'b>(k: &str, buf: &'b mut String) -> &'b str {
-    match graph_key(k) {
-        Some(lc) => lc,
-        None => lower(k, buf),
-    }
-}
-
-/// `k` lower-cased (ASCII) in `buf`: copied as text and lower-cased in place, so no UTF-8 check
-/// per key (as a byte buffer turned back into text would need).
-fn lower<'b>(k: &str, buf: &'b mut String) -> &'b str {
-    buf.clear();
-    buf.push_str(k);
-    buf.make_ascii_lowercase();
-    buf
-}
-
-/// What became of one record.
-#[derive(Debug)]
-pub enum Decoded {
-    /// A normalized authentication event.
-    Event(Box<AuthEvent>),
-    /// A well-formed record that is not a user authentication (reason is a stats key).
-    Ignored(&'static str),
-    /// A record that cannot be used: `reason` is a stats key, `detail` says exactly what.
-    Rejected {
-        reason: &'static str,
-        detail: String,
-    },
-}
-
 fn reject(reason: &'static str, detail: impl Into<String>) -> Decoded {
     Decoded::Rejected {
         reason,
@@ -451,7 +306,7 @@ fn pick<'a, 'b>(
 ) -> Option<&'b str> {
     p.and_then(|p| f(p).0.as_deref())
         .or_else(|| f(top).0.as_deref())
-        .map(flex::trim)
+        .map(trim)
         .filter(|s| !s.is_empty())
 }
 
@@ -511,7 +366,7 @@ pub(crate) fn to_event(raw: &RawSignIn<'_>, record: RecordRef, intern: &mut Inte
     let code = status
         .error_code
         .as_deref()
-        .map(flex::trim)
+        .map(trim)
         .or_else(|| get!(result_type));
     let Some(code) = code else {
         return reject(
@@ -614,7 +469,7 @@ pub(crate) fn to_event(raw: &RawSignIn<'_>, record: RecordRef, intern: &mut Inte
         record_id,
         ..record
     };
-    let (identity_shared, identity_key) = self::identity(identity, intern);
+    let (identity_shared, identity_key) = normalize::identity(identity, intern);
     // A value of one of the few repeating fields ([`Field`]), or (`None`) of another.
     let mut shared = |f: Option<Field>, t: Option<&str>| {
         t.map(|t| match f {
@@ -657,48 +512,6 @@ pub(crate) fn to_event(raw: &RawSignIn<'_>, record: RecordRef, intern: &mut Inte
     }))
 }
 
-/// How a sign-in with result code `code` ended. One copy for both readers.
-#[inline(never)]
-pub(crate) fn outcome(code: &str) -> Outcome {
-    if code == "0" {
-        Outcome::Success
-    } else if INTERRUPTED_CODES.contains(&code) {
-        Outcome::Interrupted
-    } else {
-        Outcome::Failure
-    }
-}
-
-/// The address: parsed, else the text as written (shared: such texts repeat).
-pub(crate) fn address(text: Option<&str>, intern: &mut Interner) -> Option<Address> {
-    let text = text?;
-    Some(match text.parse::<IpAddr>() {
-        Ok(a) => Address::Ip(a),
-        Err(_) => Address::Text(intern.get(text)),
-    })
-}
-
-/// A country as a code: the portal CSV writes "City, State, CC", so the last part; `None` when
-/// blank.
-pub(crate) fn country_code(c: &str) -> Option<&str> {
-    Some(flex::trim(c.rsplit(',').next().unwrap_or(c))).filter(|c| !c.is_empty())
-}
-
-/// The identity as written and lower-cased (the key signals group by), both shared. Most
-/// identities are written lower-case already: then the key is the same shared text.
-pub(crate) fn identity(identity: &str, intern: &mut Interner) -> (Shared<str>, Shared<str>) {
-    let shared = intern.identity(identity);
-    let key = if identity
-        .bytes()
-        .any(|b| !b.is_ascii() || b.is_ascii_uppercase())
-    {
-        intern.identity_lower(identity)
-    } else {
-        shared.clone()
-    };
-    (shared, key)
-}
-
 /// One JSON object into `out` (as `serde_json::from_slice` would read it: nothing but blanks
 /// after).
 ///
@@ -716,185 +529,44 @@ fn parse_raw<'a>(
     de.end()
 }
 
-/// The record as text when it is valid UTF-8, else its bytes (see [`parse_raw`]).
-fn as_text(bytes: &[u8]) -> Result<&str, &[u8]> {
-    std::str::from_utf8(bytes).map_err(|_| bytes)
+/// What the general reader made of one JSON object.
+pub(crate) enum Read {
+    /// A sign-in record (or one it rejects, with the reason).
+    SignIn(Decoded),
+    /// A Windows event's keys were seen: the Windows reader's.
+    Windows,
+    /// Not a JSON object this reader could read.
+    Invalid(serde_json::Error),
 }
 
-fn from_raw(
-    raw: &RawSignIn<'_>,
-    bytes: &[u8],
-    record: RecordRef,
-    intern: &mut Interner,
-) -> Decoded {
-    if raw.windows_hint {
-        super::windows::decode_json(bytes, record)
-    } else {
-        to_event(raw, record, intern)
-    }
-}
-
-/// A JSON Lines line the framer did not scan ([`super::framer::FrameKind::JsonLine`]): `None`
-/// unless it parses as exactly one object that is not a wrapper page; then the framer reads the
-/// line byte by byte and [`decode_json`] gets what it frames there.
-pub(crate) fn decode_json_line(
-    bytes: &[u8],
-    record: RecordRef,
-    intern: &mut Interner,
-) -> Option<Decoded> {
-    let json = as_text(bytes);
-    if let Some(d) = graph_first(json, &record, intern) {
-        return Some(d);
-    }
-    general_line(bytes, record, intern)
-}
-
-/// [`decode_json_line`] by the general reader alone (without the Graph path).
-pub(crate) fn general_line(
-    bytes: &[u8],
-    record: RecordRef,
-    intern: &mut Interner,
-) -> Option<Decoded> {
-    let mut raw = RawSignIn::default();
-    parse_raw(bytes, &mut raw, &mut intern.keys)
-        .ok()
-        .filter(|()| !raw.wrapper_key)?;
-    Some(from_raw(&raw, bytes, record, intern))
-}
-
-/// The record through the Graph path ([`super::graph`]) when it is in Graph's exact shape.
-fn graph_first(
-    json: Result<&str, &[u8]>,
-    record: &RecordRef,
-    intern: &mut Interner,
-) -> Option<Decoded> {
-    super::graph::decode(json.ok()?, record, intern)
-}
-
-/// Parse one JSON record.
-pub(crate) fn decode_json(bytes: &[u8], record: RecordRef, intern: &mut Interner) -> Decoded {
-    let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
-    if first != Some(&b'{') {
-        return reject("not a JSON object", "the record is not a JSON object");
-    }
-    let json = as_text(bytes);
-    if let Some(d) = graph_first(json, &record, intern) {
-        return d;
-    }
+/// Read one framed JSON object (bytes: see [`parse_raw`]).
+pub(crate) fn read(bytes: &[u8], record: &RecordRef, intern: &mut Interner) -> Read {
     let mut raw = RawSignIn::default();
     match parse_raw(bytes, &mut raw, &mut intern.keys) {
-        Ok(()) => from_raw(&raw, bytes, record, intern),
-        Err(e) => {
-            // PowerShell's `Properties` array does not fit the sign-in reader: try the Windows one.
-            if let Ok(v) = serde_json::from_slice::<serde_json::Value>(bytes)
-                && super::windows::looks_windows(&v)
-            {
-                return super::windows::decode_value(&v, record);
-            }
-            reject("invalid JSON", e.to_string())
-        }
+        Err(e) => Read::Invalid(e),
+        Ok(()) => classify(&raw, record, intern),
     }
 }
 
-/// Parse one CSV row given the (normalized) header.
-pub(crate) fn decode_csv_row(
-    header: &[String],
-    row: &csv::StringRecord,
-    record: RecordRef,
-    intern: &mut Interner,
-) -> Decoded {
-    if row.len() != header.len() {
-        return reject(
-            "CSV field count",
-            format!(
-                "row has {} fields, the header has {}",
-                row.len(),
-                header.len()
-            ),
-        );
-    }
-    let mut map = serde_json::Map::with_capacity(header.len());
-    for (h, v) in header.iter().zip(row.iter()) {
-        let v = v.trim();
-        if v.is_empty() || h.is_empty() {
-            continue;
-        }
-        let value = if v.starts_with('{') || v.starts_with('[') {
-            serde_json::from_str(v).unwrap_or_else(|_| serde_json::Value::String(v.to_string()))
-        } else {
-            serde_json::Value::String(v.to_string())
-        };
-        map.insert(h.clone(), value);
-    }
-    let value = serde_json::Value::Object(map);
-    if header
-        .iter()
-        .any(|h| h.eq_ignore_ascii_case("EventID") || h.eq_ignore_ascii_case("EventCode"))
-    {
-        return super::windows::decode_value(&value, record);
-    }
-    // The row as JSON text, read by the reader of JSON records: one copy of the sign-in reader in
-    // the module instead of a second one for `serde_json::Value` (12 KB of the `.wasm`; a CSV row
-    // costs one more copy of its text).
-    let text = value.to_string();
+/// Read one JSON Lines line: `None` when it is not one object, or has a `value` / `records` key
+/// (maybe a wrapper page of records, for the framer to read).
+pub(crate) fn read_line(bytes: &[u8], record: &RecordRef, intern: &mut Interner) -> Option<Read> {
     let mut raw = RawSignIn::default();
-    match parse_raw(text.as_bytes(), &mut raw, &mut intern.keys) {
-        Ok(()) => to_event(&raw, record, intern),
-        Err(e) => reject("invalid CSV row", e.to_string()),
-    }
+    parse_raw(bytes, &mut raw, &mut intern.keys).ok()?;
+    (!raw.wrapper_key).then(|| classify(&raw, record, intern))
 }
 
-/// Normalize a CSV header cell: `TimeGenerated [UTC]` → `TimeGenerated`, BOM and spaces trimmed.
-pub(crate) fn normalize_header(h: &str) -> String {
-    let h = h.trim_start_matches('\u{feff}').trim();
-    let h = match h.find(" [") {
-        Some(i) if h.ends_with(']') => &h[..i],
-        _ => h,
-    };
-    h.to_string()
-}
-
-/// Shared reference constructor.
-pub(crate) fn record_ref(source: &Shared<str>, line: u64) -> RecordRef {
-    RecordRef {
-        source: source.clone(),
-        line,
-        record_id: None,
+fn classify(raw: &RawSignIn<'_>, record: &RecordRef, intern: &mut Interner) -> Read {
+    if raw.windows_hint {
+        Read::Windows
+    } else {
+        Read::SignIn(to_event(raw, record.clone(), intern))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// Every Graph spelling maps to exactly its lower-cased form, so the shortcut matches the same
-    /// field as lower-casing would; other spellings take the lower-casing path.
-    #[test]
-    fn graph_keys_are_their_lower_case() {
-        let src = include_str!("entra.rs");
-        let start = src.find("fn graph_key").expect("graph_key");
-        let body = &src[start..start + src[start..].find("_ => return None").expect("end")];
-        let mut n = 0;
-        for line in body.lines().filter(|l| l.contains("=>")) {
-            let exact = line.split('"').nth(1).expect("a quoted key");
-            assert_eq!(
-                graph_key(exact),
-                Some(exact.to_ascii_lowercase().as_str()),
-                "{exact}"
-            );
-            n += 1;
-        }
-        assert!(n >= 10, "{n} keys read");
-        for other in [
-            "CreatedDateTime",
-            "userprincipalname",
-            "UserPrincipalName",
-            "IPAddress",
-            "",
-        ] {
-            assert_eq!(graph_key(other), None, "{other}");
-        }
-    }
 
     #[test]
     fn as_numbers_from_numbers_and_text() {
@@ -958,6 +630,14 @@ mod tests {
             assert!(a.ip().is_some(), "{written}");
             assert_eq!(&*a.text(), canonical, "{written}");
         }
+    }
+
+    fn decode_json(json: &[u8], record: RecordRef, intern: &mut Interner) -> Decoded {
+        crate::ingest::json_record(json, &record, intern)
+    }
+
+    fn record_ref(source: &Shared<str>, line: u64) -> RecordRef {
+        crate::ingest::record_ref(source, line)
     }
 
     fn ev(json: &str) -> AuthEvent {
@@ -1132,54 +812,5 @@ mod tests {
         assert_eq!(e.asn, Some(13335));
         assert_eq!(e.interactive, None);
         assert_eq!(e.risk_event_types(), vec!["a", "b"]);
-    }
-
-    #[test]
-    fn csv_headers_normalized() {
-        assert_eq!(
-            normalize_header("\u{feff}TimeGenerated [UTC]"),
-            "TimeGenerated"
-        );
-        assert_eq!(normalize_header(" Date (UTC) "), "Date (UTC)");
-        let header: Vec<String> = [
-            "TimeGenerated [UTC]",
-            "UserPrincipalName",
-            "ResultType",
-            "LocationDetails",
-        ]
-        .iter()
-        .map(|h| normalize_header(h))
-        .collect();
-        let row = csv::StringRecord::from(vec![
-            "4/19/2021, 12:13:19.483 PM",
-            "a@b.c",
-            "0",
-            r#"{"countryOrRegion":"KP"}"#,
-        ]);
-        match decode_csv_row(
-            &header,
-            &row,
-            record_ref(&Shared::from("t"), 2),
-            &mut Interner::default(),
-        ) {
-            Decoded::Event(e) => {
-                assert_eq!(e.country.as_deref(), Some("KP"));
-                assert_eq!(e.time.to_rfc3339(), "2021-04-19T12:13:19.483+00:00");
-            }
-            other => panic!("{other:?}"),
-        }
-        let short = csv::StringRecord::from(vec!["x"]);
-        assert!(matches!(
-            decode_csv_row(
-                &header,
-                &short,
-                record_ref(&Shared::from("t"), 3),
-                &mut Interner::default()
-            ),
-            Decoded::Rejected {
-                reason: "CSV field count",
-                ..
-            }
-        ));
     }
 }

@@ -27,14 +27,11 @@
 //! lateness tolerance are processed as late events (counted in `late_events`).
 //! NOTE: ANSI string values (rare in Security logs) are decoded as Latin-1, not the code page.
 
-use crate::shared::Shared;
 use std::fmt::Write as _;
 
 use rustc_hash::FxHashMap;
 
-use super::entra::Decoded;
-use super::windows::{self, WinRecord};
-use crate::event::RecordRef;
+use super::windows::WinRecord;
 
 const CHUNK_HEADER: usize = 0x200;
 const RECORD_HEADER: usize = 24;
@@ -44,13 +41,17 @@ const MAX_DEPTH: u32 = 16;
 /// Tokens one record may expand to (templates can be instantiated many times over).
 const MAX_TOKENS: u32 = 200_000;
 
-/// Decode one chunk; `ordinal` is the number of records of this file seen before it.
+/// A chunk's record: its EventRecordID and fields, or why it could not be read (a reason for the
+/// statistics, and the details).
+pub(crate) type ChunkRecord = Result<(u64, WinRecord), (&'static str, String)>;
+
+/// Decode one chunk; `ordinal` is the number of records of this file seen before it. Each record
+/// goes to `out` with its ordinal in the file (its "line").
 pub(crate) fn decode_chunk(
     bytes: &[u8],
     chunk_no: u64,
-    source: &Shared<str>,
     ordinal: &mut u64,
-    out: &mut dyn FnMut(u64, Decoded),
+    out: &mut dyn FnMut(u64, ChunkRecord),
 ) {
     if bytes.iter().all(|&b| b == 0) {
         return;
@@ -60,35 +61,28 @@ pub(crate) fn decode_chunk(
         Err(e) => {
             out(
                 *ordinal + 1,
-                Decoded::Rejected {
-                    reason: "invalid EVTX chunk",
-                    detail: format!("chunk {chunk_no}: {e} (its records are lost)"),
-                },
+                Err((
+                    "invalid EVTX chunk",
+                    format!("chunk {chunk_no}: {e} (its records are lost)"),
+                )),
             );
             return;
         }
     };
     read_records(bytes, &header, |rec| {
         *ordinal += 1;
-        let decoded = match rec {
-            Ok((id, Ok(r))) => windows::to_event(
-                r,
-                RecordRef {
-                    source: source.clone(),
-                    line: *ordinal,
-                    record_id: Some(id.to_string().into()),
-                },
-            ),
-            Ok((id, Err(e))) => Decoded::Rejected {
-                reason: "invalid EVTX record",
-                detail: format!("chunk {chunk_no}: record {id}: {e}"),
-            },
-            Err((offset, e)) => Decoded::Rejected {
-                reason: "invalid EVTX record",
-                detail: format!("chunk {chunk_no}: record at offset {offset:#x}: {e}"),
-            },
+        let r = match rec {
+            Ok((id, Ok(r))) => Ok((id, r)),
+            Ok((id, Err(e))) => Err((
+                "invalid EVTX record",
+                format!("chunk {chunk_no}: record {id}: {e}"),
+            )),
+            Err((offset, e)) => Err((
+                "invalid EVTX record",
+                format!("chunk {chunk_no}: record at offset {offset:#x}: {e}"),
+            )),
         };
-        out(*ordinal, decoded);
+        out(*ordinal, r);
     });
 }
 
@@ -518,7 +512,7 @@ impl<'c> Reader<'c> {
                     for &f in &self.nodes[sys].children {
                         let n = &self.nodes[f];
                         match self.name_of(f) {
-                            "EventID" => r.event_id = windows::parse_u32(&n.text),
+                            "EventID" => r.event_id = super::normalize::parse_u32(&n.text),
                             "EventRecordID" => r.record_id = Some(n.text.trim().to_string()),
                             "Computer" => r.computer = Some(n.text.trim().to_string()),
                             "TimeCreated" => {
@@ -739,7 +733,6 @@ mod tests {
 
     #[test]
     fn garbage_chunks_are_rejected_not_panicking() {
-        let source: Shared<str> = Shared::from("x.evtx");
         let mut chunk = vec![0u8; 65536];
         chunk[..8].copy_from_slice(b"ElfChnk\0");
         chunk[0x30..0x34].copy_from_slice(&65536u32.to_le_bytes());
@@ -752,14 +745,14 @@ mod tests {
         chunk[rec + 60..rec + 64].copy_from_slice(&64u32.to_le_bytes());
         let mut seen = Vec::new();
         let mut n = 0;
-        decode_chunk(&chunk, 0, &source, &mut n, &mut |line, d| {
+        decode_chunk(&chunk, 0, &mut n, &mut |line, d| {
             seen.push((line, format!("{d:?}")))
         });
         assert_eq!(seen.len(), 1, "{seen:?}");
         assert!(seen[0].1.contains("outside the chunk"), "{seen:?}");
         chunk[..8].copy_from_slice(b"NotChnk\0");
         seen.clear();
-        decode_chunk(&chunk, 3, &source, &mut n, &mut |line, d| {
+        decode_chunk(&chunk, 3, &mut n, &mut |line, d| {
             seen.push((line, format!("{d:?}")))
         });
         assert!(seen[0].1.contains("chunk 3: bad chunk magic"), "{seen:?}");
@@ -802,7 +795,12 @@ mod tests {
             let want: Vec<(u64, WinRecord)> = parser
                 .records_json_value()
                 .filter_map(Result::ok)
-                .map(|r| (r.event_record_id, windows::from_json(&r.data).unwrap()))
+                .map(|r| {
+                    (
+                        r.event_record_id,
+                        crate::ingest::windows::from_json(&r.data).unwrap(),
+                    )
+                })
                 .collect();
             // Ours.
             let mut got: Vec<(u64, WinRecord)> = Vec::new();

@@ -5,6 +5,8 @@ use std::borrow::Cow;
 use std::fmt;
 
 use serde::Deserialize;
+
+use super::normalize::trim;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 /// A scalar as text, borrowed from the input when possible. Numbers and booleans become their text;
@@ -37,15 +39,6 @@ struct TextVisitor;
 
 fn non_empty(c: Cow<'_, str>) -> Option<Cow<'_, str>> {
     if trim(&c).is_empty() { None } else { Some(c) }
-}
-
-/// `s.trim()`, without decoding characters when `s` starts and ends with visible ASCII (nearly
-/// every field of every record).
-pub(crate) fn trim(s: &str) -> &str {
-    match (s.as_bytes().first(), s.as_bytes().last()) {
-        (Some(f), Some(l)) if f.is_ascii_graphic() && l.is_ascii_graphic() => s,
-        _ => s.trim(),
-    }
 }
 
 impl<'de> Visitor<'de> for TextVisitor {

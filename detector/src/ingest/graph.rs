@@ -24,10 +24,12 @@
 //! both. So the two agree on every record this path takes (property tests hold them to that), and
 //! the general reader remains the definition.
 
-use super::entra::{self, Decoded};
+use super::Decoded;
 use super::flex;
+use super::intern::{Field, Interner, same_bytes};
+use super::keys::{field_name, field_of};
+use super::normalize::{self, address, country_code, outcome};
 use super::time::parse_time;
-use super::{Field, Interner};
 use crate::event::{AuthEvent, EventExtra, RecordRef, SourceKind};
 use crate::shared::Shared;
 
@@ -69,12 +71,12 @@ pub(crate) fn decode(text: &str, record: &RecordRef, intern: &mut Interner) -> O
 
 /// Text as the general reader takes it ([`flex::Text`]): `None` when blank.
 fn text(s: Option<&str>) -> Option<&str> {
-    s.filter(|s| !flex::trim(s).is_empty())
+    s.filter(|s| !normalize::trim(s).is_empty())
 }
 
 /// A top-level field as the general reader picks it: trimmed, `None` when blank.
 fn field(s: Option<&str>) -> Option<&str> {
-    text(s).map(flex::trim)
+    text(s).map(normalize::trim)
 }
 
 fn to_event(r: &Rec<'_>, record: &RecordRef, intern: &mut Interner) -> Option<Decoded> {
@@ -82,17 +84,17 @@ fn to_event(r: &Rec<'_>, record: &RecordRef, intern: &mut Interner) -> Option<De
     let time = parse_time(field(r.created)?)?;
     let identity = field(r.upn)?;
     let code = flex::number_text(i128::from(r.error_code?));
-    let outcome = entra::outcome(&code);
+    let outcome = outcome(&code);
     let failure_reason = if outcome == crate::event::Outcome::Success {
         None
     } else {
         text(r.failure_reason).map(|t| intern.field(Field::FailureReason, t))
     };
-    let ip = entra::address(field(r.ip), intern);
+    let ip = address(field(r.ip), intern);
     let loc = r.location.as_ref();
     let country = loc
         .and_then(|l| text(l.country))
-        .and_then(entra::country_code)
+        .and_then(country_code)
         .map(|c| intern.field(Field::Country, c));
     let mut risk_event_types: Vec<String> = Vec::new();
     for t in r.risk_v2.iter().chain(&r.risk_v1) {
@@ -101,7 +103,7 @@ fn to_event(r: &Rec<'_>, record: &RecordRef, intern: &mut Interner) -> Option<De
         }
     }
     let record_id: Option<Shared<str>> = field(r.id).map(Shared::from);
-    let (identity, identity_key) = entra::identity(identity, intern);
+    let (identity, identity_key) = normalize::identity(identity, intern);
     let mut shared = |f: Field, t: Option<&str>| t.map(|t| intern.field(f, t));
     Some(Decoded::Event(Box::new(AuthEvent {
         time,
@@ -431,7 +433,7 @@ impl<'a> Scan<'a> {
         let at = self.at;
         let hit = b.get(at) == Some(&b'"')
             && b.get(at + 1..at + 1 + n)
-                .is_some_and(|k| super::same_bytes(k, name.as_bytes()))
+                .is_some_and(|k| same_bytes(k, name.as_bytes()))
             && b.get(at + 1 + n) == Some(&b'"');
         hit.then(|| {
             self.at = at + n + 2;
@@ -541,7 +543,7 @@ impl<'a> Scan<'a> {
                 Some(12) => r.risk_v1 = s.texts()?,
                 Some(_) => r.risk_v2 = s.texts()?,
                 None => {
-                    if entra::field_of(entra::field_name(k, keys)).is_some() {
+                    if field_of(field_name(k, keys)).is_some() {
                         return None;
                     }
                     s.skip(1)?;
@@ -556,17 +558,26 @@ impl<'a> Scan<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ingest::entra;
     use proptest::prelude::*;
 
     fn rec() -> RecordRef {
-        entra::record_ref(&Shared::from("t.jsonl"), 7)
+        crate::ingest::record_ref(&Shared::from("t.jsonl"), 7)
+    }
+
+    /// The general reader's result for one JSON Lines line (the path this one must agree with).
+    fn general_line(line: &[u8], intern: &mut Interner) -> Option<Decoded> {
+        match entra::read_line(line, &rec(), intern)? {
+            entra::Read::SignIn(d) => Some(d),
+            entra::Read::Windows | entra::Read::Invalid(_) => None,
+        }
     }
 
     /// The Graph path's event for `line`, checked against the general reader's: `Some(true)` when
     /// the Graph path took the record (and gave the same event), `None` when it left it.
     fn agrees(line: &str) -> Option<bool> {
         let fast = decode(line, &rec(), &mut Interner::default())?;
-        let general = entra::general_line(line.as_bytes(), rec(), &mut Interner::default());
+        let general = general_line(line.as_bytes(), &mut Interner::default());
         match (fast, general) {
             (Decoded::Event(a), Some(Decoded::Event(b))) => {
                 assert_eq!(a, b, "the two readers disagree on {line}");

@@ -28,7 +28,8 @@ use std::net::IpAddr;
 use rustc_hash::FxHashMap;
 use serde_json::Value;
 
-use super::entra::Decoded;
+use super::Decoded;
+use super::normalize::{normalize_status, parse_u32};
 use super::time::parse_time;
 use crate::address::Address;
 use crate::event::{AuthEvent, Outcome, RecordRef, SourceKind, WindowsLogon};
@@ -97,16 +98,6 @@ fn attribute(v: &Value, name: &str) -> Option<String> {
         Value::Object(_) => member(v, name).and_then(text),
         other => text(other),
     }
-}
-
-pub(crate) fn parse_u32(s: &str) -> Option<u32> {
-    let s = s.trim();
-    if let Some(h) = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
-        return u32::from_str_radix(h, 16).ok();
-    }
-    s.parse::<u32>()
-        .ok()
-        .or_else(|| s.parse::<i64>().ok().map(|n| n as u32))
 }
 
 /// Whether a JSON record looks like a Windows event (so the Entra reader should hand it over).
@@ -411,18 +402,6 @@ pub(crate) fn decode_xml(bytes: &[u8], record: RecordRef) -> Decoded {
             detail: e,
         },
     }
-}
-
-/// `0xC000006A`, `3221225578`, `-1073741718` → `0xc000006a`.
-pub fn normalize_status(s: &str) -> Option<String> {
-    let s = s.trim();
-    if s.is_empty() || s == "-" {
-        return None;
-    }
-    Some(match parse_u32(s) {
-        Some(n) => format!("{n:#x}"),
-        None => s.to_ascii_lowercase(),
-    })
 }
 
 /// What a status / sub-status means, for the alert's evidence (the common logon failures).

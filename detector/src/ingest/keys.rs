@@ -1,0 +1,161 @@
+//! The keys of sign-in records: the one list of the keys the sign-in readers know, for the general
+//! reader ([`super::entra`]) and the Graph path ([`super::graph`]), which leaves every record with
+//! another key of this list to the general reader.
+
+/// A sign-in field the reader knows, by its lower-cased key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum F {
+    Created,
+    Time,
+    Upn,
+    SignInIdentifier,
+    ResultType,
+    ResultDescription,
+    Status,
+    Ip,
+    CallerIp,
+    Location,
+    LocationDetails,
+    Asn,
+    AsnName,
+    App,
+    ClientApp,
+    AuthRequirement,
+    UserAgent,
+    SessionId,
+    CorrelationId,
+    Id,
+    OriginalRequestId,
+    IsInteractive,
+    Category,
+    Type,
+    MfaDetail,
+    AuthDetails,
+    RiskV1,
+    RiskV2,
+    Properties,
+    /// Keys of Windows event shapes (evtx_dump `Event`, Winlogbeat, SecurityEvent, PowerShell):
+    /// the record goes to the Windows reader.
+    WindowsKey,
+    /// `Event`: a Windows event only when spelled so.
+    Event,
+    /// `value`, `records`: maybe a wrapper page of records (only when spelled so).
+    Wrapper,
+}
+
+/// Which field a lower-cased key names.
+pub(crate) fn field_of(lower: &str) -> Option<F> {
+    Some(match lower {
+        "createddatetime" | "date (utc)" => F::Created,
+        "time" | "timegenerated" | "timestamp" => F::Time,
+        "userprincipalname" | "username" => F::Upn,
+        "signinidentifier" => F::SignInIdentifier,
+        "resulttype" | "sign-in error code" => F::ResultType,
+        "resultdescription" | "failure reason" => F::ResultDescription,
+        // An object (Graph, LA), a JSON string, or a word ("Success", portal CSV: ignored).
+        "status" | "status_dynamic" => F::Status,
+        "ipaddress" | "ip address" => F::Ip,
+        "calleripaddress" => F::CallerIp,
+        "location" => F::Location,
+        "locationdetails" | "locationdetails_dynamic" => F::LocationDetails,
+        "autonomoussystemnumber" | "asn" => F::Asn,
+        "autonomoussystemname" | "asname" | "asnname" => F::AsnName,
+        "appdisplayname" | "application" => F::App,
+        "clientappused" | "client app" => F::ClientApp,
+        "authenticationrequirement" | "authentication requirement" => F::AuthRequirement,
+        "useragent" | "user agent" => F::UserAgent,
+        "sessionid" => F::SessionId,
+        "correlationid" | "correlation id" => F::CorrelationId,
+        "id" | "request id" => F::Id,
+        "originalrequestid" => F::OriginalRequestId,
+        "isinteractive" => F::IsInteractive,
+        "category" => F::Category,
+        "type" => F::Type,
+        "mfadetail" => F::MfaDetail,
+        "authenticationdetails" => F::AuthDetails,
+        "riskeventtypes" => F::RiskV1,
+        "riskeventtypes_v2" => F::RiskV2,
+        "properties" => F::Properties,
+        "winlog" | "eventid" | "event_id" | "eventrecordid" | "providername" | "recordid" => {
+            F::WindowsKey
+        }
+        "event" => F::Event,
+        "value" | "records" => F::Wrapper,
+        _ => return None,
+    })
+}
+
+/// Graph's spelling of a sign-in field, lower-cased (exactly what [`lower`] gives for it), without
+/// copying it: most records are Graph's, and these are most of their keys.
+fn graph_key(k: &str) -> Option<&'static str> {
+    Some(match k {
+        "id" => "id",
+        "createdDateTime" => "createddatetime",
+        "userPrincipalName" => "userprincipalname",
+        "appDisplayName" => "appdisplayname",
+        "ipAddress" => "ipaddress",
+        "clientAppUsed" => "clientappused",
+        "userAgent" => "useragent",
+        "correlationId" => "correlationid",
+        "isInteractive" => "isinteractive",
+        "autonomousSystemNumber" => "autonomoussystemnumber",
+        "status" => "status",
+        "location" => "location",
+        "riskEventTypes" => "riskeventtypes",
+        "riskEventTypes_v2" => "riskeventtypes_v2",
+        _ => return None,
+    })
+}
+
+/// `k` lower-cased: Graph's spellings without a copy, others copied into `buf`. One copy of this
+/// for every reader of records (not one per deserializer the visitor is built for).
+#[inline(never)]
+pub(crate) fn field_name<'b>(k: &str, buf: &'b mut String) -> &'b str {
+    match graph_key(k) {
+        Some(lc) => lc,
+        None => lower(k, buf),
+    }
+}
+
+/// `k` lower-cased (ASCII) in `buf`: copied as text and lower-cased in place, so no UTF-8 check
+/// per key (as a byte buffer turned back into text would need).
+fn lower<'b>(k: &str, buf: &'b mut String) -> &'b str {
+    buf.clear();
+    buf.push_str(k);
+    buf.make_ascii_lowercase();
+    buf
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every Graph spelling maps to exactly its lower-cased form, so the shortcut matches the same
+    /// field as lower-casing would; other spellings take the lower-casing path.
+    #[test]
+    fn graph_keys_are_their_lower_case() {
+        let src = include_str!("keys.rs");
+        let start = src.find("fn graph_key").expect("graph_key");
+        let body = &src[start..start + src[start..].find("_ => return None").expect("end")];
+        let mut n = 0;
+        for line in body.lines().filter(|l| l.contains("=>")) {
+            let exact = line.split('"').nth(1).expect("a quoted key");
+            assert_eq!(
+                graph_key(exact),
+                Some(exact.to_ascii_lowercase().as_str()),
+                "{exact}"
+            );
+            n += 1;
+        }
+        assert!(n >= 10, "{n} keys read");
+        for other in [
+            "CreatedDateTime",
+            "userprincipalname",
+            "UserPrincipalName",
+            "IPAddress",
+            "",
+        ] {
+            assert_eq!(graph_key(other), None, "{other}");
+        }
+    }
+}
