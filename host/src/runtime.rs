@@ -255,6 +255,7 @@ struct Exports {
     begin_source_as: Option<TypedFunc<(u32, u32, u32, u32), i32>>,
     default_config: Option<TypedFunc<(u32, u32), u64>>,
     catalog: Option<TypedFunc<(), u64>>,
+    parse_ip_list: Option<TypedFunc<(u32, u32), u64>>,
 }
 
 /// One running detector (one instance, one handle).
@@ -367,6 +368,7 @@ impl Detector {
             begin_source_as: func(&inst, &mut store, "t1586_begin_source_as").ok(),
             default_config: func(&inst, &mut store, "t1586_default_config").ok(),
             catalog: func(&inst, &mut store, "t1586_catalog").ok(),
+            parse_ip_list: func(&inst, &mut store, "t1586_parse_ip_list").ok(),
         };
         let mut d = Detector {
             store,
@@ -609,6 +611,20 @@ impl Detector {
         serde_json::from_slice(&bytes)
             .map(Some)
             .context("detector returned an invalid catalog")
+    }
+
+    /// An IP list read by the module's parser (`t1586_parse_ip_list`): `{"addresses", "networks"}`,
+    /// or the module's error naming the bad lines. (The CLI reads lists with the same parser
+    /// natively; this is the interface other hosts use.)
+    pub fn parse_ip_list(&mut self, text: &str) -> Result<serde_json::Value> {
+        let Some(f) = self.ex.parse_ip_list.clone() else {
+            bail!("this detector module has no t1586_parse_ip_list export");
+        };
+        let buf = self.write_temp(text.as_bytes())?;
+        let packed = self.call(|s, _| f.call(s, buf), "t1586_parse_ip_list");
+        self.free_temp(buf)?;
+        let bytes = self.result(packed?, "t1586_parse_ip_list")?;
+        serde_json::from_slice(&bytes).context("detector returned an invalid IP list")
     }
 
     /// Add enrichment data (`kind` 1 = `.mmdb`, 2 = ip2asn TSV); returns what the detector loaded.

@@ -392,11 +392,13 @@ fn formats_min_risk_directories_and_toml() {
     for line in ocsf.lines() {
         let f: serde_json::Value = serde_json::from_str(line).unwrap();
         assert_eq!(f["class_uid"], 2004);
-        assert!(
-            f["finding_info"]["attacks"]
-                .as_array()
-                .is_some_and(|a| !a.is_empty())
-        );
+        let attacks = f["finding_info"]["attacks"].as_array().unwrap();
+        assert!(!attacks.is_empty());
+        // Every technique named, from the module's own catalog.
+        for a in attacks {
+            let name = a["technique"]["name"].as_str().unwrap_or_default();
+            assert!(!name.is_empty(), "{a}");
+        }
     }
     let high = run(&["scan", "--format", "jsonl", "-q", "--min-risk", "90", &d]);
     assert!(high.lines().count() < n);

@@ -77,3 +77,28 @@ fn memory_cap_stops_a_huge_input_cleanly() {
     );
     assert!(e.contains("exceeded the memory limit of 4 MiB"), "{e}");
 }
+
+/// The module's catalog and IP-list parser answer exactly as the core does natively (one
+/// implementation, two builds).
+#[test]
+fn catalog_and_ip_lists_through_the_abi_match_the_core() {
+    let p = Plugin::embedded().unwrap();
+    let limits = Limits {
+        max_memory: 256 << 20,
+        call_timeout: Duration::from_secs(20),
+    };
+    let mut d = Detector::open(&p, "", limits).unwrap();
+    let native: serde_json::Value = serde_json::from_str(&t1586_detector::catalog_json()).unwrap();
+    assert_eq!(d.catalog().unwrap(), Some(native));
+    let list = "# Tor\nExitAddress 185.220.101.4 2024-01-01\n203.0.113.0/24 office\n::1\n";
+    let native: serde_json::Value =
+        serde_json::from_str(&t1586_detector::parse_ip_list(list).unwrap().to_json()).unwrap();
+    assert_eq!(d.parse_ip_list(list).unwrap(), native);
+    let err = format!("{:#}", d.parse_ip_list("1.1.1.1\n999.1.1.1\n").unwrap_err());
+    assert!(
+        err.contains(r#"line 2: not an IP address or network: "999.1.1.1""#),
+        "{err}"
+    );
+    // A failed call leaves the module usable.
+    assert!(d.parse_ip_list("10.0.0.1").is_ok());
+}
