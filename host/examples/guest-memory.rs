@@ -1,7 +1,7 @@
 //! The guest's linear memory while a file streams through the embedded detector (default
 //! configuration, 256 KiB chunks, as the CLI reads): a line each time it grows, then the final size.
 //! Linear memory never shrinks, so the last figure is the guest's peak. Used for the 1M-versus-10M
-//! comparison in BENCHMARKS.md:
+//! comparison (BENCHMARKS.md; the figures per session in docs/benchmarks-history.md):
 //!
 //! ```sh
 //! cargo run --release -p t1586 --example guest-memory -- FILE
