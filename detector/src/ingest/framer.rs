@@ -173,16 +173,11 @@ pub struct Framer {
     /// First significant bytes, held until the format is known.
     sniff: Vec<u8>,
     // XML
-    #[serde(default)]
     xml: XmlState,
-    #[serde(default)]
     tag: Vec<u8>,
-    #[serde(default)]
     end_match: u8,
     // EVTX
-    #[serde(default)]
     evtx_header_done: bool,
-    #[serde(default)]
     evtx_chunk: u64,
     /// JSON, during one `push` only: the index in the chunk of the byte being handled, and where
     /// the current record's bytes not yet copied to `buf` begin. A record that starts and ends in

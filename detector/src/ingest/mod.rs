@@ -43,10 +43,8 @@ pub struct Ingest {
     header: Option<Vec<String>>,
     max_record: usize,
     /// EVTX records seen so far in this source (their "line" numbers).
-    #[serde(default)]
     evtx_records: u64,
     /// Whether this source has received any bytes yet (for the `sources` statistic).
-    #[serde(default)]
     pub(crate) used: bool,
     #[serde(skip)]
     intern: Interner,
