@@ -48,6 +48,14 @@ pub struct TravelWindow {
     pub countries: Vec<String>,
 }
 
+/// How accounts written in several ways are recognised as one identity ([`crate::identity`]).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct IdentityConfig {
+    /// Windows: DNS domain names and UPN suffixes → NetBIOS domain (`{"offsec.lan": "OFFSEC"}`),
+    /// case-insensitive. One not listed is its first label, upper-cased (`offsec.lan` → `OFFSEC`).
+    pub domains: std::collections::BTreeMap<String, String>,
+}
+
 /// False-positive controls from the seed's advice.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct AllowlistConfig {
@@ -177,12 +185,13 @@ macro_rules! config_from_table {
             )*
             /// Count one sign-in written as several rows (same record id) once.
             pub dedup: bool,
+            pub identity: IdentityConfig,
             pub allowlist: AllowlistConfig,
             pub limits: Limits,
         }
 
         crate::config_read::sections! {
-            Config { profile, window_secs, max_lateness_secs, $($key,)* dedup, allowlist, limits }
+            Config { profile, window_secs, max_lateness_secs, $($key,)* dedup, identity, allowlist, limits }
         }
 
         impl Config {
@@ -203,6 +212,7 @@ macro_rules! config_from_table {
                         },
                     )*
                     dedup: false,
+                    identity: IdentityConfig::default(),
                     allowlist: AllowlistConfig::default(),
                     limits: Limits::default(),
                 }

@@ -162,6 +162,15 @@ impl<T: Setting> Setting for Vec<T> {
     }
 }
 
+impl<T: Setting> Setting for std::collections::BTreeMap<String, T> {
+    fn from_value(v: &Value, path: &str) -> Result<Self, String> {
+        object(v, path)?
+            .iter()
+            .map(|(k, x)| Ok((k.clone(), T::from_value(x, &join(path, k))?)))
+            .collect()
+    }
+}
+
 impl Setting for TravelWindow {
     fn from_value(v: &Value, path: &str) -> Result<Self, String> {
         let o = object(v, path)?;
@@ -213,6 +222,7 @@ macro_rules! sections {
 pub(crate) use sections;
 
 sections! {
+    IdentityConfig { domains }
     AllowlistConfig { trusted_ips, trusted_asns, ignored_identities, travel, password_reset_apps }
     Limits {
         max_identities, max_events_per_identity, max_distinct_per_alert, max_evidence,

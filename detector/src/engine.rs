@@ -69,6 +69,8 @@ struct Core {
     clock: Option<DateTime<Utc>>,
     seq: u64,
     signals: Signals,
+    /// Windows accounts keyed by domain and name.
+    identities: crate::identity::Identities,
     stats: Stats,
     pending: Vec<Alert>,
     enrichment: Enrichment,
@@ -152,6 +154,7 @@ struct Snapshot {
     seq: u64,
     signals: Signals,
     seen_ids: Vec<(DateTime<Utc>, Shared<str>)>,
+    identities: crate::identity::Identities,
 }
 
 /// An alert made final but not yet returned (alerts of a source that [`Detector::begin_source`]
@@ -262,6 +265,7 @@ impl Detector {
             ingest: Ingest::new(DEFAULT_SOURCE, cfg.limits.max_record_bytes),
             core: Core {
                 signals: Signals::new(&cfg),
+                identities: Default::default(),
                 compiled: Compiled::new(&cfg),
                 seen_ids: Default::default(),
                 ignored,
@@ -402,6 +406,7 @@ impl Detector {
             seq: u64,
             signals: &'a Signals,
             seen_ids: &'a crate::dedup::SeenIds,
+            identities: &'a crate::identity::Identities,
         }
         let snap = SnapshotRef {
             detector_version: crate::VERSION,
@@ -415,6 +420,7 @@ impl Detector {
             seq: self.core.seq,
             signals: &self.core.signals,
             seen_ids: &self.core.seen_ids,
+            identities: &self.core.identities,
         };
         let mut out = SNAPSHOT_MAGIC.to_vec();
         out.extend_from_slice(&SNAPSHOT_VERSION.to_le_bytes());
@@ -479,6 +485,7 @@ impl Detector {
         d.core.stats = stats;
         d.core.pending = pending;
         d.core.seen_ids = crate::dedup::SeenIds::from_pairs(s.seen_ids);
+        d.core.identities = s.identities;
         Ok(d)
     }
 }
@@ -538,27 +545,9 @@ impl Core {
             return;
         }
         self.stats.events += 1;
-        if let Some(log) = &mut self.event_log {
-            log.push(EventSummary {
-                time: ev.time,
-                identity: ev.identity.to_string(),
-                identity_key: ev.identity_key.to_string(),
-                outcome: ev.outcome,
-                result: ev.result_code.as_deref().map(String::from),
-                ip: ev.ip.as_ref().map(ToString::to_string),
-                country: ev.country.as_deref().map(String::from),
-                city: ev.city.as_deref().map(String::from),
-                latitude: ev.latitude,
-                longitude: ev.longitude,
-                app: ev.app.as_deref().map(String::from),
-                event_id: ev.event_id(),
-                source: ev.record.source.clone(),
-                line: ev.record.line,
-            });
-        }
         if self.clock.is_some_and(|c| ev.time < c) {
             self.stats.late_events += 1;
-            self.process(&ev);
+            self.process(&mut ev);
             return;
         }
         self.newest = Some(self.newest.map_or(ev.time, |n| n.max(ev.time)));
@@ -617,8 +606,28 @@ impl Core {
         false
     }
 
-    /// Hand one event to the signals, after closing whatever its time makes final.
-    fn process(&mut self, ev: &AuthEvent) {
+    /// Hand one event to the signals, after closing whatever its time makes final. Windows
+    /// accounts are keyed by domain and name first ([`crate::identity`]), in processing order.
+    fn process(&mut self, ev: &mut AuthEvent) {
+        self.identities.resolve(ev, &self.cfg, &mut self.stats);
+        if let Some(log) = &mut self.event_log {
+            log.push(EventSummary {
+                time: ev.time,
+                identity: ev.identity.to_string(),
+                identity_key: ev.identity_key.to_string(),
+                outcome: ev.outcome,
+                result: ev.result_code.as_deref().map(String::from),
+                ip: ev.ip.as_ref().map(ToString::to_string),
+                country: ev.country.as_deref().map(String::from),
+                city: ev.city.as_deref().map(String::from),
+                latitude: ev.latitude,
+                longitude: ev.longitude,
+                app: ev.app.as_deref().map(String::from),
+                event_id: ev.event_id(),
+                source: ev.record.source.clone(),
+                line: ev.record.line,
+            });
+        }
         let now = self.clock.map_or(ev.time, |c| c.max(ev.time));
         self.clock = Some(now);
         if self.duplicate(ev, now) {

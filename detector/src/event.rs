@@ -17,6 +17,9 @@ pub enum Outcome {
     /// Primary authentication went through but the flow stopped for something else (an MFA prompt,
     /// a "keep me signed in" interrupt, a password change): Entra shows these as "Interrupted".
     Interrupted,
+    /// Credentials were presented, and the record does not say whether they worked (Windows 4648,
+    /// a logon with explicit credentials).
+    Attempt,
 }
 
 /// Where a record came from: source name plus line (text formats) and/or a record id.
@@ -60,6 +63,12 @@ pub struct WindowsLogon {
     pub computer: Option<String>,
     /// `TargetUserSid` / `TargetSid`.
     pub target_sid: Option<String>,
+    /// 4648: the account that presented the credentials (`SubjectDomainName\SubjectUserName`).
+    pub subject: Option<String>,
+    /// 4648: the server the credentials were presented to (`TargetServerName`).
+    pub target_server: Option<String>,
+    /// 4648, 4624, 4625: the process that asked for the logon (`ProcessName`).
+    pub process_name: Option<String>,
     /// `AuthenticationPackageName` (NTLM, Kerberos, Negotiate) or 4776's `PackageName`.
     pub auth_package: Option<String>,
     /// `LogonProcessName` (NtLmSsp, User32, Advapi, sshd, ...).
@@ -409,7 +418,7 @@ impl AuthEvent {
         record_id: Option<&str>,
     ) -> u64 {
         let rank: u64 = match self.outcome {
-            Outcome::Failure => 0,
+            Outcome::Failure | Outcome::Attempt => 0,
             Outcome::Interrupted => 1,
             Outcome::Success => 2,
         };

@@ -32,6 +32,7 @@ mod dedup;
 pub mod engine;
 pub mod error;
 pub mod event;
+mod identity;
 pub mod ingest;
 pub mod iplist;
 pub mod mitre;

@@ -22,6 +22,30 @@ pub struct Detection {
     pub name: &'static str,
     /// The techniques, in the order written into alerts.
     pub techniques: &'static [Technique],
+    /// An attempt (guessing, spraying, enumeration with no success after it), not a compromise:
+    /// its risk stays at most 55, its alerts say `Details.Stage: "attempt"`, and it does not feed the
+    /// combined per-identity score.
+    pub attempt: bool,
+}
+
+impl Detection {
+    /// A compromise: the attacker got in, or holds what lets them.
+    pub const fn compromise(name: &'static str, techniques: &'static [Technique]) -> Detection {
+        Detection {
+            name,
+            techniques,
+            attempt: false,
+        }
+    }
+
+    /// An attempt (see [`Detection::attempt`]).
+    pub const fn attempt(name: &'static str, techniques: &'static [Technique]) -> Detection {
+        Detection {
+            name,
+            techniques,
+            attempt: true,
+        }
+    }
 }
 
 macro_rules! techniques {

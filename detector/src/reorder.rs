@@ -146,7 +146,7 @@ impl Parked {
     }
 
     /// The event as it arrived, in place.
-    fn unpark(&mut self) -> &AuthEvent {
+    fn unpark(&mut self) -> &mut AuthEvent {
         if let Some((id, same)) = self.id.take() {
             let id: Shared<str> = Shared::from(id.write(&mut [0; 36]));
             if same {
@@ -154,7 +154,7 @@ impl Parked {
             }
             self.ev.record.record_id = Some(id);
         }
-        &self.ev
+        &mut self.ev
     }
 }
 
@@ -311,7 +311,7 @@ impl Reorder {
 
     /// Hand the first event to `f`, read where it waits (not copied out), then drop it. `false`
     /// when there is none.
-    pub fn take_first(&mut self, f: &mut dyn FnMut(&AuthEvent)) -> bool {
+    pub fn take_first(&mut self, f: &mut dyn FnMut(&mut AuthEvent)) -> bool {
         match self.first_in_run() {
             Some(Some(i)) => {
                 if let Some(p) = &mut self.run[i].ev {

@@ -1,8 +1,9 @@
 //! Windows Security log logon events, in every common export shape, into [`AuthEvent`].
 //!
-//! Events read: **4624** (logon), **4625** (failed logon), **4768** (Kerberos TGT request), **4771**
-//! (Kerberos pre-authentication failed) and **4776** (NTLM credential validation). Other event IDs are
-//! counted as ignored.
+//! Events read: **4624** (logon), **4625** (failed logon), **4648** (logon with explicit
+//! credentials: an attempt, whose result the record does not give), **4768** (Kerberos TGT request),
+//! **4771** (Kerberos pre-authentication failed) and **4776** (NTLM credential validation). Other
+//! event IDs are counted as ignored.
 //!
 //! Shapes, each turned into one [`WinRecord`] (event ID, time, record id, computer, `EventData` by name):
 //! * EVTX binary (the core's own BinXML reader, see [`super::evtx`]) and `evtx_dump -o json` /
@@ -17,11 +18,10 @@
 //!
 //! Normalization: `IpAddress` `-` means none and `::ffff:a.b.c.d` becomes `a.b.c.d`; status codes
 //! become lower-case hex (`0xc000006a`), whether written as hex or (PowerShell) as a decimal number;
-//! the account `DOMAIN\user` or `user@domain.tld` is split so the identity key is the account name
-//! alone, lower-cased (`admmig@offsec.lan` and `OFFSEC\admmig` are one account).
-//!
-//! NOTE: keying by account name means two domains' (or two hosts' local) accounts of the same name are
-//! tracked as one identity; the alert's `Details` name the domains and hosts seen.
+//! the account `DOMAIN\user` or `user@domain.tld` is split into the domain as written and the
+//! account name; the detector then keys the account by NetBIOS domain and name
+//! ([`crate::identity`]: `admmig@offsec.lan` and `OFFSEC\admmig` are one account, two domains'
+//! `administrator` two).
 
 use std::net::IpAddr;
 
@@ -35,7 +35,7 @@ use crate::address::Address;
 use crate::event::{AuthEvent, Outcome, RecordRef, SourceKind, WindowsLogon};
 
 /// Event IDs mapped into events; every other ID is ignored (counted).
-pub const LOGON_EVENTS: &[u32] = &[4624, 4625, 4768, 4771, 4776];
+pub const LOGON_EVENTS: &[u32] = &[4624, 4625, 4648, 4768, 4771, 4776];
 
 /// One Windows event, whatever its shape: the System fields and the event data by lower-cased name.
 #[derive(Debug, Default)]
@@ -287,6 +287,22 @@ fn template(event_id: u32) -> Option<&'static [&'static str]> {
             "IpAddress",
             "IpPort",
         ],
+        4648 => &[
+            "SubjectUserSid",
+            "SubjectUserName",
+            "SubjectDomainName",
+            "SubjectLogonId",
+            "LogonGuid",
+            "TargetUserName",
+            "TargetDomainName",
+            "TargetLogonGuid",
+            "TargetServerName",
+            "TargetInfo",
+            "ProcessId",
+            "ProcessName",
+            "IpAddress",
+            "IpPort",
+        ],
         4768 => &[
             "TargetUserName",
             "TargetDomainName",
@@ -458,7 +474,7 @@ pub(crate) fn to_event(r: WinRecord, record: RecordRef) -> Decoded {
         return reject("missing EventID", "a Windows event without an EventID");
     };
     if !LOGON_EVENTS.contains(&event_id) {
-        return Decoded::Ignored("Windows event other than 4624/4625/4768/4771/4776");
+        return Decoded::Ignored("Windows event other than 4624/4625/4648/4768/4771/4776");
     }
     let Some(time_text) = r.time.as_deref().map(str::trim).filter(|s| !s.is_empty()) else {
         return reject(
@@ -505,12 +521,14 @@ pub(crate) fn to_event(r: WinRecord, record: RecordRef) -> Decoded {
     let ok = |s: &Option<String>| s.as_deref().is_none_or(|s| s == "0x0");
     let outcome = match event_id {
         4624 => Outcome::Success,
+        4648 => Outcome::Attempt,
         4625 | 4771 => Outcome::Failure,
         _ if ok(&status) && status.is_some() => Outcome::Success,
         _ => Outcome::Failure,
     };
     let result_code = match event_id {
         4624 => Some("0x0".to_string()),
+        4648 => None,
         4625 => sub_status
             .clone()
             .filter(|s| s != "0x0")
@@ -564,6 +582,14 @@ pub(crate) fn to_event(r: WinRecord, record: RecordRef) -> Decoded {
             .or_else(|| r.get("packagename"))
             .map(str::to_string),
         logon_process: r.get("logonprocessname").map(|s| s.trim().to_string()),
+        subject: r
+            .get("subjectusername")
+            .map(|u| match r.get("subjectdomainname") {
+                Some(d) => format!("{d}\\{u}"),
+                None => u.to_string(),
+            }),
+        target_server: r.get("targetservername").map(str::to_string),
+        process_name: r.get("processname").map(str::to_string),
     };
     let record = RecordRef {
         record_id: r
@@ -781,7 +807,7 @@ mod tests {
         };
         assert_eq!(
             ignored(r##"{"EventID":4688,"TimeGenerated":"2024-01-01T10:00:00Z"}"##),
-            "Windows event other than 4624/4625/4768/4771/4776"
+            "Windows event other than 4624/4625/4648/4768/4771/4776"
         );
         assert_eq!(
             ignored(

@@ -1,7 +1,8 @@
 //! **Combined risk per identity** (default profile): several different signals on one identity
 //! within the window are stronger evidence than any one of them.
 //!
-//! Logic: every alert about one identity (not `(multiple)`) is remembered for `window_secs`. When at
+//! Logic: every alert about one identity (not `(multiple)`, not an attempt: an attempt counts only
+//! through the alert of the success that follows it) is remembered for `window_secs`. When at
 //! least `min_signals` (2) distinct detection types are present, one `CompromisedIdentity` alert is
 //! raised (and updated, never repeated, for that window) with
 //!
@@ -41,10 +42,7 @@ crate::config::signal_config! {
     }
 }
 
-pub const DETECTION: Detection = Detection {
-    name: "CompromisedIdentity",
-    techniques: &[T1586, T1078],
-};
+pub const DETECTION: Detection = Detection::compromise("CompromisedIdentity", &[T1586, T1078]);
 
 pub(crate) type Combined = Tracker<State>;
 
@@ -73,7 +71,11 @@ impl Signal for Combined {
     fn observe(&mut self, _: &AuthEvent, _: &mut Ctx<'_>) {}
 
     fn observe_alert(&mut self, a: &Alert, ctx: &mut Ctx<'_>) {
-        if a.detection_type == DETECTION.name || a.user_principal_name == MULTIPLE {
+        // Attempts feed the score only through the alert of the success that follows them.
+        if a.detection_type == DETECTION.name
+            || a.user_principal_name == MULTIPLE
+            || super::is_attempt(&a.detection_type)
+        {
             return;
         }
         let key = a.user_principal_name.to_lowercase();

@@ -60,10 +60,8 @@ crate::config::signal_config! {
     }
 }
 
-pub const DETECTION: Detection = Detection {
-    name: "CredentialStuffing",
-    techniques: &[T1586, T1110_004, T1078],
-};
+pub const DETECTION: Detection =
+    Detection::compromise("CredentialStuffing", &[T1586, T1110_004, T1078]);
 
 /// The run: every failure and success of the identity in the detection window.
 #[derive(Debug, Clone)]

@@ -1,29 +1,44 @@
 //! **Failed logons, then a logon** (Windows, default profile): the seed's third test made an ordered,
-//! windowed signal for domain and member-server logs.
+//! windowed signal for domain and member-server logs — and, when no logon follows, the **brute force
+//! attempt**.
 //!
-//! Logic: per account (the account name without its domain, lower-cased), Windows failures that
-//! match — event in `failure_events` (4625), logon type in `failure_logon_types` (3 network, 10 RDP)
-//! when the event has one, and `SubStatus`/`Status` in `failure_codes` (0xc000006a bad password,
-//! 0x18 Kerberos bad pre-auth) — are kept for `window_secs` (1 h). A 4624 (logon type in
-//! `success_logon_types`, any when empty) after at least `min_failures` (5) of them opens an alert;
-//! a 4624 after fewer clears the run (someone mistyped, then got in). Records of the account join the
-//! open alert until the top-level `window_secs` (24 h) after its first record: one alert per account
-//! and window. Machine accounts (`NAME$`) and `ANONYMOUS LOGON` are left out by default.
-//! Risk from the distinct failure source IPs: 90 above 5, 75 above 2, else 60 (the seed's ladder).
-//! `Details` name the hosts logged on to, the client workstations, and the logon that ended the run.
+//! Logic: per account (`DOMAIN\name`, see [`crate::identity`]), Windows guessing failures — event in
+//! `failure_events` (4625, Kerberos 4768 and 4771, NTLM 4776), logon type in `failure_logon_types`
+//! when the event has one (every logon path: 2 interactive, 3 network, 7 unlock, 8 network
+//! cleartext — OpenSSH, IIS basic —, 10 RDP, 11 cached), and `SubStatus` (else `Status`) in
+//! `failure_codes` (a wrong password 0xc000006a / 0x18, an unknown account 0xc0000064 / 0x6, the
+//! generic 0xc000006d, a lockout 0xc0000234 / 0x12; not disabled, expired or restricted accounts)
+//! — are kept for `window_secs` (1 h).
+//!
+//! * **Compromise** (`FailedLogonsThenSuccess`): a 4624 (logon type in `success_logon_types`, any
+//!   when empty) after at least `min_failures` (5) of them opens an alert; a 4624 after fewer clears
+//!   the run (someone mistyped, then got in). Records of the account join the open alert until the
+//!   top-level `window_secs` (24 h) after its first record: one alert per account and window. Risk
+//!   from the distinct failure source IPs: 90 above 5, 75 above 2, else 60 (the seed's ladder).
+//!   `Details` name the hosts logged on to, the client workstations, and the logon that ended the run.
+//! * **Attempt** (`BruteForceAttempt`): `attempt_min_failures` (5) failures within
+//!   `attempt_window_secs` (5 min) — Hayabusa's "PW Guessing" — with no logon within `window_secs`
+//!   of the latest: reported then (or a day after its first failure, or at the end of input), risk
+//!   `attempt_risk` (40) rising with volume and spread to at most `attempt_risk_max` (55)
+//!   ([`super::sequence::AttemptRule`]). A logon in time makes it the compromise above instead.
+//!
+//! Machine accounts (`NAME$`) and `ANONYMOUS LOGON` are left out by default.
 //!
 //! Anchors: MITRE ATT&CK T1110.001 (password guessing), T1078 (valid accounts), T1586; Windows events
-//! 4625/4624 (SubStatus 0xC000006A); Sigma "Failed Logon From Public IP" / Splunk "Windows Multiple
-//! Invalid Users Fail To Authenticate" family; Microsoft's SecurityEvent brute-force hunting query.
+//! 4625/4624 (SubStatus 0xC000006A), 4771 (0x18), 4776; Hayabusa "PW Guessing" (≥ 5 wrong passwords
+//! in 5 min); Sigma "Failed Logon From Public IP" / Splunk "Windows Multiple Invalid Users Fail To
+//! Authenticate" family; Microsoft's SecurityEvent brute-force hunting query.
 //!
 //! Known false positives: a user's phone or mapped drive retrying an old password (single source,
-//! risk 60, the 4624 is often the user's own desk logon); scheduled tasks or services with a stale
+//! risk 60 after a logon, an attempt at 40 without); scheduled tasks or services with a stale
 //! password; vulnerability scanners with credentials. Allowlist such accounts in
-//! `allowlist.ignored_identities` (by account name).
+//! `allowlist.ignored_identities`.
 
-use chrono::TimeDelta;
+use chrono::{DateTime, TimeDelta, Utc};
 
-use super::sequence::{self, Run, Step, failures_then};
+use super::sequence::{
+    self, Attempt, AttemptRule, BRUTE_FORCE, FailuresThen, Run, Step, failures_then,
+};
 use super::{Ctx, Episode, IpLadder, Mini, Signal, Tracker, excluded_windows_account, secs, skip};
 use crate::config::strings;
 use crate::event::{AuthEvent, Outcome};
@@ -39,19 +54,39 @@ crate::config::signal_config! {
         pub window_secs: u64 = 3_600,
         /// Failures needed before the logon (5).
         pub min_failures: u32 = 5,
-        /// Event IDs counted as failures (4625; add 4771 / 4776 for domain-controller logs, which can
-        /// double-count a failure also logged as 4625 on the member server).
-        pub failure_events: Vec<u32> = vec![4625],
-        /// Logon types of counted 4625 failures (3 network, 10 RDP; add 8 for OpenSSH / IIS basic auth).
-        pub failure_logon_types: Vec<u32> = vec![3, 10],
-        /// Status / SubStatus codes counted (lower-case hex; 0xc000006a bad password, 0x18 Kerberos).
-        pub failure_codes: Vec<String> = strings(&["0xc000006a", "0x18"]),
+        /// Event IDs counted as failures (4625, and on domain controllers Kerberos 4768 and 4771
+        /// and NTLM 4776; a DC logs one failed network logon as both 4625 and 4776: both count).
+        pub failure_events: Vec<u32> = vec![4625, 4768, 4771, 4776],
+        /// Logon types of counted 4625 failures: every logon path (2 interactive, 3 network, 7
+        /// unlock, 8 network cleartext, 10 RDP, 11 cached interactive).
+        pub failure_logon_types: Vec<u32> = vec![2, 3, 7, 8, 10, 11],
+        /// Status / SubStatus codes counted (lower-case hex): a wrong password (0xc000006a, Kerberos
+        /// 0x18), an unknown account (0xc0000064, Kerberos 0x6), the generic 0xc000006d, a lockout
+        /// (0xc0000234, Kerberos 0x12). Disabled, expired and restricted accounts are not guessing.
+        pub failure_codes: Vec<String> = strings(&[
+            "0xc000006a",
+            "0x18",
+            "0xc0000064",
+            "0x6",
+            "0xc000006d",
+            "0xc0000234",
+            "0x12",
+        ]),
         /// Logon types of the 4624 that completes the pattern; empty means any.
         pub success_logon_types: Vec<u32> = Vec::new(),
         /// Leave out machine accounts (names ending in `$`).
         pub exclude_machine_accounts: bool = true,
         /// Leave out `ANONYMOUS LOGON` (SID S-1-5-7).
         pub exclude_anonymous: bool = true,
+        /// Attempts: this many failures within `attempt_window_secs` with no success within
+        /// `window_secs` of the latest are reported as `BruteForceAttempt` (5 in 5 min, Hayabusa's
+        /// "PW Guessing").
+        pub attempt_min_failures: u32 = 5,
+        pub attempt_window_secs: u64 = 300,
+        /// Risk of an attempt at the threshold; more by volume and spread, never above
+        /// `attempt_risk_max`.
+        pub attempt_risk: u32 = 40,
+        pub attempt_risk_max: u32 = 55,
         /// Risk by distinct failure source IPs: `risk_high` above `high_ip_count`, `risk_medium` above
         /// `medium_ip_count`, else `risk_low` (the seed's 90 / 75 / 60 ladder).
         pub risk_high: u32 = 90,
@@ -68,10 +103,8 @@ crate::config::signal_config! {
     }
 }
 
-pub const DETECTION: Detection = Detection {
-    name: "FailedLogonsThenSuccess",
-    techniques: &[T1586, T1110_001, T1078],
-};
+pub const DETECTION: Detection =
+    Detection::compromise("FailedLogonsThenSuccess", &[T1586, T1110_001, T1078]);
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Class {
@@ -112,22 +145,56 @@ pub(crate) struct Kind;
 
 impl Run for Kind {
     type Record = Mini;
-    type Own = ();
+    type Own = Attempt;
 
-    fn run(_: &(), ctx: &Ctx<'_>) -> TimeDelta {
+    fn run(_: &Attempt, ctx: &Ctx<'_>) -> TimeDelta {
         secs(ctx.cfg.failed_logons_then_success.window_secs)
     }
 
-    fn close(ep: Box<Episode>, _: &Shared<str>, _: &mut (), ctx: &mut Ctx<'_>) {
+    fn close(ep: Box<Episode>, _: &Shared<str>, _: &mut Attempt, ctx: &mut Ctx<'_>) {
         let risk = ctx.cfg.failed_logons_then_success.ladder_risk(ep.ips.len());
         ctx.emit(ep, &DETECTION, risk);
+    }
+    fn own_deadline(own: &Attempt, ctx: &Ctx<'_>) -> Option<DateTime<Utc>> {
+        own.deadline(&Self::attempt_rule(ctx), ctx)
+    }
+
+    fn own_expire(
+        own: &mut Attempt,
+        _: &Shared<str>,
+        now: DateTime<Utc>,
+        _: bool,
+        ctx: &mut Ctx<'_>,
+    ) {
+        own.expire(&Self::attempt_rule(ctx), now, ctx);
+    }
+
+    fn own_is_empty(own: &Attempt) -> bool {
+        own.is_empty()
+    }
+
+    fn own_finish(own: &mut Attempt, _: &Shared<str>, ctx: &mut Ctx<'_>) {
+        own.report(&Self::attempt_rule(ctx), ctx);
+    }
+}
+
+impl FailuresThen for Kind {
+    fn attempt_rule(ctx: &Ctx<'_>) -> AttemptRule {
+        let c = &ctx.cfg.failed_logons_then_success;
+        AttemptRule {
+            min: c.attempt_min_failures,
+            window: secs(c.attempt_window_secs),
+            followed_within: secs(c.window_secs),
+            risk: c.attempt_risk,
+            risk_max: c.attempt_risk_max,
+        }
     }
 }
 
 pub(crate) type FailedLogonsThenSuccess = Tracker<sequence::State<Kind>>;
 
 impl Signal for FailedLogonsThenSuccess {
-    const DETECTIONS: &'static [Detection] = &[DETECTION];
+    const DETECTIONS: &'static [Detection] = &[DETECTION, BRUTE_FORCE];
 
     fn observe(&mut self, ev: &AuthEvent, ctx: &mut Ctx<'_>) {
         let c = &ctx.cfg.failed_logons_then_success;
@@ -248,7 +315,7 @@ mod tests {
                 vec![],
             ),
             (
-                "interactive (type 2) failures do not count",
+                "local guessing (type 2) then a logon counts: every logon path does",
                 {
                     let mut v: Vec<_> = (0..6)
                         .map(|i| win(i, 4625, "CORP\\jdoe", "", Some(2), "0xc000006a"))
@@ -256,13 +323,24 @@ mod tests {
                     v.push(ok(7, "CORP\\jdoe", ""));
                     v
                 },
+                hit("CORP\\jdoe", 60, 6, 1, 0),
+            ),
+            (
+                "network logons that are not logon attempts (type 5, a service) do not count",
+                {
+                    let mut v: Vec<_> = (0..6)
+                        .map(|i| win(i, 4625, "CORP\\jdoe", "", Some(5), "0xc000006a"))
+                        .collect();
+                    v.push(ok(7, "CORP\\jdoe", ""));
+                    v
+                },
                 vec![],
             ),
             (
-                "unknown-user failures (0xc0000064) do not count",
+                "a disabled account's failures (0xc0000072) are not guessing",
                 {
                     let mut v: Vec<_> = (0..6)
-                        .map(|i| win(i, 4625, "CORP\\jdoe", "203.0.113.5", Some(3), "0xc0000064"))
+                        .map(|i| win(i, 4625, "CORP\\jdoe", "203.0.113.5", Some(3), "0xc0000072"))
                         .collect();
                     v.push(ok(7, "CORP\\jdoe", "203.0.113.5"));
                     v
@@ -376,5 +454,147 @@ mod tests {
         let mut s = win(2, 4624, "x", "", None, "0x0");
         s.windows = None;
         assert!(alerts(vec![e, s]).is_empty());
+    }
+
+    fn attempts(events: Vec<crate::AuthEvent>) -> Vec<(String, String, u32, u64, u64, u64)> {
+        run(&Config::default(), events)
+            .into_iter()
+            .filter(|a| a.0 == "BruteForceAttempt")
+            .collect()
+    }
+
+    fn attempt(user: &str, risk: u32, f: u64, ips: u64) -> (String, String, u32, u64, u64, u64) {
+        ("BruteForceAttempt".into(), user.into(), risk, f, 0, ips)
+    }
+
+    #[test]
+    fn brute_force_attempts() {
+        let bad = |min: i64, who: &str, lt: u32, code: &str| {
+            win(min, 4625, who, "198.51.100.9", Some(lt), code)
+        };
+        let cases: Vec<(&str, Vec<crate::AuthEvent>, Vec<_>)> = vec![
+            (
+                "five wrong passwords over SMB in a minute, no logon",
+                (0..5)
+                    .map(|_| bad(0, "CORP\\admin", 3, "0xc000006a"))
+                    .collect(),
+                vec![attempt("CORP\\admin", 40, 5, 1)],
+            ),
+            (
+                "four is a typo",
+                (0..4)
+                    .map(|_| bad(0, "CORP\\admin", 3, "0xc000006a"))
+                    .collect(),
+                vec![],
+            ),
+            (
+                "OpenSSH (type 8), RDP (10) and local (2) guessing count alike",
+                [8, 10, 2, 8, 10]
+                    .into_iter()
+                    .map(|lt| bad(1, "CORP\\admin", lt, "0xc000006a"))
+                    .collect(),
+                vec![attempt("CORP\\admin", 40, 5, 1)],
+            ),
+            (
+                "Kerberos 0x18 (4771) and NTLM 0xc0000064 (4776) count",
+                (0..3)
+                    .map(|_| win(1, 4771, "CORP\\admin", "198.51.100.9", None, "0x18"))
+                    .chain(
+                        (0..2).map(|_| {
+                            win(1, 4776, "CORP\\admin", "198.51.100.9", None, "0xc0000064")
+                        }),
+                    )
+                    .collect(),
+                vec![attempt("CORP\\admin", 40, 5, 1)],
+            ),
+            (
+                "a restricted or disabled account is not guessing",
+                (0..6)
+                    .map(|i| {
+                        bad(
+                            0,
+                            "CORP\\admin",
+                            10,
+                            if i % 2 == 0 {
+                                "0xc000006e"
+                            } else {
+                                "0xc0000072"
+                            },
+                        )
+                    })
+                    .collect(),
+                vec![],
+            ),
+            (
+                "spread over more than five minutes is not a burst",
+                (0..6)
+                    .map(|i| bad(i * 2, "CORP\\admin", 3, "0xc000006a"))
+                    .collect(),
+                vec![],
+            ),
+            (
+                "a logon right after the failures is a compromise, not an attempt",
+                {
+                    let mut v: Vec<_> = (0..6)
+                        .map(|_| bad(0, "CORP\\admin", 3, "0xc000006a"))
+                        .collect();
+                    v.push(win(20, 4624, "CORP\\admin", "198.51.100.9", Some(3), "0x0"));
+                    v
+                },
+                vec![],
+            ),
+            (
+                "a logon before the failures does not excuse them",
+                {
+                    let mut v = vec![win(0, 4624, "CORP\\admin", "198.51.100.9", Some(3), "0x0")];
+                    v.extend((0..5).map(|_| bad(1, "CORP\\admin", 8, "0xc000006a")));
+                    v
+                },
+                vec![attempt("CORP\\admin", 40, 5, 1)],
+            ),
+            (
+                "a logon the next day does not either",
+                {
+                    let mut v: Vec<_> = (0..5)
+                        .map(|_| bad(0, "CORP\\admin", 3, "0xc000006a"))
+                        .collect();
+                    v.push(win(
+                        600,
+                        4624,
+                        "CORP\\admin",
+                        "198.51.100.9",
+                        Some(3),
+                        "0x0",
+                    ));
+                    v
+                },
+                vec![attempt("CORP\\admin", 40, 5, 1)],
+            ),
+            (
+                "volume raises the risk, never above 55",
+                (0..3600)
+                    .map(|_| bad(0, "CORP\\admin", 3, "0xc000006a"))
+                    .collect(),
+                vec![attempt("CORP\\admin", 55, 3600, 1)],
+            ),
+            (
+                "two domains' administrators are two accounts",
+                (0..3)
+                    .map(|_| bad(0, "CORP\\administrator", 3, "0xc000006a"))
+                    .chain((0..3).map(|_| bad(0, "LAB\\administrator", 3, "0xc000006a")))
+                    .collect(),
+                vec![],
+            ),
+            (
+                "machine accounts are left out",
+                (0..6)
+                    .map(|_| bad(0, "CORP\\WS01$", 3, "0xc000006a"))
+                    .collect(),
+                vec![],
+            ),
+        ];
+        for (name, events, want) in cases {
+            assert_eq!(attempts(events), want, "{name}");
+        }
     }
 }

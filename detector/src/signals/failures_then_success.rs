@@ -1,6 +1,7 @@
 //! **Credential stuffing, ordered** (default profile): a run of failed sign-ins for one identity
 //! followed, within a sliding window, by a success — or by a sign-in whose password was right but
-//! that something else stopped (the attacker holds the password either way).
+//! that something else stopped (the attacker holds the password either way); and, when nothing
+//! follows, the **brute force attempt**.
 //!
 //! Logic: per identity, failures (result code ≠ 0, not in `excluded_result_codes`, not from a
 //! password-reset app in `allowlist.password_reset_apps`) are kept for `window_secs` (1 h). A success
@@ -14,6 +15,13 @@
 //! `Details.Lockouts` and `Details.MaliciousIpBlocks` (50053 means an account lockout *or* Microsoft's
 //! block of a known-bad IP, told apart by the failure reason).
 //!
+//! **Attempt** (`BruteForceAttempt`): `attempt_min_failures` (5) failures within
+//! `attempt_window_secs` (5 min), lockout storms (50053) included, with no success or
+//! correct-password event within `window_secs` of the latest: reported then (or a day after its
+//! first failure, or at the end of input), risk `attempt_risk` (40) rising with volume and spread to
+//! at most `attempt_risk_max` (55) ([`super::sequence::AttemptRule`]). A success in time makes it the
+//! compromise above instead.
+//!
 //! Anchors: MITRE ATT&CK T1110.004/T1110.001, T1586, T1078; Microsoft Sentinel "Brute force attack
 //! against Azure Portal", "Successful logon from IP and failure from a different IP"; Splunk
 //! "Azure AD Successful Authentication From Different IPs"; Entra sign-in error codes reference.
@@ -22,9 +30,11 @@
 //! run); stale credentials on a phone retrying before the user updates them (single IP, risk 60);
 //! password-reset flows (excluded by app).
 
-use chrono::TimeDelta;
+use chrono::{DateTime, TimeDelta, Utc};
 
-use super::sequence::{self, Run, Step, failures_then};
+use super::sequence::{
+    self, Attempt, AttemptRule, BRUTE_FORCE, FailuresThen, Run, Step, failures_then,
+};
 use super::{Ctx, Episode, IpLadder, Mini, Signal, Tracker, password_reset_flow, secs, skip};
 use crate::config::strings;
 use crate::event::AuthEvent;
@@ -48,6 +58,15 @@ crate::config::signal_config! {
             ]),
         /// `authenticationStepResultDetail` texts with the same meaning (case-insensitive).
         pub correct_password_details: Vec<String> = strings(&["Correct Password"]),
+        /// Attempts: this many failures within `attempt_window_secs` with no success within
+        /// `window_secs` of the latest are reported as `BruteForceAttempt` (5 in 5 min, Hayabusa's
+        /// "PW Guessing").
+        pub attempt_min_failures: u32 = 5,
+        pub attempt_window_secs: u64 = 300,
+        /// Risk of an attempt at the threshold; more by volume and spread, never above
+        /// `attempt_risk_max`.
+        pub attempt_risk: u32 = 40,
+        pub attempt_risk_max: u32 = 55,
         pub risk_high: u32 = 90,
         pub high_ip_count: u32 = 5,
         pub risk_medium: u32 = 75,
@@ -56,10 +75,8 @@ crate::config::signal_config! {
     }
 }
 
-pub const DETECTION: Detection = Detection {
-    name: "CredentialStuffing",
-    techniques: &[T1586, T1110_004, T1078],
-};
+pub const DETECTION: Detection =
+    Detection::compromise("CredentialStuffing", &[T1586, T1110_004, T1078]);
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Class {
@@ -95,22 +112,56 @@ pub(crate) struct Kind;
 
 impl Run for Kind {
     type Record = Mini;
-    type Own = ();
+    type Own = Attempt;
 
-    fn run(_: &(), ctx: &Ctx<'_>) -> TimeDelta {
+    fn run(_: &Attempt, ctx: &Ctx<'_>) -> TimeDelta {
         secs(ctx.cfg.failures_then_success.window_secs)
     }
 
-    fn close(ep: Box<Episode>, _: &Shared<str>, _: &mut (), ctx: &mut Ctx<'_>) {
+    fn close(ep: Box<Episode>, _: &Shared<str>, _: &mut Attempt, ctx: &mut Ctx<'_>) {
         let risk = ctx.cfg.failures_then_success.ladder_risk(ep.ips.len());
         ctx.emit(ep, &DETECTION, risk);
+    }
+    fn own_deadline(own: &Attempt, ctx: &Ctx<'_>) -> Option<DateTime<Utc>> {
+        own.deadline(&Self::attempt_rule(ctx), ctx)
+    }
+
+    fn own_expire(
+        own: &mut Attempt,
+        _: &Shared<str>,
+        now: DateTime<Utc>,
+        _: bool,
+        ctx: &mut Ctx<'_>,
+    ) {
+        own.expire(&Self::attempt_rule(ctx), now, ctx);
+    }
+
+    fn own_is_empty(own: &Attempt) -> bool {
+        own.is_empty()
+    }
+
+    fn own_finish(own: &mut Attempt, _: &Shared<str>, ctx: &mut Ctx<'_>) {
+        own.report(&Self::attempt_rule(ctx), ctx);
+    }
+}
+
+impl FailuresThen for Kind {
+    fn attempt_rule(ctx: &Ctx<'_>) -> AttemptRule {
+        let c = &ctx.cfg.failures_then_success;
+        AttemptRule {
+            min: c.attempt_min_failures,
+            window: secs(c.attempt_window_secs),
+            followed_within: secs(c.window_secs),
+            risk: c.attempt_risk,
+            risk_max: c.attempt_risk_max,
+        }
     }
 }
 
 pub(crate) type FailuresThenSuccess = Tracker<sequence::State<Kind>>;
 
 impl Signal for FailuresThenSuccess {
-    const DETECTIONS: &'static [Detection] = &[DETECTION];
+    const DETECTIONS: &'static [Detection] = &[DETECTION, BRUTE_FORCE];
 
     fn observe(&mut self, ev: &AuthEvent, ctx: &mut Ctx<'_>) {
         let Some(class) = classify(ev, ctx) else {
@@ -310,5 +361,83 @@ mod tests {
         e.result_code = None;
         e.app = None;
         assert!(run(&Config::default(), vec![e, ev(2, "x@y.z", "0", "")]).is_empty());
+    }
+
+    fn attempts(events: Vec<crate::AuthEvent>) -> Vec<(String, String, u32, u64, u64, u64)> {
+        run(&Config::default(), events)
+            .into_iter()
+            .filter(|a| a.0 == "BruteForceAttempt")
+            .collect()
+    }
+
+    fn attempt(user: &str, risk: u32, f: u64, ips: u64) -> (String, String, u32, u64, u64, u64) {
+        ("BruteForceAttempt".into(), user.into(), risk, f, 0, ips)
+    }
+
+    #[test]
+    fn brute_force_attempts() {
+        let u = "victim@contoso.com";
+        let f = |min: i64, code: &str| ev(min, u, code, "203.0.113.5");
+        let cases: Vec<(&str, Vec<crate::AuthEvent>, Vec<_>)> = vec![
+            (
+                "wrong passwords and a lockout storm",
+                vec![
+                    f(0, "50126"),
+                    f(0, "50126"),
+                    f(1, "50053"),
+                    f(1, "50053"),
+                    f(2, "50053"),
+                ],
+                vec![attempt(u, 40, 5, 1)],
+            ),
+            (
+                "a right password stopped by MFA is not guessing",
+                (0..6).map(|_| f(0, "50076")).collect(),
+                vec![],
+            ),
+            (
+                "... and after failures it is the compromise, not an attempt",
+                {
+                    let mut v: Vec<_> = (0..5).map(|_| f(0, "50126")).collect();
+                    v.push(f(2, "50076"));
+                    v
+                },
+                vec![],
+            ),
+            (
+                "a success soon after: the stuffing signal's",
+                {
+                    let mut v: Vec<_> = (0..6).map(|_| f(0, "50126")).collect();
+                    v.push(f(3, "0"));
+                    v
+                },
+                vec![],
+            ),
+        ];
+        for (name, events, want) in cases {
+            assert_eq!(attempts(events), want, "{name}");
+        }
+        // A compromise threshold above the attempt's: six failures and then the user got in
+        // is neither a compromise nor an attempt (the success ends the run).
+        let mut cfg = Config::default();
+        cfg.failures_then_success.min_failures = 7;
+        let mut v: Vec<_> = (0..6).map(|i| f(i, "50126")).collect();
+        v.push(f(7, "0"));
+        assert_eq!(run(&cfg, v), vec![], "success below min_failures");
+    }
+
+    #[test]
+    fn attempts_do_not_feed_the_combined_score() {
+        // Guessing and a hosting sign-in of the same account much later: one attempt, one
+        // hosting alert, no combined alert (the attempt was never followed by its success).
+        let u = "victim@contoso.com";
+        let mut v: Vec<_> = (0..6).map(|_| ev(0, u, "50126", "203.0.113.5")).collect();
+        let mut s = ev(300, u, "0", "185.220.101.4");
+        s.asn = Some(9009);
+        v.push(s);
+        let got = run(&Config::default(), v);
+        let kinds: Vec<&str> = got.iter().map(|a| a.0.as_str()).collect();
+        assert!(kinds.contains(&"BruteForceAttempt"), "{kinds:?}");
+        assert!(!kinds.contains(&"CompromisedIdentity"), "{kinds:?}");
     }
 }

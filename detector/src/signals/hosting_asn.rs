@@ -62,10 +62,8 @@ crate::config::signal_config! {
     }
 }
 
-pub const DETECTION: Detection = Detection {
-    name: "SuspiciousInfrastructure",
-    techniques: &[T1586, T1078, T1090],
-};
+pub const DETECTION: Detection =
+    Detection::compromise("SuspiciousInfrastructure", &[T1586, T1078, T1090]);
 
 #[derive(Debug, Clone)]
 pub(crate) struct Kind;

@@ -41,10 +41,7 @@ crate::config::signal_config! {
     }
 }
 
-pub const DETECTION: Detection = Detection {
-    name: "IdentityProtectionRisk",
-    techniques: &[T1586, T1078],
-};
+pub const DETECTION: Detection = Detection::compromise("IdentityProtectionRisk", &[T1586, T1078]);
 
 #[derive(Debug, Clone)]
 pub(crate) struct Kind;

@@ -45,10 +45,7 @@ crate::config::signal_config! {
     }
 }
 
-pub const DETECTION: Detection = Detection {
-    name: "ImpossibleTravel",
-    techniques: &[T1586, T1078],
-};
+pub const DETECTION: Detection = Detection::compromise("ImpossibleTravel", &[T1586, T1078]);
 
 pub(crate) type ImpossibleTravel = Tracker<State>;
 

@@ -49,10 +49,8 @@ crate::config::signal_config! {
     }
 }
 
-pub const DETECTION: Detection = Detection {
-    name: "LegacyProtocolSuccess",
-    techniques: &[T1586, T1078_004, T1110],
-};
+pub const DETECTION: Detection =
+    Detection::compromise("LegacyProtocolSuccess", &[T1586, T1078_004, T1110]);
 
 #[derive(Debug, Clone)]
 pub(crate) struct Kind;

@@ -37,10 +37,7 @@ crate::config::signal_config! {
     }
 }
 
-pub const DETECTION: Detection = Detection {
-    name: "MfaFatigue",
-    techniques: &[T1586, T1621, T1078],
-};
+pub const DETECTION: Detection = Detection::compromise("MfaFatigue", &[T1586, T1621, T1078]);
 
 /// The run: the identity's MFA denials of the last `window_secs`.
 #[derive(Debug, Clone)]

@@ -16,6 +16,7 @@
 
 pub mod combined;
 pub mod credential_stuffing;
+pub mod explicit_credentials;
 pub mod failed_logons_then_success;
 pub mod failures_then_success;
 pub mod geo_velocity;
@@ -76,6 +77,7 @@ macro_rules! signal_table {
             combined_risk: combined::Combined, CombinedRiskConfig, Alerts, [Default];
             failed_logons_then_success: failed_logons_then_success::FailedLogonsThenSuccess, FailedLogonsThenSuccessConfig, Windows, [Default];
             one_source_many_accounts: one_source_many_accounts::OneSourceManyAccounts, OneSourceManyAccountsConfig, Windows, [Default];
+            explicit_credentials: explicit_credentials::ExplicitCredentials, ExplicitCredentialsConfig, Windows, [Default];
         }
     };
 }
@@ -273,6 +275,8 @@ pub(crate) struct Compiled {
     pub kit_user_agents: FoldedSet,
     /// ROPC / legacy-client user-agent substrings.
     pub legacy_user_agents: FoldedSet,
+    /// Scripted HTTP client user-agent substrings (token replay).
+    pub scripted_user_agents: FoldedSet,
     pub tor: rustc_hash::FxHashSet<std::net::IpAddr>,
     pub hosting_asns: rustc_hash::FxHashSet<u32>,
     pub hosting_names: FoldedSet,
@@ -293,6 +297,7 @@ impl Compiled {
         Compiled {
             kit_user_agents: FoldedSet::new(&cfg.token_replay.kit_user_agents),
             legacy_user_agents: FoldedSet::new(&cfg.legacy_auth.user_agents),
+            scripted_user_agents: FoldedSet::new(&cfg.token_replay.scripted_user_agents),
             tor: cfg.hosting.tor_exit_ips.iter().copied().collect(),
             hosting_asns: cfg.hosting.asn_numbers.iter().copied().collect(),
             hosting_names: FoldedSet::new(&cfg.hosting.asn_names),
@@ -476,6 +481,32 @@ ip_ladder!(
 /// The `UserPrincipalName` of alerts about a source rather than one identity.
 pub const MULTIPLE: &str = "(multiple)";
 
+/// The risk of an attempt, by volume and spread: `base` at `min` (the signal's threshold), 5 more
+/// each time the count quadruples (4 × `min`, 16 × `min`, ...), 5 more when it came from more than
+/// five sources, never above `max` (attempts stay below every compromise alert, which start at 60).
+///
+/// With the defaults (base 40 or 45, max 55) five wrong passwords in five minutes are 40, twenty are
+/// 45, eighty 50; a spray of five accounts is 45, twenty 50, eighty 55.
+pub(crate) fn attempt_risk(base: u32, max: u32, count: u64, min: u32, sources: u64) -> u32 {
+    let mut risk = base;
+    let mut step = u64::from(min.max(1)) * 4;
+    while count >= step && risk < max {
+        risk += 5;
+        step = step.saturating_mul(4);
+    }
+    if sources > 5 {
+        risk += 5;
+    }
+    risk.min(max)
+}
+
+/// Whether alerts of this detection type are attempts ([`Detection::attempt`]).
+pub(crate) fn is_attempt(detection_type: &str) -> bool {
+    catalog()
+        .iter()
+        .any(|(_, d)| d.attempt && d.name == detection_type)
+}
+
 /// The open episode's window (from its first record) has ended by `now`.
 pub(crate) fn ended(ep: &Option<Box<Episode>>, ctx: &Ctx<'_>, now: DateTime<Utc>) -> bool {
     ep.as_ref().is_some_and(|e| e.first + ctx.window() <= now)
@@ -511,7 +542,12 @@ pub(crate) fn excluded_windows_account(
         return Some("windows: machine account");
     }
     let sid = ev.windows.as_deref().and_then(|w| w.target_sid.as_deref());
-    if anonymous && (&*ev.identity_key == "anonymous logon" || sid == Some("S-1-5-7")) {
+    // The key is `domain\name` once the domain is known (`nt authority\anonymous logon`).
+    let name = ev
+        .identity_key
+        .rsplit_once('\\')
+        .map_or(&*ev.identity_key, |(_, n)| n);
+    if anonymous && (name == "anonymous logon" || sid == Some("S-1-5-7")) {
         return Some("windows: anonymous logon");
     }
     None
@@ -545,7 +581,16 @@ impl Ctx<'_> {
     }
 
     /// Emit `ep` as an alert of `detection` generated at `time`.
-    pub fn emit_at(&mut self, ep: Episode, detection: &Detection, risk: u32, time: DateTime<Utc>) {
+    pub fn emit_at(
+        &mut self,
+        mut ep: Episode,
+        detection: &Detection,
+        risk: u32,
+        time: DateTime<Utc>,
+    ) {
+        if detection.attempt {
+            ep.details.insert("Stage".into(), "attempt".into());
+        }
         let alert = ep.into_alert(detection, risk, time, self.cfg, self.stats);
         self.out.push(alert);
     }
@@ -684,10 +729,11 @@ impl Episode {
         let t = m.time();
         self.first = self.first.min(t);
         self.last = self.last.max(t);
-        if m.is_success() {
-            self.successes += 1;
-        } else {
-            self.failures += 1;
+        match m.evidence.outcome {
+            Outcome::Success => self.successes += 1,
+            Outcome::Failure | Outcome::Interrupted => self.failures += 1,
+            // Credentials presented, the result not recorded: neither.
+            Outcome::Attempt => {}
         }
         if describe {
             self.ips.add(

@@ -1,27 +1,41 @@
 //! **One source, many accounts** (Windows, default profile): password spraying and account
-//! enumeration against Active Directory, and the sprayed account that then logs on.
+//! enumeration against Active Directory — attempts — and the logon from the spraying source that
+//! shows the spray worked.
 //!
-//! Logic: failures (event in `failure_events`: 4625, 4768, 4771, 4776 with any failure status) are
-//! grouped by their source — `IpAddress`, or the client `WorkstationName` / `Workstation` when the
-//! event has no address (4776 never has one); events with neither are skipped and counted. When one
-//! source has failed against at least `min_accounts` (31, Splunk's "more than 30") distinct accounts
-//! within `window_secs` (5 min), an `OneSourceManyAccounts` alert opens (risk `risk`, 70) for the
-//! source: `UserPrincipalName` is `(multiple)`, `Details.Source` names it, `Details.Accounts` lists
-//! the accounts (capped), `Details.AccountCount` counts them; later failures from the source join it
-//! until the top-level `window_secs` (24 h) after its first record.
-//! **Then success** (`OneSourceManyAccountsThenSuccess`, risk `risk_success`, 95): a logon (4624, or
-//! a successful 4768/4776) *from the same source* for an account that source failed against, within
-//! `success_window_secs` (1 h) of that failure, during or after a detected spray: one alert per
-//! account and source, raised at once. Machine accounts and `ANONYMOUS LOGON` are left out by default.
+//! Logic: failures (event in `failure_events`: 4625, 4768, 4771, 4776 with any failure status:
+//! wrong passwords and unknown accounts alike) are grouped by their source — `IpAddress`, or the
+//! client `WorkstationName` / `Workstation` when the event has no address (4776 never has one);
+//! events with neither are skipped and counted. A source is spraying when it failed against
+//! * at least `burst_min_accounts` (8) distinct accounts within `burst_window_secs` (60 s): a
+//!   tool's pace (Kerbrute, CrackMapExec, a Kerberos spray of ten accounts in milliseconds), or
+//! * at least `min_accounts` (31, Splunk's "more than 30") within `window_secs` (5 min).
+//!
+//! The burst rule is not applied to a **shared source**: one from which at least
+//! `shared_source_min_accounts` (5) distinct accounts logged on successfully within the top-level
+//! `window_secs` (a terminal server, a Citrix or VDI host, a NAT or VPN concentrator in front of many
+//! users, where many users failing at once after a password change is ordinary); only the slower,
+//! larger rule is. A spray opens a `OneSourceManyAccounts` attempt for the source (`UserPrincipalName`
+//! `(multiple)`, `Details.Source`, `Details.Accounts`, `Details.AccountCount`, `Details.Rule`); later
+//! failures from it join until the top-level `window_secs` (24 h) after its first record. Risk: an
+//! attempt, `risk` (45) at `burst_min_accounts` accounts, more by volume ([`super::attempt_risk`]),
+//! at most `risk_max` (55).
+//!
+//! **Then success** (`OneSourceManyAccountsThenSuccess`, a compromise, risk `risk_success` 95): a
+//! logon (4624, or a successful 4768/4776) from the spraying source within `success_window_secs`
+//! (1 h) of the spray's latest failure, by **any** account — a sprayed password that works succeeds
+//! on its first try, so its account has no failure — or, from a shared source, only by an account
+//! the source failed against. One alert per account and source, raised at once. Machine accounts and
+//! `ANONYMOUS LOGON` are left out by default.
 //!
 //! Anchors: MITRE ATT&CK T1110.003 (password spraying), T1087 (account discovery via Kerberos
 //! enumeration), T1078, T1586; Splunk "Windows Multiple Users Failed To Authenticate From Ip" and
 //! "... From Host" (> 30 users in 5 min), "Windows Multiple Invalid Users Fail To Authenticate Using
-//! Kerberos"; Windows events 4625, 4768 (0x6), 4771 (0x18), 4776.
+//! Kerberos"; Sumo Logic "Password Attack from Host"; Windows events 4625, 4768 (0x6), 4771 (0x18),
+//! 4776.
 //!
-//! Known false positives: a Citrix / RDS / VDI server or a NAT in front of many users after a
-//! password-policy change (one source, many real accounts); a misconfigured service retrying many
-//! service accounts; vulnerability scanners and identity audits. Put such sources in
+//! Known false positives: a multi-user host after a password-policy change whose users had not yet
+//! logged on from it (the guard learns shared sources from their logons); a misconfigured service
+//! retrying many service accounts; vulnerability scanners and identity audits. Put such sources in
 //! `allowlist.trusted_ips`.
 
 use crate::shared::Shared;
@@ -32,7 +46,8 @@ use serde::{Deserialize, Serialize};
 
 use super::sequence::{self, Kept, Run};
 use super::{
-    Ctx, Distinct, Episode, Mini, Signal, Tracker, excluded_windows_account, secs, skip, trusted_ip,
+    Ctx, Distinct, Episode, Mini, Signal, Tracker, attempt_risk, excluded_windows_account, secs,
+    skip, trusted_ip,
 };
 use crate::event::{AuthEvent, Outcome};
 use crate::mitre::{Detection, T1078, T1087, T1110_003, T1586};
@@ -46,31 +61,39 @@ crate::config::signal_config! {
         pub window_secs: u64 = 300,
         /// Distinct accounts needed in the window (31: Splunk's "more than 30").
         pub min_accounts: u32 = 31,
+        /// A tool's pace: this many distinct accounts ...
+        pub burst_min_accounts: u32 = 8,
+        /// ... within this many seconds.
+        pub burst_window_secs: u64 = 60,
+        /// A source this many distinct accounts logged on from (within the detection window) is
+        /// shared: the burst rule does not apply to it.
+        pub shared_source_min_accounts: u32 = 5,
         /// Event IDs counted as failures (any failure status).
         pub failure_events: Vec<u32> = vec![4625, 4768, 4771, 4776],
         pub exclude_machine_accounts: bool = true,
         pub exclude_anonymous: bool = true,
-        pub risk: u32 = 70,
-        /// A logon by a sprayed account from the same source within this many seconds of its failure.
+        /// Risk of the spray (an attempt) at `burst_min_accounts` accounts; more by volume, never
+        /// above `risk_max`.
+        pub risk: u32 = 45,
+        pub risk_max: u32 = 55,
+        /// A logon from the spraying source within this many seconds of the spray's latest failure.
         pub success_window_secs: u64 = 3_600,
         pub risk_success: u32 = 95,
     }
     check(c) {
-        if c.min_accounts < 2 || c.window_secs == 0 {
-            return Err("min_accounts must be at least 2 and window_secs positive");
+        if c.min_accounts < 2 || c.window_secs == 0 || c.burst_min_accounts < 2 {
+            return Err(
+                "min_accounts and burst_min_accounts must be at least 2 and window_secs positive",
+            );
         }
         Ok(())
     }
 }
 
-pub const DETECTION: Detection = Detection {
-    name: "OneSourceManyAccounts",
-    techniques: TECHNIQUES,
-};
-pub const SUCCESS: Detection = Detection {
-    name: "OneSourceManyAccountsThenSuccess",
-    techniques: TECHNIQUES,
-};
+/// The spray or enumeration itself is an attempt.
+pub const DETECTION: Detection = Detection::attempt("OneSourceManyAccounts", &[T1110_003, T1087]);
+pub const SUCCESS: Detection =
+    Detection::compromise("OneSourceManyAccountsThenSuccess", TECHNIQUES);
 const TECHNIQUES: &[crate::mitre::Technique] = &[T1586, T1110_003, T1087, T1078];
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -98,6 +121,18 @@ pub(crate) struct Own {
     sprayed: BTreeMap<Shared<str>, Sprayed>,
     /// Accounts already reported as sprayed-then-logged-on (one alert each).
     reported: Distinct,
+    /// Accounts that logged on from this source, with their latest logon (the shared-source
+    /// guard), for the detection window.
+    logons: BTreeMap<Shared<str>, DateTime<Utc>>,
+    /// Until when a logon from this source follows a detected spray.
+    spray_until: Option<DateTime<Utc>>,
+}
+
+impl Own {
+    fn shared(&self, ctx: &Ctx<'_>) -> bool {
+        self.logons.len() as u64
+            >= u64::from(ctx.cfg.one_source_many_accounts.shared_source_min_accounts)
+    }
 }
 
 /// The run: the source's failures of the last `window_secs`, against any account.
@@ -118,31 +153,56 @@ impl Run for Kind {
             .insert("AccountCount".into(), own.accounts.len().into());
         ep.details
             .insert("Accounts".into(), own.accounts.first(50).into());
+        let c = &ctx.cfg.one_source_many_accounts;
+        let risk = attempt_risk(
+            c.risk,
+            c.risk_max,
+            own.accounts.len(),
+            c.burst_min_accounts,
+            0,
+        );
         own.accounts = Distinct::default();
-        let risk = ctx.cfg.one_source_many_accounts.risk;
         ctx.emit(ep, &DETECTION, risk);
     }
 
     fn own_deadline(own: &Own, ctx: &Ctx<'_>) -> Option<DateTime<Utc>> {
         let sw = secs(ctx.cfg.one_source_many_accounts.success_window_secs);
-        own.sprayed.values().map(|(_, t, _)| *t + sw).min()
+        super::earliest([
+            own.sprayed.values().map(|(_, t, _)| *t + sw).min(),
+            own.logons.values().min().map(|t| *t + ctx.window()),
+            own.spray_until,
+        ])
     }
 
-    /// Sprayed accounts leave `success_window_secs` after their latest failure.
-    fn own_expire(own: &mut Own, now: DateTime<Utc>, alert_open: bool, ctx: &Ctx<'_>) {
+    /// Sprayed accounts leave `success_window_secs` after their latest failure, logons the
+    /// detection window after theirs.
+    fn own_expire(
+        own: &mut Own,
+        _: &Shared<str>,
+        now: DateTime<Utc>,
+        alert_open: bool,
+        ctx: &mut Ctx<'_>,
+    ) {
         let sw = secs(ctx.cfg.one_source_many_accounts.success_window_secs);
         own.sprayed.retain(|_, (_, t, _)| *t + sw > now);
-        if own.sprayed.is_empty() && !alert_open {
+        let w = ctx.window();
+        own.logons.retain(|_, t| *t + w > now);
+        if own.spray_until.is_some_and(|t| t <= now) {
+            own.spray_until = None;
+        }
+        if own.sprayed.is_empty() && own.spray_until.is_none() && !alert_open {
             own.reported = Distinct::default();
         }
     }
 
     fn own_is_empty(own: &Own) -> bool {
-        own.sprayed.is_empty()
+        own.sprayed.is_empty() && own.logons.is_empty() && own.spray_until.is_none()
     }
 
-    fn own_finish(own: &mut Own) {
+    fn own_finish(own: &mut Own, _: &Shared<str>, _: &mut Ctx<'_>) {
         own.sprayed.clear();
+        own.logons.clear();
+        own.spray_until = None;
     }
 }
 
@@ -197,9 +257,7 @@ impl Signal for OneSourceManyAccounts {
         if trusted_ip(ev, ctx.cfg) {
             return;
         }
-        if success && !self.contains(&source) {
-            return;
-        }
+        // Logons are tracked for every source: the shared-source guard needs them before a spray.
         self.update(
             source.as_str(),
             || sequence::State::new(source.as_str().into(), ev.time),
@@ -221,27 +279,53 @@ fn add_failure(s: &mut sequence::State<Kind>, ev: &AuthEvent, ctx: &mut Ctx<'_>)
         display: ev.identity.clone(),
         mini: Mini::of(ev),
     };
+    let until = ev.time + secs(ctx.cfg.one_source_many_accounts.success_window_secs);
     if let Some((ep, own)) = s.joining(ev.time, ctx) {
         ep.add(&a.mini, true, &ctx.cfg.limits, ctx.stats);
         own.accounts.add_str(&a.display, &ctx.cfg.limits, ctx.stats);
+        own.spray_until = own.spray_until.max(Some(until));
         remember(own, a, ctx);
         return;
     }
     s.expire(ev.time, ctx);
     s.keep(a, ctx);
-    let mut distinct: Vec<&str> = s.recent().iter().map(|a| &*a.account).collect();
-    crate::order::sort(&mut distinct);
-    distinct.dedup();
-    if distinct.len() as u64 >= u64::from(ctx.cfg.one_source_many_accounts.min_accounts) {
-        let source = s.label().clone();
-        let ep = s.open(ev.time, ctx, |ep, own, a, ctx| {
-            ep.add(&a.mini, true, &ctx.cfg.limits, ctx.stats);
-            own.accounts.add_str(&a.display, &ctx.cfg.limits, ctx.stats);
-            remember(own, a, ctx);
-        });
-        ep.details
-            .insert("Source".into(), source.to_string().into());
+    let Some(rule) = spraying(s, ev.time, ctx) else {
+        return;
+    };
+    let source = s.label().clone();
+    let ep = s.open(ev.time, ctx, |ep, own, a, ctx| {
+        ep.add(&a.mini, true, &ctx.cfg.limits, ctx.stats);
+        own.accounts.add_str(&a.display, &ctx.cfg.limits, ctx.stats);
+        remember(own, a, ctx);
+    });
+    ep.details
+        .insert("Source".into(), source.to_string().into());
+    ep.details.insert("Rule".into(), rule.into());
+    let own = s.own_mut();
+    own.spray_until = own.spray_until.max(Some(until));
+}
+
+/// Which rule says the run is a spray, if one does: enough accounts in the run, or (a source that
+/// is not shared) a burst of accounts within `burst_window_secs` of `now`.
+fn spraying(s: &sequence::State<Kind>, now: DateTime<Utc>, ctx: &Ctx<'_>) -> Option<&'static str> {
+    let c = &ctx.cfg.one_source_many_accounts;
+    let distinct = |since: Option<DateTime<Utc>>| {
+        let mut v: Vec<&str> = s
+            .recent()
+            .iter()
+            .filter(|a| since.is_none_or(|t| a.mini.time() > t))
+            .map(|a| &*a.account)
+            .collect();
+        crate::order::sort(&mut v);
+        v.dedup();
+        v.len() as u64
+    };
+    if distinct(None) >= u64::from(c.min_accounts) {
+        return Some("volume");
     }
+    let burst_since = now - secs(c.burst_window_secs);
+    (!s.own().shared(ctx) && distinct(Some(burst_since)) >= u64::from(c.burst_min_accounts))
+        .then_some("burst")
 }
 
 /// Keep a sprayed account's failures, for a later logon from this source.
@@ -263,28 +347,48 @@ fn remember(own: &mut Own, a: Attempt, ctx: &mut Ctx<'_>) {
     }
 }
 
-/// A logon from the source by an account it sprayed: one alert, at once.
+/// A logon from the source: noted for the shared-source guard; after a spray from it (by any
+/// account, or from a shared source by a sprayed one), one alert, at once.
 fn add_success(s: &mut sequence::State<Kind>, ev: &AuthEvent, ctx: &mut Ctx<'_>) {
     s.touch(ev.time);
     s.expire(ev.time, ctx);
     let limits = &ctx.cfg.limits;
     let source = s.label().to_string();
     let own = s.own_mut();
-    let Some((display, _, failures)) = own.sprayed.get(&*ev.identity_key) else {
-        return;
-    };
+    let shared = own.shared(ctx);
+    if own.logons.len() < limits.max_distinct_per_alert
+        || own.logons.contains_key(&*ev.identity_key)
+    {
+        own.logons.insert(ev.identity_key.clone(), ev.time);
+    }
     if own.reported.contains(&ev.identity_key) {
         return;
     }
+    let sprayed = own.sprayed.get(&*ev.identity_key);
+    let after_spray = !shared && own.spray_until.is_some_and(|t| ev.time <= t);
+    if sprayed.is_none() && !after_spray {
+        return;
+    }
+    let (display, failures): (&str, &[Mini]) = match sprayed {
+        Some((display, _, failures)) => (display, failures),
+        None => (&ev.identity, &[]),
+    };
     let first = failures.first().map_or(ev.time, Mini::time);
     let mut ep = Box::new(Episode::new(display, first));
     for f in failures {
         ep.add(f, true, limits, ctx.stats);
     }
-    ep.add(&Mini::of(ev), false, limits, ctx.stats);
+    // The logon is described (its address listed) when no failure of the account is.
+    ep.add(&Mini::of(ev), failures.is_empty(), limits, ctx.stats);
     ep.details.insert("Source".into(), source.into());
     ep.details
         .insert("SprayedAccounts".into(), own.sprayed.len().into());
+    if failures.is_empty() {
+        ep.details.insert(
+            "Note".into(),
+            "no failure of this account: the sprayed password worked on its first try".into(),
+        );
+    }
     let risk = ctx.cfg.one_source_many_accounts.risk_success;
     ctx.emit(ep, &SUCCESS, risk);
     own.reported
@@ -293,28 +397,24 @@ fn add_success(s: &mut sequence::State<Kind>, ev: &AuthEvent, ctx: &mut Ctx<'_>)
 
 #[cfg(test)]
 mod tests {
+    use chrono::TimeDelta;
+
     use crate::config::Config;
-    use crate::signals::testkit::{run, win};
+    use crate::signals::testkit::{run, t, win};
 
-    fn cfg(min: u32) -> Config {
-        let mut c = Config::default();
-        c.one_source_many_accounts.min_accounts = min;
-        c
-    }
-
-    fn spray(n: usize, ip: &str, code: &str, event: u32) -> Vec<crate::AuthEvent> {
+    /// `n` accounts failing from `ip`, one every `apart` seconds.
+    fn paced(n: usize, apart: i64, ip: &str, code: &str, event: u32) -> Vec<crate::AuthEvent> {
         (0..n)
             .map(|i| {
-                win(
-                    i as i64 / 10,
-                    event,
-                    &format!("CORP\\user{i:03}"),
-                    ip,
-                    Some(3),
-                    code,
-                )
+                let mut e = win(0, event, &format!("CORP\\user{i:03}"), ip, Some(3), code);
+                e.time = t(0) + TimeDelta::seconds(i as i64 * apart);
+                e
             })
             .collect()
+    }
+
+    fn logon(min: i64, who: &str, ip: &str) -> crate::AuthEvent {
+        win(min, 4624, who, ip, Some(3), "0x0")
     }
 
     fn only(
@@ -336,76 +436,92 @@ mod tests {
         let d = super::DETECTION.name.to_string();
         let s = super::SUCCESS.name.to_string();
         let m = "(multiple)".to_string();
-        let cases: Vec<(&str, Config, Vec<crate::AuthEvent>, Vec<Summary>)> = vec![
+        let ip = "198.51.100.9";
+        let cases: Vec<(&str, Vec<crate::AuthEvent>, Vec<Summary>)> = vec![
             (
-                "31 accounts from one IP in 4 minutes (Splunk: > 30 in 5 min)",
-                Config::default(),
-                spray(31, "203.0.113.66", "0xc000006a", 4625),
-                vec![(d.clone(), m.clone(), 70, 31, 0, 1)],
+                "31 accounts in 4.5 minutes, never 8 in a minute (Splunk: > 30 in 5 min)",
+                paced(31, 9, ip, "0xc000006a", 4625),
+                vec![(d.clone(), m.clone(), 45, 31, 0, 1)],
             ),
             (
-                "30 accounts is not enough",
-                Config::default(),
-                spray(30, "203.0.113.66", "0xc000006a", 4625),
+                "30 accounts at that pace is not enough",
+                paced(30, 9, ip, "0xc000006a", 4625),
                 vec![],
             ),
             (
-                "Kerberos pre-auth failures count (4771 0x18)",
-                cfg(5),
-                spray(6, "10.23.123.11", "0x18", 4771),
-                vec![(d.clone(), m.clone(), 70, 6, 0, 1)],
+                "a tool's pace: 8 accounts in a second (Kerberos 4768 0x6 and 4771 0x18)",
+                paced(4, 0, ip, "0x6", 4768)
+                    .into_iter()
+                    .chain(paced(8, 0, ip, "0x18", 4771).into_iter().skip(4))
+                    .collect(),
+                vec![(d.clone(), m.clone(), 45, 8, 0, 1)],
+            ),
+            (
+                "7 accounts in a second is not",
+                paced(7, 0, ip, "0x18", 4771),
+                vec![],
+            ),
+            (
+                "volume raises the risk: 128 accounts, 55",
+                paced(128, 0, ip, "0xc000006a", 4625),
+                vec![(d.clone(), m.clone(), 55, 128, 0, 1)],
+            ),
+            (
+                "a shared source (five accounts logged on from it) gets no burst rule",
+                {
+                    let mut v: Vec<_> = (0..5)
+                        .map(|i| logon(-30, &format!("CORP\\staff{i}"), ip))
+                        .collect();
+                    v.extend(paced(20, 0, ip, "0xc000006a", 4625));
+                    v
+                },
+                vec![],
             ),
             (
                 "a sprayed account then logs on from the same source",
-                cfg(5),
                 {
-                    let mut v = spray(6, "198.51.100.9", "0xc000006a", 4625);
-                    v.push(win(
-                        5,
-                        4624,
-                        "CORP\\user003",
-                        "198.51.100.9",
-                        Some(3),
-                        "0x0",
-                    ));
+                    let mut v = paced(8, 0, ip, "0xc000006a", 4625);
+                    v.push(logon(5, "CORP\\user003", ip));
                     v
                 },
                 vec![
                     (s.clone(), "CORP\\user003".into(), 95, 1, 1, 1),
-                    (d.clone(), m.clone(), 70, 6, 0, 1),
+                    (d.clone(), m.clone(), 45, 8, 0, 1),
                 ],
             ),
             (
-                "a logon from another source is the user, not the sprayer",
-                cfg(5),
+                "any account logging on from the spraying source: the password worked first try",
                 {
-                    let mut v = spray(6, "198.51.100.9", "0xc000006a", 4625);
-                    v.push(win(5, 4624, "CORP\\user003", "10.0.0.5", Some(3), "0x0"));
+                    let mut v = paced(8, 0, ip, "0x6", 4768);
+                    v.push(win(1, 4768, "CORP\\normal", ip, None, "0x0"));
                     v
                 },
-                vec![(d.clone(), m.clone(), 70, 6, 0, 1)],
+                vec![
+                    (s.clone(), "CORP\\normal".into(), 95, 0, 1, 1),
+                    (d.clone(), m.clone(), 45, 8, 0, 1),
+                ],
             ),
             (
-                "failures spread over more than 5 minutes do not add up",
-                cfg(5),
-                (0..6)
-                    .map(|i| {
-                        win(
-                            i * 6,
-                            4625,
-                            &format!("CORP\\u{i}"),
-                            "203.0.113.66",
-                            Some(3),
-                            "0xc000006a",
-                        )
-                    })
-                    .collect(),
-                vec![],
+                "... but not an hour after the spray",
+                {
+                    let mut v = paced(8, 0, ip, "0x6", 4768);
+                    v.push(win(61, 4768, "CORP\\normal", ip, None, "0x0"));
+                    v
+                },
+                vec![(d.clone(), m.clone(), 45, 8, 0, 1)],
+            ),
+            (
+                "a logon from another source is the user, not the sprayer",
+                {
+                    let mut v = paced(8, 0, ip, "0xc000006a", 4625);
+                    v.push(logon(5, "CORP\\user003", "10.0.0.5"));
+                    v
+                },
+                vec![(d.clone(), m.clone(), 45, 8, 0, 1)],
             ),
             (
                 "no source at all is skipped",
-                cfg(5),
-                spray(6, "", "0xc000006a", 4625)
+                paced(8, 0, "", "0xc000006a", 4625)
                     .into_iter()
                     .map(|mut e| {
                         e.windows.as_mut().unwrap().workstation = None;
@@ -416,23 +532,22 @@ mod tests {
             ),
             (
                 "without an IP the client workstation is the source (4776)",
-                cfg(5),
-                spray(6, "", "0xc000006a", 4776),
-                vec![(d.clone(), m.clone(), 70, 6, 0, 0)],
+                paced(8, 0, "", "0xc000006a", 4776),
+                vec![(d.clone(), m.clone(), 45, 8, 0, 0)],
             ),
         ];
-        for (name, cfg, events, want) in cases {
-            assert_eq!(only(run(&cfg, events), KINDS), want, "{name}");
+        for (name, events, want) in cases {
+            assert_eq!(only(run(&Config::default(), events), KINDS), want, "{name}");
         }
     }
 
     #[test]
     fn trusted_sources_are_left_out() {
-        let mut c = cfg(5);
+        let mut c = Config::default();
         c.allowlist.trusted_ips = vec!["203.0.113.0/24".parse().unwrap()];
         assert!(
             only(
-                run(&c, spray(10, "203.0.113.66", "0xc000006a", 4625)),
+                run(&c, paced(10, 0, "203.0.113.66", "0xc000006a", 4625)),
                 KINDS
             )
             .is_empty()
@@ -464,6 +579,6 @@ mod tests {
         e.windows.as_mut().unwrap().workstation = None;
         let mut f = win(2, 4624, "x", "1.2.3.4", None, "0x0");
         f.windows = None;
-        assert!(only(run(&cfg(2), vec![e, f]), KINDS).is_empty());
+        assert!(only(run(&Config::default(), vec![e, f]), KINDS).is_empty());
     }
 }

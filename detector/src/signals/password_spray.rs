@@ -6,8 +6,8 @@
 //!   source IP against at least `min_identities` (5) distinct identities within `window_secs` (20 min)
 //!   — Sentinel's "≥5 users in 20 min" — from an IP that has not signed anyone in during the last
 //!   `distributed_window_secs` (an office NAT whose users mistype is not a spray source). One alert
-//!   per source IP and window, risk `risk` (70);
-//!   `UserPrincipalName` is `(multiple)`, `Details.SourceIP` and `Details.Identities` name them.
+//!   per source IP and window; `UserPrincipalName` is `(multiple)`, `Details.SourceIP` and
+//!   `Details.Identities` name them, `Details.IdentityCount` counts them.
 //! * **Distributed** (`DistributedPasswordSpray`): failures that share one result code and one user
 //!   agent, against at least `distributed_min_identities` (10) identities from at least
 //!   `distributed_min_ips` (10) IPs, each IP trying at most `distributed_max_attempts_per_ip` (2)
@@ -17,6 +17,11 @@
 //!   spray targeted, within `success_window_secs` (24 h), **from one of that spray's source IPs**:
 //!   risk `risk_success` (95), per identity. (The victims' own sign-ins from their usual networks after
 //!   a spray are not compromises; the attacker signing in from the spraying infrastructure is.)
+//!
+//! The two sprays are **attempts** (`Details.Stage: "attempt"`): risk `risk` (45) at the threshold,
+//! 5 more each time the identity count quadruples, 5 more from more than five IPs (the distributed
+//! one always), at most `risk_max` (55) — below every compromise alert ([`super::attempt_risk`]).
+//! They feed the combined per-identity score only through the success that follows them.
 //!
 //! Anchors: MITRE ATT&CK T1110.003 (password spraying), T1586, T1078; Microsoft Sentinel "Password spray
 //! attack against Azure AD application" and "Distributed password cracking attempts"; Splunk "Azure AD
@@ -35,8 +40,8 @@ use serde::{Deserialize, Serialize};
 use super::matched::{self, push_detail};
 use super::sequence::{self, Kept, Run};
 use super::{
-    Ctx, Episode, IdState, Mini, Signal, Stage, Tracker, earliest, password_reset_flow, secs,
-    trusted_ip,
+    Ctx, Distinct, Episode, IdState, Mini, Signal, Stage, Tracker, attempt_risk, earliest,
+    password_reset_flow, secs, trusted_ip,
 };
 use crate::address::Address;
 use crate::event::{AuthEvent, Outcome};
@@ -49,7 +54,10 @@ crate::config::signal_config! {
         /// One source IP failing against at least `min_identities` identities within `window_secs`.
         pub window_secs: u64 = 1_200,
         pub min_identities: u32 = 5,
-        pub risk: u32 = 70,
+        /// Risk of a spray (an attempt) at its threshold; more by volume and spread, never above
+        /// `risk_max`.
+        pub risk: u32 = 45,
+        pub risk_max: u32 = 55,
         /// Low-and-slow: at least `distributed_min_identities` identities from at least
         /// `distributed_min_ips` IPs, each IP trying at most `distributed_max_attempts_per_ip` times,
         /// all with one user agent and one result code, within `distributed_window_secs`.
@@ -64,18 +72,12 @@ crate::config::signal_config! {
 }
 
 const TECHNIQUES: &[crate::mitre::Technique] = &[T1586, T1110_003, T1078];
-pub const DETECTION: Detection = Detection {
-    name: "PasswordSpray",
-    techniques: TECHNIQUES,
-};
-pub const DISTRIBUTED: Detection = Detection {
-    name: "DistributedPasswordSpray",
-    techniques: TECHNIQUES,
-};
-pub const SUCCESS: Detection = Detection {
-    name: "PasswordSpraySuccess",
-    techniques: TECHNIQUES,
-};
+/// The spray itself is an attempt: password spraying, no account known to be taken.
+const ATTEMPT_TECHNIQUES: &[crate::mitre::Technique] = &[T1110_003];
+pub const DETECTION: Detection = Detection::attempt("PasswordSpray", ATTEMPT_TECHNIQUES);
+pub const DISTRIBUTED: Detection =
+    Detection::attempt("DistributedPasswordSpray", ATTEMPT_TECHNIQUES);
+pub const SUCCESS: Detection = Detection::compromise("PasswordSpraySuccess", TECHNIQUES);
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Attempt {
@@ -96,47 +98,51 @@ impl Kept for Attempt {
 #[derive(Debug, Clone)]
 pub(crate) struct Group;
 
+/// A group's own state: which grouping it is, and the identities of its open spray (all of them,
+/// up to `limits.max_distinct_per_alert`; `Details.Identities` names the first 20).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub(crate) struct GroupOwn {
+    distributed: bool,
+    identities: Distinct,
+}
+
 impl Run for Group {
     type Record = Attempt;
-    /// Distributed (grouped by pattern).
-    type Own = bool;
+    type Own = GroupOwn;
     const ABOUT_SOURCE: bool = true;
 
-    fn run(distributed: &bool, ctx: &Ctx<'_>) -> TimeDelta {
+    fn run(own: &GroupOwn, ctx: &Ctx<'_>) -> TimeDelta {
         let c = &ctx.cfg.password_spray;
-        secs(if *distributed {
+        secs(if own.distributed {
             c.distributed_window_secs
         } else {
             c.window_secs
         })
     }
 
-    fn close(mut ep: Box<Episode>, _: &Shared<str>, distributed: &mut bool, ctx: &mut Ctx<'_>) {
-        let n = ep
-            .details
-            .get("Identities")
-            .and_then(|v| v.as_array())
-            .map_or(0, |a| a.len());
-        ep.details.insert("IdentityCount".into(), (n as u64).into());
-        let risk = ctx.cfg.password_spray.risk;
-        let detection = if *distributed {
-            &DISTRIBUTED
+    fn close(mut ep: Box<Episode>, _: &Shared<str>, own: &mut GroupOwn, ctx: &mut Ctx<'_>) {
+        let n = std::mem::take(&mut own.identities).len();
+        ep.details.insert("IdentityCount".into(), n.into());
+        let c = &ctx.cfg.password_spray;
+        let (detection, min) = if own.distributed {
+            (&DISTRIBUTED, c.distributed_min_identities)
         } else {
-            &DETECTION
+            (&DETECTION, c.min_identities)
         };
+        let risk = attempt_risk(c.risk, c.risk_max, n, min, ep.ips.len());
         ctx.emit(ep, detection, risk);
     }
 
     /// Kept while a group lives, like the run's key.
-    fn own_is_empty(_: &bool) -> bool {
+    fn own_is_empty(_: &GroupOwn) -> bool {
         true
     }
 }
 
 /// A new group of failures from one source IP, or (`distributed`) of one pattern.
 fn group(label: Shared<str>, distributed: bool, t: DateTime<Utc>) -> sequence::State<Group> {
-    let mut g = sequence::State::new(label, t);
-    *g.own_mut() = distributed;
+    let mut g: sequence::State<Group> = sequence::State::new(label, t);
+    g.own_mut().distributed = distributed;
     g
 }
 
@@ -381,10 +387,12 @@ fn add(
 ) -> Option<Vec<(String, Mini)>> {
     let cfg = &ctx.cfg.password_spray;
     let t = a.mini.time();
-    let distributed = *g.own_mut();
-    if let Some((ep, _)) = g.joining(t, ctx) {
+    let distributed = g.own().distributed;
+    if let Some((ep, own)) = g.joining(t, ctx) {
         ep.add(&a.mini, true, &ctx.cfg.limits, ctx.stats);
         push_detail(ep, "Identities", &a.identity);
+        own.identities
+            .add_str(&a.identity, &ctx.cfg.limits, ctx.stats);
         return Some(vec![(a.identity.to_string(), a.mini)]);
     }
     g.expire(t, ctx);
@@ -421,9 +429,11 @@ fn add(
         })
         .collect();
     let label = g.label().to_string();
-    let ep = g.open(t, ctx, |ep, _, r, ctx| {
+    let ep = g.open(t, ctx, |ep, own, r, ctx| {
         ep.add(&r.mini, true, &ctx.cfg.limits, ctx.stats);
         push_detail(ep, "Identities", &r.identity);
+        own.identities
+            .add_str(&r.identity, &ctx.cfg.limits, ctx.stats);
     });
     let key = if distributed { "Pattern" } else { "SourceIP" };
     ep.details.insert(key.into(), label.into());
@@ -482,7 +492,7 @@ mod tests {
         assert_eq!(
             types(run(&cfg, v)),
             vec![
-                ("PasswordSpray".into(), "(multiple)".into(), 70),
+                ("PasswordSpray".into(), "(multiple)".into(), 45),
                 (
                     "PasswordSpraySuccess".into(),
                     "user3@contoso.com".into(),
@@ -579,7 +589,7 @@ mod tests {
         };
         assert_eq!(
             types(run(&cfg, spray(12))),
-            vec![("DistributedPasswordSpray".into(), "(multiple)".into(), 70)]
+            vec![("DistributedPasswordSpray".into(), "(multiple)".into(), 50)]
         );
         assert!(types(run(&cfg, spray(9))).is_empty());
         // The same failures from IPs whose users also sign in successfully: ordinary typos.

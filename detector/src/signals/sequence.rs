@@ -28,6 +28,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Ctx, Episode, IdState, Mini, Tracker, earliest, ended};
 use crate::event::AuthEvent;
+use crate::mitre::{Detection, T1110, T1110_001};
 use crate::shared::Shared;
 
 /// A record kept in a run: an event's [`Mini`], or one with facts of the signal's own.
@@ -61,14 +62,22 @@ pub(crate) trait Run {
     fn own_deadline(_own: &Self::Own, _ctx: &Ctx<'_>) -> Option<DateTime<Utc>> {
         None
     }
-    /// Forget what of the own state is over at `now` (`alert_open`: an alert is still open).
-    fn own_expire(_own: &mut Self::Own, _now: DateTime<Utc>, _alert_open: bool, _ctx: &Ctx<'_>) {}
+    /// Forget (or emit) what of the own state is over at `now` (`alert_open`: an alert is still
+    /// open).
+    fn own_expire(
+        _own: &mut Self::Own,
+        _label: &Shared<str>,
+        _now: DateTime<Utc>,
+        _alert_open: bool,
+        _ctx: &mut Ctx<'_>,
+    ) {
+    }
     /// Nothing of the own state left to remember.
     fn own_is_empty(_own: &Self::Own) -> bool {
         true
     }
-    /// End of input: forget the own state.
-    fn own_finish(_own: &mut Self::Own) {}
+    /// End of input: emit or forget the own state.
+    fn own_finish(_own: &mut Self::Own, _label: &Shared<str>, _ctx: &mut Ctx<'_>) {}
 }
 
 /// One key's run, open alert and own state.
@@ -99,6 +108,10 @@ impl<K: Run> State<K> {
 
     pub fn label(&self) -> &Shared<str> {
         &self.label
+    }
+
+    pub fn own(&self) -> &K::Own {
+        &self.own
     }
 
     pub fn own_mut(&mut self) -> &mut K::Own {
@@ -142,12 +155,12 @@ impl<K: Run> State<K> {
 
     /// Records that have been in the run for its whole length by `now` leave it, and the own
     /// state forgets what is over.
-    pub fn expire(&mut self, now: DateTime<Utc>, ctx: &Ctx<'_>) {
+    pub fn expire(&mut self, now: DateTime<Utc>, ctx: &mut Ctx<'_>) {
         let run = K::run(&self.own, ctx);
         while self.recent.front().is_some_and(|r| r.time() + run <= now) {
             self.recent.pop_front();
         }
-        K::own_expire(&mut self.own, now, self.episode.is_some(), ctx);
+        K::own_expire(&mut self.own, &self.label, now, self.episode.is_some(), ctx);
     }
 
     /// Keep a record in the run, where its time puts it; past the cap the oldest leaves.
@@ -226,7 +239,7 @@ impl<K: Run> IdState for State<K> {
     fn finish(&mut self, ctx: &mut Ctx<'_>) {
         self.close(ctx);
         self.recent.clear();
-        K::own_finish(&mut self.own);
+        K::own_finish(&mut self.own, &self.label, ctx);
     }
 
     fn is_empty(&self) -> bool {
@@ -262,12 +275,82 @@ pub(crate) enum Step<'a> {
     Neither,
 }
 
+/// Brute force attempts: the detection type the failures-then-success signals raise for failures
+/// that no success followed.
+pub const BRUTE_FORCE: Detection = Detection::attempt("BruteForceAttempt", &[T1110_001, T1110]);
+
+/// The attempt half of a failures-then-success signal: failures at a guessing pace
+/// (`min` within `window`) open an attempt, which a success within `followed_within` of its latest
+/// failure turns into the compromise the signal reports instead; otherwise it is reported as a
+/// [`BRUTE_FORCE`] attempt once that time has passed with no success (or a detection window
+/// after its first failure, or at the end of input). Risk by volume and spread from `risk`, at most
+/// `risk_max` ([`super::attempt_risk`]).
+pub(crate) struct AttemptRule {
+    pub min: u32,
+    pub window: TimeDelta,
+    pub followed_within: TimeDelta,
+    pub risk: u32,
+    pub risk_max: u32,
+}
+
+/// A failures-then-success signal's open attempt, and the time of its latest failure (`None`
+/// with no attempt open).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub(crate) struct Attempt {
+    episode: Option<Box<Episode>>,
+    last_failure: Option<DateTime<Utc>>,
+}
+
+/// A signal of the failures-then-success pattern ([`failures_then`]).
+pub(crate) trait FailuresThen: Run<Record = Mini, Own = Attempt> {
+    fn attempt_rule(ctx: &Ctx<'_>) -> AttemptRule;
+}
+
+impl Attempt {
+    /// When the open attempt is due: no success within `followed_within` of its latest failure, or
+    /// a detection window after its first.
+    pub fn deadline(&self, rule: &AttemptRule, ctx: &Ctx<'_>) -> Option<DateTime<Utc>> {
+        let ep = self.episode.as_ref()?;
+        earliest([
+            self.last_failure.map(|t| t + rule.followed_within),
+            Some(ep.first + ctx.window()),
+        ])
+    }
+
+    /// Report the attempt if it is due at `now`.
+    pub fn expire(&mut self, rule: &AttemptRule, now: DateTime<Utc>, ctx: &mut Ctx<'_>) {
+        if self.deadline(rule, ctx).is_some_and(|d| d <= now) {
+            self.report(rule, ctx);
+        }
+    }
+
+    /// Report the open attempt (end of input, or it is due).
+    pub fn report(&mut self, rule: &AttemptRule, ctx: &mut Ctx<'_>) {
+        self.last_failure = None;
+        if let Some(ep) = self.episode.take() {
+            let risk = super::attempt_risk(
+                rule.risk,
+                rule.risk_max,
+                ep.failures,
+                rule.min,
+                ep.ips.len(),
+            );
+            ctx.emit(ep, &BRUTE_FORCE, risk);
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.episode.is_none()
+    }
+}
+
 /// Failures, then the record that shows the attacker has the password (a logon, or a sign-in
 /// stopped after the password passed): the pattern of the Entra and the Windows signals. A record
-/// inside an open alert joins it; a failure joins the run; a record that ends the run opens an
-/// alert when at least `min` failures precede it, or else the run is over (a user who mistyped,
-/// then got in). `note` sees every record added to an alert.
-pub(crate) fn failures_then<'s, K: Run<Record = Mini, Own = ()>>(
+/// inside an open alert joins it; a failure joins the run (and the open attempt, or opens one at a
+/// guessing pace, see [`AttemptRule`]); a record that ends the run opens an alert when at least
+/// `min` failures precede it — the attempt, if one was open, is then this compromise — or else the
+/// run and any open attempt are over (a user who mistyped, then got in). `note` sees every record added to an alert.
+pub(crate) fn failures_then<'s, K: FailuresThen>(
     s: &'s mut State<K>,
     m: Mini,
     failure: bool,
@@ -285,14 +368,50 @@ pub(crate) fn failures_then<'s, K: Run<Record = Mini, Own = ()>>(
     }
     s.expire(t, ctx);
     if failure {
+        let rule = K::attempt_rule(ctx);
+        let own = &mut s.own;
+        let joined = match own.episode.as_deref_mut() {
+            Some(ep) => {
+                ep.add(&m, true, &ctx.cfg.limits, ctx.stats);
+                note(ep, &m);
+                own.last_failure = Some(own.last_failure.map_or(t, |l| l.max(t)));
+                true
+            }
+            None => false,
+        };
         s.keep(m, ctx);
+        if joined {
+            return Step::Neither;
+        }
+        let since = t - rule.window;
+        let pace = s
+            .recent
+            .iter()
+            .rev()
+            .take_while(|r| r.time() > since)
+            .count();
+        if pace as u64 >= u64::from(rule.min) {
+            let first = s.recent.front().map_or(t, Kept::time);
+            let mut ep = Box::new(Episode::new(&s.label, first));
+            for r in &s.recent {
+                ep.add(r, true, &ctx.cfg.limits, ctx.stats);
+                note(&mut ep, r);
+            }
+            s.own.episode = Some(ep);
+            s.own.last_failure = Some(t);
+        }
         return Step::Neither;
     }
     if (s.recent.len() as u64) < u64::from(min) {
+        // Too few failures for a compromise: the user got in, and what looked like guessing
+        // (only possible when `min` is above the attempt's own threshold) is over with the run.
         s.clear();
+        s.own = Attempt::default();
         return Step::Neither;
     }
-    let ep = s.open(t, ctx, |ep, (), f, ctx| {
+    // The attempt, if one was open, is this compromise.
+    s.own = Attempt::default();
+    let ep = s.open(t, ctx, |ep, _, f, ctx| {
         ep.add(&f, true, &ctx.cfg.limits, ctx.stats);
         note(ep, &f);
     });

@@ -6,14 +6,22 @@
 //!   distinct countries or ASNs (IPs alone change too often on mobile networks to count);
 //! * `MfaClaimFromNewNetwork` — a success whose MFA was "satisfied by claim in the token", from an ASN
 //!   or country never seen for the identity, once the identity has `min_history` (3) successes;
+//! * `ScriptedClientReusesSession` — a session whose first interactive success came from a browser
+//!   (a `Mozilla/` user agent) used, successfully, by a scripted HTTP client (`scripted_user_agents`:
+//!   axios, node-fetch, undici, python-requests, Go-http-client, curl, PowerShell, okhttp, …) from
+//!   another address: the session cookie or token was taken and replayed by a tool. It needs no
+//!   country or ASN difference (kits proxy from the victim's own country) — only session ids,
+//!   which diagnostic and Log Analytics exports carry (Graph v1.0 does not);
 //! * `KitSignInThenNonInteractive` — an interactive success to a kit target app (`kit_apps`: OfficeHome,
 //!   the authentication broker, …) with a kit HTTP client user agent (`kit_user_agents`: axios, node,
 //!   undici, python-requests, …) or from hosting infrastructure (the hosting signal's lists), followed
 //!   within `follow_secs` (1 h) by a non-interactive sign-in of the identity from a different IP.
 //!
-//! Risks: `risk_session` (85), `risk_mfa_claim` (75), `risk_kit` (90); the alert keeps the highest.
+//! Risks: `risk_session` (85), `risk_scripted` (85), `risk_mfa_claim` (75), `risk_kit` (90); the
+//! alert keeps the highest.
 //!
-//! Anchors: Microsoft's AiTM phishing write-ups (Storm-1167, EvilProxy, Tycoon 2FA), Entra ID
+//! Anchors: Microsoft's AiTM phishing write-ups (Storm-1167, EvilProxy, Tycoon 2FA), Proofpoint's
+//! 2025 account-takeover reports (axios and node-fetch user agents replaying stolen sessions), Entra ID
 //! Protection `attackerinTheMiddle` / `anomalousToken`, Panther "Azure sign-in same session from
 //! multiple IPs", Sentinel "Possible AiTM phishing attempt"; MITRE ATT&CK T1557, T1550.004, T1539, T1586.
 //!
@@ -62,16 +70,31 @@ crate::config::signal_config! {
             "go-http-client",
             "okhttp",
             ]),
+        /// User-agent substrings of scripted HTTP clients (case-insensitive): a session a browser
+        /// started, used by one of these from another address, is replayed.
+        pub scripted_user_agents: Vec<String> = strings(&[
+            "axios",
+            "node-fetch",
+            "undici",
+            "python-requests",
+            "python-urllib",
+            "aiohttp",
+            "go-http-client",
+            "curl/",
+            "powershell",
+            "okhttp",
+            "libwww-perl",
+            "wget/",
+        ]),
+        pub risk_scripted: u32 = 85,
         /// Non-interactive sign-ins from another IP within this many seconds after the kit sign-in.
         pub follow_secs: u64 = 3_600,
         pub risk_kit: u32 = 90,
     }
 }
 
-pub const DETECTION: Detection = Detection {
-    name: "TokenReplay",
-    techniques: &[T1586, T1557, T1550_004, T1539],
-};
+pub const DETECTION: Detection =
+    Detection::compromise("TokenReplay", &[T1586, T1557, T1550_004, T1539]);
 
 #[derive(Debug, Clone)]
 pub(crate) struct Kind;
@@ -86,6 +109,8 @@ pub(crate) struct Session {
     networks: Vec<String>,
     first: Mini,
     last: DateTime<Utc>,
+    /// The session's first interactive sign-in from a browser, and its address (boxed: rare).
+    browser: Option<Box<(Mini, String)>>,
 }
 
 /// What this stream has seen of an identity.
@@ -145,6 +170,16 @@ impl Signal for TokenReplay {
             // Networks are kept as "country:CC" and "AS123"; compared without formatting them.
             let country = ev.country.as_deref();
             let mut first = None;
+            let mut scripted = None;
+            let interactive_now = ev.interactive;
+            let browser_ua = ev
+                .user_agent
+                .as_deref()
+                .is_some_and(|u| super::contains_folded(u, "mozilla/"));
+            let scripted_ua = ev
+                .user_agent
+                .as_ref()
+                .is_some_and(|u| ctx.m.scripted_user_agents.position_shared(u).is_some());
             let min = cfg.session_min_networks as usize;
             self.sessions.update(
                 sid,
@@ -153,10 +188,26 @@ impl Signal for TokenReplay {
                     networks: vec![],
                     first: Mini::of(ev),
                     last: ev.time,
+                    browser: None,
                 },
                 ctx,
                 |s, _| {
                     s.last = s.last.max(ev.time);
+                    let same_identity = Shared::ptr_eq(&s.identity, &ev.identity_key)
+                        || s.identity == ev.identity_key;
+                    // A scripted client in a session a browser started, from another address.
+                    if let Some(ip) = ev.ip.as_ref().filter(|a| !a.is_empty()) {
+                        let ip = ip.to_string();
+                        match &s.browser {
+                            None if browser_ua && interactive_now != Some(false) => {
+                                s.browser = Some(Box::new((Mini::of(ev), ip)));
+                            }
+                            Some(b) if scripted_ua && same_identity && b.1 != ip => {
+                                scripted = Some(b.0.clone());
+                            }
+                            _ => {}
+                        }
+                    }
                     // One pass over the session's networks: how many are countries, and whether
                     // this sign-in's country and AS are among them.
                     let (mut before_c, mut seen_c, mut seen_a) = (0, false, false);
@@ -196,6 +247,9 @@ impl Signal for TokenReplay {
             );
             if let Some(f) = first {
                 hits.push(("SessionFromMultipleNetworks", cfg.risk_session, vec![f]));
+            }
+            if let Some(b) = scripted {
+                hits.push(("ScriptedClientReusesSession", cfg.risk_scripted, vec![b]));
             }
         }
 
@@ -375,6 +429,79 @@ mod tests {
             .into_iter()
             .filter(|a| a.0 == "TokenReplay")
             .count()
+    }
+
+    #[test]
+    fn scripted_client_reuses_a_browser_session() {
+        let u = "s@contoso.com";
+        let mk = |min, ip: &str, ua: &str, sid: &str, interactive: bool| {
+            let mut e = country(ev(min, u, "0", ip), "US");
+            e.extra_mut().session_id = Some(sid.into());
+            e.user_agent = Some(ua.into());
+            e.interactive = Some(interactive);
+            e
+        };
+        let browser = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) Edge/120";
+        // (case, events, replay alerts)
+        let cases = [
+            (
+                "axios from another address, same country, same session",
+                vec![
+                    mk(0, "198.51.100.1", browser, "s1", true),
+                    mk(9, "203.0.113.7", "axios/1.7.2", "s1", false),
+                ],
+                1,
+            ),
+            (
+                "PowerShell too, any case",
+                vec![
+                    mk(0, "198.51.100.1", browser, "s1", true),
+                    mk(
+                        9,
+                        "203.0.113.7",
+                        "Mozilla/5.0 (Windows NT; Windows NT 10.0) WindowsPowerShell/5.1",
+                        "s1",
+                        false,
+                    ),
+                ],
+                1,
+            ),
+            (
+                "the scripted client from the browser's own address is the user's tooling",
+                vec![
+                    mk(0, "198.51.100.1", browser, "s1", true),
+                    mk(9, "198.51.100.1", "python-requests/2.31", "s1", false),
+                ],
+                0,
+            ),
+            (
+                "a browser from another address is roaming, not a tool",
+                vec![
+                    mk(0, "198.51.100.1", browser, "s1", true),
+                    mk(9, "203.0.113.7", browser, "s1", true),
+                ],
+                0,
+            ),
+            (
+                "another session is another story",
+                vec![
+                    mk(0, "198.51.100.1", browser, "s1", true),
+                    mk(9, "203.0.113.7", "axios/1.7.2", "s2", false),
+                ],
+                0,
+            ),
+            (
+                "no browser sign-in first: nothing to compare with",
+                vec![
+                    mk(0, "198.51.100.1", "axios/1.7.2", "s1", false),
+                    mk(9, "203.0.113.7", "axios/1.7.2", "s1", false),
+                ],
+                0,
+            ),
+        ];
+        for (name, events, want) in cases {
+            assert_eq!(replay(events), want, "{name}");
+        }
     }
 
     #[test]
