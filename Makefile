@@ -2,6 +2,11 @@
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/{getline; gsub(/"/,"",$$3); print $$3; exit}' Cargo.lock)
+# The real public samples (tests/real-samples.toml and the real-data tests read them in place):
+# ../shared/data beside this checkout, else beside the checkout this one was cloned from (CI runs
+# in a fresh clone). Without them those tests print a note and pass.
+T1586_SHARED_DATA ?= $(abspath $(firstword $(wildcard ../shared/data $(shell git config --get remote.origin.url 2>/dev/null)/../shared/data)))
+export T1586_SHARED_DATA
 
 .PHONY: demo test setup setup-rust setup-js setup-browser wasm js-build web rust-test js-test lint conformance clean
 
@@ -36,6 +41,7 @@ lint:
 	cargo clippy -p t1586-detector --features sync --all-targets --release -- -D warnings
 
 rust-test:
+	@[ -n "$(T1586_SHARED_DATA)" ] && echo "real samples: $(T1586_SHARED_DATA)" || echo "note: ../shared/data not found: the real-sample tests will be skipped"
 	cargo test --workspace --release
 	cargo test -p t1586-detector --features sync --release --lib  # texts behind `Arc`: Detector is Send
 	cargo build --release -p t1586-fuzz --bins  # the fuzz targets build (fuzz/run.sh runs them)

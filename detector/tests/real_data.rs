@@ -9,6 +9,7 @@ use t1586_detector::{Config, Detector, Stats};
 
 fn shared(rel: &str) -> Option<PathBuf> {
     let base = std::env::var_os("T1586_SHARED_DATA")
+        .filter(|v| !v.is_empty())
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data"));
     let p = base.join(rel);

@@ -765,6 +765,7 @@ mod tests {
         use std::path::PathBuf;
         let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
         let shared = std::env::var_os("T1586_SHARED_DATA")
+            .filter(|v| !v.is_empty())
             .map(PathBuf::from)
             .unwrap_or_else(|| root.join("../shared/data"));
         let mut files: Vec<PathBuf> = Vec::new();

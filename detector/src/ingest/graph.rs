@@ -644,6 +644,7 @@ mod tests {
         let mut dirs = vec![root.join("tests/corpus")];
         dirs.push(
             std::env::var_os("T1586_SHARED_DATA")
+                .filter(|v| !v.is_empty())
                 .map(std::path::PathBuf::from)
                 .unwrap_or_else(|| root.join("../shared/data")),
         );
