@@ -12,7 +12,10 @@
 //!   agent, against at least `distributed_min_identities` (10) identities from at least
 //!   `distributed_min_ips` (10) IPs, each IP trying at most `distributed_max_attempts_per_ip` (2)
 //!   times, within `distributed_window_secs` (24 h). IPs that also produced a success in that time are
-//!   left out (ordinary users mistyping from their own network), as are failures without a user agent.
+//!   left out (ordinary users mistyping from their own network), as are failures without a user agent,
+//!   and so are IPs that tried more often (guessing from one place, reported by the brute-force and
+//!   one-IP rules): one busy source with the same user agent neither hides the spray nor crowds it
+//!   out of the window.
 //! * **Spray then success** (`PasswordSpraySuccess`): a success for an identity that a detected
 //!   spray targeted, within `success_window_secs` (24 h), **from one of that spray's source IPs**:
 //!   risk `risk_success` (95), per identity. (The victims' own sign-ins from their usual networks after
@@ -104,7 +107,17 @@ pub(crate) struct Group;
 pub(crate) struct GroupOwn {
     distributed: bool,
     identities: Distinct,
+    /// Distributed groups: addresses that tried more than `distributed_max_attempts_per_ip`
+    /// times (guessing from one place, not the low-and-slow spray), each until one window after
+    /// its latest try. Their failures leave the group, so one noisy source with the same user
+    /// agent can neither hide a spray nor push its failures out of the run. At most
+    /// [`MAX_HEAVY_IPS`].
+    heavy: Vec<(Address, DateTime<Utc>)>,
 }
+
+/// Addresses remembered as too busy for a distributed spray, per group (past this the one whose
+/// window ends first is forgotten).
+const MAX_HEAVY_IPS: usize = 64;
 
 impl Run for Group {
     type Record = Attempt;
@@ -388,6 +401,15 @@ fn add(
     let cfg = &ctx.cfg.password_spray;
     let t = a.mini.time();
     let distributed = g.own().distributed;
+    if distributed {
+        let window = secs(cfg.distributed_window_secs);
+        let heavy = &mut g.own_mut().heavy;
+        heavy.retain(|(_, until)| *until > t);
+        if let Some((_, until)) = heavy.iter_mut().find(|(ip, _)| *ip == a.ip) {
+            *until = (*until).max(t + window);
+            return None;
+        }
+    }
     if let Some((ep, own)) = g.joining(t, ctx) {
         ep.add(&a.mini, true, &ctx.cfg.limits, ctx.stats);
         push_detail(ep, "Identities", &a.identity);
@@ -396,7 +418,22 @@ fn add(
         return Some(vec![(a.identity.to_string(), a.mini)]);
     }
     g.expire(t, ctx);
+    let ip = a.ip.clone();
     g.keep(a, ctx);
+    if distributed {
+        let tries = g.recent().iter().filter(|r| r.ip == ip).count();
+        if tries as u64 > u64::from(cfg.distributed_max_attempts_per_ip) {
+            g.retain(|r| r.ip != ip);
+            let heavy = &mut g.own_mut().heavy;
+            if heavy.len() >= MAX_HEAVY_IPS
+                && let Some(i) = (0..heavy.len()).min_by_key(|&i| heavy[i].1)
+            {
+                heavy.swap_remove(i);
+            }
+            heavy.push((ip, t + secs(cfg.distributed_window_secs)));
+            return None;
+        }
+    }
     let mut ids: Vec<&str> = g.recent().iter().map(|r| &*r.identity).collect();
     // Through the shared sort routine: a sort of its own is 10 KB of `.wasm`, and this list is
     // sorted only while a group is below the threshold.
@@ -407,11 +444,10 @@ fn add(
         for r in g.recent() {
             *per_ip.entry(&r.ip).or_default() += 1;
         }
+        // Every address left in the group tried at most `distributed_max_attempts_per_ip`
+        // times (busier ones left it above).
         ids.len() as u64 >= u64::from(cfg.distributed_min_identities)
             && per_ip.len() as u64 >= u64::from(cfg.distributed_min_ips)
-            && per_ip
-                .values()
-                .all(|&n| n <= cfg.distributed_max_attempts_per_ip)
     } else {
         ids.len() as u64 >= u64::from(cfg.min_identities)
     };
@@ -607,6 +643,23 @@ mod tests {
                 .iter()
                 .all(|t| t.0 != "DistributedPasswordSpray")
         );
+        // Guessing from one address with the same user agent, before and during the spray (as
+        // in the generated tenant): it is not part of the spray, and does not hide it.
+        let mut v = spray(12);
+        for k in 0..40 {
+            let mut e = ev(k * 10 - 200, "target@contoso.com", "50126", "198.51.100.66");
+            e.user_agent = Some(ua.into());
+            v.push(e);
+        }
+        v.sort_by_key(|e| e.time);
+        let got = run(&cfg, v);
+        let spray_alerts: Vec<_> = got
+            .iter()
+            .filter(|a| a.0 == "DistributedPasswordSpray")
+            .collect();
+        assert_eq!(spray_alerts.len(), 1, "{got:?}");
+        // (type, user, risk, failures, successes, IPs): the 12 sprayed failures from 12 IPs only.
+        assert_eq!((spray_alerts[0].3, spray_alerts[0].5), (12, 12), "{got:?}");
     }
 
     #[test]
