@@ -19,7 +19,8 @@
 //! Normalization: `IpAddress` `-` means none and `::ffff:a.b.c.d` becomes `a.b.c.d`; status codes
 //! become lower-case hex (`0xc000006a`), whether written as hex or (PowerShell) as a decimal number;
 //! the account `DOMAIN\user` or `user@domain.tld` is split into the domain as written and the
-//! account name; the detector then keys the account by NetBIOS domain and name
+//! account name; the domain `.` is the computer itself (a local account), and a 4771 without a
+//! domain takes the realm of its `krbtgt/REALM` service; the detector then keys the account by NetBIOS domain and name
 //! ([`crate::identity`]: `admmig@offsec.lan` and `OFFSEC\admmig` are one account, two domains'
 //! `administrator` two).
 
@@ -511,6 +512,27 @@ pub(crate) fn to_event(r: WinRecord, record: RecordRef) -> Decoded {
     if user.is_empty() {
         return Decoded::Ignored("Windows logon without an account name");
     }
+    // `.` is "this computer" (a local account typed as `.\name`): the computer's own name.
+    if domain.as_deref().is_some_and(|d| d.trim() == ".") {
+        domain = r
+            .computer
+            .as_deref()
+            .and_then(|c| c.split('.').next())
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(str::to_string);
+    }
+    // 4771 names no domain, but its service is `krbtgt/REALM`: the account's DNS domain.
+    if domain.is_none()
+        && let Some(realm) = r.get("servicename").and_then(|s| {
+            s.get(..7)
+                .filter(|p| p.eq_ignore_ascii_case("krbtgt/"))
+                .map(|_| &s[7..])
+        })
+        && !realm.is_empty()
+    {
+        domain = Some(realm.to_string());
+    }
     let identity = match &domain {
         Some(d) => format!("{d}\\{user}"),
         None => user.clone(),
@@ -746,6 +768,33 @@ mod tests {
                 "0x18",
                 Some("172.16.66.1"),
                 None,
+            ),
+            (
+                "4771 without a domain: the realm of its krbtgt service",
+                r##"{"Event":{"System":{"EventID":4771,"TimeCreated":{"#attributes":{"SystemTime":"2024-01-01T10:00:00Z"}},
+                "Computer":"rootdc1.offsec.lan"},"EventData":{"TargetUserName":"admin-hacker",
+                "ServiceName":"krbtgt/OFFSEC.LAN","Status":"0x18","IpAddress":"::ffff:10.23.123.11"}}}"##
+                    .to_string(),
+                "OFFSEC.LAN\\admin-hacker",
+                "admin-hacker",
+                Outcome::Failure,
+                "0x18",
+                Some("10.23.123.11"),
+                None,
+            ),
+            (
+                "domain `.`: a local account of the computer",
+                r##"{"Event":{"System":{"EventID":4625,"TimeCreated":{"#attributes":{"SystemTime":"2016-09-19T16:50:06Z"}},
+                "Computer":"DESKTOP-M5SN04R"},"EventData":{"TargetUserName":"Administrator",
+                "TargetDomainName":".","Status":"0xc000006d","SubStatus":"0xc000006a","LogonType":3,
+                "IpAddress":"192.168.198.149"}}}"##
+                    .to_string(),
+                "DESKTOP-M5SN04R\\Administrator",
+                "administrator",
+                Outcome::Failure,
+                "0xc000006a",
+                Some("192.168.198.149"),
+                Some(3),
             ),
             (
                 "4776 success is a success",
