@@ -12,7 +12,8 @@ export interface Evidence {
   /** The record's own id, always a string (EventRecordIDs above 2^53 stay exact). */
   RecordId?: string;
   Time: string;
-  Outcome: 'Success' | 'Failure' | 'Interrupted';
+  /** `Attempt`: a Windows 4648 (explicit credentials presented; whether they worked is not logged). */
+  Outcome: 'Success' | 'Failure' | 'Interrupted' | 'Attempt';
   ResultType?: string;
   IPAddress?: string;
   Country?: string;
@@ -81,7 +82,8 @@ export interface EventSummary {
   Time: string;
   Identity: string;
   IdentityKey: string;
-  Outcome: 'Success' | 'Failure' | 'Interrupted';
+  /** `Attempt`: a Windows 4648 (explicit credentials presented; whether they worked is not logged). */
+  Outcome: 'Success' | 'Failure' | 'Interrupted' | 'Attempt';
   ResultType?: string;
   IPAddress?: string;
   Country?: string;
@@ -94,9 +96,10 @@ export interface EventSummary {
   Line: number;
 }
 
-/** `catalog()`: every detection type, the signal (configuration key) that raises it, its ATT&CK techniques. */
+/** `catalog()`: every detection type, the signal (configuration key) that raises it, its ATT&CK
+ * techniques, and whether it is an attempt (guessing or spraying with no success known: risk ≤ 55). */
 export interface Catalog {
-  detections: { DetectionType: string; Signal: string; Mitre: string[] }[];
+  detections: { DetectionType: string; Signal: string; Mitre: string[]; Attempt: boolean }[];
   /** Technique id → ATT&CK name. */
   techniques: Record<string, string>;
 }

@@ -29,8 +29,9 @@ pub const SNAPSHOT_MAGIC: &[u8; 16] = b"t1586-snapshot\n\0";
 /// Bump when the snapshot layout changes; older snapshots are then refused with a clear error.
 /// Version 1 was JSON (refused as "not a t1586 snapshot"); version 2 is the binary layout;
 /// version 3 is version 2 with the password-spray groups in the shared sequence state (no grouping
-/// flag, no per-failure key text).
-pub const SNAPSHOT_VERSION: u32 = 3;
+/// flag, no per-failure key text); version 4 adds the learned Windows identity domains, the open
+/// brute-force attempts, the explicit-credential and scripted-session state.
+pub const SNAPSHOT_VERSION: u32 = 4;
 
 /// Magic, version and checksum.
 const SNAPSHOT_HEADER: usize = 16 + 4 + 8;

@@ -214,6 +214,8 @@ test('catalog: every detection type with its signal and named ATT&CK techniques'
     for (const id of d.Mitre) assert.ok(c.techniques[id]?.length > 0, `${d.DetectionType}: ${id} has a name`);
   }
   assert.equal(c.techniques.T1586, 'Compromise Accounts');
+  const attempts = c.detections.filter((d) => d.Attempt).map((d) => d.DetectionType).sort();
+  assert.deepEqual(attempts, ['BruteForceAttempt', 'BruteForceAttempt', 'DistributedPasswordSpray', 'ExplicitCredentialSpray', 'OneSourceManyAccounts', 'PasswordSpray']);
 });
 
 test('parseIpList is the core\'s parser: addresses, networks, TorDNSEL, bad lines named', () => {

@@ -205,7 +205,7 @@ macro_rules! signals_from_table {
         }
 
         /// [`catalog`] as JSON, as the C ABI (`t1586_catalog`) and the JS binding (`catalog`)
-        /// return it: `{"detections": [{"DetectionType", "Signal", "Mitre"}...], "techniques":
+        /// return it: `{"detections": [{"DetectionType", "Signal", "Mitre", "Attempt"}...], "techniques":
         /// {"T1586": "Compromise Accounts", ...}}`, in table order.
         pub fn catalog_json() -> String {
             // Written out by hand: names and ids are plain ASCII, and a `serde_json::Value` built
@@ -232,7 +232,11 @@ macro_rules! signals_from_table {
                         seen.push(t);
                     }
                 }
-                out.push_str("]}");
+                out.push_str(if d.attempt {
+                    "],\"Attempt\":true}"
+                } else {
+                    "],\"Attempt\":false}"
+                });
             }
             out.push_str("],\"techniques\":{");
             for (i, t) in seen.iter().enumerate() {
