@@ -9,13 +9,18 @@
 //! * travelling staff: a real flight (Seattle → London, New York → Berlin) with hours in between;
 //! * service accounts whose stale credentials fail all day from their application server;
 //! * self-service password resets (failures inside the reset service, then a success);
-//! * Windows: daily workstation logons and file-server network logons, the odd bad password.
+//! * Windows: daily workstation logons and file-server network logons, the odd bad password;
+//!   engineers' OpenSSH logons to a build server (LogonType 8); `runas` to a user's own admin
+//!   account (4648).
 //!
 //! Attacks (one or more each, at seeded times and identities; `ground-truth.jsonl` names them):
 //! credential stuffing, password spray (and a sprayed account that signs in), distributed spray,
 //! impossible travel, a success from hosting / Tor infrastructure, AiTM token replay, a legacy-protocol
 //! success, MFA fatigue, an Identity Protection risk, and on Windows failed network logons then a
-//! logon, and Kerberos spraying from one address.
+//! logon, and Kerberos spraying from one address. Attempts that no success follows, reported as
+//! attempts: password guessing with a lockout storm (Entra), OpenSSH guessing (LogonType 8), local
+//! guessing at a workstation's console (LogonType 2), and a 4648 explicit-credential spray from a
+//! workstation.
 //!
 //! Records are Microsoft Graph `signIn` objects (JSON Lines) and `evtx_dump`-shaped Windows events
 //! (JSON Lines), each file in time order. The random generator is a seeded SplitMix64: the same
@@ -319,6 +324,34 @@ fn winevent(
             "EventRecordID": rid, "Computer": host, "Channel": "Security"}, "EventData": data}})
 }
 
+/// A Windows event with the given `EventData` (other shapes than [`winevent`]'s).
+fn winevent_data(t: i64, rid: u64, eid: u32, host: &str, data: Value) -> Value {
+    json!({"Event": {"System": {"EventID": eid, "TimeCreated": {"#attributes": {"SystemTime": iso(t)}},
+            "EventRecordID": rid, "Computer": host, "Channel": "Security"}, "EventData": data}})
+}
+
+/// A 4648 (logon with explicit credentials): `subject` presented `target`'s credentials to `server`.
+fn explicit(
+    t: i64,
+    rid: u64,
+    subject: &str,
+    target: &str,
+    server: &str,
+    ip: &str,
+    host: &str,
+) -> Value {
+    winevent_data(
+        t,
+        rid,
+        4648,
+        host,
+        json!({"SubjectUserName": subject, "SubjectDomainName": "CONTOSO",
+               "TargetUserName": target, "TargetDomainName": "CONTOSO",
+               "TargetServerName": server, "ProcessName": "C:\\Windows\\System32\\svchost.exe",
+               "IpAddress": ip, "IpPort": "445"}),
+    )
+}
+
 /// Where one run writes: each day's records (`day` from 1, `kind` `signins` or `windows`, one JSON
 /// object per call, in time order within the day) and the ground truth.
 pub struct Sinks<'a> {
@@ -554,6 +587,49 @@ pub fn generate(opts: &Options, out: &mut Sinks<'_>) -> io::Result<Written> {
                         "FS01.contoso.com",
                     ),
                 ));
+                // Engineers (one in six) use OpenSSH on the build server, now and then mistyping.
+                if ui % 6 == 0 {
+                    let t3 = local(rng.range(9, 18), rng.range(0, 60));
+                    let ip = format!("10.20.{}.{}", u.city, 10 + ui % 200);
+                    if rng.chance(100) {
+                        rid += 1;
+                        today.windows.push((
+                            t3 - 15,
+                            winevent(
+                                t3 - 15,
+                                rid,
+                                4625,
+                                &u.sam,
+                                &ip,
+                                8,
+                                "0xc000006a",
+                                "BUILD01.contoso.com",
+                            ),
+                        ));
+                    }
+                    rid += 1;
+                    today.windows.push((
+                        t3,
+                        winevent(t3, rid, 4624, &u.sam, &ip, 8, "", "BUILD01.contoso.com"),
+                    ));
+                }
+                // Administrators (one in ten) run a console as their admin account: one 4648.
+                if ui % 10 == 3 && rng.chance(500) {
+                    let t4 = local(rng.range(9, 17), rng.range(0, 60));
+                    rid += 1;
+                    today.windows.push((
+                        t4,
+                        explicit(
+                            t4,
+                            rid,
+                            &u.sam,
+                            &format!("adm-{}", u.sam),
+                            "localhost",
+                            "::1",
+                            &format!("WS-{ui:04}"),
+                        ),
+                    ));
+                }
             }
         }
         // Travelling staff: a real flight (interactive sign-in before, one at the destination later).
@@ -723,7 +799,7 @@ fn write_day(
 }
 
 /// How many kinds of attack `inject` knows.
-const ATTACK_KINDS: u32 = 11;
+const ATTACK_KINDS: u32 = 15;
 
 /// An identity no attack has used yet (marked as used), if one is left.
 fn victim(rng: &mut Rng, attacked: &mut [bool]) -> Option<usize> {
@@ -766,6 +842,11 @@ const AMSTERDAM_DC: City = City {
     mobile_asn: 9009,
     vpn: "45.134.21",
 };
+
+/// A time between 01:00 and 03:00 local on the day starting at `d0` (UTC).
+fn night(d0: i64, c: &City, rng: &mut Rng) -> i64 {
+    d0 + (rng.range(1, 3) - c.utc_offset).rem_euclid(24) * 3600 + rng.range(0, 3600)
+}
 
 /// Inject attack kind `k` on the day starting at `d0`; returns its ground truth.
 #[allow(clippy::too_many_arguments)]
@@ -1239,6 +1320,136 @@ fn inject(
                 "(multiple)",
                 t0,
                 t0 + 35 * 6,
+            ));
+        }
+        11 => {
+            // Password guessing against one account from one address, then its lockout storm
+            // (50053), and no success: an attempt.
+            let Some(v) = victim(rng, attacked) else {
+                return truth;
+            };
+            let u = &users[v];
+            let ip = "102.89.7.51";
+            // At night where the victim lives: no sign-in of theirs follows within the hour (one
+            // would make it the compromise: see failures_then_success's false positives).
+            let t0 = night(d0, &CITIES[u.city], rng);
+            let mut t = t0;
+            for i in 0..16 {
+                t = t0 + i * 20;
+                let code = if i < 9 { 50126 } else { 50053 };
+                push(
+                    today,
+                    t,
+                    signin(
+                        t,
+                        next_id("guess"),
+                        &u.upn,
+                        code,
+                        ip,
+                        &LAGOS,
+                        29465,
+                        "Office 365 Exchange Online",
+                        "Browser",
+                        true,
+                        "python-requests/2.31",
+                    ),
+                );
+            }
+            truth.push(tr("password_guessing", "BruteForceAttempt", &u.upn, t0, t));
+        }
+        12 if windows => {
+            // OpenSSH guessing on the build server (4625, LogonType 8): no logon follows.
+            let Some(v) = victim(rng, attacked) else {
+                return truth;
+            };
+            let u = &users[v];
+            let t0 = night(d0, &CITIES[u.city], rng);
+            let mut t = t0;
+            for i in 0..8 {
+                *rid += 1;
+                t = t0 + i * 5;
+                today.windows.push((
+                    t,
+                    winevent(
+                        t,
+                        *rid,
+                        4625,
+                        &u.sam,
+                        "203.0.113.80",
+                        8,
+                        "0xc000006a",
+                        "BUILD01.contoso.com",
+                    ),
+                ));
+            }
+            truth.push(tr(
+                "ssh_guessing",
+                "BruteForceAttempt",
+                &format!("CONTOSO\\{}", u.sam),
+                t0,
+                t,
+            ));
+        }
+        13 if windows => {
+            // Local guessing at a workstation's console (LogonType 2) against its local
+            // Administrator: twelve failures within seconds, no logon.
+            let host = format!("WS-{:04}", rng.below(users.len() as u64));
+            let mut t = t0;
+            for i in 0..12 {
+                *rid += 1;
+                t = t0 + i / 4;
+                let data = json!({"TargetUserName": "Administrator", "TargetDomainName": host,
+                    "IpAddress": "127.0.0.1", "WorkstationName": host, "LogonType": 2,
+                    "Status": "0xc000006d", "SubStatus": "0xc000006a"});
+                today
+                    .windows
+                    .push((t, winevent_data(t, *rid, 4625, &host, data)));
+            }
+            truth.push(tr(
+                "local_guessing",
+                "BruteForceAttempt",
+                &format!("{host}\\Administrator"),
+                t0,
+                t,
+            ));
+        }
+        14 if windows => {
+            // A compromised workstation presents 15 accounts' credentials to the file server
+            // (4648, a spraying tool run as the logged-on user).
+            let Some(v) = victim(rng, attacked) else {
+                return truth;
+            };
+            let u = &users[v];
+            let host = format!("WS-{v:04}");
+            let mut t = t0;
+            for i in 0..15usize {
+                *rid += 1;
+                t = t0 + i as i64 * 10;
+                let target = &users[(v + 1 + i) % users.len()].sam;
+                let target = if (v + 1 + i) % users.len() == v {
+                    format!("{target}-old")
+                } else {
+                    target.clone()
+                };
+                today.windows.push((
+                    t,
+                    explicit(
+                        t,
+                        *rid,
+                        &u.sam,
+                        &target,
+                        "FS01.contoso.com",
+                        "10.20.0.5",
+                        &host,
+                    ),
+                ));
+            }
+            truth.push(tr(
+                "explicit_credential_spray",
+                "ExplicitCredentialSpray",
+                "(multiple)",
+                t0,
+                t,
             ));
         }
         _ => {}

@@ -80,7 +80,8 @@ enum InputFormat {
 
 #[derive(clap::Args)]
 struct GenArgs {
-    /// Directory to write signins.jsonl, windows.jsonl and ground-truth.jsonl into.
+    /// Directory to write into: `logs/day-NNNN-signins.jsonl` and `logs/day-NNNN-windows.jsonl` (one
+    /// file per day and kind) and `ground-truth.jsonl`.
     #[arg(long)]
     out: PathBuf,
     /// Users in the tenant.

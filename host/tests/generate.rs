@@ -23,7 +23,7 @@ fn truth(bytes: &[u8]) -> Vec<(String, String)> {
 /// (detection type, user) of every alert.
 fn check(opts: &Options, alerts: &[(String, String)], truth: &[(String, String)]) {
     let label = format!("users {} days {} seed {}", opts.users, opts.days, opts.seed);
-    assert!(truth.len() >= 11, "{label}: {} attacks", truth.len());
+    assert!(truth.len() >= 15, "{label}: {} attacks", truth.len());
     for (kind, who) in truth {
         assert!(
             alerts
