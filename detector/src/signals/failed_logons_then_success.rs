@@ -31,7 +31,9 @@
 //!
 //! Known false positives: a user's phone or mapped drive retrying an old password (single source,
 //! risk 60 after a logon, an attempt at 40 without); scheduled tasks or services with a stale
-//! password; vulnerability scanners with credentials. Allowlist such accounts in
+//! password; vulnerability scanners with credentials; guessing from outside that the account's
+//! own ordinary logon happens to follow within the hour (any logon completes the pattern:
+//! `Details` name the logon's host, workstation and logon type to compare). Allowlist such accounts in
 //! `allowlist.ignored_identities`.
 
 use chrono::{DateTime, TimeDelta, Utc};

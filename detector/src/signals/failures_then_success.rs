@@ -28,7 +28,9 @@
 //!
 //! Known false positives: users fighting a caps-lock key then getting in (five failures is a real
 //! run); stale credentials on a phone retrying before the user updates them (single IP, risk 60);
-//! password-reset flows (excluded by app).
+//! password-reset flows (excluded by app); guessing from elsewhere that the real user's own sign-in
+//! happens to follow within the hour (the success may come from any address, as in Sentinel's
+//! "failure from one IP, success from another": compare the evidence's addresses).
 
 use chrono::{DateTime, TimeDelta, Utc};
 
