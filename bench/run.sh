@@ -98,7 +98,7 @@ row "  native, no reordering wait / floor" native-no-wait parse-floor "(no targe
 row "wasmtime CLI / native" wasmtime-cli native ">= 0.70"
 row "  same .wasm as --plugin (epochs)" wasmtime-plugin native "(no target; see BENCHMARKS.md)"
 row "Node / native" node-cli native ">= 0.60"
-echo "core .wasm gzipped                     $gz B ($(( gz / 1024 )) KiB)    <= 400 KiB now, 512 KiB with the later readers and signals"
+echo "core .wasm gzipped                     $gz B ($(( gz / 1024 )) KiB)    <= 512 KiB (the redesign step held 400 KiB)"
 echo "wasmtime CLI peak RSS                  $(( ${RSS[wasmtime-cli]} / 1024 )) MB    < 256 MB"
 if [ "${BENCH_RSS_10M:-}" = 1 ]; then
   # The same tenant over 10x the days: state must stay bounded by identities and windows, not grow
