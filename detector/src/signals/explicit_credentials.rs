@@ -89,10 +89,7 @@ impl Run for Kind {
 
     fn close(mut ep: Box<Episode>, _: &Shared<str>, own: &mut Accounts, ctx: &mut Ctx<'_>) {
         let accounts = std::mem::take(&mut own.0);
-        ep.details
-            .insert("AccountCount".into(), accounts.len().into());
-        ep.details
-            .insert("Accounts".into(), accounts.first(50).into());
+        accounts.describe(&mut ep);
         let c = &ctx.cfg.explicit_credentials;
         let risk = attempt_risk(c.risk, c.risk_max, accounts.len(), c.min_accounts, 0);
         ctx.emit(ep, &DETECTION, risk);

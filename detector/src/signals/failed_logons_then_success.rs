@@ -36,16 +36,11 @@
 //! `Details` name the logon's host, workstation and logon type to compare). Allowlist such accounts in
 //! `allowlist.ignored_identities`.
 
-use chrono::{DateTime, TimeDelta, Utc};
-
-use super::sequence::{
-    self, Attempt, AttemptRule, BRUTE_FORCE, FailuresThen, Run, Step, failures_then,
-};
-use super::{Ctx, Episode, IpLadder, Mini, Signal, Tracker, excluded_windows_account, secs, skip};
+use super::sequence::{self, BRUTE_FORCE, Step, failures_then};
+use super::{Ctx, Episode, IpLadder, Mini, Signal, Tracker, excluded_windows_account, skip};
 use crate::config::strings;
 use crate::event::{AuthEvent, Outcome};
 use crate::mitre::{Detection, T1078, T1110_001, T1586};
-use crate::shared::Shared;
 
 crate::config::signal_config! {
     /// Windows: failed network logons, then a logon, for one account — see
@@ -145,53 +140,7 @@ fn classify(ev: &AuthEvent, ctx: &Ctx<'_>) -> Option<Class> {
 #[derive(Debug, Clone)]
 pub(crate) struct Kind;
 
-impl Run for Kind {
-    type Record = Mini;
-    type Own = Attempt;
-
-    fn run(_: &Attempt, ctx: &Ctx<'_>) -> TimeDelta {
-        secs(ctx.cfg.failed_logons_then_success.window_secs)
-    }
-
-    fn close(ep: Box<Episode>, _: &Shared<str>, _: &mut Attempt, ctx: &mut Ctx<'_>) {
-        let risk = ctx.cfg.failed_logons_then_success.ladder_risk(ep.ips.len());
-        ctx.emit(ep, &DETECTION, risk);
-    }
-    fn own_deadline(own: &Attempt, ctx: &Ctx<'_>) -> Option<DateTime<Utc>> {
-        own.deadline(&Self::attempt_rule(ctx), ctx)
-    }
-
-    fn own_expire(
-        own: &mut Attempt,
-        _: &Shared<str>,
-        now: DateTime<Utc>,
-        _: bool,
-        ctx: &mut Ctx<'_>,
-    ) {
-        own.expire(&Self::attempt_rule(ctx), now, ctx);
-    }
-
-    fn own_is_empty(own: &Attempt) -> bool {
-        own.is_empty()
-    }
-
-    fn own_finish(own: &mut Attempt, _: &Shared<str>, ctx: &mut Ctx<'_>) {
-        own.report(&Self::attempt_rule(ctx), ctx);
-    }
-}
-
-impl FailuresThen for Kind {
-    fn attempt_rule(ctx: &Ctx<'_>) -> AttemptRule {
-        let c = &ctx.cfg.failed_logons_then_success;
-        AttemptRule {
-            min: c.attempt_min_failures,
-            window: secs(c.attempt_window_secs),
-            followed_within: secs(c.window_secs),
-            risk: c.attempt_risk,
-            risk_max: c.attempt_risk_max,
-        }
-    }
-}
+sequence::failures_then_run!(Kind, failed_logons_then_success, DETECTION);
 
 pub(crate) type FailedLogonsThenSuccess = Tracker<sequence::State<Kind>>;
 

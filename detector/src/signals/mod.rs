@@ -639,6 +639,12 @@ impl Distinct {
     pub fn first(&self, n: usize) -> Vec<String> {
         self.0.iter().take(n).cloned().collect()
     }
+    /// Name these accounts in a source-level alert: `AccountCount`, and the first 50 as
+    /// `Accounts`.
+    pub fn describe(&self, ep: &mut Episode) {
+        ep.details.insert("AccountCount".into(), self.len().into());
+        ep.details.insert("Accounts".into(), self.first(50).into());
+    }
 }
 
 /// The part of an event a signal keeps while it waits for a window to fill.

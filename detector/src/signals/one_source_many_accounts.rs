@@ -149,10 +149,7 @@ impl Run for Kind {
     }
 
     fn close(mut ep: Box<Episode>, _: &Shared<str>, own: &mut Own, ctx: &mut Ctx<'_>) {
-        ep.details
-            .insert("AccountCount".into(), own.accounts.len().into());
-        ep.details
-            .insert("Accounts".into(), own.accounts.first(50).into());
+        own.accounts.describe(&mut ep);
         let c = &ctx.cfg.one_source_many_accounts;
         let risk = attempt_risk(
             c.risk,

@@ -306,6 +306,82 @@ pub(crate) trait FailuresThen: Run<Record = Mini, Own = Attempt> {
     fn attempt_rule(ctx: &Ctx<'_>) -> AttemptRule;
 }
 
+/// The [`Run`] and [`FailuresThen`] of a failures-then-success signal, from its configuration
+/// section (`ctx.cfg.$section`, with `window_secs`, `ladder_risk` and the `attempt_*` keys) and its
+/// compromise detection: the run lasts `window_secs`; a compromise's risk comes from the IP ladder;
+/// the attempt opens at `attempt_min_failures` within `attempt_window_secs` and is reported when no
+/// success comes within `window_secs` of its latest failure.
+macro_rules! failures_then_run {
+    ($kind:ty, $section:ident, $detection:expr) => {
+        impl $crate::signals::sequence::Run for $kind {
+            type Record = $crate::signals::Mini;
+            type Own = $crate::signals::sequence::Attempt;
+
+            fn run(_: &Self::Own, ctx: &$crate::signals::Ctx<'_>) -> ::chrono::TimeDelta {
+                $crate::signals::secs(ctx.cfg.$section.window_secs)
+            }
+
+            fn close(
+                ep: Box<$crate::signals::Episode>,
+                _: &$crate::shared::Shared<str>,
+                _: &mut Self::Own,
+                ctx: &mut $crate::signals::Ctx<'_>,
+            ) {
+                let risk = ctx.cfg.$section.ladder_risk(ep.ips.len());
+                ctx.emit(ep, &$detection, risk);
+            }
+
+            fn own_deadline(
+                own: &Self::Own,
+                ctx: &$crate::signals::Ctx<'_>,
+            ) -> Option<::chrono::DateTime<::chrono::Utc>> {
+                use $crate::signals::sequence::FailuresThen;
+                own.deadline(&Self::attempt_rule(ctx), ctx)
+            }
+
+            fn own_expire(
+                own: &mut Self::Own,
+                _: &$crate::shared::Shared<str>,
+                now: ::chrono::DateTime<::chrono::Utc>,
+                _: bool,
+                ctx: &mut $crate::signals::Ctx<'_>,
+            ) {
+                use $crate::signals::sequence::FailuresThen;
+                own.expire(&Self::attempt_rule(ctx), now, ctx);
+            }
+
+            fn own_is_empty(own: &Self::Own) -> bool {
+                own.is_empty()
+            }
+
+            fn own_finish(
+                own: &mut Self::Own,
+                _: &$crate::shared::Shared<str>,
+                ctx: &mut $crate::signals::Ctx<'_>,
+            ) {
+                use $crate::signals::sequence::FailuresThen;
+                own.report(&Self::attempt_rule(ctx), ctx);
+            }
+        }
+
+        impl $crate::signals::sequence::FailuresThen for $kind {
+            fn attempt_rule(
+                ctx: &$crate::signals::Ctx<'_>,
+            ) -> $crate::signals::sequence::AttemptRule {
+                let c = &ctx.cfg.$section;
+                $crate::signals::sequence::AttemptRule {
+                    min: c.attempt_min_failures,
+                    window: $crate::signals::secs(c.attempt_window_secs),
+                    followed_within: $crate::signals::secs(c.window_secs),
+                    risk: c.attempt_risk,
+                    risk_max: c.attempt_risk_max,
+                }
+            }
+        }
+    };
+}
+pub(crate) use failures_then_run;
+
 impl Attempt {
     /// When the open attempt is due: no success within `followed_within` of its latest failure, or
     /// a detection window after its first.
