@@ -213,7 +213,7 @@ fn describe(ep: &mut Episode, ev: &AuthEvent) {
 #[cfg(test)]
 mod tests {
     use crate::config::Config;
-    use crate::signals::testkit::{run, win};
+    use crate::signals::testkit::{attempt, attempts, run, win};
 
     fn alerts(events: Vec<crate::AuthEvent>) -> Vec<(String, String, u32, u64, u64, u64)> {
         run(&Config::default(), events)
@@ -405,17 +405,6 @@ mod tests {
         let mut s = win(2, 4624, "x", "", None, "0x0");
         s.windows = None;
         assert!(alerts(vec![e, s]).is_empty());
-    }
-
-    fn attempts(events: Vec<crate::AuthEvent>) -> Vec<(String, String, u32, u64, u64, u64)> {
-        run(&Config::default(), events)
-            .into_iter()
-            .filter(|a| a.0 == "BruteForceAttempt")
-            .collect()
-    }
-
-    fn attempt(user: &str, risk: u32, f: u64, ips: u64) -> (String, String, u32, u64, u64, u64) {
-        ("BruteForceAttempt".into(), user.into(), risk, f, 0, ips)
     }
 
     #[test]

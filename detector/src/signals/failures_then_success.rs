@@ -166,7 +166,7 @@ fn note_50053(ep: &mut Episode, m: &Mini) {
 #[cfg(test)]
 mod tests {
     use crate::config::Config;
-    use crate::signals::testkit::{ev, run};
+    use crate::signals::testkit::{attempt, attempts, ev, run};
 
     fn cs(user: &str, risk: u32, f: u64, s: u64, ips: u64) -> (String, String, u32, u64, u64, u64) {
         ("CredentialStuffing".into(), user.into(), risk, f, s, ips)
@@ -312,17 +312,6 @@ mod tests {
         e.result_code = None;
         e.app = None;
         assert!(run(&Config::default(), vec![e, ev(2, "x@y.z", "0", "")]).is_empty());
-    }
-
-    fn attempts(events: Vec<crate::AuthEvent>) -> Vec<(String, String, u32, u64, u64, u64)> {
-        run(&Config::default(), events)
-            .into_iter()
-            .filter(|a| a.0 == "BruteForceAttempt")
-            .collect()
-    }
-
-    fn attempt(user: &str, risk: u32, f: u64, ips: u64) -> (String, String, u32, u64, u64, u64) {
-        ("BruteForceAttempt".into(), user.into(), risk, f, 0, ips)
     }
 
     #[test]

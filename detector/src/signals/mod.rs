@@ -1261,6 +1261,22 @@ pub(crate) mod testkit {
             })
             .collect()
     }
+
+    /// (type, user, risk, failures, successes, unique IPs) of an alert.
+    pub type Summary = (String, String, u32, u64, u64, u64);
+
+    /// The `BruteForceAttempt` alerts of a default run.
+    pub fn attempts(events: Vec<AuthEvent>) -> Vec<Summary> {
+        run(&Config::default(), events)
+            .into_iter()
+            .filter(|a| a.0 == "BruteForceAttempt")
+            .collect()
+    }
+
+    /// A `BruteForceAttempt` summary: `f` failures, no success, `ips` addresses.
+    pub fn attempt(user: &str, risk: u32, f: u64, ips: u64) -> Summary {
+        ("BruteForceAttempt".into(), user.into(), risk, f, 0, ips)
+    }
 }
 
 #[cfg(test)]
