@@ -1,12 +1,17 @@
 // The Node CLI: same options and output as the Rust `t1586` for the shared formats.
-import { closeSync, createReadStream, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import {
+  closeSync, createReadStream, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync, writeSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { createGunzip, gunzipSync } from 'node:zlib';
 import {
   Detector, compareAlerts, enrichmentLine, formatTable, parseIpList, summary, version,
 } from './index.mjs';
+import { scanOffline } from './offline.mjs';
 
-const USAGE = `usage: t1586 scan [--format table|jsonl] [--config FILE] [--profile default|seed] [--tor-list FILE] [--mmdb FILE]... [--ip2asn FILE]... [-q] FILE...
+const USAGE = `usage: t1586 scan [--format table|jsonl] [--config FILE] [--profile default|seed] [--tor-list FILE] [--mmdb FILE]... [--ip2asn FILE]... [--live] [-q] FILE...
        t1586 version
 FILE may be - for standard input; gzip is detected by content.`;
 
@@ -43,8 +48,8 @@ export async function* openInput(name) {
 /**
  * Push a plain regular file read straight into the detector's input buffer (no copy of each chunk
  * into the module, which `pushJsonl` makes), handing each chunk's alerts (JSON Lines) to `emit`
- * as they come. Returns false, having pushed nothing, when the file is not a regular file or is
- * gzip (read as a stream instead).
+ * as they come; `emit` returning false stops the reading. Returns false, having pushed nothing,
+ * when the file is not a regular file or is gzip (read as a stream instead).
  */
 export function pushFile(det, name, emit) {
   // Looked at before opening: a FIFO opened here and closed again would lose its writer.
@@ -59,7 +64,7 @@ export function pushFile(det, name, emit) {
       const view = det.inputBuffer(CHUNK);
       const n = readSync(fd, view, 0, CHUNK, null);
       if (n === 0) return true;
-      emit(det.pushBufferJsonl(n));
+      if (emit(det.pushBufferJsonl(n)) === false) return true;
     }
   } finally {
     closeSync(fd);
@@ -77,7 +82,7 @@ export function torHosting(hosting, list) {
 }
 
 function parseArgs(argv) {
-  const o = { cmd: argv[0], files: [], format: undefined, config: undefined, profile: undefined, torList: undefined, mmdb: [], ip2asn: [], quiet: false };
+  const o = { cmd: argv[0], files: [], format: undefined, config: undefined, profile: undefined, torList: undefined, mmdb: [], ip2asn: [], quiet: false, live: false };
   for (let i = 1; i < argv.length; i++) {
     const a = argv[i];
     const val = () => {
@@ -92,6 +97,7 @@ function parseArgs(argv) {
     else if (a === '--mmdb') o.mmdb.push(val());
     else if (a === '--ip2asn') o.ip2asn.push(val());
     else if (a === '-q' || a === '--quiet') o.quiet = true;
+    else if (a === '--live') o.live = true;
     else if (a === '-') o.files.push(a);
     else if (a.startsWith('-')) throw new Error(`unknown option ${a}`);
     else o.files.push(a);
@@ -109,8 +115,10 @@ function readMaybeGz(name) {
 /**
  * Scan inputs with one detector; returns { lines (canonical JSON, sorted), stats, unreadable }.
  * `enrich`: { mmdb: [files], ip2asn: [files] }; `log` receives one line per enrichment file.
+ * Offline by default: the alerts of one time-ordered stream whatever the order of records and
+ * files (`offline.mjs`); `live: true` streams with the lateness window instead.
  */
-export async function scan(files, config, enrich = {}, log = () => {}) {
+export async function scan(files, config, enrich = {}, log = () => {}, { live = false } = {}) {
   let det;
   try {
     det = new Detector(config);
@@ -132,18 +140,69 @@ export async function scan(files, config, enrich = {}, log = () => {}) {
       log(enrichmentLine(f, info));
     }
   }
-  let jsonl = '';
-  const unreadable = [];
-  for (const name of files) {
-    det.beginSource(name);
-    try {
-      const read = name !== '-' && pushFile(det, name, (s) => { jsonl += s; });
-      if (!read) for await (const chunk of openInput(name)) jsonl += det.pushJsonl(chunk);
-    } catch (e) {
-      unreadable.push([name, e.message]);
+  // Sorted runs and spooled standard input, removed at the end.
+  let tmp;
+  const tmpDir = () => (tmp ??= mkdtempSync(join(tmpdir(), 't1586-')));
+  let jsonl;
+  let unreadable;
+  try {
+    let stdinCopy;
+    const sources = files.map((name) => ({
+      name,
+      async push(d, emit) {
+        let path = name;
+        if (name === '-' && !live) {
+          // Kept in a file, to be read again if it is out of time order.
+          if (!stdinCopy) {
+            stdinCopy = join(tmpDir(), 'stdin');
+            const fd = openSync(stdinCopy, 'w');
+            try {
+              for await (const c of process.stdin) writeSync(fd, c);
+            } finally {
+              closeSync(fd);
+            }
+          }
+          path = stdinCopy;
+        }
+        if (path !== '-' && pushFile(d, path, emit)) return;
+        for await (const chunk of openInput(path)) if (emit(d.pushJsonl(chunk)) === false) return;
+      },
+    }));
+    if (live) {
+      jsonl = '';
+      unreadable = [];
+      for (const src of sources) {
+        det.beginSource(src.name);
+        try {
+          await src.push(det, (s) => { jsonl += s; });
+        } catch (e) {
+          unreadable.push([src.name, e.message]);
+        }
+      }
+      jsonl += det.flushJsonl();
+    } else {
+      let n = 0;
+      const store = {
+        put(bytes) {
+          const path = join(tmpDir(), `run-${n++}`);
+          writeFileSync(path, bytes);
+          return path;
+        },
+        async read(path, offset, max) {
+          const fd = openSync(path, 'r');
+          try {
+            const buf = Buffer.alloc(max);
+            return buf.subarray(0, readSync(fd, buf, 0, max, offset));
+          } finally {
+            closeSync(fd);
+          }
+        },
+      };
+      ({ jsonl, unreadable } = await scanOffline(det, sources, store));
     }
+  } finally {
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
   }
-  jsonl += det.flushJsonl();
   const alerts = jsonl.split('\n').filter((l) => l.length).map((json) => ({ json, value: JSON.parse(json) }));
   alerts.sort((a, b) => compareAlerts(a.value, b.value));
   const stats = det.stats();
@@ -188,7 +247,7 @@ export async function main(argv) {
   let result;
   try {
     const log = (line) => { if (!o.quiet) process.stderr.write(line + '\n'); };
-    result = await scan(o.files, JSON.stringify(config), { mmdb: o.mmdb, ip2asn: o.ip2asn }, log);
+    result = await scan(o.files, JSON.stringify(config), { mmdb: o.mmdb, ip2asn: o.ip2asn }, log, { live: o.live });
   } catch (e) {
     if (e.config) {
       // The user's configuration (exit 3, as the Rust CLI), named by where it came from.

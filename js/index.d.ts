@@ -66,6 +66,10 @@ export interface Stats {
   identities_tracked: number;
   /** Present once enrichment data was added. */
   enrichment?: Record<string, number>;
+  /** Offline input that was not in time order, read a second time and sorted (present when true). */
+  input_sorted?: boolean;
+  /** Sorted runs handed to the host to store while sorting (present when any). */
+  spilled_runs?: number;
 }
 
 /** What `addMmdb` / `addIp2asn` loaded. */

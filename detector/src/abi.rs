@@ -290,6 +290,117 @@ pub unsafe extern "C" fn t1586_enrich(handle: u32, kind: u32, ptr: u32, len: u32
     }
 }
 
+/// Run `f` on the handle's detector: `None` (and the error set) for an unknown handle.
+fn with_detector<R>(handle: u32, f: impl FnOnce(&mut Detector) -> R) -> Option<R> {
+    HANDLES.with(|h| {
+        let mut h = h.borrow_mut();
+        match h
+            .get_mut((handle as usize).wrapping_sub(1))
+            .and_then(Option::as_mut)
+        {
+            Some(slot) => Some(f(&mut slot.det)),
+            None => {
+                set_error(format!("invalid handle {handle}"));
+                None
+            }
+        }
+    })
+}
+
+/// [`with_output`] for a call that can fail: 0 and the error set when it does.
+fn with_result(handle: u32, f: impl FnOnce(&mut Detector) -> Result<Vec<u8>, crate::Error>) -> u64 {
+    let mut failed = None;
+    let packed = with_output(handle, |d| {
+        f(d).unwrap_or_else(|e| {
+            failed = Some(e.to_string());
+            Vec::new()
+        })
+    });
+    match failed {
+        Some(e) => {
+            set_error(e);
+            0
+        }
+        None => packed,
+    }
+}
+
+/// How input order is treated (see `crate::offline`): 0 stream (live input, the lateness
+/// window; the default), 1 offline (input that ends: streamed while in time order, else
+/// `t1586_order` turns 2 and the input must be read again), 3 sort. Returns 0, or -1 on error.
+#[unsafe(no_mangle)]
+pub extern "C" fn t1586_set_order(handle: u32, order: u32) -> i32 {
+    use crate::offline::Order;
+    let order = match order {
+        0 => Order::Stream,
+        1 => Order::Offline,
+        3 => Order::Sort,
+        other => {
+            set_error(format!(
+                "order {other} cannot be set (0 stream, 1 offline, 3 sort)"
+            ));
+            return -1;
+        }
+    };
+    match with_detector(handle, |d| d.set_order(order)) {
+        Some(Ok(())) => 0,
+        Some(Err(e)) => {
+            set_error(e.to_string());
+            -1
+        }
+        None => -1,
+    }
+}
+
+/// The order state: 0 stream, 1 offline in order so far, 2 restart needed (call
+/// `t1586_restart_sorted`, then read every input again from its start), 3 sorting, 4 merging;
+/// -1 for an unknown handle.
+#[unsafe(no_mangle)]
+pub extern "C" fn t1586_order(handle: u32) -> i32 {
+    with_detector(handle, |d| d.order().code() as i32).unwrap_or(-1)
+}
+
+/// Forget all input and state (configuration and enrichment kept) and sort the input read again.
+/// Returns 0, or -1 for an unknown handle.
+#[unsafe(no_mangle)]
+pub extern "C" fn t1586_restart_sorted(handle: u32) -> i32 {
+    with_detector(handle, Detector::restart_sorted).map_or(-1, |()| 0)
+}
+
+/// The next sorted run to store (length 0: none left). Take them after each push.
+#[unsafe(no_mangle)]
+pub extern "C" fn t1586_take_spill(handle: u32) -> u64 {
+    with_output(handle, |d| d.take_spill().unwrap_or_default())
+}
+
+/// End of sorted input with `runs` runs taken: starts the merge. Returns alerts as JSON Lines, or
+/// 0 on error.
+#[unsafe(no_mangle)]
+pub extern "C" fn t1586_merge_begin(handle: u32, runs: u32) -> u64 {
+    with_result(handle, |d| d.merge_begin(u64::from(runs)).map(jsonl))
+}
+
+/// The run (numbered from 0 in the order taken) whose next bytes the merge needs; -1 when the
+/// merge is over, -2 for an unknown handle.
+#[unsafe(no_mangle)]
+pub extern "C" fn t1586_merge_wanted(handle: u32) -> i32 {
+    with_detector(handle, |d| d.merge_wanted().map_or(-1, |r| r as i32)).unwrap_or(-2)
+}
+
+/// The next bytes of run `run` (length 0: the run is over). Returns alerts as JSON Lines, or 0 on
+/// error (a damaged run).
+///
+/// # Safety
+/// `ptr..ptr+len` must be readable linear memory.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn t1586_merge_feed(handle: u32, run: u32, ptr: u32, len: u32) -> u64 {
+    // SAFETY: caller contract.
+    let data = unsafe { bytes(ptr, len) };
+    with_result(handle, |d| {
+        d.merge_feed(Some(run as usize), data).map(jsonl)
+    })
+}
+
 /// Like `t1586_begin_source`, reading the new source as `format`: 0 detect, 1 JSON / JSON Lines,
 /// 2 CSV, 3 XML, 4 EVTX. Returns 0 on success, -1 on error.
 ///

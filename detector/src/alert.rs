@@ -89,6 +89,24 @@ impl Serialize for Rfc3339<'_> {
 }
 
 impl Evidence {
+    /// The order evidence is listed in: by time, then by what the record is (its record id —
+    /// numbers by value —, result, address), its file and line last. Input order never changes
+    /// it: evidence of one second is not listed in whichever order the files or lines came.
+    pub fn listing_order(a: &Evidence, b: &Evidence) -> std::cmp::Ordering {
+        fn id(e: &Evidence) -> (bool, usize, &str) {
+            let t = e.record_id.as_deref().unwrap_or("");
+            let digits = !t.is_empty() && t.bytes().all(|c| c.is_ascii_digit());
+            (!digits, if digits { t.len() } else { 0 }, t)
+        }
+        a.time
+            .cmp(&b.time)
+            .then_with(|| id(a).cmp(&id(b)))
+            .then_with(|| a.result_type.cmp(&b.result_type))
+            .then_with(|| a.ip.cmp(&b.ip))
+            .then_with(|| a.source.cmp(&b.source))
+            .then(a.line.cmp(&b.line))
+    }
+
     pub fn of(ev: &AuthEvent) -> Evidence {
         Evidence {
             source: ev.record.source.clone(),

@@ -94,6 +94,9 @@ pub struct Limits {
     /// Events held in the reordering buffer (and record ids remembered for dedup; both count under
     /// this name in `caps_hit`).
     pub max_buffered_events: usize,
+    /// Offline input being sorted: events held in memory before they are written out as a sorted
+    /// run for the host to store (see [`crate::offline`]).
+    pub sort_run_events: usize,
     /// Largest single record accepted, in bytes.
     pub max_record_bytes: usize,
     /// Rejected-record details kept in the statistics (all are still counted).
@@ -108,6 +111,7 @@ impl Default for Limits {
             max_distinct_per_alert: 1_024,
             max_evidence: 20,
             max_buffered_events: 100_000,
+            sort_run_events: 100_000,
             max_record_bytes: 4 << 20,
             max_error_details: 100,
         }
@@ -328,6 +332,7 @@ impl Config {
             || l.max_events_per_identity == 0
             || l.max_distinct_per_alert == 0
             || l.max_buffered_events == 0
+            || l.sort_run_events == 0
             || l.max_record_bytes < 1024
         {
             return bad(

@@ -226,6 +226,6 @@ sections! {
     AllowlistConfig { trusted_ips, trusted_asns, ignored_identities, travel, password_reset_apps }
     Limits {
         max_identities, max_events_per_identity, max_distinct_per_alert, max_evidence,
-        max_buffered_events, max_record_bytes, max_error_details,
+        max_buffered_events, sort_run_events, max_record_bytes, max_error_details,
     }
 }

@@ -20,6 +20,7 @@ use crate::enrich::{Enrichment, EnrichmentInfo};
 use crate::error::{Error, ErrorKind};
 use crate::event::AuthEvent;
 use crate::ingest::{Decoded, Ingest, Item};
+use crate::offline::{Merge, Order};
 use crate::reorder::Reorder;
 use crate::signals::{Compiled, Ctx, Signals, secs};
 use crate::stats::{RecordError, Stats};
@@ -81,6 +82,14 @@ struct Core {
     release_before: Behind,
     /// The clock less the window: record ids before it leave the de-duplication window.
     ids_before: Behind,
+    /// How input order is treated ([`crate::offline`]); not part of snapshots.
+    order: Order,
+    /// Sorted runs not yet taken by the host ([`Detector::take_spill`]).
+    spills: std::collections::VecDeque<Vec<u8>>,
+    /// Set while the last source is finished for a merge: the held events stay held.
+    no_spill: bool,
+    /// The merge in progress ([`Order::Merge`]).
+    merge: Option<Box<Merge>>,
 }
 
 /// A time less a fixed span, remembered for the last time it was asked for. Most records share
@@ -281,8 +290,117 @@ impl Detector {
                 event_log: None,
                 release_before: Behind::default(),
                 ids_before: Behind::default(),
+                order: Order::Stream,
+                spills: Default::default(),
+                no_spill: false,
+                merge: None,
             },
         }
+    }
+
+    /// How input order is treated: [`Order::Stream`] (the default: live input, a lateness
+    /// window), [`Order::Offline`] (input that ends: in order it streams, otherwise
+    /// [`Order::Restart`] asks for it again to sort) or [`Order::Sort`] (input known to be out of
+    /// order). See [`crate::offline`]. Set before the first input; not part of snapshots.
+    pub fn set_order(&mut self, order: Order) -> Result<(), Error> {
+        match order {
+            Order::Stream | Order::Offline | Order::Sort => {
+                self.core.order = order;
+                Ok(())
+            }
+            _ => Err(Error::new(
+                ErrorKind::Run,
+                format!("{order:?} is a state the detector enters, not one to set"),
+            )),
+        }
+    }
+
+    /// The current [`Order`]: [`Order::Restart`] means offline input was found out of time order,
+    /// and the host must call [`restart_sorted`](Detector::restart_sorted) and read every input
+    /// again from its start.
+    pub fn order(&self) -> Order {
+        self.core.order
+    }
+
+    /// Forget all input and state (configuration and enrichment kept) and read the input again
+    /// in [`Order::Sort`].
+    pub fn restart_sorted(&mut self) {
+        let core = &mut self.core;
+        let mut fresh = Detector::new(core.cfg.clone());
+        fresh.core.enrichment = std::mem::take(&mut core.enrichment);
+        fresh.core.event_log = core.event_log.as_ref().map(|_| Vec::new());
+        fresh.core.order = Order::Sort;
+        fresh.core.stats.input_sorted = true;
+        *self = fresh;
+    }
+
+    /// A sorted run to store (in [`Order::Sort`], whenever `limits.sort_run_events` events were
+    /// held): the host keeps the bytes and hands them back to
+    /// [`merge_begin`](Detector::merge_begin) / [`merge_feed`](Detector::merge_feed) at the end.
+    /// Take them after each push until `None`.
+    pub fn take_spill(&mut self) -> Option<Vec<u8>> {
+        self.core.spills.pop_front()
+    }
+
+    /// End of offline input in [`Order::Sort`] with `runs` runs spilled: finish the last source
+    /// and start merging the runs with the events held. Returns the alerts that became final;
+    /// then hand over the bytes of each run [`merge_wanted`](Detector::merge_wanted) names with
+    /// [`merge_feed`](Detector::merge_feed) until it names none, then [`flush`](Detector::flush).
+    pub fn merge_begin(&mut self, runs: u64) -> Result<Vec<Alert>, Error> {
+        let err = |m: String| Error::new(ErrorKind::Run, m);
+        let core = &mut self.core;
+        if core.order != Order::Sort {
+            return Err(err(format!(
+                "merge_begin in {:?}: only a sorting detector merges",
+                core.order
+            )));
+        }
+        if !core.spills.is_empty() || runs != core.stats.spilled_runs {
+            return Err(err(format!(
+                "merge_begin with {runs} runs: {} were spilled, {} of them not taken",
+                core.stats.spilled_runs,
+                core.spills.len()
+            )));
+        }
+        core.no_spill = true;
+        let name = self.ingest.source().to_string();
+        self.ingest.finish(&name, None, &mut |it| core.handle(it));
+        core.no_spill = false;
+        let mut held = std::collections::VecDeque::with_capacity(core.reorder.len());
+        let mut reorder = std::mem::take(&mut core.reorder);
+        while reorder.take_first_keyed(&mut |seq, ev| {
+            held.push_back(((ev.time, ev.tie_key(), seq), ev.clone()))
+        }) {}
+        core.merge = Some(Box::new(Merge::new(runs as usize, held)));
+        core.order = Order::Merge;
+        self.merge_feed(None, &[])
+    }
+
+    /// The run whose next bytes the merge needs, `None` when the merge is over.
+    pub fn merge_wanted(&self) -> Option<usize> {
+        self.core.merge.as_ref().and_then(|m| m.wanted())
+    }
+
+    /// The next bytes of run `run` (empty: the run is over). Returns the alerts that became final.
+    pub fn merge_feed(&mut self, run: Option<usize>, bytes: &[u8]) -> Result<Vec<Alert>, Error> {
+        let core = &mut self.core;
+        let Some(mut m) = core.merge.take() else {
+            return Err(Error::new(
+                ErrorKind::Run,
+                "merge_feed without merge_begin".to_string(),
+            ));
+        };
+        let res = (|| {
+            if let Some(r) = run {
+                m.feed(r, bytes)?;
+            }
+            while let Some(mut ev) = m.pop()? {
+                core.process(&mut ev);
+            }
+            Ok(())
+        })();
+        core.merge = Some(m);
+        res.map(|()| core.take_alerts())
     }
 
     /// Keep a compact copy of every analysed event (after enrichment) until
@@ -338,6 +456,9 @@ impl Detector {
     /// Feed a chunk of input (split anywhere). Returns alerts that became final, sorted.
     pub fn push(&mut self, bytes: &[u8]) -> Vec<Alert> {
         let core = &mut self.core;
+        if matches!(core.order, Order::Restart | Order::Merge) {
+            return Vec::new();
+        }
         core.stats.bytes += bytes.len() as u64;
         if !bytes.is_empty() && !self.ingest.used {
             self.ingest.used = true;
@@ -362,6 +483,19 @@ impl Detector {
     /// window. Returns the remaining alerts, sorted. The detector can be used again afterwards.
     pub fn flush(&mut self) -> Vec<Alert> {
         let core = &mut self.core;
+        match core.order {
+            Order::Restart => return Vec::new(),
+            Order::Merge => {
+                // What the merge can still process (all of it, when the host fed every run).
+                if let Some(mut m) = core.merge.take() {
+                    while let Ok(Some(mut ev)) = m.pop() {
+                        core.process(&mut ev);
+                    }
+                }
+                core.order = Order::Sort;
+            }
+            _ => {}
+        }
         let name = self.ingest.source().to_string();
         self.ingest.finish(&name, None, &mut |it| core.handle(it));
         let mut reorder = std::mem::take(&mut core.reorder);
@@ -501,6 +635,9 @@ impl Core {
 
     /// One record from the reader.
     fn handle(&mut self, it: Item) {
+        if self.order == Order::Restart {
+            return;
+        }
         self.stats.records_read += 1;
         match it.decoded {
             Decoded::Event(ev) => {
@@ -546,7 +683,25 @@ impl Core {
             return;
         }
         self.stats.events += 1;
-        if self.clock.is_some_and(|c| ev.time < c) {
+        if self.order == Order::Sort {
+            self.seq += 1;
+            self.reorder.insert(self.seq, ev);
+            if self.reorder.len() >= self.cfg.limits.sort_run_events && !self.no_spill {
+                self.spill();
+            }
+            return;
+        }
+        let offline = self.order == Order::Offline;
+        // Offline, an event at the time of one processed could belong before it (tie keys): as
+        // good as late.
+        if self
+            .clock
+            .is_some_and(|c| ev.time < c || (offline && ev.time == c))
+        {
+            if offline {
+                self.order = Order::Restart;
+                return;
+            }
             self.stats.late_events += 1;
             self.process(&mut ev);
             return;
@@ -565,8 +720,9 @@ impl Core {
             let Some(first) = reorder.first_time() else {
                 break;
             };
-            // Not yet `max_lateness_secs` behind the newest time.
-            if !over_cap && release_before.is_none_or(|t| first > t) {
+            // Not yet `max_lateness_secs` behind the newest time (offline: strictly behind, so
+            // that every event of a time is there when the first of them is processed).
+            if !over_cap && release_before.is_none_or(|t| first > t || (offline && first == t)) {
                 break;
             }
             if over_cap {
@@ -575,6 +731,18 @@ impl Core {
             reorder.take_first(&mut |ev| self.process(ev));
         }
         self.reorder = reorder;
+    }
+
+    /// Write the held events out as a sorted run for the host to store.
+    fn spill(&mut self) {
+        let mut run = Vec::new();
+        let mut reorder = std::mem::take(&mut self.reorder);
+        while reorder.take_first_keyed(&mut |seq, ev| {
+            crate::offline::write_event(&mut run, seq, ev.tie_key(), ev)
+        }) {}
+        self.reorder = reorder;
+        self.spills.push_back(run);
+        self.stats.spilled_runs += 1;
     }
 
     /// One sign-in written as several rows (same record id) counts once (`dedup`). Ids are kept

@@ -12,6 +12,9 @@ pub enum ErrorKind {
     Snapshot,
     /// An enrichment file (`.mmdb`, ip2asn TSV) could not be read.
     Enrichment,
+    /// Offline input: a spilled run handed back damaged, or a call out of turn (see
+    /// [`crate::offline`]).
+    Run,
 }
 
 /// An error from the detector's API (bad records are not errors: they are counted in [`crate::Stats`]).

@@ -36,6 +36,7 @@ mod identity;
 pub mod ingest;
 pub mod iplist;
 pub mod mitre;
+pub mod offline;
 mod order;
 mod reorder;
 pub mod report;
@@ -57,6 +58,7 @@ pub use event::{AuthEvent, Outcome, RecordRef};
 pub use ingest::InputFormat;
 pub use iplist::{IpList, IpListError, parse_ip_list};
 pub use mitre::{Detection, Technique};
+pub use offline::Order;
 pub use signals::{catalog, catalog_json};
 pub use stats::Stats;
 

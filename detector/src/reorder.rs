@@ -312,10 +312,16 @@ impl Reorder {
     /// Hand the first event to `f`, read where it waits (not copied out), then drop it. `false`
     /// when there is none.
     pub fn take_first(&mut self, f: &mut dyn FnMut(&mut AuthEvent)) -> bool {
+        self.take_first_keyed(&mut |_, ev| f(ev))
+    }
+
+    /// [`take_first`](Reorder::take_first), `f` also given the event's arrival sequence.
+    pub fn take_first_keyed(&mut self, f: &mut dyn FnMut(u64, &mut AuthEvent)) -> bool {
         match self.first_in_run() {
             Some(Some(i)) => {
+                let seq = self.run[i].seq;
                 if let Some(p) = &mut self.run[i].ev {
-                    f(p.unpark());
+                    f(seq, p.unpark());
                 }
                 self.front.pop();
                 self.run[i].ev = None;
@@ -327,7 +333,8 @@ impl Reorder {
             }
             Some(None) => {
                 if let Some(mut e) = self.rest.first_entry() {
-                    f(e.get_mut().unpark());
+                    let seq = e.key().2;
+                    f(seq, e.get_mut().unpark());
                     e.remove();
                 }
             }

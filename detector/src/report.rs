@@ -210,9 +210,16 @@ pub fn summary(stats: &Value, alerts: u64) -> String {
     }
     if c("late_events") > 0 {
         out.push_str(&format!(
-            "\n  warning: {} events arrived more than max_lateness_secs out of time order; they were processed late (raise max_lateness_secs or sort the input)",
+            "\n  warning: {} events arrived more than max_lateness_secs out of time order; they were processed late (a live feed: raise max_lateness_secs; a file: scan it without --live)",
             c("late_events")
         ));
+    }
+    if stats.get("input_sorted").and_then(Value::as_bool) == Some(true) {
+        out.push_str("\n  input not in time order: read a second time and processed sorted");
+        match c("spilled_runs") {
+            0 => {}
+            r => out.push_str(&format!(" ({r} sorted runs kept in temporary files)")),
+        }
     }
     out
 }
@@ -306,8 +313,18 @@ mod tests {
             summary(&stats, 4),
             "t1586: 3 records read, 2 parsed (1 events, 1 ignored), 1 rejected; 4 alerts\n  \
              ignored: a: 2\n  ignored: z: 1\n  f.json:7: bad\n  warning: 2 events arrived more \
-             than max_lateness_secs out of time order; they were processed late (raise \
-             max_lateness_secs or sort the input)"
+             than max_lateness_secs out of time order; they were processed late (a live \
+             feed: raise max_lateness_secs; a file: scan it without --live)"
+        );
+        let sorted = json!({"records_read": 1, "records_parsed": 1, "events": 1,
+            "input_sorted": true, "spilled_runs": 3});
+        assert!(
+            summary(&sorted, 0).ends_with(
+                "\n  input not in time order: read a second time and processed sorted (3 sorted \
+                 runs kept in temporary files)"
+            ),
+            "{}",
+            summary(&sorted, 0)
         );
     }
 

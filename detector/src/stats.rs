@@ -56,6 +56,18 @@ pub struct Stats {
     /// addresses never looked up because they are private or reserved.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub enrichment: BTreeMap<String, u64>,
+    /// Offline input that was not in time order, read a second time and sorted (see
+    /// [`crate::offline`]); written only when true.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub input_sorted: bool,
+    /// Runs of sorted events the host stored while sorting (offline input larger than
+    /// `limits.sort_run_events`); written only when some were.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub spilled_runs: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl Stats {

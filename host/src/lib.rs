@@ -58,15 +58,36 @@ pub fn feed(
     det: &mut Detector,
     name: &str,
     format: u32,
-    mut input: impl Read,
+    input: impl Read,
     lines: &mut Vec<u8>,
     progress: Option<&ProgressBar>,
 ) -> Result<(), (anyhow::Error, bool)> {
+    feed_with(det, name, format, input, lines, progress, &mut |_| {
+        Ok(false)
+    })
+    .map(|_| ())
+}
+
+/// [`feed`], calling `after` after each push; `Ok(true)` as soon as it says to stop.
+fn feed_with(
+    det: &mut Detector,
+    name: &str,
+    format: u32,
+    mut input: impl Read,
+    lines: &mut Vec<u8>,
+    progress: Option<&ProgressBar>,
+    after: &mut dyn FnMut(&mut Detector) -> Result<bool>,
+) -> Result<bool, (anyhow::Error, bool)> {
     det.begin_source_as(name, format).map_err(|e| (e, true))?;
     loop {
         match det.push_from(&mut input) {
-            Ok(None) => return Ok(()),
-            Ok(Some((_, new))) => lines.extend(new),
+            Ok(None) => return Ok(false),
+            Ok(Some((_, new))) => {
+                lines.extend(new);
+                if after(det).map_err(|e| (e, true))? {
+                    return Ok(true);
+                }
+            }
             Err(runtime::PushError::Read(e)) => {
                 return Err((
                     // The caller names the input.
@@ -139,7 +160,7 @@ pub fn progress_bar(files: &[String]) -> ProgressBar {
     let p = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
     p.set_style(
         ProgressStyle::with_template(
-            "{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} {bytes_per_sec} {msg}",
+            "{spinner} {prefix}[{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} {bytes_per_sec} {msg}",
         )
         .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
@@ -269,26 +290,107 @@ pub fn collect_alerts(lines: &[u8]) -> Result<Vec<AlertLine>> {
     Ok(alerts)
 }
 
-/// Run a whole scan: every input in order through one detector, then flush. Unreadable inputs are
-/// reported and skipped; plugin failures abort with an error.
+/// How a scan treats the order its inputs arrive in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScanOrder {
+    /// Input that ends (files, standard input): the alerts of one time-ordered stream whatever
+    /// the order of records and files (`detector/src/offline.rs`). Input in time order is
+    /// streamed; otherwise it is read a second time and sorted, spilling to temporary files.
+    Offline,
+    /// Live input: the lateness window (`max_lateness_secs`), older events processed late.
+    Live,
+}
+
+/// Where a scan's inputs come from: files by name (`-` standard input), or bytes in memory.
+pub enum Sources<'a> {
+    Files(&'a [String]),
+    Memory(&'a [(String, Vec<u8>)]),
+}
+
+impl Sources<'_> {
+    fn names(&self) -> Vec<&str> {
+        match self {
+            Sources::Files(f) => f.iter().map(String::as_str).collect(),
+            Sources::Memory(m) => m.iter().map(|(n, _)| n.as_str()).collect(),
+        }
+    }
+}
+
+/// Run a whole scan: every input through one detector, then flush (see [`ScanOrder`]).
+/// Unreadable inputs are reported and skipped; plugin failures abort with an error.
 pub fn scan(
     det: &mut Detector,
     inputs: &[String],
     format: u32,
     progress: Option<&ProgressBar>,
 ) -> Result<ScanOutcome> {
+    scan_sources(
+        det,
+        Sources::Files(inputs),
+        format,
+        progress,
+        ScanOrder::Offline,
+    )
+}
+
+/// [`scan`] of any [`Sources`] in either [`ScanOrder`]. A module without the offline exports
+/// (an older `--plugin`) is scanned live.
+pub fn scan_sources(
+    det: &mut Detector,
+    sources: Sources<'_>,
+    format: u32,
+    progress: Option<&ProgressBar>,
+    order: ScanOrder,
+) -> Result<ScanOutcome> {
+    let offline = order == ScanOrder::Offline && det.can_sort();
+    if offline {
+        det.set_order(1)?;
+    }
     let mut lines = Vec::new();
     let mut unreadable = Vec::new();
-    for name in inputs {
-        let res = match open_counted(name, progress) {
-            Ok(r) => feed(det, name, format, r, &mut lines, progress),
-            Err(e) => Err((anyhow::Error::new(e), false)),
-        };
-        match res {
-            Ok(()) => {}
-            Err((e, true)) => return Err(e),
-            Err((e, false)) => unreadable.push((name.clone(), format!("{e:#}"))),
+    let mut runs: Vec<File> = Vec::new();
+    // Standard input, kept to be read again if it is out of order.
+    let mut stdin_spool: Option<File> = None;
+    'read: loop {
+        for (i, name) in sources.names().into_iter().enumerate() {
+            let opened: io::Result<Box<dyn Read + '_>> = match &sources {
+                Sources::Memory(m) => Ok(Box::new(m[i].1.as_slice())),
+                Sources::Files(_) if name == "-" && offline => spool_stdin(&mut stdin_spool),
+                Sources::Files(_) => open_counted(name, progress),
+            };
+            let res = match opened {
+                Ok(r) => feed_with(det, name, format, r, &mut lines, progress, &mut |det| {
+                    if !offline {
+                        return Ok(false);
+                    }
+                    while let Some(run) = det.take_spill()? {
+                        runs.push(store_run(&run)?);
+                    }
+                    Ok(det.order()? == 2)
+                }),
+                Err(e) => Err((anyhow::Error::new(e), false)),
+            };
+            match res {
+                Ok(true) => {
+                    // Out of time order: read everything again, sorted.
+                    det.restart_sorted()?;
+                    lines.clear();
+                    unreadable.clear();
+                    if let Some(p) = progress {
+                        p.set_position(0);
+                        p.set_prefix("read again to sort ");
+                    }
+                    continue 'read;
+                }
+                Ok(false) => {}
+                Err((e, true)) => return Err(e),
+                Err((e, false)) => unreadable.push((name.to_string(), format!("{e:#}"))),
+            }
         }
+        break;
+    }
+    if !runs.is_empty() {
+        lines.extend(merge_runs(det, &mut runs)?);
     }
     lines.extend(det.flush()?);
     let stats = det.stats()?;
@@ -297,4 +399,51 @@ pub fn scan(
         stats,
         unreadable,
     })
+}
+
+/// Standard input, copied whole into a temporary file the first time (so that it can be read
+/// again), read from its start.
+fn spool_stdin(spool: &mut Option<File>) -> io::Result<Box<dyn Read>> {
+    use std::io::{Seek, SeekFrom};
+    if spool.is_none() {
+        let mut f = tempfile::tempfile()?;
+        io::copy(&mut io::stdin().lock(), &mut f)?;
+        *spool = Some(f);
+    }
+    let mut f = spool.as_ref().expect("spooled above").try_clone()?;
+    f.seek(SeekFrom::Start(0))?;
+    decompressing(Box::new(f))
+}
+
+/// A sorted run in a temporary file (removed when closed).
+fn store_run(run: &[u8]) -> Result<File> {
+    use std::io::Write;
+    let mut f = tempfile::tempfile().context("cannot create a temporary file to sort the input")?;
+    f.write_all(run)
+        .context("cannot write a temporary file to sort the input (disk full?)")?;
+    Ok(f)
+}
+
+/// Hand the stored runs back to the detector as its merge asks for them; the alert lines.
+fn merge_runs(det: &mut Detector, runs: &mut [File]) -> Result<Vec<u8>> {
+    use std::io::{Seek, SeekFrom};
+    for f in runs.iter_mut() {
+        f.seek(SeekFrom::Start(0))?;
+    }
+    let n = u32::try_from(runs.len()).context("too many sorted runs")?;
+    let mut lines = det.merge_begin(n)?;
+    let mut buf = vec![0; det.chunk_size()];
+    while let Some(r) = det.merge_wanted()? {
+        let f = runs
+            .get_mut(r as usize)
+            .with_context(|| format!("the detector asked for run {r} of {n}"))?;
+        let got = loop {
+            match f.read(&mut buf) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                other => break other.context("cannot read back a temporary sorted run")?,
+            }
+        };
+        lines.extend(det.merge_feed(r, &buf[..got])?);
+    }
+    Ok(lines)
 }

@@ -117,6 +117,11 @@ struct ScanArgs {
     /// Keep reading a growing file (tail -f) and print alerts as they become final; Ctrl-C ends.
     #[arg(long)]
     follow: bool,
+    /// Treat the input as a live feed: events wait `max_lateness_secs` for older ones, anything
+    /// older is processed late. Without it, input that ends (files, standard input) gives the
+    /// alerts of one time-ordered stream whatever its order (see "Input order" in the README).
+    #[arg(long)]
+    live: bool,
     /// Detection profile: `default` or `seed` (overrides the configuration's).
     #[arg(long)]
     profile: Option<String>,
@@ -265,28 +270,39 @@ fn scan(args: ScanArgs) -> Result<ExitCode> {
     if args.follow {
         return follow(&mut det, &args, input_format, format, &names, &stop);
     }
+    let scan_order = if args.live {
+        t1586_host::ScanOrder::Live
+    } else {
+        t1586_host::ScanOrder::Offline
+    };
     let mut outcome = if args.files.is_empty() {
         // The bundled demo: a generated tenant (the `generate` defaults), scanned from memory.
         let demo = t1586_host::generate::in_memory(&t1586_host::generate::Options::default());
-        let mut lines = Vec::new();
-        for (name, bytes) in &demo.files {
-            let name = format!("demo/{name}");
-            t1586_host::feed(&mut det, &name, 0, bytes.as_slice(), &mut lines, None)
-                .map_err(|(e, _)| e.context(PluginFailure))?;
-        }
-        lines.extend(det.flush().map_err(|e| e.context(PluginFailure))?);
-        t1586_host::ScanOutcome {
-            alerts: t1586_host::collect_alerts(&lines).map_err(|e| e.context(PluginFailure))?,
-            stats: det.stats().map_err(|e| e.context(PluginFailure))?,
-            unreadable: vec![],
-        }
+        let files: Vec<(String, Vec<u8>)> = demo
+            .files
+            .iter()
+            .map(|(name, bytes)| (format!("demo/{name}"), bytes.to_vec()))
+            .collect();
+        t1586_host::scan_sources(
+            &mut det,
+            t1586_host::Sources::Memory(&files),
+            0,
+            None,
+            scan_order,
+        )
+        .map_err(|e| e.context(PluginFailure))?
     } else {
         let inputs = t1586_host::expand_inputs(&args.files);
         let progress = (!args.quiet && std::io::stderr().is_terminal())
             .then(|| t1586_host::progress_bar(&inputs.files));
-        let mut outcome =
-            t1586_host::scan(&mut det, &inputs.files, input_format, progress.as_ref())
-                .map_err(|e| e.context(PluginFailure))?;
+        let mut outcome = t1586_host::scan_sources(
+            &mut det,
+            t1586_host::Sources::Files(&inputs.files),
+            input_format,
+            progress.as_ref(),
+            scan_order,
+        )
+        .map_err(|e| e.context(PluginFailure))?;
         if let Some(p) = progress {
             p.finish_and_clear();
         }

@@ -256,6 +256,20 @@ struct Exports {
     default_config: Option<TypedFunc<(u32, u32), u64>>,
     catalog: Option<TypedFunc<(), u64>>,
     parse_ip_list: Option<TypedFunc<(u32, u32), u64>>,
+    /// Optional (added to ABI 1 later): offline input in any order.
+    offline: Option<OfflineExports>,
+}
+
+/// The exports for offline input in any order (`detector/ABI.md`, "Input order"): all or none.
+#[derive(Clone)]
+struct OfflineExports {
+    set_order: TypedFunc<(u32, u32), i32>,
+    order: TypedFunc<u32, i32>,
+    restart_sorted: TypedFunc<u32, i32>,
+    take_spill: TypedFunc<u32, u64>,
+    merge_begin: TypedFunc<(u32, u32), u64>,
+    merge_wanted: TypedFunc<u32, i32>,
+    merge_feed: TypedFunc<(u32, u32, u32, u32), u64>,
 }
 
 /// One running detector (one instance, one handle).
@@ -368,6 +382,17 @@ impl Detector {
             begin_source_as: func(&inst, &mut store, "t1586_begin_source_as").ok(),
             default_config: func(&inst, &mut store, "t1586_default_config").ok(),
             catalog: func(&inst, &mut store, "t1586_catalog").ok(),
+            offline: (|| {
+                Some(OfflineExports {
+                    set_order: func(&inst, &mut store, "t1586_set_order").ok()?,
+                    order: func(&inst, &mut store, "t1586_order").ok()?,
+                    restart_sorted: func(&inst, &mut store, "t1586_restart_sorted").ok()?,
+                    take_spill: func(&inst, &mut store, "t1586_take_spill").ok()?,
+                    merge_begin: func(&inst, &mut store, "t1586_merge_begin").ok()?,
+                    merge_wanted: func(&inst, &mut store, "t1586_merge_wanted").ok()?,
+                    merge_feed: func(&inst, &mut store, "t1586_merge_feed").ok()?,
+                })
+            })(),
             parse_ip_list: func(&inst, &mut store, "t1586_parse_ip_list").ok(),
         };
         let mut d = Detector {
@@ -586,6 +611,92 @@ impl Detector {
             bail!("t1586_begin_source_as failed: {}", self.last_error()?);
         }
         Ok(())
+    }
+
+    /// The offline exports, or an error naming what this module lacks.
+    fn offline(&self) -> Result<OfflineExports> {
+        self.ex.offline.clone().ok_or_else(|| {
+            anyhow!("this detector module cannot sort offline input (no t1586_set_order export)")
+        })
+    }
+
+    /// Whether the module can read offline input in any order (`t1586_set_order` and the rest).
+    pub fn can_sort(&self) -> bool {
+        self.ex.offline.is_some()
+    }
+
+    /// How input order is treated: 0 stream, 1 offline, 3 sort (`detector/ABI.md`).
+    pub fn set_order(&mut self, order: u32) -> Result<()> {
+        let f = self.offline()?.set_order;
+        let h = self.handle;
+        if self.call(|s, _| f.call(s, (h, order)), "t1586_set_order")? != 0 {
+            bail!("t1586_set_order failed: {}", self.last_error()?);
+        }
+        Ok(())
+    }
+
+    /// The order state: 0 stream, 1 offline in order, 2 restart needed, 3 sorting, 4 merging.
+    pub fn order(&mut self) -> Result<i32> {
+        let f = self.offline()?.order;
+        let h = self.handle;
+        self.call(|s, _| f.call(s, h), "t1586_order")
+    }
+
+    /// Forget all input (configuration and enrichment kept) and sort the input read again.
+    pub fn restart_sorted(&mut self) -> Result<()> {
+        let f = self.offline()?.restart_sorted;
+        let h = self.handle;
+        if self.call(|s, _| f.call(s, h), "t1586_restart_sorted")? != 0 {
+            bail!("t1586_restart_sorted failed: {}", self.last_error()?);
+        }
+        Ok(())
+    }
+
+    /// The next sorted run to store, `None` when none is left.
+    pub fn take_spill(&mut self) -> Result<Option<Vec<u8>>> {
+        let f = self.offline()?.take_spill;
+        let h = self.handle;
+        let packed = self.call(|s, _| f.call(s, h), "t1586_take_spill")?;
+        let run = self.result(packed, "t1586_take_spill")?;
+        Ok((!run.is_empty()).then_some(run))
+    }
+
+    /// Start merging `runs` stored runs; returns alert JSON Lines that became final.
+    pub fn merge_begin(&mut self, runs: u32) -> Result<Vec<u8>> {
+        let f = self.offline()?.merge_begin;
+        let h = self.handle;
+        let packed = self.call(|s, _| f.call(s, (h, runs)), "t1586_merge_begin")?;
+        self.result(packed, "t1586_merge_begin")
+    }
+
+    /// The run whose next bytes the merge needs, `None` when it is over.
+    pub fn merge_wanted(&mut self) -> Result<Option<u32>> {
+        let f = self.offline()?.merge_wanted;
+        let h = self.handle;
+        match self.call(|s, _| f.call(s, h), "t1586_merge_wanted")? {
+            -1 => Ok(None),
+            r if r >= 0 => Ok(Some(r as u32)),
+            _ => bail!("t1586_merge_wanted failed: {}", self.last_error()?),
+        }
+    }
+
+    /// The next bytes of run `run` (at most the input buffer's size; empty: the run is over);
+    /// returns alert JSON Lines that became final.
+    pub fn merge_feed(&mut self, run: u32, data: &[u8]) -> Result<Vec<u8>> {
+        let f = self.offline()?.merge_feed;
+        let (h, p) = (self.handle, self.inbuf.0);
+        let n = data.len().min(self.inbuf.1 as usize);
+        self.ex
+            .memory
+            .write(&mut self.store, p as usize, &data[..n])
+            .map_err(|_| anyhow!("input buffer outside linear memory"))?;
+        let packed = self.call(|s, _| f.call(s, (h, run, p, n as u32)), "t1586_merge_feed")?;
+        self.result(packed, "t1586_merge_feed")
+    }
+
+    /// The size of the input buffer: the most [`merge_feed`](Detector::merge_feed) takes at once.
+    pub fn chunk_size(&self) -> usize {
+        self.inbuf.1 as usize
     }
 
     /// A profile's default configuration as pretty JSON.

@@ -224,6 +224,76 @@ impl Detector {
         jsonl(&self.inner.flush())
     }
 
+    /// How input order is treated: `"stream"` (live input, the lateness window; the default),
+    /// `"offline"` (input that ends: streamed while in time order; when `order()` turns
+    /// `"restart"`, call `restartSorted()` and read every input again from its start) or
+    /// `"sort"`. See the README's "Input order".
+    #[wasm_bindgen(js_name = setOrder)]
+    pub fn set_order(&mut self, order: &str) -> Result<(), JsError> {
+        let o = match order {
+            "stream" => core::Order::Stream,
+            "offline" => core::Order::Offline,
+            "sort" => core::Order::Sort,
+            other => {
+                return Err(JsError::new(&format!(
+                    "order {other:?} cannot be set (stream, offline, sort)"
+                )));
+            }
+        };
+        self.inner.set_order(o).map_err(js_err)
+    }
+
+    /// The order state: `"stream"`, `"offline"`, `"restart"`, `"sort"` or `"merge"`.
+    pub fn order(&self) -> String {
+        match self.inner.order() {
+            core::Order::Stream => "stream",
+            core::Order::Offline => "offline",
+            core::Order::Restart => "restart",
+            core::Order::Sort => "sort",
+            core::Order::Merge => "merge",
+        }
+        .to_string()
+    }
+
+    /// Forget all input and state (configuration and enrichment kept) and sort the input read
+    /// again.
+    #[wasm_bindgen(js_name = restartSorted)]
+    pub fn restart_sorted(&mut self) {
+        self.inner.restart_sorted();
+    }
+
+    /// The next sorted run to store, `undefined` when none is left: take them after each push.
+    #[wasm_bindgen(js_name = takeSpill)]
+    pub fn take_spill(&mut self) -> Option<Vec<u8>> {
+        self.inner.take_spill()
+    }
+
+    /// End of sorted input with `runs` runs taken: starts merging; returns alerts as JSON Lines.
+    #[wasm_bindgen(js_name = mergeBeginJsonl)]
+    pub fn merge_begin_jsonl(&mut self, runs: u32) -> Result<String, JsError> {
+        Ok(jsonl(
+            &self.inner.merge_begin(u64::from(runs)).map_err(js_err)?,
+        ))
+    }
+
+    /// The run (numbered from 0 in the order taken) whose next bytes the merge needs; -1 when it
+    /// is over.
+    #[wasm_bindgen(js_name = mergeWanted)]
+    pub fn merge_wanted(&self) -> i32 {
+        self.inner.merge_wanted().map_or(-1, |r| r as i32)
+    }
+
+    /// The next bytes of run `run` (empty: the run is over); returns alerts as JSON Lines.
+    #[wasm_bindgen(js_name = mergeFeedJsonl)]
+    pub fn merge_feed_jsonl(&mut self, run: u32, bytes: &[u8]) -> Result<String, JsError> {
+        Ok(jsonl(
+            &self
+                .inner
+                .merge_feed(Some(run as usize), bytes)
+                .map_err(js_err)?,
+        ))
+    }
+
     /// Statistics (records read/parsed/rejected by reason, alerts, caps hit).
     pub fn stats(&self) -> Result<JsValue, JsError> {
         to_js(&self.inner.stats())

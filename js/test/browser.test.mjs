@@ -136,6 +136,48 @@ test('single-file page opened from disk: every corpus case gives exactly expecte
   await runCorpus(pathToFileURL(join(dist, 't1586-review.html')).href, 'file://');
 });
 
+test('records newest first and files in any order give the time-ordered alerts (both pages; runs kept as Blobs)', async () => {
+  const strip = (jsonl) => jsonl.split('\n').filter(Boolean).map((l) => {
+    const a = JSON.parse(l);
+    for (const e of a.Evidence ?? []) {
+      delete e.Source;
+      delete e.Line;
+    }
+    return JSON.stringify(a);
+  });
+  const tmp = mkdtempSync(join(tmpdir(), 't1586-page-order-'));
+  let checked = 0;
+  for (const name of cases()) {
+    const inputs = caseInputs(name);
+    if (!inputs.some((f) => f.endsWith('.jsonl')) && inputs.length < 2) continue;
+    const dir = join(corpus, name);
+    const cfgPath = join(dir, 'config.json');
+    const cfg = existsSync(cfgPath) ? JSON.parse(readFileSync(cfgPath, 'utf8')) : {};
+    // No lateness tolerance and runs of 2 events: any disorder takes the sorting path.
+    const config = JSON.stringify({ ...cfg, max_lateness_secs: 0, limits: { ...(cfg.limits ?? {}), sort_run_events: 2 } });
+    // Reversed records, and names that sort the other way round.
+    const files = inputs.map((f, i) => {
+      const base = f.split('/').pop();
+      const out = join(tmp, `${name}-${inputs.length - i}-${base}`);
+      const bytes = readFileSync(f);
+      writeFileSync(out, base.endsWith('.jsonl')
+        ? bytes.toString('utf8').split('\n').filter((l) => l.trim()).reverse().join('\n') + '\n'
+        : bytes);
+      return out;
+    });
+    for (const url of [`${origin}/index.html`, pathToFileURL(join(dist, 't1586-review.html')).href]) {
+      const { context, page, problems } = await open(url);
+      await scan(page, files, config);
+      const want = readFileSync(join(dir, 'expected.jsonl'), 'utf8');
+      assert.deepEqual(strip(await exportJsonl(page)), strip(want), `${name} (${url})`);
+      assert.deepEqual(problems, [], name);
+      await context.close();
+    }
+    checked++;
+  }
+  assert.ok(checked >= 5, `only ${checked} cases`);
+});
+
 test('hostile log content is shown as text, never run', async () => {
   for (const url of [`${origin}/index.html`, pathToFileURL(join(dist, 't1586-review.html')).href]) {
     const { context, page, problems } = await open(url);

@@ -44,6 +44,8 @@ const glue = read(join(pkg, 't1586.js'));
 const wasm = readFileSync(join(pkg, 't1586_bg.wasm'));
 const app = read(join(src, 'app.js'));
 const order = read(join(here, '..', 'order.mjs'));
+const offline = read(join(here, '..', 'offline.mjs'));
+const offlineLine = /^import \{[^}]*\} from '\.\/offline\.mjs'; \/\/ @@OFFLINE@@$/m;
 const orderLine = /^import \{[^}]*\} from '\.\/order\.mjs'; \/\/ @@ORDER@@$/m;
 if (!orderLine.test(app)) throw new Error('app.js order marker not found');
 const worker = read(join(src, 'worker.js'));
@@ -60,6 +62,7 @@ writeFileSync(join(dist, 'index.html'), html
   .replace('<!-- @@SCRIPT@@ -->', '<script type="module" src="app.js"></script>'));
 writeFileSync(join(dist, 'app.js'), app);
 writeFileSync(join(dist, 'order.mjs'), order);
+writeFileSync(join(dist, 'offline.mjs'), offline);
 writeFileSync(join(dist, 'worker.js'), worker);
 writeFileSync(join(dist, 'style.css'), style);
 writeFileSync(join(dist, 't1586.js'), glue);
@@ -70,7 +73,7 @@ writeFileSync(join(dist, 'world.json'), worldJson);
 // inline script and style are allowed by hash, nothing may connect anywhere.
 const glueLine = /^import \{[^}]*\} from '\.\/t1586\.js'; \/\/ @@GLUE@@$/m;
 const wasmLine = /^const WASM = null; \/\/ @@WASM@@$/m;
-if (!glueLine.test(worker) || !wasmLine.test(worker)) throw new Error('worker.js markers not found');
+if (!glueLine.test(worker) || !wasmLine.test(worker) || !offlineLine.test(worker)) throw new Error('worker.js markers not found');
 // Chromium refuses module workers from blob: URLs in pages opened from disk (an opaque origin), so
 // the inlined worker is a classic script: the glue's `export`s and `import.meta` are rewritten.
 const classic = (code) => code
@@ -79,6 +82,7 @@ const classic = (code) => code
   .replace(/import\.meta\.url/g, 'self.location.href');
 const inlineWorker = classic(worker
   .replace(glueLine, () => glue)
+  .replace(offlineLine, () => offline)
   .replace(wasmLine, () => `const WASM = "${wasm.toString('base64')}";`));
 if (/^\s*(import|export)\b/m.test(inlineWorker)) throw new Error('inlined worker still has import/export');
 for (const [name, text] of [['worker', inlineWorker], ['app', app], ['order', order], ['world', worldJson]]) {

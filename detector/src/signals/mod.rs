@@ -803,12 +803,7 @@ impl Episode {
                 .or_default() += self.evidence_dropped;
         }
         let mut evidence: Vec<Evidence> = self.head.into_iter().chain(self.tail).collect();
-        crate::order::sort_by(&mut evidence, |a, b| {
-            a.time
-                .cmp(&b.time)
-                .then_with(|| a.source.cmp(&b.source))
-                .then(a.line.cmp(&b.line))
-        });
+        crate::order::sort_by(&mut evidence, Evidence::listing_order);
         Alert {
             time_generated,
             user_principal_name: self.user.to_string(),

@@ -8,6 +8,7 @@
 //               {type:'iplist', id, text} -> {type:'iplist', id, list | error}   (the core's IP-list parser)
 //               {type:'csv', id, jsonl}   -> {type:'csv', id, text}             (the core's CSV writer)
 import { initSync, Detector, defaultConfig, parseIpList, formatCsv } from './t1586.js'; // @@GLUE@@
+import { scanOffline, blobStore } from './offline.mjs'; // @@OFFLINE@@
 const WASM = null; // @@WASM@@
 
 const MAX_EVENTS = 1_000_000; // events kept for timelines, in all
@@ -96,13 +97,23 @@ async function scan({ files, config, enrich }) {
     const sorted = [...files].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     const total = sorted.reduce((n, f) => n + f.size, 0);
     let done = 0;
-    let jsonl = '';
-    const unreadable = [];
     let last = 0;
-    for (const file of sorted) {
-      det.beginSource(file.name);
-      const start = done;
-      try {
+    let current = '';
+    const progress = () => {
+      keep(det.takeEvents());
+      const now = Date.now();
+      if (now - last > 100) {
+        last = now;
+        postMessage({ type: 'progress', done, total, file: current });
+      }
+    };
+    // Offline: the alerts of one time-ordered stream whatever the order of the files and of their
+    // records (offline.mjs). Out-of-order input is read a second time; sorted runs are kept as
+    // Blobs.
+    const sources = sorted.map((file) => ({
+      name: file.name,
+      async push(d, emit) {
+        current = file.name;
         let counted = file.stream().pipeThrough(new TransformStream({
           transform(chunk, ctl) {
             done += chunk.byteLength;
@@ -111,23 +122,27 @@ async function scan({ files, config, enrich }) {
         }));
         if (await isGzip(file)) counted = counted.pipeThrough(new DecompressionStream('gzip'));
         const reader = counted.getReader();
-        for (;;) {
-          const { value, done: end } = await reader.read();
-          if (end) break;
-          jsonl += det.pushJsonl(value);
-          keep(det.takeEvents());
-          const now = Date.now();
-          if (now - last > 100) {
-            last = now;
-            postMessage({ type: 'progress', done, total, file: file.name });
+        try {
+          for (;;) {
+            const { value, done: end } = await reader.read();
+            if (end) return;
+            if (!emit(d.pushJsonl(value))) return;
           }
+        } finally {
+          reader.cancel().catch(() => {});
         }
-      } catch (e) {
-        unreadable.push([file.name, String(e.message ?? e)]);
-        done = start + file.size;
-      }
-    }
-    jsonl += det.flushJsonl();
+      },
+    }));
+    const { jsonl, unreadable } = await scanOffline(det, sources, blobStore(), {
+      pushed: progress,
+      restarted() {
+        byKey = new Map();
+        keyOf = new Map();
+        kept = 0;
+        dropped = 0;
+        done = 0;
+      },
+    });
     keep(det.takeEvents());
     postMessage({ type: 'progress', done: total, total, file: '' });
     postMessage({ type: 'done', jsonl, stats: det.stats(), unreadable, enrichment, eventsKept: kept, eventsDropped: dropped });
