@@ -10,6 +10,10 @@
 //! What the full detector could reach if no event ever waited for the watermark (this input is in
 //! time order, so the alerts are the same; input out of order would be processed late).
 //!
+//! `native --sort FILE`: the default configuration reading the file as out-of-order offline input
+//! ([`t1586_detector::Order::Sort`]): every event held, spilled as sorted runs (kept in memory
+//! here, in files by the CLI) and merged back — what sorting costs, without the first pass.
+//!
 //! `native --upto reorder|dedup|SIGNAL FILE`: what each part after the reader adds, run by run:
 //! the reader and the default reordering wait (`reorder`); also de-duplication (`dedup`); also one
 //! signal of the default profile, by its configuration key (`hosting`, `failures_then_success`,
@@ -22,8 +26,12 @@ use std::io::Read;
 
 fn main() {
     const USAGE: &str =
-        "usage: native [--reader-only | --no-wait | --upto reorder|dedup|SIGNAL] FILE";
+        "usage: native [--reader-only | --no-wait | --sort | --upto reorder|dedup|SIGNAL] FILE...";
+    let sort = args_has_sort();
     let mut args: Vec<String> = std::env::args().skip(1).collect();
+    if sort {
+        args.remove(0);
+    }
     let cfg = match args.first().map(String::as_str) {
         Some("--reader-only") => {
             args.remove(0);
@@ -43,22 +51,48 @@ fn main() {
         }
         _ => t1586_detector::Config::default(),
     };
-    let path = args.first().expect(USAGE);
-    let mut f = std::fs::File::open(path).expect("open");
+    assert!(!args.is_empty(), "{USAGE}");
     let mut d = t1586_detector::Detector::new(cfg);
-    d.begin_source(path);
+    if sort {
+        d.set_order(t1586_detector::Order::Sort).expect("sort");
+    }
     let mut buf = vec![0u8; 256 * 1024];
     let mut alerts = 0usize;
-    loop {
-        let n = f.read(&mut buf).expect("read");
-        if n == 0 {
-            break;
+    let mut runs = Vec::new();
+    for path in &args {
+        let mut f = std::fs::File::open(path).expect("open");
+        d.begin_source(path);
+        loop {
+            let n = f.read(&mut buf).expect("read");
+            if n == 0 {
+                break;
+            }
+            alerts += d.push(&buf[..n]).len();
+            while let Some(r) = d.take_spill() {
+                runs.push(r);
+            }
         }
-        alerts += d.push(&buf[..n]).len();
+    }
+    if !runs.is_empty() {
+        alerts += d.merge_begin(runs.len() as u64).expect("merge").len();
+        let mut at = vec![0; runs.len()];
+        while let Some(r) = d.merge_wanted() {
+            let end = (at[r] + buf.len()).min(runs[r].len());
+            alerts += d
+                .merge_feed(Some(r), &runs[r][at[r]..end])
+                .expect("run")
+                .len();
+            at[r] = end;
+        }
     }
     alerts += d.flush().len();
     let s = d.stats();
     println!("{} {alerts}", s.events);
+}
+
+/// Whether the first argument is `--sort`.
+fn args_has_sort() -> bool {
+    std::env::args().nth(1).as_deref() == Some("--sort")
 }
 
 /// The default configuration with nothing after the reader: no signal, no de-duplication, and
