@@ -11,6 +11,10 @@
 # peak RSS (GNU time), the ratios the targets in BENCHMARKS.md are stated in, and the core .wasm size.
 # BENCH_REPS=N: rounds (default 3).
 # BENCH_RSS_10M=1 also runs the CLI on 10x the events (the same users over 10x the days) to compare peak RSS.
+# BENCH_REVERSED=1 also runs the CLI and Node on the same file newest first (sorted: temporary files),
+#   and with BENCH_RSS_10M=1 the CLI on the 10x file newest first (peak RSS must stay bounded).
+# BENCH_EVTX=DIR also times the EVTX folder bench/evtx-folder.py builds from DIR (../shared/data):
+#   the CLI (offline: sorted, and --live), the native reader and detector, records/s and MB/s.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 EVENTS=${1:-1000000}
@@ -100,12 +104,47 @@ row "  same .wasm as --plugin (epochs)" wasmtime-plugin native "(no target; see 
 row "Node / native" node-cli native ">= 0.60"
 echo "core .wasm gzipped                     $gz B ($(( gz / 1024 )) KiB)    <= 512 KiB (the redesign step held 400 KiB)"
 echo "wasmtime CLI peak RSS                  $(( ${RSS[wasmtime-cli]} / 1024 )) MB    < 256 MB"
+if [ "${BENCH_REVERSED:-}" = 1 ]; then
+  # Newest first (as Graph and the portal export): read a second time and sorted through runs.
+  tac "$file" > "$work/reversed.jsonl"
+  for name in wasmtime-cli node-cli; do
+    case $name in
+      wasmtime-cli) cmd=(./target/release/t1586 scan -q --format jsonl "$work/reversed.jsonl") ;;
+      node-cli) cmd=(node js/bin/t1586.mjs scan -q --format jsonl "$work/reversed.jsonl") ;;
+    esac
+    out=$( { /usr/bin/time -f "%e %M" "${cmd[@]}" >/dev/null; } 2>&1 | tail -1 )
+    echo "$name, newest first: ${out% *} s, $(( ${out#* } / 1024 )) MB peak RSS (in time order: ${SECS[$name]} s)"
+  done
+  rm -f "$work/reversed.jsonl"
+fi
 if [ "${BENCH_RSS_10M:-}" = 1 ]; then
   # The same tenant over 10x the days: state must stay bounded by identities and windows, not grow
   # with the length of the log. (10x the users is a bigger tenant, with more state by design.)
   gen "$EVENTS" "$work/b" 350
   out=$( { /usr/bin/time -f "%e %M" ./target/release/t1586 scan -q --format jsonl "$work/b/signins.jsonl" >/dev/null; } 2>&1 | tail -1 )
   echo "wasmtime CLI peak RSS at 10x events    $(( ${out#* } / 1024 )) MB ($(awk -v a="${out#* }" -v b="${RSS[wasmtime-cli]}" 'BEGIN{printf "%.2f", a/b}')x; target <= 1.2x and < 256 MB) in ${out% *} s"
+  if [ "${BENCH_REVERSED:-}" = 1 ]; then
+    tac "$work/b/signins.jsonl" > "$work/b/reversed.jsonl"
+    rm -f "$work/b/signins.jsonl"
+    out=$( { /usr/bin/time -f "%e %M" ./target/release/t1586 scan -q --format jsonl "$work/b/reversed.jsonl" >/dev/null; } 2>&1 | tail -1 )
+    echo "wasmtime CLI at 10x events newest first: $(( ${out#* } / 1024 )) MB peak RSS in ${out% *} s (sorted through temporary files)"
+  fi
+fi
+if [ -n "${BENCH_EVTX:-}" ]; then
+  python3 bench/evtx-folder.py "$BENCH_EVTX" "$work/evtx"
+  ebytes=$(du -sb "$work/evtx" | cut -f1)
+  erecords=594640
+  for name in native-reader native wasmtime-cli wasmtime-cli-live; do
+    case $name in
+      native-reader) cmd=(./target/release/native --reader-only "$work"/evtx/*) ;;
+      native) cmd=(./target/release/native --sort "$work"/evtx/*) ;;
+      wasmtime-cli) cmd=(./target/release/t1586 scan -q --format jsonl "$work/evtx") ;;
+      wasmtime-cli-live) cmd=(./target/release/t1586 scan -q --live --format jsonl "$work/evtx") ;;
+    esac
+    out=$( { /usr/bin/time -f "%e %M" "${cmd[@]}" >/dev/null; } 2>&1 | tail -1 )
+    awk -v n="evtx $name" -v s="${out% *}" -v k="${out#* }" -v b="$ebytes" -v r="$erecords" \
+      'BEGIN{printf "%-24s %7.2f s %8.1f MB/s %10.0f records/s %8.1f MB peak RSS\n", n, s, b/1e6/s, r/s, k/1024}'
+  done
 fi
 echo
 echo "machine: $(nproc) cores, $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -m); commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')"

@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 secs=${1:-600}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(json csv xml evtx auto gzip mmdb abi)
+[ ${#targets[@]} -gt 0 ] || targets=(json csv xml evtx auto gzip mmdb abi run)
 tc=()
 if rustup toolchain list | grep -q '^nightly'; then tc=(+nightly); else export RUSTC_BOOTSTRAP=1; fi
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz
@@ -43,6 +43,7 @@ seed() { # seed TARGET DIR: starting inputs from the corpus (each prefixed by a 
         gzip) { printf '\0'; gzip -c "$f"; } > "$out" ;;
         mmdb) cp "$f" "$out" ;;
         abi) ;; # structured input: libFuzzer starts from scratch
+        run) ;; # from scratch (fuzz/tests/runs.rs checks real runs, damaged in every byte)
         *) { printf '\0'; cat "$f"; } > "$out" ;;
       esac
     done

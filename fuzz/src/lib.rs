@@ -143,6 +143,48 @@ pub fn check_mmdb(data: &[u8]) {
     }
 }
 
+/// Any bytes as two sorted runs handed back for a merge (split at the first byte's position,
+/// fed in pieces): processed or refused with an error naming the run, never a panic. The seeds are
+/// real runs (the fuzzer mutates them: a damaged temporary file).
+pub fn check_run(data: &[u8]) {
+    use t1586_detector::{Config, Detector, Order};
+    let (pieces, data) = pieces(data);
+    let cut = data
+        .first()
+        .map_or(0, |&b| usize::from(b) * data.len() / 256);
+    let runs = [&data[..cut], &data[cut..]];
+    let mut d = Detector::new(Config::default());
+    d.set_order(Order::Sort).expect("sort");
+    // Two runs that were never spilled are refused; one spilled run, then the fuzzer's bytes.
+    assert!(d.merge_begin(2).is_err());
+    let mut cfg = Config::default();
+    cfg.limits.sort_run_events = 1;
+    let mut d = Detector::new(cfg);
+    d.set_order(Order::Sort).expect("sort");
+    d.push(br#"{"createdDateTime":"2026-01-01T00:00:00Z","userPrincipalName":"a@b","status":{"errorCode":0}}"#);
+    d.push(b"\n");
+    d.push(br#"{"createdDateTime":"2026-01-01T00:00:01Z","userPrincipalName":"a@b","status":{"errorCode":0}}"#);
+    d.push(b"\n");
+    let mut spilled = 0;
+    while d.take_spill().is_some() {
+        spilled += 1;
+    }
+    if spilled != 2 || d.merge_begin(2).is_err() {
+        return;
+    }
+    let mut at = [0usize; 2];
+    let mut step = pieces.iter().cycle();
+    while let Some(r) = d.merge_wanted() {
+        let n = (*step.next().unwrap_or(&4096)).max(1);
+        let end = (at[r] + n).min(runs[r].len());
+        if d.merge_feed(Some(r), &runs[r][at[r]..end]).is_err() {
+            return;
+        }
+        at[r] = end;
+    }
+    d.flush();
+}
+
 pub fn replay(target: &str, data: &[u8]) {
     match target {
         "json" => check(data, Some(InputFormat::Json)),
@@ -152,6 +194,7 @@ pub fn replay(target: &str, data: &[u8]) {
         "auto" => check(data, None),
         "gzip" => check_gzip(data),
         "mmdb" => check_mmdb(data),
+        "run" => check_run(data),
         "abi" => {
             use arbitrary::Arbitrary;
             if let Ok(input) = abi::Input::arbitrary_take_rest(arbitrary::Unstructured::new(data)) {
