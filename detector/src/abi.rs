@@ -261,33 +261,19 @@ pub extern "C" fn t1586_close(handle: u32) -> i32 {
 pub unsafe extern "C" fn t1586_enrich(handle: u32, kind: u32, ptr: u32, len: u32) -> u64 {
     // SAFETY: caller contract.
     let data = unsafe { bytes(ptr, len) };
-    let mut failed = None;
-    let packed = with_output(handle, |d| {
-        let res = match kind {
+    with_result(handle, |d| {
+        let info = match kind {
             1 => d.add_mmdb(data.to_vec()),
             2 => d.add_ip2asn(data),
             other => {
-                failed = Some(format!(
+                return Err(format!(
                     "unknown enrichment kind {other} (1 = mmdb, 2 = ip2asn)"
                 ));
-                return Vec::new();
-            }
-        };
-        match res {
-            Ok(info) => serde_json::to_vec(&info).unwrap_or_default(),
-            Err(e) => {
-                failed = Some(e.to_string());
-                Vec::new()
             }
         }
-    });
-    match failed {
-        Some(e) => {
-            set_error(e);
-            0
-        }
-        None => packed,
-    }
+        .map_err(|e| e.to_string())?;
+        Ok(serde_json::to_vec(&info).unwrap_or_default())
+    })
 }
 
 /// Run `f` on the handle's detector: `None` (and the error set) for an unknown handle.
@@ -308,7 +294,10 @@ fn with_detector<R>(handle: u32, f: impl FnOnce(&mut Detector) -> R) -> Option<R
 }
 
 /// [`with_output`] for a call that can fail: 0 and the error set when it does.
-fn with_result(handle: u32, f: impl FnOnce(&mut Detector) -> Result<Vec<u8>, crate::Error>) -> u64 {
+fn with_result<E: std::fmt::Display>(
+    handle: u32,
+    f: impl FnOnce(&mut Detector) -> Result<Vec<u8>, E>,
+) -> u64 {
     let mut failed = None;
     let packed = with_output(handle, |d| {
         f(d).unwrap_or_else(|e| {

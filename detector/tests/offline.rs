@@ -14,25 +14,10 @@ mod corpus;
 #[path = "support/offline.rs"]
 mod offline;
 use corpus::{cases, check_stats, config, inputs};
-use offline::{scan_offline, without_positions};
+use offline::{scan_offline, text_without_positions, without_positions};
 
 /// Input files: names and bytes.
 type Files = Vec<(String, Vec<u8>)>;
-
-/// Alerts JSON Lines text without evidence positions.
-fn text_without_positions(text: &str) -> String {
-    text.lines()
-        .map(|l| {
-            let mut v: serde_json::Value = serde_json::from_str(l).unwrap();
-            for e in v["Evidence"].as_array_mut().into_iter().flatten() {
-                let o = e.as_object_mut().unwrap();
-                o.remove("Source");
-                o.remove("Line");
-            }
-            v.to_string() + "\n"
-        })
-        .collect()
-}
 
 /// A configuration with `sort_run_events` set (small values force many spilled runs) and, with
 /// runs, no lateness tolerance (any disorder then takes the sorting path).

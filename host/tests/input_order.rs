@@ -17,22 +17,11 @@ use t1586_host::{ScanOrder, Sources, scan_sources};
 #[path = "../../detector/tests/support/corpus.rs"]
 mod support;
 use support::{cases, config, inputs};
-
+#[path = "../../detector/tests/support/offline.rs"]
+mod offline;
 /// Alerts JSON Lines with each evidence record's file and line left out (all that may differ
-/// between input orders), and the summary line.
-fn strip(text: &str) -> String {
-    text.lines()
-        .map(|l| {
-            let mut v: Value = serde_json::from_str(l).unwrap();
-            for e in v["Evidence"].as_array_mut().into_iter().flatten() {
-                let o = e.as_object_mut().unwrap();
-                o.remove("Source");
-                o.remove("Line");
-            }
-            v.to_string() + "\n"
-        })
-        .collect()
-}
+/// between input orders).
+use offline::text_without_positions as strip;
 
 fn t1586(dir: &Path, args: &[&str], stdin: Option<&[u8]>) -> (String, String) {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_t1586"));

@@ -65,3 +65,18 @@ pub fn without_positions(alerts: &[Alert]) -> String {
         })
         .collect()
 }
+
+/// The same for alerts as JSON Lines text (a host's output).
+pub fn text_without_positions(text: &str) -> String {
+    text.lines()
+        .map(|l| {
+            let mut v: serde_json::Value = serde_json::from_str(l).unwrap();
+            for e in v["Evidence"].as_array_mut().into_iter().flatten() {
+                let o = e.as_object_mut().unwrap();
+                o.remove("Source");
+                o.remove("Line");
+            }
+            v.to_string() + "\n"
+        })
+        .collect()
+}
