@@ -1,6 +1,7 @@
 // The Node CLI: same options and output as the Rust `t1586` for the shared formats.
 import {
-  closeSync, createReadStream, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync, writeSync,
+  closeSync, createReadStream, mkdtempSync, openSync, readFileSync, readSync, readdirSync, rmSync, statSync, writeFileSync,
+  writeSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +14,7 @@ import { scanOffline } from './offline.mjs';
 
 const USAGE = `usage: t1586 scan [--format table|jsonl] [--config FILE] [--profile default|seed] [--tor-list FILE] [--mmdb FILE]... [--ip2asn FILE]... [--live] [-q] FILE...
        t1586 version
-FILE may be - for standard input; gzip is detected by content.`;
+FILE may be a directory (read recursively, in name order) or - for standard input; gzip is detected by content.`;
 
 /** Bytes read at a time. */
 const CHUNK = 256 * 1024;
@@ -104,6 +105,49 @@ function parseArgs(argv) {
   }
   if (o.format !== undefined && !['table', 'jsonl'].includes(o.format)) throw new Error(`--format must be table or jsonl`);
   return o;
+}
+
+/**
+ * Directories expanded recursively as the Rust CLI does: entries in byte order of their names,
+ * hidden ones (a leading dot) skipped; files and `-` as given. Returns `{ files, unreadable }`.
+ */
+export function expandInputs(args) {
+  const files = [];
+  const unreadable = [];
+  const walk = (dir) => {
+    let names;
+    try {
+      names = readdirSync(dir);
+    } catch (e) {
+      unreadable.push([dir, e.message]);
+      return;
+    }
+    // Joined as Rust's Path::join does (`./x` for `.`), so evidence names the same file the same way.
+    const paths = names.map((n) => (dir.endsWith('/') ? dir + n : `${dir}/${n}`));
+    paths.sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+    for (const p of paths) {
+      if (p.split('/').pop().startsWith('.')) continue;
+      let dirLike = false;
+      try {
+        dirLike = statSync(p).isDirectory();
+      } catch {
+        // Listed but gone or unreadable: read as a file, which names the error.
+      }
+      if (dirLike) walk(p);
+      else files.push(p);
+    }
+  };
+  for (const a of args) {
+    let dirLike = false;
+    try {
+      dirLike = a !== '-' && statSync(a).isDirectory();
+    } catch {
+      // Read as a file below, which names the error.
+    }
+    if (dirLike) walk(a);
+    else files.push(a);
+  }
+  return { files, unreadable };
 }
 
 /** A file's bytes, gunzipped when it is gzip. */
@@ -247,7 +291,9 @@ export async function main(argv) {
   let result;
   try {
     const log = (line) => { if (!o.quiet) process.stderr.write(line + '\n'); };
-    result = await scan(o.files, JSON.stringify(config), { mmdb: o.mmdb, ip2asn: o.ip2asn }, log, { live: o.live });
+    const inputs = expandInputs(o.files);
+    result = await scan(inputs.files, JSON.stringify(config), { mmdb: o.mmdb, ip2asn: o.ip2asn }, log, { live: o.live });
+    result.unreadable.unshift(...inputs.unreadable);
   } catch (e) {
     if (e.config) {
       // The user's configuration (exit 3, as the Rust CLI), named by where it came from.

@@ -91,6 +91,29 @@ test('Node CLI: corpus files and records reversed give the expected alerts', () 
   }
 });
 
+test('Node CLI: a directory is read recursively in name order, hidden files skipped, as the Rust CLI does', () => {
+  const tmp = mkdtempSync(join(tmpdir(), 't1586-dir-'));
+  try {
+    const dir = join(corpus, 'default-password-spray');
+    spawnSync('mkdir', ['-p', join(tmp, 'logs', 'b')]);
+    const lines = readFileSync(join(dir, 'signins.jsonl'), 'utf8').split('\n').filter((l) => l.trim());
+    // Newest first, split over two files in two folders.
+    writeFileSync(join(tmp, 'logs', 'b', 'late.jsonl'), lines.slice(0, 10).reverse().join('\n') + '\n');
+    writeFileSync(join(tmp, 'logs', 'a.jsonl'), lines.slice(10).reverse().join('\n') + '\n');
+    writeFileSync(join(tmp, 'logs', '.hidden.jsonl'), 'not a record\n');
+    const r = spawnSync(process.execPath, [cli, 'scan', '--format', 'jsonl', 'logs'], { cwd: tmp, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(strip(r.stdout), strip(readFileSync(join(dir, 'expected.jsonl'), 'utf8')));
+    assert.doesNotMatch(r.stderr, /hidden|rejected: [^0]/);
+    assert.match(r.stdout, /"Source":"logs\/(a|b\/late)\.jsonl"/);
+    const missing = spawnSync(process.execPath, [cli, 'scan', '--format', 'jsonl', 'logs', 'nope'], { cwd: tmp, encoding: 'utf8' });
+    assert.equal(missing.status, 3);
+    assert.match(missing.stderr, /t1586: nope: ENOENT/);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+});
+
 test('order calls out of turn are errors, not silent', () => {
   const d = new Detector();
   assert.equal(d.order(), 'stream');
