@@ -6,7 +6,8 @@
 //! a timestamp go in an order taken from their content ([`AuthEvent::tie_key`]), then arrival. An
 //! event older than what was already released is *late*: it is still processed, and counted.
 //! Signal windows close when the release clock passes their end; [`Detector::flush`] closes
-//! everything at end of input.
+//! everything at end of input. Input that ends (files) can instead be read in any order with the
+//! alerts of one time-ordered stream: [`Detector::set_order`] and [`crate::offline`].
 
 use crate::shared::Shared;
 

@@ -23,8 +23,9 @@
 //! evidence) is that ordinal; the evidence's `RecordId` is the EventRecordID.
 //!
 //! NOTE: chunks are read in file order. A log that has wrapped around keeps its newest chunks at the
-//! start of the file; their records then arrive before older ones, and older records beyond the
-//! lateness tolerance are processed as late events (counted in `late_events`).
+//! start of the file, so their records arrive before older ones: a scan of files sorts them
+//! ([`crate::offline`]); live input processes records beyond the lateness tolerance as late events
+//! (counted in `late_events`).
 //! NOTE: ANSI string values (rare in Security logs) are decoded as Latin-1, not the code page.
 
 use std::fmt::Write as _;
