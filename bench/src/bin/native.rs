@@ -27,8 +27,8 @@ use std::io::Read;
 fn main() {
     const USAGE: &str =
         "usage: native [--reader-only | --no-wait | --sort | --upto reorder|dedup|SIGNAL] FILE...";
-    let sort = args_has_sort();
     let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let sort = args.first().is_some_and(|a| a == "--sort");
     if sort {
         args.remove(0);
     }
@@ -88,11 +88,6 @@ fn main() {
     alerts += d.flush().len();
     let s = d.stats();
     println!("{} {alerts}", s.events);
-}
-
-/// Whether the first argument is `--sort`.
-fn args_has_sort() -> bool {
-    std::env::args().nth(1).as_deref() == Some("--sort")
 }
 
 /// The default configuration with nothing after the reader: no signal, no de-duplication, and
