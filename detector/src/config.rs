@@ -64,7 +64,8 @@ pub struct AllowlistConfig {
     pub trusted_ips: Vec<IpNet>,
     /// Corporate VPN / secure-web-gateway ASNs: never travel, never hosting.
     pub trusted_asns: Vec<u32>,
-    /// Identities (case-insensitive) never alerted on, e.g. service accounts with noisy retries.
+    /// Identities (case-insensitive) never alerted on, e.g. service accounts with noisy retries; a
+    /// workload identity as its key, `sp:` and its application id.
     pub ignored_identities: Vec<String>,
     /// Known travel per identity.
     pub travel: Vec<TravelWindow>,
@@ -425,6 +426,7 @@ mod tests {
                 }
             }
             Value::String(s) if path.ends_with(".profile") => *s = "seed".into(),
+            Value::String(s) if path.ends_with(".min_level") => *s = "high".into(),
             Value::Array(_) if path.contains("trusted_ips") || path.contains("cidrs") => {
                 *v = serde_json::json!(["192.0.2.0/24"])
             }

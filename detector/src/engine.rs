@@ -32,8 +32,10 @@ pub const SNAPSHOT_MAGIC: &[u8; 16] = b"t1586-snapshot\n\0";
 /// Version 1 was JSON (refused as "not a t1586 snapshot"); version 2 is the binary layout;
 /// version 3 is version 2 with the password-spray groups in the shared sequence state (no grouping
 /// flag, no per-failure key text); version 4 adds the learned Windows identity domains, the open
-/// brute-force attempts, the explicit-credential and scripted-session state.
-pub const SNAPSHOT_VERSION: u32 = 4;
+/// brute-force attempts, the explicit-credential and scripted-session state; version 5 adds the
+/// events' client, resource, protocol, risk-level and token fields, workload-identity events and
+/// the token-phishing, workload-identity and watched-location signals.
+pub const SNAPSHOT_VERSION: u32 = 5;
 
 /// Magic, version and checksum.
 const SNAPSHOT_HEADER: usize = 16 + 4 + 8;
@@ -640,7 +642,16 @@ impl Core {
             return;
         }
         self.stats.records_read += 1;
-        match it.decoded {
+        let decoded = match it.decoded {
+            // The seed's queries read the user sign-in table only.
+            Decoded::Event(ev)
+                if ev.source_kind.is_workload() && self.cfg.profile == crate::Profile::Seed =>
+            {
+                Decoded::Ignored("workload-identity sign-in (the seed profile reads user sign-ins)")
+            }
+            d => d,
+        };
+        match decoded {
             Decoded::Event(ev) => {
                 self.stats.records_parsed += 1;
                 self.accept(ev);

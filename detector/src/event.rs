@@ -41,6 +41,38 @@ pub enum SourceKind {
     EntraSignIn,
     /// Windows Security log logon event (4624, 4625, 4768, 4771, 4776) from EVTX, XML or JSON.
     WindowsSecurity,
+    /// Microsoft Entra ID service-principal sign-in (`ServicePrincipalSignInLogs`, Graph `signIns`
+    /// with `signInEventTypes` `servicePrincipal`): an application signing in with its own secret,
+    /// certificate or federated credential. A workload identity, keyed apart from users.
+    EntraServicePrincipal,
+    /// Microsoft Entra ID managed-identity sign-in (`ManagedIdentitySignInLogs`): a workload
+    /// identity Azure manages the credentials of.
+    EntraManagedIdentity,
+}
+
+impl SourceKind {
+    /// A workload identity's sign-in (a service principal or managed identity), not a user's.
+    pub fn is_workload(self) -> bool {
+        matches!(
+            self,
+            SourceKind::EntraServicePrincipal | SourceKind::EntraManagedIdentity
+        )
+    }
+
+    /// Any Entra ID sign-in, a user's or a workload identity's.
+    pub fn is_entra(self) -> bool {
+        self != SourceKind::WindowsSecurity
+    }
+
+    /// The kind of identity, as alerts name it (`Details.IdentityKind`): `user`,
+    /// `servicePrincipal`, `managedIdentity`.
+    pub fn identity_kind(self) -> &'static str {
+        match self {
+            SourceKind::EntraSignIn | SourceKind::WindowsSecurity => "user",
+            SourceKind::EntraServicePrincipal => "servicePrincipal",
+            SourceKind::EntraManagedIdentity => "managedIdentity",
+        }
+    }
 }
 
 /// The Windows-specific facts of a logon event (absent for other sources).
@@ -84,7 +116,9 @@ pub struct WindowsLogon {
 /// * `result_code`: Entra codes as decimal text (`50126`, `0`); Windows statuses as lower-case hex
 ///   (`0xc000006a`, SubStatus first for 4625), `0x0` for a logon;
 /// * `identity_key`: the identity lower-cased (Windows: the account name without its domain);
-///   the key every signal groups by;
+///   the key every signal groups by. A workload identity's key is `sp:` and its application id
+///   (or object id, or name) lower-cased: no user key has a `:`, so a user and a service principal
+///   never share one;
 /// * `ip`: parsed when it is an address (written canonically), else the text as written;
 /// * `country`: the code as the source gives it (the last part of the portal's "City, State, CC").
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -154,6 +188,28 @@ pub struct EventExtra {
     pub session_id: Option<Shared<str>>,
     /// Correlation id.
     pub correlation_id: Option<Shared<str>>,
+    /// The client application's id (Entra `appId`), lower-case: which first-party or registered
+    /// client asked for the token.
+    pub app_id: Option<Shared<str>>,
+    /// The resource the token is for (Entra `resourceDisplayName`: `Microsoft Graph`, ...).
+    pub resource: Option<Shared<str>>,
+    /// The resource's application id (Entra `resourceId` inside the sign-in), lower-case.
+    pub resource_id: Option<Shared<str>>,
+    /// The authentication protocol (Entra `authenticationProtocol`: `deviceCode`, `ropc`,
+    /// `oAuth2`, `saml20`, ...), as written.
+    pub auth_protocol: Option<Shared<str>>,
+    /// How the session's first token was obtained (Entra `originalTransferMethod`:
+    /// `deviceCodeFlow`, `authenticationTransfer`), as written; `none` left out.
+    pub transfer_method: Option<Shared<str>>,
+    /// Entra ID Protection's risk level for the sign-in: the higher of `riskLevelDuringSignIn` and
+    /// `riskLevelAggregated`, lower-case (`low`, `medium`, `high`); other values (`none`,
+    /// `hidden`) left out.
+    pub risk_level: Option<Shared<str>>,
+    /// Entra ID Protection's risk state (`atRisk`, `confirmedCompromised`, `dismissed`,
+    /// `remediated`, `confirmedSafe`), lower-case; `none` left out.
+    pub risk_state: Option<Shared<str>>,
+    /// The token's unique identifier (Entra `uniqueTokenIdentifier`).
+    pub token_id: Option<Shared<str>>,
 }
 
 impl EventExtra {
@@ -166,6 +222,14 @@ impl EventExtra {
             && self.risk_event_types.is_empty()
             && self.session_id.is_none()
             && self.correlation_id.is_none()
+            && self.app_id.is_none()
+            && self.resource.is_none()
+            && self.resource_id.is_none()
+            && self.auth_protocol.is_none()
+            && self.transfer_method.is_none()
+            && self.risk_level.is_none()
+            && self.risk_state.is_none()
+            && self.token_id.is_none()
     }
 
     /// Boxed, or `None` when empty (as [`AuthEvent::extra`] holds it).
@@ -205,6 +269,14 @@ struct FlatEvent {
     request_id: Option<Shared<str>>,
     correlation_id: Option<Shared<str>>,
     interactive: Option<bool>,
+    app_id: Option<Shared<str>>,
+    resource: Option<Shared<str>>,
+    resource_id: Option<Shared<str>>,
+    auth_protocol: Option<Shared<str>>,
+    transfer_method: Option<Shared<str>>,
+    risk_level: Option<Shared<str>>,
+    risk_state: Option<Shared<str>>,
+    token_id: Option<Shared<str>>,
     source_kind: SourceKind,
     windows: Option<Box<WindowsLogon>>,
     record: RecordRef,
@@ -244,6 +316,14 @@ impl From<FlatEvent> for AuthEvent {
                 risk_event_types: f.risk_event_types,
                 session_id: f.session_id,
                 correlation_id: f.correlation_id,
+                app_id: f.app_id,
+                resource: f.resource,
+                resource_id: f.resource_id,
+                auth_protocol: f.auth_protocol,
+                transfer_method: f.transfer_method,
+                risk_level: f.risk_level,
+                risk_state: f.risk_state,
+                token_id: f.token_id,
             }
             .boxed(),
             source_kind: f.source_kind,
@@ -283,7 +363,7 @@ impl AuthEvent {
         }
         let none = EventExtra::default();
         let x = self.extra.as_deref().unwrap_or(&none);
-        let mut st = s.serialize_struct("AuthEvent", 28)?;
+        let mut st = s.serialize_struct("AuthEvent", 36)?;
         st.serialize_field("time", &self.time)?;
         st.serialize_field("identity", &self.identity)?;
         st.serialize_field("identity_key", &self.identity_key)?;
@@ -309,6 +389,14 @@ impl AuthEvent {
         st.serialize_field("request_id", &request_id)?;
         st.serialize_field("correlation_id", &x.correlation_id)?;
         st.serialize_field("interactive", &self.interactive)?;
+        st.serialize_field("app_id", &x.app_id)?;
+        st.serialize_field("resource", &x.resource)?;
+        st.serialize_field("resource_id", &x.resource_id)?;
+        st.serialize_field("auth_protocol", &x.auth_protocol)?;
+        st.serialize_field("transfer_method", &x.transfer_method)?;
+        st.serialize_field("risk_level", &x.risk_level)?;
+        st.serialize_field("risk_state", &x.risk_state)?;
+        st.serialize_field("token_id", &x.token_id)?;
         st.serialize_field("source_kind", &self.source_kind)?;
         st.serialize_field("windows", &self.windows)?;
         let record = Record {
@@ -349,6 +437,38 @@ impl AuthEvent {
     /// Correlation id.
     pub fn correlation_id(&self) -> Option<&Shared<str>> {
         self.extra.as_ref()?.correlation_id.as_ref()
+    }
+    /// The client application's id (Entra `appId`), lower-case.
+    pub fn app_id(&self) -> Option<&str> {
+        self.extra.as_ref()?.app_id.as_deref()
+    }
+    /// The resource the token is for (Entra `resourceDisplayName`).
+    pub fn resource(&self) -> Option<&str> {
+        self.extra.as_ref()?.resource.as_deref()
+    }
+    /// The resource's application id, lower-case.
+    pub fn resource_id(&self) -> Option<&str> {
+        self.extra.as_ref()?.resource_id.as_deref()
+    }
+    /// The authentication protocol (Entra `authenticationProtocol`).
+    pub fn auth_protocol(&self) -> Option<&str> {
+        self.extra.as_ref()?.auth_protocol.as_deref()
+    }
+    /// How the session's first token was obtained (Entra `originalTransferMethod`).
+    pub fn transfer_method(&self) -> Option<&str> {
+        self.extra.as_ref()?.transfer_method.as_deref()
+    }
+    /// Entra ID Protection's risk level (`low`, `medium`, `high`).
+    pub fn risk_level(&self) -> Option<&str> {
+        self.extra.as_ref()?.risk_level.as_deref()
+    }
+    /// Entra ID Protection's risk state, lower-case.
+    pub fn risk_state(&self) -> Option<&str> {
+        self.extra.as_ref()?.risk_state.as_deref()
+    }
+    /// The token's unique identifier (Entra `uniqueTokenIdentifier`).
+    pub fn token_id(&self) -> Option<&Shared<str>> {
+        self.extra.as_ref()?.token_id.as_ref()
     }
     /// The rare fields, to set one (made when absent; emptied ones are left boxed).
     pub fn extra_mut(&mut self) -> &mut EventExtra {
@@ -504,6 +624,14 @@ mod tests {
             risk_event_types: vec!["unfamiliarFeatures".into()],
             session_id: Some("sess-1".into()),
             correlation_id: Some("corr-1".into()),
+            app_id: Some("app-1".into()),
+            resource: Some("Microsoft Graph".into()),
+            resource_id: Some("res-1".into()),
+            auth_protocol: Some("deviceCode".into()),
+            transfer_method: Some("deviceCodeFlow".into()),
+            risk_level: Some("high".into()),
+            risk_state: Some("atrisk".into()),
+            token_id: Some("tok-1".into()),
         }));
         e
     }
@@ -524,7 +652,7 @@ mod tests {
             .keys()
             .map(|k| k.as_str())
             .collect();
-        assert_eq!(keys.len(), 28, "every field at the top: {keys:?}");
+        assert_eq!(keys.len(), 36, "every field at the top: {keys:?}");
         assert!(keys.contains(&"session_id") && !keys.contains(&"extra"));
         let bare = crate::signals::testkit::ev(1, "bob", "0", "");
         assert!(bare.extra.is_none());

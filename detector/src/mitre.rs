@@ -71,4 +71,8 @@ techniques! {
     T1539 = "T1539", "Steal Web Session Cookie";
     T1621 = "T1621", "Multi-Factor Authentication Request Generation";
     T1087 = "T1087", "Account Discovery";
+    T1528 = "T1528", "Steal Application Access Token";
+    T1566_002 = "T1566.002", "Phishing: Spearphishing Link";
+    T1550_001 = "T1550.001", "Use Alternate Authentication Material: Application Access Token";
+    T1586_003 = "T1586.003", "Compromise Accounts: Cloud Accounts";
 }

@@ -215,7 +215,7 @@ test('catalog: every detection type with its signal and named ATT&CK techniques'
   }
   assert.equal(c.techniques.T1586, 'Compromise Accounts');
   const attempts = c.detections.filter((d) => d.Attempt).map((d) => d.DetectionType).sort();
-  assert.deepEqual(attempts, ['BruteForceAttempt', 'BruteForceAttempt', 'DistributedPasswordSpray', 'ExplicitCredentialSpray', 'OneSourceManyAccounts', 'PasswordSpray']);
+  assert.deepEqual(attempts, ['BruteForceAttempt', 'BruteForceAttempt', 'DistributedPasswordSpray', 'ExplicitCredentialSpray', 'OneSourceManyAccounts', 'PasswordSpray', 'WorkloadCredentialFailures']);
 });
 
 test('parseIpList is the core\'s parser: addresses, networks, TorDNSEL, bad lines named', () => {

@@ -522,6 +522,109 @@ def xss_case():
     write("xss-hostile-content", "signins.json", json.dumps(recs, indent=1) + "\n")
 
 
+# ---------------------------------------------------------------------------------------------
+# Entra account-takeover techniques of 2024-25 and workload identities (issue 37).
+
+BROKER = "29d9ed98-a469-4536-ade2-f981bc1d605e"
+VSCODE = "aebc6443-996d-45c2-90f0-388ff96faa56"
+AZ_CLI = "04b07795-8ddb-461a-bbee-02f9e1bf7b46"
+GRAPH_ID = "00000003-0000-0000-c000-000000000000"
+DRS = "01cb2876-7ebd-4aa4-9cc9-d28bd4d359a9"
+
+
+def entra_diag(t, upn, code, ip, category="SignInLogs", **props):
+    """A diagnostic-settings record (the shape Panther and Elastic read) with Graph-shaped properties."""
+    p = graph(t, upn, code, ip, **props)
+    return {"time": iso(t, frac=True), "resourceId": "/tenants/x/providers/Microsoft.aadiam",
+            "operationName": "Sign-in activity", "category": category, "resultType": code,
+            "callerIpAddress": ip, "properties": p}
+
+
+def sp_row(t, name, app_id, code, ip, country="IE", asn=8075, table="AADServicePrincipalSignInLogs", **extra):
+    """A Log Analytics service-principal (or managed-identity) sign-in row."""
+    r = {
+        "TimeGenerated": iso(t, frac=True), "ServicePrincipalName": name, "AppId": app_id,
+        "ServicePrincipalId": f"obj-{app_id[:8]}", "ResultType": code, "IPAddress": ip,
+        "Location": country, "AutonomousSystemNumber": asn, "ResourceDisplayName": "Microsoft Graph",
+        "Type": table, "Id": f"{name}-{t:%H%M%S}-{code}",
+    }
+    r.update(extra)
+    return r
+
+
+def entra_techniques():
+    # Token phishing through first-party clients, and one Graph session used from two networks.
+    d0 = DAY + timedelta(hours=8)
+    recs = [
+        # Storm-2372: a device-code sign-in to the Authentication Broker, then the Device
+        # Registration Service 12 minutes later (a device registered for a primary refresh token).
+        entra_diag(d0, "isaiah.langer@contoso.com", "0", "45.86.1.10", appId=BROKER,
+                   app="Microsoft Authentication Broker", authenticationProtocol="deviceCode",
+                   resourceDisplayName="Microsoft Graph", resourceId=GRAPH_ID),
+        entra_diag(d0 + timedelta(minutes=12), "isaiah.langer@contoso.com", "0", "45.86.1.10", appId=BROKER,
+                   app="Microsoft Authentication Broker", authenticationProtocol="oAuth2",
+                   resourceDisplayName="Device Registration Service", resourceId=DRS),
+        # UTA0352: an authorization code for VS Code redeemed for Graph.
+        entra_diag(d0 + timedelta(hours=1), "diego.siciliani@contoso.com", "0", "185.100.1.4", appId=VSCODE,
+                   app="Visual Studio Code", authenticationProtocol="oAuth2", interactive=False,
+                   resourceDisplayName="Microsoft Graph", resourceId=GRAPH_ID, category="NonInteractiveUserSignInLogs"),
+        # Not phishing: an admin's Azure CLI device-code sign-in; a failed broker device-code try.
+        entra_diag(d0 + timedelta(hours=2), "adele.vance@contoso.com", "0", "131.107.3.3", appId=AZ_CLI,
+                   app="Microsoft Azure CLI", authenticationProtocol="deviceCode",
+                   resourceDisplayName="Windows Azure Service Management API"),
+        entra_diag(d0 + timedelta(hours=2, minutes=5), "lidia.holloway@contoso.com", "50126", "45.86.1.11",
+                   appId=BROKER, app="Microsoft Authentication Broker", authenticationProtocol="deviceCode"),
+        # One Graph session from two networks in 20 minutes, by a custom app.
+        entra_diag(d0 + timedelta(hours=3), "pradeep.gupta@contoso.com", "0", "198.51.100.20", appId="app-custom-1",
+                   app="Contoso Reporting", resourceDisplayName="Microsoft Graph", sessionId="sess-graph-1"),
+        entra_diag(d0 + timedelta(hours=3, minutes=20), "pradeep.gupta@contoso.com", "0", "203.0.113.200",
+                   appId="app-custom-1", app="Contoso Reporting", resourceDisplayName="Microsoft Graph",
+                   sessionId="sess-graph-1", userAgent="python-requests/2.31.0"),
+        # Not replay: the same session over the device's IPv4 and IPv6 addresses of one AS (dual
+        # stack), and Office's own Graph session moving between networks.
+        entra_diag(d0 + timedelta(hours=4), "miriam.graham@contoso.com", "0", "198.51.100.30", appId="app-custom-1",
+                   app="Contoso Reporting", resourceDisplayName="Microsoft Graph", sessionId="sess-graph-2",
+                   autonomousSystemNumber=3320),
+        entra_diag(d0 + timedelta(hours=4, minutes=10), "miriam.graham@contoso.com", "0", "2001:db8:77::5",
+                   appId="app-custom-1", app="Contoso Reporting", resourceDisplayName="Microsoft Graph",
+                   sessionId="sess-graph-2", autonomousSystemNumber=3320),
+        entra_diag(d0 + timedelta(hours=5), "lynne.robbins@contoso.com", "0", "198.51.100.40",
+                   appId="00000003-0000-0ff1-ce00-000000000000", app="Office 365",
+                   resourceDisplayName="Microsoft Graph", sessionId="sess-graph-3"),
+        entra_diag(d0 + timedelta(hours=5, minutes=10), "lynne.robbins@contoso.com", "0", "192.0.2.40",
+                   appId="00000003-0000-0ff1-ce00-000000000000", app="Office 365",
+                   resourceDisplayName="Microsoft Graph", sessionId="sess-graph-3"),
+    ]
+    write("default-token-phishing", "diagnostic.jsonl", "".join(json.dumps(r) + "\n" for r in recs))
+
+    # Workload identities: a service principal whose secret is guessed, one that moves country, a
+    # managed identity Entra rates high-risk; a user named like an app is a separate identity.
+    w0 = DAY + timedelta(hours=10)
+    rows = []
+    for i in range(12):
+        rows.append(sp_row(w0 + timedelta(minutes=i), "billing-sync", "1b2c3d4e-0000-4000-8000-000000000001",
+                           "7000215", f"45.141.84.{10 + i % 3}", country="NL", asn=9009))
+    rows.append(sp_row(w0 + timedelta(minutes=15), "billing-sync", "1b2c3d4e-0000-4000-8000-000000000001", "0",
+                       "45.141.84.10", country="NL", asn=9009))
+    for i in range(10):
+        rows.append(sp_row(w0 + timedelta(hours=1, minutes=10 * i), "hr-export", "5e6f7a8b-0000-4000-8000-000000000002",
+                           "0", "20.50.1.1"))
+    rows.append(sp_row(w0 + timedelta(hours=3), "hr-export", "5e6f7a8b-0000-4000-8000-000000000002", "0",
+                       "185.220.101.5", country="RU", asn=60729))
+    # Expired-secret retries of a third app: eleven in ten minutes, never a success (an attempt).
+    for i in range(11):
+        rows.append(sp_row(w0 + timedelta(hours=4, minutes=i), "legacy-sync", "9c8d7e6f-0000-4000-8000-000000000003",
+                           "7000222", "20.50.2.2"))
+    rows.append(sp_row(w0 + timedelta(hours=5), "vm-backup", "2a3b4c5d-0000-4000-8000-000000000004", "0", "20.50.3.3",
+                       table="AADManagedIdentitySignInLogs", RiskLevelDuringSignIn="high", RiskState="atRisk"))
+    # A user whose name is an app's: a user's failures never join the app's.
+    for i in range(3):
+        rows.append(la_row(w0 + timedelta(minutes=i), "billing-sync@contoso.com", "50126", "45.141.84.10"))
+    write("default-workload-identities", "signins.json", json.dumps(rows, indent=1) + "\n")
+    write("seed-workload-identities", "signins.json", json.dumps(rows, indent=1) + "\n")
+    write("seed-workload-identities", "config.json", SEED)
+
+
 if __name__ == "__main__":
     seed_graph_single_ip()
     seed_six_ips()
@@ -534,4 +637,5 @@ if __name__ == "__main__":
     default_cases()
     windows_cases()
     xss_case()
+    entra_techniques()
     demo()

@@ -177,6 +177,19 @@ pub(crate) struct RawSignIn<'a> {
     auth_details: Nested<Vec<AuthDetail<'a>>>,
     risk_v1: StrList,
     risk_v2: StrList,
+    app_id: Text<'a>,
+    resource: Text<'a>,
+    resource_id: Text<'a>,
+    auth_protocol: Text<'a>,
+    transfer_method: Text<'a>,
+    risk_level_during: Text<'a>,
+    risk_level_aggregated: Text<'a>,
+    risk_state: Text<'a>,
+    token_id: Text<'a>,
+    sp_name: Text<'a>,
+    sp_id: Text<'a>,
+    managed_identity_type: Text<'a>,
+    event_types: StrList,
     properties: Option<Box<RawSignIn<'a>>>,
     /// A key only Windows events have was seen: the record goes to the Windows reader.
     windows_hint: bool,
@@ -268,6 +281,19 @@ impl<'de> Visitor<'de> for RawVisitor<'_, 'de> {
                 Some(F::AuthDetails) => r.auth_details = m.next_value()?,
                 Some(F::RiskV1) => r.risk_v1 = m.next_value()?,
                 Some(F::RiskV2) => r.risk_v2 = m.next_value()?,
+                Some(F::AppId) => r.app_id = m.next_value()?,
+                Some(F::Resource) => r.resource = m.next_value()?,
+                Some(F::ResourceId) => r.resource_id = m.next_value()?,
+                Some(F::AuthProtocol) => r.auth_protocol = m.next_value()?,
+                Some(F::TransferMethod) => r.transfer_method = m.next_value()?,
+                Some(F::RiskLevelDuring) => r.risk_level_during = m.next_value()?,
+                Some(F::RiskLevelAggregated) => r.risk_level_aggregated = m.next_value()?,
+                Some(F::RiskState) => r.risk_state = m.next_value()?,
+                Some(F::TokenId) => r.token_id = m.next_value()?,
+                Some(F::ServicePrincipalName) => r.sp_name = m.next_value()?,
+                Some(F::ServicePrincipalId) => r.sp_id = m.next_value()?,
+                Some(F::ManagedIdentityType) => r.managed_identity_type = m.next_value()?,
+                Some(F::SignInEventTypes) => r.event_types = m.next_value()?,
                 Some(F::Properties) => {
                     r.properties = m.next_value::<Option<RawSignIn<'de>>>()?.map(Box::new)
                 }
@@ -326,15 +352,39 @@ pub(crate) fn to_event(raw: &RawSignIn<'_>, record: RecordRef, intern: &mut Inte
         };
     }
 
-    // Category / table: only user sign-ins are authentication events for these signals.
+    // Category / table: user sign-ins, workload-identity sign-ins, or something else.
     let category = get!(category).or_else(|| get!(table_type));
+    let mut kind = SourceKind::EntraSignIn;
     if let Some(c) = category {
         let lc = c.to_ascii_lowercase();
-        if lc.contains("serviceprincipal") || lc.contains("managedidentity") {
-            return Decoded::Ignored("service principal or managed identity sign-in");
+        if lc.contains("microsoftserviceprincipal") {
+            // Microsoft's own first-party services signing in to the tenant's resources.
+            return Decoded::Ignored("Microsoft first-party service sign-in");
         }
-        if !lc.contains("signin") {
+        if lc.contains("serviceprincipal") {
+            kind = SourceKind::EntraServicePrincipal;
+        } else if lc.contains("managedidentity") {
+            kind = SourceKind::EntraManagedIdentity;
+        } else if !lc.contains("signin") {
             return Decoded::Ignored("not a sign-in record (category)");
+        }
+    }
+    // Graph `signIns` (beta) say which kind in `signInEventTypes`.
+    if kind == SourceKind::EntraSignIn {
+        let types = p
+            .map(|p| &p.event_types.0)
+            .filter(|t| !t.is_empty())
+            .unwrap_or(&raw.event_types.0);
+        if types
+            .iter()
+            .any(|t| t.eq_ignore_ascii_case("managedIdentity"))
+        {
+            kind = SourceKind::EntraManagedIdentity;
+        } else if types
+            .iter()
+            .any(|t| t.eq_ignore_ascii_case("servicePrincipal"))
+        {
+            kind = SourceKind::EntraServicePrincipal;
         }
     }
 
@@ -352,11 +402,35 @@ pub(crate) fn to_event(raw: &RawSignIn<'_>, record: RecordRef, intern: &mut Inte
         );
     };
 
-    let Some(identity) = get!(upn).or_else(|| get!(sign_in_identifier)) else {
-        return reject(
-            "missing identity",
-            "no userPrincipalName / signInIdentifier",
-        );
+    let app_id = normalize::lower_id(get!(app_id), intern);
+    let workload = if kind.is_workload() {
+        match workload_identity(
+            get!(sp_name).or_else(|| get!(app)),
+            app_id.as_deref(),
+            get!(sp_id),
+        ) {
+            Some(w) => Some(w),
+            None => {
+                return reject(
+                    "missing identity",
+                    "a workload-identity sign-in with no servicePrincipalName / appId / servicePrincipalId",
+                );
+            }
+        }
+    } else {
+        None
+    };
+    let identity = match &workload {
+        Some((text, _)) => text.as_str(),
+        None => match get!(upn).or_else(|| get!(sign_in_identifier)) {
+            Some(u) => u,
+            None => {
+                return reject(
+                    "missing identity",
+                    "no userPrincipalName / signInIdentifier",
+                );
+            }
+        },
     };
 
     let status = p
@@ -367,7 +441,16 @@ pub(crate) fn to_event(raw: &RawSignIn<'_>, record: RecordRef, intern: &mut Inte
         .error_code
         .as_deref()
         .map(trim)
-        .or_else(|| get!(result_type));
+        .or_else(|| get!(result_type))
+        // Some pipelines write the diagnostic record's `resultType` as a word: "Success" is
+        // code 0 ("Failure" stays a failure without a code).
+        .map(|c| {
+            if c.eq_ignore_ascii_case("success") {
+                "0"
+            } else {
+                c
+            }
+        });
     let Some(code) = code else {
         return reject(
             "missing result",
@@ -469,7 +552,22 @@ pub(crate) fn to_event(raw: &RawSignIn<'_>, record: RecordRef, intern: &mut Inte
         record_id,
         ..record
     };
-    let (identity_shared, identity_key) = normalize::identity(identity, intern);
+    let (identity_shared, identity_key) = match &workload {
+        Some((text, key)) => (intern.identity(text), intern.get(key)),
+        None => normalize::identity(identity, intern),
+    };
+    let risk_level = normalize::risk_level(
+        [get!(risk_level_during), get!(risk_level_aggregated)],
+        intern,
+    );
+    let risk_state = normalize::unless_none(get!(risk_state), true, intern);
+    // `resourceId` at the top of a diagnostic record is the tenant's Azure path, not the resource.
+    let resource_id = normalize::lower_id(
+        p.and_then(|p| p.resource_id.0.as_deref())
+            .or(raw.resource_id.0.as_deref()),
+        intern,
+    );
+    let transfer_method = normalize::unless_none(get!(transfer_method), false, intern);
     // A value of one of the few repeating fields ([`Field`]), or (`None`) of another.
     let mut shared = |f: Option<Field>, t: Option<&str>| {
         t.map(|t| match f {
@@ -504,12 +602,40 @@ pub(crate) fn to_event(raw: &RawSignIn<'_>, record: RecordRef, intern: &mut Inte
             risk_event_types,
             session_id: get!(session_id).map(Shared::from),
             correlation_id: get!(correlation_id).map(Shared::from),
+            app_id,
+            resource: shared(None, get!(resource)),
+            resource_id,
+            auth_protocol: shared(None, get!(auth_protocol)),
+            transfer_method,
+            risk_level,
+            risk_state,
+            token_id: get!(token_id).map(Shared::from),
         }
         .boxed(),
-        source_kind: SourceKind::EntraSignIn,
+        source_kind: kind,
         windows: None,
         record,
     }))
+}
+
+/// A workload identity's text and key: `billing-sync (app 1b2c...)` and `sp:1b2c...`, from its
+/// name (`servicePrincipalName`, else the app's name), application id and object id; `None` with
+/// none of them.
+fn workload_identity(
+    name: Option<&str>,
+    app_id: Option<&str>,
+    sp_id: Option<&str>,
+) -> Option<(String, String)> {
+    let key = app_id.or(sp_id).or(name)?;
+    let text = match (name, app_id, sp_id) {
+        (Some(n), Some(a), _) => format!("{n} (app {a})"),
+        (Some(n), None, Some(o)) => format!("{n} (object {o})"),
+        (Some(n), None, None) => n.to_string(),
+        (None, Some(a), _) => format!("app {a}"),
+        (None, None, Some(o)) => format!("object {o}"),
+        (None, None, None) => return None,
+    };
+    Some((text, format!("sp:{}", key.to_lowercase())))
 }
 
 /// One JSON object into `out` (as `serde_json::from_slice` would read it: nothing but blanks
@@ -741,12 +867,8 @@ mod tests {
     fn ignored_categories() {
         for (json, want) in [
             (
-                r#"{"category":"ServicePrincipalSignInLogs","time":"2022-01-01T00:00:00Z"}"#,
-                "service principal or managed identity sign-in",
-            ),
-            (
-                r#"{"Type":"AADManagedIdentitySignInLogs"}"#,
-                "service principal or managed identity sign-in",
+                r#"{"category":"MicrosoftServicePrincipalSignInLogs","time":"2022-01-01T00:00:00Z"}"#,
+                "Microsoft first-party service sign-in",
             ),
             (
                 r#"{"category":"AuditLogs"}"#,
@@ -762,6 +884,77 @@ mod tests {
                 other => panic!("{json}: {other:?}"),
             }
         }
+    }
+
+    /// Service-principal and managed-identity sign-ins are events of their own kind, keyed apart
+    /// from users (a UPN in the record, as pipelines copy it, is not the identity).
+    #[test]
+    fn workload_identities_are_their_own_kind() {
+        for (json, kind, identity, key) in [
+            (
+                r#"{"category":"ServicePrincipalSignInLogs","time":"2022-01-01T00:00:00Z","resultType":"7000215","properties":{"servicePrincipalName":"billing-sync","appId":"1B2C3D4E-0000-0000-0000-000000000001","servicePrincipalId":"aa","userPrincipalName":"x@y.z"}}"#,
+                SourceKind::EntraServicePrincipal,
+                "billing-sync (app 1b2c3d4e-0000-0000-0000-000000000001)",
+                "sp:1b2c3d4e-0000-0000-0000-000000000001",
+            ),
+            (
+                r#"{"Type":"AADManagedIdentitySignInLogs","TimeGenerated":"2022-01-01T00:00:00Z","ResultType":"0","ServicePrincipalName":"vm-backup","ServicePrincipalId":"OBJ-1"}"#,
+                SourceKind::EntraManagedIdentity,
+                "vm-backup (object OBJ-1)",
+                "sp:obj-1",
+            ),
+            (
+                r#"{"createdDateTime":"2022-01-01T00:00:00Z","signInEventTypes":["servicePrincipal"],"appId":"app-9","appDisplayName":"Reporter","status":{"errorCode":0}}"#,
+                SourceKind::EntraServicePrincipal,
+                "Reporter (app app-9)",
+                "sp:app-9",
+            ),
+        ] {
+            match decode_json(
+                json.as_bytes(),
+                record_ref(&Shared::from("t"), 1),
+                &mut Interner::default(),
+            ) {
+                Decoded::Event(e) => {
+                    assert_eq!(e.source_kind, kind, "{json}");
+                    assert_eq!(&*e.identity, identity, "{json}");
+                    assert_eq!(&*e.identity_key, key, "{json}");
+                }
+                other => panic!("{json}: {other:?}"),
+            }
+        }
+        match decode_json(
+            br#"{"category":"ServicePrincipalSignInLogs","time":"2022-01-01T00:00:00Z","resultType":"0"}"#,
+            record_ref(&Shared::from("t"), 1),
+            &mut Interner::default(),
+        ) {
+            Decoded::Rejected { reason, .. } => assert_eq!(reason, "missing identity"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// The fields the token-phishing, session and risk signals read: the tenant's Azure path at
+    /// the top of a diagnostic record is not the resource, `none` values are left out, and the risk
+    /// level is the higher of the two.
+    #[test]
+    fn client_resource_protocol_and_risk_fields() {
+        let json = br#"{"time":"2025-01-15T09:30:45Z","resourceId":"/tenants/t/providers/Microsoft.aadiam","category":"SignInLogs","resultType":"Success","properties":{"userPrincipalName":"a@b.c","appId":"29D9ED98-A469-4536-ADE2-F981BC1D605E","authenticationProtocol":"deviceCode","originalTransferMethod":"none","resourceDisplayName":"Microsoft Graph","riskLevelDuringSignIn":"low","riskLevelAggregated":"High","riskState":"atRisk","uniqueTokenIdentifier":"tok"}}"#;
+        let Decoded::Event(e) = decode_json(
+            json,
+            record_ref(&Shared::from("t"), 1),
+            &mut Interner::default(),
+        ) else {
+            panic!("an event")
+        };
+        assert_eq!(e.outcome, crate::event::Outcome::Success);
+        assert_eq!(e.app_id(), Some("29d9ed98-a469-4536-ade2-f981bc1d605e"));
+        assert_eq!(e.resource_id(), None);
+        assert_eq!(e.resource(), Some("Microsoft Graph"));
+        assert_eq!(e.auth_protocol(), Some("deviceCode"));
+        assert_eq!(e.transfer_method(), None);
+        assert_eq!(e.risk_level(), Some("high"));
+        assert_eq!(e.risk_state(), Some("atrisk"));
+        assert_eq!(e.token_id().map(|t| &**t), Some("tok"));
     }
 
     #[test]

@@ -51,6 +51,12 @@ struct Rec<'a> {
     location: Option<Loc<'a>>,
     risk_v1: Vec<&'a str>,
     risk_v2: Vec<&'a str>,
+    app_id: Option<&'a str>,
+    resource: Option<&'a str>,
+    resource_id: Option<&'a str>,
+    risk_level_aggregated: Option<&'a str>,
+    risk_level_during: Option<&'a str>,
+    risk_state: Option<&'a str>,
 }
 
 #[derive(Debug, Default)]
@@ -129,6 +135,14 @@ fn to_event(r: &Rec<'_>, record: &RecordRef, intern: &mut Interner) -> Option<De
         extra: EventExtra {
             risk_event_types,
             correlation_id: field(r.correlation_id).map(Shared::from),
+            app_id: normalize::lower_id(field(r.app_id), intern),
+            resource: field(r.resource).map(|t| intern.get(t)),
+            resource_id: normalize::lower_id(field(r.resource_id), intern),
+            risk_level: normalize::risk_level(
+                [field(r.risk_level_during), field(r.risk_level_aggregated)],
+                intern,
+            ),
+            risk_state: normalize::unless_none(field(r.risk_state), true, intern),
             ..EventExtra::default()
         }
         .boxed(),
@@ -499,6 +513,12 @@ impl<'a> Scan<'a> {
             "location",
             "riskEventTypes",
             "riskEventTypes_v2",
+            "appId",
+            "resourceDisplayName",
+            "resourceId",
+            "riskLevelAggregated",
+            "riskLevelDuringSignIn",
+            "riskState",
         ];
         self.object(TOP, |s, i, k| {
             match i {
@@ -541,7 +561,13 @@ impl<'a> Scan<'a> {
                     r.location = there.then_some(l);
                 }
                 Some(12) => r.risk_v1 = s.texts()?,
-                Some(_) => r.risk_v2 = s.texts()?,
+                Some(13) => r.risk_v2 = s.texts()?,
+                Some(14) => r.app_id = s.opt_str()?,
+                Some(15) => r.resource = s.opt_str()?,
+                Some(16) => r.resource_id = s.opt_str()?,
+                Some(17) => r.risk_level_aggregated = s.opt_str()?,
+                Some(18) => r.risk_level_during = s.opt_str()?,
+                Some(_) => r.risk_state = s.opt_str()?,
                 None => {
                     if field_of(field_name(k, keys)).is_some() {
                         return None;
@@ -587,7 +613,7 @@ mod tests {
         }
     }
 
-    const GRAPH: &str = r#"{"id":"r-1","createdDateTime":"2026-03-02T00:05:00Z","userPrincipalName":"Alice@Contoso.com","appDisplayName":"Office 365 Exchange Online","ipAddress":"131.107.30.5","clientAppUsed":"Browser","userAgent":"Mozilla/5.0","correlationId":"c-1","isInteractive":true,"autonomousSystemNumber":8075,"riskEventTypes":["none"],"riskEventTypes_v2":["unfamiliarFeatures","none","unfamiliarFeatures"],"status":{"errorCode":50126,"failureReason":"Invalid username or password.","additionalDetails":null},"location":{"city":"Seattle","state":"Washington","countryOrRegion":"US","geoCoordinates":{"altitude":null,"latitude":47.61,"longitude":-122}},"deviceDetail":{"browser":"Edge"},"appliedConditionalAccessPolicies":[]}"#;
+    const GRAPH: &str = r#"{"id":"r-1","createdDateTime":"2026-03-02T00:05:00Z","userPrincipalName":"Alice@Contoso.com","appDisplayName":"Office 365 Exchange Online","ipAddress":"131.107.30.5","clientAppUsed":"Browser","userAgent":"Mozilla/5.0","correlationId":"c-1","isInteractive":true,"autonomousSystemNumber":8075,"riskEventTypes":["none"],"riskEventTypes_v2":["unfamiliarFeatures","none","unfamiliarFeatures"],"status":{"errorCode":50126,"failureReason":"Invalid username or password.","additionalDetails":null},"location":{"city":"Seattle","state":"Washington","countryOrRegion":"US","geoCoordinates":{"altitude":null,"latitude":47.61,"longitude":-122}},"deviceDetail":{"browser":"Edge"},"appId":"C44B4083-3BB0-49C1-B47D-974E53CBDF3C","resourceDisplayName":"Windows Azure Service Management API","resourceId":"797f4846-ba00-4fd7-ba43-dac1f8f63013","riskLevelAggregated":"none","riskLevelDuringSignIn":"Medium","riskState":"atRisk","appliedConditionalAccessPolicies":[]}"#;
 
     #[test]
     fn takes_graphs_own_records_and_agrees() {
@@ -905,6 +931,14 @@ mod tests {
             Just("resultType"),
             Just("deviceDetail"),
             Just("userId"),
+            Just("appId"),
+            Just("resourceDisplayName"),
+            Just("resourceId"),
+            Just("riskLevelAggregated"),
+            Just("riskLevelDuringSignIn"),
+            Just("riskState"),
+            Just("AppId"),
+            Just("authenticationProtocol"),
         ];
         prop_oneof![
             (text_keys, text_value()).prop_map(|(k, v)| format!("\"{k}\":{v}")),
@@ -924,6 +958,11 @@ mod tests {
                 Just("\"riskEventTypes\":[1]".to_string()),
                 Just("\"value\":[]".to_string()),
                 Just("\"properties\":{}".to_string()),
+                Just("\"riskLevelDuringSignIn\":\"High\"".to_string()),
+                Just("\"riskLevelAggregated\":\"low\"".to_string()),
+                Just("\"riskState\":\"None\"".to_string()),
+                Just("\"resourceId\":\"/tenants/x\"".to_string()),
+                Just("\"appId\":\"ABC-def\"".to_string()),
             ],
             number_value().prop_map(|v| format!("\"autonomousSystemNumber\":{v}")),
             (number_value(), text_value()).prop_map(|(c, r)| format!(

@@ -37,6 +37,45 @@ pub(crate) fn outcome(code: &str) -> Outcome {
     }
 }
 
+/// Entra ID Protection's risk level of a sign-in: the higher of `riskLevelDuringSignIn` and
+/// `riskLevelAggregated` among `low`, `medium`, `high` (any case), lower-case; `none`, `hidden` and
+/// other texts are not a level.
+pub(crate) fn risk_level(levels: [Option<&str>; 2], intern: &mut Interner) -> Option<Shared<str>> {
+    const LEVELS: [&str; 3] = ["low", "medium", "high"];
+    let rank = |l: &str| LEVELS.iter().position(|x| l.trim().eq_ignore_ascii_case(x));
+    let top = levels.into_iter().flatten().filter_map(rank).max()?;
+    Some(intern.get(LEVELS[top]))
+}
+
+/// A text unless it is `none` (any case), lower-cased when `lower` (risk states), shared.
+pub(crate) fn unless_none(
+    t: Option<&str>,
+    lower: bool,
+    intern: &mut Interner,
+) -> Option<Shared<str>> {
+    let t = t
+        .map(trim)
+        .filter(|t| !t.is_empty() && !t.eq_ignore_ascii_case("none"))?;
+    Some(if lower && t.bytes().any(|b| b.is_ascii_uppercase()) {
+        intern.get(&t.to_ascii_lowercase())
+    } else {
+        intern.get(t)
+    })
+}
+
+/// An application id (a client's `appId`, a resource's `resourceId`), lower-case, shared; a path
+/// (`/tenants/...`: a diagnostic record's own resource) is not one.
+pub(crate) fn lower_id(t: Option<&str>, intern: &mut Interner) -> Option<Shared<str>> {
+    let t = t
+        .map(trim)
+        .filter(|t| !t.is_empty() && !t.starts_with('/'))?;
+    Some(if t.bytes().any(|b| b.is_ascii_uppercase()) {
+        intern.get(&t.to_ascii_lowercase())
+    } else {
+        intern.get(t)
+    })
+}
+
 /// The address: parsed, else the text as written (shared: such texts repeat).
 pub(crate) fn address(text: Option<&str>, intern: &mut Interner) -> Option<Address> {
     let text = text?;

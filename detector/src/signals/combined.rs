@@ -31,6 +31,7 @@ use serde::{Deserialize, Serialize};
 use super::{Ctx, Episode, IdState, MULTIPLE, Mini, Signal, Tracker, earliest, ended};
 use crate::alert::Alert;
 use crate::event::AuthEvent;
+use crate::event::SourceKind;
 use crate::mitre::{Detection, T1078, T1586};
 
 crate::config::signal_config! {
@@ -159,6 +160,12 @@ impl State {
                 &y.record_id,
             ))
         });
+        // The alert's identity kind (a workload identity's alerts say so), for the combined one.
+        let kind = match a.details.get("IdentityKind").and_then(|v| v.as_str()) {
+            Some("servicePrincipal") => SourceKind::EntraServicePrincipal,
+            Some("managedIdentity") => SourceKind::EntraManagedIdentity,
+            _ => SourceKind::EntraSignIn,
+        };
         for e in evidence {
             if ep.has_evidence(e) {
                 continue;
@@ -167,6 +174,7 @@ impl State {
                 app: None,
                 evidence: e.clone(),
                 reason: None,
+                kind,
             };
             ep.add(&m, true, &ctx.cfg.limits, ctx.stats);
         }

@@ -65,13 +65,12 @@ crate::config::signal_config! {
 pub const DETECTION: Detection =
     Detection::compromise("SuspiciousInfrastructure", &[T1586, T1078, T1090]);
 
-#[derive(Debug, Clone)]
-pub(crate) struct Kind;
-impl matched::Kind for Kind {
-    const DETECTION: &'static Detection = &DETECTION;
-}
+/// Sign-ins from hosting infrastructure: one alert per identity and window.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
+pub(crate) struct Hosting(Tracker<matched::State>);
 
-pub(crate) type Hosting = Tracker<matched::State<Kind>>;
+super::stage_of_trackers!(Hosting { 0 });
 
 /// Why the event comes from listed infrastructure, if it does.
 pub(crate) fn matches(ev: &AuthEvent, ctx: &Ctx<'_>) -> Option<&'static str> {
@@ -125,7 +124,7 @@ impl Signal for Hosting {
         };
         let risk = ctx.cfg.hosting.risk;
         let profile_default = ctx.cfg.profile == crate::config::Profile::Default;
-        matched::record(self, ev, risk, ctx, |ep| {
+        matched::record(&mut self.0, &DETECTION, ev, risk, ctx, |ep| {
             // The seed profile's alerts stay exactly the seed's columns.
             if profile_default {
                 push_detail(ep, "MatchedBy", why);

@@ -52,13 +52,12 @@ crate::config::signal_config! {
 pub const DETECTION: Detection =
     Detection::compromise("LegacyProtocolSuccess", &[T1586, T1078_004, T1110]);
 
-#[derive(Debug, Clone)]
-pub(crate) struct Kind;
-impl matched::Kind for Kind {
-    const DETECTION: &'static Detection = &DETECTION;
-}
+/// Legacy-protocol successes: one alert per identity and window.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
+pub(crate) struct LegacyAuth(Tracker<matched::State>);
 
-pub(crate) type LegacyAuth = Tracker<matched::State<Kind>>;
+super::stage_of_trackers!(LegacyAuth { 0 });
 
 impl Signal for LegacyAuth {
     const DETECTIONS: &'static [Detection] = &[DETECTION];
@@ -88,7 +87,7 @@ impl Signal for LegacyAuth {
         }
         let (client, ua) = (client.map(str::to_string), ua.cloned());
         let risk = cfg.risk;
-        matched::record(self, ev, risk, ctx, |ep| {
+        matched::record(&mut self.0, &DETECTION, ev, risk, ctx, |ep| {
             if let Some(c) = &client {
                 push_detail(ep, "ClientApps", c);
             }

@@ -1,8 +1,9 @@
 //! Shared state for signals that fire on single matching records (hosting infrastructure, legacy
 //! protocols, Identity Protection risk): matches of one identity are gathered into one alert per
 //! `window_secs` from the first match — suppression: updated with new evidence, never repeated.
-
-use std::marker::PhantomData;
+//!
+//! One state type for every such signal (the detection its alert will be is a field): a tracker of
+//! it is compiled once, not once per signal (the `.wasm` carries each monomorphized copy).
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -11,35 +12,53 @@ use super::{Ctx, Episode, IdState, Mini, Tracker, ended};
 use crate::event::AuthEvent;
 use crate::mitre::Detection;
 
-/// What a matching signal's alerts are.
-pub(crate) trait Kind {
-    const DETECTION: &'static Detection;
-}
-
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(bound = "")]
-pub(crate) struct State<K> {
+pub(crate) struct State {
     episode: Option<Box<Episode>>,
     risk: u32,
     last: DateTime<Utc>,
-    #[serde(skip)]
-    kind: PhantomData<K>,
+    /// What the alert will be (in snapshots: its name, looked up in the catalog).
+    #[serde(with = "by_name")]
+    detection: &'static Detection,
 }
 
-/// Add a matching event with its risk; `details` may annotate the episode.
-pub(crate) fn record<K: Kind>(
-    tracker: &mut Tracker<State<K>>,
+/// A detection as its `DetectionType`, read back from the catalog.
+mod by_name {
+    use serde::{Deserialize, Deserializer, Serializer, de::Error as _};
+
+    use crate::mitre::Detection;
+
+    pub fn serialize<S: Serializer>(d: &&'static Detection, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(d.name)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<&'static Detection, D::Error> {
+        let name = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        crate::signals::catalog()
+            .into_iter()
+            .map(|(_, d)| d)
+            .find(|d| d.name == name)
+            .ok_or_else(|| D::Error::custom(format!("unknown detection type {name:?}")))
+    }
+}
+
+/// Add a matching event with its risk to the identity's alert of `detection`; `details` may
+/// annotate the episode.
+pub(crate) fn record(
+    tracker: &mut Tracker<State>,
+    detection: &'static Detection,
     ev: &AuthEvent,
     risk: u32,
     ctx: &mut Ctx<'_>,
     details: impl FnOnce(&mut Episode),
 ) {
-    record_with(tracker, ev, &[], risk, ctx, details)
+    record_with(tracker, detection, ev, &[], risk, ctx, details)
 }
 
 /// Like [`record`], with earlier records (`extra`) that belong to the same evidence.
-pub(crate) fn record_with<K: Kind>(
-    tracker: &mut Tracker<State<K>>,
+pub(crate) fn record_with(
+    tracker: &mut Tracker<State>,
+    detection: &'static Detection,
     ev: &AuthEvent,
     extra: &[Mini],
     risk: u32,
@@ -52,7 +71,7 @@ pub(crate) fn record_with<K: Kind>(
             episode: None,
             risk: 0,
             last: ev.time,
-            kind: PhantomData,
+            detection,
         },
         ctx,
         |s, ctx| {
@@ -81,16 +100,16 @@ pub(crate) fn record_with<K: Kind>(
     );
 }
 
-impl<K: Kind> State<K> {
+impl State {
     fn close(&mut self, ctx: &mut Ctx<'_>) {
         if let Some(ep) = self.episode.take() {
             let risk = std::mem::take(&mut self.risk);
-            ctx.emit(ep, K::DETECTION, risk);
+            ctx.emit(ep, self.detection, risk);
         }
     }
 }
 
-impl<K: Kind> IdState for State<K> {
+impl IdState for State {
     fn next_deadline(&self, ctx: &Ctx<'_>) -> Option<DateTime<Utc>> {
         self.episode.as_ref().map(|e| e.first + ctx.window())
     }

@@ -14,6 +14,7 @@
 //! (stuffing, spray, MFA fatigue...), [`matched::State`] for single matching records (hosting,
 //! legacy protocols, Identity Protection).
 
+pub mod client_phishing;
 pub mod combined;
 pub mod credential_stuffing;
 pub mod explicit_credentials;
@@ -30,6 +31,8 @@ pub mod one_source_many_accounts;
 pub mod password_spray;
 pub mod sequence;
 pub mod token_replay;
+pub mod workload_credentials;
+pub mod workload_location;
 
 use crate::shared::Shared;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
@@ -64,20 +67,23 @@ use crate::stats::Stats;
 macro_rules! signal_table {
     ($then:ident) => {
         $then! {
-            credential_stuffing: credential_stuffing::CredentialStuffing, CredentialStuffingConfig, Any, [Seed];
-            impossible_travel: impossible_travel::ImpossibleTravel, ImpossibleTravelConfig, Any, [Seed];
+            credential_stuffing: credential_stuffing::CredentialStuffing, CredentialStuffingConfig, Users, [Seed];
+            impossible_travel: impossible_travel::ImpossibleTravel, ImpossibleTravelConfig, Users, [Seed];
             hosting: hosting_asn::Hosting, HostingConfig, Any, [Seed, Default];
             failures_then_success: failures_then_success::FailuresThenSuccess, FailuresThenSuccessConfig, Entra, [Default];
             password_spray: password_spray::Spray, PasswordSprayConfig, Entra, [Default];
-            geo_velocity: geo_velocity::GeoVelocity, GeoVelocityConfig, Any, [Default];
+            geo_velocity: geo_velocity::GeoVelocity, GeoVelocityConfig, Users, [Default];
             token_replay: token_replay::TokenReplay, TokenReplayConfig, Entra, [Default];
             legacy_auth: legacy_auth::LegacyAuth, LegacyAuthConfig, Entra, [Default];
             mfa_fatigue: mfa_fatigue::MfaFatigue, MfaFatigueConfig, Entra, [Default];
-            identity_protection: identity_protection::IdentityProtection, IdentityProtectionConfig, Entra, [Default];
+            identity_protection: identity_protection::IdentityProtection, IdentityProtectionConfig, Any, [Default];
             combined_risk: combined::Combined, CombinedRiskConfig, Alerts, [Default];
             failed_logons_then_success: failed_logons_then_success::FailedLogonsThenSuccess, FailedLogonsThenSuccessConfig, Windows, [Default];
             one_source_many_accounts: one_source_many_accounts::OneSourceManyAccounts, OneSourceManyAccountsConfig, Windows, [Default];
             explicit_credentials: explicit_credentials::ExplicitCredentials, ExplicitCredentialsConfig, Windows, [Default];
+            client_phishing: client_phishing::ClientPhishing, ClientPhishingConfig, Entra, [Default];
+            workload_credentials: workload_credentials::WorkloadCredentials, WorkloadCredentialsConfig, Workloads, [Default];
+            workload_location: workload_location::WorkloadLocation, WorkloadLocationConfig, Workloads, [Default];
         }
     };
 }
@@ -86,10 +92,14 @@ pub(crate) use signal_table;
 /// Which records a signal is given.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Reads {
-    /// Every authentication record.
+    /// Every authentication record: users' and workload identities'.
     Any,
-    /// Entra ID sign-ins only (signals built on Entra's result codes, sessions and client apps).
+    /// Every user's record (Entra ID user sign-ins and Windows logons), no workload identity's.
+    Users,
+    /// Entra ID user sign-ins only (signals built on Entra's result codes, sessions and client apps).
     Entra,
+    /// Workload-identity sign-ins only (Entra service principals and managed identities).
+    Workloads,
     /// Windows logon events only.
     Windows,
     /// No records: the other signals' alerts ([`Signal::observe_alert`]).
@@ -102,7 +112,9 @@ impl Reads {
     pub(crate) fn event(self, kind: SourceKind) -> bool {
         match self {
             Reads::Any => true,
+            Reads::Users => !kind.is_workload(),
             Reads::Entra => kind == SourceKind::EntraSignIn,
+            Reads::Workloads => kind.is_workload(),
             Reads::Windows => kind == SourceKind::WindowsSecurity,
             Reads::Alerts => false,
         }
@@ -479,7 +491,8 @@ macro_rules! ip_ladder {
 ip_ladder!(
     credential_stuffing::CredentialStuffingConfig,
     failures_then_success::FailuresThenSuccessConfig,
-    failed_logons_then_success::FailedLogonsThenSuccessConfig
+    failed_logons_then_success::FailedLogonsThenSuccessConfig,
+    workload_credentials::WorkloadCredentialsConfig
 );
 
 /// The `UserPrincipalName` of alerts about a source rather than one identity.
@@ -654,6 +667,8 @@ pub(crate) struct Mini {
     pub evidence: Evidence,
     /// The failure reason, kept only where a signal reads it (50053: lockout or malicious IP).
     pub reason: Option<Shared<str>>,
+    /// Whose record: a user's, or a workload identity's (an alert about one says so).
+    pub kind: SourceKind,
 }
 
 impl Mini {
@@ -662,6 +677,7 @@ impl Mini {
             app: ev.app.clone(),
             evidence: Evidence::of(ev),
             reason: ev.failure_reason.clone().filter(|_| ev.result_is("50053")),
+            kind: ev.source_kind,
         }
     }
     pub fn time(&self) -> DateTime<Utc> {
@@ -744,6 +760,11 @@ impl Episode {
             Outcome::Failure | Outcome::Interrupted => self.failures += 1,
             // Credentials presented, the result not recorded: neither.
             Outcome::Attempt => {}
+        }
+        if m.kind.is_workload() && !self.details.contains_key("IdentityKind") {
+            // A workload identity's alert says so.
+            self.details
+                .insert("IdentityKind".into(), m.kind.identity_kind().into());
         }
         if describe {
             self.ips.add(
@@ -1105,6 +1126,37 @@ pub(crate) trait Stage {
     /// The earliest scheduled deadline.
     fn first_due(&self) -> Option<DateTime<Utc>>;
 }
+
+/// The [`Stage`] of a signal whose state is some [`Tracker`]s side by side:
+/// `stage_of_trackers!(TokenReplay { sessions, history, alerts });` advances, finishes and counts
+/// each, and its first deadline is theirs.
+macro_rules! stage_of_trackers {
+    ($t:ty { $($f:tt),+ $(,)? }) => {
+        impl $crate::signals::Stage for $t {
+            fn advance_dyn(
+                &mut self,
+                now: ::chrono::DateTime<::chrono::Utc>,
+                ctx: &mut $crate::signals::Ctx<'_>,
+            ) {
+                $( self.$f.advance(now, ctx); )+
+            }
+            fn finish_dyn(&mut self, ctx: &mut $crate::signals::Ctx<'_>) {
+                $( self.$f.finish(ctx); )+
+            }
+            fn first_due(&self) -> Option<::chrono::DateTime<::chrono::Utc>> {
+                $crate::signals::earliest([$( self.$f.first_due(), )+])
+            }
+            fn tracked(&self) -> usize {
+                0 $( + self.$f.len() )+
+            }
+        }
+    };
+}
+pub(crate) use stage_of_trackers;
+
+/// How many detection windows an identity's history (the networks it signs in from) is kept
+/// while it does not sign in.
+pub(crate) const HISTORY_WINDOWS: i32 = 30;
 
 impl<S: IdState> Stage for Tracker<S> {
     fn advance_dyn(&mut self, now: DateTime<Utc>, ctx: &mut Ctx<'_>) {

@@ -159,12 +159,6 @@ fn group(label: Shared<str>, distributed: bool, t: DateTime<Utc>) -> sequence::S
     g
 }
 
-#[derive(Debug, Clone)]
-pub(crate) struct SuccessKind;
-impl matched::Kind for SuccessKind {
-    const DETECTION: &'static Detection = &SUCCESS;
-}
-
 /// Identities a detected spray targeted, until `success_window_secs` after the spray.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Target {
@@ -184,7 +178,7 @@ pub(crate) struct Spray {
     by_ip: Tracker<sequence::State<Group>>,
     by_pattern: Tracker<sequence::State<Group>>,
     targets: Tracker<Target>,
-    successes: Tracker<matched::State<SuccessKind>>,
+    successes: Tracker<matched::State>,
     /// IP → last success time (for the distributed rule). Keyed by the address itself (hashed
     /// and compared as its bytes when it parsed).
     good_ips: FxHashMap<Address, DateTime<Utc>>,
@@ -351,6 +345,7 @@ impl Spray {
         let risk = ctx.cfg.password_spray.risk_success;
         matched::record_with(
             &mut self.successes,
+            &SUCCESS,
             ev,
             std::slice::from_ref(&attempt),
             risk,

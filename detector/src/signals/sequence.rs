@@ -286,6 +286,8 @@ pub const BRUTE_FORCE: Detection = Detection::attempt("BruteForceAttempt", &[T11
 /// after its first failure, or at the end of input). Risk by volume and spread from `risk`, at most
 /// `risk_max` ([`super::attempt_risk`]).
 pub(crate) struct AttemptRule {
+    /// The attempt's detection type ([`BRUTE_FORCE`] for users).
+    pub detection: &'static Detection,
     pub min: u32,
     pub window: TimeDelta,
     pub followed_within: TimeDelta,
@@ -313,6 +315,14 @@ pub(crate) trait FailuresThen: Run<Record = Mini, Own = Attempt> {
 /// success comes within `window_secs` of its latest failure.
 macro_rules! failures_then_run {
     ($kind:ty, $section:ident, $detection:expr) => {
+        $crate::signals::sequence::failures_then_run!(
+            $kind,
+            $section,
+            $detection,
+            $crate::signals::sequence::BRUTE_FORCE
+        );
+    };
+    ($kind:ty, $section:ident, $detection:expr, $attempt:expr) => {
         impl $crate::signals::sequence::Run for $kind {
             type Record = $crate::signals::Mini;
             type Own = $crate::signals::sequence::Attempt;
@@ -370,6 +380,7 @@ macro_rules! failures_then_run {
             ) -> $crate::signals::sequence::AttemptRule {
                 let c = &ctx.cfg.$section;
                 $crate::signals::sequence::AttemptRule {
+                    detection: &$attempt,
                     min: c.attempt_min_failures,
                     window: $crate::signals::secs(c.attempt_window_secs),
                     followed_within: $crate::signals::secs(c.window_secs),
@@ -411,7 +422,7 @@ impl Attempt {
                 rule.min,
                 ep.ips.len(),
             );
-            ctx.emit(ep, &BRUTE_FORCE, risk);
+            ctx.emit(ep, rule.detection, risk);
         }
     }
 

@@ -12,18 +12,27 @@
 //!   another address: the session cookie or token was taken and replayed by a tool. It needs no
 //!   country or ASN difference (kits proxy from the victim's own country) — only session ids,
 //!   which diagnostic and Log Analytics exports carry (Graph v1.0 does not);
+//! * `GraphSessionFromMultipleIps` — one session id (or, without one, one `uniqueTokenIdentifier`)
+//!   used in interactive successes to Microsoft Graph from `graph_session_min_ips` (2) or more
+//!   networks within `graph_session_secs` (1 h), by an app not in `graph_trusted_app_ids`
+//!   (Microsoft's own clients that legitimately move between addresses). The mobile / IPv6 guard:
+//!   addresses count as one network when they share an IPv4 /24 or an IPv6 /48 (privacy addresses,
+//!   carrier NAT pools), or when one is IPv4 and the other IPv6 with the same AS number (a
+//!   dual-stack device); non-interactive sign-ins (refresh tokens from wherever the app runs) are
+//!   left out;
 //! * `KitSignInThenNonInteractive` — an interactive success to a kit target app (`kit_apps`: OfficeHome,
 //!   the authentication broker, …) with a kit HTTP client user agent (`kit_user_agents`: axios, node,
 //!   undici, python-requests, …) or from hosting infrastructure (the hosting signal's lists), followed
 //!   within `follow_secs` (1 h) by a non-interactive sign-in of the identity from a different IP.
 //!
-//! Risks: `risk_session` (85), `risk_scripted` (85), `risk_mfa_claim` (75), `risk_kit` (90); the
-//! alert keeps the highest.
+//! Risks: `risk_session` (85), `risk_scripted` (85), `risk_graph_session` (80), `risk_mfa_claim`
+//! (75), `risk_kit` (90); the alert keeps the highest.
 //!
 //! Anchors: Microsoft's AiTM phishing write-ups (Storm-1167, EvilProxy, Tycoon 2FA), Proofpoint's
 //! 2025 account-takeover reports (axios and node-fetch user agents replaying stolen sessions), Entra ID
 //! Protection `attackerinTheMiddle` / `anomalousToken`, Panther "Azure sign-in same session from
-//! multiple IPs", Sentinel "Possible AiTM phishing attempt"; MITRE ATT&CK T1557, T1550.004, T1539, T1586.
+//! multiple IPs" and "Azure Microsoft Graph Single Session from Multiple IP Addresses", Elastic
+//! "Entra ID Graph Single Session from Multiple Addresses", Sentinel "Possible AiTM phishing attempt"; MITRE ATT&CK T1557, T1550.004, T1539, T1586.
 //!
 //! Known false positives: a user whose session roams between home broadband and a mobile carrier
 //! (two ASNs); split-tunnel VPNs (trust their ASNs); first sign-ins after the history starts
@@ -37,7 +46,7 @@ use serde::{Deserialize, Serialize};
 use smallvec::SmallVec;
 
 use super::matched::{self, push_detail};
-use super::{Ctx, IdState, Mini, Signal, Stage, Tracker, hosting_asn, secs};
+use super::{Ctx, IdState, Mini, Signal, Tracker, hosting_asn, secs};
 use crate::config::strings;
 use crate::event::AuthEvent;
 use crate::mitre::{Detection, T1539, T1550_004, T1557, T1586};
@@ -87,6 +96,34 @@ crate::config::signal_config! {
             "wget/",
         ]),
         pub risk_scripted: u32 = 85,
+        /// One session (or token) used for Microsoft Graph from this many networks.
+        pub graph_session_min_ips: u32 = 2,
+        /// ... within this many seconds.
+        pub graph_session_secs: u64 = 3_600,
+        /// Apps (application ids) whose Graph sessions move between networks by design: Office,
+        /// Exchange, Teams, OneDrive, Edge, the Azure portal and CLI, Defender and other Microsoft
+        /// services.
+        pub graph_trusted_app_ids: Vec<String> = strings(&[
+            "00000003-0000-0ff1-ce00-000000000000",
+            "00000006-0000-0ff1-ce00-000000000000",
+            "00b41c95-dab0-4487-9791-b9d2c32c80f2",
+            "d3590ed6-52b3-4102-aeff-aad2292ab01c",
+            "1fec8e78-bce4-4aaf-ab1b-5451cc387264",
+            "5e3ce6c0-2b1f-4285-8d4b-75ee78787346",
+            "cc15fd57-2c6c-4117-a88c-83b1d56b4bbe",
+            "ab9b8c07-8f02-4f72-87fa-80105867a763",
+            "ea5a67f6-b6f3-4338-b240-c655ddc3cc8e",
+            "ecd6b820-32c2-49b6-98a6-444530e5a77a",
+            "f44b1140-bc5e-48c6-8dc0-5cf5a53c0e34",
+            "797f4846-ba00-4fd7-ba43-dac1f8f63013",
+            "c44b4083-3bb0-49c1-b47d-974e53cbdf3c",
+            "04b07795-8ddb-461a-bbee-02f9e1bf7b46",
+            "fc780465-2017-40d4-a0c5-307022471b92",
+            "8ee8fdad-f234-4243-8f3b-15c294843740",
+            "2793995e-0a7d-40d7-bd35-6968ba142197",
+            "7b7531ad-5926-4f2d-8a1d-38495ad33e17",
+        ]),
+        pub risk_graph_session: u32 = 80,
         /// Non-interactive sign-ins from another IP within this many seconds after the kit sign-in.
         pub follow_secs: u64 = 3_600,
         pub risk_kit: u32 = 90,
@@ -95,12 +132,6 @@ crate::config::signal_config! {
 
 pub const DETECTION: Detection =
     Detection::compromise("TokenReplay", &[T1586, T1557, T1550_004, T1539]);
-
-#[derive(Debug, Clone)]
-pub(crate) struct Kind;
-impl matched::Kind for Kind {
-    const DETECTION: &'static Detection = &DETECTION;
-}
 
 /// Networks (country or ASN) one session id was used from.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -111,6 +142,87 @@ pub(crate) struct Session {
     last: DateTime<Utc>,
     /// The session's first interactive sign-in from a browser, and its address (boxed: rare).
     browser: Option<Box<(Mini, String)>>,
+    /// The networks of its interactive Microsoft Graph sign-ins (boxed: rare).
+    graph: Option<Box<GraphUses>>,
+}
+
+/// The networks a session was used from for Microsoft Graph, and its first such sign-in.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct GraphUses {
+    first: Mini,
+    /// (network, IPv6, AS number, latest use) — at most [`GRAPH_CAP`].
+    nets: Vec<(String, bool, Option<u32>, DateTime<Utc>)>,
+}
+
+const GRAPH_CAP: usize = 16;
+
+/// Microsoft Graph's application id.
+const GRAPH: &str = "00000003-0000-0000-c000-000000000000";
+
+/// An address's network for the Graph session guard: its IPv4 /24 or IPv6 /48 (an address
+/// that did not parse: its text).
+fn network_of(a: &crate::address::Address) -> (String, bool) {
+    match a.ip() {
+        Some(std::net::IpAddr::V4(v4)) => {
+            let o = v4.octets();
+            (format!("{}.{}.{}.0/24", o[0], o[1], o[2]), false)
+        }
+        Some(std::net::IpAddr::V6(v6)) => {
+            let s = v6.segments();
+            (format!("{:x}:{:x}:{:x}::/48", s[0], s[1], s[2]), true)
+        }
+        None => (a.text().to_string(), false),
+    }
+}
+
+/// An interactive Microsoft Graph success by an app not trusted to roam.
+fn graph_use(ev: &AuthEvent, cfg: &TokenReplayConfig) -> bool {
+    ev.interactive != Some(false)
+        && (ev.resource_id() == Some(GRAPH)
+            || ev
+                .resource()
+                .is_some_and(|r| super::contains_folded(r, "microsoft graph")))
+        && !ev.app_id().is_some_and(|a| {
+            cfg.graph_trusted_app_ids
+                .iter()
+                .any(|t| t.eq_ignore_ascii_case(a))
+        })
+}
+
+impl Session {
+    fn forget(&mut self) {
+        self.networks.clear();
+        self.browser = None;
+        self.graph = None;
+    }
+
+    /// A Graph use of this session: the session's first Graph sign-in when this one brought the
+    /// networks to the threshold.
+    fn graph_network(&mut self, ev: &AuthEvent, cfg: &TokenReplayConfig) -> Option<Mini> {
+        let ip = ev.ip.as_ref().filter(|a| !a.is_empty())?;
+        let (net, v6) = network_of(ip);
+        let g = self.graph.get_or_insert_with(|| {
+            Box::new(GraphUses {
+                first: Mini::of(ev),
+                nets: Vec::new(),
+            })
+        });
+        let since = ev.time - secs(cfg.graph_session_secs);
+        g.nets.retain(|n| n.3 > since);
+        let same = g
+            .nets
+            .iter_mut()
+            .find(|n| n.0 == net || (n.1 != v6 && ev.asn.is_some() && n.2 == ev.asn));
+        if let Some(n) = same {
+            n.3 = n.3.max(ev.time);
+            return None;
+        }
+        if g.nets.len() >= GRAPH_CAP {
+            return None;
+        }
+        g.nets.push((net, v6, ev.asn, ev.time));
+        (g.nets.len() == cfg.graph_session_min_ips.max(2) as usize).then(|| g.first.clone())
+    }
 }
 
 /// What this stream has seen of an identity.
@@ -135,7 +247,7 @@ pub(crate) struct History {
 pub(crate) struct TokenReplay {
     sessions: Tracker<Session>,
     history: Tracker<History>,
-    alerts: Tracker<matched::State<Kind>>,
+    alerts: Tracker<matched::State>,
 }
 
 const NETWORK_CAP: usize = 64;
@@ -171,6 +283,7 @@ impl Signal for TokenReplay {
             let country = ev.country.as_deref();
             let mut first = None;
             let mut scripted = None;
+            let mut graph_hit = None;
             let interactive_now = ev.interactive;
             let browser_ua = ev
                 .user_agent
@@ -181,6 +294,7 @@ impl Signal for TokenReplay {
                 .as_ref()
                 .is_some_and(|u| ctx.m.scripted_user_agents.position_shared(u).is_some());
             let min = cfg.session_min_networks as usize;
+            let graph = graph_use(ev, cfg);
             self.sessions.update(
                 sid,
                 || Session {
@@ -189,6 +303,7 @@ impl Signal for TokenReplay {
                     first: Mini::of(ev),
                     last: ev.time,
                     browser: None,
+                    graph: None,
                 },
                 ctx,
                 |s, _| {
@@ -207,6 +322,9 @@ impl Signal for TokenReplay {
                             }
                             _ => {}
                         }
+                    }
+                    if graph && same_identity {
+                        graph_hit = s.graph_network(ev, cfg);
                     }
                     // One pass over the session's networks: how many are countries, and whether
                     // this sign-in's country and AS are among them.
@@ -250,6 +368,44 @@ impl Signal for TokenReplay {
             }
             if let Some(b) = scripted {
                 hits.push(("ScriptedClientReusesSession", cfg.risk_scripted, vec![b]));
+            }
+            if let Some(g) = graph_hit {
+                hits.push((
+                    "GraphSessionFromMultipleIps",
+                    cfg.risk_graph_session,
+                    vec![g],
+                ));
+            }
+        } else if let Some(tok) = ev.token_id().filter(|t| !t.is_empty())
+            && graph_use(ev, cfg)
+        {
+            // No session id: one token used from several networks.
+            let mut graph_hit = None;
+            let key = format!("token:{tok}");
+            self.sessions.update(
+                key.as_str(),
+                || Session {
+                    identity: ev.identity_key.clone(),
+                    networks: vec![],
+                    first: Mini::of(ev),
+                    last: ev.time,
+                    browser: None,
+                    graph: None,
+                },
+                ctx,
+                |s, _| {
+                    s.last = s.last.max(ev.time);
+                    if s.identity == ev.identity_key {
+                        graph_hit = s.graph_network(ev, cfg);
+                    }
+                },
+            );
+            if let Some(g) = graph_hit {
+                hits.push((
+                    "GraphSessionFromMultipleIps",
+                    cfg.risk_graph_session,
+                    vec![g],
+                ));
             }
         }
 
@@ -338,10 +494,12 @@ impl Signal for TokenReplay {
 
         for (pattern, risk, extra) in hits {
             let sid = ev.session_id();
-            matched::record_with(&mut self.alerts, ev, &extra, risk, ctx, |ep| {
+            matched::record_with(&mut self.alerts, &DETECTION, ev, &extra, risk, ctx, |ep| {
                 push_detail(ep, "Patterns", pattern);
-                if pattern == "SessionFromMultipleNetworks"
-                    && let Some(s) = &sid
+                if matches!(
+                    pattern,
+                    "SessionFromMultipleNetworks" | "GraphSessionFromMultipleIps"
+                ) && let Some(s) = &sid
                 {
                     push_detail(ep, "SessionIds", s);
                 }
@@ -350,28 +508,11 @@ impl Signal for TokenReplay {
     }
 }
 
-impl Stage for TokenReplay {
-    fn advance_dyn(&mut self, now: DateTime<Utc>, ctx: &mut Ctx<'_>) {
-        self.sessions.advance(now, ctx);
-        self.history.advance(now, ctx);
-        self.alerts.advance(now, ctx);
-    }
-    fn finish_dyn(&mut self, ctx: &mut Ctx<'_>) {
-        self.sessions.finish(ctx);
-        self.history.finish(ctx);
-        self.alerts.finish(ctx);
-    }
-    fn first_due(&self) -> Option<DateTime<Utc>> {
-        super::earliest([
-            self.sessions.first_due(),
-            self.history.first_due(),
-            self.alerts.first_due(),
-        ])
-    }
-    fn tracked(&self) -> usize {
-        self.sessions.len() + self.history.len() + self.alerts.len()
-    }
-}
+super::stage_of_trackers!(TokenReplay {
+    sessions,
+    history,
+    alerts
+});
 
 impl IdState for Session {
     fn next_deadline(&self, ctx: &Ctx<'_>) -> Option<DateTime<Utc>> {
@@ -379,29 +520,26 @@ impl IdState for Session {
     }
     fn on_deadline(&mut self, now: DateTime<Utc>, ctx: &mut Ctx<'_>) {
         if self.last + ctx.window() <= now {
-            self.networks.clear();
+            self.forget();
         }
     }
     fn finish(&mut self, _: &mut Ctx<'_>) {
-        self.networks.clear();
+        self.forget();
     }
     fn is_empty(&self) -> bool {
-        self.networks.is_empty()
+        self.networks.is_empty() && self.browser.is_none() && self.graph.is_none()
     }
     fn last_seen(&self) -> DateTime<Utc> {
         self.last
     }
 }
 
-/// How long an identity's network history is kept without activity: 30 windows.
-const HISTORY_WINDOWS: i32 = 30;
-
 impl IdState for History {
     fn next_deadline(&self, ctx: &Ctx<'_>) -> Option<DateTime<Utc>> {
-        Some(self.last + ctx.window() * HISTORY_WINDOWS)
+        Some(self.last + ctx.window() * super::HISTORY_WINDOWS)
     }
     fn on_deadline(&mut self, now: DateTime<Utc>, ctx: &mut Ctx<'_>) {
-        if self.last + ctx.window() * HISTORY_WINDOWS <= now {
+        if self.last + ctx.window() * super::HISTORY_WINDOWS <= now {
             self.successes = 0;
             self.asns.clear();
             self.countries.clear();
