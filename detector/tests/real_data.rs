@@ -191,3 +191,39 @@ fn msticpy_host_logons_securityevent() {
         assert!(alerts.is_empty(), "{f}");
     }
 }
+
+/// Elastic's own documents of its Azure sign-in integration (read in place: Elastic License):
+/// with `event.original` and without it (the 2020 pipeline kept none), every document is an event,
+/// and the documents without it give the sign-ins of the raw records they were made from.
+#[test]
+fn elastic_documents_of_the_azure_integration() {
+    let dir = "elastic-integrations-ecs/azure-signinlogs/";
+    for (file, events) in [
+        ("test-signinlogs.log-expected.json", 2),
+        ("test-non-interactive-user-signin.log-expected.json", 1),
+        ("test-adfs-signin.log-expected.json", 1),
+    ] {
+        let Some(p) = shared(&format!("{dir}{file}")) else {
+            return;
+        };
+        // `{"expected": [documents]}` is the pipeline test's file, not an export: as NDJSON.
+        let v: serde_json::Value = serde_json::from_slice(&fs::read(p).unwrap()).unwrap();
+        let mut ndjson = String::new();
+        for d in v["expected"].as_array().unwrap() {
+            ndjson.push_str(&d.to_string());
+            ndjson.push('\n');
+        }
+        let (_, s) = scan(ndjson.as_bytes(), file);
+        assert_eq!(
+            (s.records_read, s.events, s.records_rejected),
+            (events, events, 0),
+            "{file}: {:?}",
+            s.errors
+        );
+    }
+    let Some(p) = shared(&format!("{dir}sample_event.json")) else {
+        return;
+    };
+    let (_, s) = scan(&fs::read(p).unwrap(), "sample_event.json");
+    assert_eq!((s.records_read, s.events), (1, 1));
+}

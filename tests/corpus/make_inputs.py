@@ -625,6 +625,61 @@ def entra_techniques():
     write("seed-workload-identities", "config.json", SEED)
 
 
+# ---------------------------------------------------------------------------------------------
+# Elastic (ECS) documents of the Azure sign-in integration (issue 38), as Discover / elasticdump
+# export them: NDJSON, some with the original record kept (event.original), some without.
+
+def snake(k):
+    renamed = {"createdDateTime": "created_at", "riskLevelDuringSignIn": "risk_level_during_signin",
+               "riskEventTypes_v2": "risk_event_types_v2"}
+    if k in renamed:
+        return renamed[k]
+    return "".join("_" + c.lower() if c.isupper() else c for c in k).lstrip("_")
+
+
+def snake_keys(v):
+    if isinstance(v, dict):
+        return {snake(k): snake_keys(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [snake_keys(x) for x in v]
+    return v
+
+
+def ecs_doc(rec, keep_original):
+    """The document Elastic's Azure integration writes for a diagnostic record."""
+    props = dict(rec["properties"])
+    loc = props.pop("location")
+    asn = props.pop("autonomousSystemNumber", None)
+    sl = {k: v for k, v in rec.items() if k not in ("properties", "time", "callerIpAddress", "location")}
+    sl = snake_keys(sl)
+    sl["properties"] = snake_keys(props)
+    doc = {
+        "@timestamp": rec["time"][:23] + "Z",
+        "event": {"kind": "event", "action": "Sign-in activity", "category": ["authentication"],
+                  "outcome": "success" if rec["resultType"] == "0" else "failure"},
+        "source": {"ip": rec["callerIpAddress"], "as": {"number": asn}},
+        "geo": {"city_name": loc["city"], "country_iso_code": loc["countryOrRegion"],
+                "location": {"lat": loc["geoCoordinates"]["latitude"], "lon": loc["geoCoordinates"]["longitude"]}},
+        "azure": {"signinlogs": sl},
+        "data_stream": {"dataset": "azure.signinlogs"},
+    }
+    if keep_original:
+        doc["event"]["original"] = json.dumps(rec)
+    return doc
+
+
+def elastic_case():
+    # Credential stuffing seen through Elastic: six failures then a success, three documents with
+    # the original record kept and four without; a benign user's success.
+    u = "felix.hansen@contoso.com"
+    t0 = DAY + timedelta(hours=6)
+    recs = [diag(t0 + timedelta(minutes=i), u, "50126", "198.51.100.60", "DE", "Berlin") for i in range(6)]
+    recs.append(diag(t0 + timedelta(minutes=8), u, "0", "198.51.100.60", "DE", "Berlin"))
+    recs.append(diag(t0 + timedelta(hours=2), "gerda.vogel@contoso.com", "0", "192.0.2.61", "DE", "Hamburg"))
+    docs = [ecs_doc(r, keep_original=(i % 2 == 1)) for i, r in enumerate(recs)]
+    write("default-elastic-ecs", "logs-azure.signinlogs.ndjson", "".join(json.dumps(d) + "\n" for d in docs))
+
+
 if __name__ == "__main__":
     seed_graph_single_ip()
     seed_six_ips()
@@ -638,4 +693,5 @@ if __name__ == "__main__":
     windows_cases()
     xss_case()
     entra_techniques()
+    elastic_case()
     demo()

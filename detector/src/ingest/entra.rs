@@ -37,6 +37,15 @@ flex::lenient_struct!(Status<'de> {
     failure_reason: "failureReason" | "FailureReason",
 });
 
+/// An Elastic document's `event`: the record as the source wrote it, when kept.
+#[derive(Debug, Default)]
+pub(crate) struct EcsEvent<'a> {
+    original: Option<Cow<'a, str>>,
+}
+flex::lenient_struct!(EcsEvent<'de> {
+    original: "original",
+});
+
 #[derive(Debug, Default)]
 pub(crate) struct Geo {
     latitude: Option<f64>,
@@ -195,6 +204,10 @@ pub(crate) struct RawSignIn<'a> {
     windows_hint: bool,
     /// A `value` or `records` key: maybe a wrapper page of records, for the framer to decide.
     wrapper_key: bool,
+    /// An Elastic document: `@timestamp` seen, its `event.original`, an `azure` object.
+    ecs: bool,
+    ecs_original: Option<Cow<'a, str>>,
+    azure: bool,
 }
 
 /// An autonomous system number as a number (`3598`) or text (`"3598"`, `"AS3598"`), read without
@@ -307,6 +320,17 @@ impl<'de> Visitor<'de> for RawVisitor<'_, 'de> {
                 }
                 Some(F::Wrapper) => {
                     r.wrapper_key |= k == "value" || k == "records";
+                    m.next_value::<IgnoredAny>()?;
+                }
+                Some(F::Event) if k == "event" => {
+                    r.ecs_original = m.next_value::<Nested<EcsEvent<'de>>>()?.0.original;
+                }
+                Some(F::EcsTimestamp) => {
+                    r.ecs = true;
+                    m.next_value::<IgnoredAny>()?;
+                }
+                Some(F::Azure) => {
+                    r.azure = true;
                     m.next_value::<IgnoredAny>()?;
                 }
                 Some(F::Event) | None => {
@@ -661,6 +685,12 @@ pub(crate) enum Read {
     SignIn(Decoded),
     /// A Windows event's keys were seen: the Windows reader's.
     Windows,
+    /// An Elastic document that kept the record as its source wrote it (`event.original`): that
+    /// record is the one to read.
+    Original(String),
+    /// An Elastic document of the Azure sign-in integration without the original record: its
+    /// `azure.signinlogs` fields are the record ([`super::ecs`]).
+    EcsAzure,
     /// Not a JSON object this reader could read.
     Invalid(serde_json::Error),
 }
@@ -683,8 +713,19 @@ pub(crate) fn read_line(bytes: &[u8], record: &RecordRef, intern: &mut Interner)
 }
 
 fn classify(raw: &RawSignIn<'_>, record: &RecordRef, intern: &mut Interner) -> Read {
+    // An Elastic document carries its event's time as `@timestamp` only, never a sign-in's own.
+    let elastic = raw.ecs && raw.created.0.is_none() && raw.time.0.is_none();
     if raw.windows_hint {
         Read::Windows
+    } else if elastic && let Some(o) = &raw.ecs_original {
+        Read::Original(o.to_string())
+    } else if elastic && raw.azure {
+        Read::EcsAzure
+    } else if elastic {
+        Read::SignIn(reject(
+            "unread Elastic document",
+            "an Elastic document without event.original or azure.signinlogs (a dataset t1586 does not read yet)",
+        ))
     } else {
         Read::SignIn(to_event(raw, record.clone(), intern))
     }

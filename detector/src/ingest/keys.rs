@@ -54,6 +54,10 @@ pub(crate) enum F {
     Event,
     /// `value`, `records`: maybe a wrapper page of records (only when spelled so).
     Wrapper,
+    /// `@timestamp`: an Elastic (ECS) document.
+    EcsTimestamp,
+    /// `azure`: an Elastic document of the Azure integration (`azure.signinlogs`).
+    Azure,
 }
 
 /// Which field a lower-cased key names.
@@ -107,6 +111,8 @@ pub(crate) fn field_of(lower: &str) -> Option<F> {
         }
         "event" => F::Event,
         "value" | "records" => F::Wrapper,
+        "@timestamp" => F::EcsTimestamp,
+        "azure" => F::Azure,
         _ => return None,
     })
 }

@@ -8,6 +8,8 @@
 //! * [`framer`] finds record boundaries in a stream split anywhere;
 //! * [`graph`]: Microsoft Graph's own `signIn` records, by a short path;
 //! * [`entra`]: every other Entra sign-in shape (diagnostic records, Log Analytics rows, portal CSV);
+//! * [`ecs`]: Elastic documents (ECS) of the Azure sign-in integration; a document that kept its
+//!   record (`event.original`) is read as that record by the reader of its shape;
 //! * [`windows`]: Windows logon events (JSON shapes, XML), and [`evtx`]: EVTX files' BinXML
 //!   records, read into the Windows reader's record;
 //!
@@ -15,6 +17,7 @@
 //! (the keys of sign-in records), [`flex`] (lenient JSON field readers), [`time`], [`intern`].
 //! Signals never see raw formats, and nothing outside `ingest` imports from it.
 
+mod ecs;
 pub mod entra;
 pub mod evtx;
 pub mod flex;
@@ -248,6 +251,8 @@ pub(crate) fn json_record(bytes: &[u8], record: &RecordRef, intern: &mut Interne
     match entra::read(bytes, record, intern) {
         entra::Read::SignIn(d) => d,
         entra::Read::Windows => windows::decode_json(bytes, record.clone()),
+        entra::Read::Original(text) => original(&text, record, intern),
+        entra::Read::EcsAzure => ecs::decode(bytes, record, intern),
         entra::Read::Invalid(e) => match serde_json::from_slice::<serde_json::Value>(bytes) {
             Ok(v) if windows::looks_windows(&v) => windows::decode_value(&v, record.clone()),
             _ => reject("invalid JSON", e.to_string()),
@@ -265,7 +270,30 @@ fn json_line(bytes: &[u8], record: &RecordRef, intern: &mut Interner) -> Option<
     match entra::read_line(bytes, record, intern)? {
         entra::Read::SignIn(d) => Some(d),
         entra::Read::Windows => Some(windows::decode_json(bytes, record.clone())),
+        entra::Read::Original(text) => Some(original(&text, record, intern)),
+        entra::Read::EcsAzure => Some(ecs::decode(bytes, record, intern)),
         entra::Read::Invalid(_) => None,
+    }
+}
+
+/// The record an Elastic document kept as its source wrote it (`event.original`): a JSON record
+/// (an Entra sign-in, a Windows event as JSON) or a Windows event as XML, read by its own reader.
+fn original(text: &str, record: &RecordRef, intern: &mut Interner) -> Decoded {
+    let d = match text.trim_start().as_bytes().first() {
+        Some(b'{') => json_record(text.as_bytes(), record, intern),
+        Some(b'<') => windows::decode_xml(text.as_bytes(), record.clone()),
+        _ => reject(
+            "unreadable event.original",
+            "an Elastic document whose event.original is neither a JSON object nor XML",
+        ),
+    };
+    // Say where the rejected record was: inside the document.
+    match d {
+        Decoded::Rejected { reason, detail } => Decoded::Rejected {
+            reason,
+            detail: format!("event.original of an Elastic document: {detail}"),
+        },
+        d => d,
     }
 }
 
@@ -315,6 +343,8 @@ fn csv_row(
     match entra::read(text.as_bytes(), record, intern) {
         entra::Read::SignIn(d) => d,
         entra::Read::Windows => windows::decode_value(&value, record.clone()),
+        entra::Read::Original(text) => original(&text, record, intern),
+        entra::Read::EcsAzure => ecs::decode(text.as_bytes(), record, intern),
         entra::Read::Invalid(e) => reject("invalid CSV row", e.to_string()),
     }
 }
