@@ -680,6 +680,48 @@ def elastic_case():
     write("default-elastic-ecs", "logs-azure.signinlogs.ndjson", "".join(json.dumps(d) + "\n" for d in docs))
 
 
+# ---------------------------------------------------------------------------------------------
+# Splunk search exports (issue 38): the record as the source wrote it in `_raw`, newest first as
+# Splunk returns results, in the three export shapes.
+
+def splunk_time(t):
+    return t.strftime("%Y-%m-%dT%H:%M:%S.000+00:00")
+
+
+def splunk_case():
+    # Entra (sourcetype azure:monitor:aad): six failures then a success, non-streaming JSON.
+    u = "henrik.larsen@contoso.com"
+    t0 = DAY + timedelta(hours=7)
+    recs = [diag(t0 + timedelta(minutes=i), u, "50126", "198.51.100.70", "DK", "Copenhagen") for i in range(6)]
+    recs.append(diag(t0 + timedelta(minutes=7), u, "0", "198.51.100.70", "DK", "Copenhagen"))
+    results = [{"_time": splunk_time(t0 + timedelta(minutes=i if i < 6 else 7)), "_raw": json.dumps(r),
+                "sourcetype": "azure:monitor:aad", "host": "eventhub", "user": u}
+               for i, r in enumerate(recs)]
+    results.reverse()
+    write("default-splunk-exports", "azure-results.json",
+          json.dumps({"preview": False, "init_offset": 0, "messages": [], "fields": [{"name": "_raw"}],
+                      "results": results}, indent=1) + "\n")
+    # Windows (XmlWinEventLog): six wrong passwords then a logon, streaming JSON lines.
+    w0 = WDAY + timedelta(hours=11)
+    evs = [wevent(w0 + timedelta(seconds=20 * i), 4625, 7000 + i, "ingrid", ip="203.0.113.71") for i in range(6)]
+    evs.append(wevent(w0 + timedelta(seconds=150), 4624, 7006, "ingrid", ip="203.0.113.71"))
+    lines = []
+    for off, (system, data) in enumerate(reversed(evs)):
+        lines.append({"preview": False, "offset": off, "lastrow": off == len(evs) - 1 or None,
+                      "result": {"_time": system["TimeCreated"], "_raw": xml_of(system, data),
+                                 "sourcetype": "XmlWinEventLog", "host": system["Computer"]}})
+    text = "".join(json.dumps({k: v for k, v in l.items() if v is not None}) + "\n" for l in lines)
+    write("default-splunk-exports", "windows-export.jsonl", text)
+    # CSV export: `_raw` plus extracted columns; a benign Entra success.
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(["_time", "user", "src_ip", "action", "_raw", "sourcetype"])
+    r = diag(DAY + timedelta(hours=9), "jonas.berg@contoso.com", "0", "192.0.2.72", "SE", "Stockholm")
+    w.writerow([splunk_time(DAY + timedelta(hours=9)), "jonas.berg@contoso.com", "192.0.2.72", "success",
+                json.dumps(r), "azure:monitor:aad"])
+    write("default-splunk-exports", "export.csv", out.getvalue())
+
+
 if __name__ == "__main__":
     seed_graph_single_ip()
     seed_six_ips()
@@ -694,4 +736,5 @@ if __name__ == "__main__":
     xss_case()
     entra_techniques()
     elastic_case()
+    splunk_case()
     demo()

@@ -210,7 +210,7 @@ mod tests {
         for (doc, reason) in [
             (
                 r#"{"@timestamp":"2026-03-03T09:00:00Z","event":{"original":"plain text"}}"#,
-                "unreadable event.original",
+                "unreadable original record",
             ),
             (
                 r#"{"@timestamp":"2026-03-03T09:00:00Z","azure":{"signinlogs":"x"}}"#,

@@ -46,6 +46,15 @@ flex::lenient_struct!(EcsEvent<'de> {
     original: "original",
 });
 
+/// A Splunk streaming export line's `result`: the record as the source wrote it (`_raw`).
+#[derive(Debug, Default)]
+pub(crate) struct SplunkResult<'a> {
+    raw: Option<Cow<'a, str>>,
+}
+flex::lenient_struct!(SplunkResult<'de> {
+    raw: "_raw",
+});
+
 #[derive(Debug, Default)]
 pub(crate) struct Geo {
     latitude: Option<f64>,
@@ -208,6 +217,9 @@ pub(crate) struct RawSignIn<'a> {
     ecs: bool,
     ecs_original: Option<Cow<'a, str>>,
     azure: bool,
+    /// A Splunk result's record as the source wrote it (`_raw`, or `result._raw` in a streaming
+    /// export line).
+    splunk_raw: Option<Cow<'a, str>>,
 }
 
 /// An autonomous system number as a number (`3598`) or text (`"3598"`, `"AS3598"`), read without
@@ -319,7 +331,7 @@ impl<'de> Visitor<'de> for RawVisitor<'_, 'de> {
                     m.next_value::<IgnoredAny>()?;
                 }
                 Some(F::Wrapper) => {
-                    r.wrapper_key |= k == "value" || k == "records";
+                    r.wrapper_key |= k == "value" || k == "records" || k == "results";
                     m.next_value::<IgnoredAny>()?;
                 }
                 Some(F::Event) if k == "event" => {
@@ -328,6 +340,10 @@ impl<'de> Visitor<'de> for RawVisitor<'_, 'de> {
                 Some(F::EcsTimestamp) => {
                     r.ecs = true;
                     m.next_value::<IgnoredAny>()?;
+                }
+                Some(F::SplunkRaw) => r.splunk_raw = m.next_value::<Text<'de>>()?.0,
+                Some(F::SplunkResult) => {
+                    r.splunk_raw = m.next_value::<Nested<SplunkResult<'de>>>()?.0.raw;
                 }
                 Some(F::Azure) => {
                     r.azure = true;
@@ -712,12 +728,20 @@ pub(crate) fn read_line(bytes: &[u8], record: &RecordRef, intern: &mut Interner)
     (!raw.wrapper_key).then(|| classify(&raw, record, intern))
 }
 
+/// The record has no sign-in time of its own (at the top or under `properties`): a wrapper's.
+fn own_time_missing(raw: &RawSignIn<'_>) -> bool {
+    let none = |r: &RawSignIn<'_>| r.created.0.is_none() && r.time.0.is_none();
+    none(raw) && raw.properties.as_deref().is_none_or(none)
+}
+
 fn classify(raw: &RawSignIn<'_>, record: &RecordRef, intern: &mut Interner) -> Read {
     // An Elastic document carries its event's time as `@timestamp` only, never a sign-in's own.
     let elastic = raw.ecs && raw.created.0.is_none() && raw.time.0.is_none();
     if raw.windows_hint {
         Read::Windows
     } else if elastic && let Some(o) = &raw.ecs_original {
+        Read::Original(o.to_string())
+    } else if let Some(o) = raw.splunk_raw.as_deref().filter(|_| own_time_missing(raw)) {
         Read::Original(o.to_string())
     } else if elastic && raw.azure {
         Read::EcsAzure

@@ -8,7 +8,8 @@
 //!
 //! Shapes recognised, per source, from the first significant byte:
 //! * `[` — a JSON array of records (Graph export, Log Analytics JSON export);
-//! * `{` — either a wrapper page (`{"value":[...]}` from Graph, `{"records":[...]}` from Azure Monitor)
+//! * `{` — either a wrapper page (`{"value":[...]}` from Graph, `{"records":[...]}` from Azure Monitor,
+//!   `{"results":[...]}` from a Splunk export)
 //!   whose array elements are the records, or a record itself: one object per line (JSON Lines) or
 //!   pretty-printed objects one after another;
 //! * `<` — Windows event XML: each `<Event>` element is a record, with or without an `<Events>` root,
@@ -699,7 +700,7 @@ impl Framer {
                 } else if self.depth == 1
                     && self.top == Top::Object
                     && b == b'['
-                    && (self.key == b"value" || self.key == b"records")
+                    && wrapper_key(&self.key)
                 {
                     self.top = Top::Wrapper;
                     self.record_depth = 2;
@@ -707,7 +708,7 @@ impl Framer {
                     self.recording = false;
                     self.buf.clear();
                 } else if self.depth == 1 && self.top == Top::Wrapper && b == b'[' {
-                    self.in_wrapper_array = self.key == b"value" || self.key == b"records";
+                    self.in_wrapper_array = wrapper_key(&self.key);
                 }
                 self.depth += 1;
                 self.json_record_byte(sink);
@@ -951,6 +952,12 @@ impl Framer {
     }
 }
 
+/// The key of a wrapper page's array of records: `value` (Graph), `records` (Azure Monitor,
+/// Event Hubs), `results` (a Splunk search's non-streaming JSON export).
+fn wrapper_key(k: &[u8]) -> bool {
+    k == b"value" || k == b"records" || k == b"results"
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -981,7 +988,11 @@ mod tests {
     fn reader_takes(bytes: &[u8], lines: bool) -> bool {
         lines
             && serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(bytes)
-                .is_ok_and(|m| !m.contains_key("value") && !m.contains_key("records"))
+                .is_ok_and(|m| {
+                    !["value", "records", "results"]
+                        .iter()
+                        .any(|k| m.contains_key(*k))
+                })
     }
 
     fn frames(input: &[u8], split: usize) -> Vec<(String, u64, String)> {

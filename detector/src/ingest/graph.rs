@@ -704,7 +704,7 @@ mod tests {
                 match v {
                     serde_json::Value::Array(a) => values.extend(a),
                     serde_json::Value::Object(ref o) => {
-                        for k in ["value", "records"] {
+                        for k in ["value", "records", "results"] {
                             if let Some(inner) = o.get(k) {
                                 values.push(inner.clone());
                             }

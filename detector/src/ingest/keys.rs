@@ -52,12 +52,16 @@ pub(crate) enum F {
     WindowsKey,
     /// `Event`: a Windows event only when spelled so.
     Event,
-    /// `value`, `records`: maybe a wrapper page of records (only when spelled so).
+    /// `value`, `records`, `results`: maybe a wrapper page of records (only when spelled so).
     Wrapper,
     /// `@timestamp`: an Elastic (ECS) document.
     EcsTimestamp,
     /// `azure`: an Elastic document of the Azure integration (`azure.signinlogs`).
     Azure,
+    /// `_raw`: a Splunk result's record as the source wrote it.
+    SplunkRaw,
+    /// `result`: the result of a Splunk search's streaming JSON export line.
+    SplunkResult,
 }
 
 /// Which field a lower-cased key names.
@@ -110,7 +114,9 @@ pub(crate) fn field_of(lower: &str) -> Option<F> {
             F::WindowsKey
         }
         "event" => F::Event,
-        "value" | "records" => F::Wrapper,
+        "value" | "records" | "results" => F::Wrapper,
+        "_raw" => F::SplunkRaw,
+        "result" => F::SplunkResult,
         "@timestamp" => F::EcsTimestamp,
         "azure" => F::Azure,
         _ => return None,

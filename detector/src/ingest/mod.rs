@@ -276,22 +276,23 @@ fn json_line(bytes: &[u8], record: &RecordRef, intern: &mut Interner) -> Option<
     }
 }
 
-/// The record an Elastic document kept as its source wrote it (`event.original`): a JSON record
-/// (an Entra sign-in, a Windows event as JSON) or a Windows event as XML, read by its own reader.
+/// The record a wrapper kept as its source wrote it — an Elastic document's `event.original`, a
+/// Splunk result's `_raw`: a JSON record (an Entra sign-in, a Windows event as JSON) or a Windows
+/// event as XML, read by its own reader.
 fn original(text: &str, record: &RecordRef, intern: &mut Interner) -> Decoded {
     let d = match text.trim_start().as_bytes().first() {
         Some(b'{') => json_record(text.as_bytes(), record, intern),
         Some(b'<') => windows::decode_xml(text.as_bytes(), record.clone()),
         _ => reject(
-            "unreadable event.original",
-            "an Elastic document whose event.original is neither a JSON object nor XML",
+            "unreadable original record",
+            "the original record (event.original, _raw) is neither a JSON object nor XML (classic WinEventLog text is not read yet)",
         ),
     };
     // Say where the rejected record was: inside the document.
     match d {
         Decoded::Rejected { reason, detail } => Decoded::Rejected {
             reason,
-            detail: format!("event.original of an Elastic document: {detail}"),
+            detail: format!("the original record (event.original, _raw): {detail}"),
         },
         d => d,
     }
@@ -315,6 +316,22 @@ fn csv_row(
                 header.len()
             ),
         );
+    }
+    // A Splunk export: the record as the source wrote it (`_raw`) first; the extracted columns
+    // when it is in a shape not read (classic WinEventLog text).
+    if let Some(raw) = header
+        .iter()
+        .position(|h| h == "_raw")
+        .and_then(|i| row.get(i))
+        .filter(|r| !r.trim().is_empty())
+    {
+        match original(raw, record, intern) {
+            Decoded::Rejected {
+                reason: "unreadable original record",
+                ..
+            } => {}
+            d => return d,
+        }
     }
     let mut map = serde_json::Map::with_capacity(header.len());
     for (h, v) in header.iter().zip(row.iter()) {
