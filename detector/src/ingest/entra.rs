@@ -50,9 +50,11 @@ flex::lenient_struct!(EcsEvent<'de> {
 #[derive(Debug, Default)]
 pub(crate) struct SplunkResult<'a> {
     raw: Option<Cow<'a, str>>,
+    time: Option<Cow<'a, str>>,
 }
 flex::lenient_struct!(SplunkResult<'de> {
     raw: "_raw",
+    time: "_time",
 });
 
 #[derive(Debug, Default)]
@@ -220,6 +222,8 @@ pub(crate) struct RawSignIn<'a> {
     /// A Splunk result's record as the source wrote it (`_raw`, or `result._raw` in a streaming
     /// export line).
     splunk_raw: Option<Cow<'a, str>>,
+    /// The Splunk result's `_time` (with its offset: the classic text's own time has none).
+    splunk_time: Option<Cow<'a, str>>,
 }
 
 /// An autonomous system number as a number (`3598`) or text (`"3598"`, `"AS3598"`), read without
@@ -342,8 +346,11 @@ impl<'de> Visitor<'de> for RawVisitor<'_, 'de> {
                     m.next_value::<IgnoredAny>()?;
                 }
                 Some(F::SplunkRaw) => r.splunk_raw = m.next_value::<Text<'de>>()?.0,
+                Some(F::SplunkTime) => r.splunk_time = m.next_value::<Text<'de>>()?.0,
                 Some(F::SplunkResult) => {
-                    r.splunk_raw = m.next_value::<Nested<SplunkResult<'de>>>()?.0.raw;
+                    let res = m.next_value::<Nested<SplunkResult<'de>>>()?.0;
+                    r.splunk_raw = res.raw;
+                    r.splunk_time = res.time;
                 }
                 Some(F::Azure) => {
                     r.azure = true;
@@ -701,9 +708,10 @@ pub(crate) enum Read {
     SignIn(Decoded),
     /// A Windows event's keys were seen: the Windows reader's.
     Windows,
-    /// An Elastic document that kept the record as its source wrote it (`event.original`): that
-    /// record is the one to read.
-    Original(String),
+    /// A wrapper that kept the record as its source wrote it (an Elastic document's
+    /// `event.original`, a Splunk result's `_raw`, with the result's `_time`): that record is the
+    /// one to read.
+    Original(String, Option<String>),
     /// An Elastic document of the Azure sign-in integration without the original record: its
     /// `azure.signinlogs` fields are the record ([`super::ecs`]).
     EcsAzure,
@@ -740,9 +748,9 @@ fn classify(raw: &RawSignIn<'_>, record: &RecordRef, intern: &mut Interner) -> R
     if raw.windows_hint {
         Read::Windows
     } else if elastic && let Some(o) = &raw.ecs_original {
-        Read::Original(o.to_string())
+        Read::Original(o.to_string(), None)
     } else if let Some(o) = raw.splunk_raw.as_deref().filter(|_| own_time_missing(raw)) {
-        Read::Original(o.to_string())
+        Read::Original(o.to_string(), raw.splunk_time.as_deref().map(String::from))
     } else if elastic && raw.azure {
         Read::EcsAzure
     } else if elastic {

@@ -60,6 +60,8 @@ pub(crate) enum F {
     Azure,
     /// `_raw`: a Splunk result's record as the source wrote it.
     SplunkRaw,
+    /// `_time`: a Splunk result's time, with its offset.
+    SplunkTime,
     /// `result`: the result of a Splunk search's streaming JSON export line.
     SplunkResult,
 }
@@ -116,6 +118,7 @@ pub(crate) fn field_of(lower: &str) -> Option<F> {
         "event" => F::Event,
         "value" | "records" | "results" => F::Wrapper,
         "_raw" => F::SplunkRaw,
+        "_time" => F::SplunkTime,
         "result" => F::SplunkResult,
         "@timestamp" => F::EcsTimestamp,
         "azure" => F::Azure,

@@ -251,7 +251,7 @@ pub(crate) fn json_record(bytes: &[u8], record: &RecordRef, intern: &mut Interne
     match entra::read(bytes, record, intern) {
         entra::Read::SignIn(d) => d,
         entra::Read::Windows => windows::decode_json(bytes, record.clone()),
-        entra::Read::Original(text) => original(&text, record, intern),
+        entra::Read::Original(text, time) => original(&text, time.as_deref(), record, intern),
         entra::Read::EcsAzure => ecs::decode(bytes, record, intern),
         entra::Read::Invalid(e) => match serde_json::from_slice::<serde_json::Value>(bytes) {
             Ok(v) if windows::looks_windows(&v) => windows::decode_value(&v, record.clone()),
@@ -270,23 +270,27 @@ fn json_line(bytes: &[u8], record: &RecordRef, intern: &mut Interner) -> Option<
     match entra::read_line(bytes, record, intern)? {
         entra::Read::SignIn(d) => Some(d),
         entra::Read::Windows => Some(windows::decode_json(bytes, record.clone())),
-        entra::Read::Original(text) => Some(original(&text, record, intern)),
+        entra::Read::Original(text, time) => Some(original(&text, time.as_deref(), record, intern)),
         entra::Read::EcsAzure => Some(ecs::decode(bytes, record, intern)),
         entra::Read::Invalid(_) => None,
     }
 }
 
 /// The record a wrapper kept as its source wrote it — an Elastic document's `event.original`, a
-/// Splunk result's `_raw`: a JSON record (an Entra sign-in, a Windows event as JSON) or a Windows
-/// event as XML, read by its own reader.
-fn original(text: &str, record: &RecordRef, intern: &mut Interner) -> Decoded {
+/// Splunk result's `_raw`: a JSON record (an Entra sign-in, a Windows event as JSON), a Windows
+/// event as XML or as classic `WinEventLog` text (`time`: the result's `_time`), read by its own
+/// reader.
+fn original(text: &str, time: Option<&str>, record: &RecordRef, intern: &mut Interner) -> Decoded {
     let d = match text.trim_start().as_bytes().first() {
         Some(b'{') => json_record(text.as_bytes(), record, intern),
         Some(b'<') => windows::decode_xml(text.as_bytes(), record.clone()),
-        _ => reject(
-            "unreadable original record",
-            "the original record (event.original, _raw) is neither a JSON object nor XML (classic WinEventLog text is not read yet)",
-        ),
+        _ => match windows::classic_text(text, time) {
+            Some(v) => windows::decode_value(&v, record.clone()),
+            None => reject(
+                "unreadable original record",
+                "the original record (event.original, _raw) is neither a JSON object, XML nor classic WinEventLog text",
+            ),
+        },
     };
     // Say where the rejected record was: inside the document.
     match d {
@@ -325,7 +329,11 @@ fn csv_row(
         .and_then(|i| row.get(i))
         .filter(|r| !r.trim().is_empty())
     {
-        match original(raw, record, intern) {
+        let time = header
+            .iter()
+            .position(|h| h == "_time")
+            .and_then(|i| row.get(i));
+        match original(raw, time, record, intern) {
             Decoded::Rejected {
                 reason: "unreadable original record",
                 ..
@@ -360,7 +368,7 @@ fn csv_row(
     match entra::read(text.as_bytes(), record, intern) {
         entra::Read::SignIn(d) => d,
         entra::Read::Windows => windows::decode_value(&value, record.clone()),
-        entra::Read::Original(text) => original(&text, record, intern),
+        entra::Read::Original(raw, time) => original(&raw, time.as_deref(), record, intern),
         entra::Read::EcsAzure => ecs::decode(text.as_bytes(), record, intern),
         entra::Read::Invalid(e) => reject("invalid CSV row", e.to_string()),
     }

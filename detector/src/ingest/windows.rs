@@ -393,6 +393,77 @@ pub(crate) fn decode_json(bytes: &[u8], record: RecordRef) -> Decoded {
     }
 }
 
+/// A Windows event in the classic multi-line `WinEventLog` text (Splunk's `_raw` of
+/// `WinEventLog:Security`, `.event` files): `EventCode=`, `ComputerName=`, `RecordNumber=` lines,
+/// then the rendered `Message=` whose sections name the fields (`Account For Which Logon Failed:`
+/// → `TargetUserName`, `Network Information:` → `IpAddress`, ...), as the flat record the other
+/// shapes give. The text's own first line is local time without a zone: `time` (Splunk's `_time`,
+/// with its offset) is used when given, else that line is read as UTC. `None` when the text is not
+/// in that shape (no `EventCode=` line).
+pub(crate) fn classic_text(raw: &str, time: Option<&str>) -> Option<Value> {
+    let mut o = serde_json::Map::new();
+    let mut lines = raw.lines();
+    let first = lines.next()?.trim();
+    o.insert(
+        "_time".into(),
+        time.filter(|t| !t.trim().is_empty())
+            .unwrap_or(first)
+            .into(),
+    );
+    let mut section = "";
+    let mut in_message = false;
+    for line in lines {
+        if !in_message {
+            if let Some((k, v)) = line.split_once('=') {
+                let k = k.trim();
+                if k == "Message" {
+                    in_message = true;
+                    continue;
+                }
+                if matches!(k, "EventCode" | "ComputerName" | "RecordNumber") {
+                    o.insert(k.into(), v.trim().into());
+                }
+            }
+            continue;
+        }
+        let indented = line.starts_with('\t') || line.starts_with(' ');
+        let Some((name, value)) = line.trim().split_once(':') else {
+            continue;
+        };
+        let (name, value) = (name.trim(), value.trim());
+        if value.is_empty() && !indented {
+            section = name;
+            continue;
+        }
+        let target = !matches!(section, "Subject" | "");
+        let key = match name {
+            "Security ID" if section == "Subject" => "SubjectUserSid",
+            "Account Name" if section == "Subject" => "SubjectUserName",
+            "Account Domain" if section == "Subject" => "SubjectDomainName",
+            "Security ID" if target => "TargetUserSid",
+            "Account Name" | "Logon Account" if target || !indented => "TargetUserName",
+            "Account Domain" if target => "TargetDomainName",
+            "Logon Type" => "LogonType",
+            "Status" | "Failure Code" | "Result Code" | "Error Code" => "Status",
+            "Sub Status" => "SubStatus",
+            "Failure Reason" => "FailureReason",
+            "Caller Process Name" | "Process Name" => "ProcessName",
+            "Workstation Name" => "WorkstationName",
+            "Source Workstation" => "Workstation",
+            "Source Network Address" | "Client Address" => "IpAddress",
+            "Source Port" | "Client Port" => "IpPort",
+            "Logon Process" => "LogonProcessName",
+            "Authentication Package" | "Authentication Package Name" => "AuthenticationPackageName",
+            "Target Server Name" => "TargetServerName",
+            _ => continue,
+        };
+        // The first of a name wins (a 4624's "Account Name" of the impersonation section is not
+        // the account that logged on).
+        o.entry(key).or_insert_with(|| value.into());
+    }
+    o.contains_key("EventCode").then_some(Value::Object(o))
+}
+
 /// Map a parsed JSON value (JSON record or CSV row) to an event.
 pub(crate) fn decode_value(v: &Value, record: RecordRef) -> Decoded {
     match from_json(v) {
@@ -916,5 +987,44 @@ mod tests {
         );
         assert_eq!(normalize_status("0x0").as_deref(), Some("0x0"));
         assert_eq!(normalize_status("-"), None);
+    }
+
+    /// Classic `WinEventLog` text (Splunk's `_raw` of `WinEventLog:Security`): the sections name
+    /// the fields; the subject is not the account that failed or logged on.
+    #[test]
+    fn classic_text_as_the_flat_record() {
+        let failed = "12/05/2025 05:20:14.420 PM\nLogName=Security\nEventCode=4625\nComputerName=WS01\nRecordNumber=24934\nKeywords=Audit Failure\nMessage=An account failed to log on.\n\nSubject:\n\tSecurity ID:\t\tS-1-5-21-1-2-3-1001\n\tAccount Name:\t\tsvc\n\tAccount Domain:\t\tWS01\n\nLogon Type:\t\t\t3\n\nAccount For Which Logon Failed:\n\tSecurity ID:\t\tS-1-0-0\n\tAccount Name:\t\tmallory\n\tAccount Domain:\t\tCORP\n\nFailure Information:\n\tFailure Reason:\t\tUnknown user name or bad password.\n\tStatus:\t\t\t0xC000006D\n\tSub Status:\t\t0xC000006A\n\nNetwork Information:\n\tWorkstation Name:\tKALI\n\tSource Network Address:\t203.0.113.9\n\tSource Port:\t\t51000\n\nThe Subject fields indicate the account on the local system which requested the logon.\n";
+        let v = classic_text(failed, Some("2025-12-05T17:20:14.420-0800")).expect("classic text");
+        for (k, want) in [
+            ("EventCode", "4625"),
+            ("TargetUserName", "mallory"),
+            ("TargetDomainName", "CORP"),
+            ("SubjectUserName", "svc"),
+            ("LogonType", "3"),
+            ("SubStatus", "0xC000006A"),
+            ("IpAddress", "203.0.113.9"),
+            ("_time", "2025-12-05T17:20:14.420-0800"),
+        ] {
+            assert_eq!(v[k], want, "{k}");
+        }
+        let Decoded::Event(e) = decode_value(&v, crate::ingest::record_ref(&"t".into(), 1)) else {
+            panic!("an event")
+        };
+        assert_eq!(
+            (e.event_id(), &*e.identity_key),
+            (Some(4625), "mallory")
+        );
+        assert_eq!(e.time.to_rfc3339(), "2025-12-06T01:20:14.420+00:00");
+        let logon = "12/05/2025 05:21:00 PM\nEventCode=4624\nMessage=An account was successfully logged on.\n\nSubject:\n\tAccount Name:\t\tWS01$\n\nLogon Information:\n\tLogon Type:\t\t2\n\nNew Logon:\n\tAccount Name:\t\tmallory\n\tAccount Domain:\t\tCORP\n";
+        let v = classic_text(logon, None).expect("classic text");
+        assert_eq!(
+            (v["TargetUserName"].as_str(), v["LogonType"].as_str()),
+            (Some("mallory"), Some("2"))
+        );
+        assert_eq!(
+            v["_time"], "12/05/2025 05:21:00 PM",
+            "the text's own time, read as UTC"
+        );
+        assert!(classic_text("just words\nno fields", None).is_none());
     }
 }
