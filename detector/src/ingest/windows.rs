@@ -1010,10 +1010,7 @@ mod tests {
         let Decoded::Event(e) = decode_value(&v, crate::ingest::record_ref(&"t".into(), 1)) else {
             panic!("an event")
         };
-        assert_eq!(
-            (e.event_id(), &*e.identity_key),
-            (Some(4625), "mallory")
-        );
+        assert_eq!((e.event_id(), &*e.identity_key), (Some(4625), "mallory"));
         assert_eq!(e.time.to_rfc3339(), "2025-12-06T01:20:14.420+00:00");
         let logon = "12/05/2025 05:21:00 PM\nEventCode=4624\nMessage=An account was successfully logged on.\n\nSubject:\n\tAccount Name:\t\tWS01$\n\nLogon Information:\n\tLogon Type:\t\t2\n\nNew Logon:\n\tAccount Name:\t\tmallory\n\tAccount Domain:\t\tCORP\n";
         let v = classic_text(logon, None).expect("classic text");
