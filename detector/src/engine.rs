@@ -35,7 +35,7 @@ pub const SNAPSHOT_MAGIC: &[u8; 16] = b"t1586-snapshot\n\0";
 /// brute-force attempts, the explicit-credential and scripted-session state; version 5 adds the
 /// events' client, resource, protocol, risk-level and token fields, workload-identity events and
 /// the token-phishing, workload-identity and watched-location signals.
-pub const SNAPSHOT_VERSION: u32 = 5;
+pub const SNAPSHOT_VERSION: u32 = 6;
 
 /// Magic, version and checksum.
 const SNAPSHOT_HEADER: usize = 16 + 4 + 8;

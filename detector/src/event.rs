@@ -20,6 +20,92 @@ pub enum Outcome {
     /// Credentials were presented, and the record does not say whether they worked (Windows 4648,
     /// a logon with explicit credentials).
     Attempt,
+    /// Not an attempt: the identity provider's own statement about the identity (Google
+    /// Workspace's account warnings, Okta ThreatInsight's `security.threat.detected`, a user's
+    /// report of suspicious activity). Only the provider-verdict pass-through reads these.
+    Verdict,
+}
+
+/// Why an attempt failed, in the same words for every source: the signals that read several
+/// identity providers decide by it instead of by one provider's codes. Entra and Windows events
+/// have it from their result codes ([`AuthEvent::failure_class`]); the other readers set it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FailureClass {
+    /// Wrong password or other credential (Entra 50126, Windows 0xc000006a, Okta
+    /// `INVALID_CREDENTIALS`, CloudTrail "Failed authentication").
+    BadCredentials,
+    /// The account does not exist (Entra 50034, Windows 0xc0000064, Okta `UNKNOWN_USER`).
+    UnknownAccount,
+    /// The account is locked out (Entra 50053, Windows 0xc0000234, Okta `LOCKED_OUT`).
+    Locked,
+    /// The account is disabled or suspended (Entra 50057, Windows 0xc0000072).
+    Disabled,
+    /// The password or account has expired (Entra 50055, Windows 0xc0000071).
+    Expired,
+    /// The password was right and a second factor is asked for (Entra 50074/50076, an Okta or
+    /// Google challenge): not a failed guess.
+    MfaRequired,
+    /// The second factor failed or was denied (Entra 500121, Okta `deny_push`, Google
+    /// `login_failure_invalid_second_factor`): the password was right.
+    MfaFailed,
+    /// Refused by policy: conditional access, a network zone, a blocked address or a phishing
+    /// defence (Entra 53003, Okta policy `DENY`, FastPass).
+    Blocked,
+    /// Any other failure.
+    Other,
+}
+
+impl FailureClass {
+    /// The class's name as configuration and alerts write it (`bad_credentials`, ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            FailureClass::BadCredentials => "bad_credentials",
+            FailureClass::UnknownAccount => "unknown_account",
+            FailureClass::Locked => "locked",
+            FailureClass::Disabled => "disabled",
+            FailureClass::Expired => "expired",
+            FailureClass::MfaRequired => "mfa_required",
+            FailureClass::MfaFailed => "mfa_failed",
+            FailureClass::Blocked => "blocked",
+            FailureClass::Other => "other",
+        }
+    }
+
+    /// The password (first factor) was right: the flow stopped at or after the second factor.
+    pub fn password_correct(self) -> bool {
+        matches!(self, FailureClass::MfaRequired | FailureClass::MfaFailed)
+    }
+
+    /// The class of an Entra result code (the common ones; others are `Other`).
+    pub fn of_entra(code: &str) -> FailureClass {
+        match code {
+            "50126" | "50056" | "50196" | "50089" | "81016" => FailureClass::BadCredentials,
+            "50034" | "50020" | "500011" => FailureClass::UnknownAccount,
+            "50053" => FailureClass::Locked,
+            "50057" => FailureClass::Disabled,
+            "50055" | "50144" | "50133" => FailureClass::Expired,
+            "50074" | "50076" | "50079" | "50072" | "50158" => FailureClass::MfaRequired,
+            "500121" | "50088" => FailureClass::MfaFailed,
+            "53000" | "53001" | "53002" | "53003" | "530032" | "530034" | "50105" | "50131" => {
+                FailureClass::Blocked
+            }
+            _ => FailureClass::Other,
+        }
+    }
+
+    /// The class of a Windows status (lower-case hex, SubStatus first).
+    pub fn of_windows(status: &str) -> FailureClass {
+        match status {
+            "0xc000006a" | "0xc000006d" | "0x18" | "0xc0000133" => FailureClass::BadCredentials,
+            "0xc0000064" | "0x6" => FailureClass::UnknownAccount,
+            "0xc0000234" | "0x12" => FailureClass::Locked,
+            "0xc0000072" => FailureClass::Disabled,
+            "0xc0000071" | "0xc0000224" | "0xc0000193" | "0x17" => FailureClass::Expired,
+            "0xc000006f" | "0xc0000070" | "0xc000015b" | "0xc0000413" => FailureClass::Blocked,
+            _ => FailureClass::Other,
+        }
+    }
 }
 
 /// Where a record came from: source name plus line (text formats) and/or a record id.
@@ -48,6 +134,16 @@ pub enum SourceKind {
     /// Microsoft Entra ID managed-identity sign-in (`ManagedIdentitySignInLogs`): a workload
     /// identity Azure manages the credentials of.
     EntraManagedIdentity,
+    /// Okta System Log sign-in (`user.session.start`, `user.authentication.*`), from the API,
+    /// an export, OCSF or UDM.
+    Okta,
+    /// AWS console sign-in (CloudTrail `ConsoleLogin`), from CloudTrail, OCSF or UDM.
+    AwsConsole,
+    /// Google Workspace login activity (Reports API `login` application).
+    GoogleWorkspace,
+    /// A sign-in at another identity provider, read from a product-neutral schema (OCSF
+    /// Authentication, Chronicle UDM `USER_LOGIN`) whose product t1586 does not know.
+    OtherProvider,
 }
 
 impl SourceKind {
@@ -61,16 +157,41 @@ impl SourceKind {
 
     /// Any Entra ID sign-in, a user's or a workload identity's.
     pub fn is_entra(self) -> bool {
-        self != SourceKind::WindowsSecurity
+        matches!(
+            self,
+            SourceKind::EntraSignIn
+                | SourceKind::EntraServicePrincipal
+                | SourceKind::EntraManagedIdentity
+        )
+    }
+
+    /// A user's sign-in at a cloud identity provider: Entra ID, Okta, the AWS console, Google
+    /// Workspace, another provider (not a Windows logon, not a workload identity).
+    pub fn is_cloud_sign_in(self) -> bool {
+        !self.is_workload() && self != SourceKind::WindowsSecurity
+    }
+
+    /// The provider's name, as alerts write it (`Details.Providers`).
+    pub fn provider(self) -> &'static str {
+        match self {
+            SourceKind::EntraSignIn
+            | SourceKind::EntraServicePrincipal
+            | SourceKind::EntraManagedIdentity => "entra",
+            SourceKind::WindowsSecurity => "windows",
+            SourceKind::Okta => "okta",
+            SourceKind::AwsConsole => "aws",
+            SourceKind::GoogleWorkspace => "google",
+            SourceKind::OtherProvider => "other",
+        }
     }
 
     /// The kind of identity, as alerts name it (`Details.IdentityKind`): `user`,
     /// `servicePrincipal`, `managedIdentity`.
     pub fn identity_kind(self) -> &'static str {
         match self {
-            SourceKind::EntraSignIn | SourceKind::WindowsSecurity => "user",
             SourceKind::EntraServicePrincipal => "servicePrincipal",
             SourceKind::EntraManagedIdentity => "managedIdentity",
+            _ => "user",
         }
     }
 }
@@ -210,6 +331,9 @@ pub struct EventExtra {
     pub risk_state: Option<Shared<str>>,
     /// The token's unique identifier (Entra `uniqueTokenIdentifier`).
     pub token_id: Option<Shared<str>>,
+    /// Why the attempt failed, as the reader of a source without Entra or Windows codes saw it
+    /// (read it through [`AuthEvent::failure_class`], which also knows those codes).
+    pub failure_class: Option<FailureClass>,
 }
 
 impl EventExtra {
@@ -230,6 +354,7 @@ impl EventExtra {
             && self.risk_level.is_none()
             && self.risk_state.is_none()
             && self.token_id.is_none()
+            && self.failure_class.is_none()
     }
 
     /// Boxed, or `None` when empty (as [`AuthEvent::extra`] holds it).
@@ -277,6 +402,7 @@ struct FlatEvent {
     risk_level: Option<Shared<str>>,
     risk_state: Option<Shared<str>>,
     token_id: Option<Shared<str>>,
+    failure_class: Option<FailureClass>,
     source_kind: SourceKind,
     windows: Option<Box<WindowsLogon>>,
     record: RecordRef,
@@ -324,6 +450,7 @@ impl From<FlatEvent> for AuthEvent {
                 risk_level: f.risk_level,
                 risk_state: f.risk_state,
                 token_id: f.token_id,
+                failure_class: f.failure_class,
             }
             .boxed(),
             source_kind: f.source_kind,
@@ -363,7 +490,7 @@ impl AuthEvent {
         }
         let none = EventExtra::default();
         let x = self.extra.as_deref().unwrap_or(&none);
-        let mut st = s.serialize_struct("AuthEvent", 36)?;
+        let mut st = s.serialize_struct("AuthEvent", 37)?;
         st.serialize_field("time", &self.time)?;
         st.serialize_field("identity", &self.identity)?;
         st.serialize_field("identity_key", &self.identity_key)?;
@@ -397,6 +524,7 @@ impl AuthEvent {
         st.serialize_field("risk_level", &x.risk_level)?;
         st.serialize_field("risk_state", &x.risk_state)?;
         st.serialize_field("token_id", &x.token_id)?;
+        st.serialize_field("failure_class", &x.failure_class)?;
         st.serialize_field("source_kind", &self.source_kind)?;
         st.serialize_field("windows", &self.windows)?;
         let record = Record {
@@ -470,6 +598,22 @@ impl AuthEvent {
     pub fn token_id(&self) -> Option<&Shared<str>> {
         self.extra.as_ref()?.token_id.as_ref()
     }
+    /// Why the attempt failed: the class the reader set, else the class of the Entra or Windows
+    /// result code; `None` for a success, an attempt or a verdict.
+    pub fn failure_class(&self) -> Option<FailureClass> {
+        if !matches!(self.outcome, Outcome::Failure | Outcome::Interrupted) {
+            return None;
+        }
+        if let Some(c) = self.extra.as_ref().and_then(|x| x.failure_class) {
+            return Some(c);
+        }
+        let code = self.result_code.as_deref()?;
+        Some(match self.source_kind {
+            SourceKind::WindowsSecurity => FailureClass::of_windows(code),
+            k if k.is_entra() => FailureClass::of_entra(code),
+            _ => FailureClass::Other,
+        })
+    }
     /// The rare fields, to set one (made when absent; emptied ones are left boxed).
     pub fn extra_mut(&mut self) -> &mut EventExtra {
         self.extra.get_or_insert_default()
@@ -538,7 +682,7 @@ impl AuthEvent {
         record_id: Option<&str>,
     ) -> u64 {
         let rank: u64 = match self.outcome {
-            Outcome::Failure | Outcome::Attempt => 0,
+            Outcome::Failure | Outcome::Attempt | Outcome::Verdict => 0,
             Outcome::Interrupted => 1,
             Outcome::Success => 2,
         };
@@ -632,6 +776,7 @@ mod tests {
             risk_level: Some("high".into()),
             risk_state: Some("atrisk".into()),
             token_id: Some("tok-1".into()),
+            failure_class: Some(super::FailureClass::BadCredentials),
         }));
         e
     }
@@ -652,7 +797,7 @@ mod tests {
             .keys()
             .map(|k| k.as_str())
             .collect();
-        assert_eq!(keys.len(), 36, "every field at the top: {keys:?}");
+        assert_eq!(keys.len(), 37, "every field at the top: {keys:?}");
         assert!(keys.contains(&"session_id") && !keys.contains(&"extra"));
         let bare = crate::signals::testkit::ev(1, "bob", "0", "");
         assert!(bare.extra.is_none());

@@ -54,7 +54,7 @@ pub use alert::{Alert, Evidence, sort_alerts};
 pub use config::{Config, Profile};
 pub use engine::{Detector, EventSummary, SNAPSHOT_MAGIC, SNAPSHOT_VERSION};
 pub use error::{Error, ErrorKind};
-pub use event::{AuthEvent, Outcome, RecordRef};
+pub use event::{AuthEvent, FailureClass, Outcome, RecordRef};
 pub use ingest::InputFormat;
 pub use iplist::{IpList, IpListError, parse_ip_list};
 pub use mitre::{Detection, Technique};

@@ -22,7 +22,7 @@ use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
 use super::Decoded;
 use super::flex::{self, Key, Lenient, Nested, StrList, Text};
 use super::intern::{Field, Interner};
-use super::keys::{F, field_name, field_of};
+use super::keys::{F, Provider, field_name, field_of};
 use super::normalize::{self, address, country_code, outcome, trim};
 use super::time::parse_time;
 use crate::event::{AuthEvent, EventExtra, Outcome, RecordRef, SourceKind};
@@ -224,6 +224,8 @@ pub(crate) struct RawSignIn<'a> {
     splunk_raw: Option<Cow<'a, str>>,
     /// The Splunk result's `_time` (with its offset: the classic text's own time has none).
     splunk_time: Option<Cow<'a, str>>,
+    /// Keys of another identity provider's records were seen: the first such provider.
+    provider: Option<Provider>,
 }
 
 /// An autonomous system number as a number (`3598`) or text (`"3598"`, `"AS3598"`), read without
@@ -335,7 +337,7 @@ impl<'de> Visitor<'de> for RawVisitor<'_, 'de> {
                     m.next_value::<IgnoredAny>()?;
                 }
                 Some(F::Wrapper) => {
-                    r.wrapper_key |= k == "value" || k == "records" || k == "results";
+                    r.wrapper_key |= super::framer::wrapper_key(k.as_bytes());
                     m.next_value::<IgnoredAny>()?;
                 }
                 Some(F::Event) if k == "event" => {
@@ -354,6 +356,16 @@ impl<'de> Visitor<'de> for RawVisitor<'_, 'de> {
                 }
                 Some(F::Azure) => {
                     r.azure = true;
+                    m.next_value::<IgnoredAny>()?;
+                }
+                Some(F::PantherLogType) => {
+                    let t = m.next_value::<Text<'de>>()?;
+                    if let Some(p) = t.0.as_deref().and_then(super::keys::provider_of_panther) {
+                        r.provider = Some(r.provider.map_or(p, |q| q.min(p)));
+                    }
+                }
+                Some(F::Provider(p)) => {
+                    r.provider = Some(r.provider.map_or(p, |q| q.min(p)));
                     m.next_value::<IgnoredAny>()?;
                 }
                 Some(F::Event) | None => {
@@ -657,6 +669,7 @@ pub(crate) fn to_event(raw: &RawSignIn<'_>, record: RecordRef, intern: &mut Inte
             risk_level,
             risk_state,
             token_id: get!(token_id).map(Shared::from),
+            failure_class: None,
         }
         .boxed(),
         source_kind: kind,
@@ -715,6 +728,9 @@ pub(crate) enum Read {
     /// An Elastic document of the Azure sign-in integration without the original record: its
     /// `azure.signinlogs` fields are the record ([`super::ecs`]).
     EcsAzure,
+    /// Another identity provider's record (Okta, CloudTrail, Google Workspace, OCSF, UDM,
+    /// Microsoft 365 audit): that provider's reader's ([`super::provider`]).
+    Provider(Provider),
     /// Not a JSON object this reader could read.
     Invalid(serde_json::Error),
 }
@@ -745,7 +761,17 @@ fn own_time_missing(raw: &RawSignIn<'_>) -> bool {
 fn classify(raw: &RawSignIn<'_>, record: &RecordRef, intern: &mut Interner) -> Read {
     // An Elastic document carries its event's time as `@timestamp` only, never a sign-in's own.
     let elastic = raw.ecs && raw.created.0.is_none() && raw.time.0.is_none();
-    if raw.windows_hint {
+    // Entra's own keys: a sign-in, whatever else the record has.
+    let entra = raw.created.0.is_some()
+        || raw.result_type.0.is_some()
+        || raw.properties.is_some()
+        || raw.category.0.is_some();
+    if let Some(p) = raw
+        .provider
+        .filter(|_| !entra && !elastic && raw.splunk_raw.is_none())
+    {
+        Read::Provider(p)
+    } else if raw.windows_hint {
         Read::Windows
     } else if elastic && let Some(o) = &raw.ecs_original {
         Read::Original(o.to_string(), None)

@@ -953,9 +953,13 @@ impl Framer {
 }
 
 /// The key of a wrapper page's array of records: `value` (Graph), `records` (Azure Monitor,
-/// Event Hubs), `results` (a Splunk search's non-streaming JSON export).
-fn wrapper_key(k: &[u8]) -> bool {
-    k == b"value" || k == b"records" || k == b"results"
+/// Event Hubs), `results` (a Splunk search's non-streaming JSON export), `Records` (CloudTrail's
+/// files as S3 delivers them), `items` (a Google Reports API page).
+pub(crate) fn wrapper_key(k: &[u8]) -> bool {
+    matches!(
+        k,
+        b"value" | b"records" | b"results" | b"Records" | b"items"
+    )
 }
 
 #[cfg(test)]

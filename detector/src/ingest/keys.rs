@@ -64,6 +64,71 @@ pub(crate) enum F {
     SplunkTime,
     /// `result`: the result of a Splunk search's streaming JSON export line.
     SplunkResult,
+    /// `p_log_type`: Panther's name of the log a record came from.
+    PantherLogType,
+    /// A key only another identity provider's records have: the record goes to that provider's
+    /// reader (unless Entra's own keys are there too).
+    Provider(Provider),
+}
+
+/// The identity providers and schemas whose records have readers of their own, by the keys only
+/// their records have. When several are seen, the first in this order wins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Provider {
+    /// Microsoft 365 unified audit log, as Purview exports it: the record is the `AuditData`
+    /// column's JSON.
+    M365AuditData,
+    /// OCSF (`class_uid`, `category_uid`, `type_uid`).
+    Ocsf,
+    /// AWS CloudTrail (`eventSource`, `eventName`, `userIdentity`, ...).
+    CloudTrail,
+    /// Chronicle / Google SecOps UDM (`metadata`, `principal`, `securityResult`, `udm`).
+    Udm,
+    /// Google Workspace Reports API activity (`kind`, `events`, `ownerDomain`, `parameters`).
+    Google,
+    /// Okta System Log (`published`, `legacyEventType`, `outcome`, `securityContext`, ...).
+    Okta,
+    /// Microsoft 365 unified audit log (`CreationTime`, `RecordType`, `Workload`, `UserKey`).
+    M365,
+}
+
+/// Which provider Panther's `p_log_type` names.
+pub(crate) fn provider_of_panther(log_type: &str) -> Option<Provider> {
+    let t = log_type.trim();
+    Some(if t.starts_with("Okta.") {
+        Provider::Okta
+    } else if t.starts_with("AWS.CloudTrail") {
+        Provider::CloudTrail
+    } else if t.starts_with("GSuite.") {
+        Provider::Google
+    } else {
+        return None;
+    })
+}
+
+/// Which provider a lower-cased key is a sign of.
+pub(crate) fn provider_of(lower: &str) -> Option<Provider> {
+    Some(match lower {
+        "auditdata" => Provider::M365AuditData,
+        "class_uid" | "category_uid" | "type_uid" => Provider::Ocsf,
+        "eventsource"
+        | "eventname"
+        | "useridentity"
+        | "awsregion"
+        | "recipientaccountid"
+        | "additionaleventdata"
+        | "responseelements" => Provider::CloudTrail,
+        "metadata" | "principal" | "securityresult" | "security_result" | "udm" => Provider::Udm,
+        "kind" | "events" | "ownerdomain" | "parameters" => Provider::Google,
+        "published"
+        | "legacyeventtype"
+        | "outcome"
+        | "securitycontext"
+        | "authenticationcontext"
+        | "debugcontext" => Provider::Okta,
+        "creationtime" | "recordtype" | "workload" | "userkey" | "organizationid" => Provider::M365,
+        _ => return None,
+    })
 }
 
 /// Which field a lower-cased key names.
@@ -116,13 +181,14 @@ pub(crate) fn field_of(lower: &str) -> Option<F> {
             F::WindowsKey
         }
         "event" => F::Event,
-        "value" | "records" | "results" => F::Wrapper,
+        "value" | "records" | "results" | "items" => F::Wrapper,
         "_raw" => F::SplunkRaw,
         "_time" => F::SplunkTime,
         "result" => F::SplunkResult,
         "@timestamp" => F::EcsTimestamp,
         "azure" => F::Azure,
-        _ => return None,
+        "p_log_type" => F::PantherLogType,
+        other => F::Provider(provider_of(other)?),
     })
 }
 

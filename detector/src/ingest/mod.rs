@@ -17,16 +17,24 @@
 //! (the keys of sign-in records), [`flex`] (lenient JSON field readers), [`time`], [`intern`].
 //! Signals never see raw formats, and nothing outside `ingest` imports from it.
 
+mod cloudtrail;
+mod countries;
 mod ecs;
 pub mod entra;
 pub mod evtx;
 pub mod flex;
 pub mod framer;
+mod google;
 mod graph;
 pub(crate) mod intern;
 mod keys;
+mod m365;
 pub mod normalize;
+mod ocsf;
+mod okta;
+mod provider;
 pub mod time;
+mod udm;
 pub mod windows;
 
 use crate::event::{AuthEvent, RecordRef};
@@ -38,12 +46,23 @@ pub use framer::InputFormat;
 use framer::{Frame, FrameKind, Framer};
 pub(crate) use intern::Interner;
 
+/// What a source of text lines (CSV, classic event text) has shown so far.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct Lines {
+    /// The CSV header once seen.
+    header: Option<Vec<String>>,
+    /// A file of classic `WinEventLog` text (Splunk's `.event`, a rendered event export): the
+    /// event being read, from its first line (a time alone on its line) on, with that line's
+    /// number.
+    classic: Option<(u64, String)>,
+}
+
 /// One source's reader: framing state plus the CSV header once seen.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Ingest {
     source: Shared<str>,
     framer: Framer,
-    header: Option<Vec<String>>,
+    header: Lines,
     max_record: usize,
     /// EVTX records seen so far in this source (their "line" numbers).
     evtx_records: u64,
@@ -97,7 +116,7 @@ impl Ingest {
         Ingest {
             source: Shared::from(source),
             framer: Framer::new(max_record),
-            header: None,
+            header: Lines::default(),
             max_record,
             evtx_records: 0,
             used: false,
@@ -142,6 +161,9 @@ impl Ingest {
             ..
         } = self;
         framer.finish(&mut |f| decode(source, header, evtx_records, intern, f, out));
+        if let Some((line, text)) = header.classic.take() {
+            out(classic_event(source, line, &text));
+        }
         let intern = std::mem::take(intern);
         *self = Ingest::new(next_source, self.max_record);
         self.intern = intern;
@@ -155,7 +177,7 @@ impl Ingest {
 /// [`FrameKind::JsonLine`] that is not one record as it stands (nothing was passed to `out`).
 fn decode(
     source: &Shared<str>,
-    header: &mut Option<Vec<String>>,
+    header: &mut Lines,
     evtx_records: &mut u64,
     intern: &mut Interner,
     f: Frame<'_>,
@@ -194,6 +216,22 @@ fn decode(
             Some(d) => d,
             None => return false,
         },
+        FrameKind::Csv if header.classic.is_some() || classic_start(header, f.bytes) => {
+            let text = String::from_utf8_lossy(f.bytes);
+            let starts = time::parse_time(text.trim()).is_some();
+            match &mut header.classic {
+                Some((_, buf)) if !starts => {
+                    buf.push_str(&text);
+                    buf.push('\n');
+                }
+                slot => {
+                    if let Some((l, buf)) = slot.replace((line, format!("{text}\n"))) {
+                        out(classic_event(source, l, &buf));
+                    }
+                }
+            }
+            return true;
+        }
         FrameKind::Csv => {
             let mut rdr = csv::ReaderBuilder::new()
                 .has_headers(false)
@@ -215,9 +253,9 @@ fn decode(
                     return true;
                 }
             }
-            match header {
+            match &header.header {
                 None => {
-                    *header = Some(rec.iter().map(normalize_header).collect());
+                    header.header = Some(rec.iter().map(normalize_header).collect());
                     return true;
                 }
                 Some(h) => csv_row(h, &rec, &record_ref(source, line), intern),
@@ -230,6 +268,34 @@ fn decode(
         decoded,
     });
     true
+}
+
+/// Whether a text source is classic `WinEventLog` text: its first line is a time alone (the
+/// event's local time, as Splunk's `.event` files and rendered exports write it), where a CSV
+/// file has its header.
+fn classic_start(lines: &Lines, first: &[u8]) -> bool {
+    lines.header.is_none()
+        && std::str::from_utf8(first)
+            .ok()
+            .is_some_and(|t| !t.contains(',') && time::parse_time(t.trim()).is_some())
+}
+
+/// One event of classic `WinEventLog` text, read by the Windows reader.
+fn classic_event(source: &Shared<str>, line: u64, text: &str) -> Item {
+    let decoded = match windows::classic_text(text, None) {
+        Some(v) if v.get("EventCode").is_some() => {
+            windows::decode_value(&v, record_ref(source, line))
+        }
+        _ => reject(
+            "unreadable classic event text",
+            "a time alone on its line, but not followed by a classic WinEventLog event (EventCode=...)",
+        ),
+    };
+    Item {
+        source: source.clone(),
+        line,
+        decoded,
+    }
 }
 
 /// The record as text when it is valid UTF-8 (for the Graph path), else its bytes.
@@ -253,10 +319,43 @@ pub(crate) fn json_record(bytes: &[u8], record: &RecordRef, intern: &mut Interne
         entra::Read::Windows => windows::decode_json(bytes, record.clone()),
         entra::Read::Original(text, time) => original(&text, time.as_deref(), record, intern),
         entra::Read::EcsAzure => ecs::decode(bytes, record, intern),
+        entra::Read::Provider(p) => provider_record(p, bytes, record, intern),
         entra::Read::Invalid(e) => match serde_json::from_slice::<serde_json::Value>(bytes) {
             Ok(v) if windows::looks_windows(&v) => windows::decode_value(&v, record.clone()),
             _ => reject("invalid JSON", e.to_string()),
         },
+    }
+}
+
+/// Another identity provider's record, by the reader of that provider.
+fn provider_record(
+    p: keys::Provider,
+    bytes: &[u8],
+    record: &RecordRef,
+    intern: &mut Interner,
+) -> Decoded {
+    match serde_json::from_slice::<serde_json::Value>(bytes) {
+        Ok(v) => provider_value(p, &v, record, intern),
+        Err(e) => reject("invalid JSON", e.to_string()),
+    }
+}
+
+/// [`provider_record`] of a parsed record.
+fn provider_value(
+    p: keys::Provider,
+    v: &serde_json::Value,
+    record: &RecordRef,
+    intern: &mut Interner,
+) -> Decoded {
+    use keys::Provider as P;
+    match p {
+        P::Okta => okta::decode(v, record, intern),
+        P::CloudTrail => cloudtrail::decode(v, record, intern),
+        P::Google => google::decode(v, record, intern),
+        P::Ocsf => ocsf::decode(v, record, intern),
+        P::Udm => udm::decode(v, record, intern),
+        P::M365 => m365::decode(v, record, intern),
+        P::M365AuditData => m365::decode_export_row(v, record, intern),
     }
 }
 
@@ -272,6 +371,7 @@ fn json_line(bytes: &[u8], record: &RecordRef, intern: &mut Interner) -> Option<
         entra::Read::Windows => Some(windows::decode_json(bytes, record.clone())),
         entra::Read::Original(text, time) => Some(original(&text, time.as_deref(), record, intern)),
         entra::Read::EcsAzure => Some(ecs::decode(bytes, record, intern)),
+        entra::Read::Provider(p) => Some(provider_record(p, bytes, record, intern)),
         entra::Read::Invalid(_) => None,
     }
 }
@@ -370,6 +470,7 @@ fn csv_row(
         entra::Read::Windows => windows::decode_value(&value, record.clone()),
         entra::Read::Original(raw, time) => original(&raw, time.as_deref(), record, intern),
         entra::Read::EcsAzure => ecs::decode(text.as_bytes(), record, intern),
+        entra::Read::Provider(p) => provider_value(p, &value, record, intern),
         entra::Read::Invalid(e) => reject("invalid CSV row", e.to_string()),
     }
 }

@@ -5,7 +5,9 @@
 //! * failures are records whose result code is not `0` and not in `excluded_result_codes`
 //!   (seed: 50053 account locked / malicious-IP block, 50076 MFA required); successes are code `0`
 //!   (Windows: 4625 failures and 4624 logons, the seed's third test);
-//!   records without a result code are rejected at ingest and never reach here;
+//!   records without a result code are rejected at ingest and never reach here; at the other
+//!   identity providers (Okta, AWS, Google, ...), failures are those whose failure class is not
+//!   in `excluded_failure_classes` (`locked`, `mfa_required`: the same two exclusions in words);
 //! * per identity, a sliding window of `window_secs` (seed 24 h: the KQL's `ago(24h)` over event time,
 //!   since an offline file has no "now") holds recent failures and successes; when it holds at least
 //!   `min_failures` (5) failures and `min_successes` (1) successes, an alert opens with everything in
@@ -28,7 +30,7 @@ use chrono::TimeDelta;
 
 use super::sequence::{self, Run};
 use super::{Ctx, Episode, IpLadder, Mini, Signal, Tracker};
-use crate::event::{AuthEvent, Outcome};
+use crate::event::{AuthEvent, Outcome, SourceKind};
 use crate::mitre::{Detection, T1078, T1110_004, T1586};
 use crate::shared::Shared;
 
@@ -43,6 +45,10 @@ crate::config::signal_config! {
         pub min_successes: u32 = 1,
         /// Result codes that are not counted as failures (seed: 50053 lockout, 50076 MFA required).
         pub excluded_result_codes: Vec<String> = vec!["50053".into(), "50076".into()],
+        /// The same exclusion at identity providers without Entra codes (Okta, AWS, Google, ...),
+        /// by failure class ([`crate::FailureClass`]): `locked` and `mfa_required` are the
+        /// seed's 50053 and 50076 in words.
+        pub excluded_failure_classes: Vec<String> = vec!["locked".into(), "mfa_required".into()],
         /// Risk when the failures came from more than `high_ip_count` distinct IPs (seed: 90 above 5).
         pub risk_high: u32 = 90,
         pub high_ip_count: u32 = 5,
@@ -88,13 +94,28 @@ impl Signal for CredentialStuffing {
 
     fn observe(&mut self, ev: &AuthEvent, ctx: &mut Ctx<'_>) {
         let cfg = &ctx.cfg.credential_stuffing;
-        let Some(code) = ev.result_code.as_deref() else {
-            return;
-        };
         // Entra code 0, Windows 4624 (and successful 4768/4776): the reader's outcome says which.
         let success = ev.outcome == Outcome::Success;
-        if !success && cfg.excluded_result_codes.iter().any(|c| c == code) {
-            return;
+        if ev.source_kind.is_entra() || ev.source_kind == SourceKind::WindowsSecurity {
+            let Some(code) = ev.result_code.as_deref() else {
+                return;
+            };
+            if !success && cfg.excluded_result_codes.iter().any(|c| c == code) {
+                return;
+            }
+        } else {
+            // The other identity providers, by the normalized failure class.
+            if matches!(ev.outcome, Outcome::Attempt | Outcome::Verdict) {
+                return;
+            }
+            let class = ev.failure_class();
+            if class.is_some_and(|c| {
+                cfg.excluded_failure_classes
+                    .iter()
+                    .any(|x| x.eq_ignore_ascii_case(c.name()))
+            }) {
+                return;
+            }
         }
         self.by_identity(ev, ctx, |s, ctx| add(s, Mini::of(ev), ctx));
     }

@@ -4,7 +4,9 @@
 //! follows, the **brute force attempt**.
 //!
 //! Logic: per identity, failures (result code ≠ 0, not in `excluded_result_codes`, not from a
-//! password-reset app in `allowlist.password_reset_apps`) are kept for `window_secs` (1 h). A success
+//! password-reset app in `allowlist.password_reset_apps`; at the other identity providers, a
+//! failure whose class is not in `excluded_failure_classes`, an MFA step counting as a
+//! correct password) are kept for `window_secs` (1 h). A success
 //! (code `0`) or a *correct-password* event — code in `correct_password_codes` (50076, 50079, 50074,
 //! 50158, 53003, 50055, and 500121: an MFA prompt failed, so the password had passed) or an `authenticationStepResultDetail` in `correct_password_details`
 //! ("Correct Password") — preceded by at least `min_failures` (5) failures in the window opens an
@@ -35,7 +37,7 @@
 use super::sequence::{self, BRUTE_FORCE, Step, failures_then};
 use super::{Ctx, Episode, IpLadder, Mini, Signal, Tracker, password_reset_flow, skip};
 use crate::config::strings;
-use crate::event::AuthEvent;
+use crate::event::{AuthEvent, FailureClass, Outcome};
 use crate::mitre::{Detection, T1078, T1110_004, T1586};
 
 crate::config::signal_config! {
@@ -48,6 +50,11 @@ crate::config::signal_config! {
         pub min_failures: u32 = 5,
         /// Result codes never counted as failures.
         pub excluded_result_codes: Vec<String> = Vec::new(),
+        /// Failure classes never counted as failures, for the identity providers without Entra
+        /// codes (Okta, AWS, Google, ...): `bad_credentials`, `unknown_account`, `locked`,
+        /// `disabled`, `expired`, `blocked`, `other` ([`crate::FailureClass`]). `mfa_required`
+        /// and `mfa_failed` end a run like a success (the password was right).
+        pub excluded_failure_classes: Vec<String> = Vec::new(),
         /// Result codes meaning "the password was right, something else blocked": they end a run of
         /// failures like a success does (the attacker has the password).
         pub correct_password_codes: Vec<String> = strings(&[
@@ -84,6 +91,27 @@ enum Class {
 
 fn classify(ev: &AuthEvent, ctx: &Ctx<'_>) -> Option<Class> {
     let cfg = &ctx.cfg.failures_then_success;
+    if !ev.source_kind.is_entra() {
+        // Other identity providers: by the normalized outcome and failure class.
+        return match ev.outcome {
+            Outcome::Success => Some(Class::Success),
+            Outcome::Failure | Outcome::Interrupted => {
+                let class = ev.failure_class().unwrap_or(FailureClass::Other);
+                if class.password_correct() {
+                    Some(Class::CorrectPassword)
+                } else if cfg
+                    .excluded_failure_classes
+                    .iter()
+                    .any(|c| c.eq_ignore_ascii_case(class.name()))
+                {
+                    None
+                } else {
+                    Some(Class::Failure)
+                }
+            }
+            Outcome::Attempt | Outcome::Verdict => None,
+        };
+    }
     let code = ev.result_code.as_deref()?;
     if code == "0" {
         return Some(Class::Success);

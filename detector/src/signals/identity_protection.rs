@@ -1,6 +1,16 @@
-//! **Entra ID Protection pass-through** (default profile): what Microsoft already concluded about a
-//! sign-in — its risk event types and risk level — becomes evidence and raises the identity's risk,
-//! for users and workload identities (service principals, managed identities) alike.
+//! **Identity-provider risk pass-through** (default profile): what the identity provider already
+//! concluded about a sign-in or an identity — Entra ID Protection's risk event types and level,
+//! Okta ThreatInsight and user reports, Google Workspace's warnings, CloudTrail's root and
+//! password-only console sign-ins — becomes evidence and raises the identity's risk, for users and
+//! workload identities (service principals, managed identities) alike.
+//!
+//! The readers write every provider's verdicts as risk event types: Entra's own names; Okta's
+//! `security.threat.detected`, `user.account.report_suspicious_activity_by_enduser`,
+//! `app.oauth2.token.detect_reuse`, `threatSuspected`, `anonymizedIPAddress`
+//! (`securityContext.isProxy`), `phishingAttemptBlocked` (FastPass); Google's `is_suspicious`
+//! and its account warnings by name (`suspicious_login`, `gov_attack_warning`,
+//! `account_disabled_password_leak`, …); AWS `rootConsoleLogin`, `consoleLoginWithoutMfa`. The
+//! verdicts that are not sign-ins (Okta's threat events, Google's warnings) reach only this signal.
 //!
 //! Logic: any record (success or not) opens (or joins) one alert per identity per window when
 //! * it carries `riskEventTypes` / `riskEventTypes_v2` other than `none`: risk `risk_high` (80)
@@ -46,7 +56,18 @@ crate::config::signal_config! {
             "investigationsThreatIntelligence",
             "adminConfirmedUserCompromised",
             "suspiciousAPITraffic",
+            "security.threat.detected",
+            "user.account.report_suspicious_activity_by_enduser",
+            "app.oauth2.token.detect_reuse",
+            "gov_attack_warning",
+            "account_disabled_password_leak",
+            "account_disabled_hijacked",
+            "rootConsoleLogin",
             ]),
+        /// Risk event types that raise nothing (case-insensitive): for example
+        /// `consoleLoginWithoutMfa` in an AWS account that does not require MFA, or
+        /// `anonymizedIPAddress` where a privacy relay is normal.
+        pub ignored_types: Vec<String> = Vec::new(),
         pub risk_high: u32 = 80,
         /// Any other risk event type, and a `medium` risk level.
         pub risk_other: u32 = 60,
@@ -88,11 +109,22 @@ impl Signal for IdentityProtection {
     const DETECTIONS: &'static [Detection] = &[DETECTION];
 
     fn observe(&mut self, ev: &AuthEvent, ctx: &mut Ctx<'_>) {
-        let (types, level, state) = (ev.risk_event_types(), ev.risk_level(), ev.risk_state());
-        if types.is_empty() && level.is_none() && state.is_none() {
+        let (all, level, state) = (ev.risk_event_types(), ev.risk_level(), ev.risk_state());
+        if all.is_empty() && level.is_none() && state.is_none() {
             return;
         }
         let cfg = &ctx.cfg.identity_protection;
+        let kept;
+        let types: &[String] = if cfg.ignored_types.is_empty() {
+            all
+        } else {
+            kept = all
+                .iter()
+                .filter(|t| !cfg.ignored_types.iter().any(|i| i.eq_ignore_ascii_case(t)))
+                .cloned()
+                .collect::<Vec<_>>();
+            &kept
+        };
         if let Some(st) = state
             && cfg
                 .cleared_states

@@ -70,13 +70,13 @@ macro_rules! signal_table {
             credential_stuffing: credential_stuffing::CredentialStuffing, CredentialStuffingConfig, Users, [Seed];
             impossible_travel: impossible_travel::ImpossibleTravel, ImpossibleTravelConfig, Users, [Seed];
             hosting: hosting_asn::Hosting, HostingConfig, Any, [Seed, Default];
-            failures_then_success: failures_then_success::FailuresThenSuccess, FailuresThenSuccessConfig, Entra, [Default];
-            password_spray: password_spray::Spray, PasswordSprayConfig, Entra, [Default];
+            failures_then_success: failures_then_success::FailuresThenSuccess, FailuresThenSuccessConfig, SignIns, [Default];
+            password_spray: password_spray::Spray, PasswordSprayConfig, SignIns, [Default];
             geo_velocity: geo_velocity::GeoVelocity, GeoVelocityConfig, Users, [Default];
             token_replay: token_replay::TokenReplay, TokenReplayConfig, Entra, [Default];
             legacy_auth: legacy_auth::LegacyAuth, LegacyAuthConfig, Entra, [Default];
             mfa_fatigue: mfa_fatigue::MfaFatigue, MfaFatigueConfig, Entra, [Default];
-            identity_protection: identity_protection::IdentityProtection, IdentityProtectionConfig, Any, [Default];
+            identity_protection: identity_protection::IdentityProtection, IdentityProtectionConfig, Risk, [Default];
             combined_risk: combined::Combined, CombinedRiskConfig, Alerts, [Default];
             failed_logons_then_success: failed_logons_then_success::FailedLogonsThenSuccess, FailedLogonsThenSuccessConfig, Windows, [Default];
             one_source_many_accounts: one_source_many_accounts::OneSourceManyAccounts, OneSourceManyAccountsConfig, Windows, [Default];
@@ -89,13 +89,21 @@ macro_rules! signal_table {
 }
 pub(crate) use signal_table;
 
-/// Which records a signal is given.
+/// Which records a signal is given. Only `Risk` is given the providers' verdicts
+/// ([`Outcome::Verdict`]): they are statements, not attempts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Reads {
-    /// Every authentication record: users' and workload identities'.
+    /// Every authentication attempt: users' and workload identities'.
     Any,
-    /// Every user's record (Entra ID user sign-ins and Windows logons), no workload identity's.
+    /// Every attempt and every verdict of an identity provider (the risk pass-through).
+    Risk,
+    /// Every user's record (sign-ins at every identity provider and Windows logons), no workload
+    /// identity's.
     Users,
+    /// Users' sign-ins at cloud identity providers (Entra ID, Okta, AWS console, Google
+    /// Workspace, others): signals that decide by the normalized failure class
+    /// ([`AuthEvent::failure_class`]), not by one provider's codes.
+    SignIns,
     /// Entra ID user sign-ins only (signals built on Entra's result codes, sessions and client apps).
     Entra,
     /// Workload-identity sign-ins only (Entra service principals and managed identities).
@@ -107,12 +115,17 @@ pub(crate) enum Reads {
 }
 
 impl Reads {
-    /// Whether a record of this kind goes to the signal.
+    /// Whether the record goes to the signal.
     #[inline]
-    pub(crate) fn event(self, kind: SourceKind) -> bool {
+    pub(crate) fn event(self, ev: &AuthEvent) -> bool {
+        let kind = ev.source_kind;
+        if ev.outcome == Outcome::Verdict {
+            return self == Reads::Risk;
+        }
         match self {
-            Reads::Any => true,
+            Reads::Any | Reads::Risk => true,
             Reads::Users => !kind.is_workload(),
+            Reads::SignIns => kind.is_cloud_sign_in(),
             Reads::Entra => kind == SourceKind::EntraSignIn,
             Reads::Workloads => kind.is_workload(),
             Reads::Windows => kind == SourceKind::WindowsSecurity,
@@ -161,9 +174,8 @@ macro_rules! signals_from_table {
 
             /// A record to every signal that reads its kind, in table order.
             fn observe_all(&mut self, ev: &AuthEvent, ctx: &mut Ctx<'_>) {
-                let kind = ev.source_kind;
                 $(
-                    if Reads::$reads.event(kind)
+                    if Reads::$reads.event(ev)
                         && let Some(s) = &mut self.$key
                     {
                         Signal::observe(s, ev, ctx);
@@ -759,7 +771,7 @@ impl Episode {
             Outcome::Success => self.successes += 1,
             Outcome::Failure | Outcome::Interrupted => self.failures += 1,
             // Credentials presented, the result not recorded: neither.
-            Outcome::Attempt => {}
+            Outcome::Attempt | Outcome::Verdict => {}
         }
         if m.kind.is_workload() && !self.details.contains_key("IdentityKind") {
             // A workload identity's alert says so.

@@ -192,7 +192,7 @@ impl Signal for Spray {
     fn observe(&mut self, ev: &AuthEvent, ctx: &mut Ctx<'_>) {
         let cfg = &ctx.cfg.password_spray;
         let address = ev.ip.as_ref().filter(|a| !a.is_empty());
-        if ev.result_is("0") {
+        if ev.outcome == Outcome::Success {
             if let Some(address) = address {
                 self.good_ip(address, ev.time, ctx);
             }
