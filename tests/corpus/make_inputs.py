@@ -1000,6 +1000,35 @@ def classic_case():
     write("windows-classic-event", "security.event", text)
 
 
+def search_case():
+    # Elasticsearch `_search` responses (hits.hits[]._source): Okta documents that kept their
+    # record (event.original), pretty-printed as Kibana's and curl's `?pretty` write them; Azure
+    # documents without it, compact on one line as a plain curl writes it.
+    t0 = DAY + timedelta(hours=21)
+    u = "yuki.tanaka@example.com"
+    evs = [okta_event(t0 + timedelta(minutes=i), u, "user.session.start", "FAILURE", "198.51.100.150",
+                      reason="INVALID_CREDENTIALS") for i in range(6)]
+    evs.append(okta_event(t0 + timedelta(minutes=7), u, "user.session.start", "SUCCESS", "198.51.100.150"))
+    hits = []
+    for i, e in enumerate(reversed(evs)):
+        doc = {"@timestamp": e["published"], "event": {"dataset": "okta.system", "original": json.dumps(e),
+                                                       "outcome": e["outcome"]["result"].lower()},
+               "okta": {"event_type": e["eventType"]}, "data_stream": {"dataset": "okta.system"}}
+        hits.append({"_index": ".ds-logs-okta.system-default-2026.03.02-000001", "_id": f"okta-{i}",
+                     "_score": None, "_source": doc, "sort": [i]})
+    resp = {"took": 12, "timed_out": False, "_shards": {"total": 1, "successful": 1, "skipped": 0, "failed": 0},
+            "hits": {"total": {"value": len(hits), "relation": "eq"}, "max_score": None, "hits": hits}}
+    write("default-elasticsearch-search", "okta-search.json", json.dumps(resp, indent=2) + "\n")
+    v = "zoe.adams@contoso.com"
+    recs = [diag(t0 + timedelta(hours=1, minutes=i), v, "50126", "198.51.100.151", "GB", "London") for i in range(6)]
+    recs.append(diag(t0 + timedelta(hours=1, minutes=9), v, "0", "198.51.100.151", "GB", "London"))
+    hits = [{"_index": ".ds-logs-azure.signinlogs-default", "_id": f"az-{i}", "_score": 1.0,
+             "_source": ecs_doc(r, keep_original=False)} for i, r in enumerate(recs)]
+    resp = {"took": 3, "timed_out": False, "hits": {"total": {"value": len(hits), "relation": "eq"},
+                                                     "max_score": 1.0, "hits": hits}}
+    write("default-elasticsearch-search", "azure-search.json", json.dumps(resp) + "\n")
+
+
 if __name__ == "__main__":
     seed_graph_single_ip()
     seed_six_ips()
@@ -1017,4 +1046,5 @@ if __name__ == "__main__":
     splunk_case()
     idp_cases()
     classic_case()
+    search_case()
     demo()

@@ -226,6 +226,8 @@ pub(crate) struct RawSignIn<'a> {
     splunk_time: Option<Cow<'a, str>>,
     /// Keys of another identity provider's records were seen: the first such provider.
     provider: Option<Provider>,
+    /// An Elasticsearch search hit: the document is its `_source`.
+    es_source: bool,
 }
 
 /// An autonomous system number as a number (`3598`) or text (`"3598"`, `"AS3598"`), read without
@@ -337,7 +339,7 @@ impl<'de> Visitor<'de> for RawVisitor<'_, 'de> {
                     m.next_value::<IgnoredAny>()?;
                 }
                 Some(F::Wrapper) => {
-                    r.wrapper_key |= super::framer::wrapper_key(k.as_bytes());
+                    r.wrapper_key |= super::framer::wrapper_key(k.as_bytes()) || k == "hits";
                     m.next_value::<IgnoredAny>()?;
                 }
                 Some(F::Event) if k == "event" => {
@@ -356,6 +358,10 @@ impl<'de> Visitor<'de> for RawVisitor<'_, 'de> {
                 }
                 Some(F::Azure) => {
                     r.azure = true;
+                    m.next_value::<IgnoredAny>()?;
+                }
+                Some(F::EsSource) => {
+                    r.es_source = true;
                     m.next_value::<IgnoredAny>()?;
                 }
                 Some(F::PantherLogType) => {
@@ -731,6 +737,9 @@ pub(crate) enum Read {
     /// Another identity provider's record (Okta, CloudTrail, Google Workspace, OCSF, UDM,
     /// Microsoft 365 audit): that provider's reader's ([`super::provider`]).
     Provider(Provider),
+    /// An Elasticsearch search hit (`_index`, `_id`, `_source`): the document in `_source` is
+    /// the record.
+    EsHit,
     /// Not a JSON object this reader could read.
     Invalid(serde_json::Error),
 }
@@ -766,7 +775,9 @@ fn classify(raw: &RawSignIn<'_>, record: &RecordRef, intern: &mut Interner) -> R
         || raw.result_type.0.is_some()
         || raw.properties.is_some()
         || raw.category.0.is_some();
-    if let Some(p) = raw
+    if raw.es_source && own_time_missing(raw) {
+        Read::EsHit
+    } else if let Some(p) = raw
         .provider
         .filter(|_| !entra && !elastic && raw.splunk_raw.is_none())
     {

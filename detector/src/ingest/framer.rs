@@ -163,6 +163,9 @@ pub struct Framer {
     top: Top,
     record_depth: u32,
     in_wrapper_array: bool,
+    /// Inside the top-level `hits` object of an Elasticsearch search response, whose `hits`
+    /// array holds the records.
+    hits: bool,
     key: Vec<u8>,
     key_capture: bool,
     skip_elem: bool,
@@ -302,6 +305,7 @@ impl Framer {
             top: Top::None,
             record_depth: 0,
             in_wrapper_array: false,
+            hits: false,
             key: Vec::new(),
             key_capture: false,
             skip_elem: false,
@@ -388,6 +392,7 @@ impl Framer {
                             self.top = Top::None;
                             self.record_depth = 0;
                             self.in_wrapper_array = false;
+                            self.hits = false;
                             self.key.clear();
                             j += len;
                             continue;
@@ -578,6 +583,7 @@ impl Framer {
         self.top = Top::None;
         self.record_depth = 0;
         self.in_wrapper_array = false;
+        self.hits = false;
         self.recording = false;
         self.oversize = false;
         self.skip_elem = false;
@@ -673,7 +679,7 @@ impl Framer {
         match b {
             b'"' => {
                 self.in_str = true;
-                if self.depth == 1 && self.top == Top::Object {
+                if (self.depth == 1 && self.top == Top::Object) || (self.depth == 2 && self.hits) {
                     self.key_capture = true;
                     self.key.clear();
                 }
@@ -709,6 +715,15 @@ impl Framer {
                     self.buf.clear();
                 } else if self.depth == 1 && self.top == Top::Wrapper && b == b'[' {
                     self.in_wrapper_array = wrapper_key(&self.key);
+                } else if self.depth == 1 && self.top == Top::Object && b == b'{' {
+                    // An Elasticsearch search response: `{"took":…,"hits":{"total":…,"hits":[…]}}`.
+                    self.hits = self.key == b"hits";
+                } else if self.depth == 2 && self.hits && b == b'[' && self.key == b"hits" {
+                    self.top = Top::Wrapper;
+                    self.record_depth = 3;
+                    self.in_wrapper_array = true;
+                    self.recording = false;
+                    self.buf.clear();
                 }
                 self.depth += 1;
                 self.json_record_byte(sink);
@@ -743,8 +758,11 @@ impl Framer {
                         self.buf.clear();
                     }
                 }
-                if self.depth == 1 && self.top == Top::Wrapper {
+                if self.top == Top::Wrapper && self.depth + 1 == self.record_depth {
                     self.in_wrapper_array = false;
+                }
+                if self.depth == 1 {
+                    self.hits = false;
                 }
                 if self.depth == 0 {
                     self.top = Top::None;

@@ -52,7 +52,8 @@ pub(crate) enum F {
     WindowsKey,
     /// `Event`: a Windows event only when spelled so.
     Event,
-    /// `value`, `records`, `results`: maybe a wrapper page of records (only when spelled so).
+    /// `value`, `records`, `results`, `items`, `hits`: maybe a wrapper page of records (only when
+    /// spelled so).
     Wrapper,
     /// `@timestamp`: an Elastic (ECS) document.
     EcsTimestamp,
@@ -64,6 +65,8 @@ pub(crate) enum F {
     SplunkTime,
     /// `result`: the result of a Splunk search's streaming JSON export line.
     SplunkResult,
+    /// `_source`: an Elasticsearch search hit's document.
+    EsSource,
     /// `p_log_type`: Panther's name of the log a record came from.
     PantherLogType,
     /// A key only another identity provider's records have: the record goes to that provider's
@@ -181,7 +184,8 @@ pub(crate) fn field_of(lower: &str) -> Option<F> {
             F::WindowsKey
         }
         "event" => F::Event,
-        "value" | "records" | "results" | "items" => F::Wrapper,
+        "value" | "records" | "results" | "items" | "hits" => F::Wrapper,
+        "_source" => F::EsSource,
         "_raw" => F::SplunkRaw,
         "_time" => F::SplunkTime,
         "result" => F::SplunkResult,

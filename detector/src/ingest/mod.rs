@@ -320,10 +320,34 @@ pub(crate) fn json_record(bytes: &[u8], record: &RecordRef, intern: &mut Interne
         entra::Read::Original(text, time) => original(&text, time.as_deref(), record, intern),
         entra::Read::EcsAzure => ecs::decode(bytes, record, intern),
         entra::Read::Provider(p) => provider_record(p, bytes, record, intern),
+        entra::Read::EsHit => es_hit(bytes, record, intern),
         entra::Read::Invalid(e) => match serde_json::from_slice::<serde_json::Value>(bytes) {
             Ok(v) if windows::looks_windows(&v) => windows::decode_value(&v, record.clone()),
             _ => reject("invalid JSON", e.to_string()),
         },
+    }
+}
+
+/// An Elasticsearch search hit: its `_source` document, read as any record.
+fn es_hit(bytes: &[u8], record: &RecordRef, intern: &mut Interner) -> Decoded {
+    let hit: serde_json::Value = match serde_json::from_slice(bytes) {
+        Ok(v) => v,
+        Err(e) => return reject("invalid JSON", e.to_string()),
+    };
+    match hit.get("_source") {
+        Some(doc @ serde_json::Value::Object(_)) => {
+            match json_record(doc.to_string().as_bytes(), record, intern) {
+                Decoded::Rejected { reason, detail } => Decoded::Rejected {
+                    reason,
+                    detail: format!("the search hit's _source: {detail}"),
+                },
+                d => d,
+            }
+        }
+        _ => reject(
+            "unreadable search hit",
+            "an Elasticsearch hit whose _source is not a document",
+        ),
     }
 }
 
@@ -372,6 +396,7 @@ fn json_line(bytes: &[u8], record: &RecordRef, intern: &mut Interner) -> Option<
         entra::Read::Original(text, time) => Some(original(&text, time.as_deref(), record, intern)),
         entra::Read::EcsAzure => Some(ecs::decode(bytes, record, intern)),
         entra::Read::Provider(p) => Some(provider_record(p, bytes, record, intern)),
+        entra::Read::EsHit => Some(es_hit(bytes, record, intern)),
         entra::Read::Invalid(_) => None,
     }
 }
@@ -471,6 +496,7 @@ fn csv_row(
         entra::Read::Original(raw, time) => original(&raw, time.as_deref(), record, intern),
         entra::Read::EcsAzure => ecs::decode(text.as_bytes(), record, intern),
         entra::Read::Provider(p) => provider_value(p, &value, record, intern),
+        entra::Read::EsHit => es_hit(text.as_bytes(), record, intern),
         entra::Read::Invalid(e) => reject("invalid CSV row", e.to_string()),
     }
 }
