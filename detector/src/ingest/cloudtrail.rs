@@ -21,7 +21,7 @@
 use serde_json::Value;
 
 use super::intern::Interner;
-use super::provider::{Sign, at, first_text, required_time, text};
+use super::provider::{Field, Fields, Sign, at, first_text, required_time, text};
 use super::{Decoded, reject};
 use crate::event::{FailureClass, Outcome, RecordRef, SourceKind};
 
@@ -64,6 +64,35 @@ pub(crate) fn aws_identity(
         None => name.to_string(),
     })
 }
+
+/// Where each field is (CloudTrail has no place of the address: Panther's ipinfo enrichment
+/// when the record went through Panther).
+const FIELDS: Fields = &[
+    (Field::Ip, &[&["sourceIPAddress"]]),
+    (Field::UserAgent, &[&["userAgent"]]),
+    (Field::RequestId, &[&["eventID"]]),
+    (
+        Field::Country,
+        &[&[
+            "p_enrichment",
+            "ipinfo_location",
+            "sourceIPAddress",
+            "country",
+        ]],
+    ),
+    (
+        Field::City,
+        &[&["p_enrichment", "ipinfo_location", "sourceIPAddress", "city"]],
+    ),
+    (
+        Field::Latitude,
+        &[&["p_enrichment", "ipinfo_location", "sourceIPAddress", "lat"]],
+    ),
+    (
+        Field::Longitude,
+        &[&["p_enrichment", "ipinfo_location", "sourceIPAddress", "lng"]],
+    ),
+];
 
 pub(crate) fn decode(v: &Value, record: &RecordRef, intern: &mut Interner) -> Decoded {
     let Some(name) = text(v, &["eventName"]) else {
@@ -125,16 +154,7 @@ pub(crate) fn decode(v: &Value, record: &RecordRef, intern: &mut Interner) -> De
         });
         s.reason = error.as_deref().map(String::from);
     }
-    s.ip = text(v, &["sourceIPAddress"]).map(String::from);
-    if let Some(e) = at(v, &["p_enrichment", "ipinfo_location", "sourceIPAddress"]) {
-        // Panther's ipinfo enrichment of the address (CloudTrail has no place of its own).
-        s.country = text(e, &["country"]).map(String::from);
-        s.city = text(e, &["city"]).map(String::from);
-        s.latitude = super::provider::number(e, &["lat"]);
-        s.longitude = super::provider::number(e, &["lng"]);
-    }
-    s.user_agent = text(v, &["userAgent"]).map(String::from);
-    s.request_id = text(v, &["eventID"]).map(String::from);
+    s.fill(v, FIELDS);
     s.app = Some("AWS Management Console".into());
     // MFA at this sign-in, or in the session a role was assumed from.
     let mfa = text(v, &["additionalEventData", "MFAUsed"])

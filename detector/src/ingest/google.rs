@@ -24,7 +24,7 @@ use serde_json::Value;
 use std::borrow::Cow;
 
 use super::intern::Interner;
-use super::provider::{Sign, as_text, at, required_time, text};
+use super::provider::{Sign, as_text, at, owned, required_time, text};
 use super::{Decoded, reject};
 use crate::event::{FailureClass, Outcome, RecordRef, SourceKind};
 
@@ -150,7 +150,7 @@ pub(crate) fn decode(v: &Value, record: &RecordRef, intern: &mut Interner) -> De
             .map(|c| c.into_owned());
         s.reason = s.code.clone();
     }
-    s.ip = text(v, &["ipAddress"]).map(String::from);
+    s.ip = owned(v, &["ipAddress"]).filter(|ip| !ip.is_empty());
     // `uniqueQualifier` tells apart activities of the same time only: the id is both.
     s.request_id = text(v, &["id", "uniqueQualifier"])
         .map(|q| format!("{}/{q}", text(v, &["id", "time"]).unwrap_or_default()));

@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use super::intern::Interner;
 use super::normalize;
-use super::provider::{Sign, at, first_text, required_time, text};
+use super::provider::{Sign, at, first_owned, first_text, owned, required_time, text};
 use super::{Decoded, reject};
 use crate::event::{RecordRef, SourceKind};
 
@@ -49,8 +49,8 @@ pub(crate) fn decode(v: &Value, record: &RecordRef, intern: &mut Interner) -> De
         SourceKind::EntraSignIn,
     );
     s.code = Some(code);
-    s.reason = text(v, &["LogonError"]).map(String::from);
-    s.ip = first_text(v, &[&["ClientIP"], &["ActorIpAddress"]]).map(|t| t.into_owned());
+    s.reason = owned(v, &["LogonError"]);
+    s.ip = first_owned(v, &[&["ClientIP"], &["ActorIpAddress"]]);
     s.user_agent = at(v, &["ExtendedProperties"])
         .and_then(Value::as_array)
         .and_then(|ps| {
@@ -59,7 +59,7 @@ pub(crate) fn decode(v: &Value, record: &RecordRef, intern: &mut Interner) -> De
         })
         .and_then(|p| text(p, &["Value"]))
         .map(String::from);
-    s.request_id = text(v, &["Id"]).map(String::from);
+    s.request_id = owned(v, &["Id"]);
     let app_id = text(v, &["ApplicationId"]).map(|a| a.to_ascii_lowercase());
     match s.event(record, intern) {
         Decoded::Event(mut e) => {

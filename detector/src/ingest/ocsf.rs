@@ -16,12 +16,46 @@
 //! `logon_type_id`, `status_code`, `user.domain`, `device.hostname`), so the Windows signals read
 //! them; any other vendor's are [`SourceKind::OtherProvider`] sign-ins. Other classes are ignored.
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::intern::Interner;
-use super::provider::{Sign, at, first_text, flag, number, text, time_of};
+use super::provider::{
+    Field, Fields, Sign, at, first_owned, first_text, flag, number, owned, text, time_of,
+};
 use super::{Decoded, reject};
 use crate::event::{Outcome, RecordRef, SourceKind};
+
+/// Where each field is.
+const FIELDS: Fields = &[
+    (Field::Ip, &[&["src_endpoint", "ip"]]),
+    (Field::Country, &[&["src_endpoint", "location", "country"]]),
+    (Field::City, &[&["src_endpoint", "location", "city"]]),
+    (Field::Latitude, &[&["src_endpoint", "location", "lat"]]),
+    (Field::Longitude, &[&["src_endpoint", "location", "long"]]),
+    (
+        Field::Asn,
+        &[&["src_endpoint", "autonomous_system", "number"]],
+    ),
+    (
+        Field::AsnName,
+        &[&["src_endpoint", "autonomous_system", "name"]],
+    ),
+    (Field::UserAgent, &[&["http_request", "user_agent"]]),
+    (
+        Field::Session,
+        &[&["session", "uid"], &["actor", "session", "uid"]],
+    ),
+    (
+        Field::App,
+        &[
+            &["service", "name"],
+            &["dst_endpoint", "svc_name"],
+            &["api", "service", "name"],
+        ],
+    ),
+    (Field::AuthProtocol, &[&["auth_protocol"]]),
+    (Field::RequestId, &[&["metadata", "uid"]]),
+];
 
 pub(crate) fn decode(v: &Value, record: &RecordRef, intern: &mut Interner) -> Decoded {
     match number(v, &["class_uid"]) {
@@ -88,7 +122,7 @@ pub(crate) fn decode(v: &Value, record: &RecordRef, intern: &mut Interner) -> De
                 text(u, &["uid"]).as_deref(),
             )
         } else {
-            first_text(u, &[&["email_addr"], &["name"], &["uid"]]).map(|t| t.into_owned())
+            first_owned(u, &[&["email_addr"], &["name"], &["uid"]])
         }
     });
     let Some(identity) = identity else {
@@ -105,37 +139,11 @@ pub(crate) fn decode(v: &Value, record: &RecordRef, intern: &mut Interner) -> De
                 .as_deref()
                 .map_or(crate::FailureClass::Other, super::provider::class_of_text),
         );
-        s.code = text(v, &["status_code"]).map(String::from);
-        s.reason = text(v, &["status_detail"]).map(String::from);
+        s.code = owned(v, &["status_code"]);
+        s.reason = owned(v, &["status_detail"]);
     }
-    if let Some(src) = at(v, &["src_endpoint"]) {
-        s.ip = text(src, &["ip"]).map(String::from);
-        s.country = text(src, &["location", "country"]).map(String::from);
-        s.city = text(src, &["location", "city"]).map(String::from);
-        s.latitude = number(src, &["location", "lat"]);
-        s.longitude = number(src, &["location", "long"]);
-        s.asn = number(src, &["autonomous_system", "number"])
-            .filter(|n| n.fract() == 0.0 && *n > 0.0 && *n <= f64::from(u32::MAX))
-            .map(|n| n as u32);
-        s.asn_name = text(src, &["autonomous_system", "name"]).map(String::from);
-    }
-    s.user_agent = text(v, &["http_request", "user_agent"]).map(String::from);
     s.mfa = flag(v, &["is_mfa"]).or_else(|| flag(v, &["mfa"]));
-    s.session_id =
-        first_text(v, &[&["session", "uid"], &["actor", "session", "uid"]]).map(|t| t.into_owned());
-    s.app = first_text(
-        v,
-        &[
-            &["service", "name"],
-            &["dst_endpoint", "svc_name"],
-            &["api", "service", "name"],
-        ],
-    )
-    .map(|t| t.into_owned());
-    s.auth_protocol = text(v, &["auth_protocol"])
-        .filter(|p| !p.eq_ignore_ascii_case("unknown"))
-        .map(String::from);
-    s.request_id = text(v, &["metadata", "uid"]).map(String::from);
+    s.fill(v, FIELDS);
     s.event(record, intern)
 }
 
@@ -160,22 +168,39 @@ fn windows(
         }
         .into()
     });
-    let t = |path: &[&str]| text(v, path).map(|x| x.into_owned());
-    let event = json!({
-        "EventID": id,
-        "TimeGenerated": time.to_rfc3339(),
-        "TargetUserName": t(&["user", "name"]),
-        "TargetDomainName": t(&["user", "domain"]),
-        "TargetUserSid": t(&["user", "uid"]),
-        "IpAddress": t(&["src_endpoint", "ip"]),
-        "WorkstationName": t(&["src_endpoint", "name"]),
-        "Computer": first_text(v, &[&["device", "hostname"], &["device", "name"]]).map(|x| x.into_owned()),
-        "LogonType": t(&["logon_type_id"]),
-        "Status": t(&["status_code"]).or_else(|| t(&["status"]).filter(|s| s.starts_with("0x") || s.starts_with("0X"))),
-        "AuthenticationPackageName": t(&["auth_protocol"]),
-        "LogonProcessName": t(&["logon_process", "name"]),
-        "EventRecordID": t(&["unmapped", "RecordNumber"]),
-    });
+    // The Windows event's fields, each from the first of its OCSF paths that holds a text.
+    const FIELDS: &[(&str, &[&[&str]])] = &[
+        ("TargetUserName", &[&["user", "name"]]),
+        ("TargetDomainName", &[&["user", "domain"]]),
+        ("TargetUserSid", &[&["user", "uid"]]),
+        ("IpAddress", &[&["src_endpoint", "ip"]]),
+        ("WorkstationName", &[&["src_endpoint", "name"]]),
+        ("Computer", &[&["device", "hostname"], &["device", "name"]]),
+        ("LogonType", &[&["logon_type_id"]]),
+        ("Status", &[&["status_code"]]),
+        ("AuthenticationPackageName", &[&["auth_protocol"]]),
+        ("LogonProcessName", &[&["logon_process", "name"]]),
+        ("EventRecordID", &[&["unmapped", "RecordNumber"]]),
+    ];
+    let mut event = serde_json::Map::new();
+    event.insert("EventID".into(), Value::String(id));
+    // Epoch milliseconds: the Windows reader reads them as it reads PowerShell's times.
+    event.insert(
+        "TimeCreated".into(),
+        Value::String(format!("/Date({})/", time.timestamp_millis())),
+    );
+    for (key, paths) in FIELDS {
+        if let Some(t) = first_text(v, paths) {
+            event.insert((*key).into(), Value::String(t.into_owned()));
+        }
+    }
+    // Older mappings keep the NTSTATUS in `status`.
+    if !event.contains_key("Status")
+        && let Some(s) = text(v, &["status"]).filter(|s| s.starts_with("0x") || s.starts_with("0X"))
+    {
+        event.insert("Status".into(), Value::String(s.into_owned()));
+    }
+    let event = Value::Object(event);
     super::windows::decode_value(&event, record.clone())
 }
 

@@ -26,7 +26,7 @@
 use serde_json::Value;
 
 use super::intern::Interner;
-use super::provider::{Sign, at, class_of_text, first, flag, number, required_time, text};
+use super::provider::{Field, Fields, Sign, at, class_of_text, flag, required_time, text};
 use super::{Decoded, reject};
 use crate::event::{FailureClass, Outcome, RecordRef, SourceKind};
 
@@ -42,6 +42,67 @@ const VERDICTS: &[&str] = &[
     "security.threat.detected",
     "user.account.report_suspicious_activity_by_enduser",
     "app.oauth2.token.detect_reuse",
+];
+
+/// Where each field is (Panther's ipinfo enrichment of the address where Okta has no place).
+const FIELDS: Fields = &[
+    (
+        Field::Ip,
+        &[&["client", "ipAddress"], &["request", "ipChain", "0", "ip"]],
+    ),
+    (
+        Field::Country,
+        &[
+            &["client", "geographicalContext", "country"],
+            &[
+                "p_enrichment",
+                "ipinfo_location",
+                "client.ipAddress",
+                "country",
+            ],
+        ],
+    ),
+    (
+        Field::City,
+        &[
+            &["client", "geographicalContext", "city"],
+            &[
+                "p_enrichment",
+                "ipinfo_location",
+                "client.ipAddress",
+                "city",
+            ],
+        ],
+    ),
+    (
+        Field::Latitude,
+        &[
+            &["client", "geographicalContext", "geolocation", "lat"],
+            &["p_enrichment", "ipinfo_location", "client.ipAddress", "lat"],
+        ],
+    ),
+    (
+        Field::Longitude,
+        &[
+            &["client", "geographicalContext", "geolocation", "lon"],
+            &["p_enrichment", "ipinfo_location", "client.ipAddress", "lng"],
+        ],
+    ),
+    (Field::Asn, &[&["securityContext", "asNumber"]]),
+    (
+        Field::AsnName,
+        &[&["securityContext", "asOrg"], &["securityContext", "isp"]],
+    ),
+    (
+        Field::UserAgent,
+        &[&["client", "userAgent", "rawUserAgent"]],
+    ),
+    (
+        Field::Session,
+        &[&["authenticationContext", "externalSessionId"]],
+    ),
+    (Field::RequestId, &[&["uuid"]]),
+    (Field::ClientApp, &[&["client", "device"]]),
 ];
 
 pub(crate) fn decode(v: &Value, record: &RecordRef, intern: &mut Interner) -> Decoded {
@@ -98,45 +159,7 @@ pub(crate) fn decode(v: &Value, record: &RecordRef, intern: &mut Interner) -> De
             .filter(|r| !r.contains(' '))
             .map(String::from);
     }
-    let client = at(v, &["client"]);
-    s.ip = text(v, &["client", "ipAddress"])
-        .or_else(|| {
-            at(v, &["request", "ipChain"])
-                .and_then(first)
-                .and_then(|c| super::provider::text(c, &["ip"]))
-        })
-        .map(String::from);
-    if let Some(g) = client.and_then(|c| at(c, &["geographicalContext"])) {
-        s.country = text(g, &["country"]).map(String::from);
-        s.city = text(g, &["city"]).map(String::from);
-        s.latitude = number(g, &["geolocation", "lat"]);
-        s.longitude = number(g, &["geolocation", "lon"]);
-    }
-    if s.country.is_none()
-        && let Some(e) = at(v, &["p_enrichment", "ipinfo_location", "client.ipAddress"])
-    {
-        // Panther's ipinfo enrichment of the address.
-        s.country = text(e, &["country"]).map(String::from);
-        s.city = text(e, &["city"]).map(String::from);
-        s.latitude = number(e, &["lat"]);
-        s.longitude = number(e, &["lng"]);
-    }
-    s.asn = number(v, &["securityContext", "asNumber"]).and_then(|n| {
-        (n.fract() == 0.0 && n > 0.0 && n <= f64::from(u32::MAX)).then_some(n as u32)
-    });
-    s.asn_name = text(v, &["securityContext", "asOrg"])
-        .or_else(|| text(v, &["securityContext", "isp"]))
-        .map(String::from);
-    s.user_agent = text(v, &["client", "userAgent", "rawUserAgent"])
-        .filter(|u| !u.eq_ignore_ascii_case("unknown"))
-        .map(String::from);
-    s.session_id = text(v, &["authenticationContext", "externalSessionId"])
-        .filter(|x| !x.eq_ignore_ascii_case("unknown"))
-        .map(String::from);
-    s.request_id = text(v, &["uuid"]).map(String::from);
-    s.client_app = text(v, &["client", "device"])
-        .filter(|d| !d.eq_ignore_ascii_case("unknown"))
-        .map(String::from);
+    s.fill(v, FIELDS);
     s.app = at(v, &["target"])
         .and_then(Value::as_array)
         .and_then(|ts| {

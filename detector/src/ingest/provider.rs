@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 use std::borrow::Cow;
 
-use super::countries::NAMES;
+use super::countries::{STARTS, TABLE};
 use super::intern::Interner;
 use super::normalize::{self, trim};
 use super::{Decoded, reject};
@@ -19,9 +19,18 @@ use crate::event::{AuthEvent, EventExtra, FailureClass, Outcome, RecordRef, Sour
 use crate::shared::Shared;
 
 /// The value at `path` (keys compared case-insensitively when no key is spelled exactly so).
+///
+/// These helpers are kept out of line (`inline(never)`): every reader calls them dozens of times,
+/// and inlined they were most of the readers' size in the `.wasm`.
+#[inline(never)]
 pub(crate) fn at<'v>(v: &'v Value, path: &[&str]) -> Option<&'v Value> {
     let mut cur = v;
     for key in path {
+        if let Value::Array(a) = cur {
+            // A number in a path is an element of an array (`ipChain`, `0`, `ip`).
+            cur = a.get(key.parse::<usize>().ok()?)?;
+            continue;
+        }
         let obj = cur.as_object()?;
         cur = match obj.get(*key) {
             Some(x) => x,
@@ -32,6 +41,7 @@ pub(crate) fn at<'v>(v: &'v Value, path: &[&str]) -> Option<&'v Value> {
 }
 
 /// A value as text: a string trimmed (blank is `None`), a number or boolean written out.
+#[inline(never)]
 pub(crate) fn as_text(v: &Value) -> Option<Cow<'_, str>> {
     match v {
         Value::String(s) => Some(Cow::Borrowed(trim(s))).filter(|s| !s.is_empty()),
@@ -42,16 +52,31 @@ pub(crate) fn as_text(v: &Value) -> Option<Cow<'_, str>> {
 }
 
 /// The text at `path`.
+#[inline(never)]
 pub(crate) fn text<'v>(v: &'v Value, path: &[&str]) -> Option<Cow<'v, str>> {
     at(v, path).and_then(as_text)
 }
 
+/// The text at `path`, owned (for a [`Sign`] field).
+#[inline(never)]
+pub(crate) fn owned(v: &Value, path: &[&str]) -> Option<String> {
+    text(v, path).map(Cow::into_owned)
+}
+
 /// The first text of several paths.
+#[inline(never)]
 pub(crate) fn first_text<'v>(v: &'v Value, paths: &[&[&str]]) -> Option<Cow<'v, str>> {
     paths.iter().find_map(|p| text(v, p))
 }
 
+/// The first text of several paths, owned.
+#[inline(never)]
+pub(crate) fn first_owned(v: &Value, paths: &[&[&str]]) -> Option<String> {
+    first_text(v, paths).map(Cow::into_owned)
+}
+
 /// A boolean at `path`: `true`/`false` as JSON or text (`"true"`, `"Yes"`, `"1"`).
+#[inline(never)]
 pub(crate) fn flag(v: &Value, path: &[&str]) -> Option<bool> {
     match at(v, path)? {
         Value::Bool(b) => Some(*b),
@@ -66,10 +91,11 @@ pub(crate) fn flag(v: &Value, path: &[&str]) -> Option<bool> {
 }
 
 /// A number at `path`, as a number or as text.
+#[inline(never)]
 pub(crate) fn number(v: &Value, path: &[&str]) -> Option<f64> {
     match at(v, path)? {
         Value::Number(n) => n.as_f64(),
-        Value::String(s) => s.trim().parse().ok(),
+        Value::String(s) => super::flex::decimal(s.trim()),
         _ => None,
     }
 }
@@ -88,7 +114,7 @@ pub(crate) fn first(v: &Value) -> Option<&Value> {
 pub(crate) fn time_of(v: &Value) -> Option<DateTime<Utc>> {
     match v {
         Value::String(s) => {
-            super::time::parse_time(s).or_else(|| s.trim().parse::<f64>().ok().and_then(epoch))
+            super::time::parse_time(s).or_else(|| super::flex::decimal(s.trim()).and_then(epoch))
         }
         Value::Number(n) => epoch(n.as_f64()?),
         _ => None,
@@ -115,10 +141,18 @@ pub(crate) fn country(c: &str) -> Option<Cow<'_, str>> {
         return Some(Cow::Owned(c.to_ascii_uppercase()));
     }
     let lower = c.to_lowercase();
-    match NAMES.binary_search_by(|(n, _)| (*n).cmp(lower.as_str())) {
-        Ok(i) => Some(Cow::Borrowed(NAMES[i].1)),
-        Err(_) => Some(Cow::Borrowed(c)),
+    let entry = |i: usize| &TABLE[usize::from(STARTS[i])..usize::from(STARTS[i + 1])];
+    let (mut lo, mut hi) = (0, STARTS.len() - 1);
+    while lo < hi {
+        let mid = (lo + hi) / 2;
+        let e = entry(mid);
+        match e[2..].cmp(lower.as_str()) {
+            std::cmp::Ordering::Equal => return Some(Cow::Borrowed(&e[..2])),
+            std::cmp::Ordering::Less => lo = mid + 1,
+            std::cmp::Ordering::Greater => hi = mid,
+        }
     }
+    Some(Cow::Borrowed(c))
 }
 
 /// The failure class a provider's reason text or code says (Okta `outcome.reason`, an OCSF
@@ -168,6 +202,28 @@ pub(crate) fn class_of_text(reason: &str) -> FailureClass {
         FailureClass::Other
     }
 }
+
+/// A field of [`Sign`] that a provider's table fills from the first of its paths that holds a
+/// text ([`Sign::fill`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Field {
+    Ip,
+    Country,
+    City,
+    Latitude,
+    Longitude,
+    Asn,
+    AsnName,
+    App,
+    ClientApp,
+    UserAgent,
+    Session,
+    RequestId,
+    AuthProtocol,
+}
+
+/// A provider's field table: each field with the paths it is read from, first match wins.
+pub(crate) type Fields = &'static [(Field, &'static [&'static [&'static str]])];
 
 /// A record's normalized event, built field by field by a provider's reader.
 pub(crate) struct Sign {
@@ -226,6 +282,52 @@ impl Sign {
             risk_types: Vec::new(),
             risk_level: None,
             interactive: None,
+        }
+    }
+
+    /// Fill the fields not set yet from the record, by the provider's table. Texts a source
+    /// writes for "no value" (`unknown`, `null`, `-`) are none.
+    #[inline(never)]
+    pub fn fill(&mut self, v: &Value, fields: Fields) {
+        for (field, paths) in fields {
+            let Some(t) = paths.iter().find_map(|p| text(v, p)).filter(|t| {
+                !(t.eq_ignore_ascii_case("unknown") || t.eq_ignore_ascii_case("null") || t == "-")
+            }) else {
+                continue;
+            };
+            let number = || {
+                serde_json::from_str::<f64>(&t)
+                    .ok()
+                    .filter(|n| n.is_finite())
+            };
+            let slot = match field {
+                Field::Latitude => {
+                    self.latitude = self.latitude.or_else(number);
+                    continue;
+                }
+                Field::Longitude => {
+                    self.longitude = self.longitude.or_else(number);
+                    continue;
+                }
+                Field::Asn => {
+                    let digits = t.trim_start_matches("AS").trim_start_matches("as");
+                    self.asn = self.asn.or_else(|| digits.parse().ok());
+                    continue;
+                }
+                Field::Ip => &mut self.ip,
+                Field::Country => &mut self.country,
+                Field::City => &mut self.city,
+                Field::AsnName => &mut self.asn_name,
+                Field::App => &mut self.app,
+                Field::ClientApp => &mut self.client_app,
+                Field::UserAgent => &mut self.user_agent,
+                Field::Session => &mut self.session_id,
+                Field::RequestId => &mut self.request_id,
+                Field::AuthProtocol => &mut self.auth_protocol,
+            };
+            if slot.is_none() {
+                *slot = Some(t.into_owned());
+            }
         }
     }
 
@@ -345,14 +447,22 @@ mod tests {
             ("Vietnam", "VN"),
             ("Türkiye", "TR"),
             ("The Netherlands", "NL"),
-            ("DEU", "DE"),
+            ("Czechia", "CZ"),
+            ("Czech Republic", "CZ"),
             ("Atlantis", "Atlantis"),
         ] {
             assert_eq!(country(text).as_deref(), Some(want), "{text}");
         }
         assert_eq!(country("  "), None);
-        // The table is sorted: the lookup depends on it.
-        assert!(NAMES.windows(2).all(|w| w[0].0 < w[1].0));
+        // The table is sorted and every entry is a code then a name: the lookup depends on it.
+        let names: Vec<&str> = STARTS
+            .windows(2)
+            .map(|w| &TABLE[usize::from(w[0])..usize::from(w[1])])
+            .inspect(|e| assert!(e.len() > 2 && e[..2].bytes().all(|b| b.is_ascii_uppercase())))
+            .map(|e| &e[2..])
+            .collect();
+        assert!(names.windows(2).all(|w| w[0] < w[1]));
+        assert_eq!(usize::from(*STARTS.last().unwrap()), TABLE.len());
     }
 
     #[test]

@@ -18,7 +18,7 @@
 use serde_json::Value;
 
 use super::intern::Interner;
-use super::provider::{Sign, as_text, at, first, first_text, number, time_of};
+use super::provider::{Field, Fields, Sign, as_text, at, first, number, time_of};
 use super::{Decoded, reject};
 use crate::event::{FailureClass, Outcome, RecordRef, SourceKind};
 
@@ -47,6 +47,129 @@ fn snake(k: &str) -> String {
 fn get_text<'v>(v: &'v Value, camel: &[&str]) -> Option<std::borrow::Cow<'v, str>> {
     get(v, camel).and_then(first).and_then(as_text)
 }
+
+/// Where each field is, in the Ingestion API's camelCase and the searches' snake_case.
+const FIELDS: Fields = &[
+    (Field::Ip, &[&["principal", "ip", "0"]]),
+    (
+        Field::Country,
+        &[
+            &["principal", "location", "countryOrRegion"],
+            &["principal", "location", "country_or_region"],
+            &[
+                "principal",
+                "ipGeoArtifact",
+                "0",
+                "location",
+                "countryOrRegion",
+            ],
+            &[
+                "principal",
+                "ip_geo_artifact",
+                "0",
+                "location",
+                "country_or_region",
+            ],
+        ],
+    ),
+    (
+        Field::City,
+        &[
+            &["principal", "location", "city"],
+            &["principal", "ipGeoArtifact", "0", "location", "city"],
+            &["principal", "ip_geo_artifact", "0", "location", "city"],
+        ],
+    ),
+    (
+        Field::Latitude,
+        &[
+            &["principal", "location", "regionLatitude"],
+            &["principal", "location", "region_latitude"],
+            &["principal", "location", "regionCoordinates", "latitude"],
+            &["principal", "location", "region_coordinates", "latitude"],
+            &[
+                "principal",
+                "ipGeoArtifact",
+                "0",
+                "location",
+                "regionLatitude",
+            ],
+            &[
+                "principal",
+                "ip_geo_artifact",
+                "0",
+                "location",
+                "region_latitude",
+            ],
+        ],
+    ),
+    (
+        Field::Longitude,
+        &[
+            &["principal", "location", "regionLongitude"],
+            &["principal", "location", "region_longitude"],
+            &["principal", "location", "regionCoordinates", "longitude"],
+            &["principal", "location", "region_coordinates", "longitude"],
+            &[
+                "principal",
+                "ipGeoArtifact",
+                "0",
+                "location",
+                "regionLongitude",
+            ],
+            &[
+                "principal",
+                "ip_geo_artifact",
+                "0",
+                "location",
+                "region_longitude",
+            ],
+        ],
+    ),
+    (
+        Field::Asn,
+        &[
+            &["network", "asn"],
+            &["principal", "ipGeoArtifact", "0", "network", "asn"],
+            &["principal", "ip_geo_artifact", "0", "network", "asn"],
+        ],
+    ),
+    (
+        Field::AsnName,
+        &[
+            &["network", "carrierName"],
+            &["network", "carrier_name"],
+            &["principal", "ipGeoArtifact", "0", "network", "carrierName"],
+            &[
+                "principal",
+                "ip_geo_artifact",
+                "0",
+                "network",
+                "carrier_name",
+            ],
+        ],
+    ),
+    (Field::App, &[&["target", "application"]]),
+    (
+        Field::UserAgent,
+        &[
+            &["network", "http", "userAgent"],
+            &["network", "http", "user_agent"],
+        ],
+    ),
+    (
+        Field::Session,
+        &[&["network", "sessionId"], &["network", "session_id"]],
+    ),
+    (
+        Field::RequestId,
+        &[
+            &["metadata", "productLogId"],
+            &["metadata", "product_log_id"],
+            &["metadata", "id"],
+        ],
+    ),
+];
 
 pub(crate) fn decode(v: &Value, record: &RecordRef, intern: &mut Interner) -> Decoded {
     let v = at(v, &["udm"]).unwrap_or(v);
@@ -155,32 +278,7 @@ pub(crate) fn decode(v: &Value, record: &RecordRef, intern: &mut Interner) -> De
             .find_map(|r| get_text(r, &["summary"]))
             .map(|t| t.into_owned());
     }
-    s.ip = get_text(v, &["principal", "ip"]).map(|t| t.into_owned());
-    let geo = get(v, &["principal", "ipGeoArtifact"]).and_then(first);
-    let loc =
-        get(v, &["principal", "location"]).or_else(|| geo.and_then(|g| get(g, &["location"])));
-    if let Some(l) = loc {
-        s.country = get_text(l, &["countryOrRegion"]).map(|t| t.into_owned());
-        s.city = get_text(l, &["city"]).map(|t| t.into_owned());
-        s.latitude = get(l, &["regionLatitude"])
-            .or_else(|| get(l, &["regionCoordinates", "latitude"]))
-            .and_then(Value::as_f64);
-        s.longitude = get(l, &["regionLongitude"])
-            .or_else(|| get(l, &["regionCoordinates", "longitude"]))
-            .and_then(Value::as_f64);
-    }
-    let net = get(v, &["network"])
-        .filter(|n| get(n, &["asn"]).is_some())
-        .or_else(|| geo.and_then(|g| get(g, &["network"])));
-    if let Some(n) = net {
-        s.asn = get_text(n, &["asn"]).and_then(|a| a.trim_start_matches("AS").parse().ok());
-        s.asn_name = get_text(n, &["carrierName"])
-            .or_else(|| get_text(n, &["dnsDomain"]))
-            .map(|t| t.into_owned());
-    }
-    s.app = get_text(v, &["target", "application"]).map(|t| t.into_owned());
-    s.user_agent = get_text(v, &["network", "http", "userAgent"]).map(|t| t.into_owned());
-    s.session_id = get_text(v, &["network", "sessionId"]).map(|t| t.into_owned());
+    s.fill(v, FIELDS);
     s.mfa_detail = get(v, &["extensions", "auth", "mechanism"]).and_then(|m| match m {
         Value::Array(xs) => {
             let parts: Vec<String> = xs
@@ -192,15 +290,6 @@ pub(crate) fn decode(v: &Value, record: &RecordRef, intern: &mut Interner) -> De
         }
         x => as_text(x).map(|t| t.into_owned()),
     });
-    s.request_id = first_text(
-        v,
-        &[
-            &["metadata", "productLogId"],
-            &["metadata", "product_log_id"],
-            &["metadata", "id"],
-        ],
-    )
-    .map(|t| t.into_owned());
     s.event(record, intern)
 }
 
