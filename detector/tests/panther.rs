@@ -16,17 +16,16 @@
 //!
 //! The agreement table is printed (`cargo test -p t1586-detector --test panther -- --nocapture`).
 
+#[path = "support/panther.rs"]
+mod panther_tests;
 #[path = "support/shared.rs"]
 mod shared_data;
-use shared_data::shared;
-
-use std::fs;
 
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{Value, json};
 use t1586_detector::{Config, Detector};
 
-const FILE: &str = "panther-analysis/extracted/azure_signin_panther_tests.jsonl";
+const FILE: &str = "azure_signin_panther_tests.jsonl";
 
 enum How {
     Alone,
@@ -316,23 +315,14 @@ fn agrees(expected: bool, got: &[String], want: &[&str]) -> bool {
 
 #[test]
 fn panthers_azure_signin_tests() {
-    let Some(p) = shared(FILE) else { return };
-    let text = fs::read_to_string(p).unwrap();
+    let Some(tests) = panther_tests::tests(FILE) else {
+        return;
+    };
     let mut alone_agreed = 0;
     let mut total = 0;
     let mut failures = Vec::new();
-    for line in text.lines() {
-        let t: Value = serde_json::from_str(line).unwrap();
-        let rule = t["_source_file"]
-            .as_str()
-            .unwrap()
-            .rsplit('/')
-            .next()
-            .unwrap()
-            .trim_end_matches(".yml");
-        let name = t["_test_name"].as_str().unwrap();
-        let expected = t["_expected"].as_bool().unwrap();
-        let event = &t["log"];
+    for t in &tests {
+        let (rule, name, expected, event) = (t.rule.as_str(), t.name.as_str(), t.expected, &t.log);
         let row = ROWS
             .iter()
             .find(|r| r.rule == rule && r.name == name)

@@ -18,9 +18,10 @@
 //! redacted one: its rules do not read it. Such events are given a fixed time before they are fed.
 //! The table is printed (`cargo test -p t1586-detector --test panther_idp -- --nocapture`).
 
+#[path = "support/panther.rs"]
+mod panther_tests;
 #[path = "support/shared.rs"]
 mod shared_data;
-use shared_data::shared;
 
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{Value, json};
@@ -305,22 +306,13 @@ fn panthers_identity_provider_tests() {
         ("aws_consolelogin_panther_tests.jsonl", Provider::Aws),
         ("gsuite_login_panther_tests.jsonl", Provider::Google),
     ] {
-        let Some(path) = shared(&format!("panther-analysis/extracted/{file}")) else {
+        let Some(tests) = panther_tests::tests(file) else {
             return;
         };
         let (mut total, mut alone_agreed, mut agreed, mut differs, mut outside) = (0, 0, 0, 0, 0);
-        for line in std::fs::read_to_string(path).unwrap().lines() {
-            let t: Value = serde_json::from_str(line).unwrap();
-            let rule_name = t["_source_file"]
-                .as_str()
-                .unwrap()
-                .rsplit('/')
-                .next()
-                .unwrap()
-                .trim_end_matches(".yml");
-            let name = t["_test_name"].as_str().unwrap();
-            let expected = t["_expected"].as_bool().unwrap();
-            let event = timed(&t["log"], p);
+        for t in &tests {
+            let (rule_name, name, expected) = (t.rule.as_str(), t.name.as_str(), t.expected);
+            let event = timed(&t.log, p);
             let (how, want) = rule(p, rule_name, name);
             // A difference is about the label it names: Panther's negatives of such a rule are
             // held to as they are.
