@@ -1029,6 +1029,30 @@ def search_case():
     write("default-elasticsearch-search", "azure-search.json", json.dumps(resp) + "\n")
 
 
+def qradar_case():
+    # QRadar's payload export (AQL `SELECT starttime, sourceip, username, UTF8(payload) FROM
+    # events`), from the AQL documentation: as CSV (the Log Activity export) and as JSON Lines of
+    # results. Each payload is the record the log source sent: an Entra diagnostic record (the
+    # Microsoft Azure DSM through Event Hubs) or a Windows event as XML (WinCollect).
+    u = "liam.byrne@contoso.com"
+    t0 = DAY + timedelta(hours=22)
+    recs = [diag(t0 + timedelta(minutes=i), u, "50126", "198.51.100.160", "IE", "Dublin") for i in range(6)]
+    recs.append(diag(t0 + timedelta(minutes=8), u, "0", "198.51.100.160", "IE", "Dublin"))
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(["starttime", "sourceip", "username", "UTF8(payload)"])
+    for i, r in enumerate(recs):
+        ms = int((t0 + timedelta(minutes=i if i < 6 else 8)).timestamp() * 1000)
+        w.writerow([ms, r["callerIpAddress"], u, json.dumps(r)])
+    write("default-qradar-payload", "aql-export.csv", out.getvalue())
+    w0 = WDAY + timedelta(hours=15)
+    evs = [wevent(w0 + timedelta(seconds=20 * i), 4625, 9100 + i, "oscar", ip="203.0.113.161") for i in range(6)]
+    evs.append(wevent(w0 + timedelta(seconds=150), 4624, 9106, "oscar", ip="203.0.113.161"))
+    lines = [{"starttime": int(datetime.fromisoformat(system["TimeCreated"].replace("Z", "+00:00")).timestamp() * 1000),
+              "sourceip": "203.0.113.161", "payload": xml_of(system, data)} for system, data in evs]
+    write("default-qradar-payload", "aql-results.jsonl", "".join(json.dumps(l) + "\n" for l in lines))
+
+
 if __name__ == "__main__":
     seed_graph_single_ip()
     seed_six_ips()
@@ -1047,4 +1071,5 @@ if __name__ == "__main__":
     idp_cases()
     classic_case()
     search_case()
+    qradar_case()
     demo()

@@ -186,7 +186,9 @@ pub(crate) fn field_of(lower: &str) -> Option<F> {
         "event" => F::Event,
         "value" | "records" | "results" | "items" | "hits" => F::Wrapper,
         "_source" => F::EsSource,
-        "_raw" => F::SplunkRaw,
+        // The record as the source wrote it: Splunk's `_raw`, QRadar's payload (AQL
+        // `UTF8(payload)`, with or without an alias).
+        "_raw" | "payload" | "utf8(payload)" | "utf8_payload" => F::SplunkRaw,
         "_time" => F::SplunkTime,
         "result" => F::SplunkResult,
         "@timestamp" => F::EcsTimestamp,

@@ -446,11 +446,16 @@ fn csv_row(
             ),
         );
     }
-    // A Splunk export: the record as the source wrote it (`_raw`) first; the extracted columns
+    // A Splunk or QRadar export: the record as the source wrote it (`_raw`, `UTF8(payload)`) first; the extracted columns
     // when it is in a shape not read (classic WinEventLog text).
     if let Some(raw) = header
         .iter()
-        .position(|h| h == "_raw")
+        .position(|h| {
+            h == "_raw"
+                || ["payload", "utf8(payload)", "utf8_payload"]
+                    .iter()
+                    .any(|p| h.eq_ignore_ascii_case(p))
+        })
         .and_then(|i| row.get(i))
         .filter(|r| !r.trim().is_empty())
     {
