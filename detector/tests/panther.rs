@@ -23,7 +23,6 @@ mod shared_data;
 
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{Value, json};
-use t1586_detector::{Config, Detector};
 
 const FILE: &str = "azure_signin_panther_tests.jsonl";
 
@@ -289,19 +288,12 @@ const ROWS: &[Row] = &[
     },
 ];
 
-/// The detection types raised for `events` under `config` (JSON, `{}` for the default).
+/// The detection types raised for `events` under `config` (JSON, `{}` for the default); every
+/// event must be read.
 fn types(events: &[Value], config: &str) -> Vec<String> {
-    let mut d = Detector::new(Config::from_json(config).expect("a valid configuration"));
-    d.begin_source("panther.jsonl");
-    let mut text = String::new();
-    for e in events {
-        text.push_str(&e.to_string());
-        text.push('\n');
-    }
-    let mut alerts = d.push(text.as_bytes());
-    alerts.extend(d.flush());
-    assert_eq!(d.stats().records_rejected, 0, "{:?}", d.stats().errors);
-    alerts.into_iter().map(|a| a.detection_type).collect()
+    let (types, stats) = panther_tests::run(events, config);
+    assert_eq!(stats.records_rejected, 0, "{:?}", stats.errors);
+    types
 }
 
 /// Whether `got` is Panther's label: no alert for a negative, one of `want` for a positive.

@@ -25,7 +25,6 @@ mod shared_data;
 
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{Value, json};
-use t1586_detector::{Config, Detector};
 
 #[derive(Clone, Copy, PartialEq)]
 enum Provider {
@@ -268,21 +267,12 @@ fn with_history(e: &Value, p: Provider) -> Vec<Value> {
     vec![before, e]
 }
 
-/// The detection types raised for `events` (default configuration).
+/// The detection types raised for `events` (default configuration), and a rejection as one
+/// (an event without a user): never counted as agreement.
 fn types(events: &[Value]) -> Vec<String> {
-    let mut d = Detector::new(Config::from_json("{}").unwrap());
-    d.begin_source("panther.jsonl");
-    let mut text = String::new();
-    for e in events {
-        text.push_str(&e.to_string());
-        text.push('\n');
-    }
-    let mut alerts = d.push(text.as_bytes());
-    alerts.extend(d.flush());
-    let mut out: Vec<String> = alerts.into_iter().map(|a| a.detection_type).collect();
-    // A rejection shows as one (an event without a user): never counted as agreement.
+    let (mut out, stats) = panther_tests::run(events, "{}");
     out.extend(
-        d.stats()
+        stats
             .errors
             .iter()
             .map(|e| format!("rejected: {}", e.reason)),

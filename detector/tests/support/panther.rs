@@ -3,8 +3,27 @@
 //! "_expected", "log"}`), for the tests that hold t1586 to them.
 
 use serde_json::Value;
+use t1586_detector::{Config, Detector, Stats};
 
 use super::shared_data::shared;
+
+/// The detection types `events` raise under `config` (JSON, `{}` for the default), fed as one
+/// JSON Lines source, and the run's statistics.
+pub fn run(events: &[Value], config: &str) -> (Vec<String>, Stats) {
+    let mut d = Detector::new(Config::from_json(config).expect("a valid configuration"));
+    d.begin_source("panther.jsonl");
+    let mut text = String::new();
+    for e in events {
+        text.push_str(&e.to_string());
+        text.push('\n');
+    }
+    let mut alerts = d.push(text.as_bytes());
+    alerts.extend(d.flush());
+    (
+        alerts.into_iter().map(|a| a.detection_type).collect(),
+        d.stats(),
+    )
+}
 
 /// One of Panther's tests.
 pub struct Test {
