@@ -40,6 +40,8 @@ pub struct Options {
     pub start_day: i64,
     /// Also write Windows Security events.
     pub windows: bool,
+    /// The shape the sign-ins are written in ([`crate::shapes`]).
+    pub shape: crate::shapes::Shape,
 }
 
 impl Default for Options {
@@ -50,6 +52,7 @@ impl Default for Options {
             seed: 1586,
             start_day: 20_514, // 2026-03-02
             windows: true,
+            shape: crate::shapes::Shape::Graph,
         }
     }
 }
@@ -766,13 +769,13 @@ pub fn generate(opts: &Options, out: &mut Sinks<'_>) -> io::Result<Written> {
             ("windows", today.windows, &mut carry.windows),
         ] {
             let (now, later): (Vec<_>, Vec<_>) = list.into_iter().partition(|(t, _)| *t < end);
-            write_day(out, &mut written, day + 1, kind, now)?;
+            write_day(out, &mut written, day + 1, kind, now, opts.shape)?;
             next.extend(later);
         }
     }
     // What spilled past the last day goes into one more day's files.
     for (kind, list) in [("signins", carry.signins), ("windows", carry.windows)] {
-        write_day(out, &mut written, opts.days + 1, kind, list)?;
+        write_day(out, &mut written, opts.days + 1, kind, list, opts.shape)?;
     }
     Ok(written)
 }
@@ -784,11 +787,21 @@ fn write_day(
     day: u32,
     kind: &str,
     mut list: Vec<(i64, Value)>,
+    shape: crate::shapes::Shape,
 ) -> io::Result<()> {
     list.sort_by_key(|(t, _)| *t);
-    let n = list.len() as u64;
-    for (_, v) in list {
+    let mut n = 0;
+    for (i, (_, v)) in list.into_iter().enumerate() {
+        let v = if kind == "signins" {
+            match shape.convert(&v, i as u64) {
+                Some(v) => v,
+                None => continue,
+            }
+        } else {
+            v
+        };
         (out.record)(day, kind, &v.to_string())?;
+        n += 1;
     }
     if kind == "signins" {
         written.signins += n;

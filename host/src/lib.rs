@@ -8,6 +8,7 @@ so integration tests can drive the same code paths as the binary.
 pub mod generate;
 pub mod output;
 pub mod runtime;
+pub mod shapes;
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};

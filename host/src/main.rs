@@ -96,6 +96,10 @@ struct GenArgs {
     /// No Windows Security events.
     #[arg(long)]
     no_windows: bool,
+    /// The shape of the sign-ins: Graph records, or the same sign-ins as another source writes
+    /// them (the same attacks in every format; see the README's "Other identity providers").
+    #[arg(long, value_enum, default_value_t = t1586_host::shapes::Shape::Graph)]
+    format: t1586_host::shapes::Shape,
 }
 
 #[derive(clap::Args)]
@@ -445,6 +449,7 @@ fn generate(args: GenArgs) -> Result<ExitCode> {
         days: args.days,
         seed: args.seed,
         windows: !args.no_windows,
+        shape: args.format,
         ..Default::default()
     };
     let n = t1586_host::generate::generate(

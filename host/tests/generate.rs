@@ -117,3 +117,128 @@ fn the_cli_demo_is_the_generated_tenant_and_finds_every_attack() {
     let opts = Options::default();
     check(&opts, &got, &truth(&in_memory(&opts).truth));
 }
+
+/// The alerts of a tenant written in `shape`, native core, default profile: (type, identity,
+/// risk) and the whole alert JSON, and the statistics.
+fn scan_shape(
+    opts: &Options,
+) -> (
+    Vec<(String, String, u32)>,
+    Vec<String>,
+    t1586_detector::Stats,
+) {
+    let g = in_memory(opts);
+    let mut d = t1586_detector::Detector::new(t1586_detector::Config::default());
+    let mut alerts = Vec::new();
+    for (name, bytes) in &g.files {
+        d.begin_source(name);
+        alerts.extend(d.push(bytes));
+    }
+    alerts.extend(d.flush());
+    t1586_detector::sort_alerts(&mut alerts);
+    let brief = alerts
+        .iter()
+        .map(|a| {
+            (
+                a.detection_type.clone(),
+                a.user_principal_name.to_lowercase(),
+                a.risk_score,
+            )
+        })
+        .collect();
+    let json = alerts.iter().map(|a| a.to_json()).collect();
+    (brief, json, d.stats())
+}
+
+/// The same tenant in every shape `generate --format` writes gives the Graph records' alerts,
+/// except what a source cannot carry. Elastic and Splunk keep the record itself: the same alerts,
+/// byte for byte. The others may lose the alert types built on what their records lack (`lost`)
+/// and raise exactly the `extra` alerts named, for the reasons given; every other alert is the
+/// Graph one, same identity and risk.
+#[test]
+fn the_same_tenant_in_every_shape_gives_the_same_alerts() {
+    use t1586_host::shapes::Shape;
+    // Entra-only facts: MFA result codes, sessions and token ids, risk types, client apps.
+    const ENTRA_ONLY: &[&str] = &[
+        "MfaFatigue",
+        "TokenReplay",
+        "IdentityProtectionRisk",
+        "LegacyProtocolSuccess",
+    ];
+    // No place, network or application in the record either.
+    const NO_PLACE: &[&str] = &[
+        "MfaFatigue",
+        "TokenReplay",
+        "IdentityProtectionRisk",
+        "LegacyProtocolSuccess",
+        "ImpossibleTravel",
+        "SuspiciousInfrastructure",
+        "CompromisedIdentity",
+        "DistributedPasswordSpray",
+    ];
+    let base = Options {
+        windows: false,
+        ..Default::default()
+    };
+    let (graph, graph_json, _) = scan_shape(&base);
+    assert!(graph.len() >= 15, "{graph:?}");
+    for (shape, lost, extra) in [
+        (Shape::Elastic, &[][..], &[][..]),
+        (Shape::Splunk, &[], &[]),
+        // The application's name is not in the audit record: password-reset flows (excluded by
+        // application) count as failures; no place, session or risk either.
+        (
+            Shape::M365,
+            &[
+                "CompromisedIdentity",
+                "TokenReplay",
+                "ImpossibleTravel",
+                "IdentityProtectionRisk",
+                "SuspiciousInfrastructure",
+            ][..],
+            &["CredentialStuffing"; 3][..],
+        ),
+        // No session or non-interactive flag: the replayed token's far sign-ins are travel.
+        (Shape::Okta, ENTRA_ONLY, &["ImpossibleTravel"][..]),
+        (Shape::Ocsf, ENTRA_ONLY, &["ImpossibleTravel"][..]),
+        // And no result code: no distributed spray (grouped by code and user agent).
+        (
+            Shape::Udm,
+            &[ENTRA_ONLY, &["DistributedPasswordSpray"]].concat(),
+            &["ImpossibleTravel"][..],
+        ),
+        // No application (password-reset flows count) and "Failed authentication" for a denied
+        // MFA prompt as for a wrong password.
+        (Shape::Cloudtrail, NO_PLACE, &["CredentialStuffing"; 4][..]),
+        (Shape::Google, NO_PLACE, &["CredentialStuffing"; 3][..]),
+    ] {
+        let (got, json, stats) = scan_shape(&Options {
+            shape,
+            ..base.clone()
+        });
+        assert_eq!(stats.records_rejected, 0, "{shape:?}: {:?}", stats.errors);
+        if lost.is_empty() && extra.is_empty() {
+            assert_eq!(
+                json, graph_json,
+                "{shape:?}: the record itself, the same alerts"
+            );
+            continue;
+        }
+        for a in &graph {
+            assert!(
+                lost.contains(&a.0.as_str()) || got.contains(a),
+                "{shape:?}: {a:?} was not raised"
+            );
+        }
+        let mut more: Vec<&str> = got
+            .iter()
+            .filter(|a| !graph.contains(a))
+            .map(|a| a.0.as_str())
+            .collect();
+        more.sort();
+        assert_eq!(
+            more, extra,
+            "{shape:?}: alerts the Graph records do not raise"
+        );
+    }
+}

@@ -176,6 +176,7 @@ pub(crate) fn class_of_text(reason: &str) -> FailureClass {
         "authenticator",
         "challenge",
         "verify",
+        "strong authentication",
     ]) {
         FailureClass::MfaFailed
     } else if has(&["password", "credential", "verification error", "bad auth"]) {
@@ -516,6 +517,10 @@ mod tests {
             ),
             ("INVALID_MFA_PASSCODE", FailureClass::MfaFailed),
             ("PASSWORD_EXPIRED", FailureClass::Expired),
+            (
+                "Authentication failed during strong authentication request.",
+                FailureClass::MfaFailed,
+            ),
             ("something else", FailureClass::Other),
         ] {
             assert_eq!(class_of_text(text), want, "{text}");
