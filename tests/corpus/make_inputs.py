@@ -1053,6 +1053,48 @@ def qradar_case():
     write("default-qradar-payload", "aql-results.jsonl", "".join(json.dumps(l) + "\n" for l in lines))
 
 
+def flatten(prefix, v, out):
+    if isinstance(v, dict):
+        for k, x in v.items():
+            flatten(f"{prefix}.{k}", x, out)
+    else:
+        out[prefix] = v
+    return out
+
+
+def logscale_case():
+    # LogScale / Falcon NG-SIEM events as a search exports them (JSON), written from the
+    # CrowdStrike Parsing Standard's documentation: normalized fields at the top, `@timestamp` in
+    # epoch milliseconds, the raw record in `@rawstring`, the vendor's fields under `Vendor.`.
+    t0 = DAY + timedelta(hours=23)
+    u = "mia.schulz@contoso.com"
+    recs = [diag(t0 + timedelta(minutes=i), u, "50126", "198.51.100.170", "AT", "Vienna") for i in range(6)]
+    recs.append(diag(t0 + timedelta(minutes=8), u, "0", "198.51.100.170", "AT", "Vienna"))
+    events = []
+    for r in recs:
+        ms = int(datetime.fromisoformat(r["time"].replace("Z", "+00:00")[:26] + "+00:00").timestamp() * 1000)
+        events.append({"@timestamp": ms, "@rawstring": json.dumps(r), "#repo": "ngsiem", "#Vendor": "microsoft",
+                       "#event.module": "entraid", "event.kind": "event", "event.category[0]": "authentication",
+                       "event.outcome": "success" if r["resultType"] == "0" else "failure",
+                       "source.ip": r["callerIpAddress"], "user.email": u})
+    write("default-logscale-events", "ngsiem-entra.json", json.dumps(events, indent=1) + "\n")
+    v = "noah.keller@example.com"
+    okta = [okta_event(t0 + timedelta(minutes=30 + i), v, "user.session.start", "FAILURE", "203.0.113.171",
+                       reason="INVALID_CREDENTIALS", country="Switzerland", city="Zurich", lat=47.37, lon=8.54)
+            for i in range(6)]
+    okta.append(okta_event(t0 + timedelta(minutes=38), v, "user.session.start", "SUCCESS", "203.0.113.171",
+                           country="Switzerland", city="Zurich", lat=47.37, lon=8.54))
+    lines = []
+    for e in okta:
+        ms = int(datetime.fromisoformat(e["published"].replace("Z", "+00:00")).timestamp() * 1000)
+        ev = {"@timestamp": ms, "#repo": "ngsiem", "#Vendor": "okta", "event.kind": "event",
+              "event.outcome": e["outcome"]["result"].lower(), "source.ip": e["client"]["ipAddress"],
+              "user.name": v}
+        ev.update(flatten("Vendor", {k: x for k, x in e.items() if k not in ("debugContext", "transaction", "target")}, {}))
+        lines.append(ev)
+    write("default-logscale-events", "ngsiem-okta.jsonl", "".join(json.dumps(l) + "\n" for l in lines))
+
+
 if __name__ == "__main__":
     seed_graph_single_ip()
     seed_six_ips()
@@ -1072,4 +1114,5 @@ if __name__ == "__main__":
     classic_case()
     search_case()
     qradar_case()
+    logscale_case()
     demo()

@@ -228,6 +228,8 @@ pub(crate) struct RawSignIn<'a> {
     provider: Option<Provider>,
     /// An Elasticsearch search hit: the document is its `_source`.
     es_source: bool,
+    /// A LogScale event with the vendor's fields under `Vendor`.
+    vendor: bool,
 }
 
 /// An autonomous system number as a number (`3598`) or text (`"3598"`, `"AS3598"`), read without
@@ -362,6 +364,10 @@ impl<'de> Visitor<'de> for RawVisitor<'_, 'de> {
                 }
                 Some(F::EsSource) => {
                     r.es_source = true;
+                    m.next_value::<IgnoredAny>()?;
+                }
+                Some(F::Vendor) => {
+                    r.vendor = true;
                     m.next_value::<IgnoredAny>()?;
                 }
                 Some(F::PantherLogType) => {
@@ -740,6 +746,9 @@ pub(crate) enum Read {
     /// An Elasticsearch search hit (`_index`, `_id`, `_source`): the document in `_source` is
     /// the record.
     EsHit,
+    /// A LogScale (Falcon NG-SIEM) event without its raw record: the vendor's fields under
+    /// `Vendor` are the record.
+    Vendor,
     /// Not a JSON object this reader could read.
     Invalid(serde_json::Error),
 }
@@ -788,6 +797,8 @@ fn classify(raw: &RawSignIn<'_>, record: &RecordRef, intern: &mut Interner) -> R
         Read::Original(o.to_string(), None)
     } else if let Some(o) = raw.splunk_raw.as_deref().filter(|_| own_time_missing(raw)) {
         Read::Original(o.to_string(), raw.splunk_time.as_deref().map(String::from))
+    } else if raw.vendor && own_time_missing(raw) {
+        Read::Vendor
     } else if elastic && raw.azure {
         Read::EcsAzure
     } else if elastic {

@@ -67,6 +67,8 @@ pub(crate) enum F {
     SplunkResult,
     /// `_source`: an Elasticsearch search hit's document.
     EsSource,
+    /// `Vendor`, `Vendor.…`: a LogScale event's copy of the vendor's record.
+    Vendor,
     /// `p_log_type`: Panther's name of the log a record came from.
     PantherLogType,
     /// A key only another identity provider's records have: the record goes to that provider's
@@ -188,12 +190,15 @@ pub(crate) fn field_of(lower: &str) -> Option<F> {
         "_source" => F::EsSource,
         // The record as the source wrote it: Splunk's `_raw`, QRadar's payload (AQL
         // `UTF8(payload)`, with or without an alias).
-        "_raw" | "payload" | "utf8(payload)" | "utf8_payload" => F::SplunkRaw,
+        "_raw" | "payload" | "utf8(payload)" | "utf8_payload" | "@rawstring" => F::SplunkRaw,
         "_time" => F::SplunkTime,
         "result" => F::SplunkResult,
         "@timestamp" => F::EcsTimestamp,
         "azure" => F::Azure,
         "p_log_type" => F::PantherLogType,
+        // LogScale / Falcon NG-SIEM: the vendor's own fields under `Vendor` (an object, or
+        // flattened `Vendor.…` keys as exports write them).
+        v if v == "vendor" || v.starts_with("vendor.") => F::Vendor,
         other => F::Provider(provider_of(other)?),
     })
 }

@@ -321,6 +321,7 @@ pub(crate) fn json_record(bytes: &[u8], record: &RecordRef, intern: &mut Interne
         entra::Read::EcsAzure => ecs::decode(bytes, record, intern),
         entra::Read::Provider(p) => provider_record(p, bytes, record, intern),
         entra::Read::EsHit => es_hit(bytes, record, intern),
+        entra::Read::Vendor => vendor(bytes, record, intern),
         entra::Read::Invalid(e) => match serde_json::from_slice::<serde_json::Value>(bytes) {
             Ok(v) if windows::looks_windows(&v) => windows::decode_value(&v, record.clone()),
             _ => reject("invalid JSON", e.to_string()),
@@ -348,6 +349,57 @@ fn es_hit(bytes: &[u8], record: &RecordRef, intern: &mut Interner) -> Decoded {
             "unreadable search hit",
             "an Elasticsearch hit whose _source is not a document",
         ),
+    }
+}
+
+/// A LogScale (Falcon NG-SIEM) event without its raw record: the vendor's fields, under a
+/// `Vendor` object or flattened `Vendor.a.b` keys, put back together and read as any record.
+fn vendor(bytes: &[u8], record: &RecordRef, intern: &mut Interner) -> Decoded {
+    use serde_json::{Map, Value};
+    let event: Value = match serde_json::from_slice(bytes) {
+        Ok(v) => v,
+        Err(e) => return reject("invalid JSON", e.to_string()),
+    };
+    let Some(fields) = event.as_object() else {
+        return reject("not a JSON object", "the record is not a JSON object");
+    };
+    let mut doc = Map::new();
+    for (k, v) in fields {
+        let path = if k.eq_ignore_ascii_case("vendor") {
+            if let Value::Object(m) = v {
+                for (k, v) in m {
+                    doc.insert(k.clone(), v.clone());
+                }
+            }
+            continue;
+        } else if k.len() > 7 && k[..7].eq_ignore_ascii_case("vendor.") {
+            &k[7..]
+        } else {
+            continue;
+        };
+        // `a.b.c` → {"a": {"b": {"c": v}}}.
+        let mut parts = path.split('.').peekable();
+        let mut cur = &mut doc;
+        while let Some(p) = parts.next() {
+            if parts.peek().is_none() {
+                cur.insert(p.to_string(), v.clone());
+                break;
+            }
+            let next = cur
+                .entry(p.to_string())
+                .or_insert_with(|| Value::Object(Map::new()));
+            if !next.is_object() {
+                *next = Value::Object(Map::new());
+            }
+            cur = next.as_object_mut().expect("an object");
+        }
+    }
+    match json_record(Value::Object(doc).to_string().as_bytes(), record, intern) {
+        Decoded::Rejected { reason, detail } => Decoded::Rejected {
+            reason,
+            detail: format!("the event's Vendor fields: {detail}"),
+        },
+        d => d,
     }
 }
 
@@ -397,6 +449,7 @@ fn json_line(bytes: &[u8], record: &RecordRef, intern: &mut Interner) -> Option<
         entra::Read::EcsAzure => Some(ecs::decode(bytes, record, intern)),
         entra::Read::Provider(p) => Some(provider_record(p, bytes, record, intern)),
         entra::Read::EsHit => Some(es_hit(bytes, record, intern)),
+        entra::Read::Vendor => Some(vendor(bytes, record, intern)),
         entra::Read::Invalid(_) => None,
     }
 }
@@ -502,6 +555,7 @@ fn csv_row(
         entra::Read::EcsAzure => ecs::decode(text.as_bytes(), record, intern),
         entra::Read::Provider(p) => provider_value(p, &value, record, intern),
         entra::Read::EsHit => es_hit(text.as_bytes(), record, intern),
+        entra::Read::Vendor => vendor(text.as_bytes(), record, intern),
         entra::Read::Invalid(e) => reject("invalid CSV row", e.to_string()),
     }
 }
