@@ -372,8 +372,12 @@ fn vendor(bytes: &[u8], record: &RecordRef, intern: &mut Interner) -> Decoded {
                 }
             }
             continue;
-        } else if k.len() > 7 && k[..7].eq_ignore_ascii_case("vendor.") {
-            &k[7..]
+        } else if let Some(rest) = k
+            .get(..7)
+            .filter(|p| p.eq_ignore_ascii_case("vendor."))
+            .and_then(|_| k.get(7..))
+        {
+            rest
         } else {
             continue;
         };
@@ -573,6 +577,24 @@ fn normalize_header(h: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A LogScale event's `Vendor.…` keys are put back together; keys of any spelling (one with a
+    /// character of several bytes where `Vendor.` would end) are left alone, never split.
+    #[test]
+    fn logscale_vendor_fields() {
+        let ev = r#"{"@timestamp":1772494200000,"Vendoré":"x","Vendor.published":"2026-03-02T23:30:00Z","Vendor.eventType":"user.session.start","Vendor.actor.alternateId":"a@b.example","Vendor.outcome.result":"SUCCESS","Vendor.client.ipAddress":"203.0.113.9"}"#;
+        match json_record(
+            ev.as_bytes(),
+            &record_ref(&Shared::from("t"), 1),
+            &mut Interner::default(),
+        ) {
+            Decoded::Event(e) => {
+                assert_eq!(&*e.identity_key, "a@b.example");
+                assert_eq!(e.source_kind, crate::event::SourceKind::Okta);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
 
     #[test]
     fn csv_headers_normalized() {
