@@ -53,6 +53,20 @@ fn check(opts: &Options, alerts: &[(String, String)], truth: &[(String, String)]
     }
 }
 
+/// The day files through the native core, default profile, in name order: the alerts (sorted)
+/// and the statistics.
+fn scan(files: &[(String, Vec<u8>)]) -> (Vec<t1586_detector::Alert>, t1586_detector::Stats) {
+    let mut d = t1586_detector::Detector::new(t1586_detector::Config::default());
+    let mut alerts = Vec::new();
+    for (name, bytes) in files {
+        d.begin_source(name);
+        alerts.extend(d.push(bytes));
+    }
+    alerts.extend(d.flush());
+    t1586_detector::sort_alerts(&mut alerts);
+    (alerts, d.stats())
+}
+
 #[test]
 fn ground_truth_is_detected_and_noise_is_quiet_native() {
     for (users, days, seed) in [(60, 4, 1586), (200, 7, 7), (120, 12, 42), (40, 3, 1586)] {
@@ -63,14 +77,7 @@ fn ground_truth_is_detected_and_noise_is_quiet_native() {
             ..Default::default()
         };
         let g = in_memory(&opts);
-        let mut d = t1586_detector::Detector::new(t1586_detector::Config::default());
-        let mut alerts = Vec::new();
-        for (name, bytes) in &g.files {
-            d.begin_source(name);
-            alerts.extend(d.push(bytes));
-        }
-        alerts.extend(d.flush());
-        let s = d.stats();
+        let (alerts, s) = scan(&g.files);
         assert_eq!(s.records_rejected, 0, "{:?}", s.errors);
         assert_eq!(
             s.late_events, 0,
@@ -127,15 +134,7 @@ fn scan_shape(
     Vec<String>,
     t1586_detector::Stats,
 ) {
-    let g = in_memory(opts);
-    let mut d = t1586_detector::Detector::new(t1586_detector::Config::default());
-    let mut alerts = Vec::new();
-    for (name, bytes) in &g.files {
-        d.begin_source(name);
-        alerts.extend(d.push(bytes));
-    }
-    alerts.extend(d.flush());
-    t1586_detector::sort_alerts(&mut alerts);
+    let (alerts, stats) = scan(&in_memory(opts).files);
     let brief = alerts
         .iter()
         .map(|a| {
@@ -147,7 +146,7 @@ fn scan_shape(
         })
         .collect();
     let json = alerts.iter().map(|a| a.to_json()).collect();
-    (brief, json, d.stats())
+    (brief, json, stats)
 }
 
 /// The same tenant in every shape `generate --format` writes gives the Graph records' alerts,
