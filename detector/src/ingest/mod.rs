@@ -336,15 +336,10 @@ fn es_hit(bytes: &[u8], record: &RecordRef, intern: &mut Interner) -> Decoded {
         Err(e) => return reject("invalid JSON", e.to_string()),
     };
     match hit.get("_source") {
-        Some(doc @ serde_json::Value::Object(_)) => {
-            match json_record(doc.to_string().as_bytes(), record, intern) {
-                Decoded::Rejected { reason, detail } => Decoded::Rejected {
-                    reason,
-                    detail: format!("the search hit's _source: {detail}"),
-                },
-                d => d,
-            }
-        }
+        Some(doc @ serde_json::Value::Object(_)) => inside(
+            "the search hit's _source",
+            json_record(doc.to_string().as_bytes(), record, intern),
+        ),
         _ => reject(
             "unreadable search hit",
             "an Elasticsearch hit whose _source is not a document",
@@ -398,13 +393,10 @@ fn vendor(bytes: &[u8], record: &RecordRef, intern: &mut Interner) -> Decoded {
             cur = next.as_object_mut().expect("an object");
         }
     }
-    match json_record(Value::Object(doc).to_string().as_bytes(), record, intern) {
-        Decoded::Rejected { reason, detail } => Decoded::Rejected {
-            reason,
-            detail: format!("the event's Vendor fields: {detail}"),
-        },
-        d => d,
-    }
+    inside(
+        "the event's Vendor fields",
+        json_record(Value::Object(doc).to_string().as_bytes(), record, intern),
+    )
 }
 
 /// Another identity provider's record, by the reader of that provider.
@@ -474,11 +466,16 @@ fn original(text: &str, time: Option<&str>, record: &RecordRef, intern: &mut Int
             ),
         },
     };
-    // Say where the rejected record was: inside the document.
+    inside("the original record (event.original, _raw)", d)
+}
+
+/// A record read from inside another (a kept original, a search hit, a LogScale event's vendor
+/// fields): a rejection says where in the document it was.
+fn inside(place: &str, d: Decoded) -> Decoded {
     match d {
         Decoded::Rejected { reason, detail } => Decoded::Rejected {
             reason,
-            detail: format!("the original record (event.original, _raw): {detail}"),
+            detail: format!("{place}: {detail}"),
         },
         d => d,
     }
@@ -503,16 +500,12 @@ fn csv_row(
             ),
         );
     }
-    // A Splunk or QRadar export: the record as the source wrote it (`_raw`, `UTF8(payload)`) first; the extracted columns
+    // A Splunk, QRadar or LogScale export: the record as the source wrote it (`_raw`,
+    // `UTF8(payload)`, `@rawstring`: the keys the JSON reader knows) first; the extracted columns
     // when it is in a shape not read (classic WinEventLog text).
     if let Some(raw) = header
         .iter()
-        .position(|h| {
-            h == "_raw"
-                || ["payload", "utf8(payload)", "utf8_payload"]
-                    .iter()
-                    .any(|p| h.eq_ignore_ascii_case(p))
-        })
+        .position(|h| keys::field_of(&h.to_ascii_lowercase()) == Some(keys::F::SplunkRaw))
         .and_then(|i| row.get(i))
         .filter(|r| !r.trim().is_empty())
     {

@@ -296,11 +296,8 @@ impl Sign {
             }) else {
                 continue;
             };
-            let number = || {
-                serde_json::from_str::<f64>(&t)
-                    .ok()
-                    .filter(|n| n.is_finite())
-            };
+            // The core's one float reader for text (as `number` reads them).
+            let number = || super::flex::decimal(t.trim()).filter(|n| n.is_finite());
             let slot = match field {
                 Field::Latitude => {
                     self.latitude = self.latitude.or_else(number);
