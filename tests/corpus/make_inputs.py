@@ -1031,8 +1031,8 @@ def search_case():
 
 def qradar_case():
     # QRadar's payload export (AQL `SELECT starttime, sourceip, username, UTF8(payload) FROM
-    # events`), from the AQL documentation: as CSV (the Log Activity export) and as JSON Lines of
-    # results. Each payload is the record the log source sent: an Entra diagnostic record (the
+    # events`), from the AQL documentation: as CSV (the Log Activity export) and as the Ariel API's
+    # results (`GET /ariel/searches/{id}/results`: `{"events":[…]}`). Each payload is the record the log source sent: an Entra diagnostic record (the
     # Microsoft Azure DSM through Event Hubs) or a Windows event as XML (WinCollect).
     u = "liam.byrne@contoso.com"
     t0 = DAY + timedelta(hours=22)
@@ -1050,7 +1050,7 @@ def qradar_case():
     evs.append(wevent(w0 + timedelta(seconds=150), 4624, 9106, "oscar", ip="203.0.113.161"))
     lines = [{"starttime": int(datetime.fromisoformat(system["TimeCreated"].replace("Z", "+00:00")).timestamp() * 1000),
               "sourceip": "203.0.113.161", "payload": xml_of(system, data)} for system, data in evs]
-    write("default-qradar-payload", "aql-results.jsonl", "".join(json.dumps(l) + "\n" for l in lines))
+    write("default-qradar-payload", "ariel-results.json", json.dumps({"events": lines}) + "\n")
 
 
 def flatten(prefix, v, out):

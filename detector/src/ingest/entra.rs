@@ -283,7 +283,12 @@ impl<'de> Visitor<'de> for RawVisitor<'_, 'de> {
     }
     fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<(), A::Error> {
         let (r, buf) = (self.0, self.1);
+        let mut first = true;
         while let Some(Key(k)) = m.next_key::<Key<'de>>()? {
+            // QRadar's Ariel results page, `{"events":[…]}` (see `framer::wrapper_key`).
+            if std::mem::take(&mut first) && k.eq_ignore_ascii_case("events") {
+                r.wrapper_key = true;
+            }
             // Keys are matched case-insensitively: exports and pipelines disagree on casing
             // (Graph camelCase, Log Analytics PascalCase, some pipelines lower-case everything).
             // Graph's own spellings are known lower-cased without copying them.

@@ -9,7 +9,9 @@
 //! Shapes recognised, per source, from the first significant byte:
 //! * `[` — a JSON array of records (Graph export, Log Analytics JSON export);
 //! * `{` — either a wrapper page (`{"value":[...]}` from Graph, `{"records":[...]}` from Azure Monitor,
-//!   `{"results":[...]}` from a Splunk export)
+//!   `{"results":[...]}` from a Splunk export, `{"Records":[...]}` from CloudTrail, `{"items":[...]}`
+//!   from Google's Reports API, `{"events":[...]}` from QRadar's Ariel API, the `hits.hits` of an
+//!   Elasticsearch search response)
 //!   whose array elements are the records, or a record itself: one object per line (JSON Lines) or
 //!   pretty-printed objects one after another;
 //! * `<` — Windows event XML: each `<Event>` element is a record, with or without an `<Events>` root,
@@ -603,6 +605,19 @@ impl Framer {
         self.seg = self.pos;
     }
 
+    /// The top-level object being recorded has had one key so far, the one just read: its bytes
+    /// (`buf` and then `rest`, from the chunk) are `{"key":` with blanks anywhere. QRadar's Ariel
+    /// results (`{"events":[…]}`) are a page only so: a Google Workspace activity has an
+    /// `events` array too, after its `kind`, `id` and `actor`.
+    fn first_key(&self, rest: &[u8]) -> bool {
+        let mut quotes = 0;
+        self.recording
+            && self.buf.iter().chain(rest).all(|&b| {
+                quotes += usize::from(b == b'"');
+                quotes <= 2 && b != b','
+            })
+    }
+
     /// The current JSON byte belongs to the record being recorded: only the size limit is checked
     /// here (the bytes are taken from the chunk when the record ends, see `seg`).
     #[inline]
@@ -706,7 +721,8 @@ impl Framer {
                 } else if self.depth == 1
                     && self.top == Top::Object
                     && b == b'['
-                    && wrapper_key(&self.key)
+                    && (wrapper_key(&self.key)
+                        || (self.key == b"events" && self.first_key(&data[self.seg..self.pos])))
                 {
                     self.top = Top::Wrapper;
                     self.record_depth = 2;
@@ -972,7 +988,8 @@ impl Framer {
 
 /// The key of a wrapper page's array of records: `value` (Graph), `records` (Azure Monitor,
 /// Event Hubs), `results` (a Splunk search's non-streaming JSON export), `Records` (CloudTrail's
-/// files as S3 delivers them), `items` (a Google Reports API page).
+/// files as S3 delivers them), `items` (a Google Reports API page). QRadar's `events` is one too,
+/// when it is the page's first key (see `Framer::first_key`).
 pub(crate) fn wrapper_key(k: &[u8]) -> bool {
     matches!(
         k,
@@ -1011,10 +1028,11 @@ mod tests {
         lines
             && serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(bytes)
                 .is_ok_and(|m| {
-                    !["value", "records", "results"]
+                    !["value", "records", "results", "Records", "items", "hits"]
                         .iter()
                         .any(|k| m.contains_key(*k))
                 })
+            && !bytes.starts_with(b"{\"events\"")
     }
 
     fn frames(input: &[u8], split: usize) -> Vec<(String, u64, String)> {
@@ -1107,6 +1125,31 @@ mod tests {
                 ("json", "{\"d\":1}")
             ]
         );
+    }
+
+    /// `events` is QRadar's page of results only as the first key: a Google Workspace activity
+    /// keeps its `events` array whole.
+    #[test]
+    fn ariel_results_page_but_not_a_google_activity() {
+        let got = all_splits(
+            b"{\"events\":[{\"payload\":\"a\"},\n {\"payload\":\"b\"}]}\n{ \"events\" : [{\"c\":1}]}\n{\"kind\":\"x\",\"events\":[{\"name\":\"login_success\"}]}",
+        );
+        let kinds: Vec<_> = got.iter().map(|g| (g.0.as_str(), g.2.as_str())).collect();
+        assert_eq!(
+            kinds,
+            vec![
+                ("json", "{\"payload\":\"a\"}"),
+                ("json", "{\"payload\":\"b\"}"),
+                ("json", "{\"c\":1}"),
+                (
+                    "json",
+                    "{\"kind\":\"x\",\"events\":[{\"name\":\"login_success\"}]}"
+                ),
+            ]
+        );
+        let pretty = all_splits(b"{\"id\": {\"a\": 1},\n \"events\": [{\"d\": 2}]\n}");
+        assert_eq!(pretty.len(), 1);
+        assert_eq!(pretty[0].0, "json");
     }
 
     #[test]
