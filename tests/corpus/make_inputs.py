@@ -1000,6 +1000,123 @@ def classic_case():
     write("windows-classic-event", "security.event", text)
 
 
+def okta_ecs(e):
+    """The document Elastic's Okta integration writes for a System Log event, without
+    `event.original`: Okta's fields in snake_case under `okta`, the address and place moved to
+    `client.ip` and `client.geo`, the network to `okta.security_context.as`, Okta's own debug data
+    kept under `debug_data.flattened`."""
+    c, sc = e["client"], e["securityContext"]
+    g = c["geographicalContext"]
+    o = snake_keys({k: v for k, v in e.items() if k not in ("published", "client", "securityContext")})
+    o["client"] = {"ip": c["ipAddress"], "device": c["device"], "zone": c["zone"],
+                   "user_agent": snake_keys(c["userAgent"])}
+    o["security_context"] = {"as": {"number": sc["asNumber"], "organization": {"name": sc["asOrg"]}},
+                             "isp": sc["isp"], "domain": sc["domain"], "is_proxy": sc["isProxy"]}
+    o["debug_context"]["debug_data"]["flattened"] = dict(e["debugContext"]["debugData"])
+    return {
+        "@timestamp": e["published"],
+        "event": {"action": e["eventType"], "category": ["authentication", "session"], "kind": "event",
+                  "outcome": e["outcome"]["result"].lower(), "dataset": "okta.system", "id": e["uuid"]},
+        "okta": o,
+        "client": {"ip": c["ipAddress"], "geo": {"city_name": g["city"], "country_name": g["country"],
+                                                 "location": g["geolocation"]},
+                   "user": {"id": e["actor"]["id"], "name": e["actor"]["alternateId"]}},
+        "source": {"ip": c["ipAddress"]},
+        "user_agent": {"original": c["userAgent"]["rawUserAgent"]},
+        "data_stream": {"dataset": "okta.system", "type": "logs"},
+    }
+
+
+def cloudtrail_ecs(r, flattened):
+    """The document Elastic's AWS CloudTrail integration writes for a console sign-in, without
+    `event.original`: the response and additional data as Java-map strings (`flattened`: their
+    objects, when the integration keeps them), the identity's account and name moved to
+    `cloud.account.id` and `user.name`."""
+    ui = {k: v for k, v in snake_keys(r["userIdentity"]).items() if k not in ("account_id", "user_name")}
+    add = r["additionalEventData"]
+    ct = {
+        "event_version": r["eventVersion"], "user_identity": ui, "event_type": r["eventType"],
+        "recipient_account_id": r["recipientAccountId"], "event_category": r["eventCategory"],
+        "response_elements": "{" + ", ".join(f"{k}={v}" for k, v in r["responseElements"].items()) + "}",
+        "additional_eventdata": "{" + ", ".join(f"{k}={v}" for k, v in add.items()) + "}",
+        "console_login": {"additional_eventdata": {"login_to": add["LoginTo"], "mobile_version": False,
+                                                   "mfa_used": add["MFAUsed"] == "Yes"}},
+    }
+    if "errorMessage" in r:
+        ct["error_message"] = r["errorMessage"]
+    if flattened:
+        ct["flattened"] = {"response_elements": r["responseElements"], "additional_eventdata": add}
+    doc = {
+        "@timestamp": r["eventTime"],
+        "event": {"action": r["eventName"], "provider": r["eventSource"], "id": r["eventID"], "kind": "event",
+                  "outcome": r["responseElements"]["ConsoleLogin"].lower(), "category": ["authentication"]},
+        "aws": {"cloudtrail": ct},
+        "cloud": {"account": {"id": r["userIdentity"]["accountId"]}, "region": r["awsRegion"]},
+        "source": {"address": r["sourceIPAddress"], "ip": r["sourceIPAddress"]},
+        "user_agent": {"original": r["userAgent"]},
+        "data_stream": {"dataset": "aws.cloudtrail", "type": "logs"},
+    }
+    if "userName" in r["userIdentity"]:
+        doc["user"] = {"name": r["userIdentity"]["userName"]}
+    return doc
+
+
+def google_ecs(a):
+    """The document Elastic's Google Workspace integration writes for a login activity, without
+    `event.original`: the event's name in `event.action`, its parameters under
+    `google_workspace.login` without their `login_` prefix, the actor in `source.user.email`."""
+    ev = a["events"][0]
+    login = {}
+    for p in ev["parameters"]:
+        v = p.get("value", p.get("boolValue", p.get("multiValue")))
+        login[p["name"][6:] if p["name"].startswith("login_") else p["name"]] = v
+    user, domain = a["actor"]["email"].split("@")
+    outcome = {"login_success": "success", "login_failure": "failure"}.get(ev["name"])
+    doc = {
+        "@timestamp": a["id"]["time"],
+        "event": {"action": ev["name"], "id": a["id"]["uniqueQualifier"], "provider": a["id"]["applicationName"],
+                  "kind": "event", "category": ["authentication"], "dataset": "google_workspace.login"},
+        "google_workspace": {"kind": a["kind"], "actor": {"type": "USER"}, "event": {"type": ev["type"]},
+                             "login": login, "organization": {"domain": domain}},
+        "source": {"ip": a["ipAddress"], "user": {"email": a["actor"]["email"], "name": user, "domain": domain}},
+        "user": {"name": user, "domain": domain},
+        "data_stream": {"dataset": "google_workspace.login", "type": "logs"},
+    }
+    if outcome:
+        doc["event"]["outcome"] = outcome
+    return doc
+
+
+def elastic_idp_case():
+    # Okta, CloudTrail and Google Workspace documents as Elastic's integrations store them, none
+    # with `event.original`, in one NDJSON export (Discover / elasticdump).
+    t0 = DAY + timedelta(hours=23)
+    v = "nina.berg@example.com"
+    docs = [okta_ecs(okta_event(t0, v, "user.session.start", "SUCCESS", "192.0.2.170", country="United States",
+                                city="Seattle", lat=47.6, lon=-122.3, asn=7922)),
+            okta_ecs(okta_event(t0 + timedelta(minutes=25), v, "user.session.start", "SUCCESS", "203.0.113.171",
+                                country="Japan", city="Tokyo", lat=35.7, lon=139.7, asn=2516))]
+    iam = {"type": "IAMUser", "principalId": "AIDAEXAMPLE2", "arn": "arn:aws:iam::444455556666:user/deploy",
+           "accountId": "444455556666", "userName": "deploy"}
+    t1 = t0 + timedelta(hours=1)
+    recs = [cloudtrail_login(t1 + timedelta(minutes=i), iam, "Failure", "203.0.113.172", error="Failed authentication")
+            for i in range(6)]
+    recs.append(cloudtrail_login(t1 + timedelta(minutes=8), iam, "Success", "203.0.113.172"))
+    docs += [cloudtrail_ecs(r, flattened=(i % 2 == 0)) for i, r in enumerate(recs)]
+    g = "omar.haddad@example.com"
+    t2 = t0 + timedelta(hours=2)
+    fail = [{"name": "login_type", "value": "google_password"},
+            {"name": "login_failure_type", "value": "login_failure_invalid_password"},
+            {"name": "login_challenge_method", "multiValue": ["password"]}]
+    acts = [google_activity(t2 + timedelta(minutes=i), g, "login_failure", "198.51.100.173", fail, n=20 + i)
+            for i in range(6)]
+    acts.append(google_activity(t2 + timedelta(minutes=7), g, "login_success", "198.51.100.173",
+                                [{"name": "login_type", "value": "google_password"},
+                                 {"name": "is_suspicious", "boolValue": False}], n=26))
+    docs += [google_ecs(a) for a in acts]
+    write("default-elastic-idp", "logs-idp.ndjson", "".join(json.dumps(d) + "\n" for d in docs))
+
+
 def search_case():
     # Elasticsearch `_search` responses (hits.hits[]._source): Okta documents that kept their
     # record (event.original), pretty-printed as Kibana's and curl's `?pretty` write them; Azure
@@ -1113,6 +1230,7 @@ if __name__ == "__main__":
     idp_cases()
     classic_case()
     search_case()
+    elastic_idp_case()
     qradar_case()
     logscale_case()
     demo()

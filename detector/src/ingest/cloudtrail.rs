@@ -155,6 +155,7 @@ pub(crate) fn decode(v: &Value, record: &RecordRef, intern: &mut Interner) -> De
         s.reason = error.as_deref().map(String::from);
     }
     s.fill(v, FIELDS);
+    s.fill(v, super::provider::ELASTIC_GEOIP);
     s.app = Some("AWS Management Console".into());
     // MFA at this sign-in, or in the session a role was assumed from.
     let mfa = text(v, &["additionalEventData", "MFAUsed"])

@@ -1,18 +1,35 @@
-//! Elastic documents (ECS) of the Azure sign-in integration (`logs-azure.signinlogs-*`), as stored
-//! and exported (Discover, `elasticdump`, NDJSON), when they did not keep the original record.
+//! Elastic documents (ECS) of the sign-in integrations, as stored and exported (Discover,
+//! `elasticdump`, NDJSON, search hits), when they did not keep the original record.
 //!
 //! A document that kept it (`event.original`, the integration's `preserve_original_event`) never
-//! comes here: the original is read by the reader of its own shape. Without it, the sign-in is in
-//! `azure.signinlogs` with Elastic's names: snake_case keys (`user_principal_name`,
-//! `status.error_code`), a few renamed (`created_at`, `risk_level_during_signin`), and Entra's
-//! location moved to the top-level `geo` while `source.*` holds Elastic's own GeoIP of the address.
-//! This leaf writes that back as the diagnostic record Entra exports (keys in camelCase, Entra's
-//! location under `properties.location`) and hands it to the sign-in reader, so both shapes give
-//! the same event. Elastic's GeoIP (`source.geo`, `source.as`) fills only what the record lacks.
+//! comes here: the original is read by the reader of its own shape. Without it, the record is in the
+//! integration's object with Elastic's names, and a few of its fields moved to ECS ones. This leaf
+//! writes the record back in its provider's shape and hands it to that provider's reader, so both
+//! shapes give the same event:
+//!
+//! * `azure.signinlogs` (Entra): snake_case keys (`user_principal_name`, `status.error_code`), a few
+//!   renamed (`created_at`, `risk_level_during_signin`), Entra's location moved to the top-level
+//!   `geo`; written back as the diagnostic record (keys in camelCase, the location under
+//!   `properties.location`) for the sign-in reader.
+//! * `okta` (System Log): snake_case keys; `client.ip`, `client.geo` (Okta's geographical context),
+//!   `okta.security_context.as`, and Okta's own debug data under `debug_data.flattened`.
+//! * `aws.cloudtrail` (`ConsoleLogin`): `event.action`, `event.provider`, `event.id`,
+//!   `source.address`, `user_agent.original`, `cloud.account.id`; the response and additional data
+//!   as Java-map strings with their objects under `flattened` (else `event.outcome` and
+//!   `console_login.additional_eventdata.mfa_used`).
+//! * `google_workspace` (login activities): the event's name in `event.action`, its type in
+//!   `google_workspace.event.type`, its parameters in `google_workspace.login` without their
+//!   `login_` prefix, the actor in `source.user.email`, the address in `source.ip`.
+//! * `ocsf` (Amazon Security Lake): the OCSF record itself, ids as strings.
+//!
+//! Elastic's GeoIP of the address (`source.geo`, `source.as`) fills only what the record lacks:
+//! kept as `elastic.source` for the provider readers ([`super::provider::ELASTIC_GEOIP`]), or
+//! written into the Entra record's missing fields.
 
 use serde_json::{Map, Value};
 
 use super::entra::{self, Read};
+use super::keys::Ecs;
 use super::{Decoded, Interner, reject};
 use crate::event::RecordRef;
 
@@ -123,18 +140,209 @@ fn diagnostic(doc: &Value) -> Option<Value> {
     Some(Value::Object(rec))
 }
 
-/// One Elastic document of the Azure sign-in integration.
-pub(crate) fn decode(bytes: &[u8], record: &RecordRef, intern: &mut Interner) -> Decoded {
+/// The document's Okta event as the System Log writes it.
+fn okta(doc: &Value) -> Option<Value> {
+    let Value::Object(mut rec) = entra_keys(at(doc, "okta")?.clone()) else {
+        return None;
+    };
+    // Okta's own debug data, as Okta spelled it.
+    if let Some(Value::Object(debug)) = rec
+        .get_mut("debugContext")
+        .and_then(|d| d.get_mut("debugData"))
+        && let Some(Value::Object(flat)) = debug.remove("flattened")
+    {
+        debug.extend(flat);
+    }
+    if let Some(Value::Object(sc)) = rec.get_mut("securityContext")
+        && let Some(net) = sc.remove("as")
+    {
+        for (to, from) in [("asNumber", "number"), ("asOrg", "organization.name")] {
+            if let Some(v) = at(&net, from) {
+                sc.entry(to).or_insert_with(|| v.clone());
+            }
+        }
+    }
+    let client = rec
+        .entry("client")
+        .or_insert_with(|| Value::Object(Map::new()));
+    if let Value::Object(c) = client {
+        let ip = c.remove("ip").or_else(|| {
+            at(doc, "client.ip")
+                .or_else(|| at(doc, "source.ip"))
+                .cloned()
+        });
+        if let Some(ip) = ip {
+            c.entry("ipAddress").or_insert(ip);
+        }
+        if let Some(g) = at(doc, "client.geo") {
+            let mut place = Map::new();
+            for (to, from) in [
+                ("country", "country_name"),
+                ("country", "country_iso_code"),
+                ("city", "city_name"),
+                ("state", "region_name"),
+            ] {
+                if let Some(v) = g.get(from) {
+                    place.entry(to).or_insert_with(|| v.clone());
+                }
+            }
+            if let Some(l) = g.get("location") {
+                place.insert("geolocation".into(), l.clone());
+            }
+            c.entry("geographicalContext")
+                .or_insert(Value::Object(place));
+        }
+        if let Some(ua) = at(doc, "user_agent.original") {
+            let agent = c
+                .entry("userAgent")
+                .or_insert_with(|| Value::Object(Map::new()));
+            if let Value::Object(a) = agent {
+                a.entry("rawUserAgent").or_insert_with(|| ua.clone());
+            }
+        }
+    }
+    Some(finish(rec, doc, &[("published", "@timestamp")]))
+}
+
+/// The document's console sign-in as CloudTrail writes it.
+fn cloudtrail(doc: &Value) -> Option<Value> {
+    let Value::Object(mut rec) = entra_keys(at(doc, "aws.cloudtrail")?.clone()) else {
+        return None;
+    };
+    // `responseElements` and `additionalEventData` as objects, where Elastic kept them so.
+    if let Some(Value::Object(flat)) = rec.remove("flattened") {
+        rec.extend(flat);
+    }
+    if !rec.get("responseElements").is_some_and(Value::is_object)
+        && let Some(outcome) = at(doc, "event.outcome").and_then(Value::as_str)
+    {
+        let result = if outcome.eq_ignore_ascii_case("success") {
+            "Success"
+        } else {
+            "Failure"
+        };
+        rec.insert(
+            "responseElements".into(),
+            serde_json::json!({ "ConsoleLogin": result }),
+        );
+    }
+    let parsed = rec.remove("consoleLogin");
+    if !rec.get("additionalEventdata").is_some_and(Value::is_object)
+        && let Some(mfa) = parsed
+            .as_ref()
+            .and_then(|p| at(p, "additionalEventdata.mfaUsed"))
+            .and_then(Value::as_bool)
+    {
+        rec.insert(
+            "additionalEventData".into(),
+            serde_json::json!({ "MFAUsed": if mfa { "Yes" } else { "No" } }),
+        );
+    }
+    if let Some(Value::Object(who)) = rec.get_mut("userIdentity")
+        && let Some(account) = at(doc, "cloud.account.id")
+    {
+        who.entry("accountId").or_insert_with(|| account.clone());
+    }
+    Some(finish(
+        rec,
+        doc,
+        &[
+            ("eventTime", "@timestamp"),
+            ("eventName", "event.action"),
+            ("eventSource", "event.provider"),
+            ("eventID", "event.id"),
+            ("sourceIPAddress", "source.address"),
+            ("sourceIPAddress", "source.ip"),
+            ("userAgent", "user_agent.original"),
+            ("awsRegion", "cloud.region"),
+        ],
+    ))
+}
+
+/// The document's login activity as the Reports API writes it.
+fn google(doc: &Value) -> Option<Value> {
+    let gw = at(doc, "google_workspace")?;
+    let mut params = Map::new();
+    if let Some(Value::Object(login)) = gw.get("login") {
+        for (k, v) in login {
+            // Elastic drops the `login_` prefix of Google's parameter names.
+            let name = if k.starts_with("is_") || k.starts_with("login_") || k.contains("email") {
+                k.clone()
+            } else {
+                format!("login_{k}")
+            };
+            params.insert(name, v.clone());
+        }
+    }
+    let mut event = Map::new();
+    if let Some(t) = at(gw, "event.type") {
+        event.insert("type".into(), t.clone());
+    }
+    event.insert("name".into(), at(doc, "event.action")?.clone());
+    event.insert("parameters".into(), Value::Object(params));
+    let mut id = Map::new();
+    for (to, from) in [
+        ("time", "@timestamp"),
+        ("uniqueQualifier", "event.id"),
+        ("applicationName", "event.provider"),
+    ] {
+        if let Some(v) = at(doc, from) {
+            id.insert(to.into(), v.clone());
+        }
+    }
+    let mut rec = Map::new();
+    rec.insert("id".into(), Value::Object(id));
+    if let Some(email) = at(doc, "source.user.email").or_else(|| at(doc, "user.email")) {
+        rec.insert("actor".into(), serde_json::json!({ "email": email }));
+    }
+    rec.insert("events".into(), Value::Array(vec![Value::Object(event)]));
+    Some(finish(rec, doc, &[("ipAddress", "source.ip")]))
+}
+
+/// The fields a record takes from the document's ECS ones where it has none of its own (`to`,
+/// `from`; the first of several `from` for one `to` wins), and Elastic's GeoIP.
+fn finish(mut rec: Map<String, Value>, doc: &Value, fields: &[(&str, &str)]) -> Value {
+    for (to, from) in fields {
+        if !rec.contains_key(*to)
+            && let Some(v) = at(doc, from)
+        {
+            rec.insert((*to).into(), v.clone());
+        }
+    }
+    if let Some(source) = at(doc, "source") {
+        rec.insert("elastic.source".into(), source.clone());
+    }
+    Value::Object(rec)
+}
+
+/// One Elastic document of a sign-in integration, `e` the one whose object it has.
+pub(crate) fn decode(e: Ecs, bytes: &[u8], record: &RecordRef, intern: &mut Interner) -> Decoded {
     let doc: Value = match serde_json::from_slice(bytes) {
         Ok(v) => v,
         Err(e) => return reject("invalid JSON", e.to_string()),
     };
-    let Some(rec) = diagnostic(&doc) else {
+    let (rec, reader) = match e {
+        Ecs::Azure => (diagnostic(&doc), None),
+        Ecs::Okta => (okta(&doc), Some(super::okta::decode as Reader)),
+        Ecs::Aws => (cloudtrail(&doc), Some(super::cloudtrail::decode as Reader)),
+        Ecs::Google => (google(&doc), Some(super::google::decode as Reader)),
+        Ecs::Ocsf => (
+            at(&doc, "ocsf").filter(|o| o.is_object()).cloned(),
+            Some(super::ocsf::decode as Reader),
+        ),
+    };
+    let Some(rec) = rec else {
         return reject(
             "unreadable Elastic document",
-            "an Elastic document whose azure.signinlogs is not an object",
+            "an Elastic document whose integration object (azure.signinlogs, okta, aws.cloudtrail, google_workspace, ocsf) is missing or not an object",
         );
     };
+    if let Some(read) = reader {
+        return super::inside(
+            "the Elastic document's integration fields",
+            read(&rec, record, intern),
+        );
+    }
     match entra::read(rec.to_string().as_bytes(), record, intern) {
         Read::SignIn(d) => d,
         _ => reject(
@@ -143,6 +351,9 @@ pub(crate) fn decode(bytes: &[u8], record: &RecordRef, intern: &mut Interner) ->
         ),
     }
 }
+
+/// A provider's reader of a parsed record.
+type Reader = fn(&Value, &RecordRef, &mut Interner) -> Decoded;
 
 #[cfg(test)]
 mod tests {
@@ -217,7 +428,15 @@ mod tests {
                 "unreadable Elastic document",
             ),
             (
-                r#"{"@timestamp":"2026-03-03T09:00:00Z","okta":{"event_type":"user.session.start"}}"#,
+                r#"{"@timestamp":"2026-03-03T09:00:00Z","aws":{"guardduty":{}}}"#,
+                "unreadable Elastic document",
+            ),
+            (
+                r#"{"@timestamp":"2026-03-03T09:00:00Z","okta":{"event_type":"user.session.start","outcome":{"result":"SUCCESS"}}}"#,
+                "missing user",
+            ),
+            (
+                r#"{"@timestamp":"2026-03-03T09:00:00Z","cisco":{"duo":{}}}"#,
                 "unread Elastic document",
             ),
         ] {

@@ -215,10 +215,11 @@ pub(crate) struct RawSignIn<'a> {
     windows_hint: bool,
     /// A `value` or `records` key: maybe a wrapper page of records, for the framer to decide.
     wrapper_key: bool,
-    /// An Elastic document: `@timestamp` seen, its `event.original`, an `azure` object.
+    /// An Elastic document: `@timestamp` seen, its `event.original`, the object of the
+    /// integration whose fields it holds (`azure`, `okta`, …).
     ecs: bool,
     ecs_original: Option<Cow<'a, str>>,
-    azure: bool,
+    ecs_fields: Option<super::keys::Ecs>,
     /// A Splunk result's record as the source wrote it (`_raw`, or `result._raw` in a streaming
     /// export line).
     splunk_raw: Option<Cow<'a, str>>,
@@ -363,8 +364,8 @@ impl<'de> Visitor<'de> for RawVisitor<'_, 'de> {
                     r.splunk_raw = res.raw;
                     r.splunk_time = res.time;
                 }
-                Some(F::Azure) => {
-                    r.azure = true;
+                Some(F::Ecs(e)) => {
+                    r.ecs_fields = Some(e);
                     m.next_value::<IgnoredAny>()?;
                 }
                 Some(F::EsSource) => {
@@ -742,9 +743,10 @@ pub(crate) enum Read {
     /// `event.original`, a Splunk result's `_raw`, with the result's `_time`): that record is the
     /// one to read.
     Original(String, Option<String>),
-    /// An Elastic document of the Azure sign-in integration without the original record: its
-    /// `azure.signinlogs` fields are the record ([`super::ecs`]).
-    EcsAzure,
+    /// An Elastic document of a sign-in integration (Azure, Okta, CloudTrail, Google Workspace,
+    /// Security Lake) without the original record: its integration's fields are the record
+    /// ([`super::ecs`]).
+    Ecs(super::keys::Ecs),
     /// Another identity provider's record (Okta, CloudTrail, Google Workspace, OCSF, UDM,
     /// Microsoft 365 audit): that provider's reader's ([`super::provider`]).
     Provider(Provider),
@@ -804,12 +806,12 @@ fn classify(raw: &RawSignIn<'_>, record: &RecordRef, intern: &mut Interner) -> R
         Read::Original(o.to_string(), raw.splunk_time.as_deref().map(String::from))
     } else if raw.vendor && own_time_missing(raw) {
         Read::Vendor
-    } else if elastic && raw.azure {
-        Read::EcsAzure
+    } else if elastic && let Some(e) = raw.ecs_fields {
+        Read::Ecs(e)
     } else if elastic {
         Read::SignIn(reject(
             "unread Elastic document",
-            "an Elastic document without event.original or azure.signinlogs (a dataset t1586 does not read yet)",
+            "an Elastic document without event.original, nor fields of the Azure, Okta, AWS, Google Workspace or Security Lake integrations",
         ))
     } else {
         Read::SignIn(to_event(raw, record.clone(), intern))

@@ -151,9 +151,16 @@ pub(crate) fn decode(v: &Value, record: &RecordRef, intern: &mut Interner) -> De
         s.reason = s.code.clone();
     }
     s.ip = owned(v, &["ipAddress"]).filter(|ip| !ip.is_empty());
-    // `uniqueQualifier` tells apart activities of the same time only: the id is both.
-    s.request_id = text(v, &["id", "uniqueQualifier"])
-        .map(|q| format!("{}/{q}", text(v, &["id", "time"]).unwrap_or_default()));
+    s.fill(v, super::provider::ELASTIC_GEOIP);
+    // `uniqueQualifier` tells apart activities of the same time only: the id is both (the time
+    // written one way, whatever way the export wrote it: an Elastic document's `@timestamp` has
+    // milliseconds the Reports API's `id.time` may not).
+    s.request_id = text(v, &["id", "uniqueQualifier"]).map(|q| {
+        format!(
+            "{}/{q}",
+            time.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+        )
+    });
     s.app = Some("Google Workspace".into());
     s.auth_protocol = param_text(e, "login_type").map(|t| t.into_owned());
     s.mfa_detail = param_text(e, "login_challenge_method").map(|t| t.into_owned());

@@ -57,8 +57,9 @@ pub(crate) enum F {
     Wrapper,
     /// `@timestamp`: an Elastic (ECS) document.
     EcsTimestamp,
-    /// `azure`: an Elastic document of the Azure integration (`azure.signinlogs`).
-    Azure,
+    /// `azure`, `okta`, `aws`, `google_workspace`, `ocsf`: an Elastic document of that
+    /// integration, when it has `@timestamp` (see [`Ecs`]).
+    Ecs(Ecs),
     /// `_raw`: a Splunk result's record as the source wrote it.
     SplunkRaw,
     /// `_time`: a Splunk result's time, with its offset.
@@ -95,6 +96,18 @@ pub(crate) enum Provider {
     Okta,
     /// Microsoft 365 unified audit log (`CreationTime`, `RecordType`, `Workload`, `UserKey`).
     M365,
+}
+
+/// The Elastic integration whose fields an Elastic document carries, named by the object that holds
+/// them: `azure.signinlogs`, `okta`, `aws.cloudtrail`, `google_workspace`, `ocsf` (Amazon Security
+/// Lake).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Ecs {
+    Azure,
+    Okta,
+    Aws,
+    Google,
+    Ocsf,
 }
 
 /// Which provider Panther's `p_log_type` names.
@@ -194,7 +207,11 @@ pub(crate) fn field_of(lower: &str) -> Option<F> {
         "_time" => F::SplunkTime,
         "result" => F::SplunkResult,
         "@timestamp" => F::EcsTimestamp,
-        "azure" => F::Azure,
+        "azure" => F::Ecs(Ecs::Azure),
+        "okta" => F::Ecs(Ecs::Okta),
+        "aws" => F::Ecs(Ecs::Aws),
+        "google_workspace" => F::Ecs(Ecs::Google),
+        "ocsf" => F::Ecs(Ecs::Ocsf),
         "p_log_type" => F::PantherLogType,
         // LogScale / Falcon NG-SIEM: the vendor's own fields under `Vendor` (an object, or
         // flattened `Vendor.…` keys as exports write them).

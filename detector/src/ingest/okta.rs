@@ -160,6 +160,7 @@ pub(crate) fn decode(v: &Value, record: &RecordRef, intern: &mut Interner) -> De
             .map(String::from);
     }
     s.fill(v, FIELDS);
+    s.fill(v, super::provider::ELASTIC_GEOIP);
     s.app = at(v, &["target"])
         .and_then(Value::as_array)
         .and_then(|ts| {

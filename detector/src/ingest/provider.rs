@@ -226,6 +226,30 @@ pub(crate) enum Field {
 /// A provider's field table: each field with the paths it is read from, first match wins.
 pub(crate) type Fields = &'static [(Field, &'static [&'static [&'static str]])];
 
+/// Elastic's GeoIP of the address (`source.geo`, `source.as`), which [`super::ecs`] keeps under
+/// `elastic.source` when it writes an Elastic document back as the provider's record: it fills only
+/// what the provider's own fields left empty.
+pub(crate) const ELASTIC_GEOIP: Fields = &[
+    (
+        Field::Country,
+        &[&["elastic.source", "geo", "country_iso_code"]],
+    ),
+    (Field::City, &[&["elastic.source", "geo", "city_name"]]),
+    (
+        Field::Latitude,
+        &[&["elastic.source", "geo", "location", "lat"]],
+    ),
+    (
+        Field::Longitude,
+        &[&["elastic.source", "geo", "location", "lon"]],
+    ),
+    (Field::Asn, &[&["elastic.source", "as", "number"]]),
+    (
+        Field::AsnName,
+        &[&["elastic.source", "as", "organization", "name"]],
+    ),
+];
+
 /// A record's normalized event, built field by field by a provider's reader.
 pub(crate) struct Sign {
     pub time: DateTime<Utc>,
