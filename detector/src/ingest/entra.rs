@@ -225,6 +225,8 @@ pub(crate) struct RawSignIn<'a> {
     splunk_raw: Option<Cow<'a, str>>,
     /// The Splunk result's `_time` (with its offset: the classic text's own time has none).
     splunk_time: Option<Cow<'a, str>>,
+    /// A streaming Splunk export line (`result`): its fields are under `result`.
+    splunk_result: bool,
     /// Keys of another identity provider's records were seen: the first such provider.
     provider: Option<Provider>,
     /// An Elasticsearch search hit: the document is its `_source`.
@@ -363,6 +365,7 @@ impl<'de> Visitor<'de> for RawVisitor<'_, 'de> {
                     let res = m.next_value::<Nested<SplunkResult<'de>>>()?.0;
                     r.splunk_raw = res.raw;
                     r.splunk_time = res.time;
+                    r.splunk_result = true;
                 }
                 Some(F::Ecs(e)) => {
                     r.ecs_fields = Some(e);
@@ -753,6 +756,9 @@ pub(crate) enum Read {
     /// An Elasticsearch search hit (`_index`, `_id`, `_source`): the document in `_source` is
     /// the record.
     EsHit,
+    /// A Splunk result without its record (`_raw`): its extracted fields are the record, with
+    /// `_time` as its time where the fields name none.
+    SplunkFields,
     /// A LogScale (Falcon NG-SIEM) event without its raw record: the vendor's fields under
     /// `Vendor` are the record.
     Vendor,
@@ -804,6 +810,12 @@ fn classify(raw: &RawSignIn<'_>, record: &RecordRef, intern: &mut Interner) -> R
         Read::Original(o.to_string(), None)
     } else if let Some(o) = raw.splunk_raw.as_deref().filter(|_| own_time_missing(raw)) {
         Read::Original(o.to_string(), raw.splunk_time.as_deref().map(String::from))
+    } else if (raw.splunk_result || raw.splunk_time.is_some())
+        && raw.splunk_raw.is_none()
+        && own_time_missing(raw)
+        && !elastic
+    {
+        Read::SplunkFields
     } else if raw.vendor && own_time_missing(raw) {
         Read::Vendor
     } else if elastic && let Some(e) = raw.ecs_fields {

@@ -317,7 +317,8 @@ pub(crate) fn json_record(bytes: &[u8], record: &RecordRef, intern: &mut Interne
     match entra::read(bytes, record, intern) {
         entra::Read::SignIn(d) => d,
         entra::Read::Windows => windows::decode_json(bytes, record.clone()),
-        entra::Read::Original(text, time) => original(&text, time.as_deref(), record, intern),
+        entra::Read::Original(text, time) => kept(&text, time.as_deref(), bytes, record, intern),
+        entra::Read::SplunkFields => splunk_fields(bytes, record, intern),
         entra::Read::Ecs(e) => ecs::decode(e, bytes, record, intern),
         entra::Read::Provider(p) => provider_record(p, bytes, record, intern),
         entra::Read::EsHit => es_hit(bytes, record, intern),
@@ -350,7 +351,7 @@ fn es_hit(bytes: &[u8], record: &RecordRef, intern: &mut Interner) -> Decoded {
 /// A LogScale (Falcon NG-SIEM) event without its raw record: the vendor's fields, under a
 /// `Vendor` object or flattened `Vendor.a.b` keys, put back together and read as any record.
 fn vendor(bytes: &[u8], record: &RecordRef, intern: &mut Interner) -> Decoded {
-    use serde_json::{Map, Value};
+    use serde_json::Value;
     let event: Value = match serde_json::from_slice(bytes) {
         Ok(v) => v,
         Err(e) => return reject("invalid JSON", e.to_string()),
@@ -358,45 +359,122 @@ fn vendor(bytes: &[u8], record: &RecordRef, intern: &mut Interner) -> Decoded {
     let Some(fields) = event.as_object() else {
         return reject("not a JSON object", "the record is not a JSON object");
     };
-    let mut doc = Map::new();
+    let mut doc = serde_json::Map::new();
     for (k, v) in fields {
-        let path = if k.eq_ignore_ascii_case("vendor") {
+        if k.eq_ignore_ascii_case("vendor") {
             if let Value::Object(m) = v {
-                for (k, v) in m {
-                    doc.insert(k.clone(), v.clone());
-                }
+                doc.extend(m.iter().map(|(k, v)| (k.clone(), v.clone())));
             }
-            continue;
         } else if let Some(rest) = k
             .get(..7)
             .filter(|p| p.eq_ignore_ascii_case("vendor."))
             .and_then(|_| k.get(7..))
         {
-            rest
-        } else {
-            continue;
-        };
-        // `a.b.c` → {"a": {"b": {"c": v}}}.
-        let mut parts = path.split('.').peekable();
-        let mut cur = &mut doc;
-        while let Some(p) = parts.next() {
-            if parts.peek().is_none() {
-                cur.insert(p.to_string(), v.clone());
-                break;
-            }
-            let next = cur
-                .entry(p.to_string())
-                .or_insert_with(|| Value::Object(Map::new()));
-            if !next.is_object() {
-                *next = Value::Object(Map::new());
-            }
-            cur = next.as_object_mut().expect("an object");
+            put_path(&mut doc, rest, v.clone());
         }
     }
     inside(
         "the event's Vendor fields",
+        json_record(
+            serde_json::Value::Object(doc).to_string().as_bytes(),
+            record,
+            intern,
+        ),
+    )
+}
+
+/// `v` at the dotted `path` of `doc`: `a.b.c` → `{"a": {"b": {"c": v}}}` (flattened fields as
+/// SIEMs write them, put back together).
+fn put_path(
+    doc: &mut serde_json::Map<String, serde_json::Value>,
+    path: &str,
+    v: serde_json::Value,
+) {
+    use serde_json::{Map, Value};
+    let mut parts = path.split('.').peekable();
+    let mut cur = doc;
+    while let Some(p) = parts.next() {
+        if parts.peek().is_none() {
+            cur.insert(p.to_string(), v);
+            return;
+        }
+        let next = cur
+            .entry(p.to_string())
+            .or_insert_with(|| Value::Object(Map::new()));
+        if !next.is_object() {
+            *next = Value::Object(Map::new());
+        }
+        cur = next.as_object_mut().expect("an object");
+    }
+}
+
+/// A Splunk result read from its extracted fields (`result` in a streaming export line, else the
+/// result itself): when it has no `_raw`, or a `_raw` no reader knows. Splunk's internal fields
+/// (`_raw`, `_time`, `_cd`, …) are left out, dotted names (`properties.userPrincipalName`, as
+/// Splunk extracts JSON) are put back together, and `_time` is the time where the fields have
+/// none of their own. The fields are then read as any record: Entra's or Windows' own names.
+fn splunk_fields(bytes: &[u8], record: &RecordRef, intern: &mut Interner) -> Decoded {
+    use serde_json::Value;
+    let result: Value = match serde_json::from_slice(bytes) {
+        Ok(v) => v,
+        Err(e) => return reject("invalid JSON", e.to_string()),
+    };
+    let fields = match result.get("result") {
+        Some(r @ Value::Object(_)) => r,
+        _ => &result,
+    };
+    let Some(fields) = fields.as_object() else {
+        return reject("not a JSON object", "the record is not a JSON object");
+    };
+    let mut doc = serde_json::Map::new();
+    for (k, v) in fields.iter().filter(|(k, _)| !k.starts_with('_')) {
+        put_path(&mut doc, k, v.clone());
+    }
+    const TIMES: [&str; 5] = [
+        "time",
+        "createdDateTime",
+        "TimeGenerated",
+        "TimeCreated",
+        "SystemTime",
+    ];
+    let timed = |m: &serde_json::Map<String, Value>| {
+        m.keys()
+            .any(|k| TIMES.iter().any(|t| t.eq_ignore_ascii_case(k)))
+    };
+    let own_time = timed(&doc)
+        || doc
+            .get("properties")
+            .and_then(Value::as_object)
+            .is_some_and(timed);
+    if !own_time && let Some(t) = fields.get("_time") {
+        doc.insert("time".into(), t.clone());
+    }
+    inside(
+        "the Splunk result's fields",
         json_record(Value::Object(doc).to_string().as_bytes(), record, intern),
     )
+}
+
+/// A wrapper's kept record ([`original`]); a Splunk result's (`time` given) that no reader knows
+/// is read from the result's extracted fields instead ([`splunk_fields`]) when they make a record.
+fn kept(
+    text: &str,
+    time: Option<&str>,
+    whole: &[u8],
+    record: &RecordRef,
+    intern: &mut Interner,
+) -> Decoded {
+    let d = original(text, time, record, intern);
+    match d {
+        Decoded::Rejected {
+            reason: UNREADABLE_ORIGINAL,
+            ..
+        } if time.is_some() => match splunk_fields(whole, record, intern) {
+            Decoded::Rejected { .. } => d,
+            fields => fields,
+        },
+        d => d,
+    }
 }
 
 /// Another identity provider's record, by the reader of that provider.
@@ -441,7 +519,10 @@ fn json_line(bytes: &[u8], record: &RecordRef, intern: &mut Interner) -> Option<
     match entra::read_line(bytes, record, intern)? {
         entra::Read::SignIn(d) => Some(d),
         entra::Read::Windows => Some(windows::decode_json(bytes, record.clone())),
-        entra::Read::Original(text, time) => Some(original(&text, time.as_deref(), record, intern)),
+        entra::Read::Original(text, time) => {
+            Some(kept(&text, time.as_deref(), bytes, record, intern))
+        }
+        entra::Read::SplunkFields => Some(splunk_fields(bytes, record, intern)),
         entra::Read::Ecs(e) => Some(ecs::decode(e, bytes, record, intern)),
         entra::Read::Provider(p) => Some(provider_record(p, bytes, record, intern)),
         entra::Read::EsHit => Some(es_hit(bytes, record, intern)),
@@ -449,6 +530,9 @@ fn json_line(bytes: &[u8], record: &RecordRef, intern: &mut Interner) -> Option<
         entra::Read::Invalid(_) => None,
     }
 }
+
+/// The reason given when a wrapper's kept record is in no shape a reader knows.
+const UNREADABLE_ORIGINAL: &str = "unreadable original record";
 
 /// The record a wrapper kept as its source wrote it — an Elastic document's `event.original`, a
 /// Splunk result's `_raw`: a JSON record (an Entra sign-in, a Windows event as JSON), a Windows
@@ -461,7 +545,7 @@ fn original(text: &str, time: Option<&str>, record: &RecordRef, intern: &mut Int
         _ => match windows::classic_text(text, time) {
             Some(v) => windows::decode_value(&v, record.clone()),
             None => reject(
-                "unreadable original record",
+                UNREADABLE_ORIGINAL,
                 "the original record (event.original, _raw) is neither a JSON object, XML nor classic WinEventLog text",
             ),
         },
@@ -548,7 +632,10 @@ fn csv_row(
     match entra::read(text.as_bytes(), record, intern) {
         entra::Read::SignIn(d) => d,
         entra::Read::Windows => windows::decode_value(&value, record.clone()),
-        entra::Read::Original(raw, time) => original(&raw, time.as_deref(), record, intern),
+        entra::Read::Original(raw, time) => {
+            kept(&raw, time.as_deref(), text.as_bytes(), record, intern)
+        }
+        entra::Read::SplunkFields => splunk_fields(text.as_bytes(), record, intern),
         entra::Read::Ecs(e) => ecs::decode(e, text.as_bytes(), record, intern),
         entra::Read::Provider(p) => provider_value(p, &value, record, intern),
         entra::Read::EsHit => es_hit(text.as_bytes(), record, intern),
@@ -584,6 +671,63 @@ mod tests {
             Decoded::Event(e) => {
                 assert_eq!(&*e.identity_key, "a@b.example");
                 assert_eq!(e.source_kind, crate::event::SourceKind::Okta);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    fn read(json: &str) -> Decoded {
+        json_record(
+            json.as_bytes(),
+            &record_ref(&Shared::from("t"), 1),
+            &mut Interner::default(),
+        )
+    }
+
+    /// A Splunk result without its record, or with one no reader knows, is read from its
+    /// extracted fields (dotted names put back together, `_time` where they have no time); the
+    /// kept record wins when it is readable.
+    #[test]
+    fn splunk_results_fall_back_to_their_fields() {
+        for (json, user, time) in [
+            // Streaming export line, no `_raw`: Entra's diagnostic fields as Splunk extracts them.
+            (
+                r#"{"preview":false,"offset":1,"result":{"_time":"2026-03-02T07:01:00.000+01:00","sourcetype":"azure:monitor:aad","properties.userPrincipalName":"A@b.example","properties.status.errorCode":"50126","callerIpAddress":"198.51.100.1","category":"SignInLogs","resultType":"50126","_cd":"1:2"}}"#,
+                "a@b.example",
+                "2026-03-02T06:01:00+00:00",
+            ),
+            // `_raw` in no known shape: the fields, with their own time.
+            (
+                r#"{"_time":"2026-03-02T07:00:00.000+00:00","_raw":"Mar 2 07:00:00 aad: sign-in","userPrincipalName":"c@b.example","resultType":"50126","ipAddress":"198.51.100.1","createdDateTime":"2026-03-02T07:00:05Z"}"#,
+                "c@b.example",
+                "2026-03-02T07:00:05+00:00",
+            ),
+            // A readable `_raw` wins over the fields.
+            (
+                r#"{"_time":"2026-03-02T07:00:00.000+00:00","_raw":"{\"time\":\"2026-03-02T07:00:00Z\",\"category\":\"SignInLogs\",\"resultType\":\"0\",\"properties\":{\"userPrincipalName\":\"d@b.example\"}}","userPrincipalName":"other@b.example"}"#,
+                "d@b.example",
+                "2026-03-02T07:00:00+00:00",
+            ),
+        ] {
+            match read(json) {
+                Decoded::Event(e) => {
+                    assert_eq!(&*e.identity_key, user, "{json}");
+                    assert_eq!(e.time.to_rfc3339(), time, "{json}");
+                }
+                other => panic!("{json}: {other:?}"),
+            }
+        }
+        // Neither the record nor the fields: the record's reason, said where.
+        match read(r#"{"_time":"2026-03-02T07:00:00Z","_raw":"plain text","host":"x"}"#) {
+            Decoded::Rejected { reason, detail } => {
+                assert_eq!(reason, UNREADABLE_ORIGINAL);
+                assert!(detail.contains("_raw"), "{detail}");
+            }
+            other => panic!("{other:?}"),
+        }
+        match read(r#"{"result":{"_time":"2026-03-02T07:00:00Z","user":"x"}}"#) {
+            Decoded::Rejected { detail, .. } => {
+                assert!(detail.starts_with("the Splunk result's fields"), "{detail}")
             }
             other => panic!("{other:?}"),
         }
