@@ -292,8 +292,8 @@ impl Config {
         if text.trim().is_empty() {
             return Ok(Config::default());
         }
-        let given: Value =
-            serde_json::from_str(text).map_err(|e| cfg_err(format!("invalid JSON: {e}")))?;
+        let given: Value = serde_json::from_slice(text.as_bytes())
+            .map_err(|e| cfg_err(format!("invalid JSON: {e}")))?;
         if !given.is_object() {
             return Err(cfg_err("configuration must be a JSON object".into()));
         }

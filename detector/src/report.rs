@@ -258,7 +258,7 @@ pub fn enrichment_line(name: &str, info: &Value) -> String {
 pub fn parse_jsonl(text: &str) -> Vec<Value> {
     text.lines()
         .filter(|l| !l.trim().is_empty())
-        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter_map(|l| serde_json::from_slice::<Value>(l.as_bytes()).ok())
         .filter(Value::is_object)
         .collect()
 }

@@ -120,7 +120,7 @@ impl<'de> Deserialize<'de> for LocField<'de> {
                 let t = v.trim();
                 if t.starts_with('{') {
                     // A temporary string: read through an owned value, so the texts are owned.
-                    return Ok(serde_json::from_str::<serde_json::Value>(t)
+                    return Ok(serde_json::from_slice::<serde_json::Value>(t.as_bytes())
                         .ok()
                         .and_then(|v| Nested::<Loc<'de>>::deserialize(v).ok())
                         .map(|l| LocField::Obj(l.0))

@@ -663,7 +663,7 @@ fn render(ty: u8, b: &[u8], out: &mut String) {
     macro_rules! float {
         ($t:ty) => {
             if let Ok(a) = b.try_into() {
-                let _ = write!(out, "{}", <$t>::from_le_bytes(a));
+                out.push_str(&super::flex::float_text(<$t>::from_le_bytes(a)));
             }
         };
     }

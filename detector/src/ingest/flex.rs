@@ -9,6 +9,21 @@ use serde::Deserialize;
 use super::normalize::trim;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
+/// A float as text: integral values as integers (`50126.0` from pandas exports, an EVTX double
+/// holding a count), others in their shortest form, through the float writer the alert serializer
+/// uses (`f64`'s and `f32`'s own `Display` would add 16 KB of formatting code to the module);
+/// infinities and NaN as nothing.
+pub(crate) fn float_text<F: zmij::Float + Copy + Into<f64>>(v: F) -> String {
+    let w: f64 = v.into();
+    if w.fract() == 0.0 && w.abs() < 1e15 {
+        itoa::Buffer::new().format(w as i64).to_string()
+    } else if w.is_finite() {
+        zmij::Buffer::new().format_finite(v).to_string()
+    } else {
+        String::new()
+    }
+}
+
 /// A scalar as text, borrowed from the input when possible. Numbers and booleans become their text;
 /// null, empty strings, objects and arrays become `None`.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -62,15 +77,7 @@ impl<'de> Visitor<'de> for TextVisitor {
         Ok(Text(Some(number_text(v.into()))))
     }
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-        // Integral floats (`50126.0` from pandas exports) print as integers.
-        // Others in JSON's shortest form, through the float writer the alert serializer uses
-        // (`f64`'s own `Display` would add 11 KB of formatting code to the module for this).
-        let s = if v.fract() == 0.0 && v.abs() < 1e15 {
-            format!("{}", v as i64)
-        } else {
-            serde_json::Number::from_f64(v).map_or_else(String::new, |n| n.to_string())
-        };
-        Ok(Text(Some(Cow::Owned(s))))
+        Ok(Text(Some(Cow::Owned(float_text(v)))))
     }
     fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
         Ok(Text(Some(Cow::Borrowed(if v { "true" } else { "false" }))))
@@ -150,7 +157,7 @@ impl<'de, T: Lenient<'de>> Visitor<'de> for NestedVisitor<T> {
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
         // JSON inside a string (a temporary): read through an owned value, so the texts are owned.
-        Ok(serde_json::from_str::<serde_json::Value>(v)
+        Ok(serde_json::from_slice::<serde_json::Value>(v.as_bytes())
             .ok()
             .and_then(|v| Nested::<T>::deserialize(v).ok())
             .unwrap_or_default())
@@ -288,7 +295,7 @@ pub(crate) fn decimal(t: &str) -> Option<f64> {
         json.push('e');
         json.push_str(e);
     }
-    serde_json::from_str::<f64>(&json)
+    serde_json::from_slice::<f64>(json.as_bytes())
         .ok()
         .filter(|f| f.is_finite())
 }
@@ -386,7 +393,7 @@ impl<'de> Deserialize<'de> for StrList {
                 let t = v.trim();
                 if t.starts_with('[') {
                     let items: Vec<Text<'static>> =
-                        serde_json::from_str::<Vec<serde_json::Value>>(t)
+                        serde_json::from_slice::<Vec<serde_json::Value>>(t.as_bytes())
                             .unwrap_or_default()
                             .into_iter()
                             .map(|v| Text::deserialize(v).unwrap_or_default())

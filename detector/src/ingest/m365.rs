@@ -76,7 +76,7 @@ pub(crate) fn decode(v: &Value, record: &RecordRef, intern: &mut Interner) -> De
 /// already parsed).
 pub(crate) fn decode_export_row(v: &Value, record: &RecordRef, intern: &mut Interner) -> Decoded {
     match at(v, &["AuditData"]) {
-        Some(Value::String(s)) => match serde_json::from_str::<Value>(s) {
+        Some(Value::String(s)) => match serde_json::from_slice::<Value>(s.as_bytes()) {
             Ok(inner) => decode(&inner, record, intern),
             Err(e) => reject("invalid JSON", format!("the AuditData column: {e}")),
         },

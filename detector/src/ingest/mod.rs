@@ -612,7 +612,8 @@ fn csv_row(
             continue;
         }
         let value = if v.starts_with('{') || v.starts_with('[') {
-            serde_json::from_str(v).unwrap_or_else(|_| serde_json::Value::String(v.to_string()))
+            serde_json::from_slice(v.as_bytes())
+                .unwrap_or_else(|_| serde_json::Value::String(v.to_string()))
         } else {
             serde_json::Value::String(v.to_string())
         };
