@@ -74,7 +74,7 @@ fn rule(p: Provider, rule: &str, name: &str) -> (How, &'static [&'static str]) {
         | (Provider::Okta, "okta_user_reported_suspicious_activity") => (Alone, VERDICT),
         (Provider::Okta, "okta_potentially_stolen_session") => (
             Differs(
-                "an Okta session seen from a second network and device is not read yet (Entra sessions are: TokenReplay)",
+                "Panther's test events are failed sign-ins (VERIFICATION_ERROR) and its rule compares device fingerprints; t1586 follows a session through its successful uses, from a second country or network (TokenReplay, SessionFromMultipleNetworks), without device fingerprints",
             ),
             &["TokenReplay"],
         ),

@@ -197,8 +197,19 @@ fn the_same_tenant_in_every_shape_gives_the_same_alerts() {
             ][..],
             &["CredentialStuffing"; 3][..],
         ),
+        // The session is there (`externalSessionId`: the replayed token is `TokenReplay` as in
+        // Graph), the non-interactive flag is not: the replayed token's far sign-ins are travel
+        // too, and the identity's combined score counts both.
+        (
+            Shape::Okta,
+            &[
+                "MfaFatigue",
+                "IdentityProtectionRisk",
+                "LegacyProtocolSuccess",
+            ][..],
+            &["CompromisedIdentity", "ImpossibleTravel"][..],
+        ),
         // No session or non-interactive flag: the replayed token's far sign-ins are travel.
-        (Shape::Okta, ENTRA_ONLY, &["ImpossibleTravel"][..]),
         (Shape::Ocsf, ENTRA_ONLY, &["ImpossibleTravel"][..]),
         // And no result code: no distributed spray (grouped by code and user agent).
         (

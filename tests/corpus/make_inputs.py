@@ -728,7 +728,7 @@ def splunk_case():
 # place, impossible travel; and the provider's own verdicts.
 
 def okta_event(t, user, event_type, result, ip, country="Netherlands", city="Amsterdam", lat=52.37,
-               lon=4.9, reason=None, asn=1136, uid=None, **extra):
+               lon=4.9, reason=None, asn=1136, uid=None, sid=None, **extra):
     e = {
         "uuid": uid or f"okta-{user.split('@')[0]}-{t:%H%M%S}-{event_type.split('.')[-1]}",
         "published": t.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
@@ -746,7 +746,8 @@ def okta_event(t, user, event_type, result, ip, country="Netherlands", city="Ams
         },
         "outcome": {"result": result, "reason": reason},
         "securityContext": {"asNumber": asn, "asOrg": "example networks", "isp": "example", "domain": "example.net", "isProxy": False},
-        "authenticationContext": {"authenticationStep": 0, "externalSessionId": "idx" + user.split("@")[0]},
+        "authenticationContext": {"authenticationStep": 0,
+                                  "externalSessionId": sid or f"idx{user.split('@')[0]}-{t:%H%M%S}"},
         "debugContext": {"debugData": {"requestUri": "/idp/idx/identify", "threatSuspected": "false"}},
         "transaction": {"type": "WEB", "id": "tx1"},
         "target": [],
@@ -857,6 +858,17 @@ def idp_cases():
                           "198.51.100.83", reason="Password Spray"))
     evs.append(okta_event(t0 + timedelta(hours=3, minutes=5), "omar.ali@example.com", "user.lifecycle.create",
                           "SUCCESS", "192.0.2.84"))
+    # A stolen session (AiTM): signed in from Amsterdam in a browser, then the same Okta session
+    # used for single sign-on to an application by a script from Bucharest 40 minutes later.
+    s = "sam.cho@example.com"
+    evs.append(okta_event(t0 + timedelta(hours=5), s, "user.session.start", "SUCCESS", "192.0.2.86",
+                          sid="102bZDNFfWaQSyEZQuDgWt-uQ"))
+    sso = okta_event(t0 + timedelta(hours=5, minutes=40), s, "user.authentication.sso", "SUCCESS", "203.0.113.87",
+                     country="Romania", city="Bucharest", lat=44.43, lon=26.1, asn=8708,
+                     sid="102bZDNFfWaQSyEZQuDgWt-uQ",
+                     target=[{"id": "0oa1", "type": "AppInstance", "alternateId": "Salesforce", "displayName": "Salesforce.com"}])
+    sso["client"]["userAgent"] = {"rawUserAgent": "python-requests/2.31.0", "os": "Unknown", "browser": "UNKNOWN"}
+    evs.append(sso)
     write("default-okta-system-log", "okta-system-log.json", json.dumps(evs, indent=2) + "\n")
     # Panther's copy: lower-cased top-level keys, time without a zone; a plain success.
     p = okta_event(t0 + timedelta(hours=4), "ruth.stone@example.com", "user.session.start", "SUCCESS", "192.0.2.85")

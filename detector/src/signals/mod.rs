@@ -73,7 +73,7 @@ macro_rules! signal_table {
             failures_then_success: failures_then_success::FailuresThenSuccess, FailuresThenSuccessConfig, SignIns, [Default];
             password_spray: password_spray::Spray, PasswordSprayConfig, SignIns, [Default];
             geo_velocity: geo_velocity::GeoVelocity, GeoVelocityConfig, Users, [Default];
-            token_replay: token_replay::TokenReplay, TokenReplayConfig, Entra, [Default];
+            token_replay: token_replay::TokenReplay, TokenReplayConfig, SignIns, [Default];
             legacy_auth: legacy_auth::LegacyAuth, LegacyAuthConfig, Entra, [Default];
             mfa_fatigue: mfa_fatigue::MfaFatigue, MfaFatigueConfig, Entra, [Default];
             identity_protection: identity_protection::IdentityProtection, IdentityProtectionConfig, Risk, [Default];

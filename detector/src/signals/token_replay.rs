@@ -25,6 +25,11 @@
 //!   undici, python-requests, …) or from hosting infrastructure (the hosting signal's lists), followed
 //!   within `follow_secs` (1 h) by a non-interactive sign-in of the identity from a different IP.
 //!
+//! Sources: every provider's user sign-ins (`Reads::SignIns`): a session id is Entra's `SessionId`
+//! or Okta's `authenticationContext.externalSessionId`; a success is Entra's code 0, or the
+//! provider's success outcome. The Entra-only patterns (an MFA claim, Microsoft Graph, kit apps and
+//! non-interactive follow-ups) need Entra's fields and stay silent for the others.
+//!
 //! Risks: `risk_session` (85), `risk_scripted` (85), `risk_graph_session` (80), `risk_mfa_claim`
 //! (75), `risk_kit` (90); the alert keeps the highest.
 //!
@@ -32,7 +37,8 @@
 //! 2025 account-takeover reports (axios and node-fetch user agents replaying stolen sessions), Entra ID
 //! Protection `attackerinTheMiddle` / `anomalousToken`, Panther "Azure sign-in same session from
 //! multiple IPs" and "Azure Microsoft Graph Single Session from Multiple IP Addresses", Elastic
-//! "Entra ID Graph Single Session from Multiple Addresses", Sentinel "Possible AiTM phishing attempt"; MITRE ATT&CK T1557, T1550.004, T1539, T1586.
+//! "Entra ID Graph Single Session from Multiple Addresses", Sentinel "Possible AiTM phishing attempt",
+//! Panther "Okta Potentially Stolen Session"; MITRE ATT&CK T1557, T1550.004, T1539, T1586.
 //!
 //! Known false positives: a user whose session roams between home broadband and a mobile carrier
 //! (two ASNs); split-tunnel VPNs (trust their ASNs); first sign-ins after the history starts
@@ -48,7 +54,7 @@ use smallvec::SmallVec;
 use super::matched::{self, push_detail};
 use super::{Ctx, IdState, Mini, Signal, Tracker, hosting_asn, secs};
 use crate::config::strings;
-use crate::event::AuthEvent;
+use crate::event::{AuthEvent, Outcome, SourceKind};
 use crate::mitre::{Detection, T1539, T1550_004, T1557, T1586};
 
 crate::config::signal_config! {
@@ -271,7 +277,13 @@ impl Signal for TokenReplay {
     const DETECTIONS: &'static [Detection] = &[DETECTION];
 
     fn observe(&mut self, ev: &AuthEvent, ctx: &mut Ctx<'_>) {
-        if !ev.result_is("0") {
+        // Entra's successes by their code; the other providers' by their outcome.
+        let success = if ev.source_kind == SourceKind::EntraSignIn {
+            ev.result_is("0")
+        } else {
+            ev.outcome == Outcome::Success
+        };
+        if !success {
             return;
         }
         let cfg = &ctx.cfg.token_replay;
@@ -567,6 +579,59 @@ mod tests {
             .into_iter()
             .filter(|a| a.0 == "TokenReplay")
             .count()
+    }
+
+    /// Another provider's session (Okta's `externalSessionId`): its successes count by outcome,
+    /// its failures not at all; Entra's code-based patterns stay silent.
+    #[test]
+    fn other_providers_sessions() {
+        use crate::event::{Outcome, SourceKind};
+        let u = "o@example.com";
+        let mk = |min, ip: &str, cc: &str, outcome: Outcome| {
+            let mut e = country(ev(min, u, "0", ip), cc);
+            e.source_kind = SourceKind::Okta;
+            e.result_code = None;
+            e.outcome = outcome;
+            e.interactive = None;
+            e.extra_mut().session_id = Some("102okta".into());
+            e
+        };
+        // (case, events, replay alerts)
+        let cases = [
+            (
+                "one Okta session used from two countries",
+                vec![
+                    mk(0, "198.51.100.1", "NL", Outcome::Success),
+                    mk(40, "203.0.113.7", "RO", Outcome::Success),
+                ],
+                1,
+            ),
+            (
+                "failed uses are not uses of the session",
+                vec![
+                    mk(0, "198.51.100.1", "NL", Outcome::Success),
+                    mk(40, "203.0.113.7", "RO", Outcome::Failure),
+                ],
+                0,
+            ),
+            (
+                "one country, one network",
+                vec![
+                    mk(0, "198.51.100.1", "NL", Outcome::Success),
+                    mk(40, "198.51.100.2", "NL", Outcome::Success),
+                ],
+                0,
+            ),
+        ];
+        for (case, events, want) in cases {
+            assert_eq!(replay(events), want, "{case}");
+        }
+        // Missing fields: no session, no place, no outcome detail — no alert, no panic.
+        let mut bare = mk(0, "198.51.100.1", "NL", Outcome::Success);
+        bare.extra = None;
+        bare.country = None;
+        bare.ip = None;
+        assert_eq!(replay(vec![bare.clone(), bare]), 0);
     }
 
     #[test]
