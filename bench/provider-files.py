@@ -14,6 +14,8 @@ one address. The records are written by the conformance corpus's own generators
     ocsf.jsonl           OCSF Authentication (3002), JSON Lines
     udm.json             Chronicle UDM USER_LOGIN events, a JSON array
     m365.json            Microsoft 365 audit records, a JSON array
+    elastic-okta.ndjson  the Okta records as Elastic's integration stores them, without
+                         event.original (NDJSON, as Discover and elasticdump export)
 """
 import json
 import os
@@ -69,6 +71,9 @@ def main():
         t, {"type": "IAMUser", "accountId": "111122223333", "userName": u.split("@")[0]},
         "Success" if ok else "Failure", ip, mfa="Yes",
         error=None if ok else "Failed authentication", eid=f"ct-{k}"), wrap=True)
+    lines("elastic-okta.ndjson", lambda k, t, u, ok, ip: m.okta_ecs(m.okta_event(
+        t, u, "user.session.start", "SUCCESS" if ok else "FAILURE", ip,
+        reason=None if ok else "INVALID_CREDENTIALS", uid=f"okta-{k}")))
     lines("google.jsonl", lambda k, t, u, ok, ip: m.google_activity(
         t, u, "login_success" if ok else "login_failure", ip,
         [] if ok else [{"name": "login_failure_type", "value": "login_failure_invalid_password"}], n=k))
