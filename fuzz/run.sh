@@ -53,15 +53,32 @@ for t in "${targets[@]}"; do
   dir=fuzz/corpus/$t
   seed "$t" "$dir"
   echo "== $t: ${secs}s"
-  if ! cargo "${tc[@]}" fuzz run -s none --release "$t" "$dir" -- \
+  set +e
+  cargo "${tc[@]}" fuzz run -s none --release "$t" "$dir" -- \
       -max_total_time="$secs" -max_len=140000 -rss_limit_mb=4096 -timeout=60 \
-      -print_final_stats=1 2>&1 | tee "fuzz/$t.log" | grep -E '^(#[0-9]+ *DONE|stat::|==|SUMMARY|Running)' ; then
-    :
-  fi
+      -print_final_stats=1 2>&1 | tee "fuzz/$t.log" | grep -E '^(#[0-9]+ *DONE|stat::|==|SUMMARY|Running)'
+  code=${PIPESTATUS[0]}
+  set -e
   if ls fuzz/artifacts/"$t"/crash-* fuzz/artifacts/"$t"/oom-* fuzz/artifacts/"$t"/timeout-* >/dev/null 2>&1; then
     mkdir -p tests/fuzz-regressions/"$t"
     cp fuzz/artifacts/"$t"/* tests/fuzz-regressions/"$t"/
     echo "$t: crash found; copied to tests/fuzz-regressions/$t/ (see fuzz/$t.log)"
+    exit 1
+  fi
+  if [ "$code" -ne 0 ]; then
+    # The target died where libFuzzer could not save the input (a stack overflow is a bare
+    # SIGSEGV): find it by running the corpus one input at a time.
+    echo "$t: the target exited with $code and no artifact; looking for the input in $dir"
+    bin=target/x86_64-unknown-linux-gnu/release/$t
+    for f in "$dir"/*; do
+      if ! "$bin" -runs=1 "$f" >/dev/null 2>&1; then
+        mkdir -p tests/fuzz-regressions/"$t"
+        cp "$f" tests/fuzz-regressions/"$t"/
+        echo "$t: $f fails; copied to tests/fuzz-regressions/$t/ (see fuzz/$t.log)"
+        exit 1
+      fi
+    done
+    echo "$t: no single input fails alone (see fuzz/$t.log)"
     exit 1
   fi
 done

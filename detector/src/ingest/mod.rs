@@ -426,8 +426,13 @@ fn splunk_fields(bytes: &[u8], record: &RecordRef, intern: &mut Interner) -> Dec
     let Some(fields) = fields.as_object() else {
         return reject("not a JSON object", "the record is not a JSON object");
     };
+    // Neither Splunk's own fields nor a `result` that is not an object (the wrapper's key) are
+    // the record's: left in, they would make the fields a Splunk result again, read forever.
     let mut doc = serde_json::Map::new();
-    for (k, v) in fields.iter().filter(|(k, _)| !k.starts_with('_')) {
+    for (k, v) in fields
+        .iter()
+        .filter(|(k, _)| !k.starts_with('_') && !k.eq_ignore_ascii_case("result"))
+    {
         put_path(&mut doc, k, v.clone());
     }
     const TIMES: [&str; 5] = [
@@ -557,7 +562,8 @@ fn original(text: &str, time: Option<&str>, record: &RecordRef, intern: &mut Int
 /// fields): a rejection says where in the document it was.
 fn inside(place: &str, d: Decoded) -> Decoded {
     match d {
-        Decoded::Rejected { reason, detail } => Decoded::Rejected {
+        // The same place nested in itself (a `_source` inside a `_source`) is said once.
+        Decoded::Rejected { reason, detail } if !detail.starts_with(place) => Decoded::Rejected {
             reason,
             detail: format!("{place}: {detail}"),
         },
@@ -725,6 +731,15 @@ mod tests {
                 assert!(detail.contains("_raw"), "{detail}");
             }
             other => panic!("{other:?}"),
+        }
+        // A `result` that is not an object, with nothing else: said once, not read forever (a
+        // fuzzer's find: the fields were a Splunk result again).
+        for json in [
+            r#"{"result":"x"}"#,
+            r#"{"result":7,"_time":"2026-03-02T07:00:00Z"}"#,
+            r#"{"result":{"result":"x"}}"#,
+        ] {
+            assert!(matches!(read(json), Decoded::Rejected { .. }), "{json}");
         }
         match read(r#"{"result":{"_time":"2026-03-02T07:00:00Z","user":"x"}}"#) {
             Decoded::Rejected { detail, .. } => {
