@@ -16,6 +16,13 @@ one address. The records are written by the conformance corpus's own generators
     m365.json            Microsoft 365 audit records, a JSON array
     elastic-okta.ndjson  the Okta records as Elastic's integration stores them, without
                          event.original (NDJSON, as Discover and elasticdump export)
+
+and the same sign-ins as Entra diagnostic records inside the SIEMs' exports:
+
+    elastic-azure.ndjson Elastic's Azure sign-in documents without event.original (NDJSON)
+    splunk.jsonl         a Splunk streaming JSON export (`result._raw`, `_time`)
+    qradar.json          QRadar's Ariel results page ({"events":[{"payload": ...}]})
+    logscale.jsonl       LogScale / NG-SIEM events with `@rawstring`
 """
 import json
 import os
@@ -46,6 +53,10 @@ def plan(n):
     return out
 
 
+def diag(t, u, ok, ip):
+    return m.diag(t, u, "0" if ok else "50126", ip, "DE", "Berlin")
+
+
 def main():
     out_dir = sys.argv[1]
     n = int(sys.argv[2]) if len(sys.argv) > 2 else 200_000
@@ -74,6 +85,21 @@ def main():
     lines("elastic-okta.ndjson", lambda k, t, u, ok, ip: m.okta_ecs(m.okta_event(
         t, u, "user.session.start", "SUCCESS" if ok else "FAILURE", ip,
         reason=None if ok else "INVALID_CREDENTIALS", uid=f"okta-{k}")))
+    lines("elastic-azure.ndjson", lambda k, t, u, ok, ip: m.ecs_doc(diag(t, u, ok, ip), keep_original=False))
+    lines("splunk.jsonl", lambda k, t, u, ok, ip: {
+        "preview": False, "offset": k,
+        "result": {"_time": m.splunk_time(t), "_raw": json.dumps(diag(t, u, ok, ip)),
+                   "sourcetype": "azure:monitor:aad", "host": "eventhub"}})
+    with open(os.path.join(out_dir, "qradar.json"), "w") as f:
+        f.write('{"events":[')
+        for k, (t, u, ok, ip) in enumerate(rows):
+            f.write(("," if k else "") + json.dumps({
+                "starttime": int(t.timestamp() * 1000), "sourceip": ip,
+                "payload": json.dumps(diag(t, u, ok, ip))}) + "\n")
+        f.write("]}\n")
+    lines("logscale.jsonl", lambda k, t, u, ok, ip: {
+        "@timestamp": int(t.timestamp() * 1000), "@rawstring": json.dumps(diag(t, u, ok, ip)),
+        "#repo": "ngsiem", "#Vendor": "microsoft", "source.ip": ip, "user.email": u})
     lines("google.jsonl", lambda k, t, u, ok, ip: m.google_activity(
         t, u, "login_success" if ok else "login_failure", ip,
         [] if ok else [{"name": "login_failure_type", "value": "login_failure_invalid_password"}], n=k))
