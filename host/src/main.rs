@@ -35,6 +35,8 @@ enum Cmd {
     Scan(ScanArgs),
     /// Write a synthetic tenant (seeded, deterministic) with injected attacks and their ground truth.
     Generate(GenArgs),
+    /// Write the detections as a SIEM's own rules, from the same configuration the scan uses.
+    Rules(RulesArgs),
     /// Configuration helpers.
     Config {
         /// Print a profile's full default configuration (a starting point for `--config`).
@@ -76,6 +78,19 @@ enum InputFormat {
     Csv,
     Xml,
     Evtx,
+}
+
+#[derive(clap::Args)]
+struct RulesArgs {
+    /// The language: sentinel-kql, splunk-spl, elastic-eql or sigma.
+    #[arg(long)]
+    to: String,
+    /// Detection profile: `default` or `seed` (overrides the configuration's).
+    #[arg(long)]
+    profile: Option<String>,
+    /// Configuration file (TOML or JSON), as `scan --config`.
+    #[arg(long)]
+    config: Option<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -201,6 +216,38 @@ fn config_json(args: &ScanArgs) -> Result<String> {
         }
     }
     Ok(v.to_string())
+}
+
+/// `t1586 rules`: the configuration's detections in one SIEM's language, on standard output; the
+/// enabled signals no generator writes yet are named on standard error.
+fn rules(args: RulesArgs) -> Result<ExitCode> {
+    let target: t1586_rules::Target = args.to.parse()?;
+    let mut v = match &args.config {
+        None => serde_json::json!({}),
+        Some(p) => {
+            let text = std::fs::read_to_string(p)
+                .with_context(|| format!("{}: cannot read configuration", p.display()))?;
+            t1586_host::parse_config(&text, &p.display().to_string())?
+        }
+    };
+    let Some(o) = v.as_object_mut() else {
+        bail!("configuration must be a JSON object");
+    };
+    if let Some(prof) = &args.profile {
+        o.insert("profile".into(), prof.clone().into());
+    }
+    let cfg = t1586_detector::Config::from_json(&v.to_string())
+        .map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
+    let rules = t1586_rules::rules(&cfg, target);
+    print!("{}", t1586_rules::render(target, &rules));
+    let (_, missing) = t1586_rules::detections(&cfg);
+    if !missing.is_empty() {
+        eprintln!(
+            "t1586: not written as {target} rules yet: {}",
+            missing.join(", ")
+        );
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn summary(stats: &serde_json::Value, alerts: usize) -> String {
@@ -507,6 +554,7 @@ fn main() -> ExitCode {
     let res = match cli.cmd {
         Cmd::Scan(args) => scan(args),
         Cmd::Generate(args) => generate(args),
+        Cmd::Rules(args) => rules(args),
         Cmd::Config {
             print_default: true,
             profile,

@@ -1,0 +1,314 @@
+//! The t1586 detections written out as each SIEM's own rules, from one configuration: the same
+//! thresholds, lists and exclusions the detector runs with (`t1586 rules --to TARGET`).
+//!
+//! Each target is one file (`kql.rs`, `spl.rs`, `eql.rs`, `sigma.rs`) that turns the neutral
+//! description of a detection ([`Detection`], built here from a [`Config`]) into a query in its
+//! language, with that SIEM's field names, and says in the rule's comment what the language cannot
+//! express. The generators are plain text functions of the configuration: deterministic, no I/O.
+//!
+//! Output ([`render`]): one query per detection, queries separated by one blank line and never
+//! containing one, each preceded by comment lines in the target's own syntax naming the detection,
+//! its risk, the configuration it was written from and the differences from the detector.
+
+#![forbid(unsafe_code)]
+
+mod eql;
+mod kql;
+mod sigma;
+mod spl;
+
+use std::fmt;
+use std::str::FromStr;
+
+use t1586_detector::{Config, Profile};
+
+/// A SIEM language rules are written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// Microsoft Sentinel / Defender KQL over `SigninLogs`.
+    SentinelKql,
+    /// Splunk SPL over the `azure:monitor:aad` sourcetype.
+    SplunkSpl,
+    /// Elastic EQL over `logs-azure.signinlogs-*` (ECS and `azure.signinlogs.*`).
+    ElasticEql,
+    /// Sigma (with v2 correlations) over the `azure` / `signinlogs` log source.
+    Sigma,
+}
+
+impl Target {
+    /// Every target, in the order `--to` lists them.
+    pub const ALL: &'static [Target] = &[
+        Target::SentinelKql,
+        Target::SplunkSpl,
+        Target::ElasticEql,
+        Target::Sigma,
+    ];
+
+    /// The name `--to` takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            Target::SentinelKql => "sentinel-kql",
+            Target::SplunkSpl => "splunk-spl",
+            Target::ElasticEql => "elastic-eql",
+            Target::Sigma => "sigma",
+        }
+    }
+
+    /// How a comment line starts in the language.
+    fn comment(self) -> &'static str {
+        match self {
+            Target::SentinelKql | Target::ElasticEql => "// ",
+            Target::Sigma => "# ",
+            // SPL's comments are triple backticks around the text, on one line each here.
+            Target::SplunkSpl => "```",
+        }
+    }
+
+    fn comment_end(self) -> &'static str {
+        match self {
+            Target::SplunkSpl => "```",
+            _ => "",
+        }
+    }
+}
+
+impl fmt::Display for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A target name `--to` does not know.
+#[derive(Debug, thiserror::Error)]
+#[error("unknown rules target {0:?}: one of {list}", list = Target::ALL.iter().map(|t| t.name()).collect::<Vec<_>>().join(", "))]
+pub struct UnknownTarget(pub String);
+
+impl FromStr for Target {
+    type Err = UnknownTarget;
+    fn from_str(s: &str) -> Result<Target, UnknownTarget> {
+        Target::ALL
+            .iter()
+            .copied()
+            .find(|t| t.name() == s)
+            .ok_or_else(|| UnknownTarget(s.to_string()))
+    }
+}
+
+/// One detection as the generators see it: what to count, over which window, with which
+/// thresholds and lists — the configuration's values, nothing else.
+#[derive(Debug, Clone)]
+pub enum Detection {
+    /// Failures (codes outside `excluded`) and successes (code 0) of one identity within `window`
+    /// seconds; `min_failures` / `min_successes` of them; the risk by distinct failure addresses:
+    /// `risks.0` above `tiers.0`, `risks.1` above `tiers.1`, else `risks.2`.
+    CredentialStuffing {
+        window: u64,
+        min_failures: u32,
+        min_successes: u32,
+        excluded: Vec<String>,
+        tiers: (u32, u32),
+        risks: (u32, u32, u32),
+    },
+    /// Successful sign-ins of one identity from `min_countries` countries within one time bin of
+    /// `bin` seconds (aligned to the epoch, as KQL's `bin()`).
+    ImpossibleTravel {
+        window: u64,
+        bin: u64,
+        min_countries: u32,
+        risk: u32,
+    },
+    /// Successful sign-ins from hosting networks: the AS owner's name containing one of
+    /// `asn_names`, the AS number in `asn_numbers`, the address starting with one of
+    /// `ip_prefixes` or inside one of `cidrs`.
+    Hosting {
+        window: u64,
+        asn_names: Vec<String>,
+        asn_numbers: Vec<u32>,
+        ip_prefixes: Vec<String>,
+        cidrs: Vec<String>,
+        risk: u32,
+    },
+}
+
+impl Detection {
+    /// The detection type the detector writes in its alerts.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Detection::CredentialStuffing { .. } => "CredentialStuffing",
+            Detection::ImpossibleTravel { .. } => "ImpossibleTravel",
+            Detection::Hosting { .. } => "SuspiciousInfrastructure",
+        }
+    }
+
+    /// The risk as the alert gives it, for the rule's comment.
+    fn risk_text(&self) -> String {
+        match self {
+            Detection::CredentialStuffing { tiers, risks, .. } => format!(
+                "{} above {} distinct failure addresses, {} above {}, else {}",
+                risks.0, tiers.0, risks.1, tiers.1, risks.2
+            ),
+            Detection::ImpossibleTravel { risk, .. } | Detection::Hosting { risk, .. } => {
+                risk.to_string()
+            }
+        }
+    }
+}
+
+/// The configuration's signals that have no generator yet (left out of the output, named by
+/// [`rules`]).
+const NOT_GENERATED: &[&str] = &[
+    "failures_then_success",
+    "password_spray",
+    "geo_velocity",
+    "token_replay",
+    "legacy_auth",
+    "mfa_fatigue",
+    "identity_protection",
+    "combined_risk",
+    "failed_logons_then_success",
+    "one_source_many_accounts",
+    "explicit_credentials",
+    "client_phishing",
+    "workload_credentials",
+    "workload_location",
+];
+
+/// The detections `cfg` runs that have generators, and the enabled signals that have none yet.
+pub fn detections(cfg: &Config) -> (Vec<Detection>, Vec<&'static str>) {
+    let mut out = Vec::new();
+    let s = &cfg.credential_stuffing;
+    if s.enabled {
+        out.push(Detection::CredentialStuffing {
+            window: cfg.window_secs,
+            min_failures: s.min_failures,
+            min_successes: s.min_successes,
+            excluded: s.excluded_result_codes.clone(),
+            tiers: (s.high_ip_count, s.medium_ip_count),
+            risks: (s.risk_high, s.risk_medium, s.risk_low),
+        });
+    }
+    let t = &cfg.impossible_travel;
+    if t.enabled {
+        out.push(Detection::ImpossibleTravel {
+            window: cfg.window_secs,
+            bin: t.bin_secs,
+            min_countries: t.min_countries,
+            risk: t.risk,
+        });
+    }
+    let h = &cfg.hosting;
+    if h.enabled {
+        out.push(Detection::Hosting {
+            window: cfg.window_secs,
+            asn_names: h.asn_names.clone(),
+            asn_numbers: h.asn_numbers.clone(),
+            ip_prefixes: h.ip_prefixes.clone(),
+            cidrs: h.cidrs.iter().map(ToString::to_string).collect(),
+            risk: h.risk,
+        });
+    }
+    // Which other signals are on, read from the configuration as the detector writes it.
+    let json = serde_json::to_value(cfg).unwrap_or_default();
+    let missing = NOT_GENERATED
+        .iter()
+        .copied()
+        .filter(|k| json[*k]["enabled"] == serde_json::Value::Bool(true))
+        .collect();
+    (out, missing)
+}
+
+/// One rule in a target's language: the comment lines (without their comment marks) and the query.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub detection: &'static str,
+    pub notes: Vec<String>,
+    pub query: String,
+}
+
+/// The rules of `cfg`'s detections in `target`'s language.
+pub fn rules(cfg: &Config, target: Target) -> Vec<Rule> {
+    let (dets, _) = detections(cfg);
+    dets.iter()
+        .map(|d| {
+            let (query, limits) = match target {
+                Target::SentinelKql => kql::rule(d),
+                Target::SplunkSpl => spl::rule(d),
+                Target::ElasticEql => eql::rule(d),
+                Target::Sigma => sigma::rule(d),
+            };
+            let mut notes = vec![
+                format!("t1586 {} — risk {}", d.name(), d.risk_text()),
+                format!(
+                    "Written by t1586 rules --to {target} from the {} profile's configuration.",
+                    profile_name(cfg.profile)
+                ),
+            ];
+            notes.extend(limits);
+            debug_assert!(
+                !query.lines().any(|l| l.trim().is_empty()),
+                "{target}: a blank line inside the query"
+            );
+            Rule {
+                detection: d.name(),
+                notes,
+                query,
+            }
+        })
+        .collect()
+}
+
+fn profile_name(p: Profile) -> &'static str {
+    match p {
+        Profile::Seed => "seed",
+        Profile::Default => "default",
+    }
+}
+
+/// The rules as the target's text: each rule's comment lines, then its query; one blank line
+/// between rules.
+pub fn render(target: Target, rules: &[Rule]) -> String {
+    let mut out = String::new();
+    for (i, r) in rules.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        for n in &r.notes {
+            out.push_str(target.comment());
+            // SPL's comments end at the next three backticks: none inside.
+            out.push_str(&n.replace('`', "'"));
+            out.push_str(target.comment_end());
+            out.push('\n');
+        }
+        if target == Target::Sigma && i > 0 {
+            // One YAML stream for the whole file: each detection's documents start a new one.
+            out.push_str("---\n");
+        }
+        out.push_str(r.query.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// A text as a double-quoted string literal of the C family (KQL, SPL, EQL): backslashes and
+/// quotes escaped.
+pub(crate) fn quoted(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        if c == '"' || c == '\\' {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('"');
+    out
+}
+
+/// Texts as a comma-separated list of quoted literals.
+pub(crate) fn quoted_list(items: &[String]) -> String {
+    items
+        .iter()
+        .map(|s| quoted(s))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
