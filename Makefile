@@ -8,7 +8,7 @@ WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/{getline; gsub(/"
 T1586_SHARED_DATA ?= $(abspath $(firstword $(wildcard ../shared/data $(shell git config --get remote.origin.url 2>/dev/null)/../shared/data)))
 export T1586_SHARED_DATA
 
-.PHONY: demo test setup setup-rust setup-js setup-browser wasm js-build web rust-test js-test lint conformance clean
+.PHONY: demo test setup setup-rust setup-js setup-browser wasm js-build web rust-test rules-check js-test lint conformance clean
 
 ## Install what is missing, build the CLI and scan the bundled demo.
 demo: setup-rust
@@ -16,7 +16,7 @@ demo: setup-rust
 	./target/release/t1586 scan --format table
 
 ## Every test: Rust (native + wasmtime CLI), lint, the npm package under Node, the review page in Chromium.
-test: setup lint rust-test js-test
+test: setup lint rust-test rules-check js-test
 	@echo "all tests passed"
 
 setup: setup-rust setup-js setup-browser
@@ -39,6 +39,15 @@ lint:
 	cargo clippy --workspace --all-targets --release -- -D warnings
 	cargo clippy -p t1586-detector --features abi --target wasm32-unknown-unknown --release -- -D warnings
 	cargo clippy -p t1586-detector --features sync --all-targets --release -- -D warnings
+
+# `t1586 rules` through the languages' own parsers from PyPI (EQL: Elastic's `eql`), in a
+# virtualenv under target/ made once. KQL is checked by the Node tests (Microsoft's language
+# service from npm), Sigma by `cargo test` (rsigma's parser and evaluator).
+RULES_VENV := target/rules-venv
+rules-check:
+	@test -x $(RULES_VENV)/bin/python || { python3 -m venv $(RULES_VENV) && $(RULES_VENV)/bin/pip install -q eql==1.0.1; }
+	cargo build --release -p t1586
+	$(RULES_VENV)/bin/python rules/check/parse.py target/release/t1586
 
 rust-test:
 	@[ -n "$(T1586_SHARED_DATA)" ] && echo "real samples: $(T1586_SHARED_DATA)" || echo "note: ../shared/data not found: the real-sample tests will be skipped"

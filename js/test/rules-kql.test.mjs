@@ -1,0 +1,60 @@
+// `t1586 rules --to sentinel-kql`: every query parses and binds with zero diagnostics in the Kusto
+// language service (Microsoft's own KQL parser and analyzer, npm @kusto/language-service-next),
+// against the SigninLogs columns the rules read. The Rust CLI writes the rules (built before the
+// Node tests run, as for the conformance tests).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+const require = createRequire(import.meta.url);
+require('@kusto/language-service-next/bridge.js');
+require('@kusto/language-service-next/Kusto.Language.Bridge.js');
+const K = globalThis.Kusto;
+const { System } = globalThis;
+
+const rustCli = fileURLToPath(new URL('../../target/release/t1586', import.meta.url));
+
+// SigninLogs as Log Analytics documents it (the columns the rules use).
+const SIGNIN_LOGS =
+  '(TimeGenerated:datetime, UserPrincipalName:string, ResultType:string, IPAddress:string, ' +
+  'AppDisplayName:string, LocationDetails:dynamic, AutonomousSystemNumber:int, Location:string)';
+const table = new K.Language.Symbols.TableSymbol.$ctor7('SigninLogs', SIGNIN_LOGS, null);
+const globals = K.Language.GlobalState.Default.WithDatabase(
+  new K.Language.Symbols.DatabaseSymbol.ctor('SecurityInsights', [table]),
+);
+
+/** The diagnostics of one query, as text. */
+function diagnostics(query) {
+  const code = K.Language.KustoCode.ParseAndAnalyze(query, globals);
+  const out = [];
+  System.Linq.Enumerable.from(code.GetDiagnostics()).forEach((d) =>
+    out.push(`${d.Severity} at ${d.Start}: ${d.Message}`),
+  );
+  return out;
+}
+
+test('the language service reports what is wrong (the check can fail)', () => {
+  const d = diagnostics('SigninLogs\n| where NoSuchColumn == 1\n| summarize n = countif(');
+  assert.ok(d.length >= 2, d.join('\n'));
+});
+
+for (const profile of ['seed', 'default']) {
+  test(`sentinel-kql rules of the ${profile} profile: zero diagnostics`, () => {
+    assert.ok(existsSync(rustCli), `${rustCli} is missing: cargo build --release -p t1586`);
+    const out = execFileSync(rustCli, ['rules', '--to', 'sentinel-kql', '--profile', profile], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    const blocks = out.trim().split('\n\n');
+    assert.ok(blocks.length >= 1);
+    for (const block of blocks) {
+      const lines = block.split('\n');
+      assert.ok(lines[0].startsWith('// t1586 '), block);
+      const query = lines.filter((l) => !l.startsWith('//')).join('\n');
+      assert.deepEqual(diagnostics(query), [], `${lines[0]}\n${query}`);
+    }
+  });
+}
