@@ -40,12 +40,13 @@ lint:
 	cargo clippy -p t1586-detector --features abi --target wasm32-unknown-unknown --release -- -D warnings
 	cargo clippy -p t1586-detector --features sync --all-targets --release -- -D warnings
 
-# `t1586 rules` through the languages' own parsers from PyPI (EQL: Elastic's `eql`), in a
+# `t1586 rules` through the languages' own parsers from PyPI (EQL: Elastic's `eql`; ES|QL:
+# `esql-parser`, Elasticsearch's grammar), in a
 # virtualenv under target/ made once. KQL is checked by the Node tests (Microsoft's language
 # service from npm), Sigma by `cargo test` (rsigma's parser and evaluator).
 RULES_VENV := target/rules-venv
 rules-check:
-	@test -x $(RULES_VENV)/bin/python || { python3 -m venv $(RULES_VENV) && $(RULES_VENV)/bin/pip install -q eql==1.0.1; }
+	@test -x $(RULES_VENV)/bin/python || { python3 -m venv $(RULES_VENV) && $(RULES_VENV)/bin/pip install -q eql==1.0.1 esql-parser==9.1.3; }
 	cargo build --release -p t1586
 	$(RULES_VENV)/bin/python rules/check/parse.py target/release/t1586
 

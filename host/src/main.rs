@@ -82,7 +82,7 @@ enum InputFormat {
 
 #[derive(clap::Args)]
 struct RulesArgs {
-    /// The language: sentinel-kql, splunk-spl, elastic-eql or sigma.
+    /// The language: sentinel-kql, splunk-spl, elastic-eql, elastic-esql or sigma.
     #[arg(long)]
     to: String,
     /// Detection profile: `default` or `seed` (overrides the configuration's).

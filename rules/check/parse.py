@@ -8,7 +8,8 @@ For each profile and each parser-backed target, the CLI's output is split into i
 lines between rules, comment lines first) and every query must parse with zero errors:
 
 * elastic-eql: the `eql` package (Elastic's own EQL parser), Elasticsearch syntax, `with runs=`
-  allowed, as Elasticsearch accepts it.
+  allowed, as Elasticsearch accepts it;
+* elastic-esql: the `esql-parser` package (the ANTLR grammar of Elasticsearch 9.1.3's ES|QL).
 
 Prints one line per rule; exits non-zero on the first rule that does not parse.
 """
@@ -16,6 +17,10 @@ import subprocess
 import sys
 
 import eql
+from antlr4 import CommonTokenStream, InputStream
+from antlr4.error.ErrorListener import ErrorListener
+from esql_parser.EsqlBaseLexer import EsqlBaseLexer
+from esql_parser.EsqlBaseParser import EsqlBaseParser
 
 
 def rules_of(binary, target, profile):
@@ -43,9 +48,41 @@ def check_eql(binary):
             print(f"ok   elastic-eql {profile:7} {title}")
 
 
+class Errors(ErrorListener):
+    def __init__(self):
+        self.errors = []
+
+    def syntaxError(self, recognizer, offending, line, column, msg, e):
+        self.errors.append(f"line {line}:{column} {msg}")
+
+
+def esql_errors(q):
+    errors = Errors()
+    lexer = EsqlBaseLexer(InputStream(q))
+    lexer.removeErrorListeners()
+    lexer.addErrorListener(errors)
+    parser = EsqlBaseParser(CommonTokenStream(lexer))
+    parser.removeErrorListeners()
+    parser.addErrorListener(errors)
+    parser.singleStatement()
+    return errors.errors
+
+
+def check_esql(binary):
+    bad = esql_errors("FROM logs | WHERE a == | STATS")
+    assert bad, "the ES|QL parser reports errors"
+    for profile in ("seed", "default"):
+        for block in rules_of(binary, "elastic-esql", profile):
+            q, title = query(block, "// ")
+            errors = esql_errors(q)
+            assert not errors, f"{title}:\n{q}\n" + "\n".join(errors)
+            print(f"ok   elastic-esql {profile:7} {title}")
+
+
 def main():
     binary = sys.argv[1]
     check_eql(binary)
+    check_esql(binary)
 
 
 main()

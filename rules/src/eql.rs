@@ -12,18 +12,6 @@ const SIGN_IN: &str = "authentication where event.dataset == \"azure.signinlogs\
 const USER: &str = "azure.signinlogs.properties.user_principal_name";
 const CODE: &str = "azure.signinlogs.result_type";
 
-/// `185.220.` → `185.220.0.0/16`: an address prefix of whole IPv4 octets as a range (EQL's
-/// `source.ip` is an address, matched with `cidrMatch`).
-fn prefix_cidr(p: &str) -> Option<String> {
-    let octets: Vec<&str> = p.strip_suffix('.')?.split('.').collect();
-    if octets.is_empty() || octets.len() > 3 || !octets.iter().all(|o| o.parse::<u8>().is_ok()) {
-        return None;
-    }
-    let mut all = octets.clone();
-    all.resize(4, "0");
-    Some(format!("{}/{}", all.join("."), octets.len() * 8))
-}
-
 /// The query for one detection (`None`: not expressible), and what EQL cannot say of it.
 pub(crate) fn rule(d: &Detection) -> (String, Vec<String>) {
     let mut notes = Vec::new();
@@ -89,7 +77,7 @@ pub(crate) fn rule(d: &Detection) -> (String, Vec<String>) {
             }
             let mut ranges: Vec<String> = cidrs.clone();
             for p in ip_prefixes {
-                match prefix_cidr(p) {
+                match crate::prefix_cidr(p) {
                     Some(c) => ranges.push(c),
                     None => notes.push(format!(
                         "Not expressible: the address prefix {p:?} is not whole IPv4 octets (source.ip is an address)."
@@ -109,19 +97,4 @@ pub(crate) fn rule(d: &Detection) -> (String, Vec<String>) {
         }
     };
     (q, notes)
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn prefixes_as_ranges() {
-        assert_eq!(
-            super::prefix_cidr("185.220.").as_deref(),
-            Some("185.220.0.0/16")
-        );
-        assert_eq!(super::prefix_cidr("10.").as_deref(), Some("10.0.0.0/8"));
-        assert_eq!(super::prefix_cidr("1.2.3.").as_deref(), Some("1.2.3.0/24"));
-        assert_eq!(super::prefix_cidr("185.22"), None);
-        assert_eq!(super::prefix_cidr("2001:db8:"), None);
-    }
 }

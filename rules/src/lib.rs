@@ -1,7 +1,7 @@
 //! The t1586 detections written out as each SIEM's own rules, from one configuration: the same
 //! thresholds, lists and exclusions the detector runs with (`t1586 rules --to TARGET`).
 //!
-//! Each target is one file (`kql.rs`, `spl.rs`, `eql.rs`, `sigma.rs`) that turns the neutral
+//! Each target is one file (`kql.rs`, `spl.rs`, `eql.rs`, `esql.rs`, `sigma.rs`) that turns the neutral
 //! description of a detection ([`Detection`], built here from a [`Config`]) into a query in its
 //! language, with that SIEM's field names, and says in the rule's comment what the language cannot
 //! express. The generators are plain text functions of the configuration: deterministic, no I/O.
@@ -13,6 +13,7 @@
 #![forbid(unsafe_code)]
 
 mod eql;
+mod esql;
 mod kql;
 mod sigma;
 mod spl;
@@ -31,6 +32,8 @@ pub enum Target {
     SplunkSpl,
     /// Elastic EQL over `logs-azure.signinlogs-*` (ECS and `azure.signinlogs.*`).
     ElasticEql,
+    /// Elastic ES|QL over the same documents.
+    ElasticEsql,
     /// Sigma (with v2 correlations) over the `azure` / `signinlogs` log source.
     Sigma,
 }
@@ -41,6 +44,7 @@ impl Target {
         Target::SentinelKql,
         Target::SplunkSpl,
         Target::ElasticEql,
+        Target::ElasticEsql,
         Target::Sigma,
     ];
 
@@ -50,6 +54,7 @@ impl Target {
             Target::SentinelKql => "sentinel-kql",
             Target::SplunkSpl => "splunk-spl",
             Target::ElasticEql => "elastic-eql",
+            Target::ElasticEsql => "elastic-esql",
             Target::Sigma => "sigma",
         }
     }
@@ -57,7 +62,7 @@ impl Target {
     /// How a comment line starts in the language.
     fn comment(self) -> &'static str {
         match self {
-            Target::SentinelKql | Target::ElasticEql => "// ",
+            Target::SentinelKql | Target::ElasticEql | Target::ElasticEsql => "// ",
             Target::Sigma => "# ",
             // SPL's comments are triple backticks around the text, on one line each here.
             Target::SplunkSpl => "```",
@@ -234,6 +239,7 @@ pub fn rules(cfg: &Config, target: Target) -> Vec<Rule> {
                 Target::SentinelKql => kql::rule(d),
                 Target::SplunkSpl => spl::rule(d),
                 Target::ElasticEql => eql::rule(d),
+                Target::ElasticEsql => esql::rule(d),
                 Target::Sigma => sigma::rule(d),
             };
             let mut notes = vec![
@@ -289,6 +295,18 @@ pub fn render(target: Target, rules: &[Rule]) -> String {
     out
 }
 
+/// `185.220.` → `185.220.0.0/16`: an address prefix of whole IPv4 octets as a range (Elastic's
+/// `source.ip` is an address, matched by range).
+pub(crate) fn prefix_cidr(p: &str) -> Option<String> {
+    let octets: Vec<&str> = p.strip_suffix('.')?.split('.').collect();
+    if octets.is_empty() || octets.len() > 3 || !octets.iter().all(|o| o.parse::<u8>().is_ok()) {
+        return None;
+    }
+    let mut all = octets.clone();
+    all.resize(4, "0");
+    Some(format!("{}/{}", all.join("."), octets.len() * 8))
+}
+
 /// A text as a double-quoted string literal of the C family (KQL, SPL, EQL): backslashes and
 /// quotes escaped.
 pub(crate) fn quoted(s: &str) -> String {
@@ -311,4 +329,19 @@ pub(crate) fn quoted_list(items: &[String]) -> String {
         .map(|s| quoted(s))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn prefixes_as_ranges() {
+        assert_eq!(
+            super::prefix_cidr("185.220.").as_deref(),
+            Some("185.220.0.0/16")
+        );
+        assert_eq!(super::prefix_cidr("10.").as_deref(), Some("10.0.0.0/8"));
+        assert_eq!(super::prefix_cidr("1.2.3.").as_deref(), Some("1.2.3.0/24"));
+        assert_eq!(super::prefix_cidr("185.22"), None);
+        assert_eq!(super::prefix_cidr("2001:db8:"), None);
+    }
 }

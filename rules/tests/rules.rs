@@ -22,7 +22,7 @@ fn every_target_writes_every_detection() {
             let blocks: Vec<&str> = text.trim_end().split("\n\n").collect();
             assert_eq!(blocks.len(), rs.len(), "{t}: one block per rule:\n{text}");
             let mark = match t {
-                Target::SentinelKql | Target::ElasticEql => "// ",
+                Target::SentinelKql | Target::ElasticEql | Target::ElasticEsql => "// ",
                 Target::SplunkSpl => "```",
                 Target::Sigma => "# ",
             };
@@ -88,11 +88,26 @@ fn the_configuration_reaches_every_target() {
                 expect.push(("travel risk column", "RiskScore=77", ""));
                 expect.push(("min_countries", ">=3", ""));
             }
+            Target::ElasticEsql => {
+                expect.push(("travel risk column", "RiskScore = 77", ""));
+                expect.push(("min_countries", ">= 3", ""));
+            }
             Target::Sigma => expect.push(("min_countries", "gte: 3", "")),
             Target::ElasticEql => {}
         }
         for (what, new, old) in expect {
-            let new = if t == Target::ElasticEql && what == "hosting prefix" {
+            // ES|QL writes durations as `N seconds`.
+            let esql_secs = |x: &str| match x.strip_suffix('s') {
+                Some(n) if t == Target::ElasticEsql && n.parse::<u64>().is_ok() => {
+                    format!("{n} seconds")
+                }
+                _ => x.to_string(),
+            };
+            let (new, old) = (esql_secs(new), esql_secs(old));
+            let (new, old) = (new.as_str(), old.as_str());
+            let new = if matches!(t, Target::ElasticEql | Target::ElasticEsql)
+                && what == "hosting prefix"
+            {
                 "203.0.113.0/24"
             } else {
                 new
