@@ -190,8 +190,12 @@ fn load_plugin(path: Option<&PathBuf>, trusted: bool) -> Result<Plugin> {
     }
 }
 
-fn config_json(args: &ScanArgs) -> Result<String> {
-    let mut v = match &args.config {
+/// The configuration file (TOML or JSON) as a JSON object, `--profile` written over its profile.
+fn config_object(
+    file: Option<&PathBuf>,
+    profile: Option<&String>,
+) -> Result<serde_json::Map<String, serde_json::Value>> {
+    let v = match file {
         None => serde_json::json!({}),
         Some(p) => {
             let text = std::fs::read_to_string(p)
@@ -199,12 +203,17 @@ fn config_json(args: &ScanArgs) -> Result<String> {
             t1586_host::parse_config(&text, &p.display().to_string())?
         }
     };
-    let Some(o) = v.as_object_mut() else {
+    let serde_json::Value::Object(mut o) = v else {
         bail!("configuration must be a JSON object");
     };
-    if let Some(prof) = &args.profile {
+    if let Some(prof) = profile {
         o.insert("profile".into(), prof.clone().into());
     }
+    Ok(o)
+}
+
+fn config_json(args: &ScanArgs) -> Result<String> {
+    let mut o = config_object(args.config.as_ref(), args.profile.as_ref())?;
     if let Some(p) = &args.tor_list {
         let text = std::fs::read_to_string(p)
             .with_context(|| format!("{}: cannot read Tor list", p.display()))?;
@@ -215,28 +224,15 @@ fn config_json(args: &ScanArgs) -> Result<String> {
             None => bail!("configuration: hosting must be an object"),
         }
     }
-    Ok(v.to_string())
+    Ok(serde_json::Value::Object(o).to_string())
 }
 
 /// `t1586 rules`: the configuration's detections in one SIEM's language, on standard output; the
 /// enabled signals no generator writes yet are named on standard error.
 fn rules(args: RulesArgs) -> Result<ExitCode> {
     let target: t1586_rules::Target = args.to.parse()?;
-    let mut v = match &args.config {
-        None => serde_json::json!({}),
-        Some(p) => {
-            let text = std::fs::read_to_string(p)
-                .with_context(|| format!("{}: cannot read configuration", p.display()))?;
-            t1586_host::parse_config(&text, &p.display().to_string())?
-        }
-    };
-    let Some(o) = v.as_object_mut() else {
-        bail!("configuration must be a JSON object");
-    };
-    if let Some(prof) = &args.profile {
-        o.insert("profile".into(), prof.clone().into());
-    }
-    let cfg = t1586_detector::Config::from_json(&v.to_string())
+    let o = config_object(args.config.as_ref(), args.profile.as_ref())?;
+    let cfg = t1586_detector::Config::from_json(&serde_json::Value::Object(o).to_string())
         .map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
     let rules = t1586_rules::rules(&cfg, target);
     print!("{}", t1586_rules::render(target, &rules));

@@ -99,62 +99,127 @@ impl FromStr for Target {
     }
 }
 
+/// Failures (codes outside `excluded`) and successes (code 0) of one identity within `window`
+/// seconds; `min_failures` / `min_successes` of them; the risk by distinct failure addresses:
+/// `risks.0` above `tiers.0`, `risks.1` above `tiers.1`, else `risks.2`.
+#[derive(Debug, Clone)]
+pub struct Stuffing {
+    pub window: u64,
+    pub min_failures: u32,
+    pub min_successes: u32,
+    pub excluded: Vec<String>,
+    pub tiers: (u32, u32),
+    pub risks: (u32, u32, u32),
+}
+
+/// Successful sign-ins of one identity from `min_countries` countries within one time bin of
+/// `bin` seconds (aligned to the epoch, as KQL's `bin()`), over `window` seconds.
+#[derive(Debug, Clone)]
+pub struct Travel {
+    pub window: u64,
+    pub bin: u64,
+    pub min_countries: u32,
+    pub risk: u32,
+}
+
+/// Successful sign-ins from hosting networks within `window` seconds: the AS owner's name
+/// containing one of `asn_names`, the AS number in `asn_numbers`, the address starting with one
+/// of `ip_prefixes` or inside one of `cidrs`.
+#[derive(Debug, Clone)]
+pub struct Hosting {
+    pub window: u64,
+    pub asn_names: Vec<String>,
+    pub asn_numbers: Vec<u32>,
+    pub ip_prefixes: Vec<String>,
+    pub cidrs: Vec<String>,
+    pub risk: u32,
+}
+
+impl Hosting {
+    /// The address ranges for languages that match an address by range (Elastic's `source.ip`):
+    /// the CIDRs, and the prefixes of whole IPv4 octets as ranges; a prefix that is not is noted.
+    pub(crate) fn ranges(&self, notes: &mut Vec<String>) -> Vec<String> {
+        let mut ranges = self.cidrs.clone();
+        for p in &self.ip_prefixes {
+            match prefix_cidr(p) {
+                Some(c) => ranges.push(c),
+                None => notes.push(format!(
+                    "Not expressible: the address prefix {p:?} is not whole IPv4 octets (the address is matched by range)."
+                )),
+            }
+        }
+        ranges
+    }
+
+    /// For languages over Entra's own record, which has the AS number and not its owner's name.
+    pub(crate) fn names_note(&self, notes: &mut Vec<String>) {
+        if !self.asn_names.is_empty() {
+            notes.push(format!(
+                "Not expressible: the sign-in record has the AS number, not its owner's name ({}): list those networks by number in hosting.asn_numbers.",
+                self.asn_names.join(", ")
+            ));
+        }
+    }
+
+    /// The AS numbers as a comma-separated list.
+    pub(crate) fn numbers(&self) -> String {
+        let n: Vec<String> = self.asn_numbers.iter().map(u32::to_string).collect();
+        n.join(", ")
+    }
+}
+
 /// One detection as the generators see it: what to count, over which window, with which
 /// thresholds and lists — the configuration's values, nothing else.
 #[derive(Debug, Clone)]
 pub enum Detection {
-    /// Failures (codes outside `excluded`) and successes (code 0) of one identity within `window`
-    /// seconds; `min_failures` / `min_successes` of them; the risk by distinct failure addresses:
-    /// `risks.0` above `tiers.0`, `risks.1` above `tiers.1`, else `risks.2`.
-    CredentialStuffing {
-        window: u64,
-        min_failures: u32,
-        min_successes: u32,
-        excluded: Vec<String>,
-        tiers: (u32, u32),
-        risks: (u32, u32, u32),
-    },
-    /// Successful sign-ins of one identity from `min_countries` countries within one time bin of
-    /// `bin` seconds (aligned to the epoch, as KQL's `bin()`).
-    ImpossibleTravel {
-        window: u64,
-        bin: u64,
-        min_countries: u32,
-        risk: u32,
-    },
-    /// Successful sign-ins from hosting networks: the AS owner's name containing one of
-    /// `asn_names`, the AS number in `asn_numbers`, the address starting with one of
-    /// `ip_prefixes` or inside one of `cidrs`.
-    Hosting {
-        window: u64,
-        asn_names: Vec<String>,
-        asn_numbers: Vec<u32>,
-        ip_prefixes: Vec<String>,
-        cidrs: Vec<String>,
-        risk: u32,
-    },
+    CredentialStuffing(Stuffing),
+    ImpossibleTravel(Travel),
+    Hosting(Hosting),
 }
 
 impl Detection {
     /// The detection type the detector writes in its alerts.
     pub fn name(&self) -> &'static str {
         match self {
-            Detection::CredentialStuffing { .. } => "CredentialStuffing",
-            Detection::ImpossibleTravel { .. } => "ImpossibleTravel",
-            Detection::Hosting { .. } => "SuspiciousInfrastructure",
+            Detection::CredentialStuffing(_) => "CredentialStuffing",
+            Detection::ImpossibleTravel(_) => "ImpossibleTravel",
+            Detection::Hosting(_) => "SuspiciousInfrastructure",
         }
     }
 
     /// The risk as the alert gives it, for the rule's comment.
     fn risk_text(&self) -> String {
         match self {
-            Detection::CredentialStuffing { tiers, risks, .. } => format!(
+            Detection::CredentialStuffing(s) => format!(
                 "{} above {} distinct failure addresses, {} above {}, else {}",
-                risks.0, tiers.0, risks.1, tiers.1, risks.2
+                s.risks.0, s.tiers.0, s.risks.1, s.tiers.1, s.risks.2
             ),
-            Detection::ImpossibleTravel { risk, .. } | Detection::Hosting { risk, .. } => {
-                risk.to_string()
-            }
+            Detection::ImpossibleTravel(Travel { risk, .. })
+            | Detection::Hosting(Hosting { risk, .. }) => risk.to_string(),
+        }
+    }
+}
+
+/// A language's writer: each detection as a query, with notes on what the language cannot say
+/// (pushed to `notes`, which starts with the language's [`Language::notes`]).
+pub(crate) trait Language {
+    /// Notes every rule of the language carries.
+    fn notes(&self) -> Vec<String> {
+        Vec::new()
+    }
+    fn stuffing(&self, s: &Stuffing, notes: &mut Vec<String>) -> String;
+    fn travel(&self, t: &Travel, notes: &mut Vec<String>) -> String;
+    fn hosting(&self, h: &Hosting, notes: &mut Vec<String>) -> String;
+}
+
+impl Target {
+    fn language(self) -> &'static dyn Language {
+        match self {
+            Target::SentinelKql => &kql::Kql,
+            Target::SplunkSpl => &spl::Spl,
+            Target::ElasticEql => &eql::Eql,
+            Target::ElasticEsql => &esql::Esql,
+            Target::Sigma => &sigma::Sigma,
         }
     }
 }
@@ -183,34 +248,34 @@ pub fn detections(cfg: &Config) -> (Vec<Detection>, Vec<&'static str>) {
     let mut out = Vec::new();
     let s = &cfg.credential_stuffing;
     if s.enabled {
-        out.push(Detection::CredentialStuffing {
+        out.push(Detection::CredentialStuffing(Stuffing {
             window: cfg.window_secs,
             min_failures: s.min_failures,
             min_successes: s.min_successes,
             excluded: s.excluded_result_codes.clone(),
             tiers: (s.high_ip_count, s.medium_ip_count),
             risks: (s.risk_high, s.risk_medium, s.risk_low),
-        });
+        }));
     }
     let t = &cfg.impossible_travel;
     if t.enabled {
-        out.push(Detection::ImpossibleTravel {
+        out.push(Detection::ImpossibleTravel(Travel {
             window: cfg.window_secs,
             bin: t.bin_secs,
             min_countries: t.min_countries,
             risk: t.risk,
-        });
+        }));
     }
     let h = &cfg.hosting;
     if h.enabled {
-        out.push(Detection::Hosting {
+        out.push(Detection::Hosting(Hosting {
             window: cfg.window_secs,
             asn_names: h.asn_names.clone(),
             asn_numbers: h.asn_numbers.clone(),
             ip_prefixes: h.ip_prefixes.clone(),
             cidrs: h.cidrs.iter().map(ToString::to_string).collect(),
             risk: h.risk,
-        });
+        }));
     }
     // Which other signals are on, read from the configuration as the detector writes it.
     let json = serde_json::to_value(cfg).unwrap_or_default();
@@ -235,12 +300,12 @@ pub fn rules(cfg: &Config, target: Target) -> Vec<Rule> {
     let (dets, _) = detections(cfg);
     dets.iter()
         .map(|d| {
-            let (query, limits) = match target {
-                Target::SentinelKql => kql::rule(d),
-                Target::SplunkSpl => spl::rule(d),
-                Target::ElasticEql => eql::rule(d),
-                Target::ElasticEsql => esql::rule(d),
-                Target::Sigma => sigma::rule(d),
+            let lang = target.language();
+            let mut limits = lang.notes();
+            let query = match d {
+                Detection::CredentialStuffing(s) => lang.stuffing(s, &mut limits),
+                Detection::ImpossibleTravel(t) => lang.travel(t, &mut limits),
+                Detection::Hosting(h) => lang.hosting(h, &mut limits),
             };
             let mut notes = vec![
                 format!("t1586 {} — risk {}", d.name(), d.risk_text()),

@@ -8,7 +8,9 @@
 //! One detection is one YAML stream: its base rules, then the correlations over them, documents
 //! separated by `---` (never a blank line). Rule names are `t1586_...`; correlations refer to them.
 
-use crate::Detection;
+use crate::{Hosting, Language, Stuffing, Travel};
+
+pub(crate) struct Sigma;
 
 /// A Sigma `level` for a risk score.
 fn level(risk: u32) -> &'static str {
@@ -63,18 +65,18 @@ fn base(title: &str, name: &str, detection: &str) -> String {
     )
 }
 
-/// The query (a YAML stream) for one detection, and what Sigma cannot say of it.
-pub(crate) fn rule(d: &Detection) -> (String, Vec<String>) {
-    let mut notes = Vec::new();
-    let q = match d {
-        Detection::CredentialStuffing {
+/// Each detection as one YAML stream.
+impl Language for Sigma {
+    fn stuffing(&self, s: &Stuffing, notes: &mut Vec<String>) -> String {
+        let Stuffing {
             window,
             min_failures,
             min_successes,
             excluded,
             risks,
             ..
-        } => {
+        } = s;
+        {
             notes.push(format!(
                 "Approximated: one level per rule ({}, risk {}); the detector's risk grows with the number of distinct failure addresses.",
                 level(risks.2),
@@ -124,12 +126,16 @@ pub(crate) fn rule(d: &Detection) -> (String, Vec<String>) {
             );
             out
         }
-        Detection::ImpossibleTravel {
+    }
+
+    fn travel(&self, t: &Travel, notes: &mut Vec<String>) -> String {
+        let Travel {
             bin,
             min_countries,
             risk,
             ..
-        } => {
+        } = t;
+        {
             notes.push(format!(
                 "Approximated: any {bin}s span (the detector's bins are aligned to the epoch, as KQL's bin())."
             ));
@@ -146,14 +152,18 @@ pub(crate) fn rule(d: &Detection) -> (String, Vec<String>) {
             );
             out
         }
-        Detection::Hosting {
+    }
+
+    fn hosting(&self, h: &Hosting, notes: &mut Vec<String>) -> String {
+        let Hosting {
             asn_names,
             asn_numbers,
             ip_prefixes,
             cidrs,
             risk,
             ..
-        } => {
+        } = h;
+        {
             let mut sel = String::from("  success:\n    ResultType: '0'\n");
             let mut any = Vec::new();
             if !asn_numbers.is_empty() {
@@ -202,6 +212,5 @@ pub(crate) fn rule(d: &Detection) -> (String, Vec<String>) {
             );
             out
         }
-    };
-    (q, notes)
+    }
 }
