@@ -41,12 +41,15 @@ lint:
 	cargo clippy -p t1586-detector --features sync --all-targets --release -- -D warnings
 
 # `t1586 rules` through the languages' own parsers from PyPI (EQL: Elastic's `eql`; ES|QL:
-# `esql-parser`, Elasticsearch's grammar), in a
-# virtualenv under target/ made once. KQL is checked by the Node tests (Microsoft's language
+# `esql-parser`, Elasticsearch's grammar; YARA-L: `tree-sitter-yaral`), in a virtualenv under
+# target/ made again when the list below changes. KQL is checked by the Node tests (Microsoft's language
 # service from npm), Sigma by `cargo test` (rsigma's parser and evaluator).
 RULES_VENV := target/rules-venv
+# The parsers `make rules-check` runs the generated rules through (PyPI).
+RULES_PARSERS := eql==1.0.1 esql-parser==9.1.3 tree-sitter==0.26.1 tree-sitter-yaral==0.1.0
 rules-check:
-	@test -x $(RULES_VENV)/bin/python || { python3 -m venv $(RULES_VENV) && $(RULES_VENV)/bin/pip install -q eql==1.0.1 esql-parser==9.1.3; }
+	@test "$$(cat $(RULES_VENV)/requirements 2>/dev/null)" = "$(RULES_PARSERS)" || { \
+		python3 -m venv $(RULES_VENV) && $(RULES_VENV)/bin/pip install -q $(RULES_PARSERS) && echo "$(RULES_PARSERS)" > $(RULES_VENV)/requirements; }
 	cargo build --release -p t1586
 	$(RULES_VENV)/bin/python rules/check/parse.py target/release/t1586
 

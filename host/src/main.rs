@@ -82,7 +82,8 @@ enum InputFormat {
 
 #[derive(clap::Args)]
 struct RulesArgs {
-    /// The language: sentinel-kql, splunk-spl, elastic-eql, elastic-esql or sigma.
+    /// The language: sentinel-kql, splunk-spl, elastic-eql, elastic-esql, qradar-aql, sumo,
+    /// chronicle-yaral, logscale-cql or sigma.
     #[arg(long)]
     to: String,
     /// Detection profile: `default` or `seed` (overrides the configuration's).

@@ -9,18 +9,23 @@ lines between rules, comment lines first) and every query must parse with zero e
 
 * elastic-eql: the `eql` package (Elastic's own EQL parser), Elasticsearch syntax, `with runs=`
   allowed, as Elasticsearch accepts it;
-* elastic-esql: the `esql-parser` package (the ANTLR grammar of Elasticsearch 9.1.3's ES|QL).
+* elastic-esql: the `esql-parser` package (the ANTLR grammar of Elasticsearch 9.1.3's ES|QL);
+* chronicle-yaral: the `tree-sitter-yaral` package (a tree-sitter grammar of YARA-L 2.0): no ERROR
+  or missing node anywhere in the tree, and one `rule` per block.
 
 Prints one line per rule; exits non-zero on the first rule that does not parse.
 """
 import subprocess
 import sys
+import warnings
 
 import eql
 from antlr4 import CommonTokenStream, InputStream
 from antlr4.error.ErrorListener import ErrorListener
 from esql_parser.EsqlBaseLexer import EsqlBaseLexer
 from esql_parser.EsqlBaseParser import EsqlBaseParser
+import tree_sitter_yaral
+from tree_sitter import Language, Parser
 
 
 def rules_of(binary, target, profile):
@@ -79,10 +84,47 @@ def check_esql(binary):
             print(f"ok   elastic-esql {profile:7} {title}")
 
 
+with warnings.catch_warnings():
+    # tree-sitter 0.26 warns that the package hands over its language as an integer.
+    warnings.simplefilter("ignore", DeprecationWarning)
+    YARAL = Parser(Language(tree_sitter_yaral.language()))
+
+
+def yaral_errors(text):
+    src = text.encode()
+    tree = YARAL.parse(src)
+    errors = []
+
+    def walk(node):
+        if node.type == "ERROR" or node.is_missing:
+            row, col = node.start_point
+            snippet = src[node.start_byte:node.end_byte][:60].decode(errors="replace")
+            errors.append(f"line {row + 1}:{col} {'missing ' + node.type if node.is_missing else 'error'}: {snippet!r}")
+        for child in node.children:
+            walk(child)
+
+    walk(tree.root_node)
+    rules = [c for c in tree.root_node.children if c.type == "rule_definition"]
+    return errors, len(rules)
+
+
+def check_yaral(binary):
+    bad, _ = yaral_errors("rule r {\n  events:\n    $e.x = \n  condition:\n    $e\n}\n")
+    assert bad, "the YARA-L parser reports errors"
+    for profile in ("seed", "default"):
+        for block in rules_of(binary, "chronicle-yaral", profile):
+            errors, n = yaral_errors(block)
+            title = block.splitlines()[0][3:]
+            assert not errors, f"{title}:\n{block}\n" + "\n".join(errors)
+            assert n == 1, f"{title}: one rule per block, found {n}:\n{block}"
+            print(f"ok   chronicle-yaral {profile:7} {title}")
+
+
 def main():
     binary = sys.argv[1]
     check_eql(binary)
     check_esql(binary)
+    check_yaral(binary)
 
 
 main()

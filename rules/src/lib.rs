@@ -1,22 +1,30 @@
 //! The t1586 detections written out as each SIEM's own rules, from one configuration: the same
 //! thresholds, lists and exclusions the detector runs with (`t1586 rules --to TARGET`).
 //!
-//! Each target is one file (`kql.rs`, `spl.rs`, `eql.rs`, `esql.rs`, `sigma.rs`) that turns the neutral
+//! Each target is one file (`kql.rs`, `spl.rs`, `eql.rs`, `esql.rs`, `sigma.rs`, `aql.rs`, `sumo.rs`,
+//! `yaral.rs`, `cql.rs`) that turns the neutral
 //! description of a detection ([`Detection`], built here from a [`Config`]) into a query in its
 //! language, with that SIEM's field names, and says in the rule's comment what the language cannot
 //! express. The generators are plain text functions of the configuration: deterministic, no I/O.
 //!
 //! Output ([`render`]): one query per detection, queries separated by one blank line and never
 //! containing one, each preceded by comment lines in the target's own syntax naming the detection,
-//! its risk, the configuration it was written from and the differences from the detector.
+//! its risk, the configuration it was written from and the differences from the detector. QRadar
+//! refuses a comment before `SELECT` (IBM: "AQL comments can occur only in the body of the query"),
+//! so AQL's `/* */` lines, and Sumo Logic's `//` lines for the same reason in saved searches, come
+//! right after the query's first line.
 
 #![forbid(unsafe_code)]
 
+mod aql;
+mod cql;
 mod eql;
 mod esql;
 mod kql;
 mod sigma;
 mod spl;
+mod sumo;
+mod yaral;
 
 use std::fmt;
 use std::str::FromStr;
@@ -36,6 +44,14 @@ pub enum Target {
     ElasticEsql,
     /// Sigma (with v2 correlations) over the `azure` / `signinlogs` log source.
     Sigma,
+    /// IBM QRadar AQL over the Microsoft Azure DSM's events (normalized fields and custom properties).
+    QradarAql,
+    /// Sumo Logic's search language over Entra's JSON records.
+    Sumo,
+    /// Google SecOps (Chronicle) YARA-L 2.0 over UDM `USER_LOGIN` events.
+    ChronicleYaral,
+    /// CrowdStrike Falcon LogScale / Next-Gen SIEM CQL over the Entra ID parser's fields.
+    LogscaleCql,
 }
 
 impl Target {
@@ -45,6 +61,10 @@ impl Target {
         Target::SplunkSpl,
         Target::ElasticEql,
         Target::ElasticEsql,
+        Target::QradarAql,
+        Target::Sumo,
+        Target::ChronicleYaral,
+        Target::LogscaleCql,
         Target::Sigma,
     ];
 
@@ -56,24 +76,43 @@ impl Target {
             Target::ElasticEql => "elastic-eql",
             Target::ElasticEsql => "elastic-esql",
             Target::Sigma => "sigma",
+            Target::QradarAql => "qradar-aql",
+            Target::Sumo => "sumo",
+            Target::ChronicleYaral => "chronicle-yaral",
+            Target::LogscaleCql => "logscale-cql",
         }
     }
 
     /// How a comment line starts in the language.
-    fn comment(self) -> &'static str {
+    pub fn comment(self) -> &'static str {
         match self {
-            Target::SentinelKql | Target::ElasticEql | Target::ElasticEsql => "// ",
+            Target::SentinelKql
+            | Target::ElasticEql
+            | Target::ElasticEsql
+            | Target::Sumo
+            | Target::ChronicleYaral
+            | Target::LogscaleCql => "// ",
             Target::Sigma => "# ",
             // SPL's comments are triple backticks around the text, on one line each here.
             Target::SplunkSpl => "```",
+            Target::QradarAql => "/* ",
         }
     }
 
-    fn comment_end(self) -> &'static str {
+    /// How a comment line ends (SPL's and AQL's comments are closed on their line).
+    pub fn comment_end(self) -> &'static str {
         match self {
             Target::SplunkSpl => "```",
+            Target::QradarAql => " */",
             _ => "",
         }
+    }
+
+    /// Whether the comment lines follow the query's first line rather than precede it: QRadar
+    /// documents that a comment before `SELECT` does not parse, and Sumo Logic's scheduled searches
+    /// and monitors start from the scope line.
+    pub fn comments_after_first_line(self) -> bool {
+        matches!(self, Target::QradarAql | Target::Sumo)
     }
 }
 
@@ -220,6 +259,10 @@ impl Target {
             Target::ElasticEql => &eql::Eql,
             Target::ElasticEsql => &esql::Esql,
             Target::Sigma => &sigma::Sigma,
+            Target::QradarAql => &aql::Aql,
+            Target::Sumo => &sumo::Sumo,
+            Target::ChronicleYaral => &yaral::Yaral,
+            Target::LogscaleCql => &cql::Cql,
         }
     }
 }
@@ -343,10 +386,23 @@ pub fn render(target: Target, rules: &[Rule]) -> String {
         if i > 0 {
             out.push('\n');
         }
+        let query = r.query.trim_end();
+        let (first, rest) = if target.comments_after_first_line() {
+            match query.split_once('\n') {
+                Some((first, rest)) => (Some(first), rest),
+                None => (Some(query), ""),
+            }
+        } else {
+            (None, query)
+        };
+        if let Some(first) = first {
+            out.push_str(first);
+            out.push('\n');
+        }
         for n in &r.notes {
             out.push_str(target.comment());
-            // SPL's comments end at the next three backticks: none inside.
-            out.push_str(&n.replace('`', "'"));
+            // SPL's comments end at the next three backticks, AQL's at `*/`: none inside.
+            out.push_str(&n.replace('`', "'").replace("*/", "* /"));
             out.push_str(target.comment_end());
             out.push('\n');
         }
@@ -354,8 +410,10 @@ pub fn render(target: Target, rules: &[Rule]) -> String {
             // One YAML stream for the whole file: each detection's documents start a new one.
             out.push_str("---\n");
         }
-        out.push_str(r.query.trim_end());
-        out.push('\n');
+        if !rest.is_empty() {
+            out.push_str(rest);
+            out.push('\n');
+        }
     }
     out
 }
@@ -396,8 +454,55 @@ pub(crate) fn quoted_list(items: &[String]) -> String {
         .join(", ")
 }
 
+/// A duration in the largest whole unit: `86400` → `24h`, `5400` → `90m`, `61` → `61s` (the
+/// `s`/`m`/`h` units YARA-L's `over`, CQL's `span=` and Sumo's `timeslice` share).
+pub(crate) fn span(secs: u64) -> String {
+    if secs > 0 && secs.is_multiple_of(3600) {
+        format!("{}h", secs / 3600)
+    } else if secs > 0 && secs.is_multiple_of(60) {
+        format!("{}m", secs / 60)
+    } else {
+        format!("{secs}s")
+    }
+}
+
+/// A text as a single-quoted SQL literal (AQL): quotes doubled.
+pub(crate) fn sql_quoted(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+/// A regular expression matching any of `names` as a substring (their own metacharacters
+/// escaped), for the AS owner's name.
+pub(crate) fn any_of(names: &[String]) -> String {
+    let mut out = String::new();
+    for (i, n) in names.iter().enumerate() {
+        if i > 0 {
+            out.push('|');
+        }
+        for c in n.chars() {
+            if "\\.+*?()|[]{}^$/`\"".contains(c) {
+                out.push('\\');
+            }
+            out.push(c);
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn spans_and_patterns() {
+        assert_eq!(super::span(86400), "24h");
+        assert_eq!(super::span(5400), "90m");
+        assert_eq!(super::span(61), "61s");
+        assert_eq!(super::sql_quoted("O'Neil"), "'O''Neil'");
+        assert_eq!(
+            super::any_of(&["M247".into(), "ITL-Bulgaria".into(), "a.b (c)".into()]),
+            "M247|ITL-Bulgaria|a\\.b \\(c\\)"
+        );
+    }
+
     #[test]
     fn prefixes_as_ranges() {
         assert_eq!(

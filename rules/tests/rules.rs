@@ -8,8 +8,8 @@ fn config(json: &str) -> Config {
     Config::from_json(json).expect("a valid configuration")
 }
 
-/// Each rule: comment lines in the target's syntax, then a query without blank lines; rules
-/// separated by exactly one blank line.
+/// Each rule: comment lines in the target's syntax (after the query's first line for AQL and
+/// Sumo), then a query without blank lines; rules separated by exactly one blank line.
 #[test]
 fn every_target_writes_every_detection() {
     for profile in [Profile::Seed, Profile::Default] {
@@ -21,35 +21,101 @@ fn every_target_writes_every_detection() {
             let text = render(t, &rs);
             let blocks: Vec<&str> = text.trim_end().split("\n\n").collect();
             assert_eq!(blocks.len(), rs.len(), "{t}: one block per rule:\n{text}");
-            let mark = match t {
-                Target::SentinelKql | Target::ElasticEql | Target::ElasticEsql => "// ",
-                Target::SplunkSpl => "```",
-                Target::Sigma => "# ",
-            };
+            let (mark, end) = (t.comment(), t.comment_end());
             for (b, r) in blocks.iter().zip(&rs) {
                 let lines: Vec<&str> = b.lines().collect();
-                assert!(lines[0].starts_with(mark), "{t}: {b}");
-                assert!(lines[0].contains(r.detection), "{t}: {b}");
-                let query: Vec<&str> = lines
+                let skip = usize::from(t.comments_after_first_line());
+                if skip == 1 {
+                    assert!(
+                        !lines[0].starts_with(mark),
+                        "{t}: the query's first line first: {b}"
+                    );
+                }
+                let comments: Vec<&str> = lines[skip..]
                     .iter()
                     .copied()
-                    .skip_while(|l| l.starts_with(mark))
+                    .take_while(|l| l.starts_with(mark))
                     .collect();
-                assert!(!query.is_empty(), "{t}: a query after the comments");
+                assert!(comments.len() >= 2, "{t}: {b}");
+                assert!(comments[0].contains(r.detection), "{t}: {b}");
+                for l in &comments {
+                    assert!(l.ends_with(end), "{t}: {l}");
+                    if !end.is_empty() {
+                        // One comment per line, closed on it: nothing can end it early.
+                        assert_eq!(
+                            l.matches(end.trim()).count(),
+                            1 + usize::from(mark.trim() == end.trim()),
+                            "{l}"
+                        );
+                    }
+                }
+                let query: Vec<&str> = lines[..skip]
+                    .iter()
+                    .chain(&lines[skip + comments.len()..])
+                    .copied()
+                    .collect();
+                assert!(query.len() > 1, "{t}: a query besides the comments");
                 assert!(
                     query
                         .iter()
                         .all(|l| !l.trim().is_empty() && !l.starts_with(mark)),
                     "{t}: {b}"
                 );
-                if t == Target::SplunkSpl {
-                    for l in lines.iter().take_while(|l| l.starts_with(mark)) {
-                        assert!(l.ends_with("```") && l.matches("```").count() == 2, "{l}");
-                    }
-                }
             }
         }
     }
+}
+
+/// How a target writes a value of the configuration: (what, the tuned rule's text, the seed's).
+fn expected(t: Target) -> Vec<(String, String, String)> {
+    let s = |x: &str| x.to_string();
+    let mut e = vec![
+        (s("min_failures"), s("7"), s("")),
+        (s("excluded code"), s("50158"), s("")),
+        (s("AS number"), s("64500"), s("")),
+        (s("travel risk"), s("risk 77"), s("risk 85")),
+        (s("hosting risk"), s("risk 66"), s("risk 80")),
+    ];
+    // (window, travel bin, hosting prefix, min_countries) as the language writes them.
+    let (window, bin, prefix, countries) = match t {
+        Target::SentinelKql => ("7200s", "1800s", "203.0.113.", ">= 3"),
+        Target::SplunkSpl => ("7200s", "1800s", "203.0.113.", ">=3"),
+        Target::ElasticEql => ("7200s", "1800s", "203.0.113.0/24", ""),
+        Target::ElasticEsql => ("7200 seconds", "1800 seconds", "203.0.113.0/24", ">= 3"),
+        Target::Sigma => ("7200s", "1800s", "203.0.113.", "gte: 3"),
+        Target::QradarAql => ("LAST 120 MINUTES", "1800000", "203.0.113.0/24", ">= 3"),
+        Target::Sumo => ("7200 s", "timeslice 30m", "203.0.113.*", ">= 3"),
+        Target::ChronicleYaral => ("over 2h", "over 30m", "203.0.113.0/24", ">= 3"),
+        Target::LogscaleCql => ("last 2h", "% 1800000", "203.0.113.0/24", ">= 3"),
+    };
+    let seed_window = match t {
+        Target::ElasticEsql => "86400 seconds",
+        Target::QradarAql => "LAST 1440 MINUTES",
+        Target::Sumo => "86400 s",
+        Target::ChronicleYaral => "over 24h",
+        Target::LogscaleCql => "last 24h",
+        _ => "86400s",
+    };
+    e.push((s("window"), s(window), s(seed_window)));
+    e.push((s("travel bin"), s(bin), s("")));
+    e.push((s("hosting prefix"), s(prefix), s("185.220.")));
+    if !countries.is_empty() {
+        e.push((s("min_countries"), s(countries), s("")));
+    }
+    // The languages with a risk column set it.
+    let risk = match t {
+        Target::SentinelKql | Target::ElasticEsql => "RiskScore = 77",
+        Target::SplunkSpl => "RiskScore=77",
+        Target::QradarAql => "77 AS RiskScore",
+        Target::Sumo => "77 as RiskScore",
+        Target::ChronicleYaral => "max(77)",
+        Target::LogscaleCql => "RiskScore := 77",
+        Target::ElasticEql | Target::Sigma => "",
+    };
+    if !risk.is_empty() {
+        e.push((s("travel risk column"), s(risk), s("")));
+    }
+    e
 }
 
 /// Each value of the configuration that a detection reads appears in every target's rule, and
@@ -67,57 +133,17 @@ fn the_configuration_reaches_every_target() {
         let before = render(t, &rules(&seed, t));
         let after = render(t, &rules(&tuned, t));
         assert_ne!(before, after, "{t}");
-        // (what, text in the tuned rules, text in the seed's)
-        let mut expect = vec![
-            ("min_failures", "7", "5"),
-            ("excluded code", "50158", ""),
-            ("travel bin", "1800s", "3600s"),
-            ("hosting prefix", "203.0.113.", "185.220."),
-            ("AS number", "64500", ""),
-        ];
-        expect.push(("window", "7200s", "86400s"));
-        // Every rule's comment names its risk; the languages with a risk column set it.
-        expect.push(("travel risk", "risk 77", "risk 85"));
-        expect.push(("hosting risk", "risk 66", "risk 80"));
-        match t {
-            Target::SentinelKql => {
-                expect.push(("travel risk column", "RiskScore = 77", ""));
-                expect.push(("min_countries", ">= 3", ""));
-            }
-            Target::SplunkSpl => {
-                expect.push(("travel risk column", "RiskScore=77", ""));
-                expect.push(("min_countries", ">=3", ""));
-            }
-            Target::ElasticEsql => {
-                expect.push(("travel risk column", "RiskScore = 77", ""));
-                expect.push(("min_countries", ">= 3", ""));
-            }
-            Target::Sigma => expect.push(("min_countries", "gte: 3", "")),
-            Target::ElasticEql => {}
-        }
-        for (what, new, old) in expect {
-            // ES|QL writes durations as `N seconds`.
-            let esql_secs = |x: &str| match x.strip_suffix('s') {
-                Some(n) if t == Target::ElasticEsql && n.parse::<u64>().is_ok() => {
-                    format!("{n} seconds")
-                }
-                _ => x.to_string(),
-            };
-            let (new, old) = (esql_secs(new), esql_secs(old));
-            let (new, old) = (new.as_str(), old.as_str());
-            let new = if matches!(t, Target::ElasticEql | Target::ElasticEsql)
-                && what == "hosting prefix"
-            {
-                "203.0.113.0/24"
-            } else {
-                new
-            };
-            assert!(after.contains(new), "{t}: {what} {new:?} missing:\n{after}");
+        for (what, new, old) in expected(t) {
+            assert!(
+                after.contains(&new),
+                "{t}: {what} {new:?} missing:\n{after}"
+            );
             if !old.is_empty() {
                 assert!(
-                    !after.contains(old) || what == "min_failures",
-                    "{t}: {what} still {old:?}"
+                    before.contains(&old),
+                    "{t}: {what} {old:?} missing:\n{before}"
                 );
+                assert!(!after.contains(&old), "{t}: {what} still {old:?}");
             }
         }
     }
@@ -144,5 +170,8 @@ fn targets_by_name() {
         assert_eq!(t.name().parse::<Target>().unwrap(), t);
     }
     let e = "qradar".parse::<Target>().unwrap_err().to_string();
-    assert!(e.contains("sentinel-kql") && e.contains("sigma"), "{e}");
+    assert!(
+        e.contains("sentinel-kql") && e.contains("qradar-aql") && e.contains("sigma"),
+        "{e}"
+    );
 }

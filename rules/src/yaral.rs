@@ -1,0 +1,169 @@
+//! Google SecOps (Chronicle) YARA-L 2.0 over UDM `USER_LOGIN` events of the `AZURE_AD` parser,
+//! whose public field mapping gives: `userPrincipalName` → `target.user.userid`,
+//! `properties.status.errorCode` → `security_result.action` (ALLOW/BLOCK) and
+//! `security_result.detection_fields["errorCode"]`, `autonomousSystemNumber` →
+//! `principal.resource.attribute.labels["autonomousSystemNumber"]`, the place →
+//! `principal.location.country_or_region`; and, from SecOps' own enrichment,
+//! `principal.ip_geo_artifact.network.{asn,organization_name}`.
+//!
+//! Public rules of the language this follows: chronicle/detection-rules, for example
+//! `aws_successful_login_after_multiple_failed_attempts.yaral` (`$fail.security_result.action =
+//! "BLOCK"`, `match: $user over 15m`, `outcome:` aggregates) and
+//! `gcp_service_account_key_used_from_multiple_countries.yaral` (`count_distinct` of a country).
+//! Checked by tree-sitter-yaral's grammar in `make rules-check`; the forms that grammar lacks
+//! (`#e` counts, `not` before a comparison, `nocase`) are not used: counts are outcome variables,
+//! exclusions are `!=`, case-insensitive names are `re.regex` with `(?i)`.
+
+use crate::{Hosting, Language, Stuffing, Travel, any_of, quoted, span};
+
+pub(crate) struct Yaral;
+
+/// `meta:` and the common `events:` lines of a rule.
+fn head(name: &str, description: &str, severity: &str) -> String {
+    format!(
+        "rule {name} {{\n  meta:\n    author = \"t1586\"\n    description = {}\n    \
+         mitre_attack_technique = \"T1586\"\n    severity = \"{severity}\"\n  events:\n    \
+         $e.metadata.event_type = \"USER_LOGIN\"\n    $e.metadata.vendor_name = \"Microsoft\"\n    \
+         $e.target.user.userid = $user\n",
+        quoted(description)
+    )
+}
+
+fn severity(risk: u32) -> &'static str {
+    match risk {
+        90.. => "Critical",
+        70..=89 => "High",
+        40..=69 => "Medium",
+        _ => "Low",
+    }
+}
+
+/// `over` takes at most 48 hours.
+fn over(window: u64, notes: &mut Vec<String>) -> String {
+    if window > 48 * 3600 {
+        notes.push(format!(
+            "Approximated: the window is {window} s; a YARA-L match window is at most 48h."
+        ));
+        return "48h".into();
+    }
+    span(window)
+}
+
+impl Language for Yaral {
+    fn stuffing(&self, s: &Stuffing, notes: &mut Vec<String>) -> String {
+        // Two event variables joined on the identity: the failures `$f` and the successes `$s`,
+        // so the distinct addresses are the failures' own, as the detector counts them.
+        let mut q = format!(
+            "rule t1586_credential_stuffing {{\n  meta:\n    author = \"t1586\"\n    \
+             description = \"Failures and a success for one identity (t1586 CredentialStuffing)\"\n    \
+             mitre_attack_technique = \"T1586\"\n    severity = \"{}\"\n  events:\n",
+            severity(s.risks.0)
+        );
+        for (v, action) in [("f", "BLOCK"), ("s", "ALLOW")] {
+            q += &format!(
+                "    ${v}.metadata.event_type = \"USER_LOGIN\"\n    ${v}.metadata.vendor_name = \"Microsoft\"\n    \
+                 ${v}.security_result.action = \"{action}\"\n    ${v}.target.user.userid = $user\n"
+            );
+        }
+        for code in &s.excluded {
+            q += &format!(
+                "    $f.security_result.detection_fields[\"errorCode\"] != {}\n",
+                quoted(code)
+            );
+        }
+        q += &format!(
+            "  match:\n    $user over {}\n  outcome:\n    \
+             $failures = count_distinct($f.metadata.id)\n    \
+             $successes = count_distinct($s.metadata.id)\n    \
+             $unique_ips = count_distinct($f.principal.ip)\n    \
+             $risk_score = max(if($unique_ips > {}, {}, if($unique_ips > {}, {}, {})))\n    \
+             $ip_list = array_distinct($f.principal.ip)\n    \
+             $countries = array_distinct($s.principal.location.country_or_region)\n    \
+             $first_seen = min($f.metadata.event_timestamp.seconds)\n    \
+             $last_seen = max($s.metadata.event_timestamp.seconds)\n  \
+             condition:\n    $f and $s and $failures >= {} and $successes >= {}\n}}\n",
+            over(s.window, notes),
+            s.tiers.0,
+            s.risks.0,
+            s.tiers.1,
+            s.risks.1,
+            s.risks.2,
+            s.min_failures,
+            s.min_successes
+        );
+        q
+    }
+
+    fn travel(&self, t: &Travel, notes: &mut Vec<String>) -> String {
+        notes.push(format!(
+            "Approximated: YARA-L's match windows of {} hop over time; the detector's bins are aligned to the epoch, so two countries either side of a bin boundary are flagged here and not there.",
+            span(t.bin)
+        ));
+        format!(
+            "{}    $e.security_result.action = \"ALLOW\"\n    \
+             $e.principal.location.country_or_region != \"\"\n  \
+             match:\n    $user over {}\n  outcome:\n    \
+             $unique_countries = count_distinct($e.principal.location.country_or_region)\n    \
+             $risk_score = max({})\n    \
+             $countries = array_distinct($e.principal.location.country_or_region)\n    \
+             $ip_list = array_distinct($e.principal.ip)\n    \
+             $first_seen = min($e.metadata.event_timestamp.seconds)\n    \
+             $last_seen = max($e.metadata.event_timestamp.seconds)\n  \
+             condition:\n    $e and $unique_countries >= {}\n}}\n",
+            head(
+                "t1586_impossible_travel",
+                "Successful sign-ins of one identity from several countries (t1586 ImpossibleTravel)",
+                severity(t.risk),
+            ),
+            over(t.bin, notes),
+            t.risk,
+            t.min_countries
+        )
+    }
+
+    fn hosting(&self, h: &Hosting, notes: &mut Vec<String>) -> String {
+        let mut any = Vec::new();
+        if !h.asn_names.is_empty() {
+            any.push(format!(
+                "re.regex($e.principal.ip_geo_artifact.network.organization_name, `(?i){}`)",
+                any_of(&h.asn_names)
+            ));
+        }
+        for n in &h.asn_numbers {
+            any.push(format!(
+                "$e.principal.resource.attribute.labels[\"autonomousSystemNumber\"] = \"{n}\""
+            ));
+            any.push(format!(
+                "$e.principal.ip_geo_artifact.network.asn = \"{n}\""
+            ));
+        }
+        for r in h.ranges(notes) {
+            any.push(format!(
+                "net.ip_in_range_cidr($e.principal.ip, {})",
+                quoted(&r)
+            ));
+        }
+        if any.is_empty() {
+            // Nothing to match on: a rule that says so rather than one that matches every success.
+            any.push("$e.principal.ip = \"t1586: no hosting network configured\"".into());
+        }
+        format!(
+            "{}    $e.security_result.action = \"ALLOW\"\n    ({})\n  \
+             match:\n    $user over {}\n  outcome:\n    \
+             $risk_score = max({})\n    \
+             $ip_list = array_distinct($e.principal.ip)\n    \
+             $networks = array_distinct($e.principal.ip_geo_artifact.network.organization_name)\n    \
+             $first_seen = min($e.metadata.event_timestamp.seconds)\n    \
+             $last_seen = max($e.metadata.event_timestamp.seconds)\n  \
+             condition:\n    $e\n}}\n",
+            head(
+                "t1586_hosting_infrastructure",
+                "Successful sign-ins from hosting networks (t1586 SuspiciousInfrastructure)",
+                severity(h.risk),
+            ),
+            any.join("\n      or "),
+            over(h.window, notes),
+            h.risk
+        )
+    }
+}
