@@ -17,13 +17,22 @@ const { System } = globalThis;
 
 const rustCli = fileURLToPath(new URL('../../target/release/t1586', import.meta.url));
 
-// SigninLogs as Log Analytics documents it (the columns the rules use).
+// SigninLogs and SecurityEvent as Log Analytics documents them (the columns the rules use).
 const SIGNIN_LOGS =
   '(TimeGenerated:datetime, UserPrincipalName:string, ResultType:string, IPAddress:string, ' +
-  'AppDisplayName:string, LocationDetails:dynamic, AutonomousSystemNumber:int, Location:string)';
-const table = new K.Language.Symbols.TableSymbol.$ctor7('SigninLogs', SIGNIN_LOGS, null);
+  'AppDisplayName:string, LocationDetails:dynamic, AutonomousSystemNumber:int, Location:string, ' +
+  'AuthenticationDetails:string, ClientAppUsed:string, UserAgent:string, ' +
+  'AuthenticationRequirement:string)';
+const SECURITY_EVENT =
+  '(TimeGenerated:datetime, EventID:int, TargetUserName:string, TargetDomainName:string, ' +
+  'IpAddress:string, WorkstationName:string, LogonType:int, Status:string, SubStatus:string, ' +
+  'Computer:string)';
+const tables = [
+  new K.Language.Symbols.TableSymbol.$ctor7('SigninLogs', SIGNIN_LOGS, null),
+  new K.Language.Symbols.TableSymbol.$ctor7('SecurityEvent', SECURITY_EVENT, null),
+];
 const globals = K.Language.GlobalState.Default.WithDatabase(
-  new K.Language.Symbols.DatabaseSymbol.ctor('SecurityInsights', [table]),
+  new K.Language.Symbols.DatabaseSymbol.ctor('SecurityInsights', tables),
 );
 
 /** The diagnostics of one query, as text. */

@@ -8,7 +8,7 @@
 //! `UNIQUECOUNT`), and its "Conditional logic in AQL queries" (`CASE ... WHEN ... THEN ... END`).
 //! No parser of AQL is published: the rules are checked by golden files and structure.
 
-use crate::{Hosting, Language, Stuffing, Travel, sql_quoted};
+use crate::{Hosting, Language, Legacy, Log, Ordered, Spray, Stuffing, Travel, sql_quoted};
 
 pub(crate) struct Aql;
 
@@ -22,7 +22,53 @@ const PROPERTIES: &[(&str, &str)] = &[
         "Autonomous System Number",
         r#"/"properties"/"autonomousSystemNumber""#,
     ),
+    ("Client App", r#"/"properties"/"clientAppUsed""#),
+    ("User Agent", r#"/"properties"/"userAgent""#),
+    (
+        "Authentication Requirement",
+        r#"/"properties"/"authenticationRequirement""#,
+    ),
 ];
+
+fn sql_list(v: &[String]) -> String {
+    v.iter()
+        .map(|x| sql_quoted(x))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The failure and success tests of Entra sign-ins; an error for the Windows log, which these
+/// rules do not cover yet.
+fn sign_in_tests(log: &Log) -> Result<(String, String), String> {
+    let Log::SignIns {
+        excluded,
+        correct_password,
+        reset_apps,
+    } = log
+    else {
+        return Err(WINDOWS.into());
+    };
+    let mut fail = "\"Result Type\" <> '0'".to_string();
+    let mut ok = "(\"Result Type\" = '0'".to_string();
+    if !correct_password.is_empty() {
+        fail += &format!(
+            " AND NOT (\"Result Type\" IN ({}))",
+            sql_list(correct_password)
+        );
+        ok += &format!(" OR \"Result Type\" IN ({})", sql_list(correct_password));
+    }
+    ok.push(')');
+    if !excluded.is_empty() {
+        fail += &format!(" AND NOT (\"Result Type\" IN ({}))", sql_list(excluded));
+    }
+    if !reset_apps.is_empty() {
+        fail += &format!(" AND NOT (\"Application\" IN ({}))", sql_list(reset_apps));
+    }
+    Ok((fail, ok))
+}
+
+/// Why the Windows detections have no AQL rule yet.
+const WINDOWS: &str = "not written yet for QRadar: the Windows DSM's event ID, logon type and status properties are not pinned against a public QRadar export";
 
 /// The events every rule starts from: the Azure DSM's sign-ins.
 const SOURCE: &str =
@@ -129,5 +175,92 @@ impl Language for Aql {
             any.join("\n    OR "),
             last(h.window, notes)
         )
+    }
+
+    fn ordered(&self, o: &Ordered, notes: &mut Vec<String>) -> Result<String, String> {
+        let (fail, ok) = sign_in_tests(&o.log)?;
+        properties_note(&["Result Type", "Application"], notes);
+        notes.push(format!(
+            "Approximated: failures and a success in the same {} s bin, in any order; RiskScore is not computed: read it from UniqueIPs: {} above {}, {} above {}, else {}.",
+            o.window, o.risks.0, o.tiers.0, o.risks.1, o.tiers.1, o.risks.2
+        ));
+        Ok(format!(
+            "SELECT username AS UserPrincipalName, '{det}' AS DetectionType, LONG(starttime / {ms}) AS TimeBin,\n  \
+             SUM(CASE WHEN {fail} THEN 1 ELSE 0 END) AS FailureCount,\n  \
+             SUM(CASE WHEN {ok} THEN 1 ELSE 0 END) AS SuccessCount,\n  \
+             UNIQUECOUNT(CASE WHEN {fail} THEN sourceip END) AS UniqueIPs,\n  \
+             MIN(starttime) AS FirstSeen, MAX(starttime) AS LastSeen\n\
+             FROM events\n\
+             WHERE {SOURCE}\n\
+             GROUP BY username, TimeBin\n\
+             HAVING FailureCount >= {min} AND SuccessCount >= 1\n{last}\n",
+            det = o.detection,
+            ms = o.window * 1000,
+            min = o.min_failures,
+            last = last(o.lookback, notes)
+        ))
+    }
+
+    fn spray(&self, sp: &Spray, notes: &mut Vec<String>) -> Result<String, String> {
+        let (fail, _) = sign_in_tests(&sp.log)?;
+        properties_note(&["Result Type", "Application"], notes);
+        notes.push(format!(
+            "Approximated: bins of {} s aligned to the epoch, where the detector slides its window.",
+            sp.window
+        ));
+        Ok(format!(
+            "SELECT sourceip AS SourceIP, '{det}' AS DetectionType, {risk} AS RiskScore, LONG(starttime / {ms}) AS TimeBin,\n  \
+             UNIQUECOUNT(username) AS IdentityCount, MIN(starttime) AS FirstSeen, MAX(starttime) AS LastSeen\n\
+             FROM events\n\
+             WHERE {SOURCE}\n  AND {fail}\n\
+             GROUP BY sourceip, TimeBin\n\
+             HAVING IdentityCount >= {min}\n{last}\n",
+            det = sp.detection,
+            risk = sp.risk,
+            ms = sp.window * 1000,
+            min = sp.min_identities,
+            last = last(sp.lookback, notes)
+        ))
+    }
+
+    fn legacy(&self, l: &Legacy, notes: &mut Vec<String>) -> Result<String, String> {
+        properties_note(
+            &[
+                "Result Type",
+                "Client App",
+                "User Agent",
+                "Authentication Requirement",
+            ],
+            notes,
+        );
+        let mut any = Vec::new();
+        if !l.client_apps.is_empty() {
+            any.push(format!("\"Client App\" IN ({})", sql_list(&l.client_apps)));
+        }
+        for ua in &l.user_agents {
+            any.push(format!(
+                "\"User Agent\" ILIKE {}",
+                sql_quoted(&format!("%{ua}%"))
+            ));
+        }
+        if any.is_empty() {
+            any.push("1 = 0".into());
+        }
+        let mfa = if l.single_factor_only {
+            "  AND NOT (\"Authentication Requirement\" = 'multiFactorAuthentication')\n"
+        } else {
+            ""
+        };
+        Ok(format!(
+            "SELECT username AS UserPrincipalName, 'LegacyProtocolSuccess' AS DetectionType, {} AS RiskScore,\n  \
+             COUNT(*) AS SuccessCount, UNIQUECOUNT(sourceip) AS UniqueIPs,\n  \
+             MIN(starttime) AS FirstSeen, MAX(starttime) AS LastSeen\n\
+             FROM events\n\
+             WHERE {SOURCE}\n  AND \"Result Type\" = '0'\n  AND ({})\n{mfa}\
+             GROUP BY username\n{}\n",
+            l.risk,
+            any.join("\n    OR "),
+            last(l.window, notes)
+        ))
     }
 }

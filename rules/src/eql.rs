@@ -1,12 +1,17 @@
 //! Elastic EQL over the Azure integration's sign-in documents (`logs-azure.signinlogs-*`): ECS
 //! fields (`event.category`, `event.dataset`, `source.ip`, `source.as.*`) and the sign-in's own
-//! under `azure.signinlogs.*` (`result_type`, `properties.user_principal_name`).
+//! under `azure.signinlogs.*` (`result_type`, `properties.user_principal_name`); the Windows
+//! detections read the System integration's `logs-system.security-*` (`event.code`, `user.name`,
+//! `source.ip`, `winlog.event_data.{LogonType,Status,SubStatus}`).
 //!
 //! Public rules of the language this follows: Elastic's detection-rules `rules/integrations/azure/`
 //! (for example "Entra ID Sign-in Brute Force ...", and the `sequence by ... with maxspan` /
 //! `with runs=` form of "Potential Brute Force ... followed by a Successful Logon").
 
-use crate::{Hosting, Language, Stuffing, Travel, quoted, quoted_list};
+use crate::{
+    Hosting, Language, Legacy, Log, Ordered, Spray, Stuffing, Travel, WinFailures, quoted,
+    quoted_list,
+};
 
 pub(crate) struct Eql;
 
@@ -81,4 +86,127 @@ impl Language for Eql {
             any.join("\n    or ")
         )
     }
+
+    fn ordered(&self, o: &Ordered, notes: &mut Vec<String>) -> Result<String, String> {
+        notes.push(format!(
+            "Approximated: one risk per rule ({}), not by distinct addresses.",
+            o.risks.2
+        ));
+        let (by, fail, ok) = match &o.log {
+            Log::SignIns {
+                excluded,
+                correct_password,
+                reset_apps,
+            } => {
+                let mut fail = format!("{SIGN_IN} and {CODE} != \"0\"");
+                let mut ok = format!("{SIGN_IN} and ({CODE} == \"0\"");
+                if !correct_password.is_empty() {
+                    fail += &format!(" and {CODE} not in ({})", quoted_list(correct_password));
+                    ok += &format!(" or {CODE} in ({})", quoted_list(correct_password));
+                }
+                ok.push(')');
+                if !excluded.is_empty() {
+                    fail += &format!(" and {CODE} not in ({})", quoted_list(excluded));
+                }
+                if !reset_apps.is_empty() {
+                    fail += &format!(
+                        " and azure.signinlogs.properties.app_display_name not in ({})",
+                        quoted_list(reset_apps)
+                    );
+                }
+                (USER, fail, ok)
+            }
+            Log::Windows {
+                failures,
+                success_logon_types,
+            } => {
+                notes.push(WINDOWS_INDEX.into());
+                let mut ok = format!(
+                    "authentication where event.code == \"4624\"{}",
+                    win_exclusions(failures)
+                );
+                if !success_logon_types.is_empty() {
+                    ok += &format!(
+                        " and winlog.event_data.LogonType in ({})",
+                        quoted_list(&strings(success_logon_types))
+                    );
+                }
+                ("user.name", win_failure(failures), ok)
+            }
+        };
+        Ok(format!(
+            "sequence by {by} with maxspan={}s\n  [{fail}]{}\n  [{ok}]\n",
+            o.window,
+            runs(o.min_failures)
+        ))
+    }
+
+    fn spray(&self, _: &Spray, _: &mut Vec<String>) -> Result<String, String> {
+        Err("EQL cannot count distinct identities: a sequence by source address cannot require its steps' accounts to differ".into())
+    }
+
+    fn legacy(&self, l: &Legacy, _: &mut Vec<String>) -> Result<String, String> {
+        let mut any = Vec::new();
+        if !l.client_apps.is_empty() {
+            any.push(format!(
+                "azure.signinlogs.properties.client_app_used in ({})",
+                quoted_list(&l.client_apps)
+            ));
+        }
+        if !l.user_agents.is_empty() {
+            let pats: Vec<String> = l.user_agents.iter().map(|u| format!("*{u}*")).collect();
+            any.push(format!("user_agent.original : ({})", quoted_list(&pats)));
+        }
+        if any.is_empty() {
+            any.push("false".into());
+        }
+        let mut q = format!(
+            "{SIGN_IN} and {CODE} == \"0\"\n  and ({})\n",
+            any.join("\n    or ")
+        );
+        if l.single_factor_only {
+            q += "  and azure.signinlogs.properties.authentication_requirement != \"multiFactorAuthentication\"\n";
+        }
+        Ok(q)
+    }
+}
+
+/// Where the Windows rules run: the System integration's Security channel.
+const WINDOWS_INDEX: &str =
+    "Index: logs-system.security-* (Elastic's System integration; winlog.* fields).";
+
+fn strings(v: &[u32]) -> Vec<String> {
+    v.iter().map(u32::to_string).collect()
+}
+
+fn win_exclusions(f: &WinFailures) -> String {
+    let mut out = String::new();
+    if f.exclude_machine {
+        out += " and not endsWith(user.name, \"$\")";
+    }
+    if f.exclude_anonymous {
+        out += " and user.name != \"ANONYMOUS LOGON\"";
+    }
+    out
+}
+
+/// A Windows failure as the detector counts it, in ECS and `winlog.event_data.*`.
+pub(crate) fn win_failure(f: &WinFailures) -> String {
+    let mut q = format!(
+        "authentication where event.code in ({})",
+        quoted_list(&strings(&f.events))
+    );
+    if !f.codes.is_empty() {
+        let codes = quoted_list(&f.codes);
+        q += &format!(
+            " and (winlog.event_data.SubStatus in~ ({codes}) or (winlog.event_data.SubStatus == null and winlog.event_data.Status in~ ({codes})))"
+        );
+    }
+    if !f.logon_types.is_empty() {
+        q += &format!(
+            " and (event.code != \"4625\" or winlog.event_data.LogonType in ({}))",
+            quoted_list(&strings(&f.logon_types))
+        );
+    }
+    q + &win_exclusions(f)
 }

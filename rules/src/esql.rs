@@ -2,12 +2,18 @@
 //! fields (`@timestamp`, `source.ip`, `source.as.*`, `geo.country_iso_code`: Entra's own place) and
 //! the sign-in's under `azure.signinlogs.*`. Unlike EQL, ES|QL aggregates (`STATS ... BY`), so the
 //! counts, distinct countries and risk tiers are written as the detector computes them.
+//! The Windows detections read `logs-system.security-*` (`event.code`, `user.name`, `source.ip`,
+//! `winlog.event_data.*`). ES|QL has no per-row windows: ordered runs and sprays are counted in
+//! bins of the window's length.
 //!
 //! Public rules of the language this follows: Elastic's detection-rules `rules/integrations/azure/`
 //! ES|QL rules (for example "Entra ID User Sign-in with Unusual Client" and the
 //! "... Brute Force ..." ones: `FROM logs-azure.signinlogs-* | WHERE ... | STATS ... BY ...`).
 
-use crate::{Hosting, Language, Stuffing, Travel, quoted, quoted_list};
+use crate::{
+    Hosting, Language, Legacy, Log, Ordered, Spray, Stuffing, Travel, WinFailures, quoted,
+    quoted_list,
+};
 
 pub(crate) struct Esql;
 
@@ -87,5 +93,194 @@ impl Language for Esql {
             any.join("\n    OR "),
             h.risk
         )
+    }
+
+    fn ordered(&self, o: &Ordered, notes: &mut Vec<String>) -> Result<String, String> {
+        notes.push(format!(
+            "Approximated: failures and a success in the same {} s bin, in any order (ES|QL has no per-row windows); the detector needs the failures before the success, within {} s of it.",
+            o.window, o.window
+        ));
+        let l = logged(&o.log, notes);
+        Ok(format!(
+            "{from}\n| WHERE @timestamp > NOW() - {lookback} seconds\n\
+             | EVAL failure = CASE({fail}, 1, 0), success = CASE({ok}, 1, 0),\n    \
+             fail_ip = CASE({fail}, source.ip, null)\n\
+             | WHERE failure == 1 OR success == 1\n\
+             | EVAL Bin = DATE_TRUNC({window} seconds, @timestamp)\n\
+             | STATS FailureCount = SUM(failure), SuccessCount = SUM(success), UniqueIPs = COUNT_DISTINCT(fail_ip),\n    \
+             IPList = VALUES(fail_ip), FirstSeen = MIN(@timestamp), LastSeen = MAX(@timestamp) BY {user}, Bin\n\
+             | WHERE FailureCount >= {min} AND SuccessCount >= 1\n\
+             | EVAL DetectionType = \"{det}\",\n    \
+             RiskScore = CASE(UniqueIPs > {t0}, {r0}, UniqueIPs > {t1}, {r1}, {r2})\n",
+            from = l.from,
+            lookback = o.lookback,
+            fail = l.failure,
+            ok = l.success,
+            window = o.window,
+            user = l.user,
+            min = o.min_failures,
+            det = o.detection,
+            t0 = o.tiers.0,
+            r0 = o.risks.0,
+            t1 = o.tiers.1,
+            r1 = o.risks.1,
+            r2 = o.risks.2,
+        ))
+    }
+
+    fn spray(&self, s: &Spray, notes: &mut Vec<String>) -> Result<String, String> {
+        notes.push(format!(
+            "Approximated: bins of {} s aligned to the epoch, where the detector slides its window.",
+            s.window
+        ));
+        let l = logged(&s.log, notes);
+        Ok(format!(
+            "{from}\n| WHERE @timestamp > NOW() - {lookback} seconds\n\
+             | WHERE {fail}\n\
+             | EVAL Source = {source}, Bin = DATE_TRUNC({window} seconds, @timestamp)\n\
+             | WHERE Source IS NOT NULL\n\
+             | STATS IdentityCount = COUNT_DISTINCT({user}), Identities = VALUES({user}), FirstSeen = MIN(@timestamp),\n    \
+             LastSeen = MAX(@timestamp) BY Source, Bin\n\
+             | WHERE IdentityCount >= {min}\n\
+             | EVAL DetectionType = \"{det}\", RiskScore = {risk}\n",
+            from = l.from,
+            lookback = s.lookback,
+            fail = l.failure,
+            source = l.source,
+            window = s.window,
+            user = l.user,
+            min = s.min_identities,
+            det = s.detection,
+            risk = s.risk,
+        ))
+    }
+
+    fn legacy(&self, l: &Legacy, _: &mut Vec<String>) -> Result<String, String> {
+        let mut any = Vec::new();
+        if !l.client_apps.is_empty() {
+            any.push(format!(
+                "azure.signinlogs.properties.client_app_used IN ({})",
+                quoted_list(&l.client_apps)
+            ));
+        }
+        for ua in &l.user_agents {
+            any.push(format!(
+                "user_agent.original LIKE {}",
+                quoted(&format!("*{ua}*"))
+            ));
+        }
+        if any.is_empty() {
+            any.push("false".into());
+        }
+        let mut q = format!(
+            "{FROM}\n| WHERE @timestamp > NOW() - {} seconds AND {CODE} == \"0\"\n| WHERE {}\n",
+            l.window,
+            any.join("\n    OR ")
+        );
+        if l.single_factor_only {
+            q += "| WHERE COALESCE(azure.signinlogs.properties.authentication_requirement, \"\") != \"multiFactorAuthentication\"\n";
+        }
+        q += &format!(
+            "| STATS SuccessCount = COUNT(*), IPList = VALUES(source.ip), Apps = VALUES(azure.signinlogs.properties.client_app_used),\n    \
+             FirstSeen = MIN(@timestamp), LastSeen = MAX(@timestamp) BY {USER}\n\
+             | EVAL DetectionType = \"LegacyProtocolSuccess\", RiskScore = {}\n",
+            l.risk
+        );
+        Ok(q)
+    }
+}
+
+/// A log as ES|QL reads it: the index, the identity, the source, the failure and success tests.
+struct Logged {
+    from: &'static str,
+    user: &'static str,
+    source: &'static str,
+    failure: String,
+    success: String,
+}
+
+fn strings(v: &[u32]) -> Vec<String> {
+    v.iter().map(u32::to_string).collect()
+}
+
+fn win_exclusions(f: &WinFailures) -> String {
+    let mut out = String::new();
+    if f.exclude_machine {
+        out += " AND NOT ENDS_WITH(user.name, \"$\")";
+    }
+    if f.exclude_anonymous {
+        out += " AND user.name != \"ANONYMOUS LOGON\"";
+    }
+    out
+}
+
+fn logged(log: &Log, notes: &mut Vec<String>) -> Logged {
+    match log {
+        Log::SignIns {
+            excluded,
+            correct_password,
+            reset_apps,
+        } => {
+            let mut fail = format!("{CODE} != \"0\"");
+            let mut ok = format!("{CODE} == \"0\"");
+            if !correct_password.is_empty() {
+                fail += &format!(" AND {CODE} NOT IN ({})", quoted_list(correct_password));
+                ok += &format!(" OR {CODE} IN ({})", quoted_list(correct_password));
+            }
+            if !excluded.is_empty() {
+                fail += &format!(" AND {CODE} NOT IN ({})", quoted_list(excluded));
+            }
+            if !reset_apps.is_empty() {
+                fail += &format!(
+                    " AND COALESCE(azure.signinlogs.properties.app_display_name, \"\") NOT IN ({})",
+                    quoted_list(reset_apps)
+                );
+            }
+            Logged {
+                from: FROM,
+                user: USER,
+                source: "TO_STRING(source.ip)",
+                failure: fail,
+                success: ok,
+            }
+        }
+        Log::Windows {
+            failures: f,
+            success_logon_types,
+        } => {
+            notes.push(
+                "Index: logs-system.security-* (Elastic's System integration; winlog.* fields)."
+                    .into(),
+            );
+            let mut fail = format!("event.code IN ({})", quoted_list(&strings(&f.events)));
+            if !f.codes.is_empty() {
+                fail += &format!(
+                    " AND TO_LOWER(COALESCE(winlog.event_data.SubStatus, winlog.event_data.Status)) IN ({})",
+                    quoted_list(&f.codes)
+                );
+            }
+            if !f.logon_types.is_empty() {
+                fail += &format!(
+                    " AND (event.code != \"4625\" OR winlog.event_data.LogonType IN ({}))",
+                    quoted_list(&strings(&f.logon_types))
+                );
+            }
+            fail += &win_exclusions(f);
+            let mut ok = "event.code == \"4624\"".to_string();
+            if !success_logon_types.is_empty() {
+                ok += &format!(
+                    " AND winlog.event_data.LogonType IN ({})",
+                    quoted_list(&strings(success_logon_types))
+                );
+            }
+            ok += &win_exclusions(f);
+            Logged {
+                from: "FROM logs-system.security-*",
+                user: "user.name",
+                source: "COALESCE(TO_STRING(source.ip), winlog.event_data.WorkstationName)",
+                failure: fail,
+                success: ok,
+            }
+        }
     }
 }

@@ -2,12 +2,17 @@
 //! sign-ins; `AADNonInteractiveUserSignInLogs` has the same columns).
 //!
 //! Columns: `TimeGenerated`, `UserPrincipalName`, `ResultType` (a string), `IPAddress`,
-//! `AppDisplayName`, `LocationDetails.countryOrRegion`, `AutonomousSystemNumber`.
+//! `AppDisplayName`, `LocationDetails.countryOrRegion`, `AutonomousSystemNumber`, `ClientAppUsed`,
+//! `UserAgent`, `AuthenticationRequirement`, `AuthenticationDetails`; the Windows detections read
+//! `SecurityEvent` (`EventID`, `TargetUserName`, `IpAddress`, `WorkstationName`, `LogonType`,
+//! `Status`, `SubStatus`), as Microsoft's own SecurityEvent brute-force hunting queries do.
 //! Public rules of the language this follows: Azure-Sentinel `Detections/SigninLogs/` (e.g.
 //! "Brute force attack against Azure Portal", `SigninLogs | where ResultType in (...) | summarize
 //! ... by UserPrincipalName`) and the public T1586 page's KQL the seed profile reproduces.
 
-use crate::{Hosting, Language, Stuffing, Travel, quoted, quoted_list};
+use crate::{
+    Hosting, Language, Legacy, Log, Ordered, Spray, Stuffing, Travel, quoted, quoted_list,
+};
 
 pub(crate) struct Kql;
 
@@ -74,6 +79,9 @@ impl Language for Kql {
                 quoted_list(&v6)
             ));
         }
+        if !h.ips.is_empty() {
+            any.push(format!("IPAddress in ({})", quoted_list(&h.ips)));
+        }
         h.names_note(notes);
         if any.is_empty() {
             // Nothing this table can match on: a query that says so rather than one that
@@ -91,5 +99,223 @@ impl Language for Kql {
             any.join("\n    or "),
             h.risk
         )
+    }
+
+    fn ordered(&self, o: &Ordered, notes: &mut Vec<String>) -> Result<String, String> {
+        Ok(Kql::ordered_query(o, notes))
+    }
+
+    fn spray(&self, s: &Spray, notes: &mut Vec<String>) -> Result<String, String> {
+        if let Log::SignIns { .. } = s.log {
+            notes.push("The detector also skips an address that signed anyone in during the day before (an office NAT); this query does not.".into());
+        }
+        Ok(Kql::spray_query(s, notes))
+    }
+
+    fn legacy(&self, l: &Legacy, _: &mut Vec<String>) -> Result<String, String> {
+        let mut any = Vec::new();
+        if !l.client_apps.is_empty() {
+            any.push(format!(
+                "ClientAppUsed in ({})",
+                quoted_list(&l.client_apps)
+            ));
+        }
+        if !l.user_agents.is_empty() {
+            any.push(format!(
+                "UserAgent has_any ({})",
+                quoted_list(&l.user_agents)
+            ));
+        }
+        if any.is_empty() {
+            any.push("false".into());
+        }
+        let mfa = if l.single_factor_only {
+            "| where AuthenticationRequirement != \"multiFactorAuthentication\"\n"
+        } else {
+            ""
+        };
+        Ok(format!(
+            "SigninLogs\n| where TimeGenerated > ago({}s)\n| where ResultType == \"0\"\n\
+             | where {}\n{mfa}\
+             | summarize SuccessCount = count(), IPList = make_set(IPAddress), Apps = make_set(ClientAppUsed),\n    \
+             FirstSeen = min(TimeGenerated), LastSeen = max(TimeGenerated) by UserPrincipalName\n\
+             | extend DetectionType = \"LegacyProtocolSuccess\", RiskScore = {}\n",
+            l.window,
+            any.join(" or "),
+            l.risk
+        ))
+    }
+}
+
+/// The table, the identity column expression and the failure / success predicates of a log.
+struct Schema {
+    table: &'static str,
+    user: &'static str,
+    ip: &'static str,
+    failure: String,
+    success: String,
+}
+
+fn list_u32(v: &[u32]) -> String {
+    v.iter().map(u32::to_string).collect::<Vec<_>>().join(", ")
+}
+
+/// Windows: the account by name, lower-cased (Kerberos events carry no domain).
+fn win_account() -> &'static str {
+    "tolower(TargetUserName)"
+}
+
+fn win_exclusions(f: &crate::WinFailures) -> String {
+    let mut out = String::new();
+    if f.exclude_machine {
+        out += " and not(TargetUserName endswith \"$\")";
+    }
+    if f.exclude_anonymous {
+        out += " and TargetUserName != \"ANONYMOUS LOGON\"";
+    }
+    out
+}
+
+fn schema(log: &Log) -> Schema {
+    match log {
+        Log::SignIns {
+            excluded,
+            correct_password,
+            reset_apps,
+        } => {
+            let mut failure = "ResultType != \"0\"".to_string();
+            if !correct_password.is_empty() {
+                failure += &format!(" and ResultType !in ({})", quoted_list(correct_password));
+            }
+            if !excluded.is_empty() {
+                failure += &format!(" and ResultType !in ({})", quoted_list(excluded));
+            }
+            if !reset_apps.is_empty() {
+                failure += &format!(" and AppDisplayName !in ({})", quoted_list(reset_apps));
+            }
+            let mut success = "ResultType == \"0\"".to_string();
+            if !correct_password.is_empty() {
+                success += &format!(" or ResultType in ({})", quoted_list(correct_password));
+            }
+            success += " or AuthenticationDetails has \"Correct Password\"";
+            Schema {
+                table: "SigninLogs",
+                user: "UserPrincipalName",
+                ip: "IPAddress",
+                failure,
+                success,
+            }
+        }
+        Log::Windows {
+            failures: f,
+            success_logon_types,
+        } => {
+            let mut failure = format!("EventID in ({})", list_u32(&f.events));
+            if !f.codes.is_empty() {
+                failure += &format!(
+                    " and tolower(coalesce(SubStatus, Status)) in ({})",
+                    quoted_list(&f.codes)
+                );
+            }
+            if !f.logon_types.is_empty() {
+                failure += &format!(
+                    " and (EventID != 4625 or LogonType in ({}))",
+                    list_u32(&f.logon_types)
+                );
+            }
+            failure += &win_exclusions(f);
+            let mut success = "EventID == 4624".to_string();
+            if !success_logon_types.is_empty() {
+                success += &format!(" and LogonType in ({})", list_u32(success_logon_types));
+            }
+            success += &win_exclusions(f);
+            Schema {
+                table: "SecurityEvent",
+                user: win_account(),
+                ip: "IpAddress",
+                failure,
+                success,
+            }
+        }
+    }
+}
+
+impl Kql {
+    pub(crate) fn ordered_query(o: &Ordered, notes: &mut Vec<String>) -> String {
+        let s = schema(&o.log);
+        notes.push(
+            "Approximated: any success with enough failures in the window before it (the detector also lets a success after too few failures clear the run)."
+                .into(),
+        );
+        if matches!(o.log, Log::Windows { .. }) {
+            notes.push("Accounts are joined by name, lower-cased: Kerberos events (4768, 4771) carry no domain.".into());
+        }
+        format!(
+            "let failures = {table}\n\
+             | where TimeGenerated > ago({lookback}s)\n\
+             | where {failure}\n\
+             | project Account = {user}, FailureTime = TimeGenerated, FailureIP = {ip};\n\
+             {table}\n\
+             | where TimeGenerated > ago({lookback}s)\n\
+             | where {success}\n\
+             | project Account = {user}, SuccessTime = TimeGenerated, SuccessIP = {ip}\n\
+             | join kind=inner failures on Account\n\
+             | where FailureTime between ((SuccessTime - {window}s) .. SuccessTime)\n\
+             | summarize FailureCount = count(), IPList = make_set(FailureIP), FirstSeen = min(FailureTime)\n    \
+             by Account, SuccessTime, SuccessIP\n\
+             | where FailureCount >= {min}\n\
+             | summarize arg_min(SuccessTime, *) by Account\n\
+             | extend UniqueIPs = array_length(IPList)\n\
+             | extend DetectionType = \"{det}\",\n    \
+             RiskScore = iff(UniqueIPs > {t0}, {r0}, iff(UniqueIPs > {t1}, {r1}, {r2}))\n",
+            table = s.table,
+            lookback = o.lookback,
+            failure = s.failure,
+            user = s.user,
+            ip = s.ip,
+            success = s.success,
+            window = o.window,
+            min = o.min_failures,
+            det = o.detection,
+            t0 = o.tiers.0,
+            r0 = o.risks.0,
+            t1 = o.tiers.1,
+            r1 = o.risks.1,
+            r2 = o.risks.2,
+        )
+    }
+
+    pub(crate) fn spray_query(sp: &Spray, notes: &mut Vec<String>) -> String {
+        let s = schema(&sp.log);
+        notes.push(format!(
+            "Approximated: bins of {} s aligned to the epoch, where the detector slides its window.",
+            sp.window
+        ));
+        let mut q = format!(
+            "{table}\n| where TimeGenerated > ago({lookback}s)\n| where {failure}\n",
+            table = s.table,
+            lookback = sp.lookback,
+            failure = s.failure,
+        );
+        if let Log::Windows { .. } = sp.log {
+            // The source: the address, else the client workstation (4776 has no address).
+            q += "| extend Source = iff(isnotempty(IpAddress) and IpAddress != \"-\", IpAddress, WorkstationName)\n\
+                  | where isnotempty(Source)\n";
+        } else {
+            q += "| extend Source = IPAddress\n";
+        }
+        q += &format!(
+            "| summarize Identities = make_set({user}), FirstSeen = min(TimeGenerated), LastSeen = max(TimeGenerated)\n    \
+             by Source, Bin = bin(TimeGenerated, {window}s)\n\
+             | extend IdentityCount = array_length(Identities)\n\
+             | where IdentityCount >= {min}\n\
+             | extend DetectionType = \"{det}\", RiskScore = {risk}\n",
+            user = s.user,
+            window = sp.window,
+            min = sp.min_identities,
+            det = sp.detection,
+            risk = sp.risk,
+        );
+        q
     }
 }

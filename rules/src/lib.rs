@@ -163,7 +163,7 @@ pub struct Travel {
 
 /// Successful sign-ins from hosting networks within `window` seconds: the AS owner's name
 /// containing one of `asn_names`, the AS number in `asn_numbers`, the address starting with one
-/// of `ip_prefixes` or inside one of `cidrs`.
+/// of `ip_prefixes`, inside one of `cidrs`, or one of `ips` (the Tor exit list).
 #[derive(Debug, Clone)]
 pub struct Hosting {
     pub window: u64,
@@ -171,6 +171,7 @@ pub struct Hosting {
     pub asn_numbers: Vec<u32>,
     pub ip_prefixes: Vec<String>,
     pub cidrs: Vec<String>,
+    pub ips: Vec<String>,
     pub risk: u32,
 }
 
@@ -179,6 +180,10 @@ impl Hosting {
     /// the CIDRs, and the prefixes of whole IPv4 octets as ranges; a prefix that is not is noted.
     pub(crate) fn ranges(&self, notes: &mut Vec<String>) -> Vec<String> {
         let mut ranges = self.cidrs.clone();
+        for ip in &self.ips {
+            let bits = if ip.contains(':') { 128 } else { 32 };
+            ranges.push(format!("{ip}/{bits}"));
+        }
         for p in &self.ip_prefixes {
             match prefix_cidr(p) {
                 Some(c) => ranges.push(c),
@@ -207,6 +212,81 @@ impl Hosting {
     }
 }
 
+/// Windows Security failures as the detector counts them: `events` (4625, 4768, 4771, 4776), the
+/// logon type in `logon_types` when the event has one, the `SubStatus` (else `Status`) in `codes`
+/// (all, when `codes` is empty); machine accounts (`NAME$`) and `ANONYMOUS LOGON` left out when
+/// asked.
+#[derive(Debug, Clone)]
+pub struct WinFailures {
+    pub events: Vec<u32>,
+    pub codes: Vec<String>,
+    pub logon_types: Vec<u32>,
+    pub exclude_machine: bool,
+    pub exclude_anonymous: bool,
+}
+
+/// The records a detection reads, with what makes one a failure.
+#[derive(Debug, Clone)]
+pub enum Log {
+    /// Entra sign-ins: a failure has a result code other than 0, not in `correct_password` (codes
+    /// meaning the password was right: they end a run like a success), not in `excluded`, from an
+    /// app not in `reset_apps` (password-reset flows).
+    SignIns {
+        excluded: Vec<String>,
+        correct_password: Vec<String>,
+        reset_apps: Vec<String>,
+    },
+    /// Windows Security events; a success is a 4624 with a logon type in `success_logon_types`
+    /// (any, when empty).
+    Windows {
+        failures: WinFailures,
+        success_logon_types: Vec<u32>,
+    },
+}
+
+/// A run of at least `min_failures` failures of one identity, then a success, the failures within
+/// `window` seconds before it; risk by the run's distinct failure addresses as [`Stuffing`]'s.
+#[derive(Debug, Clone)]
+pub struct Ordered {
+    /// The detection type the detector writes (`CredentialStuffing`, `FailedLogonsThenSuccess`).
+    pub detection: &'static str,
+    pub window: u64,
+    /// The look-back of a run over records (the top-level `window_secs`).
+    pub lookback: u64,
+    pub min_failures: u32,
+    pub tiers: (u32, u32),
+    pub risks: (u32, u32, u32),
+    pub log: Log,
+}
+
+/// Failures from one source address against at least `min_identities` distinct identities within
+/// `window` seconds: an attempt, risk `risk` at the threshold (the detector raises it with volume,
+/// to `risk_max`).
+#[derive(Debug, Clone)]
+pub struct Spray {
+    /// The detection type the detector writes (`PasswordSpray`, `OneSourceManyAccounts`).
+    pub detection: &'static str,
+    /// Which of the detector's rules this is, for the comment (`20 min`, `burst`, ...).
+    pub label: String,
+    pub window: u64,
+    pub lookback: u64,
+    pub min_identities: u32,
+    pub risk: u32,
+    pub risk_max: u32,
+    pub log: Log,
+}
+
+/// A successful single-factor sign-in over a legacy protocol (`client_apps`) or the ROPC password
+/// grant (a user agent containing one of `user_agents`).
+#[derive(Debug, Clone)]
+pub struct Legacy {
+    pub window: u64,
+    pub client_apps: Vec<String>,
+    pub user_agents: Vec<String>,
+    pub single_factor_only: bool,
+    pub risk: u32,
+}
+
 /// One detection as the generators see it: what to count, over which window, with which
 /// thresholds and lists — the configuration's values, nothing else.
 #[derive(Debug, Clone)]
@@ -214,6 +294,9 @@ pub enum Detection {
     CredentialStuffing(Stuffing),
     ImpossibleTravel(Travel),
     Hosting(Hosting),
+    Ordered(Ordered),
+    Spray(Spray),
+    Legacy(Legacy),
 }
 
 impl Detection {
@@ -223,6 +306,27 @@ impl Detection {
             Detection::CredentialStuffing(_) => "CredentialStuffing",
             Detection::ImpossibleTravel(_) => "ImpossibleTravel",
             Detection::Hosting(_) => "SuspiciousInfrastructure",
+            Detection::Ordered(o) => o.detection,
+            Detection::Spray(s) => s.detection,
+            Detection::Legacy(_) => "LegacyProtocolSuccess",
+        }
+    }
+
+    /// The configuration section the detection comes from.
+    pub fn signal(&self) -> &'static str {
+        match self {
+            Detection::CredentialStuffing(_) => "credential_stuffing",
+            Detection::ImpossibleTravel(_) => "impossible_travel",
+            Detection::Hosting(_) => "hosting",
+            Detection::Ordered(o) => match o.log {
+                Log::SignIns { .. } => "failures_then_success",
+                Log::Windows { .. } => "failed_logons_then_success",
+            },
+            Detection::Spray(s) => match s.log {
+                Log::SignIns { .. } => "password_spray",
+                Log::Windows { .. } => "one_source_many_accounts",
+            },
+            Detection::Legacy(_) => "legacy_auth",
         }
     }
 
@@ -233,8 +337,17 @@ impl Detection {
                 "{} above {} distinct failure addresses, {} above {}, else {}",
                 s.risks.0, s.tiers.0, s.risks.1, s.tiers.1, s.risks.2
             ),
+            Detection::Ordered(o) => format!(
+                "{} above {} distinct failure addresses, {} above {}, else {}",
+                o.risks.0, o.tiers.0, o.risks.1, o.tiers.1, o.risks.2
+            ),
+            Detection::Spray(s) => format!(
+                "{} (an attempt: the detector raises it with volume, to {}); {}",
+                s.risk, s.risk_max, s.label
+            ),
             Detection::ImpossibleTravel(Travel { risk, .. })
-            | Detection::Hosting(Hosting { risk, .. }) => risk.to_string(),
+            | Detection::Hosting(Hosting { risk, .. })
+            | Detection::Legacy(Legacy { risk, .. }) => risk.to_string(),
         }
     }
 }
@@ -249,6 +362,12 @@ pub(crate) trait Language {
     fn stuffing(&self, s: &Stuffing, notes: &mut Vec<String>) -> String;
     fn travel(&self, t: &Travel, notes: &mut Vec<String>) -> String;
     fn hosting(&self, h: &Hosting, notes: &mut Vec<String>) -> String;
+    /// Failures then a success; `Err` says why the language cannot (or does not yet) write it.
+    fn ordered(&self, o: &Ordered, notes: &mut Vec<String>) -> Result<String, String>;
+    /// Many identities failing from one source.
+    fn spray(&self, s: &Spray, notes: &mut Vec<String>) -> Result<String, String>;
+    /// A legacy-protocol success.
+    fn legacy(&self, l: &Legacy, notes: &mut Vec<String>) -> Result<String, String>;
 }
 
 impl Target {
@@ -270,16 +389,11 @@ impl Target {
 /// The configuration's signals that have no generator yet (left out of the output, named by
 /// [`rules`]).
 const NOT_GENERATED: &[&str] = &[
-    "failures_then_success",
-    "password_spray",
     "geo_velocity",
     "token_replay",
-    "legacy_auth",
     "mfa_fatigue",
     "identity_protection",
     "combined_risk",
-    "failed_logons_then_success",
-    "one_source_many_accounts",
     "explicit_credentials",
     "client_phishing",
     "workload_credentials",
@@ -317,8 +431,105 @@ pub fn detections(cfg: &Config) -> (Vec<Detection>, Vec<&'static str>) {
             asn_numbers: h.asn_numbers.clone(),
             ip_prefixes: h.ip_prefixes.clone(),
             cidrs: h.cidrs.iter().map(ToString::to_string).collect(),
+            ips: h.tor_exit_ips.iter().map(ToString::to_string).collect(),
             risk: h.risk,
         }));
+    }
+    let reset_apps = cfg.allowlist.password_reset_apps.clone();
+    let f = &cfg.failures_then_success;
+    if f.enabled {
+        out.push(Detection::Ordered(Ordered {
+            detection: "CredentialStuffing",
+            window: f.window_secs,
+            lookback: cfg.window_secs,
+            min_failures: f.min_failures,
+            tiers: (f.high_ip_count, f.medium_ip_count),
+            risks: (f.risk_high, f.risk_medium, f.risk_low),
+            log: Log::SignIns {
+                excluded: f.excluded_result_codes.clone(),
+                correct_password: f.correct_password_codes.clone(),
+                reset_apps: reset_apps.clone(),
+            },
+        }));
+    }
+    let p = &cfg.password_spray;
+    if p.enabled {
+        out.push(Detection::Spray(Spray {
+            detection: "PasswordSpray",
+            label: format!(
+                "failures from one address against {} identities in {} s",
+                p.min_identities, p.window_secs
+            ),
+            window: p.window_secs,
+            lookback: cfg.window_secs,
+            min_identities: p.min_identities,
+            risk: p.risk,
+            risk_max: p.risk_max,
+            log: Log::SignIns {
+                excluded: Vec::new(),
+                correct_password: cfg.failures_then_success.correct_password_codes.clone(),
+                reset_apps: reset_apps.clone(),
+            },
+        }));
+    }
+    let l = &cfg.legacy_auth;
+    if l.enabled {
+        out.push(Detection::Legacy(Legacy {
+            window: cfg.window_secs,
+            client_apps: l.client_apps.clone(),
+            user_agents: l.user_agents.clone(),
+            single_factor_only: l.single_factor_only,
+            risk: l.risk,
+        }));
+    }
+    let w = &cfg.failed_logons_then_success;
+    if w.enabled {
+        out.push(Detection::Ordered(Ordered {
+            detection: "FailedLogonsThenSuccess",
+            window: w.window_secs,
+            lookback: cfg.window_secs,
+            min_failures: w.min_failures,
+            tiers: (w.high_ip_count, w.medium_ip_count),
+            risks: (w.risk_high, w.risk_medium, w.risk_low),
+            log: Log::Windows {
+                failures: WinFailures {
+                    events: w.failure_events.clone(),
+                    codes: w.failure_codes.clone(),
+                    logon_types: w.failure_logon_types.clone(),
+                    exclude_machine: w.exclude_machine_accounts,
+                    exclude_anonymous: w.exclude_anonymous,
+                },
+                success_logon_types: w.success_logon_types.clone(),
+            },
+        }));
+    }
+    let o = &cfg.one_source_many_accounts;
+    if o.enabled {
+        let failures = WinFailures {
+            events: o.failure_events.clone(),
+            codes: Vec::new(),
+            logon_types: Vec::new(),
+            exclude_machine: o.exclude_machine_accounts,
+            exclude_anonymous: o.exclude_anonymous,
+        };
+        for (label, min, window) in [
+            ("burst", o.burst_min_accounts, o.burst_window_secs),
+            ("sustained", o.min_accounts, o.window_secs),
+        ] {
+            out.push(Detection::Spray(Spray {
+                detection: "OneSourceManyAccounts",
+                label: format!("the {label} rule, {min} accounts in {window} s"),
+                window,
+                lookback: cfg.window_secs,
+                min_identities: min,
+                risk: o.risk,
+                risk_max: o.risk_max,
+                log: Log::Windows {
+                    failures: failures.clone(),
+                    success_logon_types: Vec::new(),
+                },
+            }));
+        }
     }
     // Which other signals are on, read from the configuration as the detector writes it.
     let json = serde_json::to_value(cfg).unwrap_or_default();
@@ -340,16 +551,39 @@ pub struct Rule {
 
 /// The rules of `cfg`'s detections in `target`'s language.
 pub fn rules(cfg: &Config, target: Target) -> Vec<Rule> {
+    written(cfg, target).0
+}
+
+/// The detections `target` cannot write, each with the reason (`(signal, reason)`).
+pub fn unwritten(cfg: &Config, target: Target) -> Vec<(&'static str, String)> {
+    written(cfg, target).1
+}
+
+fn written(cfg: &Config, target: Target) -> (Vec<Rule>, Vec<(&'static str, String)>) {
     let (dets, _) = detections(cfg);
-    dets.iter()
-        .map(|d| {
-            let lang = target.language();
-            let mut limits = lang.notes();
-            let query = match d {
-                Detection::CredentialStuffing(s) => lang.stuffing(s, &mut limits),
-                Detection::ImpossibleTravel(t) => lang.travel(t, &mut limits),
-                Detection::Hosting(h) => lang.hosting(h, &mut limits),
-            };
+    let mut out = Vec::new();
+    let mut not = Vec::new();
+    for d in &dets {
+        let lang = target.language();
+        let mut limits = lang.notes();
+        let query = match d {
+            Detection::CredentialStuffing(s) => Ok(lang.stuffing(s, &mut limits)),
+            Detection::ImpossibleTravel(t) => Ok(lang.travel(t, &mut limits)),
+            Detection::Hosting(h) => Ok(lang.hosting(h, &mut limits)),
+            Detection::Ordered(o) => lang.ordered(o, &mut limits),
+            Detection::Spray(s) => lang.spray(s, &mut limits),
+            Detection::Legacy(l) => lang.legacy(l, &mut limits),
+        };
+        let query = match query {
+            Ok(q) => q,
+            Err(why) => {
+                if !not.iter().any(|(s, _)| *s == d.signal()) {
+                    not.push((d.signal(), why));
+                }
+                continue;
+            }
+        };
+        out.push({
             let mut notes = vec![
                 format!("t1586 {} — risk {}", d.name(), d.risk_text()),
                 format!(
@@ -367,8 +601,9 @@ pub fn rules(cfg: &Config, target: Target) -> Vec<Rule> {
                 notes,
                 query,
             }
-        })
-        .collect()
+        });
+    }
+    (out, not)
 }
 
 fn profile_name(p: Profile) -> &'static str {

@@ -5,10 +5,15 @@
 //! `rules/cloud/azure/signin_logs/` use them (for example "Login to Disabled Account":
 //! `ResultType: 50057`).
 //!
+//! The Windows detections use the `windows` / `security` log source with the Security log's own
+//! field names (`EventID`, `TargetUserName`, `IpAddress`, `LogonType`, `Status`, `SubStatus`), as
+//! SigmaHQ's `rules/windows/builtin/security/` do; the ordered ones a `temporal_ordered` correlation
+//! of an `event_count` of failures and a success.
+//!
 //! One detection is one YAML stream: its base rules, then the correlations over them, documents
 //! separated by `---` (never a blank line). Rule names are `t1586_...`; correlations refer to them.
 
-use crate::{Hosting, Language, Stuffing, Travel};
+use crate::{Hosting, Language, Legacy, Log, Ordered, Spray, Stuffing, Travel, WinFailures};
 
 pub(crate) struct Sigma;
 
@@ -63,6 +68,60 @@ fn base(title: &str, name: &str, detection: &str) -> String {
         "{}logsource:\n  product: azure\n  service: signinlogs\ndetection:\n{detection}",
         head(title, name)
     )
+}
+
+/// A base rule over the Windows Security channel.
+fn win_base(title: &str, name: &str, detection: &str) -> String {
+    format!(
+        "{}logsource:\n  product: windows\n  service: security\ndetection:\n{detection}",
+        head(title, name)
+    )
+}
+
+/// A YAML list of scalars, one per line at `indent`.
+fn items<T: ToString>(v: &[T], indent: &str) -> String {
+    v.iter()
+        .map(|x| format!("\n{indent}- {}", yq(&x.to_string())))
+        .collect()
+}
+
+/// The selections and condition of a Windows failure (detection body).
+fn win_failure(f: &WinFailures) -> String {
+    let mut sel = format!("  failure:\n    EventID:{}\n", items(&f.events, "      "));
+    let mut cond = vec!["failure".to_string()];
+    if !f.codes.is_empty() {
+        sel += &format!(
+            "  code:\n    SubStatus:{}\n  status_only:\n    SubStatus|exists: false\n    Status:{}\n",
+            items(&f.codes, "      "),
+            items(&f.codes, "      ")
+        );
+        cond.push("(code or status_only)".into());
+    }
+    if !f.logon_types.is_empty() {
+        sel += &format!(
+            "  logon_type:\n    LogonType:{}\n  other_event:\n    EventID: 4625\n",
+            items(&f.logon_types, "      ")
+        );
+        cond.push("(logon_type or not other_event)".into());
+    }
+    let (sel2, excl) = win_exclusions(f);
+    sel += &sel2;
+    cond.extend(excl);
+    format!("{sel}  condition: {}\n", cond.join(" and "))
+}
+
+fn win_exclusions(f: &WinFailures) -> (String, Vec<String>) {
+    let mut sel = String::new();
+    let mut cond = Vec::new();
+    if f.exclude_machine {
+        sel += "  machine:\n    TargetUserName|endswith: '$'\n";
+        cond.push("not machine".to_string());
+    }
+    if f.exclude_anonymous {
+        sel += "  anonymous:\n    TargetUserName: 'ANONYMOUS LOGON'\n";
+        cond.push("not anonymous".to_string());
+    }
+    (sel, cond)
 }
 
 /// Each detection as one YAML stream.
@@ -187,6 +246,10 @@ impl Language for Sigma {
                 }
                 any.push("range");
             }
+            if !h.ips.is_empty() {
+                sel += &format!("  exit:\n    IPAddress:{}\n", items(&h.ips, "      "));
+                any.push("exit");
+            }
             if !asn_names.is_empty() {
                 sel += "  owner:\n    AutonomousSystemName|contains:\n";
                 for n in asn_names {
@@ -212,5 +275,201 @@ impl Language for Sigma {
             );
             out
         }
+    }
+
+    fn ordered(&self, o: &Ordered, notes: &mut Vec<String>) -> Result<String, String> {
+        notes.push(format!(
+            "Approximated: one level per rule ({}, risk {}); the detector's risk grows with the number of distinct failure addresses.",
+            level(o.risks.2),
+            o.risks.2
+        ));
+        let (prefix, user, fail, ok) = match &o.log {
+            Log::SignIns {
+                excluded,
+                correct_password,
+                reset_apps,
+            } => {
+                let mut not_failures = vec!["0".to_string()];
+                not_failures.extend(correct_password.iter().cloned());
+                not_failures.extend(excluded.iter().cloned());
+                let mut fail = format!(
+                    "  not_failure:\n    ResultType:{}\n",
+                    items(&not_failures, "      ")
+                );
+                let mut cond = "not not_failure".to_string();
+                if !reset_apps.is_empty() {
+                    fail += &format!(
+                        "  reset:\n    AppDisplayName:{}\n",
+                        items(reset_apps, "      ")
+                    );
+                    cond += " and not reset";
+                }
+                fail += &format!("  condition: {cond}\n");
+                let mut codes = vec!["0".to_string()];
+                codes.extend(correct_password.iter().cloned());
+                let ok = format!(
+                    "  success:\n    ResultType:{}\n  condition: success\n",
+                    items(&codes, "      ")
+                );
+                (
+                    "t1586_ordered",
+                    "UserPrincipalName",
+                    base(
+                        "t1586 CredentialStuffing (ordered): a failed sign-in",
+                        "t1586_ordered_failure",
+                        &fail,
+                    ),
+                    base(
+                        "t1586 CredentialStuffing (ordered): a success or a correct password",
+                        "t1586_ordered_success",
+                        &ok,
+                    ),
+                )
+            }
+            Log::Windows {
+                failures,
+                success_logon_types,
+            } => {
+                let mut ok = "  logon:\n    EventID: 4624\n".to_string();
+                if !success_logon_types.is_empty() {
+                    ok += &format!("    LogonType:{}\n", items(success_logon_types, "      "));
+                }
+                let (excl, cond) = win_exclusions(failures);
+                ok += &excl;
+                let mut c = vec!["logon".to_string()];
+                c.extend(cond);
+                ok += &format!("  condition: {}\n", c.join(" and "));
+                (
+                    "t1586_failed_logons",
+                    "TargetUserName",
+                    win_base(
+                        "t1586 FailedLogonsThenSuccess: a failed logon",
+                        "t1586_failed_logons_failure",
+                        &win_failure(failures),
+                    ),
+                    win_base(
+                        "t1586 FailedLogonsThenSuccess: a logon",
+                        "t1586_failed_logons_success",
+                        &ok,
+                    ),
+                )
+            }
+        };
+        let mut out = fail + "level: informational\n---\n";
+        out += &ok;
+        out += "level: informational\n---\n";
+        out += &format!(
+            "{}correlation:\n  type: event_count\n  rules:\n    - {prefix}_failure\n  group-by:\n    - {user}\n  timespan: {w}s\n  condition:\n    gte: {min}\nlevel: low\n---\n",
+            head(
+                &format!("t1586 {}: failures of one identity", o.detection),
+                &format!("{prefix}_failures")
+            ),
+            w = o.window,
+            min = o.min_failures
+        );
+        out += &format!(
+            "{}correlation:\n  type: temporal_ordered\n  rules:\n    - {prefix}_failures\n    - {prefix}_success\n  group-by:\n    - {user}\n  timespan: {w}s\nlevel: {}\ntags:\n  - attack.t1586\n  - attack.t1110\n  - attack.t1078\n",
+            head(&format!("t1586 {}", o.detection), prefix),
+            level(o.risks.2),
+            w = o.window,
+        );
+        Ok(out)
+    }
+
+    fn spray(&self, sp: &Spray, _: &mut Vec<String>) -> Result<String, String> {
+        let (name, user, source, body) = match &sp.log {
+            Log::SignIns {
+                correct_password,
+                reset_apps,
+                ..
+            } => {
+                let mut not_failures = vec!["0".to_string()];
+                not_failures.extend(correct_password.iter().cloned());
+                let mut fail = format!(
+                    "  not_failure:\n    ResultType:{}\n",
+                    items(&not_failures, "      ")
+                );
+                let mut cond = "not not_failure".to_string();
+                if !reset_apps.is_empty() {
+                    fail += &format!(
+                        "  reset:\n    AppDisplayName:{}\n",
+                        items(reset_apps, "      ")
+                    );
+                    cond += " and not reset";
+                }
+                fail += &format!("  condition: {cond}\n");
+                (
+                    "t1586_password_spray".to_string(),
+                    "UserPrincipalName",
+                    "IPAddress",
+                    base(
+                        "t1586 PasswordSpray: a failed sign-in",
+                        "t1586_password_spray_failure",
+                        &fail,
+                    ),
+                )
+            }
+            Log::Windows { failures, .. } => {
+                let name = format!("t1586_one_source_{}s", sp.window);
+                (
+                    name.clone(),
+                    "TargetUserName",
+                    "IpAddress",
+                    win_base(
+                        "t1586 OneSourceManyAccounts: a failed logon",
+                        &format!("{name}_failure"),
+                        &win_failure(failures),
+                    ),
+                )
+            }
+        };
+        let mut out = body + "level: informational\n---\n";
+        out += &format!(
+            "{}correlation:\n  type: value_count\n  rules:\n    - {name}_failure\n  group-by:\n    - {source}\n  timespan: {}s\n  condition:\n    field: {user}\n    gte: {}\nlevel: {}\ntags:\n  - attack.t1110.003\n",
+            head(&format!("t1586 {} ({})", sp.detection, sp.label), &name),
+            sp.window,
+            sp.min_identities,
+            level(sp.risk)
+        );
+        Ok(out)
+    }
+
+    fn legacy(&self, l: &Legacy, _: &mut Vec<String>) -> Result<String, String> {
+        let mut sel = "  success:\n    ResultType: '0'\n".to_string();
+        let mut any = Vec::new();
+        if !l.client_apps.is_empty() {
+            sel += &format!(
+                "  legacy_client:\n    ClientAppUsed:{}\n",
+                items(&l.client_apps, "      ")
+            );
+            any.push("legacy_client");
+        }
+        if !l.user_agents.is_empty() {
+            sel += &format!(
+                "  password_grant:\n    UserAgent|contains:{}\n",
+                items(&l.user_agents, "      ")
+            );
+            any.push("password_grant");
+        }
+        if any.is_empty() {
+            sel += "  nothing:\n    ResultType: 'never'\n";
+            any.push("nothing");
+        }
+        let mut cond = format!("success and ({})", any.join(" or "));
+        if l.single_factor_only {
+            sel += "  mfa:\n    AuthenticationRequirement: 'multiFactorAuthentication'\n";
+            cond += " and not mfa";
+        }
+        sel += &format!("  condition: {cond}\n");
+        let mut out = base(
+            "t1586 LegacyProtocolSuccess",
+            "t1586_legacy_protocol_success",
+            &sel,
+        );
+        out += &format!(
+            "level: {}\ntags:\n  - attack.t1586\n  - attack.t1078.004\n",
+            level(l.risk)
+        );
+        Ok(out)
     }
 }

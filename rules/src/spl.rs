@@ -2,12 +2,18 @@
 //! (`sourcetype="azure:monitor:aad"`, `category=SignInLogs`), the sign-in under `properties.*`.
 //!
 //! Fields after `rename properties.* as *`: `userPrincipalName`, `status.errorCode`, `ipAddress`,
-//! `appDisplayName`, `location.countryOrRegion`, `autonomousSystemNumber`. Public rules of the
+//! `appDisplayName`, `location.countryOrRegion`, `autonomousSystemNumber`, `clientAppUsed`,
+//! `userAgent`, `authenticationRequirement`; the Windows detections read the Splunk Add-on for
+//! Windows' `sourcetype=XmlWinEventLog` (`EventCode`, `TargetUserName`, `IpAddress`,
+//! `WorkstationName`, `LogonType`, `Status`, `SubStatus`), as Security Content's
+//! `windows_multiple_users_failed_to_authenticate_from_ip` does. Public rules of the
 //! language this follows: Splunk Security Content's `azure_ad_*` detections (for example "Azure AD
 //! Multiple Failed MFA Requests For User": `` `azure_monitor_aad` category=SignInLogs
 //! properties.status.errorCode=... | rename properties.* as * | ... | stats ... by user``).
 
-use crate::{Hosting, Language, Stuffing, Travel, quoted, quoted_list};
+use crate::{
+    Hosting, Language, Legacy, Log, Ordered, Spray, Stuffing, Travel, quoted, quoted_list,
+};
 
 pub(crate) struct Spl;
 
@@ -72,6 +78,9 @@ impl Language for Spl {
         for c in &h.cidrs {
             any.push(format!("cidrmatch({}, ipAddress)", quoted(c)));
         }
+        if !h.ips.is_empty() {
+            any.push(format!("in(ipAddress, {})", quoted_list(&h.ips)));
+        }
         h.names_note(notes);
         if any.is_empty() {
             any.push("false()".into());
@@ -84,6 +93,148 @@ impl Language for Spl {
             base(h.window),
             any.join(" OR "),
             h.risk
+        )
+    }
+
+    fn ordered(&self, o: &Ordered, notes: &mut Vec<String>) -> Result<String, String> {
+        notes.push("Approximated: any success with enough failures in the window before it (streamstats over the time-sorted records); the detector also lets a success after too few failures clear the run.".into());
+        Ok(Spl::ordered_query(o))
+    }
+
+    fn spray(&self, s: &Spray, notes: &mut Vec<String>) -> Result<String, String> {
+        if let Log::SignIns { .. } = s.log {
+            notes.push("The detector also skips an address that signed anyone in during the day before (an office NAT); this search does not.".into());
+        }
+        Ok(format!(
+            "{}| where failure=1 AND isnotnull(ip)\n\
+             | sort 0 _time\n\
+             | streamstats time_window={}s dc(user) as IdentityCount values(user) as Identities by ip\n\
+             | where IdentityCount>={}\n\
+             | stats max(IdentityCount) as IdentityCount values(Identities) as Identities min(_time) as FirstSeen max(_time) as LastSeen by ip\n\
+             | eval DetectionType=\"{}\", RiskScore={}\n",
+            flagged(&s.log, s.lookback),
+            s.window,
+            s.min_identities,
+            s.detection,
+            s.risk
+        ))
+    }
+
+    fn legacy(&self, l: &Legacy, _: &mut Vec<String>) -> Result<String, String> {
+        let mut any = Vec::new();
+        if !l.client_apps.is_empty() {
+            any.push(format!(
+                "in(clientAppUsed, {})",
+                quoted_list(&l.client_apps)
+            ));
+        }
+        for ua in &l.user_agents {
+            any.push(format!("like(userAgent, {})", quoted(&format!("%{ua}%"))));
+        }
+        if any.is_empty() {
+            any.push("false()".into());
+        }
+        let mfa = if l.single_factor_only {
+            "| where authenticationRequirement!=\"multiFactorAuthentication\"\n"
+        } else {
+            ""
+        };
+        Ok(format!(
+            "{}| where code=\"0\"\n| where {}\n{mfa}\
+             | stats count as SuccessCount values(ipAddress) as IPList values(clientAppUsed) as Apps min(_time) as FirstSeen max(_time) as LastSeen by userPrincipalName\n\
+             | eval DetectionType=\"LegacyProtocolSuccess\", RiskScore={}\n",
+            base(l.window),
+            any.join(" OR "),
+            l.risk
+        ))
+    }
+}
+
+fn list_u32(v: &[u32]) -> String {
+    v.iter().map(u32::to_string).collect::<Vec<_>>().join(", ")
+}
+
+/// The search of a log, then `failure`, `success` (0/1), `user`, `ip` fields.
+fn flagged(log: &Log, lookback: u64) -> String {
+    match log {
+        Log::SignIns {
+            excluded,
+            correct_password,
+            reset_apps,
+        } => {
+            let mut fail = "code!=\"0\"".to_string();
+            let mut ok = "code==\"0\"".to_string();
+            if !correct_password.is_empty() {
+                fail += &format!(" AND NOT in(code, {})", quoted_list(correct_password));
+                ok += &format!(" OR in(code, {})", quoted_list(correct_password));
+            }
+            if !excluded.is_empty() {
+                fail += &format!(" AND NOT in(code, {})", quoted_list(excluded));
+            }
+            if !reset_apps.is_empty() {
+                fail += &format!(" AND NOT in(appDisplayName, {})", quoted_list(reset_apps));
+            }
+            format!(
+                "{}| eval user=userPrincipalName, ip=ipAddress, failure=if({fail}, 1, 0), success=if({ok}, 1, 0)\n",
+                base(lookback)
+            )
+        }
+        Log::Windows {
+            failures: f,
+            success_logon_types,
+        } => {
+            let mut fail = format!("in(EventCode, {})", list_u32(&f.events));
+            if !f.codes.is_empty() {
+                fail += &format!(
+                    " AND in(lower(coalesce(SubStatus, Status)), {})",
+                    quoted_list(&f.codes)
+                );
+            }
+            if !f.logon_types.is_empty() {
+                fail += &format!(
+                    " AND (EventCode!=4625 OR in(LogonType, {}))",
+                    list_u32(&f.logon_types)
+                );
+            }
+            let mut ok = "EventCode==4624".to_string();
+            if !success_logon_types.is_empty() {
+                ok += &format!(" AND in(LogonType, {})", list_u32(success_logon_types));
+            }
+            let mut q = format!(
+                "sourcetype=XmlWinEventLog source=\"XmlWinEventLog:Security\" earliest=-{lookback}s\n\
+                 | eval user=lower(TargetUserName), ip=if(isnull(IpAddress) OR IpAddress==\"-\", WorkstationName, IpAddress)\n"
+            );
+            if f.exclude_machine {
+                q += "| where NOT like(user, \"%$\")\n";
+            }
+            if f.exclude_anonymous {
+                q += "| where user!=\"anonymous logon\"\n";
+            }
+            q += &format!("| eval failure=if({fail}, 1, 0), success=if({ok}, 1, 0)\n");
+            q
+        }
+    }
+}
+
+impl Spl {
+    pub(crate) fn ordered_query(o: &Ordered) -> String {
+        format!(
+            "{}| where failure=1 OR success=1\n\
+             | eval fail_ip=if(failure=1, ip, null())\n\
+             | sort 0 _time\n\
+             | streamstats time_window={}s sum(failure) as FailureCount dc(fail_ip) as UniqueIPs values(fail_ip) as IPList by user\n\
+             | where success=1 AND FailureCount>={}\n\
+             | stats min(_time) as SuccessTime max(FailureCount) as FailureCount max(UniqueIPs) as UniqueIPs values(IPList) as IPList by user\n\
+             | eval DetectionType=\"{}\", RiskScore=case(UniqueIPs>{}, {}, UniqueIPs>{}, {}, true(), {})\n",
+            flagged(&o.log, o.lookback),
+            o.window,
+            o.min_failures,
+            o.detection,
+            o.tiers.0,
+            o.risks.0,
+            o.tiers.1,
+            o.risks.1,
+            o.risks.2
         )
     }
 }

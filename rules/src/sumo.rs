@@ -10,7 +10,10 @@
 //! documentation of `timeslice`, `count_distinct` and `lookup ... asn://default`.
 //! No parser of the language is published: the rules are checked by golden files and structure.
 
-use crate::{Hosting, Language, Stuffing, Travel, any_of, quoted, quoted_list, span};
+use crate::{
+    Hosting, Language, Legacy, Log, Ordered, Spray, Stuffing, Travel, any_of, quoted, quoted_list,
+    span,
+};
 
 pub(crate) struct Sumo;
 
@@ -112,6 +115,9 @@ impl Language for Sumo {
                 )),
             }
         }
+        if !h.ips.is_empty() {
+            any.push(format!("ip in ({})", quoted_list(&h.ips)));
+        }
         if any.is_empty() {
             any.push("false".into());
         }
@@ -128,4 +134,116 @@ impl Language for Sumo {
             h.risk
         )
     }
+
+    fn ordered(&self, o: &Ordered, notes: &mut Vec<String>) -> Result<String, String> {
+        let (fail, ok) = sign_in_tests(&o.log)?;
+        notes.push(format!(
+            "Time range: the last {} s. Approximated: failures and a success in the same {} timeslice, in any order.",
+            o.lookback,
+            span(o.window)
+        ));
+        Ok(format!(
+            "{}| if({fail}, 1, 0) as failure\n\
+             | if({ok}, 1, 0) as success\n\
+             | where failure = 1 or success = 1\n\
+             | if(failure = 1, ip, \"-\") as fail_ip\n\
+             | timeslice {}\n\
+             | sum(failure) as FailureCount, sum(success) as SuccessCount, count_distinct(fail_ip) as ips,\n  \
+             min(_messagetime) as FirstSeen, max(_messagetime) as LastSeen by user, _timeslice\n\
+             | where FailureCount >= {} and SuccessCount >= 1\n\
+             | ips - 1 as UniqueIPs\n\
+             | \"{}\" as DetectionType\n\
+             | if(UniqueIPs > {}, {}, if(UniqueIPs > {}, {}, {})) as RiskScore\n",
+            base(&[("properties.appDisplayName", "app")]),
+            span(o.window),
+            o.min_failures,
+            o.detection,
+            o.tiers.0,
+            o.risks.0,
+            o.tiers.1,
+            o.risks.1,
+            o.risks.2
+        ))
+    }
+
+    fn spray(&self, sp: &Spray, notes: &mut Vec<String>) -> Result<String, String> {
+        let (fail, _) = sign_in_tests(&sp.log)?;
+        notes.push(format!(
+            "Time range: the last {} s. Approximated: timeslices of {}, where the detector slides its window.",
+            sp.lookback,
+            span(sp.window)
+        ));
+        Ok(format!(
+            "{}| where {fail}\n\
+             | timeslice {}\n\
+             | count_distinct(user) as IdentityCount, min(_messagetime) as FirstSeen, max(_messagetime) as LastSeen by ip, _timeslice\n\
+             | where IdentityCount >= {}\n\
+             | \"{}\" as DetectionType\n\
+             | {} as RiskScore\n",
+            base(&[("properties.appDisplayName", "app")]),
+            span(sp.window),
+            sp.min_identities,
+            sp.detection,
+            sp.risk
+        ))
+    }
+
+    fn legacy(&self, l: &Legacy, notes: &mut Vec<String>) -> Result<String, String> {
+        notes.push(format!("Time range: the last {} s.", l.window));
+        let mut any = Vec::new();
+        if !l.client_apps.is_empty() {
+            any.push(format!("client in ({})", quoted_list(&l.client_apps)));
+        }
+        for ua in &l.user_agents {
+            any.push(format!("agent matches {}", quoted(&format!("*{ua}*"))));
+        }
+        if any.is_empty() {
+            any.push("false".into());
+        }
+        let mfa = if l.single_factor_only {
+            "| where requirement != \"multiFactorAuthentication\"\n"
+        } else {
+            ""
+        };
+        Ok(format!(
+            "{}| where code = \"0\"\n\
+             | where {}\n{mfa}\
+             | count as SuccessCount, count_distinct(ip) as UniqueIPs, min(_messagetime) as FirstSeen,\n  \
+             max(_messagetime) as LastSeen by user\n\
+             | \"LegacyProtocolSuccess\" as DetectionType\n\
+             | {} as RiskScore\n",
+            base(&[
+                ("properties.clientAppUsed", "client"),
+                ("properties.userAgent", "agent"),
+                ("properties.authenticationRequirement", "requirement"),
+            ]),
+            any.join("\n  or "),
+            l.risk
+        ))
+    }
+}
+
+/// The failure and success tests of Entra sign-ins over the parsed `code` and `app`.
+fn sign_in_tests(log: &Log) -> Result<(String, String), String> {
+    let Log::SignIns {
+        excluded,
+        correct_password,
+        reset_apps,
+    } = log
+    else {
+        return Err("not written yet for Sumo Logic: the Windows JSON fields of its collectors are not pinned against a public Sumo export".into());
+    };
+    let mut fail = "code != \"0\"".to_string();
+    let mut ok = "code = \"0\"".to_string();
+    if !correct_password.is_empty() {
+        fail += &format!(" and !(code in ({}))", quoted_list(correct_password));
+        ok += &format!(" or code in ({})", quoted_list(correct_password));
+    }
+    if !excluded.is_empty() {
+        fail += &format!(" and !(code in ({}))", quoted_list(excluded));
+    }
+    if !reset_apps.is_empty() {
+        fail += &format!(" and !(app in ({}))", quoted_list(reset_apps));
+    }
+    Ok((fail, ok))
 }

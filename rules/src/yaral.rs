@@ -3,7 +3,9 @@
 //! `properties.status.errorCode` → `security_result.action` (ALLOW/BLOCK) and
 //! `security_result.detection_fields["errorCode"]`, `autonomousSystemNumber` →
 //! `principal.resource.attribute.labels["autonomousSystemNumber"]`, the place →
-//! `principal.location.country_or_region`; and, from SecOps' own enrichment,
+//! `principal.location.country_or_region`, `userAgent` → `network.http.user_agent`,
+//! `authenticationRequirement` → `additional.fields`; `appDisplayName` → `target.application` (as
+//! Google's Azure parsers map it); and, from SecOps' own enrichment,
 //! `principal.ip_geo_artifact.network.{asn,organization_name}`.
 //!
 //! Public rules of the language this follows: chronicle/detection-rules, for example
@@ -14,7 +16,9 @@
 //! (`#e` counts, `not` before a comparison, `nocase`) are not used: counts are outcome variables,
 //! exclusions are `!=`, case-insensitive names are `re.regex` with `(?i)`.
 
-use crate::{Hosting, Language, Stuffing, Travel, any_of, quoted, span};
+use crate::{
+    Hosting, Language, Legacy, Log, Ordered, Spray, Stuffing, Travel, any_of, quoted, span,
+};
 
 pub(crate) struct Yaral;
 
@@ -166,4 +170,150 @@ impl Language for Yaral {
             h.risk
         )
     }
+
+    fn ordered(&self, o: &Ordered, notes: &mut Vec<String>) -> Result<String, String> {
+        let Log::SignIns {
+            excluded,
+            correct_password,
+            reset_apps,
+        } = &o.log
+        else {
+            return Err(WINDOWS.into());
+        };
+        notes.push("Approximated: the success may be a correct password stopped by MFA only through its error code (the 'Correct Password' detail is not a documented UDM field).".into());
+        let mut q = format!(
+            "rule t1586_failures_then_success {{\n  meta:\n    author = \"t1586\"\n    \
+             description = \"Failures, then a success or a correct password, for one identity (t1586 {})\"\n    \
+             mitre_attack_technique = \"T1586\"\n    severity = \"{}\"\n  events:\n",
+            o.detection,
+            severity(o.risks.0)
+        );
+        for v in ["f", "s"] {
+            q += &format!(
+                "    ${v}.metadata.event_type = \"USER_LOGIN\"\n    ${v}.metadata.vendor_name = \"Microsoft\"\n    \
+                 ${v}.target.user.userid = $user\n"
+            );
+        }
+        q += "    $f.security_result.action = \"BLOCK\"\n";
+        for code in correct_password.iter().chain(excluded) {
+            q += &format!(
+                "    $f.security_result.detection_fields[\"errorCode\"] != {}\n",
+                quoted(code)
+            );
+        }
+        for app in reset_apps {
+            q += &format!("    $f.target.application != {}\n", quoted(app));
+        }
+        if correct_password.is_empty() {
+            q += "    $s.security_result.action = \"ALLOW\"\n";
+        } else {
+            let codes: Vec<String> = correct_password
+                .iter()
+                .map(|c| {
+                    format!(
+                        "$s.security_result.detection_fields[\"errorCode\"] = {}",
+                        quoted(c)
+                    )
+                })
+                .collect();
+            q += &format!(
+                "    ($s.security_result.action = \"ALLOW\"\n      or {})\n",
+                codes.join("\n      or ")
+            );
+        }
+        q += "    $f.metadata.event_timestamp.seconds < $s.metadata.event_timestamp.seconds\n";
+        q += &format!(
+            "  match:\n    $user over {}\n  outcome:\n    \
+             $failures = count_distinct($f.metadata.id)\n    \
+             $unique_ips = count_distinct($f.principal.ip)\n    \
+             $risk_score = max(if($unique_ips > {}, {}, if($unique_ips > {}, {}, {})))\n    \
+             $ip_list = array_distinct($f.principal.ip)\n    \
+             $first_seen = min($f.metadata.event_timestamp.seconds)\n    \
+             $success_at = min($s.metadata.event_timestamp.seconds)\n  \
+             condition:\n    $f and $s and $failures >= {}\n}}\n",
+            over(o.window, notes),
+            o.tiers.0,
+            o.risks.0,
+            o.tiers.1,
+            o.risks.1,
+            o.risks.2,
+            o.min_failures
+        );
+        Ok(q)
+    }
+
+    fn spray(&self, sp: &Spray, notes: &mut Vec<String>) -> Result<String, String> {
+        let Log::SignIns {
+            correct_password,
+            reset_apps,
+            ..
+        } = &sp.log
+        else {
+            return Err(WINDOWS.into());
+        };
+        let mut q = format!(
+            "rule t1586_password_spray {{\n  meta:\n    author = \"t1586\"\n    \
+             description = \"Failed sign-ins of many identities from one address (t1586 {})\"\n    \
+             mitre_attack_technique = \"T1110.003\"\n    severity = \"{}\"\n  events:\n    \
+             $e.metadata.event_type = \"USER_LOGIN\"\n    $e.metadata.vendor_name = \"Microsoft\"\n    \
+             $e.security_result.action = \"BLOCK\"\n    $e.principal.ip = $ip\n",
+            sp.detection,
+            severity(sp.risk)
+        );
+        for code in correct_password {
+            q += &format!(
+                "    $e.security_result.detection_fields[\"errorCode\"] != {}\n",
+                quoted(code)
+            );
+        }
+        for app in reset_apps {
+            q += &format!("    $e.target.application != {}\n", quoted(app));
+        }
+        q += &format!(
+            "  match:\n    $ip over {}\n  outcome:\n    \
+             $identity_count = count_distinct($e.target.user.userid)\n    \
+             $identities = array_distinct($e.target.user.userid)\n    \
+             $risk_score = max({})\n  \
+             condition:\n    $e and $identity_count >= {}\n}}\n",
+            over(sp.window, notes),
+            sp.risk,
+            sp.min_identities
+        );
+        Ok(q)
+    }
+
+    fn legacy(&self, l: &Legacy, notes: &mut Vec<String>) -> Result<String, String> {
+        if l.user_agents.is_empty() {
+            return Err("the AZURE_AD parser's documented UDM fields do not include the client app; only the password-grant user agents can be matched, and none are configured".into());
+        }
+        notes.push(format!(
+            "Approximated: the ROPC user agents only; the legacy client apps ({}) are not a documented UDM field of the AZURE_AD parser.",
+            l.client_apps.join(", ")
+        ));
+        let mut q = format!(
+            "{}    $e.security_result.action = \"ALLOW\"\n    re.regex($e.network.http.user_agent, `(?i){}`)\n",
+            head(
+                "t1586_legacy_protocol_success",
+                "A single-factor success through the password grant (t1586 LegacyProtocolSuccess)",
+                severity(l.risk),
+            ),
+            any_of(&l.user_agents)
+        );
+        if l.single_factor_only {
+            q += "    $e.additional.fields[\"authenticationRequirement\"] != \"multiFactorAuthentication\"\n";
+        }
+        q += &format!(
+            "  match:\n    $user over {}\n  outcome:\n    \
+             $risk_score = max({})\n    \
+             $ip_list = array_distinct($e.principal.ip)\n    \
+             $user_agents = array_distinct($e.network.http.user_agent)\n  \
+             condition:\n    $e\n}}\n",
+            over(l.window, notes),
+            l.risk
+        );
+        Ok(q)
+    }
 }
+
+/// Why the Windows detections have no YARA-L rule yet.
+const WINDOWS: &str = "not written yet for YARA-L: the WINEVTLOG parser's UDM fields for the logon status and type are not pinned against a public sample";

@@ -2,7 +2,7 @@
 //! syntax, and the configuration's values reach every target.
 
 use t1586_detector::{Config, Profile};
-use t1586_rules::{Target, detections, render, rules};
+use t1586_rules::{Target, detections, render, rules, unwritten};
 
 fn config(json: &str) -> Config {
     Config::from_json(json).expect("a valid configuration")
@@ -17,7 +17,15 @@ fn every_target_writes_every_detection() {
         let (dets, _) = detections(&cfg);
         for &t in Target::ALL {
             let rs = rules(&cfg, t);
-            assert_eq!(rs.len(), dets.len(), "{t}");
+            let not = unwritten(&cfg, t);
+            let skipped = dets
+                .iter()
+                .filter(|d| not.iter().any(|(signal, _)| *signal == d.signal()))
+                .count();
+            assert_eq!(rs.len() + skipped, dets.len(), "{t}");
+            for (signal, why) in &not {
+                assert!(!why.is_empty(), "{t}: {signal} without a reason");
+            }
             let text = render(t, &rs);
             let blocks: Vec<&str> = text.trim_end().split("\n\n").collect();
             assert_eq!(blocks.len(), rs.len(), "{t}: one block per rule:\n{text}");
@@ -160,7 +168,8 @@ fn disabled_and_unwritten_signals() {
     );
     assert!(missing.is_empty(), "{missing:?}");
     let (_, missing) = detections(&Config::for_profile(Profile::Default));
-    assert!(missing.contains(&"password_spray"), "{missing:?}");
+    assert!(missing.contains(&"mfa_fatigue"), "{missing:?}");
+    assert!(!missing.contains(&"password_spray"), "{missing:?}");
     assert!(!missing.contains(&"hosting"));
 }
 
@@ -174,4 +183,67 @@ fn targets_by_name() {
         e.contains("sentinel-kql") && e.contains("qradar-aql") && e.contains("sigma"),
         "{e}"
     );
+}
+
+/// The default profile's signals: each value a rule reads reaches every target that writes it.
+#[test]
+fn the_default_signals_follow_the_configuration() {
+    let tuned = config(
+        r#"{"profile":"default",
+            "failures_then_success":{"min_failures":7,"window_secs":1800,"correct_password_codes":["50158"]},
+            "password_spray":{"min_identities":9,"window_secs":900},
+            "legacy_auth":{"client_apps":["IMAP4"],"user_agents":["BAV2ROPC"],"risk":66},
+            "failed_logons_then_success":{"min_failures":6,"failure_codes":["0xc000006a"]},
+            "one_source_many_accounts":{"burst_min_accounts":12,"min_accounts":40}}"#,
+    );
+    let default = Config::for_profile(Profile::Default);
+    for &t in Target::ALL {
+        let before = render(t, &rules(&default, t));
+        let after = render(t, &rules(&tuned, t));
+        let written: Vec<&str> = rules(&tuned, t).iter().map(|r| r.detection).collect();
+        let block = |kind: &str| -> String {
+            after
+                .split("\n\n")
+                .filter(|b| b.lines().any(|l| l.contains(&format!("t1586 {kind} "))))
+                .collect::<Vec<_>>()
+                .join("\n\n")
+        };
+        let ordered_min = match t {
+            Target::ElasticEql => "runs=7",
+            Target::Sigma => "gte: 7",
+            Target::SplunkSpl => ">=7",
+            _ => ">= 7",
+        };
+        if written.contains(&"CredentialStuffing") {
+            let b = block("CredentialStuffing");
+            assert!(b.contains(ordered_min), "{t}: min_failures:\n{b}");
+            assert!(
+                !b.contains("50076"),
+                "{t}: the correct-password codes:\n{b}"
+            );
+            assert!(b.contains("50158"), "{t}: the correct-password codes:\n{b}");
+        }
+        if written.contains(&"PasswordSpray") {
+            let b = block("PasswordSpray");
+            let nine = match t {
+                Target::Sigma => "gte: 9",
+                Target::SplunkSpl => ">=9",
+                _ => ">= 9",
+            };
+            assert!(b.contains(nine), "{t}: min_identities:\n{b}");
+        }
+        if written.contains(&"LegacyProtocolSuccess") {
+            let b = block("LegacyProtocolSuccess");
+            assert!(b.contains("risk 66") && !b.contains("POP3"), "{t}:\n{b}");
+        }
+        if written.contains(&"FailedLogonsThenSuccess") {
+            let b = block("FailedLogonsThenSuccess");
+            assert!(!b.contains("0xc0000064"), "{t}: failure_codes:\n{b}");
+        }
+        if written.contains(&"OneSourceManyAccounts") {
+            let b = block("OneSourceManyAccounts");
+            assert!(b.contains("12") && b.contains("40"), "{t}:\n{b}");
+        }
+        assert_ne!(before, after, "{t}");
+    }
 }
