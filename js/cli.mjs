@@ -8,11 +8,12 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { createGunzip, gunzipSync } from 'node:zlib';
 import {
-  Detector, compareAlerts, enrichmentLine, formatTable, parseIpList, summary, version,
+  Detector, compareAlerts, enrichmentLine, formatTable, parseIpList, rules, summary, version,
 } from './index.mjs';
 import { scanOffline } from './offline.mjs';
 
 const USAGE = `usage: t1586 scan [--format table|jsonl] [--config FILE] [--profile default|seed] [--tor-list FILE] [--mmdb FILE]... [--ip2asn FILE]... [--live] [-q] FILE...
+       t1586 rules --to TARGET [--config FILE] [--profile default|seed]
        t1586 version
 FILE may be a directory (read recursively, in name order) or - for standard input; gzip is detected by content.`;
 
@@ -83,7 +84,7 @@ export function torHosting(hosting, list) {
 }
 
 function parseArgs(argv) {
-  const o = { cmd: argv[0], files: [], format: undefined, config: undefined, profile: undefined, torList: undefined, mmdb: [], ip2asn: [], quiet: false, live: false };
+  const o = { cmd: argv[0], files: [], format: undefined, config: undefined, profile: undefined, torList: undefined, mmdb: [], ip2asn: [], quiet: false, live: false, to: undefined };
   for (let i = 1; i < argv.length; i++) {
     const a = argv[i];
     const val = () => {
@@ -94,6 +95,7 @@ function parseArgs(argv) {
     else if (a.startsWith('--format=')) o.format = a.slice(9);
     else if (a === '--config') o.config = val();
     else if (a === '--profile') o.profile = val();
+    else if (a === '--to') o.to = val();
     else if (a === '--tor-list') o.torList = val();
     else if (a === '--mmdb') o.mmdb.push(val());
     else if (a === '--ip2asn') o.ip2asn.push(val());
@@ -254,6 +256,37 @@ export async function scan(files, config, enrich = {}, log = () => {}, { live = 
   return { alerts, stats, unreadable };
 }
 
+/** `t1586 rules`: the same text and messages as the Rust CLI's (one generator, the rules crate). */
+function writeRules(o) {
+  if (!o.to || o.files.length) {
+    process.stderr.write(`t1586: error: rules takes --to TARGET and no files\n${USAGE}\n`);
+    return 2;
+  }
+  let config = {};
+  if (o.config) {
+    try {
+      config = JSON.parse(readFileSync(o.config, 'utf8'));
+    } catch (e) {
+      process.stderr.write(`t1586: error: ${o.config}: ${e.message}\n`);
+      return 3;
+    }
+  }
+  if (o.profile) config = { ...config, profile: o.profile };
+  let r;
+  try {
+    r = rules(o.to, JSON.stringify(config));
+  } catch (e) {
+    // As the Rust CLI words it: an unknown target as is, anything else is the configuration's.
+    const what = e.message.startsWith('unknown rules target') ? '' : 'configuration: ';
+    process.stderr.write(`t1586: error: ${what}${e.message}\n`);
+    return 3;
+  }
+  process.stdout.write(r.text);
+  for (const [signal, why] of r.unwritten) process.stderr.write(`t1586: ${signal}: no ${o.to} rule: ${why}\n`);
+  if (r.notYet.length) process.stderr.write(`t1586: not written as ${o.to} rules yet: ${r.notYet.join(', ')}\n`);
+  return 0;
+}
+
 export async function main(argv) {
   let o;
   try {
@@ -266,6 +299,7 @@ export async function main(argv) {
     process.stdout.write(`t1586 ${version()} (node)\n`);
     return 0;
   }
+  if (o.cmd === 'rules') return writeRules(o);
   if (o.cmd !== 'scan' || o.files.length === 0) {
     process.stderr.write(`${USAGE}\n`);
     return 2;

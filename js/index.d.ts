@@ -109,6 +109,20 @@ export interface Catalog {
 }
 export function catalog(): Catalog;
 
+/** `rules(target, config)`: the configuration's detections as a SIEM's own rules (what
+ * `t1586 rules --to TARGET` prints), `unwritten` the enabled signals the language cannot write
+ * with the reason, `notYet` those without a generator yet. Throws on an unknown target or a bad
+ * configuration. */
+export interface Rules {
+  text: string;
+  unwritten: [signal: string, reason: string][];
+  notYet: string[];
+}
+export function rules(target: string, config?: string | object | null): Rules;
+/** The targets `rules` takes: sentinel-kql, splunk-spl, elastic-eql, elastic-esql, qradar-aql,
+ * sumo, chronicle-yaral, logscale-cql, sigma. */
+export function rulesTargets(): string[];
+
 /** `parseIpList(text)`: the addresses and CIDR networks of a list, written canonically. Throws naming the bad lines. */
 export interface IpList {
   addresses: string[];

@@ -3,10 +3,14 @@
 import { readFileSync } from 'node:fs';
 import {
   initSync, Detector, version, abiVersion, defaultConfig, catalog, parseIpList, formatTable, formatCsv, summary, enrichmentLine,
+  rules, rulesTargets,
 } from './pkg/t1586.js';
 
 initSync({ module: readFileSync(new URL('./pkg/t1586_bg.wasm', import.meta.url)) });
 
-export { Detector, version, abiVersion, defaultConfig, catalog, parseIpList, formatTable, formatCsv, summary, enrichmentLine };
+export {
+  Detector, version, abiVersion, defaultConfig, catalog, parseIpList, formatTable, formatCsv, summary, enrichmentLine,
+  rules, rulesTargets,
+};
 
 export { timeKey, compareAlerts, sortAlerts } from './order.mjs';

@@ -77,6 +77,42 @@ pub fn default_config(profile: Option<String>) -> Result<String, JsError> {
     Ok(cfg.to_json_pretty())
 }
 
+/// The names `rules` takes, in the order `t1586 rules --to` lists them.
+#[wasm_bindgen(js_name = rulesTargets)]
+pub fn rules_targets() -> Vec<String> {
+    t1586_rules::Target::ALL
+        .iter()
+        .map(|t| t.name().to_string())
+        .collect()
+}
+
+/// `t1586 rules`: the configuration's detections as a SIEM's own rules, from the same generators
+/// as the Rust CLI (the `t1586-rules` crate). `config` as `Detector`'s. Returns `{text, unwritten:
+/// [[signal, reason]], notYet: [signal]}`: the rules, the enabled signals this language cannot
+/// write (and why), and those without a generator yet.
+#[wasm_bindgen]
+pub fn rules(target: &str, config: JsValue) -> Result<JsValue, JsError> {
+    let target: t1586_rules::Target = target.parse().map_err(js_err)?;
+    let text = if config.is_undefined() || config.is_null() {
+        String::new()
+    } else if let Some(s) = config.as_string() {
+        s
+    } else {
+        let v: serde_json::Value = serde_wasm_bindgen::from_value(config).map_err(js_err)?;
+        v.to_string()
+    };
+    // As the Rust CLI reads it: no configuration is the empty object.
+    let text = if text.trim().is_empty() { "{}" } else { &text };
+    let cfg = core::Config::from_json(text).map_err(js_err)?;
+    let (_, not_yet) = t1586_rules::detections(&cfg);
+    let v = serde_json::json!({
+        "text": t1586_rules::render(target, &t1586_rules::rules(&cfg, target)),
+        "unwritten": t1586_rules::unwritten(&cfg, target),
+        "notYet": not_yet,
+    });
+    to_js(&v)
+}
+
 /// Every detection type with the signal that raises it and its ATT&CK techniques, and the
 /// techniques' names: `{detections: [{DetectionType, Signal, Mitre}], techniques: {id: name}}`.
 #[wasm_bindgen]

@@ -314,3 +314,38 @@ test('a large file: progress, a responsive page, and cancel', async () => {
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test('the configuration panel downloads the SIEM rules the CLI writes, for the configuration in the panel', async () => {
+  const rustCli = fileURLToPath(new URL('../../target/release/t1586', import.meta.url));
+  assert.ok(existsSync(rustCli), `${rustCli} is missing: cargo build --release -p t1586`);
+  const { execFileSync } = await import('node:child_process');
+  const { context, page, problems, requests } = await open(`${origin}/`);
+  await page.click('#config-panel summary');
+  const targets = await page.locator('#rules-target option').allTextContents();
+  assert.deepEqual(targets, ['sentinel-kql', 'splunk-spl', 'elastic-eql', 'elastic-esql', 'qradar-aql', 'sumo', 'chronicle-yaral', 'logscale-cql', 'sigma']);
+  const tuned = '{"password_spray": {"min_identities": 9}}';
+  const dir = mkdtempSync(join(tmpdir(), 't1586-rules-'));
+  writeFileSync(join(dir, 'tuned.json'), JSON.stringify({ ...JSON.parse(tuned), profile: 'default' }));
+  await page.fill('#config-json', tuned);
+  for (const target of ['sigma', 'sentinel-kql', 'qradar-aql']) {
+    await page.selectOption('#rules-target', target);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download-rules')]);
+    const text = readFileSync(await download.path(), 'utf8');
+    const want = execFileSync(rustCli, ['rules', '--to', target, '--config', join(dir, 'tuned.json')], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    assert.equal(text, want, `${target}: the page's rules are the CLI's`);
+    assert.match(text, target === 'sigma' ? /gte: 9/ : /(>= 9|IdentityCount >= 9)/, 'the panel\'s threshold is in the rules');
+    await page.waitForFunction(() => /rules/.test(document.querySelector('#rules-status').textContent));
+  }
+  assert.match(await page.textContent('#rules-status'), /not written for qradar-aql: failed_logons_then_success/);
+  // A bad configuration is named, and nothing is downloaded.
+  await page.fill('#config-json', '{"password_spray": {"min_identities": "many"}}');
+  await page.click('#download-rules');
+  await page.waitForFunction(() => document.querySelector('#rules-status').className === 'error'
+    || document.querySelector('#config-status').className === 'error');
+  assert.deepEqual(problems, []);
+  assert.ok(requests.every((u) => u.startsWith(origin)), requests.join('\n'));
+  await context.close();
+});

@@ -559,6 +559,44 @@ function download(name, text, type) {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
+/** File names of each target's rules (what the SIEM's tooling expects where it has a convention). */
+const RULES_FILE = {
+  'sentinel-kql': 't1586-rules.kql',
+  'splunk-spl': 't1586-rules.spl',
+  'elastic-eql': 't1586-rules.eql',
+  'elastic-esql': 't1586-rules.esql',
+  'qradar-aql': 't1586-rules.aql',
+  sumo: 't1586-rules.sumo.txt',
+  'chronicle-yaral': 't1586-rules.yaral',
+  'logscale-cql': 't1586-rules.logscale',
+  sigma: 't1586-rules.yml',
+};
+
+async function fillRulesTargets() {
+  const r = await ask({ type: 'rulesTargets' });
+  $('rules-target').replaceChildren(...r.targets.map((t) => el('option', { value: t, text: t })));
+}
+
+/** `t1586 rules` for the configuration in the panel: applied (and saved) first, as a scan would. */
+async function downloadRules() {
+  const status = $('rules-status');
+  status.className = '';
+  status.textContent = '';
+  if (!(await applyConfig())) return;
+  const target = $('rules-target').value;
+  const r = await ask({ type: 'rules', target, config: effectiveConfig() });
+  if (r.error) {
+    status.className = 'error';
+    status.textContent = r.error;
+    return;
+  }
+  download(RULES_FILE[target] ?? `t1586-rules-${target}.txt`, r.text, 'text/plain');
+  const left = [...r.unwritten.map(([s]) => s), ...r.notYet];
+  const n = r.text.split('\n\n').filter((b) => b.trim()).length;
+  status.textContent = `${n} rules${left.length ? `; not written for ${target}: ${left.join(', ')}` : ''}.`;
+  status.title = r.unwritten.map(([s, why]) => `${s}: ${why}`).join('\n');
+}
+
 async function exportCsv() {
   // The core's CSV writer (the CLI's `--format csv`), run in the worker.
   const r = await ask({ type: 'csv', jsonl: alerts.map((a) => a.json + '\n').join('') });
@@ -595,6 +633,8 @@ function init() {
   $('export-jsonl').addEventListener('click', () => download('t1586-alerts.jsonl', alerts.map((a) => a.json + '\n').join(''), 'application/x-ndjson'));
   $('export-csv').addEventListener('click', exportCsv);
   $('apply-config').addEventListener('click', applyConfig);
+  $('download-rules').addEventListener('click', downloadRules);
+  fillRulesTargets();
   $('profile').addEventListener('change', () => { settings.profile = $('profile').value; saveSettings(); });
   $('reset-config').addEventListener('click', () => {
     Object.assign(settings, { profile: 'default', json: '{}', trustedIps: '', trustedList: null, ignored: '', tor: null });

@@ -7,7 +7,12 @@
 //               {type:'defaults', id, json | error}
 //               {type:'iplist', id, text} -> {type:'iplist', id, list | error}   (the core's IP-list parser)
 //               {type:'csv', id, jsonl}   -> {type:'csv', id, text}             (the core's CSV writer)
-import { initSync, Detector, defaultConfig, parseIpList, formatCsv } from './t1586.js'; // @@GLUE@@
+//               {type:'rules', id, target, config} -> {type:'rules', id, text, unwritten, notYet | error}
+//                                                      (`t1586 rules`: the rules crate's generators)
+//               {type:'rulesTargets', id} -> {type:'rulesTargets', id, targets}
+import {
+  initSync, Detector, defaultConfig, parseIpList, formatCsv, rules, rulesTargets,
+} from './t1586.js'; // @@GLUE@@
 import { scanOffline, blobStore } from './offline.mjs'; // @@OFFLINE@@
 const WASM = null; // @@WASM@@
 
@@ -175,6 +180,16 @@ onmessage = async (m) => {
     } else if (msg.type === 'csv') {
       await ensureInit();
       postMessage({ type: 'csv', id: msg.id, text: formatCsv(msg.jsonl) });
+    } else if (msg.type === 'rules') {
+      await ensureInit();
+      try {
+        postMessage({ type: 'rules', id: msg.id, ...rules(msg.target, msg.config) });
+      } catch (e) {
+        postMessage({ type: 'rules', id: msg.id, error: String(e.message ?? e) });
+      }
+    } else if (msg.type === 'rulesTargets') {
+      await ensureInit();
+      postMessage({ type: 'rulesTargets', id: msg.id, targets: rulesTargets() });
     }
   } catch (e) {
     postMessage({ type: 'error', message: String(e.message ?? e) });
