@@ -8,7 +8,7 @@
 //! `UNIQUECOUNT`), and its "Conditional logic in AQL queries" (`CASE ... WHEN ... THEN ... END`).
 //! No parser of AQL is published: the rules are checked by golden files and structure.
 
-use crate::{Hosting, Language, Legacy, Log, Ordered, Spray, Stuffing, Travel, sql_quoted};
+use crate::{Burst, Hosting, Language, Legacy, Log, Ordered, Spray, Stuffing, Travel, sql_quoted};
 
 pub(crate) struct Aql;
 
@@ -261,6 +261,29 @@ impl Language for Aql {
             l.risk,
             any.join("\n    OR "),
             last(l.window, notes)
+        ))
+    }
+
+    fn burst(&self, b: &Burst, notes: &mut Vec<String>) -> Result<String, String> {
+        let (fail, _) = sign_in_tests(&b.log)?;
+        properties_note(&["Result Type", "Application"], notes);
+        b.note(notes);
+        notes.push(format!(
+            "Approximated: bins of {} s aligned to the epoch, where the detector slides its window.",
+            b.window
+        ));
+        Ok(format!(
+            "SELECT username AS UserPrincipalName, 'BruteForceAttempt' AS DetectionType, {risk} AS RiskScore,\n  \
+             LONG(starttime / {ms}) AS TimeBin, COUNT(*) AS FailureCount, UNIQUECOUNT(sourceip) AS UniqueIPs,\n  \
+             MIN(starttime) AS FirstSeen, MAX(starttime) AS LastSeen\n\
+             FROM events\n\
+             WHERE {SOURCE}\n  AND {fail}\n\
+             GROUP BY username, TimeBin\n\
+             HAVING FailureCount >= {min}\n{last}\n",
+            risk = b.risk,
+            ms = b.window * 1000,
+            min = b.min_failures,
+            last = last(b.lookback, notes)
         ))
     }
 }

@@ -11,8 +11,8 @@
 //! No parser of CQL is published: the rules are checked by golden files and structure.
 
 use crate::{
-    Hosting, Language, Legacy, Log, Ordered, Spray, Stuffing, Travel, any_of, quoted, quoted_list,
-    span,
+    Burst, Hosting, Language, Legacy, Log, Ordered, Spray, Stuffing, Travel, any_of, quoted,
+    quoted_list, span,
 };
 
 pub(crate) struct Cql;
@@ -201,6 +201,28 @@ impl Language for Cql {
              | RiskScore := {}\n",
             cases.join(";\n    "),
             l.risk
+        ))
+    }
+
+    fn burst(&self, b: &Burst, notes: &mut Vec<String>) -> Result<String, String> {
+        let (fail, _) = sign_in_cases(&b.log)?;
+        b.note(notes);
+        notes.push(format!(
+            "Time interval: the last {}. Approximated: bins of {}, where the detector slides its window.",
+            span(b.lookback),
+            span(b.window)
+        ));
+        Ok(format!(
+            "{SOURCE}| {fail}\n\
+             | TimeBin := @timestamp - (@timestamp % {ms})\n\
+             | groupBy([user.name, TimeBin], function=[count(as=FailureCount), count(source.ip, distinct=true, as=UniqueIPs),\n    \
+             min(@timestamp, as=FirstSeen), max(@timestamp, as=LastSeen)], limit=max)\n\
+             | FailureCount >= {min}\n\
+             | DetectionType := \"BruteForceAttempt\"\n\
+             | RiskScore := {risk}\n",
+            ms = b.window * 1000,
+            min = b.min_failures,
+            risk = b.risk,
         ))
     }
 }

@@ -9,7 +9,7 @@
 //! `with runs=` form of "Potential Brute Force ... followed by a Successful Logon").
 
 use crate::{
-    Hosting, Language, Legacy, Log, Ordered, Spray, Stuffing, Travel, WinFailures, quoted,
+    Burst, Hosting, Language, Legacy, Log, Ordered, Spray, Stuffing, Travel, WinFailures, quoted,
     quoted_list,
 };
 
@@ -168,6 +168,41 @@ impl Language for Eql {
             q += "  and azure.signinlogs.properties.authentication_requirement != \"multiFactorAuthentication\"\n";
         }
         Ok(q)
+    }
+
+    fn burst(&self, b: &Burst, notes: &mut Vec<String>) -> Result<String, String> {
+        b.note(notes);
+        let (by, fail) = match &b.log {
+            Log::SignIns {
+                excluded,
+                correct_password,
+                reset_apps,
+            } => {
+                let mut fail = format!("{SIGN_IN} and {CODE} != \"0\"");
+                if !correct_password.is_empty() {
+                    fail += &format!(" and {CODE} not in ({})", quoted_list(correct_password));
+                }
+                if !excluded.is_empty() {
+                    fail += &format!(" and {CODE} not in ({})", quoted_list(excluded));
+                }
+                if !reset_apps.is_empty() {
+                    fail += &format!(
+                        " and azure.signinlogs.properties.app_display_name not in ({})",
+                        quoted_list(reset_apps)
+                    );
+                }
+                (USER, fail)
+            }
+            Log::Windows { failures, .. } => {
+                notes.push(WINDOWS_INDEX.into());
+                ("user.name", win_failure(failures))
+            }
+        };
+        Ok(format!(
+            "sequence by {by} with maxspan={}s\n  [{fail}]{}\n",
+            b.window,
+            runs(b.min_failures)
+        ))
     }
 }
 

@@ -11,7 +11,7 @@
 //! "... Brute Force ..." ones: `FROM logs-azure.signinlogs-* | WHERE ... | STATS ... BY ...`).
 
 use crate::{
-    Hosting, Language, Legacy, Log, Ordered, Spray, Stuffing, Travel, WinFailures, quoted,
+    Burst, Hosting, Language, Legacy, Log, Ordered, Spray, Stuffing, Travel, WinFailures, quoted,
     quoted_list,
 };
 
@@ -187,6 +187,31 @@ impl Language for Esql {
             l.risk
         );
         Ok(q)
+    }
+
+    fn burst(&self, b: &Burst, notes: &mut Vec<String>) -> Result<String, String> {
+        b.note(notes);
+        notes.push(format!(
+            "Approximated: bins of {} s aligned to the epoch, where the detector slides its window.",
+            b.window
+        ));
+        let l = logged(&b.log, notes);
+        Ok(format!(
+            "{from}\n| WHERE @timestamp > NOW() - {lookback} seconds\n\
+             | WHERE {fail}\n\
+             | EVAL Bin = DATE_TRUNC({window} seconds, @timestamp)\n\
+             | STATS FailureCount = COUNT(*), UniqueIPs = COUNT_DISTINCT(source.ip), FirstSeen = MIN(@timestamp),\n    \
+             LastSeen = MAX(@timestamp) BY {user}, Bin\n\
+             | WHERE FailureCount >= {min}\n\
+             | EVAL DetectionType = \"BruteForceAttempt\", RiskScore = {risk}\n",
+            from = l.from,
+            lookback = b.lookback,
+            fail = l.failure,
+            window = b.window,
+            user = l.user,
+            min = b.min_failures,
+            risk = b.risk,
+        ))
     }
 }
 

@@ -11,7 +11,7 @@
 //! ... by UserPrincipalName`) and the public T1586 page's KQL the seed profile reproduces.
 
 use crate::{
-    Hosting, Language, Legacy, Log, Ordered, Spray, Stuffing, Travel, quoted, quoted_list,
+    Burst, Hosting, Language, Legacy, Log, Ordered, Spray, Stuffing, Travel, quoted, quoted_list,
 };
 
 pub(crate) struct Kql;
@@ -143,6 +143,30 @@ impl Language for Kql {
             l.window,
             any.join(" or "),
             l.risk
+        ))
+    }
+
+    fn burst(&self, b: &Burst, notes: &mut Vec<String>) -> Result<String, String> {
+        let s = schema(&b.log);
+        b.note(notes);
+        notes.push(format!(
+            "Approximated: bins of {} s aligned to the epoch, where the detector slides its window.",
+            b.window
+        ));
+        Ok(format!(
+            "{table}\n| where TimeGenerated > ago({lookback}s)\n| where {failure}\n\
+             | summarize FailureCount = count(), IPList = make_set({ip}), FirstSeen = min(TimeGenerated),\n    \
+             LastSeen = max(TimeGenerated) by Account = {user}, Bin = bin(TimeGenerated, {window}s)\n\
+             | where FailureCount >= {min}\n\
+             | extend DetectionType = \"BruteForceAttempt\", RiskScore = {risk}\n",
+            table = s.table,
+            lookback = b.lookback,
+            failure = s.failure,
+            ip = s.ip,
+            user = s.user,
+            window = b.window,
+            min = b.min_failures,
+            risk = b.risk,
         ))
     }
 }

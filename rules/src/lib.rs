@@ -276,6 +276,30 @@ pub struct Spray {
     pub log: Log,
 }
 
+/// At least `min_failures` failures of one identity within `window` seconds: the brute-force
+/// attempt. The detector reports it only when no success follows within `follow` seconds (a
+/// success in time makes it the ordered compromise instead); a rule reports the failures.
+#[derive(Debug, Clone)]
+pub struct Burst {
+    pub window: u64,
+    pub follow: u64,
+    pub lookback: u64,
+    pub min_failures: u32,
+    pub risk: u32,
+    pub risk_max: u32,
+    pub log: Log,
+}
+
+impl Burst {
+    /// The note every language's rule carries.
+    pub(crate) fn note(&self, notes: &mut Vec<String>) {
+        notes.push(format!(
+            "The detector reports the attempt only when no success follows within {} s; with one, it is the ordered rule's compromise instead: read this rule's alerts together with that rule's.",
+            self.follow
+        ));
+    }
+}
+
 /// A successful single-factor sign-in over a legacy protocol (`client_apps`) or the ROPC password
 /// grant (a user agent containing one of `user_agents`).
 #[derive(Debug, Clone)]
@@ -297,6 +321,7 @@ pub enum Detection {
     Ordered(Ordered),
     Spray(Spray),
     Legacy(Legacy),
+    Burst(Burst),
 }
 
 impl Detection {
@@ -309,6 +334,7 @@ impl Detection {
             Detection::Ordered(o) => o.detection,
             Detection::Spray(s) => s.detection,
             Detection::Legacy(_) => "LegacyProtocolSuccess",
+            Detection::Burst(_) => "BruteForceAttempt",
         }
     }
 
@@ -327,6 +353,10 @@ impl Detection {
                 Log::Windows { .. } => "one_source_many_accounts",
             },
             Detection::Legacy(_) => "legacy_auth",
+            Detection::Burst(b) => match b.log {
+                Log::SignIns { .. } => "failures_then_success",
+                Log::Windows { .. } => "failed_logons_then_success",
+            },
         }
     }
 
@@ -344,6 +374,10 @@ impl Detection {
             Detection::Spray(s) => format!(
                 "{} (an attempt: the detector raises it with volume, to {}); {}",
                 s.risk, s.risk_max, s.label
+            ),
+            Detection::Burst(b) => format!(
+                "{} (an attempt: the detector raises it with volume and spread, to {})",
+                b.risk, b.risk_max
             ),
             Detection::ImpossibleTravel(Travel { risk, .. })
             | Detection::Hosting(Hosting { risk, .. })
@@ -368,6 +402,8 @@ pub(crate) trait Language {
     fn spray(&self, s: &Spray, notes: &mut Vec<String>) -> Result<String, String>;
     /// A legacy-protocol success.
     fn legacy(&self, l: &Legacy, notes: &mut Vec<String>) -> Result<String, String>;
+    /// A burst of failures of one identity (the brute-force attempt).
+    fn burst(&self, b: &Burst, notes: &mut Vec<String>) -> Result<String, String>;
 }
 
 impl Target {
@@ -451,6 +487,20 @@ pub fn detections(cfg: &Config) -> (Vec<Detection>, Vec<&'static str>) {
                 reset_apps: reset_apps.clone(),
             },
         }));
+        out.push(Detection::Burst(Burst {
+            window: f.attempt_window_secs,
+            follow: f.window_secs,
+            lookback: cfg.window_secs,
+            min_failures: f.attempt_min_failures,
+            risk: f.attempt_risk,
+            risk_max: f.attempt_risk_max,
+            // Lockout storms (50053) count toward the attempt even when excluded from runs.
+            log: Log::SignIns {
+                excluded: Vec::new(),
+                correct_password: f.correct_password_codes.clone(),
+                reset_apps: reset_apps.clone(),
+            },
+        }));
     }
     let p = &cfg.password_spray;
     if p.enabled {
@@ -502,6 +552,24 @@ pub fn detections(cfg: &Config) -> (Vec<Detection>, Vec<&'static str>) {
                 success_logon_types: w.success_logon_types.clone(),
             },
         }));
+        out.push(Detection::Burst(Burst {
+            window: w.attempt_window_secs,
+            follow: w.window_secs,
+            lookback: cfg.window_secs,
+            min_failures: w.attempt_min_failures,
+            risk: w.attempt_risk,
+            risk_max: w.attempt_risk_max,
+            log: Log::Windows {
+                failures: WinFailures {
+                    events: w.failure_events.clone(),
+                    codes: w.failure_codes.clone(),
+                    logon_types: w.failure_logon_types.clone(),
+                    exclude_machine: w.exclude_machine_accounts,
+                    exclude_anonymous: w.exclude_anonymous,
+                },
+                success_logon_types: Vec::new(),
+            },
+        }));
     }
     let o = &cfg.one_source_many_accounts;
     if o.enabled {
@@ -545,6 +613,8 @@ pub fn detections(cfg: &Config) -> (Vec<Detection>, Vec<&'static str>) {
 #[derive(Debug, Clone)]
 pub struct Rule {
     pub detection: &'static str,
+    /// The configuration section it comes from (`failed_logons_then_success`, ...).
+    pub signal: &'static str,
     pub notes: Vec<String>,
     pub query: String,
 }
@@ -573,6 +643,7 @@ fn written(cfg: &Config, target: Target) -> (Vec<Rule>, Vec<(&'static str, Strin
             Detection::Ordered(o) => lang.ordered(o, &mut limits),
             Detection::Spray(s) => lang.spray(s, &mut limits),
             Detection::Legacy(l) => lang.legacy(l, &mut limits),
+            Detection::Burst(b) => lang.burst(b, &mut limits),
         };
         let query = match query {
             Ok(q) => q,
@@ -598,6 +669,7 @@ fn written(cfg: &Config, target: Target) -> (Vec<Rule>, Vec<(&'static str, Strin
             );
             Rule {
                 detection: d.name(),
+                signal: d.signal(),
                 notes,
                 query,
             }

@@ -13,7 +13,7 @@
 //! One detection is one YAML stream: its base rules, then the correlations over them, documents
 //! separated by `---` (never a blank line). Rule names are `t1586_...`; correlations refer to them.
 
-use crate::{Hosting, Language, Legacy, Log, Ordered, Spray, Stuffing, Travel, WinFailures};
+use crate::{Burst, Hosting, Language, Legacy, Log, Ordered, Spray, Stuffing, Travel, WinFailures};
 
 pub(crate) struct Sigma;
 
@@ -469,6 +469,61 @@ impl Language for Sigma {
         out += &format!(
             "level: {}\ntags:\n  - attack.t1586\n  - attack.t1078.004\n",
             level(l.risk)
+        );
+        Ok(out)
+    }
+
+    fn burst(&self, b: &Burst, notes: &mut Vec<String>) -> Result<String, String> {
+        b.note(notes);
+        let (prefix, user, fail) = match &b.log {
+            Log::SignIns {
+                excluded,
+                correct_password,
+                reset_apps,
+            } => {
+                let mut not_failures = vec!["0".to_string()];
+                not_failures.extend(correct_password.iter().cloned());
+                not_failures.extend(excluded.iter().cloned());
+                let mut fail = format!(
+                    "  not_failure:\n    ResultType:{}\n",
+                    items(&not_failures, "      ")
+                );
+                let mut cond = "not not_failure".to_string();
+                if !reset_apps.is_empty() {
+                    fail += &format!(
+                        "  reset:\n    AppDisplayName:{}\n",
+                        items(reset_apps, "      ")
+                    );
+                    cond += " and not reset";
+                }
+                fail += &format!("  condition: {cond}\n");
+                (
+                    "t1586_attempt",
+                    "UserPrincipalName",
+                    base(
+                        "t1586 BruteForceAttempt: a failed sign-in",
+                        "t1586_attempt_failure",
+                        &fail,
+                    ),
+                )
+            }
+            Log::Windows { failures, .. } => (
+                "t1586_logon_attempt",
+                "TargetUserName",
+                win_base(
+                    "t1586 BruteForceAttempt: a failed logon",
+                    "t1586_logon_attempt_failure",
+                    &win_failure(failures),
+                ),
+            ),
+        };
+        let mut out = fail + "level: informational\n---\n";
+        out += &format!(
+            "{}correlation:\n  type: event_count\n  rules:\n    - {prefix}_failure\n  group-by:\n    - {user}\n  timespan: {}s\n  condition:\n    gte: {}\nlevel: {}\ntags:\n  - attack.t1110.001\n",
+            head("t1586 BruteForceAttempt", prefix),
+            b.window,
+            b.min_failures,
+            level(b.risk)
         );
         Ok(out)
     }

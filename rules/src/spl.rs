@@ -12,7 +12,7 @@
 //! properties.status.errorCode=... | rename properties.* as * | ... | stats ... by user``).
 
 use crate::{
-    Hosting, Language, Legacy, Log, Ordered, Spray, Stuffing, Travel, quoted, quoted_list,
+    Burst, Hosting, Language, Legacy, Log, Ordered, Spray, Stuffing, Travel, quoted, quoted_list,
 };
 
 pub(crate) struct Spl;
@@ -146,6 +146,22 @@ impl Language for Spl {
             base(l.window),
             any.join(" OR "),
             l.risk
+        ))
+    }
+
+    fn burst(&self, b: &Burst, notes: &mut Vec<String>) -> Result<String, String> {
+        b.note(notes);
+        Ok(format!(
+            "{}| where failure=1\n\
+             | sort 0 _time\n\
+             | streamstats time_window={}s count as FailureCount dc(ip) as UniqueIPs by user\n\
+             | where FailureCount>={}\n\
+             | stats max(FailureCount) as FailureCount max(UniqueIPs) as UniqueIPs min(_time) as FirstSeen max(_time) as LastSeen by user\n\
+             | eval DetectionType=\"BruteForceAttempt\", RiskScore={}\n",
+            flagged(&b.log, b.lookback),
+            b.window,
+            b.min_failures,
+            b.risk
         ))
     }
 }

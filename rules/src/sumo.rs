@@ -11,8 +11,8 @@
 //! No parser of the language is published: the rules are checked by golden files and structure.
 
 use crate::{
-    Hosting, Language, Legacy, Log, Ordered, Spray, Stuffing, Travel, any_of, quoted, quoted_list,
-    span,
+    Burst, Hosting, Language, Legacy, Log, Ordered, Spray, Stuffing, Travel, any_of, quoted,
+    quoted_list, span,
 };
 
 pub(crate) struct Sumo;
@@ -219,6 +219,29 @@ impl Language for Sumo {
             ]),
             any.join("\n  or "),
             l.risk
+        ))
+    }
+
+    fn burst(&self, b: &Burst, notes: &mut Vec<String>) -> Result<String, String> {
+        let (fail, _) = sign_in_tests(&b.log)?;
+        b.note(notes);
+        notes.push(format!(
+            "Time range: the last {} s. Approximated: timeslices of {}, where the detector slides its window.",
+            b.lookback,
+            span(b.window)
+        ));
+        Ok(format!(
+            "{}| where {fail}\n\
+             | timeslice {}\n\
+             | count as FailureCount, count_distinct(ip) as UniqueIPs, min(_messagetime) as FirstSeen,\n  \
+             max(_messagetime) as LastSeen by user, _timeslice\n\
+             | where FailureCount >= {}\n\
+             | \"BruteForceAttempt\" as DetectionType\n\
+             | {} as RiskScore\n",
+            base(&[("properties.appDisplayName", "app")]),
+            span(b.window),
+            b.min_failures,
+            b.risk
         ))
     }
 }

@@ -17,7 +17,7 @@
 //! exclusions are `!=`, case-insensitive names are `re.regex` with `(?i)`.
 
 use crate::{
-    Hosting, Language, Legacy, Log, Ordered, Spray, Stuffing, Travel, any_of, quoted, span,
+    Burst, Hosting, Language, Legacy, Log, Ordered, Spray, Stuffing, Travel, any_of, quoted, span,
 };
 
 pub(crate) struct Yaral;
@@ -310,6 +310,46 @@ impl Language for Yaral {
              condition:\n    $e\n}}\n",
             over(l.window, notes),
             l.risk
+        );
+        Ok(q)
+    }
+
+    fn burst(&self, b: &Burst, notes: &mut Vec<String>) -> Result<String, String> {
+        let Log::SignIns {
+            excluded,
+            correct_password,
+            reset_apps,
+        } = &b.log
+        else {
+            return Err(WINDOWS.into());
+        };
+        b.note(notes);
+        let mut q = format!(
+            "{}    $e.security_result.action = \"BLOCK\"\n",
+            head(
+                "t1586_brute_force_attempt",
+                "Failed sign-ins of one identity in a burst (t1586 BruteForceAttempt)",
+                severity(b.risk),
+            )
+        );
+        for code in correct_password.iter().chain(excluded) {
+            q += &format!(
+                "    $e.security_result.detection_fields[\"errorCode\"] != {}\n",
+                quoted(code)
+            );
+        }
+        for app in reset_apps {
+            q += &format!("    $e.target.application != {}\n", quoted(app));
+        }
+        q += &format!(
+            "  match:\n    $user over {}\n  outcome:\n    \
+             $failures = count_distinct($e.metadata.id)\n    \
+             $risk_score = max({})\n    \
+             $ip_list = array_distinct($e.principal.ip)\n  \
+             condition:\n    $e and $failures >= {}\n}}\n",
+            over(b.window, notes),
+            b.risk,
+            b.min_failures
         );
         Ok(q)
     }
