@@ -62,6 +62,6 @@ test('the package API: rules() returns the text and what the language cannot wri
   const r = rules('elastic-eql', { profile: 'default' });
   assert.match(r.text, /sequence by azure\.signinlogs\.properties\.user_principal_name/);
   assert.deepEqual(r.unwritten.map(([s]) => s), ['password_spray', 'one_source_many_accounts']);
-  assert.ok(r.notYet.includes('mfa_fatigue'));
+  assert.ok(r.notYet.includes('geo_velocity'));
   assert.throws(() => rules('nope'), /unknown rules target/);
 });

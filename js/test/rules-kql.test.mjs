@@ -22,7 +22,8 @@ const SIGNIN_LOGS =
   '(TimeGenerated:datetime, UserPrincipalName:string, ResultType:string, IPAddress:string, ' +
   'AppDisplayName:string, LocationDetails:dynamic, AutonomousSystemNumber:int, Location:string, ' +
   'AuthenticationDetails:string, ClientAppUsed:string, UserAgent:string, ' +
-  'AuthenticationRequirement:string)';
+  'AuthenticationRequirement:string, RiskEventTypes_V2:string, RiskLevelDuringSignIn:string, ' +
+  'RiskLevelAggregated:string, RiskState:string)';
 const SECURITY_EVENT =
   '(TimeGenerated:datetime, EventID:int, TargetUserName:string, TargetDomainName:string, ' +
   'IpAddress:string, WorkstationName:string, LogonType:int, Status:string, SubStatus:string, ' +

@@ -8,7 +8,10 @@
 //! `UNIQUECOUNT`), and its "Conditional logic in AQL queries" (`CASE ... WHEN ... THEN ... END`).
 //! No parser of AQL is published: the rules are checked by golden files and structure.
 
-use crate::{Burst, Hosting, Language, Legacy, Log, Ordered, Spray, Stuffing, Travel, sql_quoted};
+use crate::{
+    Burst, Fatigue, Hosting, IdRisk, Language, Legacy, Log, Ordered, Spray, Stuffing, Travel,
+    sql_quoted,
+};
 
 pub(crate) struct Aql;
 
@@ -23,6 +26,15 @@ const PROPERTIES: &[(&str, &str)] = &[
         r#"/"properties"/"autonomousSystemNumber""#,
     ),
     ("Client App", r#"/"properties"/"clientAppUsed""#),
+    (
+        "Risk Level During Sign-In",
+        r#"/"properties"/"riskLevelDuringSignIn""#,
+    ),
+    (
+        "Risk Level Aggregated",
+        r#"/"properties"/"riskLevelAggregated""#,
+    ),
+    ("Risk State", r#"/"properties"/"riskState""#),
     ("User Agent", r#"/"properties"/"userAgent""#),
     (
         "Authentication Requirement",
@@ -284,6 +296,63 @@ impl Language for Aql {
             ms = b.window * 1000,
             min = b.min_failures,
             last = last(b.lookback, notes)
+        ))
+    }
+
+    fn id_risk(&self, r: &IdRisk, notes: &mut Vec<String>) -> Result<String, String> {
+        properties_note(
+            &[
+                "Risk Level During Sign-In",
+                "Risk Level Aggregated",
+                "Risk State",
+            ],
+            notes,
+        );
+        r.note(notes);
+        r.types_note(notes);
+        notes.push(format!(
+            "RiskScore: {} for a high level or a confirmed compromise, else {}.",
+            r.risk_high, r.risk_other
+        ));
+        let mut q = format!(
+            "SELECT username AS UserPrincipalName, 'IdentityProtectionRisk' AS DetectionType,\n  \
+             COUNT(*) AS Records, UNIQUECOUNT(sourceip) AS UniqueIPs,\n  \
+             MIN(starttime) AS FirstSeen, MAX(starttime) AS LastSeen\n\
+             FROM events\n\
+             WHERE {SOURCE}\n  AND (\"Risk Level During Sign-In\" IN ({levels}) OR \"Risk Level Aggregated\" IN ({levels})\n    \
+             OR \"Risk State\" = 'confirmedCompromised')\n",
+            levels = sql_list(&r.levels)
+        );
+        if !r.cleared_states.is_empty() {
+            q += &format!(
+                "  AND NOT (\"Risk State\" IN ({}))\n",
+                sql_list(&r.cleared_states)
+            );
+        }
+        q += &format!("GROUP BY username\n{}\n", last(r.window, notes));
+        Ok(q)
+    }
+
+    fn fatigue(&self, f: &Fatigue, notes: &mut Vec<String>) -> Result<String, String> {
+        properties_note(&["Result Type"], notes);
+        notes.push(format!(
+            "Approximated: denials and a success in the same {} s bin, in any order.",
+            f.window
+        ));
+        Ok(format!(
+            "SELECT username AS UserPrincipalName, 'MfaFatigue' AS DetectionType, {risk} AS RiskScore, LONG(starttime / {ms}) AS TimeBin,\n  \
+             SUM(CASE WHEN \"Result Type\" IN ({codes}) THEN 1 ELSE 0 END) AS Denials,\n  \
+             SUM(CASE WHEN \"Result Type\" = '0' THEN 1 ELSE 0 END) AS SuccessCount,\n  \
+             MIN(starttime) AS FirstSeen, MAX(starttime) AS LastSeen\n\
+             FROM events\n\
+             WHERE {SOURCE}\n\
+             GROUP BY username, TimeBin\n\
+             HAVING Denials > {max} AND SuccessCount >= 1\n{last}\n",
+            risk = f.risk,
+            ms = f.window * 1000,
+            codes = sql_list(&f.denial_codes),
+            max = f.max_denials,
+            last = last(f.lookback, notes)
         ))
     }
 }

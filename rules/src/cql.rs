@@ -11,8 +11,8 @@
 //! No parser of CQL is published: the rules are checked by golden files and structure.
 
 use crate::{
-    Burst, Hosting, Language, Legacy, Log, Ordered, Spray, Stuffing, Travel, any_of, quoted,
-    quoted_list, span,
+    Burst, Fatigue, Hosting, IdRisk, Language, Legacy, Log, Ordered, Spray, Stuffing, Travel,
+    any_of, quoted, quoted_list, span,
 };
 
 pub(crate) struct Cql;
@@ -223,6 +223,67 @@ impl Language for Cql {
             ms = b.window * 1000,
             min = b.min_failures,
             risk = b.risk,
+        ))
+    }
+
+    fn id_risk(&self, r: &IdRisk, notes: &mut Vec<String>) -> Result<String, String> {
+        r.note(notes);
+        r.types_note(notes);
+        notes.push(format!("Time interval: the last {}.", span(r.window)));
+        const P: &str = "Vendor.properties";
+        let mut q = format!(
+            "{SOURCE}| case {{\n    \
+             {P}.riskLevelDuringSignIn=\"high\" | Level := \"high\";\n    \
+             {P}.riskLevelAggregated=\"high\" | Level := \"high\";\n    \
+             {P}.riskLevelDuringSignIn=\"medium\" | Level := \"medium\";\n    \
+             {P}.riskLevelAggregated=\"medium\" | Level := \"medium\";\n    \
+             {P}.riskLevelDuringSignIn=\"low\" | Level := \"low\";\n    \
+             {P}.riskLevelAggregated=\"low\" | Level := \"low\";\n    \
+             * | Level := \"none\";\n  }}\n"
+        );
+        if !r.cleared_states.is_empty() {
+            q += &format!(
+                "| !in(field=\"{P}.riskState\", values=[{}])\n",
+                quoted_list(&r.cleared_states)
+            );
+        }
+        q += &format!(
+            "| case {{\n    \
+             {P}.riskState=\"confirmedCompromised\" | Risk := {h};\n    \
+             Level=\"high\" | Risk := {h};\n    \
+             in(field=\"Level\", values=[{levels}]) Level=\"medium\" | Risk := {o};\n    \
+             in(field=\"Level\", values=[{levels}]) | Risk := {l};\n  }}\n\
+             | groupBy([user.name], function=[max(Risk, as=RiskScore), collect([source.ip, Level], limit=100),\n    \
+             min(@timestamp, as=FirstSeen), max(@timestamp, as=LastSeen)], limit=max)\n\
+             | DetectionType := \"IdentityProtectionRisk\"\n",
+            h = r.risk_high,
+            o = r.risk_other,
+            l = r.risk_low,
+            levels = quoted_list(&r.levels)
+        );
+        Ok(q)
+    }
+
+    fn fatigue(&self, f: &Fatigue, notes: &mut Vec<String>) -> Result<String, String> {
+        notes.push(format!(
+            "Time interval: the last {}. Approximated: denials and a success in the same {} bin, in any order.",
+            span(f.lookback),
+            span(f.window)
+        ));
+        Ok(format!(
+            "{SOURCE}| case {{\n    \
+             in(field=\"error.code\", values=[{codes}]) | _denial := 1 | _success := 0;\n    \
+             #event.outcome=\"success\" | _denial := 0 | _success := 1;\n  }}\n\
+             | TimeBin := @timestamp - (@timestamp % {ms})\n\
+             | groupBy([user.name, TimeBin], function=[sum(_denial, as=Denials), sum(_success, as=SuccessCount),\n    \
+             min(@timestamp, as=FirstSeen), max(@timestamp, as=LastSeen)], limit=max)\n\
+             | Denials > {max} AND SuccessCount >= 1\n\
+             | DetectionType := \"MfaFatigue\"\n\
+             | RiskScore := {risk}\n",
+            codes = quoted_list(&f.denial_codes),
+            ms = f.window * 1000,
+            max = f.max_denials,
+            risk = f.risk,
         ))
     }
 }

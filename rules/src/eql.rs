@@ -9,8 +9,8 @@
 //! `with runs=` form of "Potential Brute Force ... followed by a Successful Logon").
 
 use crate::{
-    Burst, Hosting, Language, Legacy, Log, Ordered, Spray, Stuffing, Travel, WinFailures, quoted,
-    quoted_list,
+    Burst, Fatigue, Hosting, IdRisk, Language, Legacy, Log, Ordered, Spray, Stuffing, Travel,
+    WinFailures, quoted, quoted_list,
 };
 
 pub(crate) struct Eql;
@@ -202,6 +202,51 @@ impl Language for Eql {
             "sequence by {by} with maxspan={}s\n  [{fail}]{}\n",
             b.window,
             runs(b.min_failures)
+        ))
+    }
+
+    fn id_risk(&self, r: &IdRisk, notes: &mut Vec<String>) -> Result<String, String> {
+        r.note(notes);
+        r.types_note(notes);
+        notes.push(format!(
+            "Approximated: one risk per rule ({}), not by level.",
+            r.risk_high
+        ));
+        const P: &str = "azure.signinlogs.properties";
+        let mut any = vec![
+            format!(
+                "{P}.risk_level_during_signin in ({})",
+                quoted_list(&r.levels)
+            ),
+            format!("{P}.risk_level_aggregated in ({})", quoted_list(&r.levels)),
+            format!("{P}.risk_state == \"confirmedCompromised\""),
+        ];
+        if !r.high_types.is_empty() {
+            any.push(format!(
+                "{P}.risk_event_types_v2 in ({})",
+                quoted_list(&r.high_types)
+            ));
+        }
+        let mut q = format!("{SIGN_IN}\n  and ({})\n", any.join("\n    or "));
+        if !r.cleared_states.is_empty() {
+            q += &format!(
+                "  and not {P}.risk_state in ({})\n",
+                quoted_list(&r.cleared_states)
+            );
+        }
+        Ok(q)
+    }
+
+    fn fatigue(&self, f: &Fatigue, notes: &mut Vec<String>) -> Result<String, String> {
+        notes.push(format!(
+            "Approximated: the success may come any time within the window after the denials (the detector wants it within {} s of the last).",
+            f.success_within
+        ));
+        Ok(format!(
+            "sequence by {USER} with maxspan={}s\n  [{SIGN_IN} and {CODE} in ({})]{}\n  [{SIGN_IN} and {CODE} == \"0\"]\n",
+            f.window,
+            quoted_list(&f.denial_codes),
+            runs(f.max_denials + 1)
         ))
     }
 }

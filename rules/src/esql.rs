@@ -11,8 +11,8 @@
 //! "... Brute Force ..." ones: `FROM logs-azure.signinlogs-* | WHERE ... | STATS ... BY ...`).
 
 use crate::{
-    Burst, Hosting, Language, Legacy, Log, Ordered, Spray, Stuffing, Travel, WinFailures, quoted,
-    quoted_list,
+    Burst, Fatigue, Hosting, IdRisk, Language, Legacy, Log, Ordered, Spray, Stuffing, Travel,
+    WinFailures, quoted, quoted_list,
 };
 
 pub(crate) struct Esql;
@@ -211,6 +211,58 @@ impl Language for Esql {
             user = l.user,
             min = b.min_failures,
             risk = b.risk,
+        ))
+    }
+
+    fn id_risk(&self, r: &IdRisk, notes: &mut Vec<String>) -> Result<String, String> {
+        r.note(notes);
+        notes.push("Approximated: any risk event type counts, but a high-risk type scores as the record's level does.".into());
+        const P: &str = "azure.signinlogs.properties";
+        let mut q = format!(
+            "{FROM}\n| WHERE @timestamp > NOW() - {} seconds\n\
+             | EVAL Level = CASE({P}.risk_level_during_signin == \"high\" OR {P}.risk_level_aggregated == \"high\", \"high\",\n    \
+             {P}.risk_level_during_signin == \"medium\" OR {P}.risk_level_aggregated == \"medium\", \"medium\",\n    \
+             {P}.risk_level_during_signin == \"low\" OR {P}.risk_level_aggregated == \"low\", \"low\", \"none\"),\n    \
+             State = COALESCE({P}.risk_state, \"\"), Types = MV_COUNT({P}.risk_event_types_v2)\n",
+            r.window
+        );
+        if !r.cleared_states.is_empty() {
+            q += &format!(
+                "| WHERE State NOT IN ({})\n",
+                quoted_list(&r.cleared_states)
+            );
+        }
+        q += &format!(
+            "| WHERE Level IN ({}) OR State == \"confirmedCompromised\" OR Types > 0\n\
+             | EVAL Risk = CASE(Level == \"high\" OR State == \"confirmedCompromised\", {}, Level == \"low\", {}, {})\n\
+             | STATS RiskScore = MAX(Risk), IPList = VALUES(source.ip), FirstSeen = MIN(@timestamp), LastSeen = MAX(@timestamp) BY {USER}\n\
+             | EVAL DetectionType = \"IdentityProtectionRisk\"\n",
+            quoted_list(&r.levels),
+            r.risk_high,
+            r.risk_low,
+            r.risk_other
+        );
+        Ok(q)
+    }
+
+    fn fatigue(&self, f: &Fatigue, notes: &mut Vec<String>) -> Result<String, String> {
+        notes.push(format!(
+            "Approximated: denials and a success in the same {} s bin, in any order (the detector wants the success within {} s after the last denial).",
+            f.window, f.success_within
+        ));
+        Ok(format!(
+            "{FROM}\n| WHERE @timestamp > NOW() - {} seconds\n\
+             | EVAL denial = CASE({CODE} IN ({}), 1, 0), success = CASE({CODE} == \"0\", 1, 0)\n\
+             | WHERE denial == 1 OR success == 1\n\
+             | EVAL Bin = DATE_TRUNC({} seconds, @timestamp)\n\
+             | STATS Denials = SUM(denial), Successes = SUM(success), FirstSeen = MIN(@timestamp), LastSeen = MAX(@timestamp) BY {USER}, Bin\n\
+             | WHERE Denials > {} AND Successes >= 1\n\
+             | EVAL DetectionType = \"MfaFatigue\", RiskScore = {}\n",
+            f.lookback,
+            quoted_list(&f.denial_codes),
+            f.window,
+            f.max_denials,
+            f.risk
         ))
     }
 }

@@ -11,7 +11,8 @@
 //! ... by UserPrincipalName`) and the public T1586 page's KQL the seed profile reproduces.
 
 use crate::{
-    Burst, Hosting, Language, Legacy, Log, Ordered, Spray, Stuffing, Travel, quoted, quoted_list,
+    Burst, Fatigue, Hosting, IdRisk, Language, Legacy, Log, Ordered, Spray, Stuffing, Travel,
+    quoted, quoted_list,
 };
 
 pub(crate) struct Kql;
@@ -167,6 +168,67 @@ impl Language for Kql {
             window = b.window,
             min = b.min_failures,
             risk = b.risk,
+        ))
+    }
+
+    fn id_risk(&self, r: &IdRisk, notes: &mut Vec<String>) -> Result<String, String> {
+        r.note(notes);
+        let mut q = format!(
+            "SigninLogs\n| where TimeGenerated > ago({}s)\n\
+             | extend Types = tostring(RiskEventTypes_V2), State = tostring(RiskState),\n    \
+             Level = case(RiskLevelDuringSignIn == \"high\" or RiskLevelAggregated == \"high\", \"high\",\n        \
+             RiskLevelDuringSignIn == \"medium\" or RiskLevelAggregated == \"medium\", \"medium\",\n        \
+             RiskLevelDuringSignIn == \"low\" or RiskLevelAggregated == \"low\", \"low\", \"none\")\n\
+             | extend HasType = isnotempty(Types) and Types !in (\"[]\", \"none\", \"[\\\"none\\\"]\")\n",
+            r.window
+        );
+        if !r.cleared_states.is_empty() {
+            q += &format!("| where State !in ({})\n", quoted_list(&r.cleared_states));
+        }
+        let high = if r.high_types.is_empty() {
+            String::new()
+        } else {
+            format!("Types has_any ({}) or ", quoted_list(&r.high_types))
+        };
+        q += &format!(
+            "| where HasType or Level in ({}) or State == \"confirmedCompromised\"\n\
+             | extend Risk = case({high}Level == \"high\" or State == \"confirmedCompromised\", {},\n    \
+             HasType or Level == \"medium\", {}, {})\n\
+             | summarize RiskScore = max(Risk), RiskEventTypes = make_set(Types), IPList = make_set(IPAddress),\n    \
+             FirstSeen = min(TimeGenerated), LastSeen = max(TimeGenerated) by UserPrincipalName\n\
+             | extend DetectionType = \"IdentityProtectionRisk\"\n",
+            quoted_list(&r.levels),
+            r.risk_high,
+            r.risk_other,
+            r.risk_low
+        );
+        Ok(q)
+    }
+
+    fn fatigue(&self, f: &Fatigue, notes: &mut Vec<String>) -> Result<String, String> {
+        notes.push("The detector also takes denials only from the identity's current run; any denials in the window count here.".into());
+        Ok(format!(
+            "let denials = SigninLogs\n\
+             | where TimeGenerated > ago({lookback}s)\n\
+             | where ResultType in ({codes})\n\
+             | project UserPrincipalName, DenialTime = TimeGenerated, DenialIP = IPAddress;\n\
+             SigninLogs\n\
+             | where TimeGenerated > ago({lookback}s)\n\
+             | where ResultType == \"0\"\n\
+             | project UserPrincipalName, SuccessTime = TimeGenerated, SuccessIP = IPAddress\n\
+             | join kind=inner denials on UserPrincipalName\n\
+             | where DenialTime between ((SuccessTime - {window}s) .. SuccessTime)\n\
+             | summarize Denials = count(), LastDenial = max(DenialTime), IPList = make_set(DenialIP)\n    \
+             by UserPrincipalName, SuccessTime, SuccessIP\n\
+             | where Denials > {max} and SuccessTime - LastDenial <= {within}s\n\
+             | summarize arg_min(SuccessTime, *) by UserPrincipalName\n\
+             | extend DetectionType = \"MfaFatigue\", RiskScore = {risk}\n",
+            lookback = f.lookback,
+            codes = quoted_list(&f.denial_codes),
+            window = f.window,
+            max = f.max_denials,
+            within = f.success_within,
+            risk = f.risk,
         ))
     }
 }

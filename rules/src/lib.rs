@@ -290,6 +290,27 @@ pub struct Burst {
     pub log: Log,
 }
 
+impl IdRisk {
+    /// The note every language's rule carries.
+    pub(crate) fn note(&self, notes: &mut Vec<String>) {
+        notes.push("Entra ID Protection's verdicts only: the detector also passes through Okta's, Google Workspace's and AWS's, which these sign-in rules do not read.".into());
+        if !self.ignored_types.is_empty() {
+            notes.push(format!(
+                "Approximated: a record whose only types are ignored ({}) still counts when its level does.",
+                self.ignored_types.join(", ")
+            ));
+        }
+    }
+
+    /// For the languages that cannot test "any type other than none" on a list field.
+    pub(crate) fn types_note(&self, notes: &mut Vec<String>) {
+        notes.push(format!(
+            "Approximated: a risk event type counts when it is one of high_types; others ({} in the detector) count only through the record's level.",
+            self.risk_other
+        ));
+    }
+}
+
 impl Burst {
     /// The note every language's rule carries.
     pub(crate) fn note(&self, notes: &mut Vec<String>) {
@@ -298,6 +319,34 @@ impl Burst {
             self.follow
         ));
     }
+}
+
+/// Entra ID Protection's own verdicts on a sign-in: risk event types other than `none`, a risk
+/// level (during the sign-in or aggregated) in `levels`, or the state `confirmedCompromised`; not
+/// when the state is in `cleared_states`. Risk `risk_high` for a type in `high_types`, a `high`
+/// level or a confirmed compromise, `risk_low` for a `low` level alone, else `risk_other`.
+#[derive(Debug, Clone)]
+pub struct IdRisk {
+    pub window: u64,
+    pub high_types: Vec<String>,
+    pub ignored_types: Vec<String>,
+    pub levels: Vec<String>,
+    pub cleared_states: Vec<String>,
+    pub risk_high: u32,
+    pub risk_other: u32,
+    pub risk_low: u32,
+}
+
+/// More than `max_denials` MFA denials (`denial_codes`) of one identity within `window` seconds,
+/// then a success within `success_within` seconds of the last one: push-bombing that worked.
+#[derive(Debug, Clone)]
+pub struct Fatigue {
+    pub window: u64,
+    pub lookback: u64,
+    pub denial_codes: Vec<String>,
+    pub max_denials: u32,
+    pub success_within: u64,
+    pub risk: u32,
 }
 
 /// A successful single-factor sign-in over a legacy protocol (`client_apps`) or the ROPC password
@@ -322,6 +371,8 @@ pub enum Detection {
     Spray(Spray),
     Legacy(Legacy),
     Burst(Burst),
+    IdRisk(IdRisk),
+    Fatigue(Fatigue),
 }
 
 impl Detection {
@@ -335,6 +386,8 @@ impl Detection {
             Detection::Spray(s) => s.detection,
             Detection::Legacy(_) => "LegacyProtocolSuccess",
             Detection::Burst(_) => "BruteForceAttempt",
+            Detection::IdRisk(_) => "IdentityProtectionRisk",
+            Detection::Fatigue(_) => "MfaFatigue",
         }
     }
 
@@ -353,6 +406,8 @@ impl Detection {
                 Log::Windows { .. } => "one_source_many_accounts",
             },
             Detection::Legacy(_) => "legacy_auth",
+            Detection::IdRisk(_) => "identity_protection",
+            Detection::Fatigue(_) => "mfa_fatigue",
             Detection::Burst(b) => match b.log {
                 Log::SignIns { .. } => "failures_then_success",
                 Log::Windows { .. } => "failed_logons_then_success",
@@ -379,9 +434,14 @@ impl Detection {
                 "{} (an attempt: the detector raises it with volume and spread, to {})",
                 b.risk, b.risk_max
             ),
+            Detection::IdRisk(r) => format!(
+                "{} for a high-risk type, a high level or a confirmed compromise, {} for a low level alone, else {}",
+                r.risk_high, r.risk_low, r.risk_other
+            ),
             Detection::ImpossibleTravel(Travel { risk, .. })
             | Detection::Hosting(Hosting { risk, .. })
-            | Detection::Legacy(Legacy { risk, .. }) => risk.to_string(),
+            | Detection::Legacy(Legacy { risk, .. })
+            | Detection::Fatigue(Fatigue { risk, .. }) => risk.to_string(),
         }
     }
 }
@@ -404,6 +464,10 @@ pub(crate) trait Language {
     fn legacy(&self, l: &Legacy, notes: &mut Vec<String>) -> Result<String, String>;
     /// A burst of failures of one identity (the brute-force attempt).
     fn burst(&self, b: &Burst, notes: &mut Vec<String>) -> Result<String, String>;
+    /// The identity provider's own risk verdicts.
+    fn id_risk(&self, r: &IdRisk, notes: &mut Vec<String>) -> Result<String, String>;
+    /// MFA denials, then a success.
+    fn fatigue(&self, f: &Fatigue, notes: &mut Vec<String>) -> Result<String, String>;
 }
 
 impl Target {
@@ -427,8 +491,6 @@ impl Target {
 const NOT_GENERATED: &[&str] = &[
     "geo_velocity",
     "token_replay",
-    "mfa_fatigue",
-    "identity_protection",
     "combined_risk",
     "explicit_credentials",
     "client_phishing",
@@ -520,6 +582,35 @@ pub fn detections(cfg: &Config) -> (Vec<Detection>, Vec<&'static str>) {
                 correct_password: cfg.failures_then_success.correct_password_codes.clone(),
                 reset_apps: reset_apps.clone(),
             },
+        }));
+    }
+    let m = &cfg.mfa_fatigue;
+    if m.enabled {
+        out.push(Detection::Fatigue(Fatigue {
+            window: m.window_secs,
+            lookback: cfg.window_secs,
+            denial_codes: m.denial_codes.clone(),
+            max_denials: m.max_denials,
+            success_within: m.success_within_secs,
+            risk: m.risk,
+        }));
+    }
+    let i = &cfg.identity_protection;
+    if i.enabled {
+        let levels: &[&str] = match i.min_level.to_ascii_lowercase().as_str() {
+            "low" => &["low", "medium", "high"],
+            "high" => &["high"],
+            _ => &["medium", "high"],
+        };
+        out.push(Detection::IdRisk(IdRisk {
+            window: cfg.window_secs,
+            high_types: i.high_types.clone(),
+            ignored_types: i.ignored_types.clone(),
+            levels: levels.iter().map(ToString::to_string).collect(),
+            cleared_states: i.cleared_states.clone(),
+            risk_high: i.risk_high,
+            risk_other: i.risk_other,
+            risk_low: i.risk_low,
         }));
     }
     let l = &cfg.legacy_auth;
@@ -644,6 +735,8 @@ fn written(cfg: &Config, target: Target) -> (Vec<Rule>, Vec<(&'static str, Strin
             Detection::Spray(s) => lang.spray(s, &mut limits),
             Detection::Legacy(l) => lang.legacy(l, &mut limits),
             Detection::Burst(b) => lang.burst(b, &mut limits),
+            Detection::IdRisk(r) => lang.id_risk(r, &mut limits),
+            Detection::Fatigue(f) => lang.fatigue(f, &mut limits),
         };
         let query = match query {
             Ok(q) => q,

@@ -13,7 +13,10 @@
 //! One detection is one YAML stream: its base rules, then the correlations over them, documents
 //! separated by `---` (never a blank line). Rule names are `t1586_...`; correlations refer to them.
 
-use crate::{Burst, Hosting, Language, Legacy, Log, Ordered, Spray, Stuffing, Travel, WinFailures};
+use crate::{
+    Burst, Fatigue, Hosting, IdRisk, Language, Legacy, Log, Ordered, Spray, Stuffing, Travel,
+    WinFailures,
+};
 
 pub(crate) struct Sigma;
 
@@ -524,6 +527,85 @@ impl Language for Sigma {
             b.window,
             b.min_failures,
             level(b.risk)
+        );
+        Ok(out)
+    }
+
+    fn id_risk(&self, r: &IdRisk, notes: &mut Vec<String>) -> Result<String, String> {
+        r.note(notes);
+        notes.push(format!(
+            "Approximated: one level per rule ({}, risk {}), not by the record's level or types.",
+            level(r.risk_high),
+            r.risk_high
+        ));
+        let mut sel = format!(
+            "  during:\n    RiskLevelDuringSignIn:{}\n  aggregated:\n    RiskLevelAggregated:{}\n  compromised:\n    RiskState: confirmedCompromised\n",
+            items(&r.levels, "      "),
+            items(&r.levels, "      ")
+        );
+        // Any risk event type but none (the high ones score no differently here: one level).
+        sel += "  typed:\n    RiskEventTypes_V2|re: '[A-Za-z]'\n  untyped:\n    RiskEventTypes_V2:\n      - 'none'\n      - '[\"none\"]'\n";
+        let any = [
+            "during",
+            "aggregated",
+            "compromised",
+            "(typed and not untyped)",
+        ];
+        let mut cond = format!("({})", any.join(" or "));
+        if !r.cleared_states.is_empty() {
+            sel += &format!(
+                "  cleared:\n    RiskState:{}\n",
+                items(&r.cleared_states, "      ")
+            );
+            cond += " and not cleared";
+        }
+        sel += &format!("  condition: {cond}\n");
+        let mut out = base(
+            "t1586 IdentityProtectionRisk",
+            "t1586_identity_protection",
+            &sel,
+        );
+        out += &format!(
+            "level: {}\ntags:\n  - attack.t1586\n  - attack.t1078\n",
+            level(r.risk_high)
+        );
+        Ok(out)
+    }
+
+    fn fatigue(&self, f: &Fatigue, notes: &mut Vec<String>) -> Result<String, String> {
+        notes.push(format!(
+            "Approximated: the success may come any time within the window after the denials (the detector wants it within {} s of the last).",
+            f.success_within
+        ));
+        let mut out = base(
+            "t1586 MfaFatigue: a denied MFA prompt",
+            "t1586_mfa_denial",
+            &format!(
+                "  denial:\n    ResultType:{}\n  condition: denial\n",
+                items(&f.denial_codes, "      ")
+            ),
+        );
+        out += "level: informational\n---\n";
+        out += &base(
+            "t1586 MfaFatigue: a successful sign-in",
+            "t1586_mfa_success",
+            "  success:\n    ResultType: '0'\n  condition: success\n",
+        );
+        out += "level: informational\n---\n";
+        out += &format!(
+            "{}correlation:\n  type: event_count\n  rules:\n    - t1586_mfa_denial\n  group-by:\n    - UserPrincipalName\n  timespan: {}s\n  condition:\n    gt: {}\nlevel: low\n---\n",
+            head(
+                "t1586 MfaFatigue: denials of one identity",
+                "t1586_mfa_denials"
+            ),
+            f.window,
+            f.max_denials
+        );
+        out += &format!(
+            "{}correlation:\n  type: temporal_ordered\n  rules:\n    - t1586_mfa_denials\n    - t1586_mfa_success\n  group-by:\n    - UserPrincipalName\n  timespan: {}s\nlevel: {}\ntags:\n  - attack.t1621\n  - attack.t1586\n",
+            head("t1586 MfaFatigue", "t1586_mfa_fatigue"),
+            f.window,
+            level(f.risk)
         );
         Ok(out)
     }

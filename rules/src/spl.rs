@@ -12,7 +12,8 @@
 //! properties.status.errorCode=... | rename properties.* as * | ... | stats ... by user``).
 
 use crate::{
-    Burst, Hosting, Language, Legacy, Log, Ordered, Spray, Stuffing, Travel, quoted, quoted_list,
+    Burst, Fatigue, Hosting, IdRisk, Language, Legacy, Log, Ordered, Spray, Stuffing, Travel,
+    quoted, quoted_list,
 };
 
 pub(crate) struct Spl;
@@ -162,6 +163,64 @@ impl Language for Spl {
             b.window,
             b.min_failures,
             b.risk
+        ))
+    }
+
+    fn id_risk(&self, r: &IdRisk, notes: &mut Vec<String>) -> Result<String, String> {
+        r.note(notes);
+        let mut q = format!(
+            "{}| eval types=mvjoin('riskEventTypes_v2{{}}', \",\"), state=coalesce(riskState, \"\"),\n  \
+             level=case(riskLevelDuringSignIn==\"high\" OR riskLevelAggregated==\"high\", \"high\", riskLevelDuringSignIn==\"medium\" OR riskLevelAggregated==\"medium\", \"medium\", riskLevelDuringSignIn==\"low\" OR riskLevelAggregated==\"low\", \"low\", true(), \"none\"),\n  \
+             has_type=if(isnotnull(types) AND types!=\"\" AND types!=\"none\", 1, 0)\n",
+            base(r.window)
+        );
+        if !r.cleared_states.is_empty() {
+            q += &format!(
+                "| where NOT in(state, {})\n",
+                quoted_list(&r.cleared_states)
+            );
+        }
+        let high = if r.high_types.is_empty() {
+            String::new()
+        } else {
+            let alts: Vec<String> = r
+                .high_types
+                .iter()
+                .map(|t| crate::any_of(std::slice::from_ref(t)))
+                .collect();
+            format!(
+                "match(types, {}) OR ",
+                quoted(&format!("(^|,)({})(,|$)", alts.join("|")))
+            )
+        };
+        q += &format!(
+            "| where has_type=1 OR in(level, {}) OR state==\"confirmedCompromised\"\n\
+             | eval risk=case({high}level==\"high\" OR state==\"confirmedCompromised\", {}, has_type=1 OR level==\"medium\", {}, true(), {})\n\
+             | stats max(risk) as RiskScore values(types) as RiskEventTypes values(ipAddress) as IPList min(_time) as FirstSeen max(_time) as LastSeen by userPrincipalName\n\
+             | eval DetectionType=\"IdentityProtectionRisk\"\n",
+            quoted_list(&r.levels),
+            r.risk_high,
+            r.risk_other,
+            r.risk_low
+        );
+        Ok(q)
+    }
+
+    fn fatigue(&self, f: &Fatigue, _: &mut Vec<String>) -> Result<String, String> {
+        Ok(format!(
+            "{}| eval denial=if(in(code, {}), 1, 0), success=if(code==\"0\", 1, 0), denied_at=if(denial=1, _time, null())\n\
+             | where denial=1 OR success=1\n\
+             | sort 0 _time\n\
+             | streamstats time_window={}s sum(denial) as Denials max(denied_at) as LastDenial by userPrincipalName\n\
+             | where success=1 AND Denials>{} AND _time-LastDenial<={}\n\
+             | stats min(_time) as SuccessTime max(Denials) as Denials values(ipAddress) as IPList by userPrincipalName\n\
+             | eval DetectionType=\"MfaFatigue\", RiskScore={}\n",
+            base(f.lookback),
+            quoted_list(&f.denial_codes),
+            f.window,
+            f.max_denials,
+            f.success_within,
+            f.risk
         ))
     }
 }

@@ -11,8 +11,8 @@
 //! No parser of the language is published: the rules are checked by golden files and structure.
 
 use crate::{
-    Burst, Hosting, Language, Legacy, Log, Ordered, Spray, Stuffing, Travel, any_of, quoted,
-    quoted_list, span,
+    Burst, Fatigue, Hosting, IdRisk, Language, Legacy, Log, Ordered, Spray, Stuffing, Travel,
+    any_of, quoted, quoted_list, span,
 };
 
 pub(crate) struct Sumo;
@@ -242,6 +242,57 @@ impl Language for Sumo {
             span(b.window),
             b.min_failures,
             b.risk
+        ))
+    }
+
+    fn id_risk(&self, r: &IdRisk, notes: &mut Vec<String>) -> Result<String, String> {
+        r.note(notes);
+        r.types_note(notes);
+        notes.push(format!("Time range: the last {} s.", r.window));
+        let mut q = format!(
+            "{}| if(during = \"high\" or aggregated = \"high\", \"high\", if(during = \"medium\" or aggregated = \"medium\", \"medium\", if(during = \"low\" or aggregated = \"low\", \"low\", \"none\"))) as level\n",
+            base(&[
+                ("properties.riskLevelDuringSignIn", "during"),
+                ("properties.riskLevelAggregated", "aggregated"),
+                ("properties.riskState", "state"),
+            ])
+        );
+        if !r.cleared_states.is_empty() {
+            q += &format!("| where !(state in ({}))\n", quoted_list(&r.cleared_states));
+        }
+        q += &format!(
+            "| where level in ({}) or state = \"confirmedCompromised\"\n\
+             | if(level = \"high\" or state = \"confirmedCompromised\", {}, if(level = \"medium\", {}, {})) as risk\n\
+             | max(risk) as RiskScore, count_distinct(ip) as UniqueIPs, min(_messagetime) as FirstSeen, max(_messagetime) as LastSeen by user\n\
+             | \"IdentityProtectionRisk\" as DetectionType\n",
+            quoted_list(&r.levels),
+            r.risk_high,
+            r.risk_other,
+            r.risk_low
+        );
+        Ok(q)
+    }
+
+    fn fatigue(&self, f: &Fatigue, notes: &mut Vec<String>) -> Result<String, String> {
+        notes.push(format!(
+            "Time range: the last {} s. Approximated: denials and a success in the same {} timeslice, in any order.",
+            f.lookback,
+            span(f.window)
+        ));
+        Ok(format!(
+            "{}| if(code in ({}), 1, 0) as denial\n\
+             | if(code = \"0\", 1, 0) as success\n\
+             | where denial = 1 or success = 1\n\
+             | timeslice {}\n\
+             | sum(denial) as Denials, sum(success) as SuccessCount, min(_messagetime) as FirstSeen, max(_messagetime) as LastSeen by user, _timeslice\n\
+             | where Denials > {} and SuccessCount >= 1\n\
+             | \"MfaFatigue\" as DetectionType\n\
+             | {} as RiskScore\n",
+            base(&[]),
+            quoted_list(&f.denial_codes),
+            span(f.window),
+            f.max_denials,
+            f.risk
         ))
     }
 }

@@ -17,7 +17,8 @@
 //! exclusions are `!=`, case-insensitive names are `re.regex` with `(?i)`.
 
 use crate::{
-    Burst, Hosting, Language, Legacy, Log, Ordered, Spray, Stuffing, Travel, any_of, quoted, span,
+    Burst, Fatigue, Hosting, IdRisk, Language, Legacy, Log, Ordered, Spray, Stuffing, Travel,
+    any_of, quoted, span,
 };
 
 pub(crate) struct Yaral;
@@ -350,6 +351,92 @@ impl Language for Yaral {
             over(b.window, notes),
             b.risk,
             b.min_failures
+        );
+        Ok(q)
+    }
+
+    fn id_risk(&self, r: &IdRisk, notes: &mut Vec<String>) -> Result<String, String> {
+        r.note(notes);
+        r.types_note(notes);
+        let mut any = Vec::new();
+        for l in &r.levels {
+            any.push(format!(
+                "$e.security_result.detection_fields[\"riskLevelDuringSignIn\"] = {}",
+                quoted(l)
+            ));
+            any.push(format!(
+                "$e.security_result.detection_fields[\"riskLevelAggregated\"] = {}",
+                quoted(l)
+            ));
+        }
+        any.push(
+            "$e.security_result.detection_fields[\"riskState\"] = \"confirmedCompromised\"".into(),
+        );
+        let mut q = format!(
+            "{}    ({})\n",
+            head(
+                "t1586_identity_protection",
+                "Entra ID Protection's own risk verdicts on a sign-in (t1586 IdentityProtectionRisk)",
+                severity(r.risk_high),
+            ),
+            any.join("\n      or ")
+        );
+        for c in &r.cleared_states {
+            q += &format!(
+                "    $e.security_result.detection_fields[\"riskState\"] != {}\n",
+                quoted(c)
+            );
+        }
+        q += &format!(
+            "  match:\n    $user over {}\n  outcome:\n    \
+             $risk_score = max(if($e.security_result.detection_fields[\"riskLevelDuringSignIn\"] = \"high\", {}, {}))\n    \
+             $ip_list = array_distinct($e.principal.ip)\n  \
+             condition:\n    $e\n}}\n",
+            over(r.window, notes),
+            r.risk_high,
+            r.risk_other
+        );
+        Ok(q)
+    }
+
+    fn fatigue(&self, f: &Fatigue, notes: &mut Vec<String>) -> Result<String, String> {
+        notes.push(format!(
+            "Approximated: the success may come any time within the window after the denials (the detector wants it within {} s of the last).",
+            f.success_within
+        ));
+        let codes: Vec<String> = f
+            .denial_codes
+            .iter()
+            .map(|c| {
+                format!(
+                    "$d.security_result.detection_fields[\"errorCode\"] = {}",
+                    quoted(c)
+                )
+            })
+            .collect();
+        let mut q = format!(
+            "rule t1586_mfa_fatigue {{\n  meta:\n    author = \"t1586\"\n    \
+             description = \"Denied MFA prompts, then a success, for one identity (t1586 MfaFatigue)\"\n    \
+             mitre_attack_technique = \"T1621\"\n    severity = \"{}\"\n  events:\n",
+            severity(f.risk)
+        );
+        for v in ["d", "s"] {
+            q += &format!(
+                "    ${v}.metadata.event_type = \"USER_LOGIN\"\n    ${v}.metadata.vendor_name = \"Microsoft\"\n    \
+                 ${v}.target.user.userid = $user\n"
+            );
+        }
+        q += &format!(
+            "    ({})\n    $s.security_result.action = \"ALLOW\"\n    \
+             $d.metadata.event_timestamp.seconds < $s.metadata.event_timestamp.seconds\n  \
+             match:\n    $user over {}\n  outcome:\n    \
+             $denials = count_distinct($d.metadata.id)\n    \
+             $risk_score = max({})\n  \
+             condition:\n    $d and $s and $denials > {}\n}}\n",
+            codes.join("\n      or "),
+            over(f.window, notes),
+            f.risk,
+            f.max_denials
         );
         Ok(q)
     }

@@ -168,7 +168,8 @@ fn disabled_and_unwritten_signals() {
     );
     assert!(missing.is_empty(), "{missing:?}");
     let (_, missing) = detections(&Config::for_profile(Profile::Default));
-    assert!(missing.contains(&"mfa_fatigue"), "{missing:?}");
+    assert!(missing.contains(&"geo_velocity"), "{missing:?}");
+    assert!(!missing.contains(&"mfa_fatigue"), "{missing:?}");
     assert!(!missing.contains(&"password_spray"), "{missing:?}");
     assert!(!missing.contains(&"hosting"));
 }
@@ -194,7 +195,9 @@ fn the_default_signals_follow_the_configuration() {
             "password_spray":{"min_identities":9,"window_secs":900},
             "legacy_auth":{"client_apps":["IMAP4"],"user_agents":["BAV2ROPC"],"risk":66},
             "failed_logons_then_success":{"min_failures":6,"failure_codes":["0xc000006a"]},
-            "one_source_many_accounts":{"burst_min_accounts":12,"min_accounts":40}}"#,
+            "one_source_many_accounts":{"burst_min_accounts":12,"min_accounts":40},
+            "mfa_fatigue":{"max_denials":13},
+            "identity_protection":{"cleared_states":["dismissed"]}}"#,
     );
     let default = Config::for_profile(Profile::Default);
     for &t in Target::ALL {
@@ -239,6 +242,25 @@ fn the_default_signals_follow_the_configuration() {
         if written.contains(&"FailedLogonsThenSuccess") {
             let b = block("FailedLogonsThenSuccess");
             assert!(!b.contains("0xc0000064"), "{t}: failure_codes:\n{b}");
+        }
+        if written.contains(&"MfaFatigue") {
+            let b = block("MfaFatigue");
+            let n = if t == Target::ElasticEql {
+                "runs=14"
+            } else {
+                "13"
+            };
+            assert!(
+                b.contains(n) && !b.contains(" 10\n"),
+                "{t}: max_denials:\n{b}"
+            );
+        }
+        if written.contains(&"IdentityProtectionRisk") {
+            let b = block("IdentityProtectionRisk");
+            assert!(
+                b.contains("dismissed") && !b.contains("remediated"),
+                "{t}: cleared_states:\n{b}"
+            );
         }
         if written.contains(&"OneSourceManyAccounts") {
             let b = block("OneSourceManyAccounts");

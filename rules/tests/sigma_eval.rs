@@ -78,6 +78,10 @@ fn signin_logs(e: &AuthEvent) -> Value {
         "ClientAppUsed": e.client_app.as_deref(),
         "UserAgent": e.user_agent.as_deref(),
         "AuthenticationRequirement": e.extra.as_ref().and_then(|x| x.auth_requirement.as_deref()),
+        // The reader keeps the higher of the two levels, and the types as a list.
+        "RiskLevelDuringSignIn": e.extra.as_ref().and_then(|x| x.risk_level.as_deref()),
+        "RiskState": e.extra.as_ref().and_then(|x| x.risk_state.as_deref()),
+        "RiskEventTypes_V2": e.extra.as_ref().map(|x| x.risk_event_types.join(",")),
     })
 }
 
@@ -213,6 +217,8 @@ const DEFAULT_KINDS: &[&str] = &[
     "LegacyProtocolSuccess",
     "SuspiciousInfrastructure",
     "BruteForceAttempt",
+    "IdentityProtectionRisk",
+    "MfaFatigue",
     "FailedLogonsThenSuccess",
     "OneSourceManyAccounts",
 ];
