@@ -282,7 +282,7 @@ function writeRules(o) {
     return 3;
   }
   process.stdout.write(r.text);
-  for (const [signal, why] of r.unwritten) process.stderr.write(`t1586: ${signal}: no ${o.to} rule: ${why}\n`);
+  for (const [signal, detection, why] of r.unwritten) process.stderr.write(`t1586: ${signal}: no ${o.to} rule for ${detection}: ${why}\n`);
   if (r.notYet.length) process.stderr.write(`t1586: not written as ${o.to} rules yet: ${r.notYet.join(', ')}\n`);
   return 0;
 }

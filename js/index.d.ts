@@ -115,7 +115,7 @@ export function catalog(): Catalog;
  * configuration. */
 export interface Rules {
   text: string;
-  unwritten: [signal: string, reason: string][];
+  unwritten: [signal: string, detection: string, reason: string][];
   notYet: string[];
 }
 export function rules(target: string, config?: string | object | null): Rules;

@@ -237,8 +237,8 @@ fn rules(args: RulesArgs) -> Result<ExitCode> {
         .map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
     let rules = t1586_rules::rules(&cfg, target);
     print!("{}", t1586_rules::render(target, &rules));
-    for (signal, why) in t1586_rules::unwritten(&cfg, target) {
-        eprintln!("t1586: {signal}: no {target} rule: {why}");
+    for (signal, detection, why) in t1586_rules::unwritten(&cfg, target) {
+        eprintln!("t1586: {signal}: no {target} rule for {detection}: {why}");
     }
     let (_, missing) = t1586_rules::detections(&cfg);
     if !missing.is_empty() {

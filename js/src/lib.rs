@@ -88,8 +88,8 @@ pub fn rules_targets() -> Vec<String> {
 
 /// `t1586 rules`: the configuration's detections as a SIEM's own rules, from the same generators
 /// as the Rust CLI (the `t1586-rules` crate). `config` as `Detector`'s. Returns `{text, unwritten:
-/// [[signal, reason]], notYet: [signal]}`: the rules, the enabled signals this language cannot
-/// write (and why), and those without a generator yet.
+/// [[signal, detection, reason]], notYet: [signal]}`: the rules, the enabled detections this
+/// language cannot write (and why), and the signals without a generator yet.
 #[wasm_bindgen]
 pub fn rules(target: &str, config: JsValue) -> Result<JsValue, JsError> {
     let target: t1586_rules::Target = target.parse().map_err(js_err)?;

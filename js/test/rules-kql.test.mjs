@@ -23,7 +23,8 @@ const SIGNIN_LOGS =
   'AppDisplayName:string, LocationDetails:dynamic, AutonomousSystemNumber:int, Location:string, ' +
   'AuthenticationDetails:string, ClientAppUsed:string, UserAgent:string, ' +
   'AuthenticationRequirement:string, RiskEventTypes_V2:string, RiskLevelDuringSignIn:string, ' +
-  'RiskLevelAggregated:string, RiskState:string)';
+  'RiskLevelAggregated:string, RiskState:string, AppId:string, AuthenticationProtocol:string, ' +
+  'ResourceIdentity:string, ResourceDisplayName:string)';
 const SECURITY_EVENT =
   '(TimeGenerated:datetime, EventID:int, TargetUserName:string, TargetDomainName:string, ' +
   'IpAddress:string, WorkstationName:string, LogonType:int, Status:string, SubStatus:string, ' +

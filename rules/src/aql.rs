@@ -9,8 +9,8 @@
 //! No parser of AQL is published: the rules are checked by golden files and structure.
 
 use crate::{
-    Burst, Fatigue, Hosting, IdRisk, Language, Legacy, Log, Ordered, Spray, Stuffing, Travel,
-    sql_quoted,
+    Burst, Fatigue, Hosting, IdRisk, Language, Legacy, Log, Ordered, Phishing, Spray, Stuffing,
+    Travel, lower, sql_quoted,
 };
 
 pub(crate) struct Aql;
@@ -35,6 +35,12 @@ const PROPERTIES: &[(&str, &str)] = &[
         r#"/"properties"/"riskLevelAggregated""#,
     ),
     ("Risk State", r#"/"properties"/"riskState""#),
+    ("App ID", r#"/"properties"/"appId""#),
+    (
+        "Authentication Protocol",
+        r#"/"properties"/"authenticationProtocol""#,
+    ),
+    ("Resource ID", r#"/"properties"/"resourceId""#),
     ("User Agent", r#"/"properties"/"userAgent""#),
     (
         "Authentication Requirement",
@@ -353,6 +359,64 @@ impl Language for Aql {
             codes = sql_list(&f.denial_codes),
             max = f.max_denials,
             last = last(f.lookback, notes)
+        ))
+    }
+
+    fn phishing(&self, p: &Phishing, notes: &mut Vec<String>) -> Result<String, String> {
+        properties_note(
+            &[
+                "Result Type",
+                "App ID",
+                "Application",
+                "User Agent",
+                "Authentication Protocol",
+                "Resource ID",
+            ],
+            notes,
+        );
+        p.note(notes);
+        let mut client = Vec::new();
+        if !p.clients.is_empty() {
+            client.push(format!(
+                "LOWER(\"App ID\") IN ({})",
+                sql_list(&lower(&p.clients))
+            ));
+        }
+        if !p.client_names.is_empty() {
+            client.push(format!(
+                "\"Application\" IN ({})",
+                sql_list(&p.client_names)
+            ));
+        }
+        for ua in &p.user_agents {
+            client.push(format!(
+                "\"User Agent\" ILIKE {}",
+                sql_quoted(&format!("%{ua}%"))
+            ));
+        }
+        if client.is_empty() {
+            client.push("1 = 0".into());
+        }
+        let flow = if p.device_code {
+            notes.push(format!(
+                "RiskScore: {} here; the detector gives the broker's {}.",
+                p.risk, p.risk_broker
+            ));
+            "\"Authentication Protocol\" = 'deviceCode'".to_string()
+        } else {
+            format!("LOWER(\"Resource ID\") = {}", sql_quoted(crate::GRAPH))
+        };
+        Ok(format!(
+            "SELECT username AS UserPrincipalName, '{}' AS DetectionType, {} AS RiskScore,\n  \
+             COUNT(*) AS SuccessCount, UNIQUECOUNT(sourceip) AS UniqueIPs,\n  \
+             MIN(starttime) AS FirstSeen, MAX(starttime) AS LastSeen\n\
+             FROM events\n\
+             WHERE {SOURCE}\n  AND \"Result Type\" = '0' AND {flow}\n  AND ({})\n\
+             GROUP BY username\n{}\n",
+            p.detection,
+            p.risk,
+            client.join("\n    OR "),
+            last(p.window, notes)
         ))
     }
 }

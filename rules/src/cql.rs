@@ -11,8 +11,8 @@
 //! No parser of CQL is published: the rules are checked by golden files and structure.
 
 use crate::{
-    Burst, Fatigue, Hosting, IdRisk, Language, Legacy, Log, Ordered, Spray, Stuffing, Travel,
-    any_of, quoted, quoted_list, span,
+    Burst, Fatigue, Hosting, IdRisk, Language, Legacy, Log, Ordered, Phishing, Spray, Stuffing,
+    Travel, any_of, quoted, quoted_list, span,
 };
 
 pub(crate) struct Cql;
@@ -284,6 +284,64 @@ impl Language for Cql {
             ms = f.window * 1000,
             max = f.max_denials,
             risk = f.risk,
+        ))
+    }
+
+    fn phishing(&self, p: &Phishing, notes: &mut Vec<String>) -> Result<String, String> {
+        p.note(notes);
+        notes.push(format!("Time interval: the last {}.", span(p.window)));
+        const P: &str = "Vendor.properties";
+        let mut cases = Vec::new();
+        if !p.clients.is_empty() {
+            cases.push(format!(
+                "in(field=\"{P}.appId\", values=[{}], ignoreCase=true) | Client := {P}.appId",
+                quoted_list(&p.clients)
+            ));
+        }
+        if !p.client_names.is_empty() {
+            cases.push(format!(
+                "in(field=\"{P}.appDisplayName\", values=[{}]) | Client := {P}.appDisplayName",
+                quoted_list(&p.client_names)
+            ));
+        }
+        if !p.user_agents.is_empty() {
+            cases.push(format!(
+                "user_agent.original=/{}/i | Client := user_agent.original",
+                any_of(&p.user_agents)
+            ));
+        }
+        if cases.is_empty() {
+            cases.push("source.ip=\"t1586: no client configured\"".into());
+        }
+        let (flow, risk) = if p.device_code {
+            let broker = p.broker.as_deref().unwrap_or_default();
+            (
+                format!("| {P}.authenticationProtocol=\"deviceCode\"\n"),
+                format!(
+                    "| case {{\n    in(field=\"{P}.appId\", values=[{}], ignoreCase=true) | Risk := {};\n    {P}.appDisplayName=\"Microsoft Authentication Broker\" | Risk := {};\n    * | Risk := {};\n  }}\n",
+                    quoted(broker),
+                    p.risk_broker,
+                    p.risk_broker,
+                    p.risk
+                ),
+            )
+        } else {
+            (
+                format!(
+                    "| case {{\n    in(field=\"{P}.resourceId\", values=[{}], ignoreCase=true);\n    {P}.resourceDisplayName=\"Microsoft Graph\";\n  }}\n",
+                    quoted(crate::GRAPH)
+                ),
+                format!("| Risk := {}\n", p.risk),
+            )
+        };
+        Ok(format!(
+            "{SOURCE}| #event.outcome=\"success\"\n{flow}\
+             | case {{\n    {};\n  }}\n{risk}\
+             | groupBy([user.name], function=[max(Risk, as=RiskScore), collect([source.ip, Client], limit=100),\n    \
+             min(@timestamp, as=FirstSeen), max(@timestamp, as=LastSeen)], limit=max)\n\
+             | DetectionType := \"{}\"\n",
+            cases.join(";\n    "),
+            p.detection
         ))
     }
 }

@@ -9,8 +9,8 @@
 //! `with runs=` form of "Potential Brute Force ... followed by a Successful Logon").
 
 use crate::{
-    Burst, Fatigue, Hosting, IdRisk, Language, Legacy, Log, Ordered, Spray, Stuffing, Travel,
-    WinFailures, quoted, quoted_list,
+    Burst, Fatigue, Hosting, IdRisk, Language, Legacy, Log, Ordered, Phishing, Spray, Stuffing,
+    Travel, WinFailures, quoted, quoted_list,
 };
 
 pub(crate) struct Eql;
@@ -247,6 +247,44 @@ impl Language for Eql {
             f.window,
             quoted_list(&f.denial_codes),
             runs(f.max_denials + 1)
+        ))
+    }
+
+    fn phishing(&self, p: &Phishing, notes: &mut Vec<String>) -> Result<String, String> {
+        p.note(notes);
+        const P: &str = "azure.signinlogs.properties";
+        let mut client = Vec::new();
+        if !p.clients.is_empty() {
+            client.push(format!("{P}.app_id in~ ({})", quoted_list(&p.clients)));
+        }
+        if !p.client_names.is_empty() {
+            client.push(format!(
+                "{P}.app_display_name in~ ({})",
+                quoted_list(&p.client_names)
+            ));
+        }
+        if !p.user_agents.is_empty() {
+            let pats: Vec<String> = p.user_agents.iter().map(|u| format!("*{u}*")).collect();
+            client.push(format!("user_agent.original : ({})", quoted_list(&pats)));
+        }
+        if client.is_empty() {
+            client.push("false".into());
+        }
+        let flow = if p.device_code {
+            notes.push(format!(
+                "Approximated: one risk per rule ({}; the detector gives the broker's {}).",
+                p.risk, p.risk_broker
+            ));
+            format!("{P}.authentication_protocol == \"deviceCode\"")
+        } else {
+            format!(
+                "({P}.resource_id == {} or {P}.resource_display_name == \"Microsoft Graph\")",
+                quoted(crate::GRAPH)
+            )
+        };
+        Ok(format!(
+            "{SIGN_IN} and {CODE} == \"0\" and {flow}\n  and ({})\n",
+            client.join("\n    or ")
         ))
     }
 }

@@ -11,8 +11,8 @@
 //! "... Brute Force ..." ones: `FROM logs-azure.signinlogs-* | WHERE ... | STATS ... BY ...`).
 
 use crate::{
-    Burst, Fatigue, Hosting, IdRisk, Language, Legacy, Log, Ordered, Spray, Stuffing, Travel,
-    WinFailures, quoted, quoted_list,
+    Burst, Fatigue, Hosting, IdRisk, Language, Legacy, Log, Ordered, Phishing, Spray, Stuffing,
+    Travel, WinFailures, lower, quoted, quoted_list,
 };
 
 pub(crate) struct Esql;
@@ -263,6 +263,63 @@ impl Language for Esql {
             f.window,
             f.max_denials,
             f.risk
+        ))
+    }
+
+    fn phishing(&self, p: &Phishing, notes: &mut Vec<String>) -> Result<String, String> {
+        p.note(notes);
+        const P: &str = "azure.signinlogs.properties";
+        let mut client = Vec::new();
+        if !p.clients.is_empty() {
+            client.push(format!(
+                "TO_LOWER({P}.app_id) IN ({})",
+                quoted_list(&lower(&p.clients))
+            ));
+        }
+        if !p.client_names.is_empty() {
+            client.push(format!(
+                "{P}.app_display_name IN ({})",
+                quoted_list(&p.client_names)
+            ));
+        }
+        for ua in &p.user_agents {
+            client.push(format!(
+                "user_agent.original LIKE {}",
+                quoted(&format!("*{ua}*"))
+            ));
+        }
+        if client.is_empty() {
+            client.push("false".into());
+        }
+        let (flow, risk) = if p.device_code {
+            let broker = p.broker.as_deref().unwrap_or_default().to_lowercase();
+            (
+                format!("{P}.authentication_protocol == \"deviceCode\""),
+                format!(
+                    "CASE(TO_LOWER({P}.app_id) == {} OR {P}.app_display_name == \"Microsoft Authentication Broker\", {}, {})",
+                    quoted(&broker),
+                    p.risk_broker,
+                    p.risk
+                ),
+            )
+        } else {
+            (
+                format!(
+                    "(TO_LOWER({P}.resource_id) == {} OR {P}.resource_display_name == \"Microsoft Graph\")",
+                    quoted(crate::GRAPH)
+                ),
+                p.risk.to_string(),
+            )
+        };
+        Ok(format!(
+            "{FROM}\n| WHERE @timestamp > NOW() - {} seconds AND {CODE} == \"0\" AND {flow}\n\
+             | WHERE {}\n\
+             | EVAL Risk = {risk}\n\
+             | STATS RiskScore = MAX(Risk), IPList = VALUES(source.ip), FirstSeen = MIN(@timestamp), LastSeen = MAX(@timestamp) BY {USER}\n\
+             | EVAL DetectionType = \"{}\"\n",
+            p.window,
+            client.join("\n    OR "),
+            p.detection
         ))
     }
 }

@@ -11,8 +11,8 @@
 //! ... by UserPrincipalName`) and the public T1586 page's KQL the seed profile reproduces.
 
 use crate::{
-    Burst, Fatigue, Hosting, IdRisk, Language, Legacy, Log, Ordered, Spray, Stuffing, Travel,
-    quoted, quoted_list,
+    Burst, Fatigue, Hosting, IdRisk, Language, Legacy, Log, Ordered, Phishing, Spray, Stuffing,
+    Travel, quoted, quoted_list,
 };
 
 pub(crate) struct Kql;
@@ -229,6 +229,62 @@ impl Language for Kql {
             max = f.max_denials,
             within = f.success_within,
             risk = f.risk,
+        ))
+    }
+
+    fn phishing(&self, p: &Phishing, notes: &mut Vec<String>) -> Result<String, String> {
+        p.note(notes);
+        let mut client = Vec::new();
+        if !p.clients.is_empty() {
+            client.push(format!("AppId in~ ({})", quoted_list(&p.clients)));
+        }
+        if !p.client_names.is_empty() {
+            client.push(format!(
+                "AppDisplayName in~ ({})",
+                quoted_list(&p.client_names)
+            ));
+        }
+        if !p.user_agents.is_empty() {
+            client.push(format!(
+                "UserAgent has_any ({})",
+                quoted_list(&p.user_agents)
+            ));
+        }
+        if client.is_empty() {
+            client.push("false".into());
+        }
+        let (flow, risk) = if p.device_code {
+            let broker = p
+                .broker
+                .as_deref()
+                .map(quoted)
+                .unwrap_or_else(|| "\"\"".into());
+            (
+                "AuthenticationProtocol == \"deviceCode\"".to_string(),
+                format!(
+                    "iff(AppId =~ {broker} or AppDisplayName =~ \"Microsoft Authentication Broker\", {}, {})",
+                    p.risk_broker, p.risk
+                ),
+            )
+        } else {
+            (
+                format!(
+                    "(ResourceIdentity =~ {} or ResourceDisplayName =~ \"Microsoft Graph\")",
+                    quoted(crate::GRAPH)
+                ),
+                p.risk.to_string(),
+            )
+        };
+        Ok(format!(
+            "SigninLogs\n| where TimeGenerated > ago({}s)\n| where ResultType == \"0\" and {flow}\n\
+             | where {}\n\
+             | extend Risk = {risk}\n\
+             | summarize RiskScore = max(Risk), Apps = make_set(AppDisplayName), IPList = make_set(IPAddress),\n    \
+             FirstSeen = min(TimeGenerated), LastSeen = max(TimeGenerated) by UserPrincipalName\n\
+             | extend DetectionType = \"{}\"\n",
+            p.window,
+            client.join(" or "),
+            p.detection
         ))
     }
 }

@@ -349,6 +349,38 @@ pub struct Fatigue {
     pub risk: u32,
 }
 
+/// A successful sign-in of a first-party client used for token phishing: by the device-code flow
+/// to one of `clients` (ids) or `client_names` (`device_code`), or, for the OAuth pattern, of one
+/// of `clients` or with a user agent in `user_agents`, for Microsoft Graph. The device-code
+/// sign-in of `broker` (the first client) scores `risk_broker`.
+#[derive(Debug, Clone)]
+pub struct Phishing {
+    /// `DeviceCodePhishing` or `OAuthClientPhishing`.
+    pub detection: &'static str,
+    pub device_code: bool,
+    pub window: u64,
+    pub clients: Vec<String>,
+    pub client_names: Vec<String>,
+    pub user_agents: Vec<String>,
+    pub broker: Option<String>,
+    pub risk: u32,
+    pub risk_broker: u32,
+    /// The detector raises the alert to this when a device registration follows.
+    pub risk_registration: u32,
+}
+
+/// Microsoft Graph's application id (the `resourceId` of a Graph token).
+pub(crate) const GRAPH: &str = "00000003-0000-0000-c000-000000000000";
+
+impl Phishing {
+    pub(crate) fn note(&self, notes: &mut Vec<String>) {
+        notes.push(format!(
+            "The detector raises the alert to {} when a device registration follows within the hour; this rule does not look for it.",
+            self.risk_registration
+        ));
+    }
+}
+
 /// A successful single-factor sign-in over a legacy protocol (`client_apps`) or the ROPC password
 /// grant (a user agent containing one of `user_agents`).
 #[derive(Debug, Clone)]
@@ -373,6 +405,7 @@ pub enum Detection {
     Burst(Burst),
     IdRisk(IdRisk),
     Fatigue(Fatigue),
+    Phishing(Phishing),
 }
 
 impl Detection {
@@ -388,6 +421,7 @@ impl Detection {
             Detection::Burst(_) => "BruteForceAttempt",
             Detection::IdRisk(_) => "IdentityProtectionRisk",
             Detection::Fatigue(_) => "MfaFatigue",
+            Detection::Phishing(p) => p.detection,
         }
     }
 
@@ -408,6 +442,7 @@ impl Detection {
             Detection::Legacy(_) => "legacy_auth",
             Detection::IdRisk(_) => "identity_protection",
             Detection::Fatigue(_) => "mfa_fatigue",
+            Detection::Phishing(_) => "client_phishing",
             Detection::Burst(b) => match b.log {
                 Log::SignIns { .. } => "failures_then_success",
                 Log::Windows { .. } => "failed_logons_then_success",
@@ -434,6 +469,10 @@ impl Detection {
                 "{} (an attempt: the detector raises it with volume and spread, to {})",
                 b.risk, b.risk_max
             ),
+            Detection::Phishing(p) if p.device_code => {
+                format!("{} ({} through the broker)", p.risk, p.risk_broker)
+            }
+            Detection::Phishing(p) => p.risk.to_string(),
             Detection::IdRisk(r) => format!(
                 "{} for a high-risk type, a high level or a confirmed compromise, {} for a low level alone, else {}",
                 r.risk_high, r.risk_low, r.risk_other
@@ -468,6 +507,8 @@ pub(crate) trait Language {
     fn id_risk(&self, r: &IdRisk, notes: &mut Vec<String>) -> Result<String, String>;
     /// MFA denials, then a success.
     fn fatigue(&self, f: &Fatigue, notes: &mut Vec<String>) -> Result<String, String>;
+    /// A token-phishing client's success.
+    fn phishing(&self, p: &Phishing, notes: &mut Vec<String>) -> Result<String, String>;
 }
 
 impl Target {
@@ -493,7 +534,6 @@ const NOT_GENERATED: &[&str] = &[
     "token_replay",
     "combined_risk",
     "explicit_credentials",
-    "client_phishing",
     "workload_credentials",
     "workload_location",
 ];
@@ -613,6 +653,33 @@ pub fn detections(cfg: &Config) -> (Vec<Detection>, Vec<&'static str>) {
             risk_low: i.risk_low,
         }));
     }
+    let c = &cfg.client_phishing;
+    if c.enabled {
+        out.push(Detection::Phishing(Phishing {
+            detection: "DeviceCodePhishing",
+            device_code: true,
+            window: cfg.window_secs,
+            clients: c.device_code_clients.clone(),
+            client_names: c.device_code_client_names.clone(),
+            user_agents: Vec::new(),
+            broker: c.device_code_clients.first().cloned(),
+            risk: c.risk_device_code,
+            risk_broker: c.risk_broker,
+            risk_registration: c.risk_registration,
+        }));
+        out.push(Detection::Phishing(Phishing {
+            detection: "OAuthClientPhishing",
+            device_code: false,
+            window: cfg.window_secs,
+            clients: c.oauth_clients.clone(),
+            client_names: Vec::new(),
+            user_agents: c.oauth_client_user_agents.clone(),
+            broker: None,
+            risk: c.risk_oauth,
+            risk_broker: c.risk_oauth,
+            risk_registration: c.risk_registration,
+        }));
+    }
     let l = &cfg.legacy_auth;
     if l.enabled {
         out.push(Detection::Legacy(Legacy {
@@ -715,12 +782,14 @@ pub fn rules(cfg: &Config, target: Target) -> Vec<Rule> {
     written(cfg, target).0
 }
 
-/// The detections `target` cannot write, each with the reason (`(signal, reason)`).
-pub fn unwritten(cfg: &Config, target: Target) -> Vec<(&'static str, String)> {
+/// The detections `target` cannot write, each with the reason: `(signal, detection, reason)`.
+pub fn unwritten(cfg: &Config, target: Target) -> Vec<(&'static str, &'static str, String)> {
     written(cfg, target).1
 }
 
-fn written(cfg: &Config, target: Target) -> (Vec<Rule>, Vec<(&'static str, String)>) {
+type Unwritten = Vec<(&'static str, &'static str, String)>;
+
+fn written(cfg: &Config, target: Target) -> (Vec<Rule>, Unwritten) {
     let (dets, _) = detections(cfg);
     let mut out = Vec::new();
     let mut not = Vec::new();
@@ -737,12 +806,16 @@ fn written(cfg: &Config, target: Target) -> (Vec<Rule>, Vec<(&'static str, Strin
             Detection::Burst(b) => lang.burst(b, &mut limits),
             Detection::IdRisk(r) => lang.id_risk(r, &mut limits),
             Detection::Fatigue(f) => lang.fatigue(f, &mut limits),
+            Detection::Phishing(p) => lang.phishing(p, &mut limits),
         };
         let query = match query {
             Ok(q) => q,
             Err(why) => {
-                if !not.iter().any(|(s, _)| *s == d.signal()) {
-                    not.push((d.signal(), why));
+                if !not
+                    .iter()
+                    .any(|(s, n, _)| *s == d.signal() && *n == d.name())
+                {
+                    not.push((d.signal(), d.name(), why));
                 }
                 continue;
             }
@@ -843,6 +916,11 @@ pub(crate) fn quoted(s: &str) -> String {
     }
     out.push('"');
     out
+}
+
+/// Texts lower-cased (ids compared without regard to case).
+pub(crate) fn lower(items: &[String]) -> Vec<String> {
+    items.iter().map(|s| s.to_lowercase()).collect()
 }
 
 /// Texts as a comma-separated list of quoted literals.

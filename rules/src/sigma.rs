@@ -14,8 +14,8 @@
 //! separated by `---` (never a blank line). Rule names are `t1586_...`; correlations refer to them.
 
 use crate::{
-    Burst, Fatigue, Hosting, IdRisk, Language, Legacy, Log, Ordered, Spray, Stuffing, Travel,
-    WinFailures,
+    Burst, Fatigue, Hosting, IdRisk, Language, Legacy, Log, Ordered, Phishing, Spray, Stuffing,
+    Travel, WinFailures,
 };
 
 pub(crate) struct Sigma;
@@ -606,6 +606,60 @@ impl Language for Sigma {
             head("t1586 MfaFatigue", "t1586_mfa_fatigue"),
             f.window,
             level(f.risk)
+        );
+        Ok(out)
+    }
+
+    fn phishing(&self, p: &Phishing, notes: &mut Vec<String>) -> Result<String, String> {
+        p.note(notes);
+        let mut sel = "  success:\n    ResultType: '0'\n".to_string();
+        let mut client = Vec::new();
+        if !p.clients.is_empty() {
+            sel += &format!("  client_id:\n    AppId:{}\n", items(&p.clients, "      "));
+            client.push("client_id");
+        }
+        if !p.client_names.is_empty() {
+            sel += &format!(
+                "  client_name:\n    AppDisplayName:{}\n",
+                items(&p.client_names, "      ")
+            );
+            client.push("client_name");
+        }
+        if !p.user_agents.is_empty() {
+            sel += &format!(
+                "  client_agent:\n    UserAgent|contains:{}\n",
+                items(&p.user_agents, "      ")
+            );
+            client.push("client_agent");
+        }
+        if client.is_empty() {
+            sel += "  nothing:\n    ResultType: 'never'\n";
+            client.push("nothing");
+        }
+        let (name, flow) = if p.device_code {
+            notes.push(format!(
+                "Approximated: one level per rule ({}, risk {}; the detector gives the broker's {}).",
+                level(p.risk),
+                p.risk,
+                p.risk_broker
+            ));
+            sel += "  flow:\n    AuthenticationProtocol: deviceCode\n";
+            ("t1586_device_code_phishing", "flow")
+        } else {
+            sel += &format!(
+                "  graph_id:\n    ResourceIdentity: {}\n  graph_name:\n    ResourceDisplayName: Microsoft Graph\n",
+                yq(crate::GRAPH)
+            );
+            ("t1586_oauth_client_phishing", "(graph_id or graph_name)")
+        };
+        sel += &format!(
+            "  condition: success and {flow} and ({})\n",
+            client.join(" or ")
+        );
+        let mut out = base(&format!("t1586 {}", p.detection), name, &sel);
+        out += &format!(
+            "level: {}\ntags:\n  - attack.t1528\n  - attack.t1566.002\n",
+            level(p.risk)
         );
         Ok(out)
     }

@@ -12,8 +12,8 @@
 //! properties.status.errorCode=... | rename properties.* as * | ... | stats ... by user``).
 
 use crate::{
-    Burst, Fatigue, Hosting, IdRisk, Language, Legacy, Log, Ordered, Spray, Stuffing, Travel,
-    quoted, quoted_list,
+    Burst, Fatigue, Hosting, IdRisk, Language, Legacy, Log, Ordered, Phishing, Spray, Stuffing,
+    Travel, lower, quoted, quoted_list,
 };
 
 pub(crate) struct Spl;
@@ -221,6 +221,58 @@ impl Language for Spl {
             f.max_denials,
             f.success_within,
             f.risk
+        ))
+    }
+
+    fn phishing(&self, p: &Phishing, notes: &mut Vec<String>) -> Result<String, String> {
+        p.note(notes);
+        let mut client = Vec::new();
+        if !p.clients.is_empty() {
+            client.push(format!(
+                "in(lower(appId), {})",
+                quoted_list(&lower(&p.clients))
+            ));
+        }
+        if !p.client_names.is_empty() {
+            client.push(format!(
+                "in(appDisplayName, {})",
+                quoted_list(&p.client_names)
+            ));
+        }
+        for ua in &p.user_agents {
+            client.push(format!("like(userAgent, {})", quoted(&format!("%{ua}%"))));
+        }
+        if client.is_empty() {
+            client.push("false()".into());
+        }
+        let (flow, risk) = if p.device_code {
+            let broker = p.broker.as_deref().unwrap_or_default().to_lowercase();
+            (
+                "authenticationProtocol==\"deviceCode\"".to_string(),
+                format!(
+                    "if(lower(appId)=={} OR appDisplayName==\"Microsoft Authentication Broker\", {}, {})",
+                    quoted(&broker),
+                    p.risk_broker,
+                    p.risk
+                ),
+            )
+        } else {
+            (
+                format!(
+                    "(lower(resourceId)=={} OR resourceDisplayName==\"Microsoft Graph\")",
+                    quoted(crate::GRAPH)
+                ),
+                p.risk.to_string(),
+            )
+        };
+        Ok(format!(
+            "{}| where code=\"0\" AND {flow}\n| where {}\n\
+             | eval risk={risk}\n\
+             | stats max(risk) as RiskScore values(appDisplayName) as Apps values(ipAddress) as IPList min(_time) as FirstSeen max(_time) as LastSeen by userPrincipalName\n\
+             | eval DetectionType=\"{}\"\n",
+            base(p.window),
+            client.join(" OR "),
+            p.detection
         ))
     }
 }

@@ -11,8 +11,8 @@
 //! No parser of the language is published: the rules are checked by golden files and structure.
 
 use crate::{
-    Burst, Fatigue, Hosting, IdRisk, Language, Legacy, Log, Ordered, Spray, Stuffing, Travel,
-    any_of, quoted, quoted_list, span,
+    Burst, Fatigue, Hosting, IdRisk, Language, Legacy, Log, Ordered, Phishing, Spray, Stuffing,
+    Travel, any_of, quoted, quoted_list, span,
 };
 
 pub(crate) struct Sumo;
@@ -293,6 +293,69 @@ impl Language for Sumo {
             span(f.window),
             f.max_denials,
             f.risk
+        ))
+    }
+
+    fn phishing(&self, p: &Phishing, notes: &mut Vec<String>) -> Result<String, String> {
+        p.note(notes);
+        notes.push(format!("Time range: the last {} s.", p.window));
+        let mut client = Vec::new();
+        if !p.clients.is_empty() {
+            client.push(format!(
+                "toLowerCase(appid) in ({})",
+                quoted_list(
+                    &p.clients
+                        .iter()
+                        .map(|c| c.to_lowercase())
+                        .collect::<Vec<_>>()
+                )
+            ));
+        }
+        if !p.client_names.is_empty() {
+            client.push(format!("app in ({})", quoted_list(&p.client_names)));
+        }
+        for ua in &p.user_agents {
+            client.push(format!("agent matches {}", quoted(&format!("*{ua}*"))));
+        }
+        if client.is_empty() {
+            client.push("false".into());
+        }
+        let (flow, risk) = if p.device_code {
+            let broker = p.broker.as_deref().unwrap_or_default().to_lowercase();
+            (
+                "protocol = \"deviceCode\"".to_string(),
+                format!(
+                    "if(toLowerCase(appid) = {} or app = \"Microsoft Authentication Broker\", {}, {})",
+                    quoted(&broker),
+                    p.risk_broker,
+                    p.risk
+                ),
+            )
+        } else {
+            (
+                format!(
+                    "(toLowerCase(resource) = {} or resourcename = \"Microsoft Graph\")",
+                    quoted(crate::GRAPH)
+                ),
+                p.risk.to_string(),
+            )
+        };
+        Ok(format!(
+            "{}| where code = \"0\" and {flow}\n\
+             | where {}\n\
+             | {risk} as risk\n\
+             | max(risk) as RiskScore, count_distinct(ip) as UniqueIPs, min(_messagetime) as FirstSeen, max(_messagetime) as LastSeen by user\n\
+             | \"{}\" as DetectionType\n",
+            base(&[
+                ("properties.appId", "appid"),
+                ("properties.appDisplayName", "app"),
+                ("properties.userAgent", "agent"),
+                ("properties.authenticationProtocol", "protocol"),
+                ("properties.resourceId", "resource"),
+                ("properties.resourceDisplayName", "resourcename"),
+            ]),
+            client.join("\n  or "),
+            p.detection
         ))
     }
 }

@@ -17,8 +17,8 @@
 //! exclusions are `!=`, case-insensitive names are `re.regex` with `(?i)`.
 
 use crate::{
-    Burst, Fatigue, Hosting, IdRisk, Language, Legacy, Log, Ordered, Spray, Stuffing, Travel,
-    any_of, quoted, span,
+    Burst, Fatigue, Hosting, IdRisk, Language, Legacy, Log, Ordered, Phishing, Spray, Stuffing,
+    Travel, any_of, quoted, span,
 };
 
 pub(crate) struct Yaral;
@@ -439,6 +439,44 @@ impl Language for Yaral {
             f.max_denials
         );
         Ok(q)
+    }
+
+    fn phishing(&self, p: &Phishing, notes: &mut Vec<String>) -> Result<String, String> {
+        if p.device_code {
+            return Err("the AZURE_AD parser's documented UDM fields do not include the authentication protocol (the device-code flow)".into());
+        }
+        p.note(notes);
+        let mut client = Vec::new();
+        for c in &p.clients {
+            client.push(format!(
+                "$e.principal.user.product_object_id = {}",
+                quoted(c)
+            ));
+        }
+        if !p.user_agents.is_empty() {
+            client.push(format!(
+                "re.regex($e.network.http.user_agent, `(?i){}`)",
+                any_of(&p.user_agents)
+            ));
+        }
+        if client.is_empty() {
+            return Err("no OAuth client or user agent is configured".into());
+        }
+        Ok(format!(
+            "{}    $e.security_result.action = \"ALLOW\"\n    $e.target.resource.name = \"Microsoft Graph\"\n    ({})\n  \
+             match:\n    $user over {}\n  outcome:\n    \
+             $risk_score = max({})\n    \
+             $ip_list = array_distinct($e.principal.ip)\n  \
+             condition:\n    $e\n}}\n",
+            head(
+                "t1586_oauth_client_phishing",
+                "A first-party public client's Graph sign-in, the code phished (t1586 OAuthClientPhishing)",
+                severity(p.risk),
+            ),
+            client.join("\n      or "),
+            over(p.window, notes),
+            p.risk
+        ))
     }
 }
 

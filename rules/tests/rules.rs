@@ -20,11 +20,14 @@ fn every_target_writes_every_detection() {
             let not = unwritten(&cfg, t);
             let skipped = dets
                 .iter()
-                .filter(|d| not.iter().any(|(signal, _)| *signal == d.signal()))
+                .filter(|d| {
+                    not.iter()
+                        .any(|(signal, name, _)| *signal == d.signal() && *name == d.name())
+                })
                 .count();
             assert_eq!(rs.len() + skipped, dets.len(), "{t}");
-            for (signal, why) in &not {
-                assert!(!why.is_empty(), "{t}: {signal} without a reason");
+            for (signal, name, why) in &not {
+                assert!(!why.is_empty(), "{t}: {signal} {name} without a reason");
             }
             let text = render(t, &rs);
             let blocks: Vec<&str> = text.trim_end().split("\n\n").collect();
@@ -197,7 +200,8 @@ fn the_default_signals_follow_the_configuration() {
             "failed_logons_then_success":{"min_failures":6,"failure_codes":["0xc000006a"]},
             "one_source_many_accounts":{"burst_min_accounts":12,"min_accounts":40},
             "mfa_fatigue":{"max_denials":13},
-            "identity_protection":{"cleared_states":["dismissed"]}}"#,
+            "identity_protection":{"cleared_states":["dismissed"]},
+            "client_phishing":{"risk_oauth":71,"oauth_client_user_agents":["Electron-Client"]}}"#,
     );
     let default = Config::for_profile(Profile::Default);
     for &t in Target::ALL {
@@ -261,6 +265,10 @@ fn the_default_signals_follow_the_configuration() {
                 b.contains("dismissed") && !b.contains("remediated"),
                 "{t}: cleared_states:\n{b}"
             );
+        }
+        if written.contains(&"OAuthClientPhishing") {
+            let b = block("OAuthClientPhishing");
+            assert!(b.contains("71") && b.contains("Electron-Client"), "{t}:\n{b}");
         }
         if written.contains(&"OneSourceManyAccounts") {
             let b = block("OneSourceManyAccounts");

@@ -82,6 +82,10 @@ fn signin_logs(e: &AuthEvent) -> Value {
         "RiskLevelDuringSignIn": e.extra.as_ref().and_then(|x| x.risk_level.as_deref()),
         "RiskState": e.extra.as_ref().and_then(|x| x.risk_state.as_deref()),
         "RiskEventTypes_V2": e.extra.as_ref().map(|x| x.risk_event_types.join(",")),
+        "AppId": e.extra.as_ref().and_then(|x| x.app_id.as_deref()),
+        "AuthenticationProtocol": e.extra.as_ref().and_then(|x| x.auth_protocol.as_deref()),
+        "ResourceIdentity": e.extra.as_ref().and_then(|x| x.resource_id.as_deref()),
+        "ResourceDisplayName": e.extra.as_ref().and_then(|x| x.resource.as_deref()),
     })
 }
 
@@ -219,6 +223,8 @@ const DEFAULT_KINDS: &[&str] = &[
     "BruteForceAttempt",
     "IdentityProtectionRisk",
     "MfaFatigue",
+    "DeviceCodePhishing",
+    "OAuthClientPhishing",
     "FailedLogonsThenSuccess",
     "OneSourceManyAccounts",
 ];

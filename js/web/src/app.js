@@ -591,10 +591,10 @@ async function downloadRules() {
     return;
   }
   download(RULES_FILE[target] ?? `t1586-rules-${target}.txt`, r.text, 'text/plain');
-  const left = [...r.unwritten.map(([s]) => s), ...r.notYet];
+  const left = [...new Set([...r.unwritten.map(([s]) => s), ...r.notYet])];
   const n = r.text.split('\n\n').filter((b) => b.trim()).length;
   status.textContent = `${n} rules${left.length ? `; not written for ${target}: ${left.join(', ')}` : ''}.`;
-  status.title = r.unwritten.map(([s, why]) => `${s}: ${why}`).join('\n');
+  status.title = r.unwritten.map(([s, d, why]) => `${s} (${d}): ${why}`).join('\n');
 }
 
 async function exportCsv() {
