@@ -268,7 +268,10 @@ fn the_default_signals_follow_the_configuration() {
         }
         if written.contains(&"OAuthClientPhishing") {
             let b = block("OAuthClientPhishing");
-            assert!(b.contains("71") && b.contains("Electron-Client"), "{t}:\n{b}");
+            assert!(
+                b.contains("71") && b.contains("Electron-Client"),
+                "{t}:\n{b}"
+            );
         }
         if written.contains(&"OneSourceManyAccounts") {
             let b = block("OneSourceManyAccounts");
