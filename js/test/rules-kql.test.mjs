@@ -24,11 +24,11 @@ const SIGNIN_LOGS =
   'AuthenticationDetails:string, ClientAppUsed:string, UserAgent:string, ' +
   'AuthenticationRequirement:string, RiskEventTypes_V2:string, RiskLevelDuringSignIn:string, ' +
   'RiskLevelAggregated:string, RiskState:string, AppId:string, AuthenticationProtocol:string, ' +
-  'ResourceIdentity:string, ResourceDisplayName:string)';
+  'ResourceIdentity:string, ResourceDisplayName:string, IsInteractive:bool)';
 const SECURITY_EVENT =
   '(TimeGenerated:datetime, EventID:int, TargetUserName:string, TargetDomainName:string, ' +
   'IpAddress:string, WorkstationName:string, LogonType:int, Status:string, SubStatus:string, ' +
-  'Computer:string)';
+  'Computer:string, SubjectUserName:string, SubjectDomainName:string, TargetServerName:string)';
 const tables = [
   new K.Language.Symbols.TableSymbol.$ctor7('SigninLogs', SIGNIN_LOGS, null),
   new K.Language.Symbols.TableSymbol.$ctor7('SecurityEvent', SECURITY_EVENT, null),

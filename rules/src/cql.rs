@@ -12,7 +12,7 @@
 
 use crate::{
     Burst, Fatigue, Hosting, IdRisk, Language, Legacy, Log, Ordered, Phishing, Spray, Stuffing,
-    Travel, any_of, quoted, quoted_list, span,
+    Travel, Velocity, any_of, quoted, quoted_list, span,
 };
 
 pub(crate) struct Cql;
@@ -343,6 +343,10 @@ impl Language for Cql {
             cases.join(";\n    "),
             p.detection
         ))
+    }
+
+    fn velocity(&self, _: &Velocity, _: &mut Vec<String>) -> Result<String, String> {
+        Err("not written yet: neighbor() and geography:distance() could say it; no parser was available to check the form".into())
     }
 }
 

@@ -9,8 +9,8 @@
 //! `with runs=` form of "Potential Brute Force ... followed by a Successful Logon").
 
 use crate::{
-    Burst, Fatigue, Hosting, IdRisk, Language, Legacy, Log, Ordered, Phishing, Spray, Stuffing,
-    Travel, WinFailures, quoted, quoted_list,
+    Burst, Explicit, Fatigue, Hosting, IdRisk, Language, Legacy, Log, Ordered, Phishing, Spray,
+    Stuffing, Travel, Velocity, WinFailures, quoted, quoted_list,
 };
 
 pub(crate) struct Eql;
@@ -286,6 +286,14 @@ impl Language for Eql {
             "{SIGN_IN} and {CODE} == \"0\" and {flow}\n  and ({})\n",
             client.join("\n    or ")
         ))
+    }
+
+    fn explicit(&self, _: &Explicit, _: &mut Vec<String>) -> Result<String, String> {
+        Err("EQL cannot count distinct accounts".into())
+    }
+
+    fn velocity(&self, _: &Velocity, _: &mut Vec<String>) -> Result<String, String> {
+        Err("EQL cannot compare two events' fields (the distance between two sign-ins)".into())
     }
 }
 

@@ -11,8 +11,8 @@
 //! "... Brute Force ..." ones: `FROM logs-azure.signinlogs-* | WHERE ... | STATS ... BY ...`).
 
 use crate::{
-    Burst, Fatigue, Hosting, IdRisk, Language, Legacy, Log, Ordered, Phishing, Spray, Stuffing,
-    Travel, WinFailures, lower, quoted, quoted_list,
+    Burst, Explicit, Fatigue, Hosting, IdRisk, Language, Legacy, Log, Ordered, Phishing, Spray,
+    Stuffing, Travel, WinFailures, lower, quoted, quoted_list,
 };
 
 pub(crate) struct Esql;
@@ -320,6 +320,31 @@ impl Language for Esql {
             p.window,
             client.join("\n    OR "),
             p.detection
+        ))
+    }
+
+    fn explicit(&self, e: &Explicit, notes: &mut Vec<String>) -> Result<String, String> {
+        notes.push(format!(
+            "Approximated: bins of {} s aligned to the epoch, where the detector slides its window. Index: logs-system.security-*.",
+            e.window
+        ));
+        const D: &str = "winlog.event_data";
+        let machine = if e.exclude_machine_subjects {
+            format!(" AND NOT ENDS_WITH({D}.SubjectUserName, \"$\")")
+        } else {
+            String::new()
+        };
+        Ok(format!(
+            "FROM logs-system.security-*\n| WHERE @timestamp > NOW() - {} seconds AND event.code == \"4648\"{machine}\n\
+             | WHERE TO_LOWER({D}.TargetUserName) != TO_LOWER({D}.SubjectUserName)\n\
+             | EVAL Subject = CONCAT({D}.SubjectDomainName, \"\\\\\", {D}.SubjectUserName),\n    \
+             Target = COALESCE(TO_STRING(source.ip), {D}.TargetServerName), Account = TO_LOWER({D}.TargetUserName),\n    \
+             Bin = DATE_TRUNC({} seconds, @timestamp)\n\
+             | STATS AccountCount = COUNT_DISTINCT(Account), Accounts = VALUES(Account), FirstSeen = MIN(@timestamp),\n    \
+             LastSeen = MAX(@timestamp) BY Subject, Target, Bin\n\
+             | WHERE AccountCount >= {}\n\
+             | EVAL DetectionType = \"ExplicitCredentialSpray\", RiskScore = {}\n",
+            e.lookback, e.window, e.min_accounts, e.risk
         ))
     }
 }

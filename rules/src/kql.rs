@@ -11,8 +11,8 @@
 //! ... by UserPrincipalName`) and the public T1586 page's KQL the seed profile reproduces.
 
 use crate::{
-    Burst, Fatigue, Hosting, IdRisk, Language, Legacy, Log, Ordered, Phishing, Spray, Stuffing,
-    Travel, quoted, quoted_list,
+    Burst, Explicit, Fatigue, Hosting, IdRisk, Language, Legacy, Log, Ordered, Phishing, Spray,
+    Stuffing, Travel, Velocity, quoted, quoted_list,
 };
 
 pub(crate) struct Kql;
@@ -285,6 +285,54 @@ impl Language for Kql {
             p.window,
             client.join(" or "),
             p.detection
+        ))
+    }
+
+    fn explicit(&self, e: &Explicit, notes: &mut Vec<String>) -> Result<String, String> {
+        notes.push(format!(
+            "Approximated: bins of {} s aligned to the epoch, where the detector slides its window.",
+            e.window
+        ));
+        let machine = if e.exclude_machine_subjects {
+            "| where not(SubjectUserName endswith \"$\")\n"
+        } else {
+            ""
+        };
+        Ok(format!(
+            "SecurityEvent\n| where TimeGenerated > ago({}s)\n| where EventID == 4648\n{machine}\
+             | where tolower(TargetUserName) != tolower(SubjectUserName)\n\
+             | extend Subject = strcat(SubjectDomainName, \"\\\\\", SubjectUserName),\n    \
+             Target = iff(isnotempty(IpAddress) and IpAddress != \"-\", IpAddress, TargetServerName)\n\
+             | summarize Accounts = make_set(tolower(TargetUserName)), FirstSeen = min(TimeGenerated), LastSeen = max(TimeGenerated)\n    \
+             by Subject, Target, Bin = bin(TimeGenerated, {}s)\n\
+             | extend AccountCount = array_length(Accounts)\n\
+             | where AccountCount >= {}\n\
+             | extend DetectionType = \"ExplicitCredentialSpray\", RiskScore = {}\n",
+            e.lookback, e.window, e.min_accounts, e.risk
+        ))
+    }
+
+    fn velocity(&self, v: &Velocity, _: &mut Vec<String>) -> Result<String, String> {
+        let interactive = if v.interactive_only {
+            "| where IsInteractive == true\n"
+        } else {
+            ""
+        };
+        Ok(format!(
+            "SigninLogs\n| where TimeGenerated > ago({}s)\n| where ResultType == \"0\"\n{interactive}\
+             | extend Lat = todouble(LocationDetails.geoCoordinates.latitude), Lon = todouble(LocationDetails.geoCoordinates.longitude),\n    \
+             Country = tostring(LocationDetails.countryOrRegion)\n\
+             | where isnotnull(Lat) and isnotnull(Lon)\n\
+             | sort by UserPrincipalName asc, TimeGenerated asc\n\
+             | extend PrevUser = prev(UserPrincipalName), PrevTime = prev(TimeGenerated), PrevLat = prev(Lat), PrevLon = prev(Lon),\n    \
+             PrevCountry = prev(Country)\n\
+             | where PrevUser == UserPrincipalName\n\
+             | extend Km = geo_distance_2points(PrevLon, PrevLat, Lon, Lat) / 1000.0, Hours = (TimeGenerated - PrevTime) / 1h\n\
+             | where Km >= {:?} and (Hours <= 0.0 or (Km - 2 * {:?}) / Hours > {:?})\n\
+             | summarize Legs = count(), Countries = make_set(pack_array(PrevCountry, Country)), FirstSeen = min(PrevTime),\n    \
+             LastSeen = max(TimeGenerated) by UserPrincipalName\n\
+             | extend DetectionType = \"ImpossibleTravel\", RiskScore = {}\n",
+            v.lookback, v.min_km, v.pad_km, v.max_kmh, v.risk
         ))
     }
 }

@@ -14,8 +14,8 @@
 //! separated by `---` (never a blank line). Rule names are `t1586_...`; correlations refer to them.
 
 use crate::{
-    Burst, Fatigue, Hosting, IdRisk, Language, Legacy, Log, Ordered, Phishing, Spray, Stuffing,
-    Travel, WinFailures,
+    Burst, Explicit, Fatigue, Hosting, IdRisk, Language, Legacy, Log, Ordered, Phishing, Spray,
+    Stuffing, Travel, Velocity, WinFailures,
 };
 
 pub(crate) struct Sigma;
@@ -662,5 +662,37 @@ impl Language for Sigma {
             level(p.risk)
         );
         Ok(out)
+    }
+
+    fn explicit(&self, e: &Explicit, notes: &mut Vec<String>) -> Result<String, String> {
+        notes.push("The target is IpAddress only (the detector falls back to TargetServerName when the event has no address); a subject presenting its own credentials is counted here.".into());
+        let mut sel = "  explicit:\n    EventID: 4648\n".to_string();
+        let mut cond = "explicit".to_string();
+        if e.exclude_machine_subjects {
+            sel += "  machine:\n    SubjectUserName|endswith: '$'\n";
+            cond += " and not machine";
+        }
+        sel += &format!("  condition: {cond}\n");
+        let mut out = win_base(
+            "t1586 ExplicitCredentialSpray: explicit credentials presented",
+            "t1586_explicit_credentials_logon",
+            &sel,
+        );
+        out += "level: informational\n---\n";
+        out += &format!(
+            "{}correlation:\n  type: value_count\n  rules:\n    - t1586_explicit_credentials_logon\n  group-by:\n    - SubjectUserName\n    - IpAddress\n  timespan: {}s\n  condition:\n    field: TargetUserName\n    gte: {}\nlevel: {}\ntags:\n  - attack.t1110.003\n",
+            head(
+                "t1586 ExplicitCredentialSpray",
+                "t1586_explicit_credentials"
+            ),
+            e.window,
+            e.min_accounts,
+            level(e.risk)
+        );
+        Ok(out)
+    }
+
+    fn velocity(&self, _: &Velocity, _: &mut Vec<String>) -> Result<String, String> {
+        Err("Sigma cannot compare two events' fields (the distance between two sign-ins)".into())
     }
 }

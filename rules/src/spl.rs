@@ -12,8 +12,8 @@
 //! properties.status.errorCode=... | rename properties.* as * | ... | stats ... by user``).
 
 use crate::{
-    Burst, Fatigue, Hosting, IdRisk, Language, Legacy, Log, Ordered, Phishing, Spray, Stuffing,
-    Travel, lower, quoted, quoted_list,
+    Burst, Explicit, Fatigue, Hosting, IdRisk, Language, Legacy, Log, Ordered, Phishing, Spray,
+    Stuffing, Travel, Velocity, lower, quoted, quoted_list,
 };
 
 pub(crate) struct Spl;
@@ -273,6 +273,50 @@ impl Language for Spl {
             base(p.window),
             client.join(" OR "),
             p.detection
+        ))
+    }
+
+    fn explicit(&self, e: &Explicit, _: &mut Vec<String>) -> Result<String, String> {
+        let machine = if e.exclude_machine_subjects {
+            "| where NOT like(SubjectUserName, \"%$\")\n"
+        } else {
+            ""
+        };
+        Ok(format!(
+            "sourcetype=XmlWinEventLog source=\"XmlWinEventLog:Security\" EventCode=4648 earliest=-{}s\n{machine}\
+             | where lower(TargetUserName)!=lower(SubjectUserName)\n\
+             | eval subject=SubjectDomainName.\"\\\\\".SubjectUserName, target=if(isnull(IpAddress) OR IpAddress==\"-\", TargetServerName, IpAddress), account=lower(TargetUserName)\n\
+             | sort 0 _time\n\
+             | streamstats time_window={}s dc(account) as AccountCount values(account) as Accounts by subject target\n\
+             | where AccountCount>={}\n\
+             | stats max(AccountCount) as AccountCount values(Accounts) as Accounts min(_time) as FirstSeen max(_time) as LastSeen by subject target\n\
+             | eval DetectionType=\"ExplicitCredentialSpray\", RiskScore={}\n",
+            e.lookback, e.window, e.min_accounts, e.risk
+        ))
+    }
+
+    fn velocity(&self, v: &Velocity, _: &mut Vec<String>) -> Result<String, String> {
+        let interactive = if v.interactive_only {
+            "| where isInteractive==\"true\" OR isInteractive==1\n"
+        } else {
+            ""
+        };
+        Ok(format!(
+            "{}| where code=\"0\"\n{interactive}\
+             | eval lat='location.geoCoordinates.latitude', lon='location.geoCoordinates.longitude', country='location.countryOrRegion'\n\
+             | where isnotnull(lat) AND isnotnull(lon)\n\
+             | sort 0 userPrincipalName _time\n\
+             | streamstats current=f window=1 last(lat) as plat last(lon) as plon last(_time) as ptime last(country) as pcountry by userPrincipalName\n\
+             | where isnotnull(plat)\n\
+             | eval km=2*6371*asin(sqrt(pow(sin((lat-plat)*pi()/360), 2)+cos(lat*pi()/180)*cos(plat*pi()/180)*pow(sin((lon-plon)*pi()/360), 2))), hours=(_time-ptime)/3600\n\
+             | where km>={:?} AND (hours<=0 OR (km-2*{:?})/hours>{:?})\n\
+             | stats count as Legs values(pcountry) as FromCountries values(country) as ToCountries min(ptime) as FirstSeen max(_time) as LastSeen by userPrincipalName\n\
+             | eval DetectionType=\"ImpossibleTravel\", RiskScore={}\n",
+            base(v.lookback),
+            v.min_km,
+            v.pad_km,
+            v.max_kmh,
+            v.risk
         ))
     }
 }

@@ -12,7 +12,7 @@
 
 use crate::{
     Burst, Fatigue, Hosting, IdRisk, Language, Legacy, Log, Ordered, Phishing, Spray, Stuffing,
-    Travel, any_of, quoted, quoted_list, span,
+    Travel, Velocity, any_of, quoted, quoted_list, span,
 };
 
 pub(crate) struct Sumo;
@@ -356,6 +356,39 @@ impl Language for Sumo {
             ]),
             client.join("\n  or "),
             p.detection
+        ))
+    }
+
+    fn velocity(&self, v: &Velocity, notes: &mut Vec<String>) -> Result<String, String> {
+        notes.push(format!("Time range: the last {} s.", v.lookback));
+        let interactive = if v.interactive_only {
+            "| where interactive = \"true\"\n"
+        } else {
+            ""
+        };
+        Ok(format!(
+            "{}| where code = \"0\"\n{interactive}\
+             | where !isBlank(lat) and !isBlank(lon)\n\
+             | sort by user asc, _messagetime asc\n\
+             | backshift lat by user as plat\n\
+             | backshift lon by user as plon\n\
+             | backshift _messagetime by user as ptime\n\
+             | where !isNull(plat)\n\
+             | haversine(plat, plon, lat, lon) as km\n\
+             | (_messagetime - ptime) / 3600000 as hours\n\
+             | where km >= {:?} and (hours <= 0 or (km - 2 * {:?}) / hours > {:?})\n\
+             | count as Legs, min(ptime) as FirstSeen, max(_messagetime) as LastSeen by user\n\
+             | \"ImpossibleTravel\" as DetectionType\n\
+             | {} as RiskScore\n",
+            base(&[
+                ("properties.location.geoCoordinates.latitude", "lat"),
+                ("properties.location.geoCoordinates.longitude", "lon"),
+                ("properties.isInteractive", "interactive"),
+            ]),
+            v.min_km,
+            v.pad_km,
+            v.max_kmh,
+            v.risk
         ))
     }
 }

@@ -171,7 +171,7 @@ fn disabled_and_unwritten_signals() {
     );
     assert!(missing.is_empty(), "{missing:?}");
     let (_, missing) = detections(&Config::for_profile(Profile::Default));
-    assert!(missing.contains(&"geo_velocity"), "{missing:?}");
+    assert!(missing.contains(&"token_replay"), "{missing:?}");
     assert!(!missing.contains(&"mfa_fatigue"), "{missing:?}");
     assert!(!missing.contains(&"password_spray"), "{missing:?}");
     assert!(!missing.contains(&"hosting"));
@@ -201,7 +201,9 @@ fn the_default_signals_follow_the_configuration() {
             "one_source_many_accounts":{"burst_min_accounts":12,"min_accounts":40},
             "mfa_fatigue":{"max_denials":13},
             "identity_protection":{"cleared_states":["dismissed"]},
-            "client_phishing":{"risk_oauth":71,"oauth_client_user_agents":["Electron-Client"]}}"#,
+            "client_phishing":{"risk_oauth":71,"oauth_client_user_agents":["Electron-Client"]},
+            "explicit_credentials":{"min_accounts":17},
+            "geo_velocity":{"max_speed_kmh":700.5}}"#,
     );
     let default = Config::for_profile(Profile::Default);
     for &t in Target::ALL {
@@ -271,6 +273,17 @@ fn the_default_signals_follow_the_configuration() {
             assert!(
                 b.contains("71") && b.contains("Electron-Client"),
                 "{t}:\n{b}"
+            );
+        }
+        if written.contains(&"ExplicitCredentialSpray") {
+            let b = block("ExplicitCredentialSpray");
+            assert!(b.contains("17"), "{t}: min_accounts:\n{b}");
+        }
+        if t == Target::SentinelKql || t == Target::SplunkSpl || t == Target::Sumo {
+            let b = block("ImpossibleTravel");
+            assert!(
+                b.contains("700.5") && !b.contains("900.0"),
+                "{t}: max_speed_kmh:\n{b}"
             );
         }
         if written.contains(&"OneSourceManyAccounts") {

@@ -86,6 +86,10 @@ fn security_event(e: &AuthEvent) -> Value {
         "Status": w.and_then(|w| w.status.as_deref()),
         "SubStatus": w.and_then(|w| w.sub_status.as_deref()),
         "WorkstationName": w.and_then(|w| w.workstation.as_deref()),
+        "SubjectUserName": w
+            .and_then(|w| w.subject.as_deref())
+            .map(|s| s.rsplit('\\').next().unwrap_or_default()),
+        "TargetServerName": w.and_then(|w| w.target_server.as_deref()),
     })
 }
 
@@ -100,7 +104,11 @@ fn fold_attempts(got: &mut BTreeSet<(String, String)>) {
 }
 
 /// The detections a spray rule raises are keyed like the table's: `(multiple)`.
-const SPRAYS: &[&str] = &["PasswordSpray", "OneSourceManyAccounts"];
+const SPRAYS: &[&str] = &[
+    "PasswordSpray",
+    "OneSourceManyAccounts",
+    "ExplicitCredentialSpray",
+];
 
 /// (detection type, account) of every alert the rules raise over the events.
 fn sigma(
@@ -183,7 +191,11 @@ fn sigma_rules_on_the_real_samples() {
     for (profile_name, profile) in [("seed", Profile::Seed), ("default", Profile::Default)] {
         let cfg = Config::for_profile(profile);
         let all = rules(&cfg, Target::Sigma);
-        let windows_signals = ["failed_logons_then_success", "one_source_many_accounts"];
+        let windows_signals = [
+            "failed_logons_then_success",
+            "one_source_many_accounts",
+            "explicit_credentials",
+        ];
         let yaml = |windows: bool| {
             let picked: Vec<_> = all
                 .iter()
