@@ -256,22 +256,28 @@ export async function scan(files, config, enrich = {}, log = () => {}, { live = 
   return { alerts, stats, unreadable };
 }
 
-/** `t1586 rules`: the same text and messages as the Rust CLI's (one generator, the rules crate). */
-function writeRules(o) {
-  if (!o.to || o.files.length) {
-    process.stderr.write(`t1586: error: rules takes --to TARGET and no files\n${USAGE}\n`);
-    return 2;
-  }
+/** The `--config` file's object with `--profile` over it; undefined (the error written) when the file cannot be read. */
+function readConfig(o) {
   let config = {};
   if (o.config) {
     try {
       config = JSON.parse(readFileSync(o.config, 'utf8'));
     } catch (e) {
       process.stderr.write(`t1586: error: ${o.config}: ${e.message}\n`);
-      return 3;
+      return undefined;
     }
   }
-  if (o.profile) config = { ...config, profile: o.profile };
+  return o.profile ? { ...config, profile: o.profile } : config;
+}
+
+/** `t1586 rules`: the same text and messages as the Rust CLI's (one generator, the rules crate). */
+function writeRules(o) {
+  if (!o.to || o.files.length) {
+    process.stderr.write(`t1586: error: rules takes --to TARGET and no files\n${USAGE}\n`);
+    return 2;
+  }
+  const config = readConfig(o);
+  if (config === undefined) return 3;
   let r;
   try {
     r = rules(o.to, JSON.stringify(config));
@@ -304,16 +310,8 @@ export async function main(argv) {
     process.stderr.write(`${USAGE}\n`);
     return 2;
   }
-  let config = {};
-  if (o.config) {
-    try {
-      config = JSON.parse(readFileSync(o.config, 'utf8'));
-    } catch (e) {
-      process.stderr.write(`t1586: error: ${o.config}: ${e.message}\n`);
-      return 3;
-    }
-  }
-  if (o.profile) config = { ...config, profile: o.profile };
+  let config = readConfig(o);
+  if (config === undefined) return 3;
   if (o.torList) {
     try {
       config = { ...config, hosting: torHosting(config.hosting, parseIpList(readFileSync(o.torList, 'utf8'))) };

@@ -18,6 +18,19 @@ fn js_err(e: impl std::fmt::Display) -> JsError {
     JsError::new(&e.to_string())
 }
 
+/// A configuration as JavaScript gives it (undefined/null, a JSON string, or a plain object) as
+/// JSON text; empty for none.
+fn config_text(config: JsValue) -> Result<String, JsError> {
+    if config.is_undefined() || config.is_null() {
+        Ok(String::new())
+    } else if let Some(s) = config.as_string() {
+        Ok(s)
+    } else {
+        let v: serde_json::Value = serde_wasm_bindgen::from_value(config).map_err(js_err)?;
+        Ok(v.to_string())
+    }
+}
+
 fn to_js<T: Serialize>(v: &T) -> Result<JsValue, JsError> {
     v.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
         .map_err(js_err)
@@ -93,14 +106,7 @@ pub fn rules_targets() -> Vec<String> {
 #[wasm_bindgen]
 pub fn rules(target: &str, config: JsValue) -> Result<JsValue, JsError> {
     let target: t1586_rules::Target = target.parse().map_err(js_err)?;
-    let text = if config.is_undefined() || config.is_null() {
-        String::new()
-    } else if let Some(s) = config.as_string() {
-        s
-    } else {
-        let v: serde_json::Value = serde_wasm_bindgen::from_value(config).map_err(js_err)?;
-        v.to_string()
-    };
+    let text = config_text(config)?;
     // As the Rust CLI reads it: no configuration is the empty object.
     let text = if text.trim().is_empty() { "{}" } else { &text };
     let cfg = core::Config::from_json(text).map_err(js_err)?;
@@ -169,14 +175,7 @@ impl Detector {
     /// `config`: undefined/null for defaults, a JSON string, or a plain object.
     #[wasm_bindgen(constructor)]
     pub fn new(config: JsValue) -> Result<Detector, JsError> {
-        let text = if config.is_undefined() || config.is_null() {
-            String::new()
-        } else if let Some(s) = config.as_string() {
-            s
-        } else {
-            let v: serde_json::Value = serde_wasm_bindgen::from_value(config).map_err(js_err)?;
-            v.to_string()
-        };
+        let text = config_text(config)?;
         Ok(Detector {
             inner: core::Detector::from_json_config(&text).map_err(js_err)?,
             inbuf: Vec::new(),

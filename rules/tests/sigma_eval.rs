@@ -19,12 +19,14 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use rsigma_eval::{CorrelationConfig, CorrelationEngine, JsonEvent};
-use serde_json::{Value, json};
+use serde_json::Value;
 use t1586_detector::event::SourceKind;
-use t1586_detector::ingest::{Decoded, Ingest, Item};
 use t1586_detector::{AuthEvent, Config};
 use t1586_rules::{Target, render, rules};
+
+#[path = "support/sigma.rs"]
+mod support;
+use support::{alerts, events_of, fold_attempts, security_event, signin_logs};
 
 fn corpus() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/corpus")
@@ -46,128 +48,21 @@ fn records(case: &Path, kind: SourceKind) -> Vec<AuthEvent> {
         })
         .collect();
     files.sort();
-    let mut events = Vec::new();
-    for f in files {
-        let name = f.file_name().unwrap().to_string_lossy().into_owned();
-        let mut ingest = Ingest::new(&name, 1 << 24);
-        let mut keep = |i: Item| {
-            if let Decoded::Event(e) = i.decoded
-                && e.source_kind == kind
-            {
-                events.push(*e);
-            }
-        };
-        ingest.push(&std::fs::read(&f).unwrap(), &mut keep);
-        ingest.finish("", None, &mut keep);
-    }
+    let mut events: Vec<AuthEvent> = files
+        .iter()
+        .flat_map(|f| events_of(f))
+        .filter(|e| e.source_kind == kind)
+        .collect();
     events.sort_by_key(|e| e.time);
     events
 }
 
-/// An event as `SigninLogs` names its columns.
-fn signin_logs(e: &AuthEvent) -> Value {
-    json!({
-        "TimeGenerated": e.time.to_rfc3339(),
-        "UserPrincipalName": &*e.identity,
-        "ResultType": e.result_code.as_deref(),
-        "IPAddress": e.ip.as_ref().map(ToString::to_string),
-        "Location": e.country.as_deref(),
-        "AutonomousSystemNumber": e.asn,
-        "AutonomousSystemName": e.extra.as_ref().and_then(|x| x.asn_name.as_deref()),
-        "AppDisplayName": e.app.as_deref(),
-        "ClientAppUsed": e.client_app.as_deref(),
-        "UserAgent": e.user_agent.as_deref(),
-        "AuthenticationRequirement": e.extra.as_ref().and_then(|x| x.auth_requirement.as_deref()),
-        // The reader keeps the higher of the two levels, and the types as a list.
-        "RiskLevelDuringSignIn": e.extra.as_ref().and_then(|x| x.risk_level.as_deref()),
-        "RiskState": e.extra.as_ref().and_then(|x| x.risk_state.as_deref()),
-        "RiskEventTypes_V2": e.extra.as_ref().map(|x| x.risk_event_types.join(",")),
-        "AppId": e.extra.as_ref().and_then(|x| x.app_id.as_deref()),
-        "AuthenticationProtocol": e.extra.as_ref().and_then(|x| x.auth_protocol.as_deref()),
-        "ResourceIdentity": e.extra.as_ref().and_then(|x| x.resource_id.as_deref()),
-        "ResourceDisplayName": e.extra.as_ref().and_then(|x| x.resource.as_deref()),
-    })
-}
+/// The explicit-credential spray is keyed by subject and target: `(multiple)` as the detector
+/// writes its identity; the other sprays by their address.
+const MULTIPLE: &[&str] = &["ExplicitCredentialSpray"];
 
-/// A Windows Security event as `SecurityEvent` names its columns.
-fn security_event(e: &AuthEvent) -> Value {
-    let w = e.windows.as_deref();
-    let name = e.identity.rsplit('\\').next().unwrap_or_default();
-    json!({
-        "TimeGenerated": e.time.to_rfc3339(),
-        "EventID": w.map(|w| w.event_id),
-        "TargetUserName": name,
-        "IpAddress": e.ip.as_ref().map(ToString::to_string),
-        "LogonType": w.and_then(|w| w.logon_type),
-        "Status": w.and_then(|w| w.status.as_deref()),
-        "SubStatus": w.and_then(|w| w.sub_status.as_deref()),
-        "WorkstationName": w.and_then(|w| w.workstation.as_deref()),
-        "SubjectUserName": w
-            .and_then(|w| w.subject.as_deref())
-            .map(|s| s.rsplit('\\').next().unwrap_or_default()),
-        "TargetServerName": w.and_then(|w| w.target_server.as_deref()),
-    })
-}
-
-/// (detection type, identity lower-cased) for every alert the Sigma rules raise.
 fn sigma_alerts(yaml: &str, events: &[AuthEvent]) -> BTreeSet<(String, String)> {
-    sigma_alerts_as(yaml, events, signin_logs, "UserPrincipalName")
-}
-
-/// The same over any log: `columns` names an event's fields; a correlation's alert is keyed by
-/// its `key` group field, else by its first one (a spray's address).
-fn sigma_alerts_as(
-    yaml: &str,
-    events: &[AuthEvent],
-    columns: fn(&AuthEvent) -> Value,
-    key: &str,
-) -> BTreeSet<(String, String)> {
-    let collection = rsigma_parser::parse_sigma_yaml(yaml).expect("the Sigma rules parse");
-    assert!(
-        collection.errors.is_empty(),
-        "rsigma reports errors: {:?}",
-        collection.errors
-    );
-    let mut engine = CorrelationEngine::new(CorrelationConfig::default());
-    engine
-        .add_collection(&collection)
-        .expect("the rules compile");
-    let mut out = BTreeSet::new();
-    for e in events {
-        let v = columns(e);
-        for r in engine.process_event_at(&JsonEvent::borrow(&v), e.time.timestamp()) {
-            if std::env::var_os("T1586_SIGMA_DEBUG").is_some() {
-                eprintln!("{} {v}: {}", e.time, r.header.rule_title);
-            }
-            let Some(kind) = r.header.rule_title.strip_prefix("t1586 ") else {
-                continue;
-            };
-            if kind.contains(':') {
-                continue; // a base rule or an intermediate count
-            }
-            let who = match r.as_correlation() {
-                Some(c) => c
-                    .group_key
-                    .iter()
-                    .find(|(k, _)| k == key)
-                    .or(c.group_key.first())
-                    .map(|(_, v)| v.clone())
-                    .unwrap_or_default(),
-                None => e.identity.to_string(),
-            };
-            // "PasswordSpray (failures from one address ...)": the detection type.
-            let kind = kind.split(" (").next().unwrap_or(kind);
-            // An explicit-credential spray is keyed by its subject and target: "(multiple)" as
-            // the detector writes the identity.
-            let who = if kind == "ExplicitCredentialSpray" {
-                "(multiple)".to_string()
-            } else {
-                who
-            };
-            out.insert((kind.to_string(), who.to_lowercase()));
-        }
-    }
-    out
+    alerts(yaml, events, signin_logs, "UserPrincipalName", MULTIPLE)
 }
 
 /// Alerts the Sigma rules raise and the detector does not, on purpose: (case, detection type,
@@ -246,18 +141,6 @@ const WINDOWS_SIGNALS: &[&str] = &[
     "one_source_many_accounts",
     "explicit_credentials",
 ];
-
-/// The detector reports a brute-force attempt only when no success follows; when one does, it
-/// raises the ordered compromise instead. The rules raise both: the attempt of an identity that
-/// also has the compromise is the same story, and is not counted as a difference.
-fn fold_attempts(got: &mut BTreeSet<(String, String)>) {
-    let compromised: BTreeSet<String> = got
-        .iter()
-        .filter(|(k, _)| k == "CredentialStuffing" || k == "FailedLogonsThenSuccess")
-        .map(|(_, who)| who.clone())
-        .collect();
-    got.retain(|(k, who)| !(k == "BruteForceAttempt" && compromised.contains(who)));
-}
 
 /// Alerts of the default profile's cases where Sigma and the detector differ on purpose: (case,
 /// detection type, key, `true` when only Sigma raises it, why).
@@ -340,12 +223,19 @@ fn sigma_rules_flag_what_the_detector_flags_on_the_default_cases() {
                 Some((kind, who))
             })
             .collect();
-        let mut got = sigma_alerts_as(&entra_yaml, &entra, signin_logs, "UserPrincipalName");
-        got.extend(sigma_alerts_as(
+        let mut got = alerts(
+            &entra_yaml,
+            &entra,
+            signin_logs,
+            "UserPrincipalName",
+            MULTIPLE,
+        );
+        got.extend(alerts(
             &windows_yaml,
             &windows,
             security_event,
             "TargetUserName",
+            MULTIPLE,
         ));
         fold_attempts(&mut got);
         let mut want = want;

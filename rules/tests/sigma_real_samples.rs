@@ -7,12 +7,13 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use rsigma_eval::{CorrelationConfig, CorrelationEngine, JsonEvent};
-use serde_json::{Value, json};
 use t1586_detector::event::SourceKind;
-use t1586_detector::ingest::{Decoded, Ingest, Item};
 use t1586_detector::{AuthEvent, Config, Profile};
 use t1586_rules::{Target, render, rules};
+
+#[path = "support/sigma.rs"]
+mod support;
+use support::{account, alerts, events_of, fold_attempts, security_event, signin_logs};
 
 fn shared() -> Option<PathBuf> {
     let base = std::env::var_os("T1586_SHARED_DATA")
@@ -24,83 +25,18 @@ fn shared() -> Option<PathBuf> {
 
 /// The file's Entra sign-ins and Windows Security events, each in time order.
 fn read(path: &Path) -> (Vec<AuthEvent>, Vec<AuthEvent>) {
-    let name = path.file_name().unwrap().to_string_lossy().into_owned();
-    let (mut entra, mut windows) = (Vec::new(), Vec::new());
-    let mut ingest = Ingest::new(&name, 1 << 24);
-    let mut keep = |i: Item| {
-        if let Decoded::Event(e) = i.decoded {
-            match e.source_kind {
-                SourceKind::EntraSignIn => entra.push(*e),
-                SourceKind::WindowsSecurity => windows.push(*e),
-                _ => {}
-            }
-        }
-    };
-    ingest.push(&std::fs::read(path).unwrap(), &mut keep);
-    ingest.finish("", None, &mut keep);
+    let (mut entra, mut windows): (Vec<AuthEvent>, Vec<AuthEvent>) = events_of(path)
+        .into_iter()
+        .filter(|e| {
+            matches!(
+                e.source_kind,
+                SourceKind::EntraSignIn | SourceKind::WindowsSecurity
+            )
+        })
+        .partition(|e| e.source_kind == SourceKind::EntraSignIn);
     entra.sort_by_key(|e| e.time);
     windows.sort_by_key(|e| e.time);
     (entra, windows)
-}
-
-fn signin_logs(e: &AuthEvent) -> Value {
-    json!({
-        "TimeGenerated": e.time.to_rfc3339(),
-        "UserPrincipalName": &*e.identity,
-        "ResultType": e.result_code.as_deref(),
-        "IPAddress": e.ip.as_ref().map(ToString::to_string),
-        "Location": e.country.as_deref(),
-        "AutonomousSystemNumber": e.asn,
-        "AutonomousSystemName": e.extra.as_ref().and_then(|x| x.asn_name.as_deref()),
-        "AppDisplayName": e.app.as_deref(),
-        "ClientAppUsed": e.client_app.as_deref(),
-        "UserAgent": e.user_agent.as_deref(),
-        "AuthenticationRequirement": e.extra.as_ref().and_then(|x| x.auth_requirement.as_deref()),
-        // The reader keeps the higher of the two levels, and the types as a list.
-        "RiskLevelDuringSignIn": e.extra.as_ref().and_then(|x| x.risk_level.as_deref()),
-        "RiskState": e.extra.as_ref().and_then(|x| x.risk_state.as_deref()),
-        "RiskEventTypes_V2": e.extra.as_ref().map(|x| x.risk_event_types.join(",")),
-        "AppId": e.extra.as_ref().and_then(|x| x.app_id.as_deref()),
-        "AuthenticationProtocol": e.extra.as_ref().and_then(|x| x.auth_protocol.as_deref()),
-        "ResourceIdentity": e.extra.as_ref().and_then(|x| x.resource_id.as_deref()),
-        "ResourceDisplayName": e.extra.as_ref().and_then(|x| x.resource.as_deref()),
-    })
-}
-
-fn account(identity: &str) -> String {
-    identity
-        .rsplit('\\')
-        .next()
-        .unwrap_or_default()
-        .to_lowercase()
-}
-
-fn security_event(e: &AuthEvent) -> Value {
-    let w = e.windows.as_deref();
-    json!({
-        "TimeGenerated": e.time.to_rfc3339(),
-        "EventID": w.map(|w| w.event_id),
-        "TargetUserName": e.identity.rsplit('\\').next().unwrap_or_default(),
-        "IpAddress": e.ip.as_ref().map(ToString::to_string),
-        "LogonType": w.and_then(|w| w.logon_type),
-        "Status": w.and_then(|w| w.status.as_deref()),
-        "SubStatus": w.and_then(|w| w.sub_status.as_deref()),
-        "WorkstationName": w.and_then(|w| w.workstation.as_deref()),
-        "SubjectUserName": w
-            .and_then(|w| w.subject.as_deref())
-            .map(|s| s.rsplit('\\').next().unwrap_or_default()),
-        "TargetServerName": w.and_then(|w| w.target_server.as_deref()),
-    })
-}
-
-/// An attempt of an identity that also has the compromise is the compromise (see `sigma_eval.rs`).
-fn fold_attempts(got: &mut BTreeSet<(String, String)>) {
-    let compromised: BTreeSet<String> = got
-        .iter()
-        .filter(|(k, _)| k == "CredentialStuffing" || k == "FailedLogonsThenSuccess")
-        .map(|(_, who)| who.clone())
-        .collect();
-    got.retain(|(k, who)| !(k == "BruteForceAttempt" && compromised.contains(who)));
 }
 
 /// The detections a spray rule raises are keyed like the table's: `(multiple)`.
@@ -109,52 +45,6 @@ const SPRAYS: &[&str] = &[
     "OneSourceManyAccounts",
     "ExplicitCredentialSpray",
 ];
-
-/// (detection type, account) of every alert the rules raise over the events.
-fn sigma(
-    yaml: &str,
-    events: &[AuthEvent],
-    columns: fn(&AuthEvent) -> Value,
-    key: &str,
-) -> BTreeSet<(String, String)> {
-    let mut out = BTreeSet::new();
-    if yaml.trim().is_empty() || events.is_empty() {
-        return out;
-    }
-    let collection = rsigma_parser::parse_sigma_yaml(yaml).expect("the Sigma rules parse");
-    assert!(collection.errors.is_empty(), "{:?}", collection.errors);
-    let mut engine = CorrelationEngine::new(CorrelationConfig::default());
-    engine
-        .add_collection(&collection)
-        .expect("the rules compile");
-    for e in events {
-        let v = columns(e);
-        for r in engine.process_event_at(&JsonEvent::borrow(&v), e.time.timestamp()) {
-            let Some(kind) = r.header.rule_title.strip_prefix("t1586 ") else {
-                continue;
-            };
-            if kind.contains(':') {
-                continue;
-            }
-            let kind = kind.split(" (").next().unwrap_or(kind).to_string();
-            let who = if SPRAYS.contains(&kind.as_str()) {
-                "(multiple)".to_string()
-            } else {
-                match r.as_correlation() {
-                    Some(c) => c
-                        .group_key
-                        .iter()
-                        .find(|(k, _)| k == key)
-                        .map(|(_, v)| account(v))
-                        .unwrap_or_default(),
-                    None => account(&e.identity),
-                }
-            };
-            out.insert((kind, who));
-        }
-    }
-    out
-}
 
 /// Where the Sigma rules and the detector differ on a real sample, on purpose: (file, profile,
 /// detection type, account, `true` when only Sigma raises it, why).
@@ -238,12 +128,19 @@ fn sigma_rules_on_the_real_samples() {
                         .then(|| (kind.to_string(), who))
                 })
                 .collect();
-            let mut got = sigma(&entra_yaml, &entra, signin_logs, "UserPrincipalName");
-            got.extend(sigma(
+            let mut got = alerts(
+                &entra_yaml,
+                &entra,
+                signin_logs,
+                "UserPrincipalName",
+                SPRAYS,
+            );
+            got.extend(alerts(
                 &windows_yaml,
                 &windows,
                 security_event,
                 "TargetUserName",
+                SPRAYS,
             ));
             fold_attempts(&mut got);
             let mut want = want;
