@@ -760,6 +760,14 @@ pub fn detections(cfg: &Config) -> (Vec<Detection>, Vec<&'static str>) {
     }
     let w = &cfg.failed_logons_then_success;
     if w.enabled {
+        // One failure set for the compromise and the attempt.
+        let failures = WinFailures {
+            events: w.failure_events.clone(),
+            codes: w.failure_codes.clone(),
+            logon_types: w.failure_logon_types.clone(),
+            exclude_machine: w.exclude_machine_accounts,
+            exclude_anonymous: w.exclude_anonymous,
+        };
         out.push(Detection::Ordered(Ordered {
             detection: "FailedLogonsThenSuccess",
             window: w.window_secs,
@@ -768,13 +776,7 @@ pub fn detections(cfg: &Config) -> (Vec<Detection>, Vec<&'static str>) {
             tiers: (w.high_ip_count, w.medium_ip_count),
             risks: (w.risk_high, w.risk_medium, w.risk_low),
             log: Log::Windows {
-                failures: WinFailures {
-                    events: w.failure_events.clone(),
-                    codes: w.failure_codes.clone(),
-                    logon_types: w.failure_logon_types.clone(),
-                    exclude_machine: w.exclude_machine_accounts,
-                    exclude_anonymous: w.exclude_anonymous,
-                },
+                failures: failures.clone(),
                 success_logon_types: w.success_logon_types.clone(),
             },
         }));
@@ -786,13 +788,7 @@ pub fn detections(cfg: &Config) -> (Vec<Detection>, Vec<&'static str>) {
             risk: w.attempt_risk,
             risk_max: w.attempt_risk_max,
             log: Log::Windows {
-                failures: WinFailures {
-                    events: w.failure_events.clone(),
-                    codes: w.failure_codes.clone(),
-                    logon_types: w.failure_logon_types.clone(),
-                    exclude_machine: w.exclude_machine_accounts,
-                    exclude_anonymous: w.exclude_anonymous,
-                },
+                failures,
                 success_logon_types: Vec::new(),
             },
         }));

@@ -113,6 +113,31 @@ fn win_failure(f: &WinFailures) -> String {
     format!("{sel}  condition: {}\n", cond.join(" and "))
 }
 
+/// The selections and condition of a failed sign-in (detection body): a result code other than
+/// 0, the correct-password codes and `excluded`, from an app other than a password-reset one.
+fn sign_in_failure(
+    excluded: &[String],
+    correct_password: &[String],
+    reset_apps: &[String],
+) -> String {
+    let mut not_failures = vec!["0".to_string()];
+    not_failures.extend(correct_password.iter().cloned());
+    not_failures.extend(excluded.iter().cloned());
+    let mut fail = format!(
+        "  not_failure:\n    ResultType:{}\n",
+        items(&not_failures, "      ")
+    );
+    let mut cond = "not not_failure".to_string();
+    if !reset_apps.is_empty() {
+        fail += &format!(
+            "  reset:\n    AppDisplayName:{}\n",
+            items(reset_apps, "      ")
+        );
+        cond += " and not reset";
+    }
+    fail + &format!("  condition: {cond}\n")
+}
+
 fn win_exclusions(f: &WinFailures) -> (String, Vec<String>) {
     let mut sel = String::new();
     let mut cond = Vec::new();
@@ -292,22 +317,7 @@ impl Language for Sigma {
                 correct_password,
                 reset_apps,
             } => {
-                let mut not_failures = vec!["0".to_string()];
-                not_failures.extend(correct_password.iter().cloned());
-                not_failures.extend(excluded.iter().cloned());
-                let mut fail = format!(
-                    "  not_failure:\n    ResultType:{}\n",
-                    items(&not_failures, "      ")
-                );
-                let mut cond = "not not_failure".to_string();
-                if !reset_apps.is_empty() {
-                    fail += &format!(
-                        "  reset:\n    AppDisplayName:{}\n",
-                        items(reset_apps, "      ")
-                    );
-                    cond += " and not reset";
-                }
-                fail += &format!("  condition: {cond}\n");
+                let fail = sign_in_failure(excluded, correct_password, reset_apps);
                 let mut codes = vec!["0".to_string()];
                 codes.extend(correct_password.iter().cloned());
                 let ok = format!(
@@ -382,25 +392,11 @@ impl Language for Sigma {
     fn spray(&self, sp: &Spray, _: &mut Vec<String>) -> Result<String, String> {
         let (name, user, source, body) = match &sp.log {
             Log::SignIns {
+                excluded,
                 correct_password,
                 reset_apps,
-                ..
             } => {
-                let mut not_failures = vec!["0".to_string()];
-                not_failures.extend(correct_password.iter().cloned());
-                let mut fail = format!(
-                    "  not_failure:\n    ResultType:{}\n",
-                    items(&not_failures, "      ")
-                );
-                let mut cond = "not not_failure".to_string();
-                if !reset_apps.is_empty() {
-                    fail += &format!(
-                        "  reset:\n    AppDisplayName:{}\n",
-                        items(reset_apps, "      ")
-                    );
-                    cond += " and not reset";
-                }
-                fail += &format!("  condition: {cond}\n");
+                let fail = sign_in_failure(excluded, correct_password, reset_apps);
                 (
                     "t1586_password_spray".to_string(),
                     "UserPrincipalName",
@@ -484,22 +480,7 @@ impl Language for Sigma {
                 correct_password,
                 reset_apps,
             } => {
-                let mut not_failures = vec!["0".to_string()];
-                not_failures.extend(correct_password.iter().cloned());
-                not_failures.extend(excluded.iter().cloned());
-                let mut fail = format!(
-                    "  not_failure:\n    ResultType:{}\n",
-                    items(&not_failures, "      ")
-                );
-                let mut cond = "not not_failure".to_string();
-                if !reset_apps.is_empty() {
-                    fail += &format!(
-                        "  reset:\n    AppDisplayName:{}\n",
-                        items(reset_apps, "      ")
-                    );
-                    cond += " and not reset";
-                }
-                fail += &format!("  condition: {cond}\n");
+                let fail = sign_in_failure(excluded, correct_password, reset_apps);
                 (
                     "t1586_attempt",
                     "UserPrincipalName",
