@@ -17,7 +17,8 @@ const { System } = globalThis;
 
 const rustCli = fileURLToPath(new URL('../../target/release/t1586', import.meta.url));
 
-// SigninLogs and SecurityEvent as Log Analytics documents them (the columns the rules use).
+// SigninLogs, SecurityEvent and the workload identities' sign-in tables as Log Analytics
+// documents them (the columns the rules use).
 const SIGNIN_LOGS =
   '(TimeGenerated:datetime, UserPrincipalName:string, ResultType:string, IPAddress:string, ' +
   'AppDisplayName:string, LocationDetails:dynamic, AutonomousSystemNumber:int, Location:string, ' +
@@ -29,9 +30,15 @@ const SECURITY_EVENT =
   '(TimeGenerated:datetime, EventID:int, TargetUserName:string, TargetDomainName:string, ' +
   'IpAddress:string, WorkstationName:string, LogonType:int, Status:string, SubStatus:string, ' +
   'Computer:string, SubjectUserName:string, SubjectDomainName:string, TargetServerName:string)';
+const WORKLOAD_SIGNINS =
+  '(TimeGenerated:datetime, ServicePrincipalName:string, ServicePrincipalId:string, ' +
+  'AppId:string, ResultType:string, IPAddress:string, Location:string, ' +
+  'ResourceDisplayName:string, Type:string)';
 const tables = [
   new K.Language.Symbols.TableSymbol.$ctor7('SigninLogs', SIGNIN_LOGS, null),
   new K.Language.Symbols.TableSymbol.$ctor7('SecurityEvent', SECURITY_EVENT, null),
+  new K.Language.Symbols.TableSymbol.$ctor7('AADServicePrincipalSignInLogs', WORKLOAD_SIGNINS, null),
+  new K.Language.Symbols.TableSymbol.$ctor7('AADManagedIdentitySignInLogs', WORKLOAD_SIGNINS, null),
 ];
 const globals = K.Language.GlobalState.Default.WithDatabase(
   new K.Language.Symbols.DatabaseSymbol.ctor('SecurityInsights', tables),

@@ -133,6 +133,15 @@ impl Language for Eql {
                 }
                 ("user.name", win_failure(failures), ok)
             }
+            Log::Workload { codes } => {
+                notes.push(crate::esql::WORKLOAD_NOTE.into());
+                let w = workload();
+                (
+                    "azure.signinlogs.properties.app_id",
+                    format!("{w} and {CODE} in ({})", quoted_list(codes)),
+                    format!("{w} and {CODE} == \"0\""),
+                )
+            }
         };
         Ok(format!(
             "sequence by {by} with maxspan={}s\n  [{fail}]{}\n  [{ok}]\n",
@@ -196,6 +205,13 @@ impl Language for Eql {
             Log::Windows { failures, .. } => {
                 notes.push(WINDOWS_INDEX.into());
                 ("user.name", win_failure(failures))
+            }
+            Log::Workload { codes } => {
+                notes.push(crate::esql::WORKLOAD_NOTE.into());
+                (
+                    "azure.signinlogs.properties.app_id",
+                    format!("{} and {CODE} in ({})", workload(), quoted_list(codes)),
+                )
             }
         };
         Ok(format!(
@@ -335,4 +351,16 @@ pub(crate) fn win_failure(f: &WinFailures) -> String {
         );
     }
     q + &win_exclusions(f)
+}
+
+/// Workload identities' sign-ins in Elastic's sign-in data stream.
+fn workload() -> String {
+    let c: Vec<String> = crate::esql::WORKLOAD_CATEGORIES
+        .iter()
+        .map(|c| (*c).to_string())
+        .collect();
+    format!(
+        "{SIGN_IN} and azure.signinlogs.category in ({})",
+        quoted_list(&c)
+    )
 }

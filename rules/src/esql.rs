@@ -203,7 +203,8 @@ impl Language for Esql {
              | STATS FailureCount = COUNT(*), UniqueIPs = COUNT_DISTINCT(source.ip), FirstSeen = MIN(@timestamp),\n    \
              LastSeen = MAX(@timestamp) BY {user}, Bin\n\
              | WHERE FailureCount >= {min}\n\
-             | EVAL DetectionType = \"BruteForceAttempt\", RiskScore = {risk}\n",
+             | EVAL DetectionType = \"{det}\", RiskScore = {risk}\n",
+            det = b.detection,
             from = l.from,
             lookback = b.lookback,
             fail = l.failure,
@@ -441,5 +442,30 @@ fn logged(log: &Log, notes: &mut Vec<String>) -> Logged {
                 success: ok,
             }
         }
+        Log::Workload { codes } => {
+            notes.push(WORKLOAD_NOTE.into());
+            let workload = format!(
+                "azure.signinlogs.category IN ({})",
+                quoted_list(&strings_of(WORKLOAD_CATEGORIES))
+            );
+            Logged {
+                from: FROM,
+                user: "azure.signinlogs.properties.app_id",
+                source: "TO_STRING(source.ip)",
+                failure: format!("{workload} AND {CODE} IN ({})", quoted_list(codes)),
+                success: format!("{workload} AND {CODE} == \"0\""),
+            }
+        }
     }
+}
+
+/// The categories of workload identities' sign-ins in the `azure.signinlogs` data stream.
+pub(crate) const WORKLOAD_CATEGORIES: &[&str] =
+    &["ServicePrincipalSignInLogs", "ManagedIdentitySignInLogs"];
+
+/// What a workload rule over Elastic's sign-in data stream says.
+pub(crate) const WORKLOAD_NOTE: &str = "Workload identities (the ServicePrincipalSignInLogs and ManagedIdentitySignInLogs categories) are keyed by application id; the detector names them `name (app <id>)`.";
+
+fn strings_of(v: &[&str]) -> Vec<String> {
+    v.iter().map(|s| (*s).to_string()).collect()
 }

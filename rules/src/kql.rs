@@ -159,7 +159,8 @@ impl Language for Kql {
              | summarize FailureCount = count(), IPList = make_set({ip}), FirstSeen = min(TimeGenerated),\n    \
              LastSeen = max(TimeGenerated) by Account = {user}, Bin = bin(TimeGenerated, {window}s)\n\
              | where FailureCount >= {min}\n\
-             | extend DetectionType = \"BruteForceAttempt\", RiskScore = {risk}\n",
+             | extend DetectionType = \"{det}\", RiskScore = {risk}\n",
+            det = b.detection,
             table = s.table,
             lookback = b.lookback,
             failure = s.failure,
@@ -427,8 +428,20 @@ fn schema(log: &Log) -> Schema {
                 success,
             }
         }
+        Log::Workload { codes } => Schema {
+            table: WORKLOADS,
+            user: WORKLOAD,
+            ip: "IPAddress",
+            failure: format!("ResultType in ({})", quoted_list(codes)),
+            success: "ResultType == \"0\"".into(),
+        },
     }
 }
+
+/// Service principals' and managed identities' sign-ins (their `ServicePrincipalName` and `AppId`
+/// columns, as the detector names a workload identity).
+const WORKLOADS: &str = "union AADServicePrincipalSignInLogs, AADManagedIdentitySignInLogs";
+const WORKLOAD: &str = "strcat(ServicePrincipalName, \" (app \", AppId, \")\")";
 
 impl Kql {
     pub(crate) fn ordered_query(o: &Ordered, notes: &mut Vec<String>) -> String {

@@ -242,6 +242,29 @@ pub enum Log {
         failures: WinFailures,
         success_logon_types: Vec<u32>,
     },
+    /// Workload identities' sign-ins (service principals and managed identities), keyed by the
+    /// application id: a failure has a credential code in `codes`, a success code 0.
+    Workload { codes: Vec<String> },
+}
+
+impl Log {
+    /// Why a language that writes only the sign-in form cannot write this log's: `windows` or
+    /// `workload`, as the log is.
+    pub(crate) fn not_written(&self, windows: &str, workload: &str) -> String {
+        match self {
+            Log::Workload { .. } => workload.into(),
+            _ => windows.into(),
+        }
+    }
+
+    /// The configuration section of an ordered run or a burst over this log.
+    fn signal(&self) -> &'static str {
+        match self {
+            Log::SignIns { .. } => "failures_then_success",
+            Log::Windows { .. } => "failed_logons_then_success",
+            Log::Workload { .. } => "workload_credentials",
+        }
+    }
 }
 
 /// A run of at least `min_failures` failures of one identity, then a success, the failures within
@@ -281,6 +304,8 @@ pub struct Spray {
 /// success in time makes it the ordered compromise instead); a rule reports the failures.
 #[derive(Debug, Clone)]
 pub struct Burst {
+    /// The detection type the detector writes (`BruteForceAttempt`, `WorkloadCredentialFailures`).
+    pub detection: &'static str,
     pub window: u64,
     pub follow: u64,
     pub lookback: u64,
@@ -444,7 +469,7 @@ impl Detection {
             Detection::Ordered(o) => o.detection,
             Detection::Spray(s) => s.detection,
             Detection::Legacy(_) => "LegacyProtocolSuccess",
-            Detection::Burst(_) => "BruteForceAttempt",
+            Detection::Burst(b) => b.detection,
             Detection::IdRisk(_) => "IdentityProtectionRisk",
             Detection::Fatigue(_) => "MfaFatigue",
             Detection::Phishing(p) => p.detection,
@@ -459,13 +484,10 @@ impl Detection {
             Detection::CredentialStuffing(_) => "credential_stuffing",
             Detection::ImpossibleTravel(_) => "impossible_travel",
             Detection::Hosting(_) => "hosting",
-            Detection::Ordered(o) => match o.log {
-                Log::SignIns { .. } => "failures_then_success",
-                Log::Windows { .. } => "failed_logons_then_success",
-            },
+            Detection::Ordered(o) => o.log.signal(),
             Detection::Spray(s) => match s.log {
-                Log::SignIns { .. } => "password_spray",
                 Log::Windows { .. } => "one_source_many_accounts",
+                Log::SignIns { .. } | Log::Workload { .. } => "password_spray",
             },
             Detection::Legacy(_) => "legacy_auth",
             Detection::IdRisk(_) => "identity_protection",
@@ -473,10 +495,7 @@ impl Detection {
             Detection::Phishing(_) => "client_phishing",
             Detection::Explicit(_) => "explicit_credentials",
             Detection::Velocity(_) => "geo_velocity",
-            Detection::Burst(b) => match b.log {
-                Log::SignIns { .. } => "failures_then_success",
-                Log::Windows { .. } => "failed_logons_then_success",
-            },
+            Detection::Burst(b) => b.log.signal(),
         }
     }
 
@@ -577,12 +596,7 @@ impl Target {
 
 /// The configuration's signals that have no generator yet (left out of the output, named by
 /// [`rules`]).
-const NOT_GENERATED: &[&str] = &[
-    "token_replay",
-    "combined_risk",
-    "workload_credentials",
-    "workload_location",
-];
+const NOT_GENERATED: &[&str] = &["token_replay", "combined_risk", "workload_location"];
 
 /// The detections `cfg` runs that have generators, and the enabled signals that have none yet.
 pub fn detections(cfg: &Config) -> (Vec<Detection>, Vec<&'static str>) {
@@ -636,6 +650,7 @@ pub fn detections(cfg: &Config) -> (Vec<Detection>, Vec<&'static str>) {
             },
         }));
         out.push(Detection::Burst(Burst {
+            detection: "BruteForceAttempt",
             window: f.attempt_window_secs,
             follow: f.window_secs,
             lookback: cfg.window_secs,
@@ -781,6 +796,7 @@ pub fn detections(cfg: &Config) -> (Vec<Detection>, Vec<&'static str>) {
             },
         }));
         out.push(Detection::Burst(Burst {
+            detection: "BruteForceAttempt",
             window: w.attempt_window_secs,
             follow: w.window_secs,
             lookback: cfg.window_secs,
@@ -791,6 +807,31 @@ pub fn detections(cfg: &Config) -> (Vec<Detection>, Vec<&'static str>) {
                 failures,
                 success_logon_types: Vec::new(),
             },
+        }));
+    }
+    let c = &cfg.workload_credentials;
+    if c.enabled {
+        let log = Log::Workload {
+            codes: c.failure_codes.clone(),
+        };
+        out.push(Detection::Ordered(Ordered {
+            detection: "WorkloadCredentialAbuse",
+            window: c.window_secs,
+            lookback: cfg.window_secs,
+            min_failures: c.min_failures,
+            tiers: (c.high_ip_count, c.medium_ip_count),
+            risks: (c.risk_high, c.risk_medium, c.risk_low),
+            log: log.clone(),
+        }));
+        out.push(Detection::Burst(Burst {
+            detection: "WorkloadCredentialFailures",
+            window: c.attempt_window_secs,
+            follow: c.window_secs,
+            lookback: cfg.window_secs,
+            min_failures: c.attempt_min_failures,
+            risk: c.attempt_risk,
+            risk_max: c.attempt_risk_max,
+            log,
         }));
     }
     let o = &cfg.one_source_many_accounts;

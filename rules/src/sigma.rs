@@ -81,6 +81,16 @@ fn win_base(title: &str, name: &str, detection: &str) -> String {
     )
 }
 
+/// A base rule over workload identities' sign-ins: `selection` (a detection body's selections)
+/// and `condition` on records of the service-principal and managed-identity tables.
+fn workload_base(title: &str, name: &str, selection: &str, condition: &str) -> String {
+    format!(
+        "{}logsource:\n  product: azure\n  service: signinlogs\n  definition: 'Workload identities'' sign-ins: the AADServicePrincipalSignInLogs and AADManagedIdentitySignInLogs tables (their Type column)'\n\
+         detection:\n  workload:\n    Type:\n      - AADServicePrincipalSignInLogs\n      - AADManagedIdentitySignInLogs\n{selection}  condition: workload and {condition}\n",
+        head(title, name)
+    )
+}
+
 /// A YAML list of scalars, one per line at `indent`.
 fn items<T: ToString>(v: &[T], indent: &str) -> String {
     v.iter()
@@ -367,6 +377,22 @@ impl Language for Sigma {
                     ),
                 )
             }
+            Log::Workload { codes } => (
+                "t1586_workload_credentials",
+                "AppId",
+                workload_base(
+                    "t1586 WorkloadCredentialAbuse: a credential failure",
+                    "t1586_workload_credentials_failure",
+                    &format!("  failure:\n    ResultType:{}\n", items(codes, "      ")),
+                    "failure",
+                ),
+                workload_base(
+                    "t1586 WorkloadCredentialAbuse: a success",
+                    "t1586_workload_credentials_success",
+                    "  success:\n    ResultType: '0'\n",
+                    "success",
+                ),
+            ),
         };
         let mut out = fail + "level: informational\n---\n";
         out += &ok;
@@ -407,6 +433,12 @@ impl Language for Sigma {
                         &fail,
                     ),
                 )
+            }
+            Log::Workload { .. } => {
+                return Err(
+                    "a workload identity's failures are keyed by the identity, not by a source"
+                        .into(),
+                );
             }
             Log::Windows { failures, .. } => {
                 let name = format!("t1586_one_source_{}s", sp.window);
@@ -500,11 +532,21 @@ impl Language for Sigma {
                     &win_failure(failures),
                 ),
             ),
+            Log::Workload { codes } => (
+                "t1586_workload_attempt",
+                "AppId",
+                workload_base(
+                    "t1586 WorkloadCredentialFailures: a credential failure",
+                    "t1586_workload_attempt_failure",
+                    &format!("  failure:\n    ResultType:{}\n", items(codes, "      ")),
+                    "failure",
+                ),
+            ),
         };
         let mut out = fail + "level: informational\n---\n";
         out += &format!(
             "{}correlation:\n  type: event_count\n  rules:\n    - {prefix}_failure\n  group-by:\n    - {user}\n  timespan: {}s\n  condition:\n    gte: {}\nlevel: {}\ntags:\n  - attack.t1110.001\n",
-            head("t1586 BruteForceAttempt", prefix),
+            head(&format!("t1586 {}", b.detection), prefix),
             b.window,
             b.min_failures,
             level(b.risk)

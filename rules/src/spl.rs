@@ -158,10 +158,11 @@ impl Language for Spl {
              | streamstats time_window={}s count as FailureCount dc(ip) as UniqueIPs by user\n\
              | where FailureCount>={}\n\
              | stats max(FailureCount) as FailureCount max(UniqueIPs) as UniqueIPs min(_time) as FirstSeen max(_time) as LastSeen by user\n\
-             | eval DetectionType=\"BruteForceAttempt\", RiskScore={}\n",
+             | eval DetectionType=\"{}\", RiskScore={}\n",
             flagged(&b.log, b.lookback),
             b.window,
             b.min_failures,
+            b.detection,
             b.risk
         ))
     }
@@ -384,6 +385,14 @@ fn flagged(log: &Log, lookback: u64) -> String {
             q += &format!("| eval failure=if({fail}, 1, 0), success=if({ok}, 1, 0)\n");
             q
         }
+        // The diagnostic records of workload identities: `appDisplayName` and `appId` name them.
+        Log::Workload { codes } => format!(
+            "sourcetype=\"azure:monitor:aad\" (category=ServicePrincipalSignInLogs OR category=ManagedIdentitySignInLogs) earliest=-{lookback}s\n\
+             | rename properties.* as *\n\
+             | eval code=tostring('status.errorCode')\n\
+             | eval user=appDisplayName.\" (app \".appId.\")\", ip=ipAddress, failure=if(in(code, {}), 1, 0), success=if(code==\"0\", 1, 0)\n",
+            quoted_list(codes)
+        ),
     }
 }
 

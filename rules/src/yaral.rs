@@ -179,7 +179,7 @@ impl Language for Yaral {
             reset_apps,
         } = &o.log
         else {
-            return Err(WINDOWS.into());
+            return Err(o.log.not_written(WINDOWS, WORKLOAD));
         };
         notes.push("Approximated: the success may be a correct password stopped by MFA only through its error code (the 'Correct Password' detail is not a documented UDM field).".into());
         let mut q = format!(
@@ -250,7 +250,7 @@ impl Language for Yaral {
             ..
         } = &sp.log
         else {
-            return Err(WINDOWS.into());
+            return Err(sp.log.not_written(WINDOWS, WORKLOAD));
         };
         let mut q = format!(
             "rule t1586_password_spray {{\n  meta:\n    author = \"t1586\"\n    \
@@ -322,7 +322,7 @@ impl Language for Yaral {
             reset_apps,
         } = &b.log
         else {
-            return Err(WINDOWS.into());
+            return Err(b.log.not_written(WINDOWS, WORKLOAD));
         };
         b.note(notes);
         let mut q = format!(
@@ -486,3 +486,6 @@ impl Language for Yaral {
 
 /// Why the Windows detections have no YARA-L rule yet.
 const WINDOWS: &str = "not written yet for YARA-L: the WINEVTLOG parser's UDM fields for the logon status and type are not pinned against a public sample";
+
+/// Why the workload identities' detections have no YARA-L rule yet.
+const WORKLOAD: &str = "not written yet for YARA-L: how the AZURE_AD parser maps service-principal and managed-identity sign-ins to UDM is not documented";

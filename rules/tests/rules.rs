@@ -203,7 +203,8 @@ fn the_default_signals_follow_the_configuration() {
             "identity_protection":{"cleared_states":["dismissed"]},
             "client_phishing":{"risk_oauth":71,"oauth_client_user_agents":["Electron-Client"]},
             "explicit_credentials":{"min_accounts":17},
-            "geo_velocity":{"max_speed_kmh":700.5}}"#,
+            "geo_velocity":{"max_speed_kmh":700.5},
+            "workload_credentials":{"min_failures":8,"attempt_min_failures":14,"failure_codes":["7000215","700027"]}}"#,
     );
     let default = Config::for_profile(Profile::Default);
     for &t in Target::ALL {
@@ -284,6 +285,30 @@ fn the_default_signals_follow_the_configuration() {
             assert!(
                 b.contains("700.5") && !b.contains("900.0"),
                 "{t}: max_speed_kmh:\n{b}"
+            );
+        }
+        if written.contains(&"WorkloadCredentialAbuse") {
+            let b = block("WorkloadCredentialAbuse");
+            let eight = match t {
+                Target::ElasticEql => "runs=8",
+                Target::Sigma => "gte: 8",
+                Target::SplunkSpl => ">=8",
+                _ => ">= 8",
+            };
+            assert!(
+                b.contains(eight) && b.contains("700027") && !b.contains("7000222"),
+                "{t}: min_failures, failure_codes:\n{b}"
+            );
+            let b = block("WorkloadCredentialFailures");
+            let fourteen = match t {
+                Target::ElasticEql => "runs=14",
+                Target::Sigma => "gte: 14",
+                Target::SplunkSpl => ">=14",
+                _ => ">= 14",
+            };
+            assert!(
+                b.contains(fourteen) && !b.contains("7000222"),
+                "{t}: attempt_min_failures:\n{b}"
             );
         }
         if written.contains(&"OneSourceManyAccounts") {

@@ -26,7 +26,9 @@ use t1586_rules::{Target, render, rules};
 
 #[path = "support/sigma.rs"]
 mod support;
-use support::{alerts, events_of, fold_attempts, security_event, signin_logs};
+use support::{
+    alerts, app_id, events_of, fold_attempts, security_event, signin_logs, workload_signins,
+};
 
 fn corpus() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/corpus")
@@ -134,7 +136,11 @@ const DEFAULT_KINDS: &[&str] = &[
     "ExplicitCredentialSpray",
     "FailedLogonsThenSuccess",
     "OneSourceManyAccounts",
+    "WorkloadCredentialAbuse",
+    "WorkloadCredentialFailures",
 ];
+/// The signals over workload identities' sign-ins (their own tables).
+const WORKLOAD_SIGNALS: &[&str] = &["workload_credentials"];
 /// The signals whose rules read the Windows Security log.
 const WINDOWS_SIGNALS: &[&str] = &[
     "failed_logons_then_success",
@@ -151,15 +157,27 @@ fn sigma_rules_flag_what_the_detector_flags_on_the_default_cases() {
     // The rules of one case's configuration, split by the log they read.
     let yaml_of = |cfg: &Config| {
         let all = rules(cfg, Target::Sigma);
-        let of = |windows: bool| {
+        let of = |signals: &[&str], only: bool| {
             let picked: Vec<_> = all
                 .iter()
-                .filter(|r| WINDOWS_SIGNALS.contains(&r.signal) == windows)
+                .filter(|r| {
+                    let windows = WINDOWS_SIGNALS.contains(&r.signal);
+                    let workload = WORKLOAD_SIGNALS.contains(&r.signal);
+                    if only {
+                        signals.contains(&r.signal)
+                    } else {
+                        !windows && !workload
+                    }
+                })
                 .cloned()
                 .collect();
             render(Target::Sigma, &picked)
         };
-        (of(false), of(true))
+        (
+            of(&[], false),
+            of(WINDOWS_SIGNALS, true),
+            of(WORKLOAD_SIGNALS, true),
+        )
     };
     let mut cases = 0;
     let mut differences = 0;
@@ -179,15 +197,25 @@ fn sigma_rules_flag_what_the_detector_flags_on_the_default_cases() {
         } else {
             Config::from_json(&config).expect("the case's configuration")
         };
-        let (entra_yaml, windows_yaml) = yaml_of(&cfg);
+        let (entra_yaml, windows_yaml, workload_yaml) = yaml_of(&cfg);
         let name = case.file_name().unwrap().to_string_lossy().into_owned();
         let entra = sign_ins(&case);
         let windows = records(&case, SourceKind::WindowsSecurity);
+        let mut workloads = records(&case, SourceKind::EntraServicePrincipal);
+        workloads.extend(records(&case, SourceKind::EntraManagedIdentity));
+        workloads.sort_by_key(|e| e.time);
         // The records the rules are given: an alert with evidence from another provider's
         // records (Okta joined with Entra, say) is not Sigma's to raise.
+        // The workload tables are given to the workload rules only: the hosting and Identity
+        // Protection rules read user sign-ins, where the detector runs them over workload
+        // identities' sign-ins too (a gap the README's matrix names).
         let fed: BTreeSet<(String, u64)> = entra
             .iter()
             .chain(&windows)
+            .map(|e| (e.record.source.to_string(), e.record.line))
+            .collect();
+        let fed_workloads: BTreeSet<(String, u64)> = workloads
+            .iter()
             .map(|e| (e.record.source.to_string(), e.record.line))
             .collect();
         let want: BTreeSet<(String, String)> = std::fs::read_to_string(case.join("expected.jsonl"))
@@ -204,7 +232,11 @@ fn sigma_rules_flag_what_the_detector_flags_on_the_default_cases() {
                         r["Source"].as_str().unwrap_or_default().to_string(),
                         r["Line"].as_u64().unwrap_or_default(),
                     );
-                    fed.contains(&key)
+                    if kind.starts_with("Workload") {
+                        fed_workloads.contains(&key)
+                    } else {
+                        fed.contains(&key)
+                    }
                 });
                 if !all_fed {
                     return None;
@@ -215,6 +247,7 @@ fn sigma_rules_flag_what_the_detector_flags_on_the_default_cases() {
                     Some(ip) if kind == "PasswordSpray" || kind == "OneSourceManyAccounts" => {
                         ip.to_string()
                     }
+                    _ if kind.starts_with("Workload") => app_id(a["UserPrincipalName"].as_str()?),
                     _ => {
                         let upn = a["UserPrincipalName"].as_str()?.to_lowercase();
                         upn.rsplit('\\').next().unwrap_or_default().to_string()
@@ -235,6 +268,13 @@ fn sigma_rules_flag_what_the_detector_flags_on_the_default_cases() {
             &windows,
             security_event,
             "TargetUserName",
+            MULTIPLE,
+        ));
+        got.extend(alerts(
+            &workload_yaml,
+            &workloads,
+            workload_signins,
+            "AppId",
             MULTIPLE,
         ));
         fold_attempts(&mut got);

@@ -13,7 +13,10 @@ use t1586_rules::{Target, render, rules};
 
 #[path = "support/sigma.rs"]
 mod support;
-use support::{account, alerts, events_of, fold_attempts, security_event, signin_logs};
+use support::{
+    account, alerts, app_id, events_of, fold_attempts, security_event, signin_logs,
+    workload_signins,
+};
 
 fn shared() -> Option<PathBuf> {
     let base = std::env::var_os("T1586_SHARED_DATA")
@@ -23,20 +26,23 @@ fn shared() -> Option<PathBuf> {
     base.exists().then_some(base)
 }
 
-/// The file's Entra sign-ins and Windows Security events, each in time order.
-fn read(path: &Path) -> (Vec<AuthEvent>, Vec<AuthEvent>) {
-    let (mut entra, mut windows): (Vec<AuthEvent>, Vec<AuthEvent>) = events_of(path)
-        .into_iter()
-        .filter(|e| {
-            matches!(
-                e.source_kind,
-                SourceKind::EntraSignIn | SourceKind::WindowsSecurity
-            )
-        })
-        .partition(|e| e.source_kind == SourceKind::EntraSignIn);
-    entra.sort_by_key(|e| e.time);
-    windows.sort_by_key(|e| e.time);
-    (entra, windows)
+/// The file's Entra user sign-ins, Windows Security events and workload identities' sign-ins,
+/// each in time order.
+fn read(path: &Path) -> [Vec<AuthEvent>; 3] {
+    let mut out: [Vec<AuthEvent>; 3] = Default::default();
+    for e in events_of(path) {
+        let i = match e.source_kind {
+            SourceKind::EntraSignIn => 0,
+            SourceKind::WindowsSecurity => 1,
+            SourceKind::EntraServicePrincipal | SourceKind::EntraManagedIdentity => 2,
+            _ => continue,
+        };
+        out[i].push(e);
+    }
+    for v in &mut out {
+        v.sort_by_key(|e| e.time);
+    }
+    out
 }
 
 /// The detections a spray rule raises are keyed like the table's: `(multiple)`.
@@ -86,15 +92,26 @@ fn sigma_rules_on_the_real_samples() {
             "one_source_many_accounts",
             "explicit_credentials",
         ];
-        let yaml = |windows: bool| {
+        let workload_signals = ["workload_credentials"];
+        // 0: user sign-ins, 1: Windows, 2: workload identities.
+        let yaml = |log: usize| {
             let picked: Vec<_> = all
                 .iter()
-                .filter(|r| windows_signals.contains(&r.signal) == windows)
+                .filter(|r| {
+                    let of = if windows_signals.contains(&r.signal) {
+                        1
+                    } else if workload_signals.contains(&r.signal) {
+                        2
+                    } else {
+                        0
+                    };
+                    of == log
+                })
                 .cloned()
                 .collect();
             render(Target::Sigma, &picked)
         };
-        let (entra_yaml, windows_yaml) = (yaml(false), yaml(true));
+        let (entra_yaml, windows_yaml, workload_yaml) = (yaml(0), yaml(1), yaml(2));
         let written: BTreeSet<&str> = all.iter().map(|r| r.detection).collect();
         for sample in table["sample"].as_array().unwrap() {
             let file = sample["file"].as_str().unwrap();
@@ -102,11 +119,12 @@ fn sigma_rules_on_the_real_samples() {
             if !path.exists() {
                 continue;
             }
-            let (entra, windows) = read(&path);
+            let [entra, windows, workloads] = read(&path);
             let held: BTreeSet<String> = entra
                 .iter()
                 .chain(&windows)
                 .map(|e| account(&e.identity))
+                .chain(workloads.iter().map(|e| app_id(&e.identity)))
                 .collect();
             let want: BTreeSet<(String, String)> = sample[profile_name]
                 .as_array()
@@ -121,6 +139,8 @@ fn sigma_rules_on_the_real_samples() {
                     let sigma_kind = written.contains(kind) && !seed_windows;
                     let who = if user == "(multiple)" {
                         user.to_string()
+                    } else if kind.starts_with("Workload") {
+                        app_id(user)
                     } else {
                         account(user)
                     };
@@ -140,6 +160,13 @@ fn sigma_rules_on_the_real_samples() {
                 &windows,
                 security_event,
                 "TargetUserName",
+                SPRAYS,
+            ));
+            got.extend(alerts(
+                &workload_yaml,
+                &workloads,
+                workload_signins,
+                "AppId",
                 SPRAYS,
             ));
             fold_attempts(&mut got);

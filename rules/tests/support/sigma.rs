@@ -50,6 +50,34 @@ pub fn signin_logs(e: &AuthEvent) -> Value {
     })
 }
 
+/// A workload identity's sign-in as `AADServicePrincipalSignInLogs` /
+/// `AADManagedIdentitySignInLogs` name their columns (`Type` is the table).
+pub fn workload_signins(e: &AuthEvent) -> Value {
+    let table = match e.source_kind {
+        t1586_detector::event::SourceKind::EntraManagedIdentity => "AADManagedIdentitySignInLogs",
+        _ => "AADServicePrincipalSignInLogs",
+    };
+    let name = e.identity.split(" (app ").next().unwrap_or_default();
+    json!({
+        "TimeGenerated": e.time.to_rfc3339(),
+        "Type": table,
+        "ServicePrincipalName": name,
+        "AppId": app_id(&e.identity),
+        "ResultType": e.result_code.as_deref(),
+        "IPAddress": e.ip.as_ref().map(ToString::to_string),
+        "Location": e.country.as_deref(),
+    })
+}
+
+/// The application id of a workload identity the detector names `name (app <id>)`, lower-cased.
+pub fn app_id(identity: &str) -> String {
+    identity
+        .rsplit_once(" (app ")
+        .map(|(_, id)| id.trim_end_matches(')'))
+        .unwrap_or(identity)
+        .to_lowercase()
+}
+
 /// An account name without its domain, lower-cased (as the Windows rules group it).
 pub fn account(identity: &str) -> String {
     identity
@@ -84,10 +112,17 @@ pub fn security_event(e: &AuthEvent) -> Value {
 pub fn fold_attempts(got: &mut BTreeSet<(String, String)>) {
     let compromised: BTreeSet<String> = got
         .iter()
-        .filter(|(k, _)| k == "CredentialStuffing" || k == "FailedLogonsThenSuccess")
+        .filter(|(k, _)| {
+            k == "CredentialStuffing"
+                || k == "FailedLogonsThenSuccess"
+                || k == "WorkloadCredentialAbuse"
+        })
         .map(|(_, who)| who.clone())
         .collect();
-    got.retain(|(k, who)| !(k == "BruteForceAttempt" && compromised.contains(who)));
+    got.retain(|(k, who)| {
+        !((k == "BruteForceAttempt" || k == "WorkloadCredentialFailures")
+            && compromised.contains(who))
+    });
 }
 
 /// (detection type, who) of every final alert the rules raise over the events, in order, each
