@@ -25,7 +25,8 @@ const SIGNIN_LOGS =
   'AuthenticationDetails:string, ClientAppUsed:string, UserAgent:string, ' +
   'AuthenticationRequirement:string, RiskEventTypes_V2:string, RiskLevelDuringSignIn:string, ' +
   'RiskLevelAggregated:string, RiskState:string, AppId:string, AuthenticationProtocol:string, ' +
-  'ResourceIdentity:string, ResourceDisplayName:string, IsInteractive:bool)';
+  'ResourceIdentity:string, ResourceDisplayName:string, IsInteractive:bool, SessionId:string, ' +
+  'UniqueTokenIdentifier:string)';
 const SECURITY_EVENT =
   '(TimeGenerated:datetime, EventID:int, TargetUserName:string, TargetDomainName:string, ' +
   'IpAddress:string, WorkstationName:string, LogonType:int, Status:string, SubStatus:string, ' +
@@ -36,6 +37,7 @@ const WORKLOAD_SIGNINS =
   'ResourceDisplayName:string, Type:string)';
 const tables = [
   new K.Language.Symbols.TableSymbol.$ctor7('SigninLogs', SIGNIN_LOGS, null),
+  new K.Language.Symbols.TableSymbol.$ctor7('AADNonInteractiveUserSignInLogs', SIGNIN_LOGS, null),
   new K.Language.Symbols.TableSymbol.$ctor7('SecurityEvent', SECURITY_EVENT, null),
   new K.Language.Symbols.TableSymbol.$ctor7('AADServicePrincipalSignInLogs', WORKLOAD_SIGNINS, null),
   new K.Language.Symbols.TableSymbol.$ctor7('AADManagedIdentitySignInLogs', WORKLOAD_SIGNINS, null),

@@ -9,8 +9,8 @@
 //! No parser of AQL is published: the rules are checked by golden files and structure.
 
 use crate::{
-    Burst, Fatigue, Hosting, IdRisk, Language, Legacy, Log, Ordered, Phishing, Spray, Stuffing,
-    Travel, lower, sql_quoted,
+    Burst, Fatigue, Hosting, IdRisk, Language, Legacy, Log, Ordered, Phishing, Replay,
+    ReplayPattern, Spray, Stuffing, Travel, lower, sql_quoted,
 };
 
 pub(crate) struct Aql;
@@ -36,6 +36,7 @@ const PROPERTIES: &[(&str, &str)] = &[
     ),
     ("Risk State", r#"/"properties"/"riskState""#),
     ("App ID", r#"/"properties"/"appId""#),
+    ("Session ID", r#"/"properties"/"sessionId""#),
     (
         "Authentication Protocol",
         r#"/"properties"/"authenticationProtocol""#,
@@ -283,6 +284,40 @@ impl Language for Aql {
             any.join("\n    OR "),
             last(l.window, notes)
         ))
+    }
+
+    fn replay(&self, r: &Replay, notes: &mut Vec<String>) -> Result<String, String> {
+        match &r.pattern {
+            ReplayPattern::Session { min_networks } => {
+                properties_note(
+                    &[
+                        "Result Type",
+                        "Session ID",
+                        "Country",
+                        "Autonomous System Number",
+                    ],
+                    notes,
+                );
+                Ok(format!(
+                    "SELECT username AS UserPrincipalName, \"Session ID\" AS SessionId, 'TokenReplay' AS DetectionType,\n  \
+                     '{}' AS Pattern, {} AS RiskScore, UNIQUECOUNT(\"Country\") AS Countries,\n  \
+                     UNIQUECOUNT(\"Autonomous System Number\") AS ASNs, UNIQUECOUNT(sourceip) AS UniqueIPs,\n  \
+                     MIN(starttime) AS FirstSeen, MAX(starttime) AS LastSeen\n\
+                     FROM events\n\
+                     WHERE {SOURCE}\n  AND \"Result Type\" = '0' AND \"Session ID\" IS NOT NULL\n\
+                     GROUP BY username, \"Session ID\"\n\
+                     HAVING Countries >= {min_networks} OR ASNs >= {min_networks}\n{}\n",
+                    r.name(),
+                    r.risk,
+                    last(r.window, notes)
+                ))
+            }
+            ReplayPattern::Graph { .. } => Err(r.not(
+                "not written yet: an address's /24 or /48 network is not computed in this query",
+            )),
+            ReplayPattern::Scripted { .. } | ReplayPattern::Kit { .. } => Err(r.not(Replay::PAIRS)),
+            ReplayPattern::MfaClaim { .. } => Err(r.not(Replay::HISTORY)),
+        }
     }
 
     fn burst(&self, b: &Burst, notes: &mut Vec<String>) -> Result<String, String> {

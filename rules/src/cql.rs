@@ -11,8 +11,8 @@
 //! No parser of CQL is published: the rules are checked by golden files and structure.
 
 use crate::{
-    Burst, Fatigue, Hosting, IdRisk, Language, Legacy, Log, Ordered, Phishing, Spray, Stuffing,
-    Travel, Velocity, any_of, quoted, quoted_list, span,
+    Burst, Fatigue, Hosting, IdRisk, Language, Legacy, Log, Ordered, Phishing, Replay,
+    ReplayPattern, Spray, Stuffing, Travel, Velocity, any_of, quoted, quoted_list, span,
 };
 
 pub(crate) struct Cql;
@@ -202,6 +202,32 @@ impl Language for Cql {
             cases.join(";\n    "),
             l.risk
         ))
+    }
+
+    fn replay(&self, r: &Replay, notes: &mut Vec<String>) -> Result<String, String> {
+        match &r.pattern {
+            ReplayPattern::Session { min_networks } => {
+                notes.push(format!("Time interval: the last {}.", span(r.window)));
+                Ok(format!(
+                    "{SOURCE}| #event.outcome=\"success\"\n\
+                     | Vendor.properties.sessionId=*\n\
+                     | groupBy([Vendor.properties.sessionId, user.name], function=[count(Vendor.properties.location.countryOrRegion, distinct=true, as=Countries),\n    \
+                     count(Vendor.properties.autonomousSystemNumber, distinct=true, as=ASNs), collect([source.ip], limit=100),\n    \
+                     min(@timestamp, as=FirstSeen), max(@timestamp, as=LastSeen)], limit=max)\n\
+                     | Countries >= {min_networks} OR ASNs >= {min_networks}\n\
+                     | DetectionType := \"TokenReplay\"\n\
+                     | Pattern := \"{}\"\n\
+                     | RiskScore := {}\n",
+                    r.name(),
+                    r.risk
+                ))
+            }
+            ReplayPattern::Graph { .. } => Err(r.not(
+                "not written yet: an address's /24 or /48 network is not computed in this query",
+            )),
+            ReplayPattern::Scripted { .. } | ReplayPattern::Kit { .. } => Err(r.not(Replay::PAIRS)),
+            ReplayPattern::MfaClaim { .. } => Err(r.not(Replay::HISTORY)),
+        }
     }
 
     fn burst(&self, b: &Burst, notes: &mut Vec<String>) -> Result<String, String> {

@@ -9,8 +9,8 @@
 //! `with runs=` form of "Potential Brute Force ... followed by a Successful Logon").
 
 use crate::{
-    Burst, Explicit, Fatigue, Hosting, IdRisk, Language, Legacy, Log, Ordered, Phishing, Spray,
-    Stuffing, Travel, Velocity, WinFailures, quoted, quoted_list,
+    Burst, Explicit, Fatigue, Hosting, IdRisk, Language, Legacy, Log, Ordered, Phishing, Replay,
+    ReplayPattern, Spray, Stuffing, Travel, Velocity, WinFailures, quoted, quoted_list,
 };
 
 pub(crate) struct Eql;
@@ -152,6 +152,46 @@ impl Language for Eql {
 
     fn spray(&self, _: &Spray, _: &mut Vec<String>) -> Result<String, String> {
         Err("EQL cannot count distinct identities: a sequence by source address cannot require its steps' accounts to differ".into())
+    }
+
+    fn replay(&self, r: &Replay, notes: &mut Vec<String>) -> Result<String, String> {
+        const SESSION: &str = "azure.signinlogs.properties.session_id";
+        let ok = format!("{SIGN_IN} and {CODE} == \"0\"");
+        let interactive = "azure.signinlogs.category == \"SignInLogs\"";
+        let agents = |v: &[String]| {
+            let pats: Vec<String> = v.iter().map(|u| format!("*{u}*")).collect();
+            format!("user_agent.original : ({})", quoted_list(&pats))
+        };
+        match &r.pattern {
+            ReplayPattern::Scripted { agents: scripted } => {
+                notes.push("Approximated: the scripted client's address is not compared with the browser's (EQL cannot compare two events' fields); the browser's sign-in is any interactive one of the session with a Mozilla/ agent, not only its first.".into());
+                Ok(format!(
+                    "sequence by {SESSION}, {USER} with maxspan={}s\n  \
+                     [{ok} and {interactive} and user_agent.original : \"*Mozilla/*\"]\n  \
+                     [{ok} and {}]\n",
+                    r.window,
+                    agents(scripted)
+                ))
+            }
+            ReplayPattern::Kit {
+                apps,
+                agents: kit,
+                follow,
+            } => {
+                notes.push("Approximated: the kit's sign-in by its user agent (the detector also counts one from hosting infrastructure), and the follow-up's address is not compared with the kit's.".into());
+                Ok(format!(
+                    "sequence by {USER} with maxspan={follow}s\n  \
+                     [{ok} and {interactive}\n    and azure.signinlogs.properties.app_display_name in~ ({})\n    and {}]\n  \
+                     [{ok} and azure.signinlogs.category == \"NonInteractiveUserSignInLogs\"]\n",
+                    quoted_list(apps),
+                    agents(kit)
+                ))
+            }
+            ReplayPattern::Session { .. } | ReplayPattern::Graph { .. } => Err(r.not(
+                "EQL cannot count distinct networks: a sequence cannot require its steps' countries or addresses to differ",
+            )),
+            ReplayPattern::MfaClaim { .. } => Err(r.not(Replay::HISTORY)),
+        }
     }
 
     fn legacy(&self, l: &Legacy, _: &mut Vec<String>) -> Result<String, String> {

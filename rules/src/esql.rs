@@ -11,8 +11,8 @@
 //! "... Brute Force ..." ones: `FROM logs-azure.signinlogs-* | WHERE ... | STATS ... BY ...`).
 
 use crate::{
-    Burst, Explicit, Fatigue, Hosting, IdRisk, Language, Legacy, Log, Ordered, Phishing, Spray,
-    Stuffing, Travel, WinFailures, lower, quoted, quoted_list,
+    Burst, Explicit, Fatigue, Hosting, IdRisk, Language, Legacy, Log, Ordered, Phishing, Replay,
+    ReplayPattern, Spray, Stuffing, Travel, WinFailures, lower, quoted, quoted_list,
 };
 
 pub(crate) struct Esql;
@@ -187,6 +187,28 @@ impl Language for Esql {
             l.risk
         );
         Ok(q)
+    }
+
+    fn replay(&self, r: &Replay, _: &mut Vec<String>) -> Result<String, String> {
+        match &r.pattern {
+            ReplayPattern::Session { min_networks } => Ok(format!(
+                "{FROM}\n| WHERE @timestamp > NOW() - {} seconds AND {CODE} == \"0\"\n\
+                 | WHERE azure.signinlogs.properties.session_id IS NOT NULL AND azure.signinlogs.properties.session_id != \"\"\n\
+                 | STATS Countries = COUNT_DISTINCT(geo.country_iso_code), ASNs = COUNT_DISTINCT(source.as.number),\n    \
+                 IPList = VALUES(source.ip), FirstSeen = MIN(@timestamp), LastSeen = MAX(@timestamp)\n    \
+                 BY azure.signinlogs.properties.session_id, {USER}\n\
+                 | WHERE Countries >= {min_networks} OR ASNs >= {min_networks}\n\
+                 | EVAL DetectionType = \"TokenReplay\", Pattern = \"{}\", RiskScore = {}\n",
+                r.window,
+                r.name(),
+                r.risk
+            )),
+            ReplayPattern::Graph { .. } => Err(
+                r.not("not written yet: ES|QL has no function for an address's /24 or /48 network")
+            ),
+            ReplayPattern::Scripted { .. } | ReplayPattern::Kit { .. } => Err(r.not(Replay::PAIRS)),
+            ReplayPattern::MfaClaim { .. } => Err(r.not(Replay::HISTORY)),
+        }
     }
 
     fn burst(&self, b: &Burst, notes: &mut Vec<String>) -> Result<String, String> {

@@ -11,8 +11,8 @@
 //! ... by UserPrincipalName`) and the public T1586 page's KQL the seed profile reproduces.
 
 use crate::{
-    Burst, Explicit, Fatigue, Hosting, IdRisk, Language, Legacy, Log, Ordered, Phishing, Spray,
-    Stuffing, Travel, Velocity, quoted, quoted_list,
+    Burst, Explicit, Fatigue, Hosting, IdRisk, Language, Legacy, Log, Ordered, Phishing, Replay,
+    ReplayPattern, Spray, Stuffing, Travel, Velocity, quoted, quoted_list,
 };
 
 pub(crate) struct Kql;
@@ -111,6 +111,92 @@ impl Language for Kql {
             notes.push("The detector also skips an address that signed anyone in during the day before (an office NAT); this query does not.".into());
         }
         Ok(Kql::spray_query(s, notes))
+    }
+
+    fn replay(&self, r: &Replay, notes: &mut Vec<String>) -> Result<String, String> {
+        let tail = format!(
+            "| extend DetectionType = \"TokenReplay\", Pattern = \"{}\", RiskScore = {}\n",
+            r.name(),
+            r.risk
+        );
+        let head = format!(
+            "| where TimeGenerated > ago({}s)\n| where ResultType == \"0\"",
+            r.window
+        );
+        let q = match &r.pattern {
+            ReplayPattern::Session { min_networks } => {
+                notes.push("Entra's interactive and non-interactive sign-ins; the detector also reads Okta's sessions.".into());
+                format!(
+                    "union SigninLogs, AADNonInteractiveUserSignInLogs\n{head} and isnotempty(SessionId)\n\
+                     | summarize Countries = dcountif(Location, isnotempty(Location)),\n    \
+                     ASNs = dcountif(AutonomousSystemNumber, isnotnull(AutonomousSystemNumber)),\n    \
+                     CountryList = make_set(Location), IPList = make_set(IPAddress), FirstSeen = min(TimeGenerated),\n    \
+                     LastSeen = max(TimeGenerated) by SessionId, UserPrincipalName\n\
+                     | where Countries >= {min_networks} or ASNs >= {min_networks}\n{tail}"
+                )
+            }
+            ReplayPattern::Scripted { agents } => {
+                notes.push("The browser's sign-in from SigninLogs (interactive), the scripted client's from either table.".into());
+                format!(
+                    "let browsers = SigninLogs\n{head} and isnotempty(SessionId) and UserAgent contains \"Mozilla/\"\n\
+                     | summarize arg_min(TimeGenerated, IPAddress) by SessionId, UserPrincipalName\n\
+                     | project SessionId, UserPrincipalName, BrowserTime = TimeGenerated, BrowserIP = IPAddress;\n\
+                     union SigninLogs, AADNonInteractiveUserSignInLogs\n{head} and isnotempty(SessionId)\n\
+                     | where {}\n\
+                     | join kind=inner browsers on SessionId, UserPrincipalName\n\
+                     | where TimeGenerated > BrowserTime and IPAddress != BrowserIP\n\
+                     | summarize IPList = make_set(IPAddress), UserAgents = make_set(UserAgent), FirstSeen = min(BrowserTime),\n    \
+                     LastSeen = max(TimeGenerated) by SessionId, UserPrincipalName, BrowserIP\n{tail}",
+                    contains_any("UserAgent", agents)
+                )
+            }
+            ReplayPattern::Graph {
+                min_networks,
+                secs,
+                trusted,
+            } => {
+                notes.push(format!(
+                    "Approximated: bins of {secs} s aligned to the epoch, where the detector slides its window; an IPv4 and an IPv6 address of one AS (a dual-stack device) count as two networks here, one in the detector."
+                ));
+                let mut q = format!(
+                    "SigninLogs\n{head}\n\
+                     | where ResourceIdentity =~ {} or ResourceDisplayName contains \"Microsoft Graph\"\n",
+                    quoted(crate::GRAPH)
+                );
+                if !trusted.is_empty() {
+                    q += &format!("| where AppId !in~ ({})\n", quoted_list(trusted));
+                }
+                q + &format!(
+                    "| extend Session = iff(isnotempty(SessionId), SessionId, strcat(\"token:\", UniqueTokenIdentifier))\n\
+                     | where Session != \"token:\" and isnotempty(IPAddress)\n\
+                     | extend Network = iff(IPAddress contains \":\", parse_ipv6_mask(IPAddress, 48), format_ipv4_mask(IPAddress, 24))\n\
+                     | summarize Networks = dcount(Network), NetworkList = make_set(Network), IPList = make_set(IPAddress),\n    \
+                     FirstSeen = min(TimeGenerated), LastSeen = max(TimeGenerated) by Session, UserPrincipalName, Bin = bin(TimeGenerated, {secs}s)\n\
+                     | where Networks >= {min_networks}\n{tail}"
+                )
+            }
+            ReplayPattern::Kit {
+                apps,
+                agents,
+                follow,
+            } => {
+                notes.push("Approximated: the kit's sign-in by its user agent; the detector also counts one from hosting infrastructure (the hosting rule flags those).".into());
+                format!(
+                    "let kit = SigninLogs\n{head} and AppDisplayName in~ ({})\n\
+                     | where {}\n\
+                     | project UserPrincipalName, KitTime = TimeGenerated, KitIP = IPAddress, KitUserAgent = UserAgent;\n\
+                     AADNonInteractiveUserSignInLogs\n{head}\n\
+                     | join kind=inner kit on UserPrincipalName\n\
+                     | where TimeGenerated between (KitTime .. (KitTime + {follow}s)) and IPAddress != KitIP\n\
+                     | summarize IPList = make_set(IPAddress), FirstSeen = min(KitTime), LastSeen = max(TimeGenerated)\n    \
+                     by UserPrincipalName, KitIP, KitUserAgent\n{tail}",
+                    quoted_list(apps),
+                    contains_any("UserAgent", agents)
+                )
+            }
+            ReplayPattern::MfaClaim { .. } => return Err(r.not(Replay::HISTORY)),
+        };
+        Ok(q)
     }
 
     fn legacy(&self, l: &Legacy, _: &mut Vec<String>) -> Result<String, String> {
@@ -336,6 +422,18 @@ impl Language for Kql {
             v.lookback, v.min_km, v.pad_km, v.max_kmh, v.risk
         ))
     }
+}
+
+/// `column` containing one of `values` (case-insensitive), or `false` for none.
+fn contains_any(column: &str, values: &[String]) -> String {
+    if values.is_empty() {
+        return "false".into();
+    }
+    let any: Vec<String> = values
+        .iter()
+        .map(|v| format!("{column} contains {}", quoted(v)))
+        .collect();
+    format!("({})", any.join(" or "))
 }
 
 /// The table, the identity column expression and the failure / success predicates of a log.

@@ -441,6 +441,68 @@ pub struct Legacy {
     pub risk: u32,
 }
 
+/// One pattern of the AiTM / session-token replay signal (`TokenReplay`); each is its own rule.
+/// Every pattern reads successful sign-ins only.
+#[derive(Debug, Clone)]
+pub enum ReplayPattern {
+    /// One session id used from at least `min_networks` countries, or as many AS numbers.
+    Session { min_networks: u32 },
+    /// A session whose first interactive success came from a browser (a `Mozilla/` user agent),
+    /// then used by a scripted client (a user agent containing one of `agents`, any case) from
+    /// another address, by the same identity.
+    Scripted { agents: Vec<String> },
+    /// One session used in interactive successes to Microsoft Graph, by an app not in `trusted`,
+    /// from at least `min_networks` networks (an IPv4 /24, an IPv6 /48) within `secs`.
+    Graph {
+        min_networks: u32,
+        secs: u64,
+        trusted: Vec<String>,
+    },
+    /// An interactive success to one of `apps` with a kit user agent (`agents`, any case), then
+    /// within `follow` seconds a non-interactive success of the identity from another address.
+    Kit {
+        apps: Vec<String>,
+        agents: Vec<String>,
+        follow: u64,
+    },
+    /// MFA satisfied by a claim in the token, from a country or AS number the identity never
+    /// used before, once it has `min_history` successes: needs the identity's history.
+    MfaClaim { min_history: u32 },
+}
+
+/// A `TokenReplay` pattern, its risk and the look-back of its rule.
+#[derive(Debug, Clone)]
+pub struct Replay {
+    pub pattern: ReplayPattern,
+    pub window: u64,
+    pub risk: u32,
+}
+
+impl Replay {
+    /// The pattern's name, as the detector writes it in `Details.Patterns`.
+    pub fn name(&self) -> &'static str {
+        match self.pattern {
+            ReplayPattern::Session { .. } => "SessionFromMultipleNetworks",
+            ReplayPattern::Scripted { .. } => "ScriptedClientReusesSession",
+            ReplayPattern::Graph { .. } => "GraphSessionFromMultipleIps",
+            ReplayPattern::Kit { .. } => "KitSignInThenNonInteractive",
+            ReplayPattern::MfaClaim { .. } => "MfaClaimFromNewNetwork",
+        }
+    }
+
+    /// Why a language that counts distinct values per session does not write the paired
+    /// patterns (scripted reuse, kit then non-interactive).
+    pub(crate) const PAIRS: &str = "not written yet: a pair of sign-ins in order, from different addresses (KQL's join, EQL's and Sigma's sequences write it)";
+
+    /// Why no language writes the MFA-claim pattern.
+    pub(crate) const HISTORY: &str = "it compares a sign-in with every network the identity used before (the detector's history of this stream), which one scheduled query can only approximate with a baseline join over the whole look-back";
+
+    /// Why a language does not write this pattern: `why`, named.
+    pub(crate) fn not(&self, why: &str) -> String {
+        format!("{}: {why}", self.name())
+    }
+}
+
 /// One detection as the generators see it: what to count, over which window, with which
 /// thresholds and lists — the configuration's values, nothing else.
 #[derive(Debug, Clone)]
@@ -457,6 +519,7 @@ pub enum Detection {
     Phishing(Phishing),
     Explicit(Explicit),
     Velocity(Velocity),
+    Replay(Replay),
 }
 
 impl Detection {
@@ -475,6 +538,7 @@ impl Detection {
             Detection::Phishing(p) => p.detection,
             Detection::Explicit(_) => "ExplicitCredentialSpray",
             Detection::Velocity(_) => "ImpossibleTravel",
+            Detection::Replay(_) => "TokenReplay",
         }
     }
 
@@ -495,6 +559,7 @@ impl Detection {
             Detection::Phishing(_) => "client_phishing",
             Detection::Explicit(_) => "explicit_credentials",
             Detection::Velocity(_) => "geo_velocity",
+            Detection::Replay(_) => "token_replay",
             Detection::Burst(b) => b.log.signal(),
         }
     }
@@ -527,6 +592,7 @@ impl Detection {
                 e.risk, e.risk_max
             ),
             Detection::Velocity(v) => v.risk.to_string(),
+            Detection::Replay(r) => format!("{} ({})", r.risk, r.name()),
             Detection::IdRisk(r) => format!(
                 "{} for a high-risk type, a high level or a confirmed compromise, {} for a low level alone, else {}",
                 r.risk_high, r.risk_low, r.risk_other
@@ -567,6 +633,10 @@ pub(crate) trait Language {
     fn explicit(&self, _: &Explicit, _: &mut Vec<String>) -> Result<String, String> {
         Err(NO_WINDOWS_FIELDS.into())
     }
+    /// One pattern of session-token replay.
+    fn replay(&self, r: &Replay, _: &mut Vec<String>) -> Result<String, String> {
+        Err(r.not("not written yet for this language"))
+    }
     /// Impossible travel by speed between consecutive sign-ins.
     fn velocity(&self, _: &Velocity, _: &mut Vec<String>) -> Result<String, String> {
         Err("the language cannot compare a record with the identity's previous one (no row-to-row functions)".into())
@@ -596,7 +666,7 @@ impl Target {
 
 /// The configuration's signals that have no generator yet (left out of the output, named by
 /// [`rules`]).
-const NOT_GENERATED: &[&str] = &["token_replay", "combined_risk", "workload_location"];
+const NOT_GENERATED: &[&str] = &["combined_risk", "workload_location"];
 
 /// The detections `cfg` runs that have generators, and the enabled signals that have none yet.
 pub fn detections(cfg: &Config) -> (Vec<Detection>, Vec<&'static str>) {
@@ -809,6 +879,52 @@ pub fn detections(cfg: &Config) -> (Vec<Detection>, Vec<&'static str>) {
             },
         }));
     }
+    let r = &cfg.token_replay;
+    if r.enabled {
+        let patterns = [
+            (
+                ReplayPattern::Session {
+                    min_networks: r.session_min_networks,
+                },
+                r.risk_session,
+            ),
+            (
+                ReplayPattern::Scripted {
+                    agents: r.scripted_user_agents.clone(),
+                },
+                r.risk_scripted,
+            ),
+            (
+                ReplayPattern::Graph {
+                    min_networks: r.graph_session_min_ips,
+                    secs: r.graph_session_secs,
+                    trusted: r.graph_trusted_app_ids.clone(),
+                },
+                r.risk_graph_session,
+            ),
+            (
+                ReplayPattern::Kit {
+                    apps: r.kit_apps.clone(),
+                    agents: r.kit_user_agents.clone(),
+                    follow: r.follow_secs,
+                },
+                r.risk_kit,
+            ),
+            (
+                ReplayPattern::MfaClaim {
+                    min_history: r.min_history,
+                },
+                r.risk_mfa_claim,
+            ),
+        ];
+        for (pattern, risk) in patterns {
+            out.push(Detection::Replay(Replay {
+                pattern,
+                window: cfg.window_secs,
+                risk,
+            }));
+        }
+    }
     let c = &cfg.workload_credentials;
     if c.enabled {
         let log = Log::Workload {
@@ -884,50 +1000,53 @@ pub struct Rule {
 
 /// The rules of `cfg`'s detections in `target`'s language.
 pub fn rules(cfg: &Config, target: Target) -> Vec<Rule> {
-    written(cfg, target).0
+    each(cfg, target)
+        .into_iter()
+        .filter_map(Result::ok)
+        .collect()
 }
 
-/// The detections `target` cannot write, each with the reason: `(signal, detection, reason)`.
+/// The detections `target` cannot write, each with the reason: `(signal, detection, reason)`,
+/// once per distinct reason.
 pub fn unwritten(cfg: &Config, target: Target) -> Vec<(&'static str, &'static str, String)> {
-    written(cfg, target).1
+    let mut not: Vec<(&'static str, &'static str, String)> = Vec::new();
+    for e in each(cfg, target) {
+        if let Err(u) = e
+            && !not.contains(&u)
+        {
+            not.push(u);
+        }
+    }
+    not
 }
 
-type Unwritten = Vec<(&'static str, &'static str, String)>;
-
-fn written(cfg: &Config, target: Target) -> (Vec<Rule>, Unwritten) {
+/// One entry per detection of `cfg` ([`detections`], in order): its rule, or why `target` does
+/// not write it (`(signal, detection, reason)`).
+pub fn each(
+    cfg: &Config,
+    target: Target,
+) -> Vec<Result<Rule, (&'static str, &'static str, String)>> {
     let (dets, _) = detections(cfg);
-    let mut out = Vec::new();
-    let mut not = Vec::new();
-    for d in &dets {
-        let lang = target.language();
-        let mut limits = lang.notes();
-        let query = match d {
-            Detection::CredentialStuffing(s) => Ok(lang.stuffing(s, &mut limits)),
-            Detection::ImpossibleTravel(t) => Ok(lang.travel(t, &mut limits)),
-            Detection::Hosting(h) => Ok(lang.hosting(h, &mut limits)),
-            Detection::Ordered(o) => lang.ordered(o, &mut limits),
-            Detection::Spray(s) => lang.spray(s, &mut limits),
-            Detection::Legacy(l) => lang.legacy(l, &mut limits),
-            Detection::Burst(b) => lang.burst(b, &mut limits),
-            Detection::IdRisk(r) => lang.id_risk(r, &mut limits),
-            Detection::Fatigue(f) => lang.fatigue(f, &mut limits),
-            Detection::Phishing(p) => lang.phishing(p, &mut limits),
-            Detection::Explicit(e) => lang.explicit(e, &mut limits),
-            Detection::Velocity(v) => lang.velocity(v, &mut limits),
-        };
-        let query = match query {
-            Ok(q) => q,
-            Err(why) => {
-                if !not
-                    .iter()
-                    .any(|(s, n, _)| *s == d.signal() && *n == d.name())
-                {
-                    not.push((d.signal(), d.name(), why));
-                }
-                continue;
-            }
-        };
-        out.push({
+    let lang = target.language();
+    dets.iter()
+        .map(|d| {
+            let mut limits = lang.notes();
+            let query = match d {
+                Detection::CredentialStuffing(s) => Ok(lang.stuffing(s, &mut limits)),
+                Detection::ImpossibleTravel(t) => Ok(lang.travel(t, &mut limits)),
+                Detection::Hosting(h) => Ok(lang.hosting(h, &mut limits)),
+                Detection::Ordered(o) => lang.ordered(o, &mut limits),
+                Detection::Spray(s) => lang.spray(s, &mut limits),
+                Detection::Legacy(l) => lang.legacy(l, &mut limits),
+                Detection::Burst(b) => lang.burst(b, &mut limits),
+                Detection::IdRisk(r) => lang.id_risk(r, &mut limits),
+                Detection::Fatigue(f) => lang.fatigue(f, &mut limits),
+                Detection::Phishing(p) => lang.phishing(p, &mut limits),
+                Detection::Explicit(e) => lang.explicit(e, &mut limits),
+                Detection::Velocity(v) => lang.velocity(v, &mut limits),
+                Detection::Replay(r) => lang.replay(r, &mut limits),
+            };
+            let query = query.map_err(|why| (d.signal(), d.name(), why))?;
             let mut notes = vec![
                 format!("t1586 {} — risk {}", d.name(), d.risk_text()),
                 format!(
@@ -940,15 +1059,14 @@ fn written(cfg: &Config, target: Target) -> (Vec<Rule>, Unwritten) {
                 !query.lines().any(|l| l.trim().is_empty()),
                 "{target}: a blank line inside the query"
             );
-            Rule {
+            Ok(Rule {
                 detection: d.name(),
                 signal: d.signal(),
                 notes,
                 query,
-            }
-        });
-    }
-    (out, not)
+            })
+        })
+        .collect()
 }
 
 fn profile_name(p: Profile) -> &'static str {

@@ -14,8 +14,8 @@
 //! separated by `---` (never a blank line). Rule names are `t1586_...`; correlations refer to them.
 
 use crate::{
-    Burst, Explicit, Fatigue, Hosting, IdRisk, Language, Legacy, Log, Ordered, Phishing, Spray,
-    Stuffing, Travel, Velocity, WinFailures,
+    Burst, Explicit, Fatigue, Hosting, IdRisk, Language, Legacy, Log, Ordered, Phishing, Replay,
+    ReplayPattern, Spray, Stuffing, Travel, Velocity, WinFailures,
 };
 
 pub(crate) struct Sigma;
@@ -160,6 +160,33 @@ fn win_exclusions(f: &WinFailures) -> (String, Vec<String>) {
         cond.push("not anonymous".to_string());
     }
     (sel, cond)
+}
+
+/// A correlation rule: `kind` over `rules`, grouped by `group`, within `secs`, with its
+/// `condition` lines (YAML under `condition:`, or empty for none), level and tags.
+#[allow(clippy::too_many_arguments)]
+fn correlation(
+    title: &str,
+    name: &str,
+    kind: &str,
+    rules: &[&str],
+    group: &[&str],
+    secs: u64,
+    condition: &str,
+    risk: u32,
+    tags: &[&str],
+) -> String {
+    let mut out = format!(
+        "{}correlation:\n  type: {kind}\n  rules:{}\n  group-by:{}\n  timespan: {secs}s\n",
+        head(title, name),
+        items(rules, "    "),
+        items(group, "    ")
+    );
+    if !condition.is_empty() {
+        out += &format!("  condition:\n{condition}");
+    }
+    out += &format!("level: {}\ntags:{}\n", level(risk), items(tags, "  "));
+    out
 }
 
 /// Each detection as one YAML stream.
@@ -463,6 +490,153 @@ impl Language for Sigma {
             level(sp.risk)
         );
         Ok(out)
+    }
+
+    fn replay(&self, r: &Replay, notes: &mut Vec<String>) -> Result<String, String> {
+        const TAGS: &[&str] = &[
+            "attack.t1586",
+            "attack.t1557",
+            "attack.t1550.004",
+            "attack.t1539",
+        ];
+        let base_rule = |title: &str, name: &str, body: &str| {
+            base(&format!("t1586 TokenReplay: {title}"), name, body) + "level: informational\n---\n"
+        };
+        let kind = format!("t1586 TokenReplay ({}", r.name());
+        let session = "  session:\n    SessionId|exists: true\n";
+        let not_interactive = "  non_interactive:\n    IsInteractive: false\n";
+        Ok(match &r.pattern {
+            ReplayPattern::Session { min_networks } => {
+                let mut out = base_rule(
+                    "a successful sign-in in a session",
+                    "t1586_session_sign_in",
+                    &format!(
+                        "  success:\n    ResultType: '0'\n{session}  condition: success and session\n"
+                    ),
+                );
+                for (what, field, name) in [
+                    ("countries", "Location", "t1586_session_countries"),
+                    (
+                        "AS numbers",
+                        "AutonomousSystemNumber",
+                        "t1586_session_networks",
+                    ),
+                ] {
+                    if what == "AS numbers" {
+                        out += "---\n";
+                    }
+                    out += &correlation(
+                        &format!("{kind}, {what})"),
+                        name,
+                        "value_count",
+                        &["t1586_session_sign_in"],
+                        &["SessionId", "UserPrincipalName"],
+                        r.window,
+                        &format!("    field: {field}\n    gte: {min_networks}\n"),
+                        r.risk,
+                        TAGS,
+                    );
+                }
+                out
+            }
+            ReplayPattern::Scripted { agents } => {
+                notes.push("Approximated: the scripted client's address is not compared with the browser's (Sigma cannot compare two events' fields).".into());
+                let mut out = base_rule(
+                    "a browser's sign-in in a session",
+                    "t1586_session_browser",
+                    &format!(
+                        "  success:\n    ResultType: '0'\n    UserAgent|contains: 'Mozilla/'\n{session}{not_interactive}  condition: success and session and not non_interactive\n"
+                    ),
+                );
+                out += &base_rule(
+                    "a scripted client's sign-in in a session",
+                    "t1586_session_scripted",
+                    &format!(
+                        "  success:\n    ResultType: '0'\n    UserAgent|contains:{}\n{session}  condition: success and session\n",
+                        items(agents, "      ")
+                    ),
+                );
+                out + &correlation(
+                    &format!("{kind})"),
+                    "t1586_session_scripted_reuse",
+                    "temporal_ordered",
+                    &["t1586_session_browser", "t1586_session_scripted"],
+                    &["SessionId", "UserPrincipalName"],
+                    r.window,
+                    "",
+                    r.risk,
+                    TAGS,
+                )
+            }
+            ReplayPattern::Graph {
+                min_networks,
+                secs,
+                trusted,
+            } => {
+                notes.push("Approximated: addresses, where the detector counts networks (an IPv4 /24, an IPv6 /48, one AS's IPv4 and IPv6); sessions only (the detector falls back to the token's id).".into());
+                let mut body = format!(
+                    "  success:\n    ResultType: '0'\n  graph_id:\n    ResourceIdentity: '{}'\n  graph_name:\n    ResourceDisplayName|contains: 'Microsoft Graph'\n{session}{not_interactive}",
+                    crate::GRAPH
+                );
+                let mut cond =
+                    "success and (graph_id or graph_name) and session and not non_interactive"
+                        .to_string();
+                if !trusted.is_empty() {
+                    body += &format!("  trusted:\n    AppId:{}\n", items(trusted, "      "));
+                    cond += " and not trusted";
+                }
+                let mut out = base_rule(
+                    "a Microsoft Graph sign-in in a session",
+                    "t1586_graph_session_sign_in",
+                    &format!("{body}  condition: {cond}\n"),
+                );
+                out += &correlation(
+                    &format!("{kind})"),
+                    "t1586_graph_session",
+                    "value_count",
+                    &["t1586_graph_session_sign_in"],
+                    &["SessionId", "UserPrincipalName"],
+                    *secs,
+                    &format!("    field: IPAddress\n    gte: {min_networks}\n"),
+                    r.risk,
+                    TAGS,
+                );
+                out
+            }
+            ReplayPattern::Kit {
+                apps,
+                agents,
+                follow,
+            } => {
+                notes.push("Approximated: the kit's sign-in by its user agent (the detector also counts one from hosting infrastructure), and the follow-up's address is not compared with the kit's.".into());
+                let mut out = base_rule(
+                    "a kit's interactive sign-in",
+                    "t1586_kit_sign_in",
+                    &format!(
+                        "  kit:\n    ResultType: '0'\n    IsInteractive: true\n    AppDisplayName:{}\n    UserAgent|contains:{}\n  condition: kit\n",
+                        items(apps, "      "),
+                        items(agents, "      ")
+                    ),
+                );
+                out += &base_rule(
+                    "a non-interactive sign-in",
+                    "t1586_kit_follow_up",
+                    "  follow_up:\n    ResultType: '0'\n    IsInteractive: false\n  condition: follow_up\n",
+                );
+                out + &correlation(
+                    &format!("{kind})"),
+                    "t1586_kit_then_non_interactive",
+                    "temporal_ordered",
+                    &["t1586_kit_sign_in", "t1586_kit_follow_up"],
+                    &["UserPrincipalName"],
+                    *follow,
+                    "",
+                    r.risk,
+                    TAGS,
+                )
+            }
+            ReplayPattern::MfaClaim { .. } => return Err(r.not(Replay::HISTORY)),
+        })
     }
 
     fn legacy(&self, l: &Legacy, _: &mut Vec<String>) -> Result<String, String> {

@@ -12,8 +12,8 @@
 //! properties.status.errorCode=... | rename properties.* as * | ... | stats ... by user``).
 
 use crate::{
-    Burst, Explicit, Fatigue, Hosting, IdRisk, Language, Legacy, Log, Ordered, Phishing, Spray,
-    Stuffing, Travel, Velocity, lower, quoted, quoted_list,
+    Burst, Explicit, Fatigue, Hosting, IdRisk, Language, Legacy, Log, Ordered, Phishing, Replay,
+    ReplayPattern, Spray, Stuffing, Travel, Velocity, lower, quoted, quoted_list,
 };
 
 pub(crate) struct Spl;
@@ -119,6 +119,56 @@ impl Language for Spl {
             s.detection,
             s.risk
         ))
+    }
+
+    fn replay(&self, r: &Replay, notes: &mut Vec<String>) -> Result<String, String> {
+        let search = format!(
+            "sourcetype=\"azure:monitor:aad\" (category=SignInLogs OR category=NonInteractiveUserSignInLogs) earliest=-{}s\n\
+             | rename properties.* as *\n\
+             | eval code=tostring('status.errorCode')\n\
+             | where code=\"0\" AND isnotnull(sessionId) AND sessionId!=\"\"\n",
+            r.window
+        );
+        let tail = format!(
+            "| eval DetectionType=\"TokenReplay\", Pattern=\"{}\", RiskScore={}\n",
+            r.name(),
+            r.risk
+        );
+        match &r.pattern {
+            ReplayPattern::Session { min_networks } => Ok(format!(
+                "{search}| eval Country='location.countryOrRegion'\n\
+                 | stats dc(Country) as Countries dc(autonomousSystemNumber) as ASNs values(Country) as CountryList values(ipAddress) as IPList\n  \
+                 min(_time) as FirstSeen max(_time) as LastSeen by sessionId userPrincipalName\n\
+                 | where Countries>={min_networks} OR ASNs>={min_networks}\n{tail}"
+            )),
+            ReplayPattern::Graph {
+                min_networks,
+                secs,
+                trusted,
+            } => {
+                notes.push(format!(
+                    "Approximated: bins of {secs} s aligned to the epoch, where the detector slides its window; sessions only (the detector falls back to the token's id); an IPv6 network is the address's first three groups as written; one AS's IPv4 and IPv6 count as two networks."
+                ));
+                let mut q = format!(
+                    "{search}| where category=\"SignInLogs\" AND (lower(resourceId)={} OR like(resourceDisplayName, \"%Microsoft Graph%\"))\n",
+                    quoted(crate::GRAPH)
+                );
+                if !trusted.is_empty() {
+                    q += &format!(
+                        "| where NOT in(lower(appId), {})\n",
+                        quoted_list(&lower(trusted))
+                    );
+                }
+                Ok(q + &format!(
+                    "| eval Network=if(like(ipAddress, \"%:%\"), replace(ipAddress, \"^([^:]*:[^:]*:[^:]*).*$\", \"\\1::/48\"), replace(ipAddress, \"\\.\\d+$\", \".0/24\"))\n\
+                     | bin _time span={secs}s\n\
+                     | stats dc(Network) as Networks values(Network) as NetworkList values(ipAddress) as IPList by sessionId userPrincipalName _time\n\
+                     | where Networks>={min_networks}\n{tail}"
+                ))
+            }
+            ReplayPattern::Scripted { .. } | ReplayPattern::Kit { .. } => Err(r.not(Replay::PAIRS)),
+            ReplayPattern::MfaClaim { .. } => Err(r.not(Replay::HISTORY)),
+        }
     }
 
     fn legacy(&self, l: &Legacy, _: &mut Vec<String>) -> Result<String, String> {

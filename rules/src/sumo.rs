@@ -11,8 +11,8 @@
 //! No parser of the language is published: the rules are checked by golden files and structure.
 
 use crate::{
-    Burst, Fatigue, Hosting, IdRisk, Language, Legacy, Log, Ordered, Phishing, Spray, Stuffing,
-    Travel, Velocity, any_of, quoted, quoted_list, span,
+    Burst, Fatigue, Hosting, IdRisk, Language, Legacy, Log, Ordered, Phishing, Replay,
+    ReplayPattern, Spray, Stuffing, Travel, Velocity, any_of, quoted, quoted_list, span,
 };
 
 pub(crate) struct Sumo;
@@ -220,6 +220,35 @@ impl Language for Sumo {
             any.join("\n  or "),
             l.risk
         ))
+    }
+
+    fn replay(&self, r: &Replay, notes: &mut Vec<String>) -> Result<String, String> {
+        match &r.pattern {
+            ReplayPattern::Session { min_networks } => {
+                notes.push(format!("Time range: the last {} s.", r.window));
+                Ok(format!(
+                    "{}| where code = \"0\" and !isBlank(session)\n\
+                     | count_distinct(country) as Countries, count_distinct(asn) as ASNs,\n  \
+                     min(_messagetime) as FirstSeen, max(_messagetime) as LastSeen by session, user\n\
+                     | where Countries >= {min_networks} or ASNs >= {min_networks}\n\
+                     | \"TokenReplay\" as DetectionType\n\
+                     | \"{}\" as Pattern\n\
+                     | {} as RiskScore\n",
+                    base(&[
+                        ("properties.sessionId", "session"),
+                        ("properties.location.countryOrRegion", "country"),
+                        ("properties.autonomousSystemNumber", "asn"),
+                    ]),
+                    r.name(),
+                    r.risk
+                ))
+            }
+            ReplayPattern::Graph { .. } => Err(r.not(
+                "not written yet: an address's /24 or /48 network is not computed in this search",
+            )),
+            ReplayPattern::Scripted { .. } | ReplayPattern::Kit { .. } => Err(r.not(Replay::PAIRS)),
+            ReplayPattern::MfaClaim { .. } => Err(r.not(Replay::HISTORY)),
+        }
     }
 
     fn burst(&self, b: &Burst, notes: &mut Vec<String>) -> Result<String, String> {

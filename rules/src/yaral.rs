@@ -479,6 +479,10 @@ impl Language for Yaral {
         ))
     }
 
+    fn replay(&self, r: &crate::Replay, _: &mut Vec<String>) -> Result<String, String> {
+        Err(r.not("the AZURE_AD parser's documented UDM fields include neither the session id nor whether a sign-in was interactive"))
+    }
+
     fn velocity(&self, _: &Velocity, _: &mut Vec<String>) -> Result<String, String> {
         Err("not written yet: YARA-L joins two sign-ins, but not only consecutive ones, and its distance function was not checked against the grammar".into())
     }

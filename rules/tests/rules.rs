@@ -2,7 +2,7 @@
 //! syntax, and the configuration's values reach every target.
 
 use t1586_detector::{Config, Profile};
-use t1586_rules::{Target, detections, render, rules, unwritten};
+use t1586_rules::{Target, detections, each, render, rules, unwritten};
 
 fn config(json: &str) -> Config {
     Config::from_json(json).expect("a valid configuration")
@@ -17,17 +17,17 @@ fn every_target_writes_every_detection() {
         let (dets, _) = detections(&cfg);
         for &t in Target::ALL {
             let rs = rules(&cfg, t);
-            let not = unwritten(&cfg, t);
-            let skipped = dets
-                .iter()
-                .filter(|d| {
-                    not.iter()
-                        .any(|(signal, name, _)| *signal == d.signal() && *name == d.name())
-                })
-                .count();
-            assert_eq!(rs.len() + skipped, dets.len(), "{t}");
+            let all = each(&cfg, t);
+            assert_eq!(all.len(), dets.len(), "{t}: one entry per detection");
+            let not: Vec<_> = all.iter().filter_map(|e| e.as_ref().err()).collect();
+            assert_eq!(rs.len() + not.len(), dets.len(), "{t}");
             for (signal, name, why) in &not {
                 assert!(!why.is_empty(), "{t}: {signal} {name} without a reason");
+            }
+            // The reasons once each, in order.
+            let named = unwritten(&cfg, t);
+            for n in &not {
+                assert!(named.contains(n), "{t}: {n:?} not named");
             }
             let text = render(t, &rs);
             let blocks: Vec<&str> = text.trim_end().split("\n\n").collect();
@@ -171,7 +171,8 @@ fn disabled_and_unwritten_signals() {
     );
     assert!(missing.is_empty(), "{missing:?}");
     let (_, missing) = detections(&Config::for_profile(Profile::Default));
-    assert!(missing.contains(&"token_replay"), "{missing:?}");
+    assert!(missing.contains(&"workload_location"), "{missing:?}");
+    assert!(!missing.contains(&"token_replay"), "{missing:?}");
     assert!(!missing.contains(&"mfa_fatigue"), "{missing:?}");
     assert!(!missing.contains(&"password_spray"), "{missing:?}");
     assert!(!missing.contains(&"hosting"));
@@ -204,6 +205,7 @@ fn the_default_signals_follow_the_configuration() {
             "client_phishing":{"risk_oauth":71,"oauth_client_user_agents":["Electron-Client"]},
             "explicit_credentials":{"min_accounts":17},
             "geo_velocity":{"max_speed_kmh":700.5},
+            "token_replay":{"session_min_networks":3,"graph_session_min_ips":4,"follow_secs":1800,"scripted_user_agents":["evil-client"],"risk_kit":93},
             "workload_credentials":{"min_failures":8,"attempt_min_failures":14,"failure_codes":["7000215","700027"]}}"#,
     );
     let default = Config::for_profile(Profile::Default);
@@ -286,6 +288,52 @@ fn the_default_signals_follow_the_configuration() {
                 b.contains("700.5") && !b.contains("900.0"),
                 "{t}: max_speed_kmh:\n{b}"
             );
+        }
+        if written.contains(&"TokenReplay") {
+            let b = block("TokenReplay");
+            let pattern = |p: &str| -> String {
+                b.split("\n\n")
+                    .filter(|x| x.lines().any(|l| l.contains(p)))
+                    .collect::<Vec<_>>()
+                    .join("\n\n")
+            };
+            let session = pattern("(SessionFromMultipleNetworks");
+            assert!(
+                session.is_empty()
+                    || (session.contains('3')
+                        && !session.contains(">= 2")
+                        && !session.contains(">=2")
+                        && !session.contains("gte: 2")),
+                "{t}: session_min_networks:\n{session}"
+            );
+            let graph = pattern("(GraphSessionFromMultipleIps");
+            if !graph.is_empty() {
+                assert!(graph.contains('4'), "{t}: graph_session_min_ips:\n{graph}");
+            }
+            let scripted = pattern("(ScriptedClientReusesSession");
+            if !scripted.is_empty() {
+                assert!(
+                    scripted.contains("evil-client") && !scripted.contains("axios"),
+                    "{t}: scripted_user_agents:\n{scripted}"
+                );
+            }
+            if t == Target::SentinelKql || t == Target::Sigma {
+                for p in [
+                    "(SessionFromMultipleNetworks",
+                    "(GraphSessionFromMultipleIps",
+                    "(ScriptedClientReusesSession",
+                    "(KitSignInThenNonInteractive",
+                ] {
+                    assert!(!pattern(p).is_empty(), "{t}: {p} not written");
+                }
+            }
+            let kit = pattern("(KitSignInThenNonInteractive");
+            if !kit.is_empty() {
+                assert!(
+                    kit.contains("1800") && kit.contains("93"),
+                    "{t}: follow_secs, risk_kit:\n{kit}"
+                );
+            }
         }
         if written.contains(&"WorkloadCredentialAbuse") {
             let b = block("WorkloadCredentialAbuse");

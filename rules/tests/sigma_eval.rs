@@ -138,6 +138,7 @@ const DEFAULT_KINDS: &[&str] = &[
     "OneSourceManyAccounts",
     "WorkloadCredentialAbuse",
     "WorkloadCredentialFailures",
+    "TokenReplay",
 ];
 /// The signals over workload identities' sign-ins (their own tables).
 const WORKLOAD_SIGNALS: &[&str] = &["workload_credentials"];
@@ -150,7 +151,13 @@ const WINDOWS_SIGNALS: &[&str] = &[
 
 /// Alerts of the default profile's cases where Sigma and the detector differ on purpose: (case,
 /// detection type, key, `true` when only Sigma raises it, why).
-const DEFAULT_DIFFERENCES: &[(&str, &str, &str, bool, &str)] = &[];
+const DEFAULT_DIFFERENCES: &[(&str, &str, &str, bool, &str)] = &[(
+    "default-token-phishing",
+    "TokenReplay",
+    "miriam.graham@contoso.com",
+    true,
+    "one Graph session over a device's IPv4 and IPv6 addresses of one AS (dual stack): the detector counts one network, Sigma counts two addresses (it cannot compare two events' AS numbers)",
+)];
 
 #[test]
 fn sigma_rules_flag_what_the_detector_flags_on_the_default_cases() {

@@ -47,6 +47,9 @@ pub fn signin_logs(e: &AuthEvent) -> Value {
         "AuthenticationProtocol": x.and_then(|x| x.auth_protocol.as_deref()),
         "ResourceIdentity": x.and_then(|x| x.resource_id.as_deref()),
         "ResourceDisplayName": x.and_then(|x| x.resource.as_deref()),
+        "SessionId": e.session_id().map(|s| &**s).filter(|s| !s.is_empty()),
+        "UniqueTokenIdentifier": e.token_id().map(|s| &**s),
+        "IsInteractive": e.interactive,
     })
 }
 
