@@ -5,7 +5,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
@@ -61,15 +63,22 @@ test('the language service reports what is wrong (the check can fail)', () => {
   assert.ok(d.length >= 2, d.join('\n'));
 });
 
-for (const profile of ['seed', 'default']) {
-  test(`sentinel-kql rules of the ${profile} profile: zero diagnostics`, () => {
+// The default profile, and a configuration that turns on the rules the default leaves out (a
+// watched country for workload identities).
+const tuned = join(mkdtempSync(join(tmpdir(), 't1586-kql-')), 'tuned.toml');
+writeFileSync(tuned, 'profile = "default"\n[workload_location]\nwatched_countries = ["RU"]\n');
+const runs = { seed: ['--profile', 'seed'], default: ['--profile', 'default'], tuned: ['--config', tuned] };
+
+for (const [profile, args] of Object.entries(runs)) {
+  test(`sentinel-kql rules of the ${profile} configuration: zero diagnostics`, () => {
     assert.ok(existsSync(rustCli), `${rustCli} is missing: cargo build --release -p t1586`);
-    const out = execFileSync(rustCli, ['rules', '--to', 'sentinel-kql', '--profile', profile], {
+    const out = execFileSync(rustCli, ['rules', '--to', 'sentinel-kql', ...args], {
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'ignore'],
     });
     const blocks = out.trim().split('\n\n');
     assert.ok(blocks.length >= 1);
+    if (profile === 'tuned') assert.match(out, /WorkloadWatchedLocation/);
     for (const block of blocks) {
       const lines = block.split('\n');
       assert.ok(lines[0].startsWith('// t1586 '), block);

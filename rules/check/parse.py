@@ -15,8 +15,10 @@ lines between rules, comment lines first) and every query must parse with zero e
 
 Prints one line per rule; exits non-zero on the first rule that does not parse.
 """
+import os
 import subprocess
 import sys
+import tempfile
 import warnings
 
 import eql
@@ -28,8 +30,17 @@ import tree_sitter_yaral
 from tree_sitter import Language, Parser
 
 
+# The profiles, and a configuration that turns on what the default leaves out (a watched country
+# for workload identities).
+TUNED = os.path.join(tempfile.mkdtemp(prefix="t1586-rules-"), "tuned.toml")
+with open(TUNED, "w") as f:
+    f.write('profile = "default"\n[workload_location]\nwatched_countries = ["RU"]\n')
+PROFILES = ("seed", "default", "tuned")
+
+
 def rules_of(binary, target, profile):
-    out = subprocess.run([binary, "rules", "--to", target, "--profile", profile],
+    args = ["--config", TUNED] if profile == "tuned" else ["--profile", profile]
+    out = subprocess.run([binary, "rules", "--to", target, *args],
                          check=True, capture_output=True, text=True).stdout
     blocks = [b for b in out.strip().split("\n\n") if b.strip()]
     assert blocks, f"{target} {profile}: no rules"
@@ -45,7 +56,7 @@ def query(block, mark):
 
 
 def check_eql(binary):
-    for profile in ("seed", "default"):
+    for profile in PROFILES:
         for block in rules_of(binary, "elastic-eql", profile):
             q, title = query(block, "// ")
             with eql.parser.elasticsearch_syntax, eql.parser.allow_runs:
@@ -76,7 +87,7 @@ def esql_errors(q):
 def check_esql(binary):
     bad = esql_errors("FROM logs | WHERE a == | STATS")
     assert bad, "the ES|QL parser reports errors"
-    for profile in ("seed", "default"):
+    for profile in PROFILES:
         for block in rules_of(binary, "elastic-esql", profile):
             q, title = query(block, "// ")
             errors = esql_errors(q)
@@ -111,7 +122,7 @@ def yaral_errors(text):
 def check_yaral(binary):
     bad, _ = yaral_errors("rule r {\n  events:\n    $e.x = \n  condition:\n    $e\n}\n")
     assert bad, "the YARA-L parser reports errors"
-    for profile in ("seed", "default"):
+    for profile in PROFILES:
         for block in rules_of(binary, "chronicle-yaral", profile):
             errors, n = yaral_errors(block)
             title = block.splitlines()[0][3:]

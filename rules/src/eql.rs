@@ -10,7 +10,7 @@
 
 use crate::{
     Burst, Explicit, Fatigue, Hosting, IdRisk, Language, Legacy, Log, Ordered, Phishing, Replay,
-    ReplayPattern, Spray, Stuffing, Travel, Velocity, WinFailures, quoted, quoted_list,
+    ReplayPattern, Spray, Stuffing, Travel, Velocity, Watched, WinFailures, quoted, quoted_list,
 };
 
 pub(crate) struct Eql;
@@ -192,6 +192,15 @@ impl Language for Eql {
             )),
             ReplayPattern::MfaClaim { .. } => Err(r.not(Replay::HISTORY)),
         }
+    }
+
+    fn watched(&self, w: &Watched, notes: &mut Vec<String>) -> Result<String, String> {
+        notes.push(crate::esql::WORKLOAD_NOTE.into());
+        Ok(format!(
+            "{} and {CODE} == \"0\"\n  and geo.country_iso_code in~ ({})\n",
+            workload(),
+            quoted_list(&w.countries)
+        ))
     }
 
     fn legacy(&self, l: &Legacy, _: &mut Vec<String>) -> Result<String, String> {

@@ -12,7 +12,7 @@
 
 use crate::{
     Burst, Explicit, Fatigue, Hosting, IdRisk, Language, Legacy, Log, Ordered, Phishing, Replay,
-    ReplayPattern, Spray, Stuffing, Travel, WinFailures, lower, quoted, quoted_list,
+    ReplayPattern, Spray, Stuffing, Travel, Watched, WinFailures, lower, quoted, quoted_list,
 };
 
 pub(crate) struct Esql;
@@ -209,6 +209,22 @@ impl Language for Esql {
             ReplayPattern::Scripted { .. } | ReplayPattern::Kit { .. } => Err(r.not(Replay::PAIRS)),
             ReplayPattern::MfaClaim { .. } => Err(r.not(Replay::HISTORY)),
         }
+    }
+
+    fn watched(&self, w: &Watched, notes: &mut Vec<String>) -> Result<String, String> {
+        notes.push(WORKLOAD_NOTE.into());
+        let countries: Vec<String> = w.countries.iter().map(|c| c.to_uppercase()).collect();
+        Ok(format!(
+            "{FROM}\n| WHERE @timestamp > NOW() - {} seconds AND {CODE} == \"0\"\n\
+             | WHERE azure.signinlogs.category IN ({}) AND TO_UPPER(geo.country_iso_code) IN ({})\n\
+             | STATS SuccessCount = COUNT(*), Countries = VALUES(geo.country_iso_code), IPList = VALUES(source.ip),\n    \
+             FirstSeen = MIN(@timestamp), LastSeen = MAX(@timestamp) BY azure.signinlogs.properties.app_id\n\
+             | EVAL DetectionType = \"WorkloadWatchedLocation\", RiskScore = {}\n",
+            w.window,
+            quoted_list(&strings_of(WORKLOAD_CATEGORIES)),
+            quoted_list(&countries),
+            w.risk
+        ))
     }
 
     fn burst(&self, b: &Burst, notes: &mut Vec<String>) -> Result<String, String> {

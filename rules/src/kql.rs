@@ -12,7 +12,7 @@
 
 use crate::{
     Burst, Explicit, Fatigue, Hosting, IdRisk, Language, Legacy, Log, Ordered, Phishing, Replay,
-    ReplayPattern, Spray, Stuffing, Travel, Velocity, quoted, quoted_list,
+    ReplayPattern, Spray, Stuffing, Travel, Velocity, Watched, quoted, quoted_list,
 };
 
 pub(crate) struct Kql;
@@ -197,6 +197,18 @@ impl Language for Kql {
             ReplayPattern::MfaClaim { .. } => return Err(r.not(Replay::HISTORY)),
         };
         Ok(q)
+    }
+
+    fn watched(&self, w: &Watched, _: &mut Vec<String>) -> Result<String, String> {
+        Ok(format!(
+            "{WORKLOADS}\n| where TimeGenerated > ago({}s)\n| where ResultType == \"0\" and Location in~ ({})\n\
+             | summarize SuccessCount = count(), Countries = make_set(Location), IPList = make_set(IPAddress),\n    \
+             FirstSeen = min(TimeGenerated), LastSeen = max(TimeGenerated) by Account = {WORKLOAD}\n\
+             | extend DetectionType = \"WorkloadWatchedLocation\", RiskScore = {}\n",
+            w.window,
+            quoted_list(&w.countries),
+            w.risk
+        ))
     }
 
     fn legacy(&self, l: &Legacy, _: &mut Vec<String>) -> Result<String, String> {

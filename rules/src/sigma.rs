@@ -15,7 +15,7 @@
 
 use crate::{
     Burst, Explicit, Fatigue, Hosting, IdRisk, Language, Legacy, Log, Ordered, Phishing, Replay,
-    ReplayPattern, Spray, Stuffing, Travel, Velocity, WinFailures,
+    ReplayPattern, Spray, Stuffing, Travel, Velocity, Watched, WinFailures,
 };
 
 pub(crate) struct Sigma;
@@ -637,6 +637,23 @@ impl Language for Sigma {
             }
             ReplayPattern::MfaClaim { .. } => return Err(r.not(Replay::HISTORY)),
         })
+    }
+
+    fn watched(&self, w: &Watched, _: &mut Vec<String>) -> Result<String, String> {
+        let mut out = workload_base(
+            "t1586 WorkloadWatchedLocation",
+            "t1586_workload_watched_location",
+            &format!(
+                "  watched:\n    ResultType: '0'\n    Location:{}\n",
+                items(&w.countries, "      ")
+            ),
+            "watched",
+        );
+        out += &format!(
+            "level: {}\ntags:\n  - attack.t1586.003\n  - attack.t1078.004\n",
+            level(w.risk)
+        );
+        Ok(out)
     }
 
     fn legacy(&self, l: &Legacy, _: &mut Vec<String>) -> Result<String, String> {

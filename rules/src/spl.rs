@@ -13,7 +13,7 @@
 
 use crate::{
     Burst, Explicit, Fatigue, Hosting, IdRisk, Language, Legacy, Log, Ordered, Phishing, Replay,
-    ReplayPattern, Spray, Stuffing, Travel, Velocity, lower, quoted, quoted_list,
+    ReplayPattern, Spray, Stuffing, Travel, Velocity, Watched, lower, quoted, quoted_list,
 };
 
 pub(crate) struct Spl;
@@ -169,6 +169,19 @@ impl Language for Spl {
             ReplayPattern::Scripted { .. } | ReplayPattern::Kit { .. } => Err(r.not(Replay::PAIRS)),
             ReplayPattern::MfaClaim { .. } => Err(r.not(Replay::HISTORY)),
         }
+    }
+
+    fn watched(&self, w: &Watched, _: &mut Vec<String>) -> Result<String, String> {
+        Ok(format!(
+            "{}| where success=1\n\
+             | eval Country=upper('location.countryOrRegion')\n\
+             | where in(Country, {})\n\
+             | stats count as SuccessCount values(Country) as Countries values(ip) as IPList min(_time) as FirstSeen max(_time) as LastSeen by user\n\
+             | eval DetectionType=\"WorkloadWatchedLocation\", RiskScore={}\n",
+            flagged(&Log::Workload { codes: Vec::new() }, w.window),
+            quoted_list(&upper(&w.countries)),
+            w.risk
+        ))
     }
 
     fn legacy(&self, l: &Legacy, _: &mut Vec<String>) -> Result<String, String> {
@@ -436,13 +449,19 @@ fn flagged(log: &Log, lookback: u64) -> String {
             q
         }
         // The diagnostic records of workload identities: `appDisplayName` and `appId` name them.
-        Log::Workload { codes } => format!(
-            "sourcetype=\"azure:monitor:aad\" (category=ServicePrincipalSignInLogs OR category=ManagedIdentitySignInLogs) earliest=-{lookback}s\n\
-             | rename properties.* as *\n\
-             | eval code=tostring('status.errorCode')\n\
-             | eval user=appDisplayName.\" (app \".appId.\")\", ip=ipAddress, failure=if(in(code, {}), 1, 0), success=if(code==\"0\", 1, 0)\n",
-            quoted_list(codes)
-        ),
+        Log::Workload { codes } => {
+            let failure = if codes.is_empty() {
+                "0".to_string()
+            } else {
+                format!("if(in(code, {}), 1, 0)", quoted_list(codes))
+            };
+            format!(
+                "sourcetype=\"azure:monitor:aad\" (category=ServicePrincipalSignInLogs OR category=ManagedIdentitySignInLogs) earliest=-{lookback}s\n\
+                 | rename properties.* as *\n\
+                 | eval code=tostring('status.errorCode')\n\
+                 | eval user=appDisplayName.\" (app \".appId.\")\", ip=ipAddress, failure={failure}, success=if(code==\"0\", 1, 0)\n"
+            )
+        }
     }
 }
 
@@ -467,4 +486,8 @@ impl Spl {
             o.risks.2
         )
     }
+}
+
+fn upper(v: &[String]) -> Vec<String> {
+    v.iter().map(|x| x.to_uppercase()).collect()
 }

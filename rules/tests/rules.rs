@@ -171,7 +171,19 @@ fn disabled_and_unwritten_signals() {
     );
     assert!(missing.is_empty(), "{missing:?}");
     let (_, missing) = detections(&Config::for_profile(Profile::Default));
-    assert!(missing.contains(&"workload_location"), "{missing:?}");
+    assert_eq!(missing, ["combined_risk"]);
+    // The workload identity's new places: named, with the reason, for every target.
+    let default = Config::for_profile(Profile::Default);
+    for &t in Target::ALL {
+        assert!(
+            unwritten(&default, t)
+                .iter()
+                .any(|(s, d, why)| *s == "workload_location"
+                    && *d == "WorkloadNewLocation"
+                    && why.contains("history")),
+            "{t}"
+        );
+    }
     assert!(!missing.contains(&"token_replay"), "{missing:?}");
     assert!(!missing.contains(&"mfa_fatigue"), "{missing:?}");
     assert!(!missing.contains(&"password_spray"), "{missing:?}");
@@ -205,6 +217,7 @@ fn the_default_signals_follow_the_configuration() {
             "client_phishing":{"risk_oauth":71,"oauth_client_user_agents":["Electron-Client"]},
             "explicit_credentials":{"min_accounts":17},
             "geo_velocity":{"max_speed_kmh":700.5},
+            "workload_location":{"watched_countries":["KP"],"risk_watched":88},
             "token_replay":{"session_min_networks":3,"graph_session_min_ips":4,"follow_secs":1800,"scripted_user_agents":["evil-client"],"risk_kit":93},
             "workload_credentials":{"min_failures":8,"attempt_min_failures":14,"failure_codes":["7000215","700027"]}}"#,
     );
@@ -287,6 +300,29 @@ fn the_default_signals_follow_the_configuration() {
             assert!(
                 b.contains("700.5") && !b.contains("900.0"),
                 "{t}: max_speed_kmh:\n{b}"
+            );
+        }
+        if written.contains(&"WorkloadWatchedLocation") {
+            let b = block("WorkloadWatchedLocation");
+            assert!(
+                b.contains("KP") && b.contains("88"),
+                "{t}: watched_countries:\n{b}"
+            );
+        }
+        if matches!(
+            t,
+            Target::SentinelKql
+                | Target::SplunkSpl
+                | Target::ElasticEql
+                | Target::ElasticEsql
+                | Target::Sigma
+        ) {
+            assert!(written.contains(&"WorkloadWatchedLocation"), "{t}");
+            let default_written: Vec<&str> =
+                rules(&default, t).iter().map(|r| r.detection).collect();
+            assert!(
+                !default_written.contains(&"WorkloadWatchedLocation"),
+                "{t}: no watched country by default, no rule"
             );
         }
         if written.contains(&"TokenReplay") {

@@ -277,13 +277,7 @@ fn sigma_rules_flag_what_the_detector_flags_on_the_default_cases() {
             "TargetUserName",
             MULTIPLE,
         ));
-        got.extend(alerts(
-            &workload_yaml,
-            &workloads,
-            workload_signins,
-            "AppId",
-            MULTIPLE,
-        ));
+        got.extend(alerts_of(&workload_yaml, &workloads));
         fold_attempts(&mut got);
         let mut want = want;
         for (c, kind, key, sigma_only, why) in DEFAULT_DIFFERENCES {
@@ -324,4 +318,50 @@ fn sigma_rules_flag_what_the_detector_flags_on_the_default_cases() {
     println!(
         "{cases} default-profile cases agree ({differences} documented differences); alerts compared: {compared:?}"
     );
+}
+
+/// A tuned configuration the corpus does not use: a watched country. The detector and the Sigma
+/// rules run over the workload-identity case with `RU` watched, and flag the same applications.
+#[test]
+fn sigma_watched_countries_agree_with_the_detector() {
+    let case = corpus().join("default-workload-identities");
+    let json = r#"{"profile":"default","workload_location":{"watched_countries":["ru"]}}"#;
+    let cfg = Config::from_json(json).unwrap();
+    let mut d = t1586_detector::Detector::new(cfg.clone());
+    let mut alerts = Vec::new();
+    d.begin_source("signins.json");
+    alerts.extend(d.push(&std::fs::read(case.join("signins.json")).unwrap()));
+    alerts.extend(d.flush());
+    let want: BTreeSet<(String, String)> = alerts
+        .iter()
+        .filter(|a| {
+            a.detection_type.starts_with("Workload") && a.detection_type != "WorkloadNewLocation"
+        })
+        .map(|a| (a.detection_type.to_string(), app_id(&a.user_principal_name)))
+        .collect();
+    assert!(
+        want.contains(&(
+            "WorkloadWatchedLocation".to_string(),
+            "5e6f7a8b-0000-4000-8000-000000000002".to_string()
+        )),
+        "{want:?}"
+    );
+    let picked: Vec<_> = rules(&cfg, Target::Sigma)
+        .into_iter()
+        .filter(|r| r.signal.starts_with("workload_"))
+        .collect();
+    let mut workloads = records(&case, SourceKind::EntraServicePrincipal);
+    workloads.extend(records(&case, SourceKind::EntraManagedIdentity));
+    workloads.sort_by_key(|e| e.time);
+    let mut got = alerts_of(&render(Target::Sigma, &picked), &workloads);
+    fold_attempts(&mut got);
+    assert_eq!(got, want);
+}
+
+/// The workload rules' alerts, each identity by its application id (as the correlations key it).
+fn alerts_of(yaml: &str, events: &[AuthEvent]) -> BTreeSet<(String, String)> {
+    alerts(yaml, events, workload_signins, "AppId", MULTIPLE)
+        .into_iter()
+        .map(|(k, who)| (k, app_id(&who)))
+        .collect()
 }
