@@ -81,6 +81,8 @@ struct Core {
     enrichment: Enrichment,
     /// Accepted events, kept for [`Detector::take_events`] while the event log is on.
     event_log: Option<Vec<EventSummary>>,
+    /// Only this identity's events are logged (its key, or its name lower-cased), when set.
+    event_log_filter: Option<String>,
     /// The newest time less the lateness tolerance: events at or before it are released.
     release_before: Behind,
     /// The clock less the window: record ids before it leave the de-duplication window.
@@ -291,6 +293,7 @@ impl Detector {
                 pending: Vec::new(),
                 enrichment: Enrichment::default(),
                 event_log: None,
+                event_log_filter: None,
                 release_before: Behind::default(),
                 ids_before: Behind::default(),
                 order: Order::Stream,
@@ -332,6 +335,7 @@ impl Detector {
         let mut fresh = Detector::new(core.cfg.clone());
         fresh.core.enrichment = std::mem::take(&mut core.enrichment);
         fresh.core.event_log = core.event_log.as_ref().map(|_| Vec::new());
+        fresh.core.event_log_filter = core.event_log_filter.take();
         fresh.core.order = Order::Sort;
         fresh.core.stats.input_sorted = true;
         *self = fresh;
@@ -411,6 +415,13 @@ impl Detector {
     /// Off by default; not part of snapshots.
     pub fn set_event_log(&mut self, on: bool) {
         self.core.event_log = on.then(Vec::new);
+    }
+
+    /// Log only the events of one identity: its key (`IdentityKey`) or its name as alerts give
+    /// it (`UserPrincipalName`), in any case; `None` logs every event. A timeline re-reads the
+    /// input with this set instead of keeping every event of a large scan.
+    pub fn set_event_log_filter(&mut self, identity: Option<&str>) {
+        self.core.event_log_filter = identity.map(str::to_lowercase);
     }
 
     /// The events logged since the last call (empty when the log is off).
@@ -791,7 +802,16 @@ impl Core {
     /// accounts are keyed by domain and name first ([`crate::identity`]), in processing order.
     fn process(&mut self, ev: &mut AuthEvent) {
         self.identities.resolve(ev, &self.cfg, &mut self.stats);
-        if let Some(log) = &mut self.event_log {
+        if let Some(log) = &mut self.event_log
+            && self.event_log_filter.as_deref().is_none_or(|f| {
+                *ev.identity_key == *f
+                    || ev
+                        .identity
+                        .chars()
+                        .flat_map(char::to_lowercase)
+                        .eq(f.chars())
+            })
+        {
             log.push(EventSummary {
                 time: ev.time,
                 identity: ev.identity.to_string(),

@@ -360,6 +360,30 @@ impl Detector {
         self.inner.set_event_log(on);
     }
 
+    /// Log only one identity's events: its `IdentityKey`, or its name as alerts give it
+    /// (`UserPrincipalName`), in any case; undefined/null logs every event.
+    #[wasm_bindgen(js_name = setEventLogFilter)]
+    pub fn set_event_log_filter(&mut self, identity: Option<String>) {
+        self.inner.set_event_log_filter(identity.as_deref());
+    }
+
+    /// A detector for one identity's timeline: `config` as for the constructor (the same as the
+    /// scan's, so identities are keyed alike), every signal off, the event log on and filtered
+    /// to `identity`. Read the same input again through it and `takeEvents()`: a timeline without
+    /// keeping every event of a large scan.
+    pub fn timeline(config: JsValue, identity: &str) -> Result<Detector, JsError> {
+        let text = config_text(config)?;
+        let mut cfg = core::Config::from_json(&text).map_err(js_err)?;
+        cfg.disable_signals();
+        let mut inner = core::Detector::new(cfg);
+        inner.set_event_log(true);
+        inner.set_event_log_filter(Some(identity));
+        Ok(Detector {
+            inner,
+            inbuf: Vec::new(),
+        })
+    }
+
     /// Events analysed since the last call: `{Time, Identity, IdentityKey, Outcome, ResultType?,
     /// IPAddress?, Country?, City?, Latitude?, Longitude?, App?, EventID?, Source, Line}`.
     #[wasm_bindgen(js_name = takeEvents)]

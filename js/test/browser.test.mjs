@@ -86,6 +86,15 @@ async function scan(page, files, config) {
   await page.waitForSelector(`body[data-scanned="${n + 1}"]`, { timeout: 60_000 });
 }
 
+/** Wait until the open alert's timeline was read again from the files; its note. */
+async function timelineRead(page) {
+  await page.waitForFunction(() => {
+    const t = document.querySelector('#timeline-note').textContent;
+    return t.length > 0 && !t.startsWith('Reading');
+  });
+  return page.textContent('#timeline-note');
+}
+
 async function exportJsonl(page) {
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-jsonl')]);
   return readFileSync(await download.path(), 'utf8');
@@ -116,7 +125,8 @@ async function runCorpus(url, label) {
       // Open the first alert: details, timeline and map render without errors.
       await page.click('#alerts tbody tr');
       await page.waitForSelector('#detail:not([hidden])');
-      await page.waitForFunction(() => document.querySelector('#timeline-note').textContent.length > 0);
+      await timelineRead(page);
+      assert.doesNotMatch(await page.textContent('#timeline-note'), /could not be read/, `${label} ${name}`);
     }
     assert.equal(await exportJsonl(page), want, `${label} ${name}: exported alerts differ from expected.jsonl`);
     assert.deepEqual(problems, [], `${label} ${name}`);
@@ -183,7 +193,7 @@ test('hostile log content is shown as text, never run', async () => {
     const { context, page, problems } = await open(url);
     await scan(page, caseInputs('xss-hostile-content'));
     await page.click('#alerts tbody tr');
-    await page.waitForFunction(() => document.querySelector('#timeline-note').textContent.length > 0);
+    await timelineRead(page);
     const user = await page.textContent('#alerts tbody tr td:nth-child(3)');
     assert.equal(user, '<img src=x onerror="window.__pwned=1">@contoso.com');
     assert.equal(await page.evaluate(() => window.__pwned), undefined);
@@ -347,5 +357,35 @@ test('the configuration panel downloads the SIEM rules the CLI writes, for the c
     || document.querySelector('#config-status').className === 'error');
   assert.deepEqual(problems, []);
   assert.ok(requests.every((u) => u.startsWith(origin)), requests.join('\n'));
+  await context.close();
+});
+
+test('a timeline reads the files again for one identity: the count the package gives, gzip and several files too', async () => {
+  const { Detector } = await import('../index.mjs');
+  const { gzipSync } = await import('node:zlib');
+  const dir = mkdtempSync(join(tmpdir(), 't1586-timeline-'));
+  const demo = readFileSync(join(here, '..', '..', 'tests', 'demo', 'signins.json'));
+  // The demo twice: as it is, and gzipped under another name (two sources, one of them gzip).
+  writeFileSync(join(dir, 'a.json'), demo);
+  writeFileSync(join(dir, 'b.json.gz'), gzipSync(demo));
+  const { context, page, problems } = await open(`${origin}/index.html`);
+  await scan(page, [join(dir, 'a.json'), join(dir, 'b.json.gz')]);
+  await page.click('#alerts tbody tr');
+  const note = await timelineRead(page);
+  const user = (await page.textContent('#detail-title')).split(' — ')[1].replace(/ \(risk \d+\)$/, '');
+  // The same count from the package: the identity's events in both sources.
+  let want = 0;
+  for (const [name, bytes] of [['a.json', demo], ['b.json.gz', demo]]) {
+    const d = Detector.timeline(null, user);
+    d.beginSource(name);
+    d.push(bytes);
+    d.flush();
+    want += d.takeEvents().length;
+    d.free();
+  }
+  assert.ok(want >= 2, `${user}: ${want}`);
+  assert.match(note, new RegExp(`^${want} sign-ins of this identity`), note);
+  assert.ok(await page.locator('#timeline circle').count() >= 1);
+  assert.deepEqual(problems, []);
   await context.close();
 });

@@ -366,9 +366,6 @@ function renderSummary(r) {
     for (const i of r.enrichment) ul.append(el('li', { text: `${i.name}: ${i.kind} ${i.database_type} (${i.entries} entries${i.skipped ? `, ${i.skipped} rows skipped` : ''})` }));
     box.append(ul);
   }
-  if (r.eventsDropped) {
-    box.append(el('p', { class: 'hint', text: `Timelines keep the latest ${r.eventsKept} events; ${r.eventsDropped} older ones are not drawn (detection saw them all).` }));
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -458,20 +455,23 @@ async function showDetail(i) {
       .map((v) => el('td', { text: v === undefined ? '' : String(v) }))));
   }
   $('detail-json').textContent = a.Details ? JSON.stringify(a.Details, null, 2) : '(none)';
-  const { events } = await ask({ type: 'timeline', user: a.UserPrincipalName });
+  $('timeline-note').textContent = 'Reading this identity\'s sign-ins from the files again…';
+  $('timeline').replaceChildren();
+  const { events, total, error } = await ask({ type: 'timeline', user: a.UserPrincipalName });
   if (selected !== i) return;
-  drawTimeline(a, events);
+  drawTimeline(a, events, total);
+  if (error) $('timeline-note').textContent = `The files could not be read again: ${error}`;
   drawMap(a, events, await loadWorld());
   $('detail').scrollIntoView({ block: 'nearest' });
 }
 
-function drawTimeline(a, events) {
+function drawTimeline(a, events, total = events.length) {
   const g = $('timeline');
   g.replaceChildren();
   const shown = events.slice(-2000);
   $('timeline-note').textContent = events.length
-    ? `${events.length} sign-ins of this identity${events.length > shown.length ? ` (latest ${shown.length} drawn)` : ''}; green success, red failure, amber interrupted; the shaded band is the alert.`
-    : 'No sign-ins of this identity were kept (a source-level alert, or the timeline limit).';
+    ? `${total} sign-ins of this identity${total > shown.length ? ` (latest ${shown.length} drawn)` : ''}; green success, red failure, amber interrupted; the shaded band is the alert.`
+    : 'No sign-ins of this identity in the files (a source-level alert).';
   if (!shown.length) return;
   const t = (e) => Date.parse(e.Time);
   let lo = Math.min(...shown.map(t), Date.parse(a.FirstSeen));

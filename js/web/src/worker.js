@@ -2,8 +2,9 @@
 // DecompressionStream) into the wasm detector, so the page stays responsive on files of any size.
 // Messages in:  {type:'scan', files, config, enrich:{mmdb:[{name,bytes}], ip2asn:[{name,bytes}]}}
 //               {type:'timeline', id, user}     {type:'defaults', id, profile}
-// Messages out: {type:'progress', done, total, file}  {type:'done', jsonl, stats, unreadable, enrichment,
-//               eventsKept, eventsDropped}  {type:'error', message}  {type:'timeline', id, events}
+// Messages out: {type:'progress', done, total, file}  {type:'done', jsonl, stats, unreadable, enrichment}
+//               {type:'error', message}  {type:'timeline', id, events, total} (the identity's most
+//               recent events and how many it has: the files are read again, one identity logged)
 //               {type:'defaults', id, json | error}
 //               {type:'iplist', id, text} -> {type:'iplist', id, list | error}   (the core's IP-list parser)
 //               {type:'csv', id, jsonl}   -> {type:'csv', id, text}             (the core's CSV writer)
@@ -16,8 +17,13 @@ import {
 import { scanOffline, blobStore } from './offline.mjs'; // @@OFFLINE@@
 const WASM = null; // @@WASM@@
 
-const MAX_EVENTS = 1_000_000; // events kept for timelines, in all
-const MAX_PER_IDENTITY = 5_000; // per identity: the most recent ones
+const MAX_PER_IDENTITY = 5_000; // a timeline: the identity's most recent events
+const TIMELINES_CACHED = 8;
+
+// The last scan's files and configuration: a timeline reads them again with a detector that logs
+// one identity's events (Detector.timeline), so no event of a large scan is kept.
+let last = null;
+let timelines = new Map();
 
 let ready = null;
 function ensureInit() {
@@ -39,33 +45,74 @@ function ensureInit() {
   return ready;
 }
 
-// identity key -> events (summaries), and lower-cased display name -> key (alerts name identities
-// by display name).
-let byKey = new Map();
-let keyOf = new Map();
-let kept = 0;
-let dropped = 0;
-
-function keep(events) {
-  for (const e of events) {
-    let list = byKey.get(e.IdentityKey);
-    if (!list) {
-      list = [];
-      byKey.set(e.IdentityKey, list);
-    }
-    const display = String(e.Identity).toLowerCase();
-    if (!keyOf.has(display)) keyOf.set(display, e.IdentityKey);
-    if (list.length >= MAX_PER_IDENTITY || kept >= MAX_EVENTS) {
-      dropped++;
-      if (list.length >= MAX_PER_IDENTITY) {
-        list.shift();
-        list.push(e);
+/** The sources of `files` for scanOffline: each file streamed (gunzipped when it is gzip). */
+function sourcesOf(files, onBytes, onFile) {
+  return files.map((file) => ({
+    name: file.name,
+    async push(d, emit) {
+      onFile(file.name);
+      let stream = file.stream();
+      if (onBytes) {
+        stream = stream.pipeThrough(new TransformStream({
+          transform(chunk, ctl) {
+            onBytes(chunk.byteLength);
+            ctl.enqueue(chunk);
+          },
+        }));
       }
-      continue;
-    }
-    list.push(e);
-    kept++;
+      if (await isGzip(file)) stream = stream.pipeThrough(new DecompressionStream('gzip'));
+      const reader = stream.getReader();
+      try {
+        for (;;) {
+          const { value, done: end } = await reader.read();
+          if (end) return;
+          if (!emit(d.pushJsonl(value))) return;
+        }
+      } finally {
+        reader.cancel().catch(() => {});
+      }
+    },
+  }));
+}
+
+/** One identity's events in the last scan's files: the most recent MAX_PER_IDENTITY, and how
+ * many there were in all. */
+async function timeline(user) {
+  if (!last) return { events: [], total: 0 };
+  const key = String(user).toLowerCase();
+  if (timelines.has(key)) return timelines.get(key);
+  const det = Detector.timeline(last.config, key);
+  // The scan's enrichment, so the timeline's places are the alerts'.
+  for (const [kind, bytes] of last.enrichment) {
+    if (kind === 'mmdb') det.addMmdb(bytes);
+    else det.addIp2asn(bytes);
   }
+  let events = [];
+  let total = 0;
+  const take = () => {
+    for (const e of det.takeEvents()) {
+      total++;
+      events.push(e);
+    }
+    if (events.length > 2 * MAX_PER_IDENTITY) events = events.slice(-MAX_PER_IDENTITY);
+  };
+  try {
+    await scanOffline(det, sourcesOf(last.files, null, () => {}), blobStore(), {
+      pushed: take,
+      restarted() {
+        det.takeEvents();
+        events = [];
+        total = 0;
+      },
+    });
+    take();
+  } finally {
+    det.free();
+  }
+  const out = { events: events.slice(-MAX_PER_IDENTITY), total };
+  timelines.set(key, out);
+  if (timelines.size > TIMELINES_CACHED) timelines.delete(timelines.keys().next().value);
+  return out;
 }
 
 async function isGzip(file) {
@@ -75,10 +122,8 @@ async function isGzip(file) {
 
 async function scan({ files, config, enrich }) {
   await ensureInit();
-  byKey = new Map();
-  keyOf = new Map();
-  kept = 0;
-  dropped = 0;
+  last = null;
+  timelines = new Map();
   const det = new Detector(config);
   const enrichment = [];
   try {
@@ -91,66 +136,41 @@ async function scan({ files, config, enrich }) {
         }
         try {
           const info = kind === 'mmdb' ? det.addMmdb(bytes) : det.addIp2asn(bytes);
-          enrichment.push({ name: f.name, ...info });
+          enrichment.push({ name: f.name, ...info, bytes });
         } catch (e) {
           throw new Error(`${f.name}: enrichment file rejected: ${e.message ?? e}`);
         }
       }
     }
-    det.setEventLog(true);
     // Files in name order (byte order), as every t1586 host reads a case: drop order does not matter.
     const sorted = [...files].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     const total = sorted.reduce((n, f) => n + f.size, 0);
     let done = 0;
-    let last = 0;
+    let shown = 0;
     let current = '';
     const progress = () => {
-      keep(det.takeEvents());
       const now = Date.now();
-      if (now - last > 100) {
-        last = now;
+      if (now - shown > 100) {
+        shown = now;
         postMessage({ type: 'progress', done, total, file: current });
       }
     };
     // Offline: the alerts of one time-ordered stream whatever the order of the files and of their
     // records (offline.mjs). Out-of-order input is read a second time; sorted runs are kept as
     // Blobs.
-    const sources = sorted.map((file) => ({
-      name: file.name,
-      async push(d, emit) {
-        current = file.name;
-        let counted = file.stream().pipeThrough(new TransformStream({
-          transform(chunk, ctl) {
-            done += chunk.byteLength;
-            ctl.enqueue(chunk);
-          },
-        }));
-        if (await isGzip(file)) counted = counted.pipeThrough(new DecompressionStream('gzip'));
-        const reader = counted.getReader();
-        try {
-          for (;;) {
-            const { value, done: end } = await reader.read();
-            if (end) return;
-            if (!emit(d.pushJsonl(value))) return;
-          }
-        } finally {
-          reader.cancel().catch(() => {});
-        }
-      },
-    }));
+    const sources = sourcesOf(sorted, (n) => { done += n; }, (name) => { current = name; });
     const { jsonl, unreadable } = await scanOffline(det, sources, blobStore(), {
       pushed: progress,
       restarted() {
-        byKey = new Map();
-        keyOf = new Map();
-        kept = 0;
-        dropped = 0;
         done = 0;
       },
     });
-    keep(det.takeEvents());
+    last = { files: sorted, config, enrichment: enrichment.map((e) => [e.kind, e.bytes]) };
     postMessage({ type: 'progress', done: total, total, file: '' });
-    postMessage({ type: 'done', jsonl, stats: det.stats(), unreadable, enrichment, eventsKept: kept, eventsDropped: dropped });
+    postMessage({
+      type: 'done', jsonl, stats: det.stats(), unreadable,
+      enrichment: enrichment.map(({ bytes, ...info }) => info),
+    });
   } finally {
     det.free();
   }
@@ -161,8 +181,11 @@ onmessage = async (m) => {
   try {
     if (msg.type === 'scan') await scan(msg);
     else if (msg.type === 'timeline') {
-      const key = keyOf.get(String(msg.user).toLowerCase()) ?? String(msg.user).toLowerCase();
-      postMessage({ type: 'timeline', id: msg.id, events: byKey.get(key) ?? [] });
+      try {
+        postMessage({ type: 'timeline', id: msg.id, ...(await timeline(msg.user)) });
+      } catch (e) {
+        postMessage({ type: 'timeline', id: msg.id, events: [], total: 0, error: String(e.message ?? e) });
+      }
     } else if (msg.type === 'defaults') {
       await ensureInit();
       try {
