@@ -12,6 +12,11 @@
 // and prints both, the page's ratio to the CLI (the target in BENCHMARKS.md), and whether the
 // alerts are the same (the page's JSON Lines export against the CLI's output).
 // BENCH_PAGE_ONLY=1 skips the CLI (for quick profiling of the page).
+// BENCH_LARGE=1: issue 40's size check instead: the same tenant over 120 days (about 2 GB, time
+// ordered), plain and gzip (`gzip -1`), each through the page once: the scan's time, the peak of
+// the renderer processes' RSS and of the page's and the worker's JS heaps (sampled every 250 ms),
+// the longest main-thread task (PerformanceObserver 'longtask'), then Cancel halfway through a
+// second scan: the time from the click to the page saying so.
 // Needs `cargo build --release -p t1586`, `make js-build` and /usr/bin/chromium (make test).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, createWriteStream } from 'node:fs';
@@ -88,6 +93,108 @@ async function page(browser, file) {
   await context.close();
   if (problems.length) throw new Error(`page errors: ${problems.join('; ')}`);
   return { secs, jsonl, status, timeline };
+}
+
+/** The RSS (bytes) of Chromium's renderer processes, from /proc. */
+function rendererRss() {
+  let total = 0;
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      if (!cmd.includes('--type=renderer')) continue;
+      const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+      if (m) total += Number(m[1]) * 1024;
+    } catch { /* the process ended */ }
+  }
+  return total;
+}
+
+/** Issue 40's size check on `file` (plain or gzip): see the header. */
+async function large(browser, file) {
+  const context = await browser.newContext();
+  const p = await context.newPage();
+  const cdp = await context.newCDPSession(p);
+  await cdp.send('Performance.enable');
+  await cdp.send('Target.setAutoAttach', { autoAttach: true, waitForDebuggerOnStart: false, flatten: true });
+  await p.goto(pathToFileURL(PAGE).href);
+  await p.waitForSelector('body[data-ready="1"]');
+  await p.evaluate(() => {
+    window.__longest = 0;
+    new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__longest = Math.max(window.__longest, e.duration); })
+      .observe({ type: 'longtask', buffered: true });
+  });
+  const workers = () => p.workers();
+  const heap = async () => {
+    let total = 0;
+    for (const w of workers()) {
+      try {
+        total += await w.evaluate(() => (globalThis.performance?.memory?.usedJSHeapSize ?? 0));
+      } catch { /* the worker ended */ }
+    }
+    const m = await cdp.send('Performance.getMetrics');
+    total += m.metrics.find((x) => x.name === 'JSHeapUsedSize')?.value ?? 0;
+    return total;
+  };
+  let peakRss = 0;
+  let peakHeap = 0;
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      peakRss = Math.max(peakRss, rendererRss());
+      peakHeap = Math.max(peakHeap, await heap().catch(() => 0));
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  })();
+  const t = Date.now();
+  await p.setInputFiles('#files', file);
+  await p.waitForSelector('body[data-scanned="1"]', { timeout: 3_600_000 });
+  const secs = (Date.now() - t) / 1000;
+  sampling = false;
+  await sampler;
+  const longest = await p.evaluate(() => window.__longest);
+  const status = (await p.textContent('#status')).trim();
+  // Cancel halfway through a second scan.
+  await p.setInputFiles('#files', file);
+  await p.waitForFunction(() => Number(document.querySelector('#progress').value) >= 0.5, null, { timeout: 3_600_000 });
+  const c = Date.now();
+  await p.click('#cancel');
+  await p.waitForFunction(() => /Cancelled/.test(document.querySelector('#status').textContent));
+  const cancel = (Date.now() - c) / 1000;
+  await context.close();
+  return { secs, peakRss, peakHeap, longest, status, cancel };
+}
+
+if (process.env.BENCH_LARGE) {
+  const dir = mkdtempSync(join(tmpdir(), 't1586-bench-large-'));
+  try {
+    execFileSync(CLI, ['generate', '--out', dir, '--users', '5284', '--days', '120', '--no-windows', '--seed', '1586'], { stdio: 'ignore' });
+    const logs = join(dir, 'logs');
+    const plain = join(dir, 'signins.jsonl');
+    const out = createWriteStream(plain);
+    for (const d of readdirSync(logs).filter((f) => /^day-.*-signins\.jsonl$/.test(f)).sort()) {
+      const f = join(logs, d);
+      if (!out.write(readFileSync(f))) await new Promise((r) => out.once('drain', r));
+      rmSync(f);
+    }
+    await new Promise((r) => out.end(r));
+    execFileSync('sh', ['-c', `gzip -1 -c '${plain}' > '${plain}.gz'`]);
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--enable-precise-memory-info'],
+    });
+    try {
+      for (const f of [plain, `${plain}.gz`]) {
+        const r = await large(browser, f);
+        const mib = (n) => (n / 1048576).toFixed(0);
+        console.log(`${basename(f)}: ${(statSync(f).size / 1e9).toFixed(2)} GB, ${r.secs.toFixed(1)} s, ${(statSync(plain).size / 1e6 / r.secs).toFixed(0)} MB/s of JSON; peak renderer RSS ${mib(r.peakRss)} MiB, peak JS heap (page + worker) ${mib(r.peakHeap)} MiB; longest main-thread task ${r.longest.toFixed(0)} ms; Cancel answered in ${r.cancel.toFixed(2)} s; ${r.status}`);
+      }
+    } finally {
+      await browser.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true });
+  }
+  process.exit(0);
 }
 
 const given = process.argv[2];

@@ -389,3 +389,44 @@ test('a timeline reads the files again for one identity: the count the package g
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test('for an investigation: identities, attempts apart from compromises, search across evidence', async () => {
+  const { context, page, problems } = await open(`${origin}/index.html`);
+  const name = 'default-workload-identities';
+  await scan(page, caseInputs(name));
+  const want = readFileSync(join(corpus, name, 'expected.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  // Identities: one row each, the compromised first.
+  const users = [...new Set(want.map((a) => a.UserPrincipalName))];
+  const rows = page.locator('#identity-table tbody tr');
+  assert.equal(await rows.count(), users.length);
+  const statuses = await page.locator('#identity-table tbody tr td:nth-child(2)').allTextContents();
+  assert.deepEqual(statuses, [...statuses].sort().reverse(), 'compromised before attempts only');
+  const legacy = 'legacy-sync (app 9c8d7e6f-0000-4000-8000-000000000003)';
+  assert.equal(await page.textContent(`#identity-table tr[data-identity="${legacy}"] td:nth-child(2)`), 'attempts only');
+  const billing = 'billing-sync (app 1b2c3d4e-0000-4000-8000-000000000001)';
+  assert.equal(await page.textContent(`#identity-table tr[data-identity="${billing}"] td:nth-child(2)`), 'compromised');
+  // Attempts look different from compromises, and filter apart.
+  const attempt = page.locator('#alerts tbody tr.attempt');
+  assert.equal(await attempt.count(), want.filter((a) => a.DetectionType === 'WorkloadCredentialFailures').length);
+  assert.equal(await attempt.first().locator('td:nth-child(9)').textContent(), 'attempt');
+  assert.notEqual(await attempt.first().evaluate((e) => getComputedStyle(e.cells[1]).fontStyle), await page.locator('#alerts tbody tr.compromise').first().evaluate((e) => getComputedStyle(e.cells[1]).fontStyle));
+  await page.selectOption('#filter-kind', 'attempt');
+  assert.deepEqual(await page.locator('#alerts tbody tr td:nth-child(2)').allTextContents(), ['WorkloadCredentialFailures']);
+  await page.selectOption('#filter-kind', '');
+  // Search across evidence: an address only one identity's records carry.
+  await page.fill('#filter-search', '45.141.84.11');
+  const found = await page.locator('#alerts tbody tr td:nth-child(3)').allTextContents();
+  assert.ok(found.length >= 1 && found.every((u) => u === billing), found.join());
+  await page.fill('#filter-search', 'no-such-thing');
+  assert.equal(await page.locator('#alerts tbody tr').count(), 0);
+  await page.fill('#filter-search', '');
+  // From an identity to everything it did: its alerts, its top alert open, its timeline read again.
+  await page.click(`#identity-table tr[data-identity="${billing}"]`);
+  const shown = await page.locator('#alerts tbody tr td:nth-child(3)').allTextContents();
+  assert.ok(shown.length >= 2 && shown.every((u) => u === billing), shown.join());
+  assert.match(await page.textContent('#detail-title'), /CompromisedIdentity — billing-sync/);
+  const note = await timelineRead(page);
+  assert.match(note, /^13 sign-ins of this identity/, note);
+  assert.deepEqual(problems, []);
+  await context.close();
+});

@@ -309,12 +309,16 @@ async function scanFiles(fileList) {
     startWorker();
     return;
   }
-  alerts = result.jsonl.split('\n').filter((l) => l.length).map((json) => ({ json, value: JSON.parse(json) }));
+  alerts = result.jsonl.split('\n').filter((l) => l.length).map((json) => {
+    const value = JSON.parse(json);
+    return { json, value, search: searchText(value) };
+  });
   alerts.sort((a, b) => compareAlerts(a.value, b.value));
   const secs = ((performance.now() - started) / 1000).toFixed(1);
   status(`${alerts.length} alert${alerts.length === 1 ? '' : 's'} from ${files.length} file${files.length > 1 ? 's' : ''} in ${secs} s.`);
   renderSummary(result);
   renderFilters();
+  renderIdentities();
   renderAlerts();
   $('detail').hidden = true;
   document.body.dataset.scanned = String((Number(document.body.dataset.scanned) || 0) + 1);
@@ -372,6 +376,80 @@ function renderSummary(r) {
 // The alerts table: sortable, filterable.
 let sortBy = { key: 'risk', dir: -1 };
 let selected = -1;
+// Detection type -> an attempt (guessing or spraying, no success known) or not: the core's catalog.
+let attemptTypes = new Set();
+
+/** `attempt` or `compromise`: how the core's catalog files the alert's detection type. */
+const kindOf = (a) => (attemptTypes.has(a.DetectionType) ? 'attempt' : 'compromise');
+
+/** Every text of an alert an analyst searches: its evidence records, addresses, apps, countries,
+ * and its details (user agents, sessions, networks), lower-cased. */
+function searchText(a) {
+  const parts = [a.UserPrincipalName, ...(a.IPList ?? []), ...(a.Apps ?? []), ...(a.Countries ?? [])];
+  for (const e of a.Evidence ?? []) parts.push(...Object.values(e).map(String));
+  if (a.Details) parts.push(JSON.stringify(a.Details));
+  return parts.join('\u0000').toLowerCase();
+}
+
+/** One row per identity: its alerts, whether any is a compromise, sources, countries, last success. */
+function identities() {
+  const by = new Map();
+  for (const { value: a } of alerts) {
+    const key = String(a.UserPrincipalName).toLowerCase();
+    let r = by.get(key);
+    if (!r) {
+      r = { name: a.UserPrincipalName, alerts: 0, risk: 0, types: new Set(), compromised: false, ips: new Set(), countries: new Set(), lastSuccess: '' };
+      by.set(key, r);
+    }
+    r.alerts++;
+    r.risk = Math.max(r.risk, a.RiskScore);
+    r.types.add(a.DetectionType);
+    r.compromised ||= kindOf(a) === 'compromise';
+    for (const ip of a.IPList ?? []) r.ips.add(ip);
+    for (const c of a.Countries ?? []) r.countries.add(c);
+    for (const e of a.Evidence ?? []) {
+      if (e.Outcome === 'Success' && timeKey(e.Time) > timeKey(r.lastSuccess || '0000')) r.lastSuccess = e.Time;
+    }
+  }
+  return [...by.values()].sort((x, y) => Number(y.compromised) - Number(x.compromised) || y.risk - x.risk || order(x.name.toLowerCase(), y.name.toLowerCase()));
+}
+
+function renderIdentities() {
+  const tbody = $('identity-table').tBodies[0];
+  tbody.replaceChildren();
+  const few = (set, n = 4) => {
+    const v = [...set].sort();
+    return v.length > n ? `${v.slice(0, n).join(', ')} +${v.length - n}` : v.join(', ');
+  };
+  for (const r of identities()) {
+    const tr = el('tr', { 'data-identity': r.name },
+      el('td', { text: r.name }),
+      el('td', { class: r.compromised ? 'compromised' : 'attempts-only', text: r.compromised ? 'compromised' : 'attempts only' }),
+      el('td', { text: String(r.alerts) }),
+      el('td', { class: `risk ${r.risk >= 80 ? 'high' : r.risk >= 60 ? 'mid' : ''}`, text: String(r.risk) }),
+      el('td', { text: [...r.types].sort().join(', ') }),
+      el('td', { text: few(r.ips) }),
+      el('td', { text: few(r.countries, 6) }),
+      el('td', { text: r.lastSuccess ? String(r.lastSuccess).replace('T', ' ').replace('Z', '') : '' }));
+    tr.addEventListener('click', () => openIdentity(r.name));
+    tbody.append(tr);
+  }
+  $('identities').hidden = alerts.length === 0;
+}
+
+/** An identity's alerts in the table, and its highest-risk alert open with its timeline. */
+function openIdentity(name) {
+  $('filter-user').value = name;
+  $('filter-search').value = '';
+  $('filter-type').value = '';
+  $('filter-kind').value = '';
+  $('filter-risk').value = '0';
+  renderAlerts();
+  const rows = visible().filter(({ value: v }) => String(v.UserPrincipalName).toLowerCase() === name.toLowerCase());
+  const top = rows.sort((x, y) => y.value.RiskScore - x.value.RiskScore)[0];
+  if (top) showDetail(top.i);
+  $('results').scrollIntoView({ block: 'start' });
+}
 
 function renderFilters() {
   const sel = $('filter-type');
@@ -385,9 +463,12 @@ function renderFilters() {
 function visible() {
   const user = $('filter-user').value.trim().toLowerCase();
   const type = $('filter-type').value;
+  const kind = $('filter-kind').value;
+  const search = $('filter-search').value.trim().toLowerCase();
   const min = Number($('filter-risk').value) || 0;
-  const rows = alerts.map((a, i) => ({ ...a, i })).filter(({ value: v }) =>
-    (!user || String(v.UserPrincipalName).toLowerCase().includes(user)) && (!type || v.DetectionType === type) && v.RiskScore >= min);
+  const rows = alerts.map((a, i) => ({ ...a, i })).filter(({ value: v, search: text }) =>
+    (!user || String(v.UserPrincipalName).toLowerCase().includes(user)) && (!type || v.DetectionType === type)
+    && (!kind || kindOf(v) === kind) && (!search || text.includes(search)) && v.RiskScore >= min);
   const key = {
     risk: (v) => v.RiskScore,
     time: (v) => timeKey(v.TimeGenerated),
@@ -408,7 +489,9 @@ function renderAlerts() {
       el('td', { text: a.DetectionType }), el('td', { text: a.UserPrincipalName }),
       el('td', { text: String(a.TimeGenerated).replace('T', ' ').replace('Z', '') }),
       el('td', { text: String(a.FailureCount) }), el('td', { text: String(a.SuccessCount) }),
-      el('td', { text: String(a.UniqueIPs) }), el('td', { text: (a.Countries ?? []).join(', ') }));
+      el('td', { text: String(a.UniqueIPs) }), el('td', { text: (a.Countries ?? []).join(', ') }),
+      el('td', { class: 'kind', text: kindOf(a) }));
+    tr.classList.add(kindOf(a));
     if (i === selected) tr.classList.add('selected');
     tr.addEventListener('click', () => showDetail(i));
     tbody.append(tr);
@@ -622,7 +705,14 @@ function init() {
     scanFiles(e.dataTransfer.files);
   });
   drop.addEventListener('keydown', (e) => { if (e.key === 'Enter' || e.key === ' ') $('files').click(); });
-  for (const id of ['filter-user', 'filter-type', 'filter-risk']) $(id).addEventListener('input', renderAlerts);
+  for (const id of ['filter-user', 'filter-type', 'filter-risk', 'filter-kind', 'filter-search']) $(id).addEventListener('input', renderAlerts);
+  ask({ type: 'catalog' }).then(({ catalog }) => {
+    attemptTypes = new Set(catalog.detections.filter((d) => d.Attempt).map((d) => d.DetectionType));
+    if (alerts.length) {
+      renderIdentities();
+      renderAlerts();
+    }
+  });
   for (const th of $('alerts').tHead.querySelectorAll('th[data-sort]')) {
     th.addEventListener('click', () => {
       const key = th.dataset.sort;

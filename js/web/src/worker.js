@@ -11,8 +11,9 @@
 //               {type:'rules', id, target, config} -> {type:'rules', id, text, unwritten, notYet | error}
 //                                                      (`t1586 rules`: the rules crate's generators)
 //               {type:'rulesTargets', id} -> {type:'rulesTargets', id, targets}
+//               {type:'catalog', id} -> {type:'catalog', id, catalog}   (detection types: attempt or not)
 import {
-  initSync, Detector, defaultConfig, parseIpList, formatCsv, rules, rulesTargets,
+  initSync, Detector, defaultConfig, parseIpList, formatCsv, rules, rulesTargets, catalog,
 } from './t1586.js'; // @@GLUE@@
 import { scanOffline, blobStore } from './offline.mjs'; // @@OFFLINE@@
 const WASM = null; // @@WASM@@
@@ -210,6 +211,9 @@ onmessage = async (m) => {
       } catch (e) {
         postMessage({ type: 'rules', id: msg.id, error: String(e.message ?? e) });
       }
+    } else if (msg.type === 'catalog') {
+      await ensureInit();
+      postMessage({ type: 'catalog', id: msg.id, catalog: catalog() });
     } else if (msg.type === 'rulesTargets') {
       await ensureInit();
       postMessage({ type: 'rulesTargets', id: msg.id, targets: rulesTargets() });
