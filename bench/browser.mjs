@@ -167,26 +167,30 @@ async function large(browser, file) {
 if (process.env.BENCH_LARGE) {
   const dir = mkdtempSync(join(tmpdir(), 't1586-bench-large-'));
   try {
-    execFileSync(CLI, ['generate', '--out', dir, '--users', '5284', '--days', '120', '--no-windows', '--seed', '1586'], { stdio: 'ignore' });
-    const logs = join(dir, 'logs');
-    const plain = join(dir, 'signins.jsonl');
-    const out = createWriteStream(plain);
-    for (const d of readdirSync(logs).filter((f) => /^day-.*-signins\.jsonl$/.test(f)).sort()) {
-      const f = join(logs, d);
-      if (!out.write(readFileSync(f))) await new Promise((r) => out.once('drain', r));
-      rmSync(f);
+    // With FILE: the same measures on that file (to compare the memory of a small one).
+    const files = process.argv[2] ? [process.argv[2]] : null;
+    if (!files) execFileSync(CLI, ['generate', '--out', dir, '--users', '5284', '--days', '120', '--no-windows', '--seed', '1586'], { stdio: 'ignore' });
+    const plain = files ? files[0] : join(dir, 'signins.jsonl');
+    if (!files) {
+      const logs = join(dir, 'logs');
+      const out = createWriteStream(plain);
+      for (const d of readdirSync(logs).filter((f) => /^day-.*-signins\.jsonl$/.test(f)).sort()) {
+        const f = join(logs, d);
+        if (!out.write(readFileSync(f))) await new Promise((r) => out.once('drain', r));
+        rmSync(f);
+      }
+      await new Promise((r) => out.end(r));
+      execFileSync('sh', ['-c', `gzip -1 -c '${plain}' > '${plain}.gz'`]);
     }
-    await new Promise((r) => out.end(r));
-    execFileSync('sh', ['-c', `gzip -1 -c '${plain}' > '${plain}.gz'`]);
     const browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--enable-precise-memory-info'],
     });
     try {
-      for (const f of [plain, `${plain}.gz`]) {
+      for (const f of files ?? [plain, `${plain}.gz`]) {
         const r = await large(browser, f);
         const mib = (n) => (n / 1048576).toFixed(0);
-        console.log(`${basename(f)}: ${(statSync(f).size / 1e9).toFixed(2)} GB, ${r.secs.toFixed(1)} s, ${(statSync(plain).size / 1e6 / r.secs).toFixed(0)} MB/s of JSON; peak renderer RSS ${mib(r.peakRss)} MiB, peak JS heap (page + worker) ${mib(r.peakHeap)} MiB; longest main-thread task ${r.longest.toFixed(0)} ms; Cancel answered in ${r.cancel.toFixed(2)} s; ${r.status}`);
+        console.log(`${basename(f)}: ${(statSync(f).size / 1e9).toFixed(2)} GB, ${r.secs.toFixed(1)} s, ${(statSync(plain).size / 1e6 / r.secs).toFixed(0)} MB/s of JSON; peak renderer RSS ${mib(r.peakRss)} MiB, peak page JS heap ${mib(r.peakHeap)} MiB (workers: where the browser reports one); longest main-thread task ${r.longest.toFixed(0)} ms; Cancel answered in ${r.cancel.toFixed(2)} s; ${r.status}`);
       }
     } finally {
       await browser.close();
