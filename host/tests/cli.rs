@@ -489,12 +489,24 @@ fn formats_min_risk_directories_and_toml() {
     assert_eq!(String::from_utf8(out.stdout).unwrap(), want);
 }
 
-/// Issue 6: `--follow` prints alerts as a growing file produces them.
+/// Issue 6: `--follow` prints alerts as a growing file produces them; Ctrl-C ends it.
 #[test]
 fn follow_a_growing_file() {
+    follow_then("INT");
+}
+
+/// Issue 41: SIGTERM (how systemd and containers stop a service) and SIGHUP end a follow as
+/// Ctrl-C does: the detector flushes, the alerts left are printed.
+#[test]
+fn follow_ends_on_sigterm_and_sighup() {
+    follow_then("TERM");
+    follow_then("HUP");
+}
+
+fn follow_then(signal: &str) {
     let src = std::fs::read_to_string(case("default-password-spray/signins.jsonl")).unwrap();
     let lines: Vec<&str> = src.lines().collect();
-    let path = tmp("growing.jsonl");
+    let path = tmp(&format!("growing-{signal}.jsonl"));
     std::fs::write(&path, format!("{}\n", lines[0])).unwrap();
     let mut child = bin()
         .args(["scan", "--follow", "--format", "jsonl"])
@@ -517,13 +529,13 @@ fn follow_a_growing_file() {
     }
     drop(f);
     std::thread::sleep(std::time::Duration::from_millis(1000));
-    // Ctrl-C: the detector flushes, prints what is left, and exits 0.
+    // The signal: the detector flushes, prints what is left, and exits 0.
     Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
+        .args([&format!("-{signal}"), &child.id().to_string()])
         .status()
         .unwrap();
     let out = child.wait_with_output().unwrap();
-    assert!(out.status.success());
+    assert!(out.status.success(), "SIG{signal}: {:?}", out.status);
     let want = std::fs::read_to_string(case("default-password-spray/expected.jsonl")).unwrap();
     let mut got: Vec<&str> = std::str::from_utf8(&out.stdout).unwrap().lines().collect();
     let mut exp: Vec<&str> = want.lines().collect();
