@@ -404,12 +404,8 @@ pub(crate) fn win_failure(f: &WinFailures) -> String {
 
 /// Workload identities' sign-ins in Elastic's sign-in data stream.
 fn workload() -> String {
-    let c: Vec<String> = crate::esql::WORKLOAD_CATEGORIES
-        .iter()
-        .map(|c| (*c).to_string())
-        .collect();
     format!(
         "{SIGN_IN} and azure.signinlogs.category in ({})",
-        quoted_list(&c)
+        crate::esql::workload_categories()
     )
 }

@@ -221,7 +221,7 @@ impl Language for Esql {
              FirstSeen = MIN(@timestamp), LastSeen = MAX(@timestamp) BY azure.signinlogs.properties.app_id\n\
              | EVAL DetectionType = \"WorkloadWatchedLocation\", RiskScore = {}\n",
             w.window,
-            quoted_list(&strings_of(WORKLOAD_CATEGORIES)),
+            workload_categories(),
             quoted_list(&countries),
             w.risk
         ))
@@ -482,10 +482,7 @@ fn logged(log: &Log, notes: &mut Vec<String>) -> Logged {
         }
         Log::Workload { codes } => {
             notes.push(WORKLOAD_NOTE.into());
-            let workload = format!(
-                "azure.signinlogs.category IN ({})",
-                quoted_list(&strings_of(WORKLOAD_CATEGORIES))
-            );
+            let workload = format!("azure.signinlogs.category IN ({})", workload_categories());
             Logged {
                 from: FROM,
                 user: "azure.signinlogs.properties.app_id",
@@ -497,13 +494,14 @@ fn logged(log: &Log, notes: &mut Vec<String>) -> Logged {
     }
 }
 
-/// The categories of workload identities' sign-ins in the `azure.signinlogs` data stream.
-pub(crate) const WORKLOAD_CATEGORIES: &[&str] =
-    &["ServicePrincipalSignInLogs", "ManagedIdentitySignInLogs"];
+/// The categories of workload identities' sign-ins in the `azure.signinlogs` data stream, as a
+/// quoted list (EQL and ES|QL write lists alike).
+pub(crate) fn workload_categories() -> String {
+    quoted_list(&[
+        "ServicePrincipalSignInLogs".to_string(),
+        "ManagedIdentitySignInLogs".to_string(),
+    ])
+}
 
 /// What a workload rule over Elastic's sign-in data stream says.
 pub(crate) const WORKLOAD_NOTE: &str = "Workload identities (the ServicePrincipalSignInLogs and ManagedIdentitySignInLogs categories) are keyed by application id; the detector names them `name (app <id>)`.";
-
-fn strings_of(v: &[&str]) -> Vec<String> {
-    v.iter().map(|s| (*s).to_string()).collect()
-}
