@@ -162,9 +162,10 @@ function readMaybeGz(name) {
  * Scan inputs with one detector; returns { lines (canonical JSON, sorted), stats, unreadable }.
  * `enrich`: { mmdb: [files], ip2asn: [files] }; `log` receives one line per enrichment file.
  * Offline by default: the alerts of one time-ordered stream whatever the order of records and
- * files (`offline.mjs`); `live: true` streams with the lateness window instead.
+ * files (`offline.mjs`); `live: true` is live mode instead (the short lateness window, every
+ * revision of every alert in the order made, unsorted; `onJsonl` gets them as they come).
  */
-export async function scan(files, config, enrich = {}, log = () => {}, { live = false } = {}) {
+export async function scan(files, config, enrich = {}, log = () => {}, { live = false, onJsonl } = {}) {
   let det;
   try {
     det = new Detector(config);
@@ -215,17 +216,22 @@ export async function scan(files, config, enrich = {}, log = () => {}, { live = 
       },
     }));
     if (live) {
+      det.setLive(true);
       jsonl = '';
       unreadable = [];
+      const emit = (s) => {
+        jsonl += s;
+        if (s && onJsonl) onJsonl(s);
+      };
       for (const src of sources) {
         det.beginSource(src.name);
         try {
-          await src.push(det, (s) => { jsonl += s; });
+          await src.push(det, emit);
         } catch (e) {
           unreadable.push([src.name, e.message]);
         }
       }
-      jsonl += det.flushJsonl();
+      emit(det.flushJsonl());
     } else {
       let n = 0;
       const store = {
@@ -250,10 +256,19 @@ export async function scan(files, config, enrich = {}, log = () => {}, { live = 
     if (tmp) rmSync(tmp, { recursive: true, force: true });
   }
   const alerts = jsonl.split('\n').filter((l) => l.length).map((json) => ({ json, value: JSON.parse(json) }));
-  alerts.sort((a, b) => compareAlerts(a.value, b.value));
+  if (!live) alerts.sort((a, b) => compareAlerts(a.value, b.value));
   const stats = det.stats();
   det.free();
-  return { alerts, stats, unreadable };
+  return { alerts, stats, unreadable, live };
+}
+
+/** Live revisions as a list shows them: each alert's latest revision, not the withdrawn ones, in the canonical order. */
+export function latestRevisions(revisions) {
+  const latest = new Map();
+  for (const a of revisions) latest.set(a.value.AlertId, a);
+  return [...latest.values()]
+    .filter((a) => a.value.Status !== 'withdrawn')
+    .sort((a, b) => compareAlerts(a.value, b.value));
 }
 
 /** The `--config` file's object with `--profile` over it; undefined (the error written) when the file cannot be read. */
@@ -324,7 +339,10 @@ export async function main(argv) {
   try {
     const log = (line) => { if (!o.quiet) process.stderr.write(line + '\n'); };
     const inputs = expandInputs(o.files);
-    result = await scan(inputs.files, JSON.stringify(config), { mmdb: o.mmdb, ip2asn: o.ip2asn }, log, { live: o.live });
+    const format = o.format ?? (process.stdout.isTTY ? 'table' : 'jsonl');
+    // Live JSON Lines: every revision as soon as the detector makes it.
+    const onJsonl = o.live && format === 'jsonl' ? (s) => process.stdout.write(s) : undefined;
+    result = await scan(inputs.files, JSON.stringify(config), { mmdb: o.mmdb, ip2asn: o.ip2asn }, log, { live: o.live, onJsonl });
     result.unreadable.unshift(...inputs.unreadable);
   } catch (e) {
     if (e.config) {
@@ -340,10 +358,13 @@ export async function main(argv) {
     return 4;
   }
   const format = o.format ?? (process.stdout.isTTY ? 'table' : 'jsonl');
-  const jsonl = result.alerts.map((a) => a.json + '\n').join('');
-  const out = format === 'jsonl' ? jsonl : formatTable(jsonl);
+  const shown = result.live && format !== 'jsonl' ? latestRevisions(result.alerts) : result.alerts;
+  const jsonl = shown.map((a) => a.json + '\n').join('');
+  // Live JSON Lines went out as they came.
+  const out = format === 'jsonl' ? (result.live ? '' : jsonl) : formatTable(jsonl);
   await new Promise((res) => process.stdout.write(out, res));
-  if (!o.quiet) process.stderr.write(summary(result.stats, result.alerts.length) + '\n');
+  const count = result.live ? result.alerts.filter((a) => a.value.Status === 'closed').length : result.alerts.length;
+  if (!o.quiet) process.stderr.write(summary(result.stats, count) + '\n');
   for (const [name, err] of result.unreadable) process.stderr.write(`t1586: ${name}: ${err}\n`);
   return result.unreadable.length ? 3 : 0;
 }

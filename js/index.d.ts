@@ -42,6 +42,15 @@ export interface Alert {
   DetectorVersion: string;
   /** Signal-specific facts; absent when empty (always in the seed profile). */
   Details?: Record<string, unknown>;
+  /** 16 hex digits, from the signal, the identity or source it tracks, and the window start: the
+   * same on every revision of a live alert and on the offline alert of the same records. */
+  AlertId: string;
+  /** Live mode (`setLive(true)`) only: 1 for an alert's first revision, one more for each later one. */
+  Revision?: number;
+  /** Live mode only: `open` while later records can still change it; `closed` when its window
+   * ended (that revision is the offline alert); `withdrawn` when later records turned it into
+   * something no offline scan reports. */
+  Status?: 'open' | 'closed' | 'withdrawn';
 }
 
 /** `Detector.stats()`: records_read = records_parsed + records_rejected, always. */
@@ -70,6 +79,10 @@ export interface Stats {
   input_sorted?: boolean;
   /** Sorted runs handed to the host to store while sorting (present when any). */
   spilled_runs?: number;
+  /** Live mode: revisions returned (present when any; `alerts` counts the closed ones). */
+  live_revisions?: number;
+  /** Live mode: alerts withdrawn (present when any). */
+  withdrawn_alerts?: number;
 }
 
 /** What `addMmdb` / `addIp2asn` loaded. */

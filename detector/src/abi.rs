@@ -341,6 +341,27 @@ pub extern "C" fn t1586_set_order(handle: u32, order: u32) -> i32 {
     }
 }
 
+/// Live mode (`on` 1) or not (0): alerts as soon as the records decide them, revised as more
+/// arrive (see `crate::live`); stream input order only. Returns 0, or -1 on error.
+#[unsafe(no_mangle)]
+pub extern "C" fn t1586_set_live(handle: u32, on: u32) -> i32 {
+    match with_detector(handle, |d| d.set_live(on != 0)) {
+        Some(Ok(())) => 0,
+        Some(Err(e)) => {
+            set_error(e.to_string());
+            -1
+        }
+        None => -1,
+    }
+}
+
+/// Process every event still waiting for older ones (a live host whose input went quiet).
+/// Returns the alerts this makes, as JSON Lines.
+#[unsafe(no_mangle)]
+pub extern "C" fn t1586_release(handle: u32) -> u64 {
+    with_output(handle, |d| jsonl(d.release_held()))
+}
+
 /// The order state: 0 stream, 1 offline in order so far, 2 restart needed (call
 /// `t1586_restart_sorted`, then read every input again from its start), 3 sorting, 4 merging;
 /// -1 for an unknown handle.

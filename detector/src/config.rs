@@ -184,6 +184,10 @@ macro_rules! config_from_table {
             /// Records older than this behind the newest seen are processed at once and counted as
             /// late.
             pub max_lateness_secs: u64,
+            /// Live mode ([`crate::Detector::set_live`]: `--follow`, plugins): how far out of time
+            /// order records may arrive and still be processed in order; alerts come this much
+            /// event time after the record that decides them at most.
+            pub live_lateness_secs: u64,
             $(
                 #[doc = concat!("See [`crate::signals::", stringify!($module), "`].")]
                 pub $key: $config,
@@ -196,7 +200,7 @@ macro_rules! config_from_table {
         }
 
         crate::config_read::sections! {
-            Config { profile, window_secs, max_lateness_secs, $($key,)* dedup, identity, allowlist, limits }
+            Config { profile, window_secs, max_lateness_secs, live_lateness_secs, $($key,)* dedup, identity, allowlist, limits }
         }
 
         impl Config {
@@ -210,6 +214,7 @@ macro_rules! config_from_table {
                     profile,
                     window_secs: 86_400,
                     max_lateness_secs: 86_400,
+                    live_lateness_secs: 60,
                     $(
                         $key: $config {
                             enabled: [$(Profile::$profile),*].contains(&profile),

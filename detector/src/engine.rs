@@ -34,8 +34,10 @@ pub const SNAPSHOT_MAGIC: &[u8; 16] = b"t1586-snapshot\n\0";
 /// flag, no per-failure key text); version 4 adds the learned Windows identity domains, the open
 /// brute-force attempts, the explicit-credential and scripted-session state; version 5 adds the
 /// events' client, resource, protocol, risk-level and token fields, workload-identity events and
-/// the token-phishing, workload-identity and watched-location signals.
-pub const SNAPSHOT_VERSION: u32 = 6;
+/// the token-phishing, workload-identity and watched-location signals; version 6 the other
+/// identity providers' fields; version 7 adds alert ids (`AlertId`, live revisions) and live
+/// mode's open alerts.
+pub const SNAPSHOT_VERSION: u32 = 7;
 
 /// Magic, version and checksum.
 const SNAPSHOT_HEADER: usize = 16 + 4 + 8;
@@ -95,6 +97,8 @@ struct Core {
     no_spill: bool,
     /// The merge in progress ([`Order::Merge`]).
     merge: Option<Box<Merge>>,
+    /// Live mode ([`Detector::set_live`]): the open alerts.
+    live: Option<Box<crate::live::Live>>,
 }
 
 /// A time less a fixed span, remembered for the last time it was asked for. Most records share
@@ -161,7 +165,7 @@ struct Snapshot {
     /// (JSON-only attributes), and their JSON readers are in the module anyway.
     config: String,
     stats: String,
-    pending: Vec<PendingAlert>,
+    pending: Vec<crate::alert::Binary>,
     ingest: Ingest,
     reorder: Vec<(u64, AuthEvent)>,
     newest: Option<DateTime<Utc>>,
@@ -170,101 +174,8 @@ struct Snapshot {
     signals: Signals,
     seen_ids: Vec<(DateTime<Utc>, Shared<str>)>,
     identities: crate::identity::Identities,
-}
-
-/// An alert made final but not yet returned (alerts of a source that [`Detector::begin_source`]
-/// finished), as snapshots hold it: every field in order, `Details` as JSON text (the binary
-/// encoding cannot carry self-describing values). Reading alerts back through their JSON form
-/// instead took 26 KB of the module.
-#[derive(Serialize)]
-struct PendingAlertRef<'a> {
-    time_generated: DateTime<Utc>,
-    user_principal_name: &'a str,
-    detection_type: &'a str,
-    risk_score: u32,
-    failure_count: u64,
-    success_count: u64,
-    unique_ips: u64,
-    ip_list: &'a [String],
-    apps: &'a [String],
-    countries: &'a [String],
-    first_seen: DateTime<Utc>,
-    last_seen: DateTime<Utc>,
-    evidence: &'a [crate::alert::Evidence],
-    mitre: &'a [String],
-    profile: &'a str,
-    detector_version: &'a str,
-    details: String,
-}
-
-impl<'a> PendingAlertRef<'a> {
-    fn of(a: &'a Alert) -> Self {
-        PendingAlertRef {
-            time_generated: a.time_generated,
-            user_principal_name: &a.user_principal_name,
-            detection_type: &a.detection_type,
-            risk_score: a.risk_score,
-            failure_count: a.failure_count,
-            success_count: a.success_count,
-            unique_ips: a.unique_ips,
-            ip_list: &a.ip_list,
-            apps: &a.apps,
-            countries: &a.countries,
-            first_seen: a.first_seen,
-            last_seen: a.last_seen,
-            evidence: &a.evidence,
-            mitre: &a.mitre,
-            profile: &a.profile,
-            detector_version: &a.detector_version,
-            details: serde_json::to_string(&a.details).unwrap_or_default(),
-        }
-    }
-}
-
-/// [`PendingAlertRef`] read back.
-#[derive(Deserialize)]
-struct PendingAlert {
-    time_generated: DateTime<Utc>,
-    user_principal_name: String,
-    detection_type: String,
-    risk_score: u32,
-    failure_count: u64,
-    success_count: u64,
-    unique_ips: u64,
-    ip_list: Vec<String>,
-    apps: Vec<String>,
-    countries: Vec<String>,
-    first_seen: DateTime<Utc>,
-    last_seen: DateTime<Utc>,
-    evidence: Vec<crate::alert::Evidence>,
-    mitre: Vec<String>,
-    profile: String,
-    detector_version: String,
-    details: String,
-}
-
-impl PendingAlert {
-    fn into_alert(self) -> Result<Alert, serde_json::Error> {
-        Ok(Alert {
-            time_generated: self.time_generated,
-            user_principal_name: self.user_principal_name,
-            detection_type: self.detection_type,
-            risk_score: self.risk_score,
-            failure_count: self.failure_count,
-            success_count: self.success_count,
-            unique_ips: self.unique_ips,
-            ip_list: self.ip_list,
-            apps: self.apps,
-            countries: self.countries,
-            first_seen: self.first_seen,
-            last_seen: self.last_seen,
-            evidence: self.evidence,
-            mitre: self.mitre,
-            profile: self.profile,
-            detector_version: self.detector_version,
-            details: serde_json::from_slice(self.details.as_bytes())?,
-        })
-    }
+    /// Live mode's open alerts (`None`: not live).
+    live: Option<Vec<crate::live::Stored<crate::alert::Binary>>>,
 }
 
 impl Detector {
@@ -300,6 +211,7 @@ impl Detector {
                 spills: Default::default(),
                 no_spill: false,
                 merge: None,
+                live: None,
             },
         }
     }
@@ -310,6 +222,10 @@ impl Detector {
     /// order). See [`crate::offline`]. Set before the first input; not part of snapshots.
     pub fn set_order(&mut self, order: Order) -> Result<(), Error> {
         match order {
+            Order::Offline | Order::Sort if self.core.live.is_some() => Err(Error::new(
+                ErrorKind::Run,
+                format!("{order:?} input order and live mode exclude each other"),
+            )),
             Order::Stream | Order::Offline | Order::Sort => {
                 self.core.order = order;
                 Ok(())
@@ -467,6 +383,47 @@ impl Detector {
         self.ingest.finish(name, format, &mut |it| core.handle(it));
     }
 
+    /// Live mode ([`crate::live`]): events wait only `live_lateness_secs` for older ones, and
+    /// every alert is returned as soon as the records decide it, then again (a new `Revision`)
+    /// when later records change it, and a last time `Closed` when its window ends — that last
+    /// revision is the offline alert. Returned alerts are in the order they were made, not
+    /// sorted. Set before the first input (turning it off forgets the open alerts). Live input
+    /// is a stream: an error in another input order ([`Detector::set_order`]).
+    pub fn set_live(&mut self, on: bool) -> Result<(), Error> {
+        let core = &mut self.core;
+        if on && core.order != Order::Stream {
+            return Err(Error::new(
+                ErrorKind::Run,
+                format!("live mode needs stream input order, not {:?}", core.order),
+            ));
+        }
+        if on != core.live.is_some() {
+            core.live = on.then(Default::default);
+            core.release_before = Behind::default();
+        }
+        Ok(())
+    }
+
+    /// Whether live mode is on.
+    pub fn live(&self) -> bool {
+        self.core.live.is_some()
+    }
+
+    /// Process every event still waiting for older ones, now: for a live host whose input has
+    /// gone quiet (its own clock says so; the detector has none). Events older than those that
+    /// arrive afterwards are processed late, as any event behind the lateness window. Returns the
+    /// alerts (live: revisions) this makes.
+    pub fn release_held(&mut self) -> Vec<Alert> {
+        let core = &mut self.core;
+        if matches!(core.order, Order::Restart | Order::Sort | Order::Merge) {
+            return Vec::new();
+        }
+        let mut reorder = std::mem::take(&mut core.reorder);
+        while reorder.take_first(&mut |ev| core.process(ev)) {}
+        core.reorder = reorder;
+        core.take_alerts()
+    }
+
     /// Feed a chunk of input (split anywhere). Returns alerts that became final, sorted.
     pub fn push(&mut self, bytes: &[u8]) -> Vec<Alert> {
         let core = &mut self.core;
@@ -515,14 +472,7 @@ impl Detector {
         let mut reorder = std::mem::take(&mut core.reorder);
         while reorder.take_first(&mut |ev| core.process(ev)) {}
         core.reorder = reorder;
-        let mut ctx = Ctx {
-            cfg: &core.cfg,
-            m: &core.compiled,
-            out: &mut core.pending,
-            stats: &mut core.stats,
-            earliest: None,
-        };
-        core.signals.finish(&mut ctx);
+        core.finish_signals();
         core.take_alerts()
     }
 
@@ -547,7 +497,7 @@ impl Detector {
             detector_version: &'a str,
             config: String,
             stats: String,
-            pending: Vec<PendingAlertRef<'a>>,
+            pending: Vec<crate::alert::BinaryRef<'a>>,
             ingest: &'a Ingest,
             reorder: Vec<(u64, &'a crate::reorder::Parked)>,
             newest: Option<DateTime<Utc>>,
@@ -556,12 +506,18 @@ impl Detector {
             signals: &'a Signals,
             seen_ids: &'a crate::dedup::SeenIds,
             identities: &'a crate::identity::Identities,
+            live: Option<Vec<crate::live::Stored<crate::alert::BinaryRef<'a>>>>,
         }
         let snap = SnapshotRef {
             detector_version: crate::VERSION,
             config: serde_json::to_string(&self.core.cfg).expect("config serializes"),
             stats: serde_json::to_string(&self.core.stats).expect("stats serialize"),
-            pending: self.core.pending.iter().map(PendingAlertRef::of).collect(),
+            pending: self
+                .core
+                .pending
+                .iter()
+                .map(crate::alert::BinaryRef::of)
+                .collect(),
             ingest: &self.ingest,
             reorder: self.core.reorder.held(),
             newest: self.core.newest,
@@ -570,6 +526,7 @@ impl Detector {
             signals: &self.core.signals,
             seen_ids: &self.core.seen_ids,
             identities: &self.core.identities,
+            live: self.core.live.as_ref().map(|l| l.snapshot()),
         };
         let mut out = SNAPSHOT_MAGIC.to_vec();
         out.extend_from_slice(&SNAPSHOT_VERSION.to_le_bytes());
@@ -619,7 +576,7 @@ impl Detector {
         let pending = s
             .pending
             .into_iter()
-            .map(PendingAlert::into_alert)
+            .map(crate::alert::Binary::into_alert)
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| corrupt("pending alert", &e))?;
         let mut d = Detector::new(cfg);
@@ -635,6 +592,11 @@ impl Detector {
         d.core.pending = pending;
         d.core.seen_ids = crate::dedup::SeenIds::from_pairs(s.seen_ids);
         d.core.identities = s.identities;
+        if let Some(open) = s.live {
+            d.core.live = Some(Box::new(
+                crate::live::Live::restore(open).map_err(|e| corrupt("live alert", &e))?,
+            ));
+        }
         Ok(d)
     }
 }
@@ -642,9 +604,26 @@ impl Detector {
 impl Core {
     fn take_alerts(&mut self) -> Vec<Alert> {
         let mut out = std::mem::take(&mut self.pending);
+        if self.live.is_some() {
+            // Revisions in the order they were made; closed ones are the alerts.
+            self.stats.alerts += out
+                .iter()
+                .filter(|a| a.status == Some(crate::alert::Status::Closed))
+                .count() as u64;
+            return out;
+        }
         sort_alerts(&mut out);
         self.stats.alerts += out.len() as u64;
         out
+    }
+
+    /// How far behind the newest event an event waits for older ones.
+    fn lateness(&self) -> u64 {
+        if self.live.is_some() {
+            self.cfg.live_lateness_secs
+        } else {
+            self.cfg.max_lateness_secs
+        }
     }
 
     /// One record from the reader.
@@ -733,9 +712,7 @@ impl Core {
         self.seq += 1;
         self.reorder.insert(self.seq, ev);
         let newest = self.newest.expect("set above");
-        let release_before = self
-            .release_before
-            .get(newest, secs(self.cfg.max_lateness_secs));
+        let release_before = self.release_before.get(newest, secs(self.lateness()));
         // Events are read where they wait: the buffer is set aside while the signals read them.
         let mut reorder = std::mem::take(&mut self.reorder);
         loop {
@@ -834,14 +811,78 @@ impl Core {
         if self.duplicate(ev, now) {
             return;
         }
-        let mut ctx = Ctx {
-            cfg: &self.cfg,
-            m: &self.compiled,
-            out: &mut self.pending,
-            stats: &mut self.stats,
-            earliest: None,
+        let Some(live) = self.live.as_deref_mut() else {
+            let mut ctx = Ctx::new(
+                &self.cfg,
+                &self.compiled,
+                &mut self.pending,
+                &mut self.stats,
+                None,
+            );
+            self.signals.advance(now, &mut ctx);
+            self.signals.observe(ev, &mut ctx);
+            return;
         };
+        let mut real = Vec::new();
+        let mut ctx = Ctx::new(
+            &self.cfg,
+            &self.compiled,
+            &mut real,
+            &mut self.stats,
+            Some(live),
+        );
         self.signals.advance(now, &mut ctx);
         self.signals.observe(ev, &mut ctx);
+        self.end_step(real);
+    }
+
+    /// End of input: close every open window.
+    fn finish_signals(&mut self) {
+        let Some(live) = self.live.as_deref_mut() else {
+            let mut ctx = Ctx::new(
+                &self.cfg,
+                &self.compiled,
+                &mut self.pending,
+                &mut self.stats,
+                None,
+            );
+            self.signals.finish(&mut ctx);
+            return;
+        };
+        let mut real = Vec::new();
+        let mut ctx = Ctx::new(
+            &self.cfg,
+            &self.compiled,
+            &mut real,
+            &mut self.stats,
+            Some(live),
+        );
+        self.signals.finish(&mut ctx);
+        self.end_step(real);
+    }
+
+    /// Live mode, after one record (or the end of input): the real alerts close their live
+    /// alerts, combined risk is speculated for the identities whose alerts changed, and the
+    /// step's revisions go out.
+    fn end_step(&mut self, real: Vec<Alert>) {
+        let Some(live) = self.live.as_deref_mut() else {
+            return;
+        };
+        for a in real {
+            live.close(a);
+        }
+        let dirty = live.take_dirty();
+        if !dirty.is_empty() {
+            let mut ctx = Ctx::new(
+                &self.cfg,
+                &self.compiled,
+                &mut self.pending,
+                &mut self.stats,
+                Some(live),
+            );
+            self.signals.speculate_combined(dirty, &mut ctx);
+        }
+        let live = self.live.as_deref_mut().expect("live");
+        live.end_step(&mut self.pending, &mut self.stats);
     }
 }

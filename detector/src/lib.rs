@@ -35,6 +35,7 @@ pub mod event;
 mod identity;
 pub mod ingest;
 pub mod iplist;
+mod live;
 pub mod mitre;
 pub mod offline;
 mod order;

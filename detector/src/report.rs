@@ -100,7 +100,8 @@ pub fn table(alerts: &[Value]) -> String {
     out
 }
 
-/// The CSV columns (the seed's, then ATT&CK and profile).
+/// The CSV columns (the seed's, then ATT&CK, profile and the alert id; live revisions add
+/// [`LIVE_CSV_COLUMNS`]).
 pub const CSV_COLUMNS: &[&str] = &[
     "TimeGenerated",
     "UserPrincipalName",
@@ -116,7 +117,11 @@ pub const CSV_COLUMNS: &[&str] = &[
     "LastSeen",
     "Mitre",
     "Profile",
+    "AlertId",
 ];
+
+/// The columns live revisions add after [`CSV_COLUMNS`].
+pub const LIVE_CSV_COLUMNS: &[&str] = &["Revision", "Status"];
 
 /// One CSV cell: lists joined with `;`, quoted when needed, and text that a spreadsheet would run as
 /// a formula (`=`, `+`, `-`, `@`, tab, carriage return) prefixed with `'`.
@@ -146,12 +151,20 @@ pub fn csv_cell(v: Option<&Value>) -> String {
     }
 }
 
-/// CSV with a header row and CRLF line ends (RFC 4180).
+/// CSV with a header row and CRLF line ends (RFC 4180). Live revisions (the first alert has a
+/// `Revision`) add the columns `Revision` and `Status`: a stream of them is one row per revision,
+/// the last row of an `AlertId` its latest.
 pub fn csv(alerts: &[Value]) -> String {
-    let mut out = CSV_COLUMNS.join(",");
+    let live = alerts.first().is_some_and(|v| v.get("Revision").is_some());
+    let columns: Vec<&str> = CSV_COLUMNS
+        .iter()
+        .chain(live.then_some(LIVE_CSV_COLUMNS).into_iter().flatten())
+        .copied()
+        .collect();
+    let mut out = columns.join(",");
     out.push_str("\r\n");
     for v in alerts {
-        let row: Vec<String> = CSV_COLUMNS.iter().map(|c| csv_cell(v.get(*c))).collect();
+        let row: Vec<String> = columns.iter().map(|c| csv_cell(v.get(*c))).collect();
         out.push_str(&row.join(","));
         out.push_str("\r\n");
     }

@@ -64,6 +64,14 @@ pub struct Stats {
     /// `limits.sort_run_events`); written only when some were.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub spilled_runs: u64,
+    /// Live mode ([`crate::Detector::set_live`]): alert revisions returned (every line of live
+    /// output; `alerts` counts the closed ones); written only in live mode.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub live_revisions: u64,
+    /// Live mode: alerts withdrawn (see [`crate::alert::Status::Withdrawn`]); written only when
+    /// some were.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub withdrawn_alerts: u64,
 }
 
 fn is_zero(n: &u64) -> bool {

@@ -23,8 +23,11 @@ use runtime::Detector;
 
 /// What a scan produced.
 pub struct ScanOutcome {
-    /// Alerts in the final order.
+    /// Alerts in the final order; live scans ([`ScanOrder::Live`]): every revision, in the order
+    /// the detector made them.
     pub alerts: Vec<AlertLine>,
+    /// The scan ran in live mode (`alerts` are revisions).
+    pub live: bool,
     /// The detector's statistics.
     pub stats: serde_json::Value,
     /// Inputs that could not be read (name, error); their readable part was still processed.
@@ -210,9 +213,18 @@ pub fn json_to_toml(json: &str) -> Result<String> {
     toml::to_string_pretty(&t).context("cannot write TOML")
 }
 
-/// `--follow`: read `name` as it grows (polling every 250 ms; a truncated or replaced file is read
-/// again from its start as a new source) until `stop` is set; `emit` gets the alert lines of each
-/// read as soon as they are final.
+/// How often a followed file is polled for new bytes.
+pub const FOLLOW_POLL: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// How long a followed input must stay quiet before the events still waiting for older ones are
+/// processed ([`Detector::release`]): a quiet feed's last record is not held until a record of
+/// `live_lateness_secs` later comes.
+pub const FOLLOW_IDLE: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// `--follow`: read `name` as it grows (polling every [`FOLLOW_POLL`]; a truncated or replaced
+/// file is read again from its start as a new source) until `stop` is set; `emit` gets the alert
+/// lines of each read as soon as the detector returns them. After [`FOLLOW_IDLE`] without new
+/// bytes the held events are released.
 pub fn follow_file(
     det: &mut Detector,
     name: &str,
@@ -225,10 +237,12 @@ pub fn follow_file(
     let mut file = File::open(name).with_context(|| format!("{name}: cannot open"))?;
     det.begin_source_as(name, format)?;
     let mut pos = 0u64;
+    let mut quiet_since: Option<std::time::Instant> = None;
     while !stop.load(Ordering::SeqCst) {
         match det.push_from(&mut file) {
             Ok(Some((n, lines))) => {
                 pos += n as u64;
+                quiet_since = None;
                 if !lines.is_empty() {
                     emit(&lines)?;
                 }
@@ -240,7 +254,8 @@ pub fn follow_file(
             }
             Err(runtime::PushError::Detector(e)) => return Err(e),
         }
-        std::thread::sleep(std::time::Duration::from_millis(250));
+        release_when_quiet(det, &mut quiet_since, emit)?;
+        std::thread::sleep(FOLLOW_POLL);
         let len = std::fs::metadata(name).map(|m| m.len()).unwrap_or(pos);
         if len < pos {
             // Truncated or rotated: start over as a new source.
@@ -248,6 +263,82 @@ pub fn follow_file(
             file.seek(SeekFrom::Start(0))?;
             det.begin_source_as(name, format)?;
             pos = 0;
+        }
+    }
+    Ok(())
+}
+
+/// Called when the input had nothing new: the first time starts the quiet period; once it has
+/// lasted [`FOLLOW_IDLE`], the held events are released (once per quiet period).
+fn release_when_quiet(
+    det: &mut Detector,
+    quiet_since: &mut Option<std::time::Instant>,
+    emit: &mut dyn FnMut(&[u8]) -> Result<()>,
+) -> Result<()> {
+    match quiet_since {
+        None => *quiet_since = Some(std::time::Instant::now()),
+        Some(t) if t.elapsed() >= FOLLOW_IDLE => {
+            // Far in the future: released once until new bytes come.
+            *t += std::time::Duration::from_secs(1 << 30);
+            let lines = det.release()?;
+            if !lines.is_empty() {
+                emit(&lines)?;
+            }
+        }
+        Some(_) => {}
+    }
+    Ok(())
+}
+
+/// `--follow -`: read standard input as a stream (gzip is not detected: a stream is read as it
+/// comes) until it is closed or `stop` is set; as [`follow_file`] otherwise. Standard input is
+/// read by a thread of its own, so that a quiet or blocked input still lets the run release held
+/// events and end on a signal.
+pub fn follow_stdin(
+    det: &mut Detector,
+    format: u32,
+    stop: &std::sync::atomic::AtomicBool,
+    emit: &mut dyn FnMut(&[u8]) -> Result<()>,
+) -> Result<()> {
+    use std::sync::atomic::Ordering;
+    use std::sync::mpsc;
+    let (tx, rx) = mpsc::sync_channel::<io::Result<Vec<u8>>>(4);
+    std::thread::spawn(move || {
+        let mut input = io::stdin().lock();
+        loop {
+            let mut buf = vec![0u8; 1 << 16];
+            let r = match input.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => {
+                    buf.truncate(n);
+                    Ok(buf)
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => Err(e),
+            };
+            let failed = r.is_err();
+            if tx.send(r).is_err() || failed {
+                break;
+            }
+        }
+    });
+    det.begin_source_as("-", format)?;
+    let mut quiet_since: Option<std::time::Instant> = None;
+    while !stop.load(Ordering::SeqCst) {
+        match rx.recv_timeout(FOLLOW_POLL) {
+            Ok(Ok(bytes)) => {
+                quiet_since = None;
+                let lines = det.push(&bytes)?;
+                if !lines.is_empty() {
+                    emit(&lines)?;
+                }
+            }
+            Ok(Err(e)) => return Err(anyhow::Error::new(e).context("standard input: read error")),
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                release_when_quiet(det, &mut quiet_since, emit)?;
+            }
+            // Closed: the run ends as on a signal.
+            Err(mpsc::RecvTimeoutError::Disconnected) => break,
         }
     }
     Ok(())
@@ -281,14 +372,18 @@ pub fn add_tor_list(
 
 /// Split JSON Lines output into sorted alerts.
 pub fn collect_alerts(lines: &[u8]) -> Result<Vec<AlertLine>> {
-    let text = std::str::from_utf8(lines).context("detector returned non-UTF-8 alerts")?;
-    let mut alerts = text
-        .lines()
-        .filter(|l| !l.is_empty())
-        .map(AlertLine::parse)
-        .collect::<Result<Vec<_>>>()?;
+    let mut alerts = alert_lines(lines)?;
     alerts.sort_by(output::compare);
     Ok(alerts)
+}
+
+/// Split JSON Lines output into alerts, in the order given (live revisions).
+pub fn alert_lines(lines: &[u8]) -> Result<Vec<AlertLine>> {
+    let text = std::str::from_utf8(lines).context("detector returned non-UTF-8 alerts")?;
+    text.lines()
+        .filter(|l| !l.is_empty())
+        .map(AlertLine::parse)
+        .collect()
 }
 
 /// How a scan treats the order its inputs arrive in.
@@ -298,7 +393,9 @@ pub enum ScanOrder {
     /// the order of records and files (`detector/src/offline.rs`). Input in time order is
     /// streamed; otherwise it is read a second time and sorted, spilling to temporary files.
     Offline,
-    /// Live input: the lateness window (`max_lateness_secs`), older events processed late.
+    /// Live input (live mode, `detector/src/live.rs`): the short lateness window
+    /// (`live_lateness_secs`), older events processed late; every revision of every alert. A
+    /// module without live mode streams with `max_lateness_secs` and final alerts.
     Live,
 }
 
@@ -346,6 +443,10 @@ pub fn scan_sources(
     let offline = order == ScanOrder::Offline && det.can_sort();
     if offline {
         det.set_order(1)?;
+    }
+    let live = order == ScanOrder::Live && det.can_live();
+    if live {
+        det.set_live(true)?;
     }
     let mut lines = Vec::new();
     let mut unreadable = Vec::new();
@@ -396,7 +497,12 @@ pub fn scan_sources(
     lines.extend(det.flush()?);
     let stats = det.stats()?;
     Ok(ScanOutcome {
-        alerts: collect_alerts(&lines)?,
+        alerts: if live {
+            alert_lines(&lines)?
+        } else {
+            collect_alerts(&lines)?
+        },
+        live,
         stats,
         unreadable,
     })

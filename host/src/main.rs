@@ -134,12 +134,14 @@ struct ScanArgs {
     /// Detector configuration, TOML or JSON (see `t1586 config --print-default`).
     #[arg(long)]
     config: Option<PathBuf>,
-    /// Keep reading a growing file (tail -f) and print alerts as they become final; Ctrl-C ends.
+    /// Keep reading a growing file (tail -f), or standard input (`-`) until it closes, in live
+    /// mode; Ctrl-C, SIGTERM or SIGHUP end it.
     #[arg(long)]
     follow: bool,
-    /// Treat the input as a live feed: events wait `max_lateness_secs` for older ones, anything
-    /// older is processed late. Without it, input that ends (files, standard input) gives the
-    /// alerts of one time-ordered stream whatever its order (see "Input order" in the README).
+    /// Live mode: alerts as soon as the records decide them, with `AlertId`, `Revision` and
+    /// `Status`, revised as more records come; events wait `live_lateness_secs` for older ones,
+    /// anything older is processed late. Without it, input that ends (files, standard input)
+    /// gives the alerts of one time-ordered stream whatever its order (see "Input order").
     #[arg(long)]
     live: bool,
     /// Detection profile: `default` or `seed` (overrides the configuration's).
@@ -360,8 +362,19 @@ fn scan(args: ScanArgs) -> Result<ExitCode> {
         outcome.unreadable.splice(0..0, inputs.unreadable);
         outcome
     };
-    let total = outcome.alerts.len();
     let mut shown = std::mem::take(&mut outcome.alerts);
+    if outcome.live && !matches!(format, Format::Jsonl | Format::Ocsf) {
+        // Lists show each alert's latest revision; JSON Lines and OCSF every revision.
+        shown = output::latest_revisions(shown);
+    }
+    let total = if outcome.live {
+        shown
+            .iter()
+            .filter(|a| a.field("Status") == "closed")
+            .count()
+    } else {
+        shown.len()
+    };
     shown.retain(|a| a.risk() >= args.min_risk);
     let mut out = std::io::stdout().lock();
     let text = render(format, &shown, &names);
@@ -401,7 +414,8 @@ fn render(format: Format, alerts: &[output::AlertLine], names: &output::Techniqu
     }
 }
 
-/// `--follow`: read one growing file; print alerts as they become final; Ctrl-C flushes and ends.
+/// `--follow`: read one growing file (or standard input) in live mode; print each revision as it
+/// comes; Ctrl-C, SIGTERM, SIGHUP or a closed standard input flush and end.
 fn follow(
     det: &mut Detector,
     args: &ScanArgs,
@@ -413,21 +427,41 @@ fn follow(
     let [name] = args.files.as_slice() else {
         bail!("--follow reads exactly one file");
     };
-    if name == "-" {
-        bail!("--follow needs a file (standard input is read to its end without it)");
-    }
     if matches!(format, Format::Json | Format::Table) {
         bail!("--follow prints alerts as they come: use --format jsonl, csv or ocsf");
     }
+    let live = det.can_live();
+    if live {
+        det.set_live(true).map_err(|e| e.context(PluginFailure))?;
+    } else if !args.quiet {
+        eprintln!(
+            "t1586: this detector module has no live mode: alerts come when their windows close"
+        );
+    }
     if !args.quiet {
-        eprintln!("t1586: following {name}; Ctrl-C stops");
+        let what = if name == "-" {
+            "standard input"
+        } else {
+            name.as_str()
+        };
+        eprintln!("t1586: following {what}; Ctrl-C stops");
     }
     let mut out = std::io::stdout();
     let emit = |lines: &[u8], out: &mut std::io::Stdout, header: &mut bool| -> Result<()> {
-        let alerts: Vec<output::AlertLine> = t1586_host::collect_alerts(lines)?
+        // Revisions in the order they were made (sorting would put an alert's later revision
+        // before an earlier one).
+        let parsed = if live {
+            t1586_host::alert_lines(lines)?
+        } else {
+            t1586_host::collect_alerts(lines)?
+        };
+        let alerts: Vec<output::AlertLine> = parsed
             .into_iter()
             .filter(|a| a.risk() >= args.min_risk)
             .collect();
+        if alerts.is_empty() {
+            return Ok(());
+        }
         let mut text = render(format, &alerts, names);
         if format == Format::Csv {
             // One header for the whole stream.
@@ -444,12 +478,15 @@ fn follow(
         Ok(())
     };
     let mut header = false;
-    t1586_host::follow_file(det, name, input_format, stop, &mut |lines| {
-        emit(lines, &mut out, &mut header)
-    })
+    let mut emit_lines = |lines: &[u8]| emit(lines, &mut out, &mut header);
+    if name == "-" {
+        t1586_host::follow_stdin(det, input_format, stop, &mut emit_lines)
+    } else {
+        t1586_host::follow_file(det, name, input_format, stop, &mut emit_lines)
+    }
     .map_err(|e| e.context(PluginFailure))?;
     let last = det.flush().map_err(|e| e.context(PluginFailure))?;
-    emit(&last, &mut out, &mut header)?;
+    emit_lines(&last)?;
     if !args.quiet {
         let stats = det.stats().map_err(|e| e.context(PluginFailure))?;
         let alerts = stats

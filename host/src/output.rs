@@ -52,6 +52,11 @@ impl AlertLine {
         })
     }
 
+    /// A text field of the alert (`""` when absent): `AlertId`, `Status`...
+    pub fn field(&self, key: &str) -> String {
+        s(&self.value(), key).to_string()
+    }
+
     /// The alert's `RiskScore` (checked present by [`AlertLine::parse`]).
     pub fn risk(&self) -> u64 {
         self.key.risk
@@ -238,31 +243,49 @@ pub fn ocsf(a: &AlertLine, names: &TechniqueNames) -> Value {
         "Countries",
         "Profile",
         "Details",
+        "Revision",
     ] {
         if let Some(x) = v.get(k) {
             unmapped.insert(k.to_string(), x.clone());
         }
     }
+    // A live alert's revisions: the first creates the finding, later ones update it, the closing
+    // (or withdrawing) one closes it. Offline alerts are created final.
+    let revision = v.get("Revision").and_then(Value::as_u64);
+    let (activity_id, activity) = match (s(v, "Status"), revision) {
+        ("closed" | "withdrawn", _) => (3, "Close"),
+        (_, Some(r)) if r > 1 => (2, "Update"),
+        _ => (1, "Create"),
+    };
+    let (status_id, status) = match s(v, "Status") {
+        "withdrawn" => (3, "Suppressed"),
+        _ => (1, "New"),
+    };
+    // The detector's id; modules from before it get one from the type, identity and start.
+    let uid = match s(v, "AlertId") {
+        "" => fnv(&[dtype, user, s(v, "FirstSeen")]),
+        id => id.to_string(),
+    };
     serde_json::json!({
-        "activity_id": 1,
-        "activity_name": "Create",
+        "activity_id": activity_id,
+        "activity_name": activity,
         "category_uid": 2,
         "category_name": "Findings",
         "class_uid": 2004,
         "class_name": "Detection Finding",
-        "type_uid": 200401,
-        "type_name": "Detection Finding: Create",
+        "type_uid": 200400 + activity_id,
+        "type_name": format!("Detection Finding: {activity}"),
         "severity_id": sev_id,
         "severity": sev,
-        "status_id": 1,
-        "status": "New",
+        "status_id": status_id,
+        "status": status,
         "time": ms("TimeGenerated"),
         "message": format!("{dtype} for {user} (risk {risk})"),
         "risk_score": risk,
         "risk_level_id": level_id,
         "risk_level": level,
         "finding_info": {
-            "uid": fnv(&[dtype, user, s(v, "FirstSeen")]),
+            "uid": uid,
             "title": format!("{dtype}: {user}"),
             "desc": format!("t1586 {dtype} alert (compromised-account detection)"),
             "types": [dtype],
@@ -280,6 +303,21 @@ pub fn ocsf(a: &AlertLine, names: &TechniqueNames) -> Value {
         "evidences": evidences,
         "unmapped": unmapped,
     })
+}
+
+/// Live revisions reduced to what an alert list shows: the latest revision of each alert, without
+/// the withdrawn ones, in the final order.
+pub fn latest_revisions(revisions: Vec<AlertLine>) -> Vec<AlertLine> {
+    let mut latest: std::collections::BTreeMap<String, AlertLine> = Default::default();
+    for a in revisions {
+        latest.insert(a.field("AlertId"), a);
+    }
+    let mut out: Vec<AlertLine> = latest
+        .into_values()
+        .filter(|a| a.field("Status") != "withdrawn")
+        .collect();
+    out.sort_by(compare);
+    out
 }
 
 /// OCSF Detection Findings, one JSON object per line.
@@ -330,6 +368,32 @@ mod tests {
             f["finding_info"]["uid"],
             ocsf(&a, &names)["finding_info"]["uid"]
         );
+        // The detector's AlertId is the finding's uid; live revisions create, update and close it.
+        let line = a.json.trim_end_matches('}').to_string();
+        let with = |extra: &str| AlertLine::parse(&format!("{line},{extra}}}")).unwrap();
+        let offline = ocsf(&with(r#""AlertId":"0123456789abcdef""#), &names);
+        assert_eq!(offline["finding_info"]["uid"], "0123456789abcdef");
+        assert_eq!(offline["activity_name"], "Create");
+        for (extra, activity, type_uid, status) in [
+            (r#""Revision":1,"Status":"open""#, "Create", 200401, "New"),
+            (r#""Revision":2,"Status":"open""#, "Update", 200402, "New"),
+            (r#""Revision":3,"Status":"closed""#, "Close", 200403, "New"),
+            (
+                r#""Revision":3,"Status":"withdrawn""#,
+                "Close",
+                200403,
+                "Suppressed",
+            ),
+        ] {
+            let f = ocsf(
+                &with(&format!(r#""AlertId":"0123456789abcdef",{extra}"#)),
+                &names,
+            );
+            assert_eq!(f["activity_name"], activity, "{extra}");
+            assert_eq!(f["type_uid"], type_uid, "{extra}");
+            assert_eq!(f["status"], status, "{extra}");
+            assert_eq!(f["finding_info"]["uid"], "0123456789abcdef");
+        }
         // A technique the catalog does not name keeps its id, with no empty name.
         let unnamed = ocsf(&a, &TechniqueNames::new());
         assert_eq!(

@@ -236,6 +236,9 @@ impl Plugin {
     }
 }
 
+/// `t1586_set_live` and `t1586_release`.
+type LiveExports = (TypedFunc<(u32, u32), i32>, TypedFunc<u32, u64>);
+
 struct Exports {
     memory: Memory,
     alloc: TypedFunc<u32, u32>,
@@ -256,6 +259,8 @@ struct Exports {
     default_config: Option<TypedFunc<(u32, u32), u64>>,
     catalog: Option<TypedFunc<(), u64>>,
     parse_ip_list: Option<TypedFunc<(u32, u32), u64>>,
+    /// Live mode (`t1586_set_live`, `t1586_release`; modules from before it lack them).
+    live: Option<LiveExports>,
     /// Optional (added to ABI 1 later): offline input in any order.
     offline: Option<OfflineExports>,
 }
@@ -394,6 +399,9 @@ impl Detector {
                 })
             })(),
             parse_ip_list: func(&inst, &mut store, "t1586_parse_ip_list").ok(),
+            live: func(&inst, &mut store, "t1586_set_live")
+                .ok()
+                .zip(func(&inst, &mut store, "t1586_release").ok()),
         };
         let mut d = Detector {
             store,
@@ -611,6 +619,35 @@ impl Detector {
             bail!("t1586_begin_source_as failed: {}", self.last_error()?);
         }
         Ok(())
+    }
+
+    /// Live mode: alerts as soon as the records decide them, revised as more arrive
+    /// (`detector/ABI.md`, "Live mode").
+    pub fn set_live(&mut self, on: bool) -> Result<()> {
+        let Some((f, _)) = self.ex.live.clone() else {
+            bail!("this detector module has no live mode (no t1586_set_live export)");
+        };
+        let h = self.handle;
+        if self.call(|s, _| f.call(s, (h, u32::from(on))), "t1586_set_live")? != 0 {
+            bail!("t1586_set_live failed: {}", self.last_error()?);
+        }
+        Ok(())
+    }
+
+    /// Whether the module has live mode.
+    pub fn can_live(&self) -> bool {
+        self.ex.live.is_some()
+    }
+
+    /// Process every event still waiting for older ones (the input went quiet); returns the alert
+    /// JSON Lines this makes.
+    pub fn release(&mut self) -> Result<Vec<u8>> {
+        let Some((_, f)) = self.ex.live.clone() else {
+            return Ok(Vec::new());
+        };
+        let h = self.handle;
+        let packed = self.call(|s, _| f.call(s, h), "t1586_release")?;
+        self.result(packed, "t1586_release")
     }
 
     /// The offline exports, or an error naming what this module lacks.

@@ -520,6 +520,7 @@ fn follow_then(signal: &str) {
     let mut first = String::new();
     std::io::BufRead::read_line(&mut err, &mut first).unwrap();
     assert!(first.contains("following"), "{first}");
+    let revisions = revisions_of(child.stdout.take().unwrap());
     let mut f = std::fs::OpenOptions::new()
         .append(true)
         .open(&path)
@@ -528,23 +529,105 @@ fn follow_then(signal: &str) {
         writeln!(f, "{l}").unwrap();
     }
     drop(f);
-    std::thread::sleep(std::time::Duration::from_millis(1000));
+    // Live mode: the alerts come while the file is still followed, before any signal.
+    let early = revisions
+        .recv_timeout(std::time::Duration::from_secs(30))
+        .expect("a live alert before the signal");
+    assert!(early.contains(r#""Status":"open""#), "{early}");
     // The signal: the detector flushes, prints what is left, and exits 0.
     Command::new("kill")
         .args([&format!("-{signal}"), &child.id().to_string()])
         .status()
         .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "SIG{signal}: {:?}", out.status);
-    let want = std::fs::read_to_string(case("default-password-spray/expected.jsonl")).unwrap();
-    let mut got: Vec<&str> = std::str::from_utf8(&out.stdout).unwrap().lines().collect();
-    let mut exp: Vec<&str> = want.lines().collect();
+    let status = child.wait().unwrap();
+    assert!(status.success(), "SIG{signal}: {status:?}");
+    let mut all = vec![early];
+    all.extend(revisions.iter());
+    assert_closed_are_expected(&all, "default-password-spray", &path);
+}
+
+/// The revision lines a live run prints, as they come.
+fn revisions_of(out: std::process::ChildStdout) -> std::sync::mpsc::Receiver<String> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for l in std::io::BufRead::lines(std::io::BufReader::new(out)) {
+            if tx.send(l.unwrap()).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+/// Each alert's last revision is closed and, without `Revision` and `Status`, is the case's
+/// expected (offline) alert; revisions of an alert are numbered 1, 2, 3...
+fn assert_closed_are_expected(lines: &[String], case_name: &str, path: &Path) {
+    let mut last: std::collections::BTreeMap<String, serde_json::Value> = Default::default();
+    for l in lines {
+        let v: serde_json::Value = serde_json::from_str(l).unwrap();
+        let id = v["AlertId"].as_str().unwrap().to_string();
+        let rev = v["Revision"].as_u64().unwrap();
+        let before = last.get(&id).map_or(0, |p| p["Revision"].as_u64().unwrap());
+        assert_eq!(rev, before + 1, "{l}");
+        last.insert(id, v);
+    }
+    let want = std::fs::read_to_string(case(&format!("{case_name}/expected.jsonl"))).unwrap();
+    let norm = |s: &str| s.replace(&path.display().to_string(), "signins.jsonl");
+    let mut got: Vec<String> = last
+        .into_values()
+        .map(|mut v| {
+            assert_eq!(v["Status"], "closed", "{v}");
+            let o = v.as_object_mut().unwrap();
+            o.remove("Revision");
+            o.remove("Status");
+            norm(&v.to_string())
+        })
+        .collect();
+    let mut exp: Vec<String> = want
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l)
+                .unwrap()
+                .to_string()
+        })
+        .collect();
     got.sort();
     exp.sort();
-    // Evidence names the file by the path given.
-    let norm = |s: &str| s.replace(&path.display().to_string(), "signins.jsonl");
-    assert_eq!(
-        got.iter().map(|s| norm(s)).collect::<Vec<_>>(),
-        exp.iter().map(|s| norm(s)).collect::<Vec<_>>()
-    );
+    assert_eq!(got, exp);
+}
+
+/// Issue 41: `--follow -` reads standard input as a live feed; alerts come while it is open, and
+/// closing it ends the run as a signal does (flush, the rest, the summary).
+#[test]
+fn follow_standard_input_until_it_closes() {
+    let src = std::fs::read_to_string(case("default-password-spray/signins.jsonl")).unwrap();
+    let mut child = bin()
+        .args(["scan", "--follow", "--format", "jsonl", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let revisions = revisions_of(child.stdout.take().unwrap());
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(src.as_bytes()).unwrap();
+    stdin.flush().unwrap();
+    let early = revisions
+        .recv_timeout(std::time::Duration::from_secs(30))
+        .expect("a live alert while standard input is open");
+    assert!(early.contains(r#""Status":"open""#), "{early}");
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{:?}", out.status);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("following standard input"), "{err}");
+    assert!(err.contains("records read"), "the summary: {err}");
+    let mut all = vec![early];
+    all.extend(revisions.iter());
+    // Evidence names standard input `-`.
+    let all: Vec<String> = all
+        .into_iter()
+        .map(|l| l.replace(r#""Source":"-""#, r#""Source":"signins.jsonl""#))
+        .collect();
+    assert_closed_are_expected(&all, "default-password-spray", Path::new("signins.jsonl"));
 }

@@ -259,6 +259,28 @@ impl Detector {
         jsonl(&self.inner.flush())
     }
 
+    /// Live mode: every alert as soon as the records decide it, then again (a higher `Revision`)
+    /// when later records change it, and a last time with `Status` `"closed"` when its window ends
+    /// (that revision is the offline alert) — or `"withdrawn"`. Events wait only
+    /// `live_lateness_secs` for older ones. Stream input order only; set before the first input.
+    #[wasm_bindgen(js_name = setLive)]
+    pub fn set_live(&mut self, on: bool) -> Result<(), JsError> {
+        self.inner.set_live(on).map_err(js_err)
+    }
+
+    /// Process every event still waiting for older ones (a live feed that went quiet); returns
+    /// the alerts (revisions) this makes.
+    #[wasm_bindgen(js_name = releaseHeld)]
+    pub fn release_held(&mut self) -> Result<JsValue, JsError> {
+        to_js(&self.inner.release_held())
+    }
+
+    /// Like `releaseHeld`, returning the canonical JSON Lines text.
+    #[wasm_bindgen(js_name = releaseHeldJsonl)]
+    pub fn release_held_jsonl(&mut self) -> String {
+        jsonl(&self.inner.release_held())
+    }
+
     /// How input order is treated: `"stream"` (live input, the lateness window; the default),
     /// `"offline"` (input that ends: streamed while in time order; when `order()` turns
     /// `"restart"`, call `restartSorted()` and read every input again from its start) or

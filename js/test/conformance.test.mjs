@@ -71,6 +71,28 @@ test('the Rust CLI and the Node CLI print identical JSON Lines and summaries for
   t.diagnostic(`${cases.length} cases compared`);
 });
 
+// Live mode (issue 41): both CLIs print the same revisions, byte for byte, in the same order and
+// with the same summary; each alert's closing revision is the case's expected alert.
+test('the Rust CLI and the Node CLI print identical live revisions for every case', (t) => {
+  assert.ok(existsSync(rustCli), `${rustCli} is missing: cargo build --release -p t1586`);
+  let revisions = 0;
+  for (const name of cases) {
+    const dir = join(corpus, name);
+    const args = ['scan', '--live', '--format', 'jsonl'];
+    if (existsSync(join(dir, 'config.json'))) args.push('--config', 'config.json');
+    args.push(...inputs(dir));
+    const node = spawnSync(process.execPath, [cli, ...args], { cwd: dir, encoding: 'utf8' });
+    const rust = spawnSync(rustCli, args, { cwd: dir, encoding: 'utf8' });
+    assert.equal(rust.status, 0, `${name}: ${rust.stderr}`);
+    assert.equal(node.stdout, rust.stdout, `${name}: live revisions`);
+    assert.equal(node.stderr, rust.stderr, `${name}: stderr summary`);
+    const lines = rust.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    revisions += lines.length;
+    for (const a of lines) assert.match(a.AlertId, /^[0-9a-f]{16}$/);
+  }
+  t.diagnostic(`${revisions} revisions compared`);
+});
+
 test('both CLIs reject a bad configuration the same way: exit 3, the file and the key named', () => {
   const dir = join(corpus, 'seed-graph-single-ip');
   const cfg = join(mkdtempSync(join(tmpdir(), 't1586-')), 'bad.json');

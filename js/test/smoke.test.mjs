@@ -231,8 +231,39 @@ test('formatCsv and summary: the core\'s writers', () => {
   d.beginSource('signins.json');
   const jsonl = d.pushJsonl(seed) + d.flushJsonl();
   const csv = formatCsv(jsonl).split('\r\n');
-  assert.equal(csv[0], 'TimeGenerated,UserPrincipalName,DetectionType,RiskScore,FailureCount,SuccessCount,UniqueIPs,IPList,Apps,Countries,FirstSeen,LastSeen,Mitre,Profile');
+  assert.equal(csv[0], 'TimeGenerated,UserPrincipalName,DetectionType,RiskScore,FailureCount,SuccessCount,UniqueIPs,IPList,Apps,Countries,FirstSeen,LastSeen,Mitre,Profile,AlertId');
   assert.equal(csv.length, 3, 'header, one alert, and the final line end');
+  assert.match(csv[1], /,[0-9a-f]{16}$/, 'the alert id ends the row');
   assert.match(summary(d.stats(), 1), /^t1586: \d+ records read, .*; 1 alerts/);
+  d.free();
+});
+
+test('live mode: revisions in the order made, the closing one the offline alert', () => {
+  const offline = new Detector({ profile: 'seed' });
+  offline.beginSource('signins.json');
+  const want = (offline.pushJsonl(seed) + offline.flushJsonl()).split('\n').filter(Boolean);
+  offline.free();
+  const d = new Detector({ profile: 'seed' });
+  d.setLive(true);
+  d.beginSource('signins.json');
+  const revs = [...d.push(seed), ...d.releaseHeld(), ...d.flush()];
+  assert.ok(revs.length > want.length, 'open revisions before the closing ones');
+  const last = new Map();
+  for (const a of revs) {
+    assert.equal(a.Revision, (last.get(a.AlertId)?.Revision ?? 0) + 1, 'numbered 1, 2, 3...');
+    last.set(a.AlertId, a);
+  }
+  const closed = [...last.values()].map((a) => {
+    assert.equal(a.Status, 'closed');
+    const { Revision, Status, ...rest } = a;
+    return JSON.stringify(rest);
+  });
+  assert.deepEqual(closed.sort(), want.map((l) => JSON.stringify(JSON.parse(l))).sort());
+  const stats = d.stats();
+  assert.equal(stats.live_revisions, revs.length);
+  assert.equal(stats.alerts, want.length);
+  const csv = formatCsv(revs.map((a) => JSON.stringify(a)).join('\n')).split('\r\n');
+  assert.match(csv[0], /,AlertId,Revision,Status$/);
+  assert.throws(() => { const o = new Detector(); o.setOrder('offline'); o.setLive(true); }, /live mode needs stream input order/);
   d.free();
 });

@@ -25,9 +25,13 @@
 use std::io::Read;
 
 fn main() {
-    const USAGE: &str =
-        "usage: native [--reader-only | --no-wait | --sort | --upto reorder|dedup|SIGNAL] FILE...";
+    const USAGE: &str = "usage: native [--live] [--reader-only | --no-wait | --sort | --upto reorder|dedup|SIGNAL] FILE...";
     let mut args: Vec<String> = std::env::args().skip(1).collect();
+    // Live mode (issue 41): revisions after every record.
+    let live = args.first().is_some_and(|a| a == "--live");
+    if live {
+        args.remove(0);
+    }
     let sort = args.first().is_some_and(|a| a == "--sort");
     if sort {
         args.remove(0);
@@ -55,6 +59,9 @@ fn main() {
     let mut d = t1586_detector::Detector::new(cfg);
     if sort {
         d.set_order(t1586_detector::Order::Sort).expect("sort");
+    }
+    if live {
+        d.set_live(true).expect("live");
     }
     let mut buf = vec![0u8; 256 * 1024];
     let mut alerts = 0usize;

@@ -72,11 +72,7 @@ impl Signal for Combined {
     fn observe(&mut self, _: &AuthEvent, _: &mut Ctx<'_>) {}
 
     fn observe_alert(&mut self, a: &Alert, ctx: &mut Ctx<'_>) {
-        // Attempts feed the score only through the alert of the success that follows them.
-        if a.detection_type == DETECTION.name
-            || a.user_principal_name == MULTIPLE
-            || super::is_attempt(&a.detection_type)
-        {
+        if !counts(a) {
             return;
         }
         let key = a.user_principal_name.to_lowercase();
@@ -92,6 +88,44 @@ impl Signal for Combined {
             |s, ctx| s.add(a, ctx),
         );
     }
+}
+
+/// Live mode: what combined risk would emit about `user` (lower-cased) if the input ended now,
+/// with the identity's open `alerts` added to what it has seen of the closed ones.
+pub(crate) fn speculate(tracker: &Combined, user: &str, alerts: &[Alert], ctx: &mut Ctx<'_>) {
+    let mut out = Vec::new();
+    let mut stats = crate::stats::Stats::default();
+    {
+        let mut spec = Ctx::new(ctx.cfg, ctx.m, &mut out, &mut stats, None);
+        spec.signal = ctx.signal;
+        spec.key = Some(user);
+        let mut state = tracker.get(user).cloned();
+        for a in alerts.iter().filter(|a| counts(a)) {
+            state
+                .get_or_insert_with(|| State {
+                    user: a.user_principal_name.as_str().into(),
+                    signals: BTreeMap::new(),
+                    episode: None,
+                    last: a.last_seen,
+                })
+                .add(a, &mut spec);
+        }
+        if let Some(mut state) = state {
+            state.finish(&mut spec);
+        }
+    }
+    let owner = crate::live::owner(ctx.signal, std::any::type_name::<State>(), user);
+    if let Some(live) = ctx.live.as_deref_mut() {
+        live.speculated(owner, out);
+    }
+}
+
+/// Whether an alert feeds combined risk: not its own, not about a source, not an attempt (an
+/// attempt counts only through the alert of the success that follows it).
+fn counts(a: &Alert) -> bool {
+    !(a.detection_type == DETECTION.name
+        || a.user_principal_name == MULTIPLE
+        || super::is_attempt(&a.detection_type))
 }
 
 /// `{"Signal": risk, ...}` in signal-name order (the map's own order).

@@ -178,6 +178,7 @@ macro_rules! signals_from_table {
                     if Reads::$reads.event(ev)
                         && let Some(s) = &mut self.$key
                     {
+                        ctx.signal = stringify!($key);
                         Signal::observe(s, ev, ctx);
                     }
                 )*
@@ -194,19 +195,22 @@ macro_rules! signals_from_table {
                     if Reads::$reads == Reads::Alerts
                         && let Some(s) = &mut self.$key
                     {
+                        ctx.signal = stringify!($key);
+                        ctx.reads_alerts = true;
                         s.observe_alert(a, ctx);
+                        ctx.reads_alerts = false;
                     }
                 )*
             }
 
-            /// `f` on each running signal: first those that read records, then (`alerts`) those
-            /// that read alerts.
-            fn each(&mut self, alerts: bool, mut f: impl FnMut(&mut dyn Stage)) {
+            /// `f` on each running signal (with its configuration key): first those that read
+            /// records, then (`alerts`) those that read alerts.
+            fn each(&mut self, alerts: bool, mut f: impl FnMut(&'static str, &mut dyn Stage)) {
                 $(
                     if (Reads::$reads == Reads::Alerts) == alerts
                         && let Some(s) = &mut self.$key
                     {
-                        f(s);
+                        f(stringify!($key), s);
                     }
                 )*
             }
@@ -294,6 +298,14 @@ pub(crate) struct Ctx<'a> {
     /// The earliest deadline scheduled during this call (lets [`Signals::advance`] skip the
     /// signals while nothing is due).
     pub earliest: Option<DateTime<Utc>>,
+    /// The running signal's configuration key (alert ids name it).
+    pub signal: &'static str,
+    /// The key of the tracker slot being run (alert ids name it; `None`: the alert's identity).
+    pub key: Option<&'a str>,
+    /// The running signal reads alerts, not records.
+    pub reads_alerts: bool,
+    /// Live mode: what each slot would emit if the input ended now ([`crate::live`]).
+    pub live: Option<&'a mut crate::live::Live>,
 }
 
 /// Configuration turned into fast lookups once (not part of snapshots: rebuilt from the config).
@@ -596,6 +608,44 @@ pub(crate) fn known_travel(ev: &AuthEvent, cfg: &Config) -> bool {
     })
 }
 
+impl<'a> Ctx<'a> {
+    /// A context for the engine's calls into the signals.
+    pub fn new(
+        cfg: &'a Config,
+        m: &'a Compiled,
+        out: &'a mut Vec<Alert>,
+        stats: &'a mut Stats,
+        live: Option<&'a mut crate::live::Live>,
+    ) -> Ctx<'a> {
+        Ctx {
+            cfg,
+            m,
+            out,
+            stats,
+            earliest: None,
+            signal: "",
+            key: None,
+            reads_alerts: false,
+            live,
+        }
+    }
+
+    /// This context, running the slot of `key` (copy `earliest` back afterwards).
+    pub fn keyed<'b>(&'b mut self, key: &'b str) -> Ctx<'b> {
+        Ctx {
+            cfg: self.cfg,
+            m: self.m,
+            out: &mut *self.out,
+            stats: &mut *self.stats,
+            earliest: self.earliest,
+            signal: self.signal,
+            key: Some(key),
+            reads_alerts: self.reads_alerts,
+            live: self.live.as_deref_mut(),
+        }
+    }
+}
+
 impl Ctx<'_> {
     pub fn window(&self) -> TimeDelta {
         secs(self.cfg.window_secs)
@@ -620,7 +670,9 @@ impl Ctx<'_> {
         if detection.attempt {
             ep.details.insert("Stage".into(), "attempt".into());
         }
-        let alert = ep.into_alert(detection, risk, time, self.cfg, self.stats);
+        let id = crate::alert::alert_id(self.signal, self.key.unwrap_or(&ep.user), ep.first);
+        let mut alert = ep.into_alert(detection, risk, time, self.cfg, self.stats);
+        alert.alert_id = id;
         self.out.push(alert);
     }
 }
@@ -859,12 +911,15 @@ impl Episode {
             profile: cfg.profile.name().to_string(),
             detector_version: crate::VERSION.to_string(),
             details: self.details,
+            alert_id: String::new(),
+            revision: None,
+            status: None,
         }
     }
 }
 
 /// Per-identity state of one signal.
-pub(crate) trait IdState {
+pub(crate) trait IdState: Clone {
     /// The earliest event time at which something must happen (a window closes, state expires).
     fn next_deadline(&self, ctx: &Ctx<'_>) -> Option<DateTime<Utc>>;
     /// Close and expire whatever is due at `now`.
@@ -875,6 +930,12 @@ pub(crate) trait IdState {
     fn is_empty(&self) -> bool;
     /// Most recent event time seen, for least-recently-seen eviction.
     fn last_seen(&self) -> DateTime<Utc>;
+    /// Live mode: emit what [`finish`](IdState::finish) would emit now, leaving the state as it
+    /// is ([`crate::live`]). States that hold records which cannot become an alert at the end
+    /// skip copying them.
+    fn speculate(&self, ctx: &mut Ctx<'_>) {
+        self.clone().finish(ctx);
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -925,6 +986,7 @@ impl std::borrow::Borrow<str> for Key {
 /// (copied when kept).
 pub(crate) trait TrackerKey {
     fn key(&self) -> Key;
+    fn text(&self) -> &str;
     fn find<'m, S>(&self, slots: &'m mut FxHashMap<Key, Slot<S>>) -> Option<&'m mut Slot<S>>;
     fn remove<S>(&self, slots: &mut FxHashMap<Key, Slot<S>>);
 }
@@ -932,6 +994,9 @@ pub(crate) trait TrackerKey {
 impl TrackerKey for Shared<str> {
     fn key(&self) -> Key {
         Key(self.clone())
+    }
+    fn text(&self) -> &str {
+        self
     }
     fn find<'m, S>(&self, slots: &'m mut FxHashMap<Key, Slot<S>>) -> Option<&'m mut Slot<S>> {
         slots.get_mut(&Key(self.clone()))
@@ -944,6 +1009,9 @@ impl TrackerKey for Shared<str> {
 impl TrackerKey for str {
     fn key(&self) -> Key {
         Key(Shared::from(self))
+    }
+    fn text(&self) -> &str {
+        self
     }
     fn find<'m, S>(&self, slots: &'m mut FxHashMap<Key, Slot<S>>) -> Option<&'m mut Slot<S>> {
         slots.get_mut(self)
@@ -996,10 +1064,33 @@ impl<S: IdState> Tracker<S> {
                 })
             }
         };
-        f(&mut slot.state, ctx);
+        let mut inner = ctx.keyed(key.text());
+        f(&mut slot.state, &mut inner);
+        ctx.earliest = inner.earliest;
         Self::reschedule(&mut self.deadlines, key, slot, ctx);
+        Self::speculate(&slot.state, key.text(), ctx);
         if slot.state.is_empty() {
             key.remove(&mut self.slots);
+        }
+    }
+
+    /// Live mode: tell [`crate::live::Live`] what the slot of `key` would emit if the input
+    /// ended now (signals that read alerts are speculated apart, from the open alerts).
+    fn speculate(state: &S, key: &str, ctx: &mut Ctx<'_>) {
+        if ctx.live.is_none() || ctx.reads_alerts {
+            return;
+        }
+        let mut out = Vec::new();
+        let mut stats = Stats::default();
+        if !state.is_empty() {
+            let mut spec = Ctx::new(ctx.cfg, ctx.m, &mut out, &mut stats, None);
+            spec.signal = ctx.signal;
+            spec.key = Some(key);
+            state.speculate(&mut spec);
+        }
+        let owner = crate::live::owner(ctx.signal, std::any::type_name::<S>(), key);
+        if let Some(live) = ctx.live.as_deref_mut() {
+            live.speculated(owner, out);
         }
     }
 
@@ -1045,8 +1136,11 @@ impl<S: IdState> Tracker<S> {
                 continue;
             };
             slot.due = None;
-            slot.state.on_deadline(now, ctx);
+            let mut inner = ctx.keyed(&key);
+            slot.state.on_deadline(now, &mut inner);
+            ctx.earliest = inner.earliest;
             Self::reschedule(&mut self.deadlines, &key, slot, ctx);
+            Self::speculate(&slot.state, &key, ctx);
             if slot.state.is_empty() {
                 key.remove(&mut self.slots);
             }
@@ -1059,7 +1153,7 @@ impl<S: IdState> Tracker<S> {
         crate::order::sort(&mut keys);
         for k in keys {
             if let Some(mut slot) = self.slots.remove(&*k) {
-                slot.state.finish(ctx);
+                slot.state.finish(&mut ctx.keyed(&k));
             }
         }
         self.deadlines.clear();
@@ -1079,7 +1173,7 @@ impl<S: IdState> Tracker<S> {
                 if let Some(d) = slot.due {
                     self.deadlines.remove(&(d, k.clone()));
                 }
-                slot.state.finish(ctx);
+                slot.state.finish(&mut ctx.keyed(&k));
                 ctx.stats.cap("max_identities");
             }
         }
@@ -1103,9 +1197,17 @@ impl Signals {
             return;
         }
         let start = ctx.out.len();
-        self.each(false, |t| t.advance_dyn(now, ctx));
+        self.each(false, |k, t| {
+            ctx.signal = k;
+            t.advance_dyn(now, ctx)
+        });
         self.correlate(start, ctx);
-        self.each(true, |t| t.advance_dyn(now, ctx));
+        ctx.reads_alerts = true;
+        self.each(true, |k, t| {
+            ctx.signal = k;
+            t.advance_dyn(now, ctx)
+        });
+        ctx.reads_alerts = false;
         self.due = Some(self.first_due().unwrap_or(DateTime::<Utc>::MAX_UTC));
         ctx.earliest = None;
     }
@@ -1113,9 +1215,29 @@ impl Signals {
     pub fn finish(&mut self, ctx: &mut Ctx<'_>) {
         self.due = None;
         let start = ctx.out.len();
-        self.each(false, |t| t.finish_dyn(ctx));
+        self.each(false, |k, t| {
+            ctx.signal = k;
+            t.finish_dyn(ctx)
+        });
         self.correlate(start, ctx);
-        self.each(true, |t| t.finish_dyn(ctx));
+        ctx.reads_alerts = true;
+        self.each(true, |k, t| {
+            ctx.signal = k;
+            t.finish_dyn(ctx)
+        });
+        ctx.reads_alerts = false;
+    }
+
+    /// Live mode: speculate combined risk for these identities (lower-cased) and their open
+    /// alerts ([`crate::live`]).
+    pub fn speculate_combined(&self, users: Vec<(String, Vec<Alert>)>, ctx: &mut Ctx<'_>) {
+        let Some(c) = &self.combined_risk else {
+            return;
+        };
+        ctx.signal = "combined_risk";
+        for (user, alerts) in users {
+            combined::speculate(c, &user, &alerts, ctx);
+        }
     }
 
     /// Feed alerts emitted since `start` to the signals that read alerts.

@@ -84,7 +84,7 @@ pub(crate) trait Run {
 ///
 /// Serialized as its fields in this order; `Own` = `()` writes nothing, so a signal with no own
 /// state is `(label, run, alert, last)`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize)]
 #[serde(bound = "")]
 pub(crate) struct State<K: Run> {
     /// The key as alerts show it: the identity as first written, or the source.
@@ -93,6 +93,18 @@ pub(crate) struct State<K: Run> {
     episode: Option<Box<Episode>>,
     own: K::Own,
     last: DateTime<Utc>,
+}
+
+impl<K: Run> Clone for State<K> {
+    fn clone(&self) -> Self {
+        State {
+            label: self.label.clone(),
+            recent: self.recent.clone(),
+            episode: self.episode.clone(),
+            own: self.own.clone(),
+            last: self.last,
+        }
+    }
 }
 
 impl<K: Run> State<K> {
@@ -248,6 +260,22 @@ impl<K: Run> IdState for State<K> {
 
     fn last_seen(&self) -> DateTime<Utc> {
         self.last
+    }
+
+    /// The run never becomes an alert at the end of input: only the open alert and the own
+    /// state are copied (nothing at all when neither holds anything).
+    fn speculate(&self, ctx: &mut Ctx<'_>) {
+        if self.episode.is_none() && K::own_is_empty(&self.own) {
+            return;
+        }
+        State::<K> {
+            label: self.label.clone(),
+            recent: VecDeque::new(),
+            episode: self.episode.clone(),
+            own: self.own.clone(),
+            last: self.last,
+        }
+        .finish(ctx);
     }
 }
 
