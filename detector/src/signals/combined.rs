@@ -14,7 +14,9 @@
 //! evidence combine, none can reach certainty alone, and two 60s give 84, a 75 and an 80 give 95.
 //! `Details.Signals` lists the contributing types and risks; `FailureCount`/`SuccessCount`, IPs and
 //! countries count the distinct records in the contributing alerts' evidence (each listed at most
-//! `max_evidence` records, so on large alerts they are lower bounds); apps are the union.
+//! `max_evidence` records, so on large alerts they are lower bounds); apps are the union. The
+//! evidence of a lone alert is kept while that alert is remembered: its partner's alert comes when
+//! its own window closes, often more than a window after the first one began.
 //!
 //! Anchors: Entra ID Protection's aggregate user risk; the "risk-based alerting" pattern (Splunk RBA);
 //! MITRE ATT&CK T1586, T1078.
@@ -141,19 +143,29 @@ fn signal_risks(
 }
 
 impl State {
+    /// Enough distinct detection types for a combined alert.
+    fn enough(&self, ctx: &Ctx<'_>) -> bool {
+        self.signals.len() as u64 >= u64::from(ctx.cfg.combined_risk.min_signals)
+    }
+
     fn add(&mut self, a: &Alert, ctx: &mut Ctx<'_>) {
         let w = ctx.window();
         self.last = self.last.max(a.last_seen);
-        if self
-            .episode
-            .as_ref()
-            .is_some_and(|e| a.first_seen >= e.first + w)
+        if self.enough(ctx)
+            && self
+                .episode
+                .as_ref()
+                .is_some_and(|e| a.first_seen >= e.first + w)
         {
             self.close(ctx);
         }
-        // Forget signals that ended more than a window before this one began.
+        // Forget signals that ended more than a window before this one began; the evidence kept
+        // for them goes with the last of them.
         self.signals
             .retain(|_, (_, _, last)| *last + w > a.first_seen);
+        if self.signals.is_empty() {
+            self.episode = None;
+        }
         let e = self.signals.entry(a.detection_type.clone()).or_insert((
             a.risk_score,
             a.first_seen,
@@ -162,7 +174,7 @@ impl State {
         e.0 = e.0.max(a.risk_score);
         e.1 = e.1.min(a.first_seen);
         e.2 = e.2.max(a.last_seen);
-        let enough = self.signals.len() as u64 >= u64::from(ctx.cfg.combined_risk.min_signals);
+        let enough = self.enough(ctx);
         if !enough && self.episode.is_none() {
             // Remember the alert's evidence for when a second signal arrives.
             self.pending_evidence(a, ctx);
@@ -238,12 +250,19 @@ impl State {
 
 impl IdState for State {
     fn next_deadline(&self, ctx: &Ctx<'_>) -> Option<DateTime<Utc>> {
-        let ep = self.episode.as_ref().map(|e| e.first + ctx.window());
+        // An episode that does not qualify yet keeps its evidence while its signals are
+        // remembered: a second signal's alert comes when its own window closes, often more than a
+        // window after the first one began.
+        let ep = self
+            .episode
+            .as_ref()
+            .filter(|_| self.enough(ctx))
+            .map(|e| e.first + ctx.window());
         let exp = self.signals.values().map(|v| v.2 + ctx.window()).max();
         earliest([ep, exp])
     }
     fn on_deadline(&mut self, now: DateTime<Utc>, ctx: &mut Ctx<'_>) {
-        if ended(&self.episode, ctx, now) {
+        if self.enough(ctx) && ended(&self.episode, ctx, now) {
             self.close(ctx);
         }
         let w = ctx.window();
@@ -268,7 +287,7 @@ impl IdState for State {
 mod tests {
     use super::combine;
     use crate::config::Config;
-    use crate::signals::testkit::{ev, run};
+    use crate::signals::testkit::{asn_name, ev, run};
 
     #[test]
     fn formula() {
@@ -303,5 +322,30 @@ mod tests {
                 .collect(),
         );
         assert!(got.iter().all(|a| a.0 != "CompromisedIdentity"), "{got:?}");
+    }
+
+    #[test]
+    fn evidence_waits_for_the_second_signal_past_the_first_ones_window() {
+        // Stuffing from minute 0, a success from a hosting provider at minute 20: the stuffing
+        // alert comes when its window closes (a day after minute 0), the hosting alert a day after
+        // minute 20. The stuffing's records must still count in the combined alert (they were
+        // dropped at minute 1440, before the hosting alert came, up to commit ee39e0d).
+        let u = "victim@contoso.com";
+        let mut v: Vec<_> = (0..5).map(|i| ev(i, u, "50126", "203.0.113.5")).collect();
+        v.push(asn_name(ev(20, u, "0", "203.0.113.5"), "M247 Europe SRL"));
+        // Time moves on: past the stuffing's window, then past the hosting alert's.
+        v.push(ev(1445, "other@contoso.com", "0", "198.51.100.1"));
+        v.push(ev(1500, "other@contoso.com", "0", "198.51.100.1"));
+        let got = run(&Config::default(), v);
+        let c: Vec<_> = got
+            .iter()
+            .filter(|a| a.0 == "CompromisedIdentity")
+            .collect();
+        assert_eq!(c.len(), 1, "{got:?}");
+        assert_eq!(
+            (c[0].3, c[0].4),
+            (5, 1),
+            "failures and success counted: {got:?}"
+        );
     }
 }
