@@ -213,3 +213,78 @@ fn every_windows_recording_in_one_scan_gives_the_same_alerts_in_any_file_order()
     rotated.rotate_left(files.len() / 3);
     assert_eq!(scan(&rotated), want, "files rotated");
 }
+
+/// Issue 41: each real sample through live mode (a lateness window long enough to hold the whole
+/// file, so no record is late) ends in exactly the offline scan's alerts: the latest revision of
+/// each alert is closed and, without `Revision` and `Status`, byte for byte the offline alert.
+#[test]
+fn every_real_sample_through_live_mode_ends_in_the_offline_alerts() {
+    let table_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/real-samples.toml");
+    let table: toml::Value = toml::from_str(&std::fs::read_to_string(table_path).unwrap()).unwrap();
+    let Some(base) = shared() else {
+        eprintln!("note: ../shared/data is not present; skipping the real samples");
+        return;
+    };
+    let cfg = std::env::temp_dir().join(format!("t1586-live-{}.json", std::process::id()));
+    std::fs::write(&cfg, r#"{"live_lateness_secs": 3153600000}"#).unwrap();
+    let run = |path: &Path, profile: &str, live: bool| -> Vec<String> {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_t1586"));
+        cmd.args(["scan", "-q", "--format", "jsonl", "--profile", profile]);
+        if live {
+            cmd.arg("--live").arg("--config").arg(&cfg);
+        }
+        let out = cmd.arg(path).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(String::from)
+            .collect()
+    };
+    let (mut revisions, mut alerts, mut withdrawn) = (0, 0, 0);
+    for s in table["sample"].as_array().unwrap() {
+        let path = base.join(s["file"].as_str().unwrap());
+        for profile in ["default", "seed"] {
+            let offline = run(&path, profile, false);
+            let live = run(&path, profile, true);
+            revisions += live.len();
+            let mut latest = std::collections::BTreeMap::new();
+            for l in &live {
+                let v: serde_json::Value = serde_json::from_str(l).unwrap();
+                latest.insert(v["AlertId"].as_str().unwrap().to_string(), v);
+            }
+            let mut closed: Vec<String> = Vec::new();
+            for mut v in latest.into_values() {
+                match v["Status"].as_str() {
+                    Some("closed") => {}
+                    Some("withdrawn") => {
+                        withdrawn += 1;
+                        continue;
+                    }
+                    other => panic!("{}: an alert ends {other:?}", path.display()),
+                }
+                let o = v.as_object_mut().unwrap();
+                o.remove("Revision");
+                o.remove("Status");
+                closed.push(v.to_string());
+            }
+            let mut want: Vec<String> = offline
+                .iter()
+                .map(|l| {
+                    serde_json::from_str::<serde_json::Value>(l)
+                        .unwrap()
+                        .to_string()
+                })
+                .collect();
+            closed.sort();
+            want.sort();
+            alerts += want.len();
+            assert_eq!(closed, want, "{} ({profile})", path.display());
+        }
+    }
+    eprintln!("real samples live: {alerts} alerts, {revisions} revisions, {withdrawn} withdrawn");
+}
