@@ -25,18 +25,24 @@
 //!
 //! Live state (the open alerts) is part of snapshots.
 
-use indexmap::{IndexMap, IndexSet};
-use rustc_hash::{FxBuildHasher, FxHashMap};
+use rustc_hash::FxHashMap;
 
 use crate::alert::{Alert, Binary, BinaryRef, Status};
 use crate::event::FixedHash;
 use crate::stats::Stats;
 
-/// An open alert as snapshots hold it: id, revision, summary hash, owner, the alert.
-pub(crate) type Stored<A> = (String, u32, u64, Owner, A);
-
 /// Who speculated an alert: a signal's tracker and key ([`owner`]).
 pub(crate) type Owner = u64;
+
+/// An alert id as a number (ids are 16 hex digits: [`crate::alert::alert_id`]).
+type Id = u64;
+
+fn id_of(a: &Alert) -> Id {
+    u64::from_str_radix(&a.alert_id, 16).unwrap_or(0)
+}
+
+/// An open alert as snapshots hold it: revision, summary hash, owner, the alert.
+pub(crate) type Stored<A> = (u32, u64, Owner, A);
 
 /// The owner of alerts speculated from `signal`'s state of type `state` for `key`.
 pub(crate) fn owner(signal: &str, state: &str, key: &str) -> Owner {
@@ -47,6 +53,18 @@ pub(crate) fn owner(signal: &str, state: &str, key: &str) -> Owner {
     h.word(0xff);
     h.bytes(key.as_bytes());
     h.0
+}
+
+/// The identity an alert is about, lower-cased, and its hash; `None` for alerts that do not feed
+/// combined risk (its own, and those about a source).
+fn user_of(a: &Alert) -> Option<(u64, String)> {
+    if a.detection_type == COMBINED || a.user_principal_name == crate::signals::MULTIPLE {
+        return None;
+    }
+    let user = a.user_principal_name.to_lowercase();
+    let mut h = FixedHash(0x7573_6572);
+    h.bytes(user.as_bytes());
+    Some((h.0, user))
 }
 
 /// An alert sent and still open.
@@ -62,24 +80,26 @@ struct Open {
 /// What happened to an alert during the current step.
 #[derive(Debug, Clone)]
 struct Change {
+    id: Id,
     alert: Alert,
     status: Status,
     owner: Owner,
 }
 
-/// The open alerts, and the current step's changes.
+/// The open alerts, and the current step's changes (a step is one record: a handful of changes,
+/// kept in lists).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Live {
-    open: FxHashMap<String, Open>,
+    open: FxHashMap<Id, Open>,
     /// The ids each owner speculated last (sent or not yet).
-    owners: FxHashMap<Owner, Vec<String>>,
-    /// Lower-cased identity → ids of its open alerts (sent or not yet), for combined risk.
-    users: FxHashMap<String, IndexSet<String, FxBuildHasher>>,
-    step: IndexMap<String, Change, FxBuildHasher>,
+    owners: FxHashMap<Owner, Vec<Id>>,
+    /// Identity (hashed, lower-cased) → ids of its open alerts (sent or not yet), for combined risk.
+    users: FxHashMap<u64, Vec<Id>>,
+    step: Vec<Change>,
     /// Ids an owner stopped speculating during this step.
-    missing: IndexSet<String, FxBuildHasher>,
+    missing: Vec<Id>,
     /// Identities whose alerts changed during this step (for combined risk).
-    dirty: IndexSet<String, FxBuildHasher>,
+    dirty: Vec<(u64, String)>,
 }
 
 /// The detection type of combined risk, whose alerts do not feed combined risk.
@@ -88,87 +108,85 @@ const COMBINED: &str = crate::signals::combined::DETECTION.name;
 impl Live {
     /// `owner` now speculates exactly `alerts` (each with its id).
     pub fn speculated(&mut self, owner: Owner, alerts: Vec<Alert>) {
-        let before = if alerts.is_empty() {
+        let now: Vec<Id> = alerts.iter().map(id_of).collect();
+        let before = if now.is_empty() {
             match self.owners.remove(&owner) {
                 Some(b) => b,
                 None => return,
             }
         } else {
-            let ids: Vec<String> = alerts.iter().map(|a| a.alert_id.clone()).collect();
-            self.owners.insert(owner, ids).unwrap_or_default()
+            self.owners.insert(owner, now.clone()).unwrap_or_default()
         };
         for id in before {
-            if !alerts.iter().any(|a| a.alert_id == id) {
-                self.missing.insert(id);
+            if !now.contains(&id) && !self.missing.contains(&id) {
+                self.missing.push(id);
             }
         }
-        for a in alerts {
-            self.missing.shift_remove(&a.alert_id);
-            self.note(a, Status::Open, owner);
+        for (a, id) in alerts.into_iter().zip(now) {
+            self.missing.retain(|m| *m != id);
+            self.note(id, a, Status::Open, owner);
         }
     }
 
     /// A real alert (its window closed, or the input ended).
     pub fn close(&mut self, a: Alert) {
-        self.missing.shift_remove(&a.alert_id);
+        let id = id_of(&a);
+        self.missing.retain(|m| *m != id);
         let owner = self
             .step
-            .get(&a.alert_id)
+            .iter()
+            .find(|c| c.id == id)
             .map(|c| c.owner)
-            .or_else(|| self.open.get(&a.alert_id).map(|o| o.owner));
+            .or_else(|| self.open.get(&id).map(|o| o.owner));
         if let Some(ids) = owner.and_then(|o| self.owners.get_mut(&o)) {
-            ids.retain(|i| *i != a.alert_id);
+            ids.retain(|i| *i != id);
         }
-        self.note(a, Status::Closed, owner.unwrap_or(0));
+        self.note(id, a, Status::Closed, owner.unwrap_or(0));
     }
 
-    fn note(&mut self, a: Alert, status: Status, owner: Owner) {
-        if a.detection_type != COMBINED && a.user_principal_name != crate::signals::MULTIPLE {
-            let user = a.user_principal_name.to_lowercase();
-            let ids = self.users.entry(user.clone()).or_default();
+    fn note(&mut self, id: Id, alert: Alert, status: Status, owner: Owner) {
+        if let Some((user, name)) = user_of(&alert) {
+            let ids = self.users.entry(user).or_default();
+            ids.retain(|i| *i != id);
             if status == Status::Open {
-                ids.insert(a.alert_id.clone());
-            } else {
-                ids.shift_remove(&a.alert_id);
+                ids.push(id);
             }
-            self.dirty.insert(user);
+            if !self.dirty.iter().any(|d| d.0 == user) {
+                self.dirty.push((user, name));
+            }
         }
-        self.step.insert(
-            a.alert_id.clone(),
-            Change {
-                alert: a,
-                status,
-                owner,
-            },
-        );
+        let change = Change {
+            id,
+            alert,
+            status,
+            owner,
+        };
+        match self.step.iter_mut().find(|c| c.id == id) {
+            Some(c) => *c = change,
+            None => self.step.push(change),
+        }
     }
 
     /// Identities whose alerts changed in this step, with their open alerts (latest content), for
-    /// combined risk; the set is emptied.
+    /// combined risk; the list is emptied.
     pub fn take_dirty(&mut self) -> Vec<(String, Vec<Alert>)> {
         let dirty = std::mem::take(&mut self.dirty);
         dirty
             .into_iter()
-            .map(|user| {
-                let mut alerts: Vec<Alert> = self
+            .map(|(user, name)| {
+                let alerts: Vec<Alert> = self
                     .users
                     .get(&user)
                     .into_iter()
                     .flatten()
-                    .filter(|id| !self.missing.contains(*id))
-                    .filter_map(|id| match self.step.get(id) {
+                    .filter(|id| !self.missing.contains(id))
+                    .filter_map(|id| match self.step.iter().find(|c| c.id == *id) {
                         Some(c) if c.status == Status::Open => Some(c.alert.clone()),
                         Some(_) => None,
                         None => self.open.get(id).map(|o| o.alert.clone()),
                     })
                     .collect();
-                alerts.sort_by(|a, b| {
-                    a.first_seen
-                        .cmp(&b.first_seen)
-                        .then_with(|| a.detection_type.cmp(&b.detection_type))
-                        .then_with(|| a.alert_id.cmp(&b.alert_id))
-                });
-                (user, alerts)
+                (name, alerts)
             })
             .collect()
     }
@@ -179,16 +197,16 @@ impl Live {
         for id in std::mem::take(&mut self.missing) {
             if let Some(o) = self.open.get(&id) {
                 let (alert, owner) = (o.alert.clone(), o.owner);
-                self.note(alert, Status::Withdrawn, owner);
-            } else {
+                self.note(id, alert, Status::Withdrawn, owner);
+            } else if let Some(i) = self.step.iter().position(|c| c.id == id) {
                 // Never sent: forgotten.
-                if let Some(c) = self.step.shift_remove(&id) {
-                    self.forget_user(&c.alert);
-                }
+                let c = self.step.remove(i);
+                self.forget_user(id, &c.alert);
             }
         }
-        for (id, c) in std::mem::take(&mut self.step) {
-            let mut a = c.alert;
+        self.dirty.clear();
+        for c in std::mem::take(&mut self.step) {
+            let (id, mut a) = (c.id, c.alert);
             match c.status {
                 Status::Open => {
                     let summary = summary(&a);
@@ -224,7 +242,7 @@ impl Live {
                     a.revision = Some(revision);
                     if c.status == Status::Withdrawn {
                         stats.withdrawn_alerts += 1;
-                        self.forget_user(&a);
+                        self.forget_user(id, &a);
                         if let Some(ids) = self.owners.get_mut(&c.owner) {
                             ids.retain(|i| *i != id);
                         }
@@ -239,46 +257,37 @@ impl Live {
         self.users.retain(|_, ids| !ids.is_empty());
     }
 
-    fn forget_user(&mut self, a: &Alert) {
-        if let Some(ids) = self.users.get_mut(&a.user_principal_name.to_lowercase()) {
-            ids.shift_remove(&a.alert_id);
+    fn forget_user(&mut self, id: Id, a: &Alert) {
+        if let Some(ids) = user_of(a).and_then(|(u, _)| self.users.get_mut(&u)) {
+            ids.retain(|i| *i != id);
         }
     }
 
-    /// The state to keep in a snapshot (between steps: nothing of a step is pending).
+    /// The state to keep in a snapshot (between steps: nothing of a step is pending), in id order.
     pub fn snapshot(&self) -> Vec<Stored<BinaryRef<'_>>> {
-        let mut v: Vec<_> = self
+        let mut v: Vec<(Id, Stored<BinaryRef<'_>>)> = self
             .open
             .iter()
             .map(|(id, o)| {
                 (
-                    id.clone(),
-                    o.revision,
-                    o.summary,
-                    o.owner,
-                    BinaryRef::of(&o.alert),
+                    *id,
+                    (o.revision, o.summary, o.owner, BinaryRef::of(&o.alert)),
                 )
             })
             .collect();
-        v.sort_by(|a, b| a.0.cmp(&b.0));
-        v
+        v.sort_by_key(|x| x.0);
+        v.into_iter().map(|x| x.1).collect()
     }
 
     /// Back from [`Live::snapshot`].
-    pub fn restore(
-        open: Vec<(String, u32, u64, Owner, Binary)>,
-    ) -> Result<Live, serde_json::Error> {
+    pub fn restore(open: Vec<Stored<Binary>>) -> Result<Live, serde_json::Error> {
         let mut live = Live::default();
-        for (id, revision, summary, owner, a) in open {
+        for (revision, summary, owner, a) in open {
             let alert = a.into_alert()?;
-            live.owners.entry(owner).or_default().push(id.clone());
-            if alert.detection_type != COMBINED
-                && alert.user_principal_name != crate::signals::MULTIPLE
-            {
-                live.users
-                    .entry(alert.user_principal_name.to_lowercase())
-                    .or_default()
-                    .insert(id.clone());
+            let id = id_of(&alert);
+            live.owners.entry(owner).or_default().push(id);
+            if let Some((user, _)) = user_of(&alert) {
+                live.users.entry(user).or_default().push(id);
             }
             live.open.insert(
                 id,

@@ -281,3 +281,44 @@ fn live_delay_is_the_lateness_window() {
         eprintln!("| {t} | {n} | {max} | {end} |");
     }
 }
+
+/// An open alert that later records turn into something no offline scan reports ends withdrawn:
+/// six quick failures open a brute-force attempt; with the compromise rule asking for ten, the
+/// success that follows is a user who got in, and the attempt is over (offline: no alert).
+#[test]
+fn an_attempt_that_turns_out_a_mistyping_user_is_withdrawn() {
+    let cfg = Config::from_json(r#"{"failures_then_success":{"min_failures":10}}"#).unwrap();
+    let line = |min: u32, code: u32| {
+        format!(
+            r#"{{"createdDateTime":"2026-03-02T08:{min:02}:00Z","userPrincipalName":"pat@contoso.com","ipAddress":"198.51.100.7","status":{{"errorCode":{code}}},"id":"r{min}"}}"#
+        ) + "\n"
+    };
+    let mut input: String = (0..6).map(|m| line(m, 50126)).collect();
+    input.push_str(&line(8, 0));
+    input.push_str(&line(50, 0));
+    let mut offline = Detector::new(cfg.clone());
+    let mut want = offline.push(input.as_bytes());
+    want.extend(offline.flush());
+    assert!(want.is_empty(), "{want:?}");
+    let mut cfg = cfg;
+    cfg.live_lateness_secs = 0;
+    let mut d = Detector::new(cfg);
+    d.set_live(true).unwrap();
+    let mut got = d.push(input.as_bytes());
+    got.extend(d.flush());
+    let seen: Vec<(String, Option<u32>, Option<Status>)> = got
+        .iter()
+        .map(|a| (a.detection_type.clone(), a.revision, a.status))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("BruteForceAttempt".into(), Some(1), Some(Status::Open)),
+            ("BruteForceAttempt".into(), Some(2), Some(Status::Open)),
+            ("BruteForceAttempt".into(), Some(3), Some(Status::Withdrawn)),
+        ]
+    );
+    assert!(got.iter().all(|a| a.alert_id == got[0].alert_id));
+    assert_eq!(d.stats().withdrawn_alerts, 1);
+    assert_eq!(d.stats().alerts, 0, "a withdrawn alert is not an alert");
+}

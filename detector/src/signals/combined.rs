@@ -100,7 +100,6 @@ pub(crate) fn speculate(tracker: &Combined, user: &str, alerts: &[Alert], ctx: &
     {
         let mut spec = Ctx::new(ctx.cfg, ctx.m, &mut out, &mut stats, None);
         spec.signal = ctx.signal;
-        spec.key = Some(user);
         let mut state = tracker.get(user).cloned();
         for a in alerts.iter().filter(|a| counts(a)) {
             state
@@ -115,6 +114,7 @@ pub(crate) fn speculate(tracker: &Combined, user: &str, alerts: &[Alert], ctx: &
         if let Some(mut state) = state {
             state.finish(&mut spec);
         }
+        super::stamp(&mut spec, 0, user);
     }
     let owner = crate::live::owner(ctx.signal, std::any::type_name::<State>(), user);
     if let Some(live) = ctx.live.as_deref_mut() {

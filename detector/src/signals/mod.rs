@@ -300,8 +300,6 @@ pub(crate) struct Ctx<'a> {
     pub earliest: Option<DateTime<Utc>>,
     /// The running signal's configuration key (alert ids name it).
     pub signal: &'static str,
-    /// The key of the tracker slot being run (alert ids name it; `None`: the alert's identity).
-    pub key: Option<&'a str>,
     /// The running signal reads alerts, not records.
     pub reads_alerts: bool,
     /// Live mode: what each slot would emit if the input ended now ([`crate::live`]).
@@ -624,24 +622,8 @@ impl<'a> Ctx<'a> {
             stats,
             earliest: None,
             signal: "",
-            key: None,
             reads_alerts: false,
             live,
-        }
-    }
-
-    /// This context, running the slot of `key` (copy `earliest` back afterwards).
-    pub fn keyed<'b>(&'b mut self, key: &'b str) -> Ctx<'b> {
-        Ctx {
-            cfg: self.cfg,
-            m: self.m,
-            out: &mut *self.out,
-            stats: &mut *self.stats,
-            earliest: self.earliest,
-            signal: self.signal,
-            key: Some(key),
-            reads_alerts: self.reads_alerts,
-            live: self.live.as_deref_mut(),
         }
     }
 }
@@ -670,7 +652,8 @@ impl Ctx<'_> {
         if detection.attempt {
             ep.details.insert("Stage".into(), "attempt".into());
         }
-        let id = crate::alert::alert_id(self.signal, self.key.unwrap_or(&ep.user), ep.first);
+        // The id names the identity; a tracker names the key it tracks instead ([`stamp`]).
+        let id = crate::alert::alert_id(self.signal, &ep.user, ep.first);
         let mut alert = ep.into_alert(detection, risk, time, self.cfg, self.stats);
         alert.alert_id = id;
         self.out.push(alert);
@@ -1064,9 +1047,9 @@ impl<S: IdState> Tracker<S> {
                 })
             }
         };
-        let mut inner = ctx.keyed(key.text());
-        f(&mut slot.state, &mut inner);
-        ctx.earliest = inner.earliest;
+        let start = ctx.out.len();
+        f(&mut slot.state, ctx);
+        stamp(ctx, start, key.text());
         Self::reschedule(&mut self.deadlines, key, slot, ctx);
         Self::speculate(&slot.state, key.text(), ctx);
         if slot.state.is_empty() {
@@ -1080,18 +1063,12 @@ impl<S: IdState> Tracker<S> {
         if ctx.live.is_none() || ctx.reads_alerts {
             return;
         }
-        let mut out = Vec::new();
-        let mut stats = Stats::default();
-        if !state.is_empty() {
-            let mut spec = Ctx::new(ctx.cfg, ctx.m, &mut out, &mut stats, None);
-            spec.signal = ctx.signal;
-            spec.key = Some(key);
-            state.speculate(&mut spec);
-        }
-        let owner = crate::live::owner(ctx.signal, std::any::type_name::<S>(), key);
-        if let Some(live) = ctx.live.as_deref_mut() {
-            live.speculated(owner, out);
-        }
+        let run = |spec: &mut Ctx<'_>| {
+            if !state.is_empty() {
+                state.speculate(spec);
+            }
+        };
+        speculate_with(std::any::type_name::<S>(), key, &run, ctx);
     }
 
     fn reschedule<K: TrackerKey + ?Sized>(
@@ -1136,9 +1113,9 @@ impl<S: IdState> Tracker<S> {
                 continue;
             };
             slot.due = None;
-            let mut inner = ctx.keyed(&key);
-            slot.state.on_deadline(now, &mut inner);
-            ctx.earliest = inner.earliest;
+            let start = ctx.out.len();
+            slot.state.on_deadline(now, ctx);
+            stamp(ctx, start, &key);
             Self::reschedule(&mut self.deadlines, &key, slot, ctx);
             Self::speculate(&slot.state, &key, ctx);
             if slot.state.is_empty() {
@@ -1153,7 +1130,9 @@ impl<S: IdState> Tracker<S> {
         crate::order::sort(&mut keys);
         for k in keys {
             if let Some(mut slot) = self.slots.remove(&*k) {
-                slot.state.finish(&mut ctx.keyed(&k));
+                let start = ctx.out.len();
+                slot.state.finish(ctx);
+                stamp(ctx, start, &k);
             }
         }
         self.deadlines.clear();
@@ -1173,10 +1152,40 @@ impl<S: IdState> Tracker<S> {
                 if let Some(d) = slot.due {
                     self.deadlines.remove(&(d, k.clone()));
                 }
-                slot.state.finish(&mut ctx.keyed(&k));
+                let start = ctx.out.len();
+                slot.state.finish(ctx);
+                stamp(ctx, start, &k);
                 ctx.stats.cap("max_identities");
             }
         }
+    }
+}
+
+/// Give the alerts a tracker's slot emitted since `start` their [`Alert::alert_id`]: the signal,
+/// the key the tracker keys the slot by (an identity, or a source for alerts about many), and the
+/// window start.
+#[inline(never)]
+pub(crate) fn stamp(ctx: &mut Ctx<'_>, start: usize, key: &str) {
+    for a in &mut ctx.out[start..] {
+        a.alert_id = crate::alert::alert_id(ctx.signal, key, a.first_seen);
+    }
+}
+
+/// [`Tracker::speculate`]'s part that does not depend on the state type (once in the module, not
+/// once per state type).
+#[inline(never)]
+fn speculate_with(state: &str, key: &str, run: &dyn Fn(&mut Ctx<'_>), ctx: &mut Ctx<'_>) {
+    let mut out = Vec::new();
+    let mut stats = Stats::default();
+    {
+        let mut spec = Ctx::new(ctx.cfg, ctx.m, &mut out, &mut stats, None);
+        spec.signal = ctx.signal;
+        run(&mut spec);
+        stamp(&mut spec, 0, key);
+    }
+    let owner = crate::live::owner(ctx.signal, state, key);
+    if let Some(live) = ctx.live.as_deref_mut() {
+        live.speculated(owner, out);
     }
 }
 
