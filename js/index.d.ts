@@ -42,7 +42,7 @@ export interface Alert {
   DetectorVersion: string;
   /** Signal-specific facts; absent when empty (always in the seed profile). */
   Details?: Record<string, unknown>;
-  /** 16 hex digits, from the signal, the identity or source it tracks, and the window start: the
+  /** 16 hex digits, from the signal, the detection type, the identity or source it tracks, and the window start: the
    * same on every revision of a live alert and on the offline alert of the same records. */
   AlertId: string;
   /** Live mode (`setLive(true)`) only: 1 for an alert's first revision, one more for each later one. */

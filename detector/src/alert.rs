@@ -175,6 +175,10 @@ pub struct Alert {
     /// Live mode only: whether later records can still change the alert.
     #[serde(rename = "Status", default, skip_serializing_if = "Option::is_none")]
     pub status: Option<Status>,
+    /// The detection type the id is made with (its own, or for an attempt the compromise it would
+    /// become); only while the alert is being made.
+    #[serde(skip)]
+    pub(crate) id_as: &'static str,
 }
 
 /// Where a live alert stands ([`Alert::status`]).
@@ -191,12 +195,15 @@ pub enum Status {
     Withdrawn,
 }
 
-/// The [`Alert::alert_id`] of the alert a signal (its configuration key) raised about `subject`
-/// (the identity or source it tracks, as it keys them) for the window starting at `first`: 16
-/// hex digits of a fixed 64-bit hash, the same on every host.
-pub fn alert_id(signal: &str, subject: &str, first: DateTime<Utc>) -> String {
+/// The [`Alert::alert_id`] of the alert of detection type `detection` a signal (its configuration
+/// key) raised about `subject` (the identity or source it tracks, as it keys them) for the window
+/// starting at `first`: 16 hex digits of a fixed 64-bit hash, the same on every host. An attempt
+/// that a success would turn into a compromise is named by the compromise's type.
+pub fn alert_id(signal: &str, subject: &str, first: DateTime<Utc>, detection: &str) -> String {
     let mut h = crate::event::FixedHash(0x7431_3538_3661_6964);
     h.bytes(signal.as_bytes());
+    h.word(0xff);
+    h.bytes(detection.as_bytes());
     h.word(0xff);
     h.bytes(subject.as_bytes());
     h.word(first.timestamp() as u64);
@@ -330,6 +337,7 @@ impl Binary {
             alert_id: self.alert_id,
             revision: self.revision,
             status: self.status,
+            id_as: "",
         })
     }
 }

@@ -77,13 +77,63 @@ pub fn check_evtx(data: &[u8]) {
 
 fn check_pieces(sizes: &[usize], body: &[u8], format: Option<InputFormat>) {
     let whole = run(body, format, &[]);
+    let live = run_live(body, format, &[]);
     if !sizes.is_empty() {
         let split = run(body, format, sizes);
         assert_eq!(
             whole, split,
             "chunking changed the result (pieces {sizes:?})"
         );
+        assert_eq!(
+            live,
+            run_live(body, format, sizes),
+            "chunking changed the live revisions (pieces {sizes:?})"
+        );
     }
+}
+
+/// Live mode: every revision serializes, an alert's revisions are numbered 1, 2, 3... and none
+/// comes after its closing (or withdrawing) one, and nothing is left open at the end of input.
+fn run_live(body: &[u8], format: Option<InputFormat>, sizes: &[usize]) -> Vec<String> {
+    use std::collections::BTreeMap;
+    use t1586_detector::alert::Status;
+    let mut d = Detector::new(Config::default());
+    d.set_live(true).expect("stream order");
+    d.begin_source_as("fuzz-input", format);
+    let mut revs = Vec::new();
+    let mut rest = body;
+    let mut i = 0;
+    while !rest.is_empty() {
+        let n = if sizes.is_empty() {
+            rest.len()
+        } else {
+            sizes[i % sizes.len()].min(rest.len())
+        };
+        revs.extend(d.push(&rest[..n]));
+        rest = &rest[n..];
+        i += 1;
+    }
+    revs.extend(d.flush());
+    let mut last: BTreeMap<&str, (u32, Option<Status>)> = BTreeMap::new();
+    for a in &revs {
+        let (n, status) = last
+            .get(a.alert_id.as_str())
+            .copied()
+            .unwrap_or((0, Some(Status::Open)));
+        assert_eq!(
+            status,
+            Some(Status::Open),
+            "a revision after the end: {}",
+            a.to_json()
+        );
+        assert_eq!(a.revision, Some(n + 1), "numbering: {}", a.to_json());
+        last.insert(&a.alert_id, (n + 1, a.status));
+    }
+    assert!(
+        last.values().all(|(_, s)| *s != Some(Status::Open)),
+        "an alert left open at the end of input"
+    );
+    revs.iter().map(|a| a.to_json()).collect()
 }
 
 /// Any bytes through the CLI's input opening (gzip detected by its magic, as `t1586 scan` does),

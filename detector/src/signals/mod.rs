@@ -642,20 +642,28 @@ impl Ctx<'_> {
     }
 
     /// Emit `ep` as an alert of `detection` generated at `time`.
-    pub fn emit_at(
+    pub fn emit_at(&mut self, ep: Episode, detection: &Detection, risk: u32, time: DateTime<Utc>) {
+        self.emit_as(ep, detection, risk, time, detection.name);
+    }
+
+    /// [`emit_at`](Ctx::emit_at), with the alert id of an alert of detection type `id_as` (an
+    /// attempt takes the id of the compromise it would become).
+    pub fn emit_as(
         &mut self,
         mut ep: Episode,
         detection: &Detection,
         risk: u32,
         time: DateTime<Utc>,
+        id_as: &'static str,
     ) {
         if detection.attempt {
             ep.details.insert("Stage".into(), "attempt".into());
         }
         // The id names the identity; a tracker names the key it tracks instead ([`stamp`]).
-        let id = crate::alert::alert_id(self.signal, &ep.user, ep.first);
+        let id = crate::alert::alert_id(self.signal, &ep.user, ep.first, id_as);
         let mut alert = ep.into_alert(detection, risk, time, self.cfg, self.stats);
         alert.alert_id = id;
+        alert.id_as = id_as;
         self.out.push(alert);
     }
 }
@@ -897,6 +905,7 @@ impl Episode {
             alert_id: String::new(),
             revision: None,
             status: None,
+            id_as: "",
         }
     }
 }
@@ -1167,7 +1176,8 @@ impl<S: IdState> Tracker<S> {
 #[inline(never)]
 pub(crate) fn stamp(ctx: &mut Ctx<'_>, start: usize, key: &str) {
     for a in &mut ctx.out[start..] {
-        a.alert_id = crate::alert::alert_id(ctx.signal, key, a.first_seen);
+        a.alert_id = crate::alert::alert_id(ctx.signal, key, a.first_seen, a.id_as);
+        a.id_as = "";
     }
 }
 

@@ -316,6 +316,9 @@ pub const BRUTE_FORCE: Detection = Detection::attempt("BruteForceAttempt", &[T11
 pub(crate) struct AttemptRule {
     /// The attempt's detection type ([`BRUTE_FORCE`] for users).
     pub detection: &'static Detection,
+    /// The compromise it becomes when a success follows: the attempt's alert id is the
+    /// compromise's, so that in live mode the compromise revises the attempt.
+    pub becomes: &'static Detection,
     pub min: u32,
     pub window: TimeDelta,
     pub followed_within: TimeDelta,
@@ -409,6 +412,7 @@ macro_rules! failures_then_run {
                 let c = &ctx.cfg.$section;
                 $crate::signals::sequence::AttemptRule {
                     detection: &$attempt,
+                    becomes: &$detection,
                     min: c.attempt_min_failures,
                     window: $crate::signals::secs(c.attempt_window_secs),
                     followed_within: $crate::signals::secs(c.window_secs),
@@ -450,7 +454,8 @@ impl Attempt {
                 rule.min,
                 ep.ips.len(),
             );
-            ctx.emit(ep, rule.detection, risk);
+            let last = ep.last;
+            ctx.emit_as(*ep, rule.detection, risk, last, rule.becomes.name);
         }
     }
 

@@ -527,7 +527,7 @@ async function showDetail(i) {
   $('detail-title').textContent = `${a.DetectionType} — ${a.UserPrincipalName} (risk ${a.RiskScore})`;
   const dl = $('detail-fields');
   dl.replaceChildren();
-  for (const k of ['TimeGenerated', 'FirstSeen', 'LastSeen', 'FailureCount', 'SuccessCount', 'UniqueIPs', 'IPList', 'Apps', 'Countries', 'Mitre', 'Profile', 'DetectorVersion']) {
+  for (const k of ['AlertId', 'TimeGenerated', 'FirstSeen', 'LastSeen', 'FailureCount', 'SuccessCount', 'UniqueIPs', 'IPList', 'Apps', 'Countries', 'Mitre', 'Profile', 'DetectorVersion']) {
     const v = Array.isArray(a[k]) ? a[k].join(', ') : a[k];
     dl.append(el('dt', { text: k }), el('dd', { text: String(v ?? '') }));
   }
