@@ -175,7 +175,7 @@ struct Snapshot {
     seen_ids: Vec<(DateTime<Utc>, Shared<str>)>,
     identities: crate::identity::Identities,
     /// Live mode's open alerts (`None`: not live).
-    live: Option<Vec<crate::live::Stored<crate::alert::Binary>>>,
+    live: Option<crate::live::Snapshot<crate::alert::Binary>>,
 }
 
 impl Detector {
@@ -506,7 +506,7 @@ impl Detector {
             signals: &'a Signals,
             seen_ids: &'a crate::dedup::SeenIds,
             identities: &'a crate::identity::Identities,
-            live: Option<Vec<crate::live::Stored<crate::alert::BinaryRef<'a>>>>,
+            live: Option<crate::live::Snapshot<crate::alert::BinaryRef<'a>>>,
         }
         let snap = SnapshotRef {
             detector_version: crate::VERSION,

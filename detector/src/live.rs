@@ -20,6 +20,9 @@
 //!   reports (an attempt that turned out to be a user who mistyped once too few times for the
 //!   compromise rule, then got in; an alert whose window start moved) gets a last revision with
 //!   [`Status::Withdrawn`].
+//! * **Late records** (older than the lateness window allows) are processed when they come, and
+//!   can raise an alert that already ended again: it goes on from its last revision (open again,
+//!   then closed again; the last [`ENDED_KEPT`] ended alerts are remembered).
 //! * **Combined risk** reads other alerts: it is speculated after each record from the identity's
 //!   open alerts and what it has seen of the closed ones.
 //!
@@ -43,6 +46,9 @@ fn id_of(a: &Alert) -> Id {
 
 /// An open alert as snapshots hold it: revision, summary hash, owner, the alert.
 pub(crate) type Stored<A> = (u32, u64, Owner, A);
+
+/// Live state as snapshots hold it: the open alerts, the ended alerts' last revisions.
+pub(crate) type Snapshot<A> = (Vec<Stored<A>>, Vec<(u64, u32)>);
 
 /// The owner of alerts speculated from `signal`'s state of type `state` for `key`.
 pub(crate) fn owner(signal: &str, state: &str, key: &str) -> Owner {
@@ -100,7 +106,15 @@ pub(crate) struct Live {
     missing: Vec<Id>,
     /// Identities whose alerts changed during this step (for combined risk).
     dirty: Vec<(u64, String)>,
+    /// The last revision of recently ended alerts (at most [`ENDED_KEPT`], oldest forgotten
+    /// first): a record that arrives later than the lateness window can raise an ended alert
+    /// again, which then goes on from that revision.
+    ended: FxHashMap<Id, u32>,
+    ended_order: std::collections::VecDeque<Id>,
 }
+
+/// How many ended alerts' last revisions are remembered.
+pub(crate) const ENDED_KEPT: usize = 4096;
 
 /// The detection type of combined risk, whose alerts do not feed combined risk.
 const COMBINED: &str = crate::signals::combined::DETECTION.name;
@@ -223,22 +237,27 @@ impl Live {
                             o.revision
                         }
                         None => {
+                            let revision = self.ended.remove(&id).map_or(1, |r| r + 1);
                             self.open.insert(
                                 id,
                                 Open {
                                     alert: a.clone(),
-                                    revision: 1,
+                                    revision,
                                     summary,
                                     owner: c.owner,
                                 },
                             );
-                            1
+                            revision
                         }
                     };
                     a.revision = Some(revision);
                 }
                 Status::Closed | Status::Withdrawn => {
-                    let revision = self.open.remove(&id).map_or(1, |o| o.revision + 1);
+                    let revision = match self.open.remove(&id) {
+                        Some(o) => o.revision + 1,
+                        None => self.ended.get(&id).map_or(1, |r| r + 1),
+                    };
+                    self.remember_ended(id, revision);
                     a.revision = Some(revision);
                     if c.status == Status::Withdrawn {
                         stats.withdrawn_alerts += 1;
@@ -257,14 +276,26 @@ impl Live {
         self.users.retain(|_, ids| !ids.is_empty());
     }
 
+    fn remember_ended(&mut self, id: Id, revision: u32) {
+        if self.ended.insert(id, revision).is_none() {
+            self.ended_order.push_back(id);
+            if self.ended_order.len() > ENDED_KEPT
+                && let Some(old) = self.ended_order.pop_front()
+            {
+                self.ended.remove(&old);
+            }
+        }
+    }
+
     fn forget_user(&mut self, id: Id, a: &Alert) {
         if let Some(ids) = user_of(a).and_then(|(u, _)| self.users.get_mut(&u)) {
             ids.retain(|i| *i != id);
         }
     }
 
-    /// The state to keep in a snapshot (between steps: nothing of a step is pending), in id order.
-    pub fn snapshot(&self) -> Vec<Stored<BinaryRef<'_>>> {
+    /// The state to keep in a snapshot (between steps: nothing of a step is pending): the open
+    /// alerts in id order, and the ended ones' last revisions, oldest first.
+    pub fn snapshot(&self) -> Snapshot<BinaryRef<'_>> {
         let mut v: Vec<(Id, Stored<BinaryRef<'_>>)> = self
             .open
             .iter()
@@ -276,12 +307,20 @@ impl Live {
             })
             .collect();
         v.sort_by_key(|x| x.0);
-        v.into_iter().map(|x| x.1).collect()
+        let ended = self
+            .ended_order
+            .iter()
+            .map(|id| (*id, self.ended.get(id).copied().unwrap_or(0)))
+            .collect();
+        (v.into_iter().map(|x| x.1).collect(), ended)
     }
 
     /// Back from [`Live::snapshot`].
-    pub fn restore(open: Vec<Stored<Binary>>) -> Result<Live, serde_json::Error> {
+    pub fn restore((open, ended): Snapshot<Binary>) -> Result<Live, serde_json::Error> {
         let mut live = Live::default();
+        for (id, revision) in ended {
+            live.remember_ended(id, revision);
+        }
         for (revision, summary, owner, a) in open {
             let alert = a.into_alert()?;
             let id = id_of(&alert);

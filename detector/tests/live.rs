@@ -322,3 +322,46 @@ fn an_attempt_that_turns_out_a_mistyping_user_is_withdrawn() {
     assert_eq!(d.stats().withdrawn_alerts, 1);
     assert_eq!(d.stats().alerts, 0, "a withdrawn alert is not an alert");
 }
+
+/// A record older than the lateness window allows is processed when it comes; when it raises an
+/// alert that already ended again (same signal, identity, type and window start), that alert goes
+/// on from its last revision instead of starting over at 1.
+#[test]
+fn a_late_record_raises_an_ended_alert_again_from_its_last_revision() {
+    let line = |time: &str, id: &str| {
+        format!(
+            r#"{{"createdDateTime":"{time}","userPrincipalName":"pat@contoso.com","ipAddress":"185.220.101.4","status":{{"errorCode":0}},"autonomousSystemNumber":9009,"id":"{id}"}}"#
+        ) + "\n"
+    };
+    let mut d = Detector::new(Config::default());
+    d.set_live(true).unwrap();
+    let mut got = d.push(line("2026-03-02T08:00:00Z", "a").as_bytes());
+    // A day and more later: the hosting alert's window has ended.
+    got.extend(d.push(line("2026-03-03T09:00:00Z", "b").as_bytes()));
+    got.extend(d.push(line("2026-03-03T09:02:00Z", "c").as_bytes()));
+    // Late: a record of the first one's second.
+    got.extend(d.push(line("2026-03-02T08:00:00Z", "d").as_bytes()));
+    got.extend(d.flush());
+    let first = got
+        .iter()
+        .find(|a| a.detection_type == "SuspiciousInfrastructure")
+        .unwrap()
+        .alert_id
+        .clone();
+    let revs: Vec<(Option<u32>, Option<Status>)> = got
+        .iter()
+        .filter(|a| a.alert_id == first)
+        .map(|a| (a.revision, a.status))
+        .collect();
+    assert_eq!(
+        revs,
+        [
+            (Some(1), Some(Status::Open)),
+            (Some(2), Some(Status::Closed)),
+            (Some(3), Some(Status::Open)),
+            (Some(4), Some(Status::Closed)),
+        ],
+        "{got:#?}"
+    );
+    assert_eq!(d.stats().late_events, 1);
+}
