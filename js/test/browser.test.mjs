@@ -230,7 +230,7 @@ test('sorting, filters, CSV export and the configuration panel', async () => {
   assert.ok((await risks()).every((x) => x >= 90));
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-csv')]);
   const csv = readFileSync(await download.path(), 'utf8').trim().split('\r\n');
-  assert.equal(csv[0], 'TimeGenerated,UserPrincipalName,DetectionType,RiskScore,FailureCount,SuccessCount,UniqueIPs,IPList,Apps,Countries,FirstSeen,LastSeen,Mitre,Profile');
+  assert.equal(csv[0], 'TimeGenerated,UserPrincipalName,DetectionType,RiskScore,FailureCount,SuccessCount,UniqueIPs,IPList,Apps,Countries,FirstSeen,LastSeen,Mitre,Profile,AlertId');
   assert.equal(csv.length - 1, r.length, 'CSV exports every alert');
   // Settings survive a reload (local storage); the seed profile then gives the seed's view.
   await page.click('#config-panel summary');
