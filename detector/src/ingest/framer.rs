@@ -356,11 +356,17 @@ impl Framer {
                         // of a record's bytes are string contents.
                         if self.in_str && !self.esc && !self.junk {
                             let rest = &data[j..];
-                            let run = find_string_stop(rest).unwrap_or(rest.len());
-                            if run > 0
-                                && (!self.recording
-                                    || self.buf.len() + (j - self.seg) + run <= self.max_record)
-                            {
+                            let mut run = find_string_stop(rest).unwrap_or(rest.len());
+                            if self.recording {
+                                // Up to the size limit at once; the byte path rejects the byte
+                                // past it (one byte at a time there, with this scan of the rest
+                                // repeated for each, was quadratic in a long string).
+                                let room = self
+                                    .max_record
+                                    .saturating_sub(self.buf.len() + (j - self.seg));
+                                run = run.min(room);
+                            }
+                            if run > 0 {
                                 // A recorded run stays in `data` (see `seg`).
                                 if self.key_capture {
                                     // As the byte path does: keep up to KEY_CAP + 1 bytes of a key.
@@ -1278,6 +1284,34 @@ mod tests {
                 1,
                 String::new()
             )]
+        );
+    }
+
+    /// A string far past the limit in one chunk (a pipeline engine's single record, a browser's
+    /// whole file): rejected at the limit, then the next record read. The byte path used to
+    /// rescan the rest of the chunk for every byte between the string's start and the limit:
+    /// a 5 MB record in one push took minutes.
+    #[test]
+    fn oversize_string_in_one_chunk_rejected_and_next_kept() {
+        let mut f = Framer::new(4 << 20);
+        let mut out = Vec::new();
+        let big = format!("{{\"log\":\"{}\"}}\n{{\"b\":1}}\n", "x".repeat(12 << 20));
+        let mut sink = |fr: Frame<'_>| {
+            out.push((fr.kind, fr.line, fr.bytes.len()));
+            true
+        };
+        f.push(big.as_bytes(), &mut sink);
+        f.finish(&mut sink);
+        assert_eq!(
+            out,
+            vec![
+                (
+                    FrameKind::Reject("record larger than limits.max_record_bytes"),
+                    1,
+                    0
+                ),
+                (FrameKind::Json, 2, 7)
+            ]
         );
     }
 
