@@ -731,6 +731,33 @@ impl Core {
             reorder.take_first(&mut |ev| self.process(ev));
         }
         self.reorder = reorder;
+        // Live: every event up to the watermark has been processed and any older one from now
+        // on is late, so windows that end by it close now — not when the next event is
+        // processed, which a filter that only runs per record may never see.
+        if self.live.is_some()
+            && let Some(w) = release_before
+            && self.clock.is_some_and(|c| c < w)
+        {
+            self.advance_live(w);
+        }
+    }
+
+    /// Live mode: move the clock to `now` without an event, closing what it makes final.
+    fn advance_live(&mut self, now: DateTime<Utc>) {
+        self.clock = Some(now);
+        let Some(live) = self.live.as_deref_mut() else {
+            return;
+        };
+        let mut real = Vec::new();
+        let mut ctx = Ctx::new(
+            &self.cfg,
+            &self.compiled,
+            &mut real,
+            &mut self.stats,
+            Some(live),
+        );
+        self.signals.advance(now, &mut ctx);
+        self.end_step(real);
     }
 
     /// Write the held events out as a sorted run for the host to store.

@@ -365,3 +365,44 @@ fn a_late_record_raises_an_ended_alert_again_from_its_last_revision() {
     );
     assert_eq!(d.stats().late_events, 1);
 }
+
+/// A record past every window and the lateness closes every alert by itself: no later record and
+/// no flush needed (what a host that only runs per record, like the Fluent Bit filter, relies on).
+/// The watermark — the newest time less the lateness — closes the windows that end by it.
+#[test]
+fn a_record_past_every_window_closes_every_alert_without_a_flush() {
+    for case in cases() {
+        let name = case.file_name().unwrap().to_string_lossy().into_owned();
+        let cfg = Config::from_json(&config(&case)).unwrap();
+        let evs = events(&case, &cfg);
+        let Some(last) = evs.last() else { continue };
+        let mut d = Detector::new(cfg.clone());
+        d.set_live(true).unwrap();
+        let mut got: BTreeMap<String, Alert> = BTreeMap::new();
+        for e in &evs {
+            for a in d.push_event(e.clone()) {
+                got.insert(a.alert_id.clone(), a);
+            }
+        }
+        let mut closing = last.clone();
+        closing.time += chrono::TimeDelta::days(400);
+        closing.identity = "closing@t1586.invalid".into();
+        closing.identity_key = "closing@t1586.invalid".into();
+        closing.record.record_id = None;
+        for a in d.push_event(closing) {
+            got.insert(a.alert_id.clone(), a);
+        }
+        let mut want: Vec<String> = offline(&cfg, &evs).iter().map(bare).collect();
+        want.sort();
+        let mut have: Vec<String> = got
+            .values()
+            .filter(|a| a.status != Some(Status::Withdrawn))
+            .map(|a| {
+                assert_eq!(a.status, Some(Status::Closed), "{name}: {}", a.to_json());
+                bare(a)
+            })
+            .collect();
+        have.sort();
+        assert_eq!(have, want, "{name}");
+    }
+}
