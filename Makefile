@@ -8,7 +8,7 @@ WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/{getline; gsub(/"
 T1586_SHARED_DATA ?= $(abspath $(firstword $(wildcard ../shared/data $(shell git config --get remote.origin.url 2>/dev/null)/../shared/data)))
 export T1586_SHARED_DATA
 
-.PHONY: demo test setup setup-rust setup-js setup-browser wasm js-build web rust-test rules-check js-test lint conformance clean
+.PHONY: demo test setup setup-rust setup-js setup-debian wasm js-build web rust-test rules-check js-test lint conformance clean
 
 ## Install what is missing, build the CLI and scan the bundled demo.
 demo: setup-rust
@@ -19,7 +19,7 @@ demo: setup-rust
 test: setup lint rust-test rules-check js-test
 	@echo "all tests passed"
 
-setup: setup-rust setup-js setup-browser
+setup: setup-rust setup-js setup-debian
 
 setup-rust:
 	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
@@ -30,14 +30,19 @@ setup-js: setup-rust
 	@command -v wasm-pack >/dev/null || cargo install wasm-pack
 	@command -v node >/dev/null || { echo "node is required (apt-get install nodejs npm)"; exit 1; }
 
-# Debian's Chromium for the browser tests (playwright-core drives it; no browser download).
-setup-browser:
-	@test -x /usr/bin/chromium || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
+# From Debian, in one apt-get run: Chromium for the browser tests (playwright-core drives it; no
+# browser download); xz and the libraries of the real Fluent Bit the plugin tests run
+# (../shared/engines/fluent-bit/README.md).
+DEBIAN_PACKAGES := chromium xz-utils libsqlite3-0 libssl3 libyaml-0-2
+setup-debian:
+	@missing=$$(for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y $$missing; fi
 
 lint:
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets --release -- -D warnings
 	cargo clippy -p t1586-detector --features abi --target wasm32-unknown-unknown --release -- -D warnings
+	cargo clippy -p t1586-fluent-bit --target wasm32-unknown-unknown --release -- -D warnings
 	cargo clippy -p t1586-detector --features sync --all-targets --release -- -D warnings
 
 # `t1586 rules` through the languages' own parsers from PyPI (EQL: Elastic's `eql`; ES|QL:
@@ -68,7 +73,7 @@ js-build: setup-js
 web: js-build
 	cd js && npm ci --no-audit --no-fund && node web/build.mjs
 
-js-test: web setup-browser
+js-test: web setup-debian
 	cd js && npm test
 
 clean:

@@ -35,7 +35,7 @@ const REPS = Number(process.env.BENCH_REPS ?? 3);
 
 for (const [what, path] of [['the CLI', CLI], ['the page', PAGE], ['Chromium', CHROMIUM]]) {
   if (!existsSync(path)) {
-    console.error(`${what} is missing: ${path} (cargo build --release -p t1586; make js-build; make setup-browser)`);
+    console.error(`${what} is missing: ${path} (cargo build --release -p t1586; make js-build; make setup-debian)`);
     process.exit(2);
   }
 }

@@ -13,6 +13,10 @@
 # BENCH_RSS_10M=1 also runs the CLI on 10x the events (the same users over 10x the days) to compare peak RSS.
 # BENCH_REVERSED=1 also runs the CLI and Node on the same file newest first (sorted: temporary files),
 #   and with BENCH_RSS_10M=1 the CLI on the 10x file newest first (peak RSS must stay bounded).
+# BENCH_FLUENT_BIT=1 also times the Fluent Bit filter module on the same file, records/s: in the
+#   wasmtime host that calls it as Fluent Bit does (fluent-bit-host, both modes), against the CLI's
+#   live scan; and inside the real Fluent Bit (target/fluent-bit, see host/tests/fluent_bit.rs) when
+#   it is there, tail -> wasm filter -> file with exit_on_eof (its JSON parsing and shutdown included).
 # BENCH_EVTX=DIR also times the EVTX folder bench/evtx-folder.py builds from DIR (../shared/data):
 #   the CLI (offline: sorted, and --live), the native reader and detector, records/s and MB/s.
 set -euo pipefail
@@ -129,6 +133,68 @@ if [ "${BENCH_RSS_10M:-}" = 1 ]; then
     out=$( { /usr/bin/time -f "%e %M" ./target/release/t1586 scan -q --format jsonl "$work/b/reversed.jsonl" >/dev/null; } 2>&1 | tail -1 )
     echo "wasmtime CLI at 10x events newest first: $(( ${out#* } / 1024 )) MB peak RSS in ${out% *} s (sorted through temporary files)"
   fi
+fi
+if [ "${BENCH_FLUENT_BIT:-}" = 1 ]; then
+  ./target/release/t1586 plugin fluent-bit -o "$work/fb.wasm" 2>/dev/null
+  fbline() { # fbline NAME SECS RSS_KB REVISIONS
+    awk -v n="$1" -v s="$2" -v k="$3" -v b="$bytes" -v r="$records" -v v="$4" \
+      'BEGIN{printf "%-28s %7.2f s %10.0f records/s %8.1f MB/s %8.1f MB peak RSS %8d revisions\n", n, s, r/s, b/1e6/s, k/1024, v}'
+  }
+  timed() { # timed OUTFILE CMD...: "SECS RSS_KB", stdout to OUTFILE
+    local out=$1; shift
+    { /usr/bin/time -f "%e %M" "$@" >"$out"; } 2>&1 | tail -1
+  }
+  # The host compiles the module each run (the CLI's module cache is warm): one record alone.
+  head -1 "$file" > "$work/one.jsonl"
+  t=$(timed /dev/null ./target/release/fluent-bit-host "$work/one.jsonl")
+  echo "fluent-bit-host, one record (compiling the module): ${t% *} s"
+  for rep in $(seq "$REPS"); do
+    t=$(timed /dev/null ./target/release/fluent-bit-host --native "$file")
+    fbline "filter natively (round $rep)" ${t% *} ${t#* } "$(./target/release/fluent-bit-host --native "$file" | cut -d' ' -f3)"
+    t=$(timed "$work/live.jsonl" ./target/release/t1586 scan -q --live --format jsonl "$file")
+    fbline "cli --live (round $rep)" ${t% *} ${t#* } "$(wc -l < "$work/live.jsonl")"
+    for mode in alerts annotate; do
+      flag=(); [ $mode = annotate ] && flag=(--annotate)
+      t=$(timed "$work/fbh.out" ./target/release/fluent-bit-host "${flag[@]}" "$file")
+      fbline "fluent-bit-host $mode (round $rep)" ${t% *} ${t#* } "$(cut -d' ' -f3 "$work/fbh.out")"
+    done
+    if [ -x target/fluent-bit ]; then
+      rm -rf "$work/fbo" && mkdir -p "$work/fbo"
+      cat > "$work/fb.yaml" <<YAML
+service:
+  flush: 1
+  grace: 1
+  log_level: error
+parsers:
+  - name: json
+    format: json
+pipeline:
+  inputs:
+    - name: tail
+      path: $file
+      tag: signins
+      parser: json
+      read_from_head: true
+      exit_on_eof: true
+      buffer_max_size: 1M
+  filters:
+    - name: wasm
+      match: '*'
+      wasm_path: $work/fb.wasm
+      function_name: t1586_filter
+      wasm_stack_size: 1M
+  outputs:
+    - name: file
+      match: '*'
+      path: $work/fbo
+      file: out.jsonl
+      format: plain
+YAML
+      t=$(timed /dev/null target/fluent-bit -c "$work/fb.yaml")
+      fbline "fluent-bit 5.1.1 (round $rep)" ${t% *} ${t#* } "$(grep -o '"Revision":' "$work/fbo/out.jsonl" | wc -l)"
+    fi
+  done
+  echo "(revisions: the CLI flushes at the end of input; the filter cannot, so it ends with fewer)"
 fi
 if [ -n "${BENCH_EVTX:-}" ]; then
   python3 bench/evtx-folder.py "$BENCH_EVTX" "$work/evtx"

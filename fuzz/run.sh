@@ -13,21 +13,22 @@ cd "$(dirname "$0")/.."
 secs=${1:-600}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(json csv xml evtx auto gzip mmdb abi run)
+[ ${#targets[@]} -gt 0 ] || targets=(json csv xml evtx auto gzip mmdb abi run fluent_bit)
 tc=()
 if rustup toolchain list | grep -q '^nightly'; then tc=(+nightly); else export RUSTC_BOOTSTRAP=1; fi
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz
 # The embedded detector .wasm, built normally: the fuzz build's instrumentation flags must not reach
-# the nested wasm32 build (host/build.rs takes a prebuilt module from T1586_WASM).
+# the nested wasm32 build (host/build.rs takes prebuilt modules from T1586_WASM and T1586_FLUENT_BIT_WASM).
 cargo build -q --release -p t1586
 export T1586_WASM=$PWD/target/detector-wasm/wasm32-unknown-unknown/wasm-release/t1586_detector.wasm
+export T1586_FLUENT_BIT_WASM=$PWD/target/detector-wasm/wasm32-unknown-unknown/wasm-release/t1586_fluent_bit.wasm
 
 seed() { # seed TARGET DIR: starting inputs from the corpus (each prefixed by a 0: no extra pieces)
   local t=$1 d=$2
   mkdir -p "$d"
   local pat
   case $t in
-    json|abi) pat='*.json*' ;;
+    json|abi|fluent_bit) pat='*.json*' ;;
     csv) pat='*.csv' ;;
     xml) pat='*.xml' ;;
     evtx|auto|gzip) pat='*' ;;
@@ -44,6 +45,7 @@ seed() { # seed TARGET DIR: starting inputs from the corpus (each prefixed by a 
         mmdb) cp "$f" "$out" ;;
         abi) ;; # structured input: libFuzzer starts from scratch
         run) ;; # from scratch (fuzz/tests/runs.rs checks real runs, damaged in every byte)
+        fluent_bit) tr '\n' '\036' < "$f" > "$out" ;; # one record a line
         *) { printf '\0'; cat "$f"; } > "$out" ;;
       esac
     done

@@ -228,6 +228,86 @@ pub fn check_run(data: &[u8]) {
     d.flush();
 }
 
+/// The Fluent Bit filter, natively (`plugins/fluent-bit`): the bytes split at 0x1e into records,
+/// fed under one tag in both modes. No panic; annotate passes every record unchanged or adds
+/// `t1586_alerts` to it, alerts mode gives the same revisions; and a record after them all (past
+/// every window) closes every open alert.
+pub fn check_fluent_bit(data: &[u8]) {
+    use t1586_fluent_bit::Filter;
+    let mut records: Vec<&[u8]> = data.split(|b| *b == 0x1e).collect();
+    let closing = br#"{"createdDateTime":"2999-01-01T00:00:00Z","userPrincipalName":"closing@t1586.invalid","status":{"errorCode":0}}"#;
+    records.push(closing);
+    let slot = |mode: &str| format!(r#"{{"mode":"{mode}","config":{{}}}}"#);
+    let mut alerts = Filter::new(Some(&slot("alerts"))).expect("default filter");
+    let mut annotate = Filter::new(Some(&slot("annotate"))).expect("default filter");
+    let (mut from_alerts, mut from_annotate) = (Vec::new(), Vec::new());
+    for r in &records {
+        if let Some(out) = alerts.record(b"fuzz", r) {
+            let v: serde_json::Value = serde_json::from_slice(&out).expect("alerts output is JSON");
+            from_alerts.extend(
+                v["alerts"]
+                    .as_array()
+                    .expect("an alerts list")
+                    .iter()
+                    .cloned(),
+            );
+        }
+        let out = annotate
+            .record(b"fuzz", r)
+            .expect("annotate passes every record");
+        if out != *r {
+            // Where serde_json reads the record as a value (not, say, 1e999), the annotated one
+            // is the same object plus `t1586_alerts`.
+            let Ok(given) = serde_json::from_slice::<serde_json::Value>(r) else {
+                let head = std::str::from_utf8(r).expect("annotated: UTF-8").trim_end();
+                let head = head.strip_suffix('}').expect("annotated: an object");
+                assert!(
+                    out.starts_with(head.as_bytes()),
+                    "annotate changed a record"
+                );
+                let tail = &out[head.len()..];
+                let tail = tail.strip_prefix(b",").unwrap_or(tail);
+                let added: serde_json::Value =
+                    serde_json::from_slice(&[b"{", tail].concat()).expect("the added key is JSON");
+                from_annotate.extend(
+                    added["t1586_alerts"]
+                        .as_array()
+                        .expect("a list")
+                        .iter()
+                        .cloned(),
+                );
+                continue;
+            };
+            let mut v: serde_json::Value =
+                serde_json::from_slice(&out).expect("an annotated record is JSON");
+            let list = v
+                .as_object_mut()
+                .expect("an annotated record is an object")
+                .remove("t1586_alerts")
+                .expect("t1586_alerts added");
+            from_annotate.extend(list.as_array().expect("a list").iter().cloned());
+            assert_eq!(v, given, "annotate changed a record");
+        }
+    }
+    assert_eq!(
+        from_alerts, from_annotate,
+        "both modes give the same revisions"
+    );
+    let mut last = std::collections::BTreeMap::new();
+    for a in &from_alerts {
+        last.insert(
+            a["AlertId"].as_str().expect("AlertId").to_string(),
+            a["Status"].clone(),
+        );
+    }
+    for (id, status) in last {
+        assert!(
+            status == "closed" || status == "withdrawn",
+            "{id} left {status}"
+        );
+    }
+}
+
 pub fn replay(target: &str, data: &[u8]) {
     match target {
         "json" => check(data, Some(InputFormat::Json)),
@@ -238,6 +318,7 @@ pub fn replay(target: &str, data: &[u8]) {
         "gzip" => check_gzip(data),
         "mmdb" => check_mmdb(data),
         "run" => check_run(data),
+        "fluent_bit" => check_fluent_bit(data),
         "abi" => {
             use arbitrary::Arbitrary;
             if let Ok(input) = abi::Input::arbitrary_take_rest(arbitrary::Unstructured::new(data)) {

@@ -7,6 +7,7 @@ so integration tests can drive the same code paths as the binary.
 
 pub mod generate;
 pub mod output;
+pub mod plugin;
 pub mod runtime;
 pub mod shapes;
 

@@ -37,6 +37,9 @@ enum Cmd {
     Generate(GenArgs),
     /// Write the detections as a SIEM's own rules, from the same configuration the scan uses.
     Rules(RulesArgs),
+    /// Write the detector as a pipeline engine's plugin, with the configuration inside it.
+    #[command(subcommand)]
+    Plugin(PluginCmd),
     /// Configuration helpers.
     Config {
         /// Print a profile's full default configuration (a starting point for `--config`).
@@ -78,6 +81,40 @@ enum InputFormat {
     Csv,
     Xml,
     Evtx,
+}
+
+#[derive(Subcommand)]
+enum PluginCmd {
+    /// A Fluent Bit `wasm` filter module (Fluent Bit 4.1 or later): `function_name t1586_filter`,
+    /// live mode (alerts when decided, then revisions). See the README's "Fluent Bit".
+    FluentBit(FluentBitArgs),
+}
+
+#[derive(clap::Args)]
+struct FluentBitArgs {
+    /// Where to write the module.
+    #[arg(short, long, value_name = "FILE.wasm")]
+    output: PathBuf,
+    /// `alerts`: a record that produces alert revisions becomes `{"alerts":[…]}`, every other
+    /// record is dropped; `annotate`: every record passes, with `t1586_alerts` added when it
+    /// produces revisions.
+    #[arg(long, value_enum, default_value_t = FluentBitMode::Alerts)]
+    mode: FluentBitMode,
+    /// Detection profile: `default` or `seed` (overrides the configuration's).
+    #[arg(long)]
+    profile: Option<String>,
+    /// Configuration file (TOML or JSON), as `scan --config`.
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// A Tor exit list, as `scan --tor-list`.
+    #[arg(long)]
+    tor_list: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, PartialEq, ValueEnum)]
+enum FluentBitMode {
+    Alerts,
+    Annotate,
 }
 
 #[derive(clap::Args)]
@@ -216,8 +253,21 @@ fn config_object(
 }
 
 fn config_json(args: &ScanArgs) -> Result<String> {
-    let mut o = config_object(args.config.as_ref(), args.profile.as_ref())?;
-    if let Some(p) = &args.tor_list {
+    config_with_tor_list(
+        args.config.as_ref(),
+        args.profile.as_ref(),
+        args.tor_list.as_ref(),
+    )
+}
+
+/// The configuration file with `--profile` over it and a Tor list's addresses and networks in it.
+fn config_with_tor_list(
+    config: Option<&PathBuf>,
+    profile: Option<&String>,
+    tor_list: Option<&PathBuf>,
+) -> Result<String> {
+    let mut o = config_object(config, profile)?;
+    if let Some(p) = tor_list {
         let text = std::fs::read_to_string(p)
             .with_context(|| format!("{}: cannot read Tor list", p.display()))?;
         let hosting = o.entry("hosting").or_insert_with(|| serde_json::json!({}));
@@ -228,6 +278,32 @@ fn config_json(args: &ScanArgs) -> Result<String> {
         }
     }
     Ok(serde_json::Value::Object(o).to_string())
+}
+
+/// `t1586 plugin fluent-bit`: the Fluent Bit filter module with the configuration inside.
+fn plugin_fluent_bit(args: FluentBitArgs) -> Result<ExitCode> {
+    let cfg = config_with_tor_list(
+        args.config.as_ref(),
+        args.profile.as_ref(),
+        args.tor_list.as_ref(),
+    )?;
+    let mode = match args.mode {
+        FluentBitMode::Alerts => t1586_host::plugin::Mode::Alerts,
+        FluentBitMode::Annotate => t1586_host::plugin::Mode::Annotate,
+    };
+    let from = args.config.as_ref().map_or_else(
+        || "command-line options".to_string(),
+        |p| p.display().to_string(),
+    );
+    let module = t1586_host::plugin::fluent_bit(&cfg, mode).with_context(|| from.clone())?;
+    std::fs::write(&args.output, &module)
+        .with_context(|| format!("{}: cannot write", args.output.display()))?;
+    eprintln!(
+        "t1586: wrote {} ({} bytes): Fluent Bit wasm filter, function_name t1586_filter",
+        args.output.display(),
+        module.len()
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `t1586 rules`: the configuration's detections in one SIEM's language, on standard output; the
@@ -592,6 +668,7 @@ fn main() -> ExitCode {
         Cmd::Scan(args) => scan(args),
         Cmd::Generate(args) => generate(args),
         Cmd::Rules(args) => rules(args),
+        Cmd::Plugin(PluginCmd::FluentBit(args)) => plugin_fluent_bit(args),
         Cmd::Config {
             print_default: true,
             profile,
