@@ -745,7 +745,22 @@ impl Core {
     /// Live mode: move the clock to `now` without an event, closing what it makes final.
     fn advance_live(&mut self, now: DateTime<Utc>) {
         self.clock = Some(now);
+        self.step(|signals, ctx| signals.advance(now, ctx));
+    }
+
+    /// One step of the signals (an event, the clock moving, the end of input). Offline its
+    /// alerts are pending; live, they close open alerts and the step's revisions go out
+    /// ([`Core::end_step`]).
+    fn step(&mut self, step: impl FnOnce(&mut Signals, &mut Ctx<'_>)) {
         let Some(live) = self.live.as_deref_mut() else {
+            let mut ctx = Ctx::new(
+                &self.cfg,
+                &self.compiled,
+                &mut self.pending,
+                &mut self.stats,
+                None,
+            );
+            step(&mut self.signals, &mut ctx);
             return;
         };
         let mut real = Vec::new();
@@ -756,7 +771,7 @@ impl Core {
             &mut self.stats,
             Some(live),
         );
-        self.signals.advance(now, &mut ctx);
+        step(&mut self.signals, &mut ctx);
         self.end_step(real);
     }
 
@@ -838,54 +853,15 @@ impl Core {
         if self.duplicate(ev, now) {
             return;
         }
-        let Some(live) = self.live.as_deref_mut() else {
-            let mut ctx = Ctx::new(
-                &self.cfg,
-                &self.compiled,
-                &mut self.pending,
-                &mut self.stats,
-                None,
-            );
-            self.signals.advance(now, &mut ctx);
-            self.signals.observe(ev, &mut ctx);
-            return;
-        };
-        let mut real = Vec::new();
-        let mut ctx = Ctx::new(
-            &self.cfg,
-            &self.compiled,
-            &mut real,
-            &mut self.stats,
-            Some(live),
-        );
-        self.signals.advance(now, &mut ctx);
-        self.signals.observe(ev, &mut ctx);
-        self.end_step(real);
+        self.step(|signals, ctx| {
+            signals.advance(now, ctx);
+            signals.observe(ev, ctx);
+        });
     }
 
     /// End of input: close every open window.
     fn finish_signals(&mut self) {
-        let Some(live) = self.live.as_deref_mut() else {
-            let mut ctx = Ctx::new(
-                &self.cfg,
-                &self.compiled,
-                &mut self.pending,
-                &mut self.stats,
-                None,
-            );
-            self.signals.finish(&mut ctx);
-            return;
-        };
-        let mut real = Vec::new();
-        let mut ctx = Ctx::new(
-            &self.cfg,
-            &self.compiled,
-            &mut real,
-            &mut self.stats,
-            Some(live),
-        );
-        self.signals.finish(&mut ctx);
-        self.end_step(real);
+        self.step(|signals, ctx| signals.finish(ctx));
     }
 
     /// Live mode, after one record (or the end of input): the real alerts close their live

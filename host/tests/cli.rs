@@ -4,6 +4,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+#[path = "support/live.rs"]
+mod livetest;
+
 fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_t1586"))
 }
@@ -562,38 +565,16 @@ fn revisions_of(out: std::process::ChildStdout) -> std::sync::mpsc::Receiver<Str
 /// Each alert's last revision is closed and, without `Revision` and `Status`, is the case's
 /// expected (offline) alert; revisions of an alert are numbered 1, 2, 3...
 fn assert_closed_are_expected(lines: &[String], case_name: &str, path: &Path) {
-    let mut last: std::collections::BTreeMap<String, serde_json::Value> = Default::default();
-    for l in lines {
-        let v: serde_json::Value = serde_json::from_str(l).unwrap();
-        let id = v["AlertId"].as_str().unwrap().to_string();
-        let rev = v["Revision"].as_u64().unwrap();
-        let before = last.get(&id).map_or(0, |p| p["Revision"].as_u64().unwrap());
-        assert_eq!(rev, before + 1, "{l}");
-        last.insert(id, v);
-    }
-    let want = std::fs::read_to_string(case(&format!("{case_name}/expected.jsonl"))).unwrap();
     let norm = |s: &str| s.replace(&path.display().to_string(), "signins.jsonl");
-    let mut got: Vec<String> = last
-        .into_values()
-        .map(|mut v| {
-            assert_eq!(v["Status"], "closed", "{v}");
-            let o = v.as_object_mut().unwrap();
-            o.remove("Revision");
-            o.remove("Status");
-            norm(&v.to_string())
-        })
-        .collect();
-    let mut exp: Vec<String> = want
-        .lines()
-        .map(|l| {
-            serde_json::from_str::<serde_json::Value>(l)
-                .unwrap()
-                .to_string()
-        })
-        .collect();
-    got.sort();
-    exp.sort();
-    assert_eq!(got, exp);
+    let (got, withdrawn) = livetest::closed_alerts(
+        lines
+            .iter()
+            .map(|l| serde_json::from_str(&norm(l)).unwrap()),
+        case_name,
+    );
+    assert_eq!(withdrawn, 0, "{case_name}");
+    let want = std::fs::read_to_string(case(&format!("{case_name}/expected.jsonl"))).unwrap();
+    assert_eq!(got, livetest::normalized(want.lines()));
 }
 
 /// Issue 41: `--follow -` reads standard input as a live feed; alerts come while it is open, and

@@ -8,7 +8,6 @@
 //! * Inside the real Fluent Bit 5.1.1 of `../shared/engines/fluent-bit` (tail → wasm filter →
 //!   file), the same, when that folder is there.
 
-use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -34,42 +33,22 @@ fn line_cases() -> Vec<(PathBuf, String)> {
         .collect()
 }
 
-/// Each alert's last revision, without `Revision` and `Status`, as sorted JSON texts; every alert
-/// must have ended closed and its revisions be numbered 1, 2, 3...
+#[path = "support/live.rs"]
+mod livetest;
+
+/// Each alert's last revision (see [`livetest::closed_alerts`]); none may end withdrawn.
 fn closed(revisions: &[serde_json::Value], what: &str) -> Vec<String> {
-    let mut last: BTreeMap<String, serde_json::Value> = BTreeMap::new();
-    for r in revisions {
-        let id = r["AlertId"].as_str().unwrap().to_string();
-        let before = last.get(&id).map_or(0, |p| p["Revision"].as_u64().unwrap());
-        assert_eq!(r["Revision"].as_u64(), Some(before + 1), "{what}: {r}");
-        last.insert(id, r.clone());
-    }
-    let mut out: Vec<String> = last
-        .into_values()
-        .map(|mut v| {
-            assert_eq!(v["Status"], "closed", "{what}: {v}");
-            let o = v.as_object_mut().unwrap();
-            o.remove("Revision");
-            o.remove("Status");
-            v.to_string()
-        })
-        .collect();
-    out.sort();
-    out
+    let (alerts, withdrawn) = livetest::closed_alerts(revisions.iter().cloned(), what);
+    assert_eq!(withdrawn, 0, "{what}");
+    alerts
 }
 
 fn expected(case: &Path) -> Vec<String> {
-    let mut v: Vec<String> = fs::read_to_string(case.join("expected.jsonl"))
-        .unwrap()
-        .lines()
-        .map(|l| {
-            serde_json::from_str::<serde_json::Value>(l)
-                .unwrap()
-                .to_string()
-        })
-        .collect();
-    v.sort();
-    v
+    livetest::normalized(
+        fs::read_to_string(case.join("expected.jsonl"))
+            .unwrap()
+            .lines(),
+    )
 }
 
 /// The revisions in what the filter wrote for each record (`alerts`: `{"alerts":[…]}` records;

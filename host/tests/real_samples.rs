@@ -7,6 +7,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+#[path = "support/live.rs"]
+mod livetest;
 #[path = "../../detector/tests/support/offline.rs"]
 mod offline;
 
@@ -252,36 +254,12 @@ fn every_real_sample_through_live_mode_ends_in_the_offline_alerts() {
             let offline = run(&path, profile, false);
             let live = run(&path, profile, true);
             revisions += live.len();
-            let mut latest = std::collections::BTreeMap::new();
-            for l in &live {
-                let v: serde_json::Value = serde_json::from_str(l).unwrap();
-                latest.insert(v["AlertId"].as_str().unwrap().to_string(), v);
-            }
-            let mut closed: Vec<String> = Vec::new();
-            for mut v in latest.into_values() {
-                match v["Status"].as_str() {
-                    Some("closed") => {}
-                    Some("withdrawn") => {
-                        withdrawn += 1;
-                        continue;
-                    }
-                    other => panic!("{}: an alert ends {other:?}", path.display()),
-                }
-                let o = v.as_object_mut().unwrap();
-                o.remove("Revision");
-                o.remove("Status");
-                closed.push(v.to_string());
-            }
-            let mut want: Vec<String> = offline
-                .iter()
-                .map(|l| {
-                    serde_json::from_str::<serde_json::Value>(l)
-                        .unwrap()
-                        .to_string()
-                })
-                .collect();
-            closed.sort();
-            want.sort();
+            let (closed, gone) = livetest::closed_alerts(
+                live.iter().map(|l| serde_json::from_str(l).unwrap()),
+                &path.display().to_string(),
+            );
+            withdrawn += gone;
+            let want = livetest::normalized(offline.iter().map(String::as_str));
             alerts += want.len();
             assert_eq!(closed, want, "{} ({profile})", path.display());
         }
