@@ -20,9 +20,8 @@ pub fn pieces(data: &[u8]) -> (Vec<usize>, &[u8]) {
     (sizes.iter().map(|&s| usize::from(s) + 1).collect(), body)
 }
 
-fn run(body: &[u8], format: Option<InputFormat>, sizes: &[usize]) -> (Vec<String>, [u64; 3]) {
-    let mut d = Detector::new(Config::default());
-    d.begin_source_as("fuzz-input", format);
+/// `body` pushed in pieces of `sizes` (cycled; whole when empty), then flushed: every alert.
+fn feed(d: &mut Detector, body: &[u8], sizes: &[usize]) -> Vec<t1586_detector::Alert> {
     let mut alerts = Vec::new();
     let mut rest = body;
     let mut i = 0;
@@ -37,6 +36,13 @@ fn run(body: &[u8], format: Option<InputFormat>, sizes: &[usize]) -> (Vec<String
         i += 1;
     }
     alerts.extend(d.flush());
+    alerts
+}
+
+fn run(body: &[u8], format: Option<InputFormat>, sizes: &[usize]) -> (Vec<String>, [u64; 3]) {
+    let mut d = Detector::new(Config::default());
+    d.begin_source_as("fuzz-input", format);
+    let alerts = feed(&mut d, body, sizes);
     let s = d.stats();
     assert_eq!(
         s.records_read,
@@ -101,20 +107,7 @@ fn run_live(body: &[u8], format: Option<InputFormat>, sizes: &[usize]) -> Vec<St
     let mut d = Detector::new(Config::default());
     d.set_live(true).expect("stream order");
     d.begin_source_as("fuzz-input", format);
-    let mut revs = Vec::new();
-    let mut rest = body;
-    let mut i = 0;
-    while !rest.is_empty() {
-        let n = if sizes.is_empty() {
-            rest.len()
-        } else {
-            sizes[i % sizes.len()].min(rest.len())
-        };
-        revs.extend(d.push(&rest[..n]));
-        rest = &rest[n..];
-        i += 1;
-    }
-    revs.extend(d.flush());
+    let revs = feed(&mut d, body, sizes);
     let mut last: BTreeMap<&str, (u32, Option<Status>)> = BTreeMap::new();
     for a in &revs {
         // A late record can raise an ended alert again: it goes on from its last revision.
