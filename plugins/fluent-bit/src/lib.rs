@@ -218,9 +218,14 @@ fn list(out: &mut Vec<u8>, alerts: &[Alert]) {
     out.push(b']');
 }
 
-/// The record (a JSON object) with `"t1586_alerts":[…]` added as its last key; `None` when it is
-/// not an object.
+/// The record (a JSON object) with `"t1586_alerts":[…]` added as its last key.
 fn annotate(record: &[u8], alerts: &[Alert]) -> Option<Vec<u8>> {
+    with_key(record, "t1586_alerts", |out| list(out, alerts))
+}
+
+/// The record (a JSON object) with `"key":` and what `value` writes added as its last key;
+/// `None` when it is not an object.
+fn with_key(record: &[u8], key: &str, value: impl FnOnce(&mut Vec<u8>)) -> Option<Vec<u8>> {
     let text = std::str::from_utf8(record).ok()?.trim_end();
     let body = text.strip_suffix('}')?;
     if !text.trim_start().starts_with('{') {
@@ -230,8 +235,10 @@ fn annotate(record: &[u8], alerts: &[Alert]) -> Option<Vec<u8>> {
     if body.trim_start().len() > 1 {
         out.push(b',');
     }
-    out.extend_from_slice(b"\"t1586_alerts\":");
-    list(&mut out, alerts);
+    out.push(b'"');
+    out.extend_from_slice(key.as_bytes());
+    out.extend_from_slice(b"\":");
+    value(&mut out);
     out.push(b'}');
     Some(out)
 }
@@ -295,16 +302,9 @@ pub unsafe extern "C" fn t1586_filter(
 }
 
 fn annotate_error(record: &[u8], e: &str) -> Option<Vec<u8>> {
-    let text = std::str::from_utf8(record).ok()?.trim_end();
-    let body = text.strip_suffix('}')?;
-    let mut out = body.as_bytes().to_vec();
-    if body.trim_start().len() > 1 {
-        out.push(b',');
-    }
-    out.extend_from_slice(b"\"t1586_error\":");
-    out.extend_from_slice(serde_json::Value::from(e).to_string().as_bytes());
-    out.push(b'}');
-    Some(out)
+    with_key(record, "t1586_error", |out| {
+        out.extend_from_slice(serde_json::Value::from(e).to_string().as_bytes())
+    })
 }
 
 /// Allocate `size` bytes for Fluent Bit to copy a tag or record into (0 when out of memory). The
